@@ -1,0 +1,33 @@
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SlackMessage } from '../core/slack-message';
+import type { PostedMessage, SlackTransport } from './slack';
+
+/**
+ * Slack stand-in for the embedded stack when no SLACK_BOT_TOKEN is set: each message is a JSON
+ * file under the outbox, named by its step key, rewritten in place when the message is updated
+ * (as Slack's chat.update would). Writing the same key twice is harmless, so retries are too.
+ */
+export class OutboxSlack implements SlackTransport {
+  constructor(private readonly dir: string) {}
+
+  async post(channel: string, message: SlackMessage, stepKey: string): Promise<PostedMessage> {
+    const posted = { channel, ts: stepKey };
+    await this.write(posted, message, 'chat.postMessage');
+    return posted;
+  }
+
+  async update(posted: PostedMessage, message: SlackMessage): Promise<void> {
+    await this.write(posted, message, 'chat.update');
+  }
+
+  private async write(posted: PostedMessage, message: SlackMessage, method: string): Promise<void> {
+    const dir = join(this.dir, 'slack');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${posted.ts.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    const body = JSON.stringify({ method, channel: posted.channel, ts: posted.ts, writtenAt: new Date().toISOString(), ...message }, null, 2);
+    // Write then rename, so a reader never sees half a message.
+    await writeFile(`${file}.tmp`, body);
+    await rename(`${file}.tmp`, file);
+  }
+}

@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Policy } from '../../core/policy';
+import type { Incidents } from '../incidents';
+import { receiveAlert } from './alerts';
+import { HttpError, sendJson } from './http';
+import { receiveSlackInteraction } from './slack-interactions';
+
+export interface ApiDeps {
+  incidents: Incidents;
+  policy: Policy;
+  webhookSecret: string;
+  slackSigningSecret?: string;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
+
+/** Klaxon's HTTP API: webhooks in, Slack interactivity in, health. */
+export function createApiServer(deps: ApiDeps): Server {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? ((line) => console.log(line));
+  const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
+    { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/alerts\/([^/]+)$/,
+      handle: (req, [source]) => receiveAlert(req, decodeURIComponent(source), { ...deps, now }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/slack\/interactions$/,
+      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
+    },
+  ];
+
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0];
+    const finish = (status: number, body: unknown, note = ''): void => {
+      if (res.headersSent) return;
+      sendJson(res, status, body);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // Method, path and outcome only: bodies may hold personal data, headers hold signatures.
+      log(`api ${req.method} ${path} ${status} ${ms.toFixed(1)}ms${note ? ` ${note}` : ''}`);
+    };
+    const matches = routes.filter((r) => r.pattern.test(path));
+    const route = matches.find((r) => r.method === req.method);
+    if (!route) {
+      req.resume();
+      if (matches.length) return finish(405, { error: `method ${req.method} is not allowed on ${path}` });
+      return finish(404, { error: `no route for ${req.method} ${path}` });
+    }
+    route
+      .handle(req, route.pattern.exec(path)!.slice(1))
+      .then(({ status, body }) => finish(status, body))
+      .catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          // Stop reading an oversized or refused body; the connection is closed after the answer.
+          if (!req.complete) res.setHeader('connection', 'close');
+          return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);
+        }
+        console.error(`klaxon: api ${req.method} ${path} failed:`, err);
+        finish(500, { error: 'internal error' });
+      });
+  });
+}

@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../core/config';
+import type { ResponderRef } from '../../core/incident';
+import { klaxonSignatureHeader } from '../../core/signature';
+import { readerZone } from '../../core/time-format';
+import { openDatabase } from '../../ledger/database';
+import { LedgerStore } from '../../ledger/store';
+import { connectIncidents } from '../connect';
+import { cliEnvironment } from './environment';
+import { renderIncident, renderList } from './render';
+
+const USAGE = `klaxon — escalation orchestrator for data-leak incidents
+
+Usage:
+  klaxon incidents list [--all] [--json] [--tz Zone]     open incidents (--all: closed ones too)
+  klaxon incidents show <id> [--json] [--tz Zone]        state and audit timeline of one incident
+  klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
+  klaxon resolve <id> --as <responder> [--note text] [--json]
+  klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
+                                                         fire a signed test alert at the API
+
+Times are shown in --tz, else TZ, else the system's zone. --as defaults to $KLAXON_AS.
+Connection settings come from the environment (TEMPORAL_ADDRESS, DATABASE_URL, KLAXON_API_URL,
+KLAXON_WEBHOOK_SECRET) or, while \`npm start\` runs, from .data/stack.json.`;
+
+class UsageError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  tz: { type: 'string' },
+  as: { type: 'string' },
+  note: { type: 'string' },
+  tenant: { type: 'string' },
+  severity: { type: 'string' },
+  title: { type: 'string' },
+  'dedup-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) return USAGE;
+  const config = loadConfig(env);
+  const zone = () => readerZone(values.tz, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const print = (data: unknown, human: () => string): string => (values.json ? JSON.stringify(data, null, 2) : human());
+
+  if (command === 'alert') {
+    if (sub !== 'test') throw new UsageError(`unknown alert command "${sub ?? ''}"; try: klaxon alert test`);
+    return print(...(await fireTestAlert(values, env)));
+  }
+
+  const { incidents, connection } = await connectIncidents(config);
+  try {
+    if (command === 'incidents' && sub === 'list') {
+      const rows = await incidents.list({ openOnly: !values.all });
+      return print(rows, () => renderList(rows, zone()));
+    }
+    if (command === 'incidents' && sub === 'show') {
+      if (!arg) throw new UsageError('usage: klaxon incidents show <id>');
+      const state = await incidents.state(arg);
+      const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
+      return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
+    }
+    if (command === 'ack' || command === 'resolve') {
+      const id = sub;
+      const as = values.as ?? env.KLAXON_AS;
+      if (!id || !as) throw new UsageError(`usage: klaxon ${command} <id> --as <responder>`);
+      const by: ResponderRef = { responder: as, via: 'cli' };
+      if (command === 'ack') {
+        const r = await incidents.acknowledge(id, by);
+        return print(r, () => (r.alreadyDone ? `${id} was already acknowledged by ${r.acknowledgedBy}.` : `${id} acknowledged by ${r.acknowledgedBy}.`));
+      }
+      const r = await incidents.resolve(id, by, values.note);
+      return print(r, () => (r.alreadyDone ? `${id} was already resolved by ${r.resolvedBy}.` : `${id} resolved by ${r.resolvedBy}.`));
+    }
+    throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function readTimeline(databaseUrl: string, incidentId: string) {
+  const db = openDatabase(databaseUrl, { max: 1 });
+  try {
+    return await new LedgerStore(db).timeline(incidentId);
+  } finally {
+    await db.end();
+  }
+}
+
+async function fireTestAlert(values: Values, env: NodeJS.ProcessEnv): Promise<[unknown, () => string]> {
+  const secret = env.KLAXON_WEBHOOK_SECRET;
+  if (!secret) throw new UsageError('KLAXON_WEBHOOK_SECRET is not set and no embedded stack secret was found under .data/');
+  const body = JSON.stringify({
+    title: values.title ?? 'Test alert: customer records visible across tenants',
+    severity: values.severity ?? 'SEV2',
+    tenant: values.tenant ?? 'demo',
+    dataCategories: ['personal-data'],
+    ...(values['dedup-key'] ? { dedupKey: values['dedup-key'] } : {}),
+    details: { route: '/api/customers', sentBy: 'klaxon alert test' },
+  });
+  const url = `${env.KLAXON_API_URL}/v1/alerts/generic`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'klaxon-signature': klaxonSignatureHeader(secret, body, Math.floor(Date.now() / 1000)) },
+    body,
+  });
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 202) throw new Error(`${url} answered ${res.status}: ${answer.error ?? JSON.stringify(answer)}`);
+  return [answer, () => `Alert accepted: incident ${answer.incidentId}${answer.deduplicated ? ' (joined the open incident)' : ' (new)'}`];
+}
+
+run(process.argv.slice(2), cliEnvironment(process.env)).then(
+  (out) => console.log(out),
+  (err: Error) => {
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ error: err.message }));
+    else console.error(`klaxon: ${err.message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

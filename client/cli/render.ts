@@ -1,0 +1,56 @@
+import type { IncidentState } from '../../core/incident';
+import { formatInstant } from '../../core/time-format';
+import type { LedgerEvent } from '../../ledger/store';
+import type { IncidentSummary } from '../incidents';
+
+/** Human output of the CLI; every time is shown in `zone`, with the zone named. */
+export function renderList(rows: IncidentSummary[], zone: string): string {
+  if (rows.length === 0) return 'No incidents.';
+  const lines = rows.map((r) =>
+    [r.incidentId, r.status.padEnd(12), (r.severity ?? '-').padEnd(5), (r.tenant ?? '-').padEnd(16), formatInstant(r.openedAt, zone)].join('  '),
+  );
+  return [`${rows.length} incident(s), times in ${zone}`, ...lines].join('\n');
+}
+
+function describeEvent(e: LedgerEvent): string {
+  const p = e.payload;
+  switch (e.kind) {
+    case 'incident.opened':
+      return `opened under policy "${p.policy}"`;
+    case 'alert.received':
+      return `alert #${p.alertCount} from ${p.source}: ${p.severity}`;
+    case 'responder.paged':
+      return `paged ${p.responder} (level ${p.level}, pass ${p.pass})`;
+    case 'page.failed':
+      return `FAILED to page ${p.responder} (level ${p.level}): ${p.reason}`;
+    case 'incident.escalated':
+      return `escalated to level ${p.level} (pass ${p.pass})`;
+    case 'ladder.exhausted':
+      return 'escalation ladder exhausted: nobody acknowledged';
+    case 'incident.acknowledged':
+      return `acknowledged by ${e.actor.name} via ${e.actor.via}`;
+    case 'incident.resolved':
+      return `resolved by ${e.actor.name} via ${e.actor.via}${p.note ? `: ${p.note}` : ''}`;
+    default:
+      return e.kind;
+  }
+}
+
+export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | undefined, zone: string): string {
+  const out = [
+    `Incident ${state.incidentId}`,
+    `  Title:           ${state.title}`,
+    `  Status:          ${state.status}${state.ladderExhausted ? ' (ladder exhausted)' : ''}`,
+    `  Severity:        ${state.severity}`,
+    `  Tenant:          ${state.tenant}`,
+    `  Data categories: ${state.dataCategories.join(', ') || 'none reported'}`,
+    `  Opened:          ${formatInstant(state.openedAt, zone)}`,
+    `  Level:           ${state.level} (pass ${state.pass}) of policy "${state.policyName}"`,
+    `  Alerts:          ${state.alertCount}, last ${formatInstant(state.lastAlertAt, zone)}`,
+  ];
+  if (state.acknowledgedBy) out.push(`  Acknowledged:    by ${state.acknowledgedBy} at ${formatInstant(state.acknowledgedAt!, zone)}`);
+  if (state.resolvedBy) out.push(`  Resolved:        by ${state.resolvedBy} at ${formatInstant(state.resolvedAt!, zone)}`);
+  out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');
+  for (const e of timeline ?? []) out.push(`  ${String(e.seq).padStart(3)}  ${formatInstant(e.occurredAt, zone)}  ${describeEvent(e)}`);
+  return out.join('\n');
+}

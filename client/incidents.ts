@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { Alert } from '../core/alert';
+import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
+import { incidentIdFor } from '../core/incident-id';
+import type { Policy } from '../core/policy';
+import { acknowledgeUpdate, alertSignal, resolveUpdate, stateQuery, type IncidentInput } from '../workflows/incident';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+export const INCIDENT_WORKFLOW_TYPE = 'incident';
+
+/** The incident does not exist (or Temporal no longer keeps it). */
+export class IncidentNotFoundError extends Error {}
+/** The incident refused the request (unknown responder, already resolved…); nothing was recorded. */
+export class IncidentRejectedError extends Error {}
+
+export interface IncidentSummary {
+  incidentId: string;
+  status: string;
+  severity?: string;
+  tenant?: string;
+  dataCategories: string[];
+  openedAt: string;
+  closedAt?: string;
+}
+
+/**
+ * Everything outside the worker does to incidents goes through here: open (or join) from an
+ * alert, acknowledge, resolve, read state, list.
+ */
+export class Incidents {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /**
+   * Signal-with-start on the id derived from the alert's dedup key: atomic, durable once it
+   * returns, and it works while no worker runs. Called on the raw service because the SDK's
+   * `signalWithStart` hides `started`, which the sender's answer (`deduplicated`) needs.
+   */
+  async open(alert: Alert, policy: Policy): Promise<{ incidentId: string; deduplicated: boolean }> {
+    const incidentId = incidentIdFor(alert);
+    const input: IncidentInput = { incidentId, policy, alert };
+    const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
+    const response = await this.client.workflowService.signalWithStartWorkflowExecution({
+      namespace: this.client.options.namespace,
+      identity: this.client.options.identity,
+      requestId: randomUUID(),
+      workflowId: incidentId,
+      workflowType: { name: INCIDENT_WORKFLOW_TYPE },
+      taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      input: { payloads: [defaultPayloadConverter.toPayload(input)] },
+      signalName: alertSignal.name,
+      signalInput: { payloads: [defaultPayloadConverter.toPayload(alert)] },
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+      // After an incident is resolved the same key opens a new one, as PagerDuty does.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+    });
+    return { incidentId, deduplicated: !response.started };
+  }
+
+  async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(acknowledgeUpdate, { args: [by] }));
+  }
+
+  async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by, note }] }));
+  }
+
+  /** The incident's state as its workflow answers it (also after it closed, while Temporal keeps it). */
+  async state(incidentId: string): Promise<IncidentState> {
+    try {
+      return await this.client.workflow.getHandle(incidentId).query(stateQuery);
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
+  }
+
+  /** Incidents from Temporal visibility, newest first. */
+  async list(options: { openOnly?: boolean; limit?: number } = {}): Promise<IncidentSummary[]> {
+    const query = `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'${options.openOnly ? ` AND ExecutionStatus = 'Running'` : ''}`;
+    const out: IncidentSummary[] = [];
+    for await (const wf of this.client.workflow.list({ query })) {
+      const sa = wf.typedSearchAttributes;
+      out.push({
+        incidentId: wf.workflowId,
+        status: sa.get(SEARCH_ATTRIBUTES.status) ?? wf.status.name.toLowerCase(),
+        severity: sa.get(SEARCH_ATTRIBUTES.severity),
+        tenant: sa.get(SEARCH_ATTRIBUTES.tenant),
+        dataCategories: sa.get(SEARCH_ATTRIBUTES.dataCategories) ?? [],
+        openedAt: wf.startTime.toISOString(),
+        closedAt: wf.closeTime?.toISOString(),
+      });
+      if (out.length >= (options.limit ?? 100)) break;
+    }
+    return out;
+  }
+
+  private async update<T>(incidentId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
+  }
+}
+
+/** Maps Temporal's errors to the two that callers answer differently: unknown, and refused. */
+function translate(err: unknown, incidentId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new IncidentNotFoundError(`incident ${incidentId} was not found`);
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'IncidentRuleError') {
+    return new IncidentRejectedError(err.cause.message);
+  }
+  const message = (err as Error).message ?? '';
+  if (/workflow execution already completed/i.test(message)) return new IncidentRejectedError(`incident ${incidentId} is closed`);
+  return err;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Tenants appear in workflow ids and search attributes, so they are kept to a safe alphabet. */
+const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Klaxon's own alert format (`POST /v1/alerts/generic`). Unknown fields are rejected so a
+ * misspelt field ("severty") is reported instead of silently defaulted.
+ */
+export const genericAlertSchema = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    severity: z.enum(SEVERITIES),
+    dedupKey: z.string().min(1).max(255).optional(),
+    tenant: z.string().regex(tenantPattern, 'letters, digits, ".", "_" or "-", at most 128'),
+    dataCategories: z.array(z.string().min(1).max(64)).max(32).default([]),
+    details: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type GenericAlert = z.infer<typeof genericAlertSchema>;
+
+/** An alert as the incident workflow receives it, whatever its source. */
+export interface Alert {
+  source: string;
+  title: string;
+  severity: Severity;
+  dedupKey: string;
+  tenant: string;
+  dataCategories: string[];
+  details: Record<string, unknown>;
+  /** Identifies one delivery: a replay of the same request carries the same id. */
+  deliveryId: string;
+  receivedAt: string;
+}
+
+export class AlertValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+/** Turns zod issues into sentences that name the field, e.g. `severity: expected one of SEV1…`. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(body)';
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.join(', ')}`;
+    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+    return `${path}: ${issue.message}`;
+  });
+}
+
+export function parseGenericAlert(body: unknown, meta: { deliveryId: string; receivedAt: string }): Alert {
+  const result = genericAlertSchema.safeParse(body);
+  if (!result.success) throw new AlertValidationError(describeIssues(result.error));
+  const a = result.data;
+  return {
+    source: 'generic',
+    title: a.title,
+    severity: a.severity,
+    // Without an explicit key, alerts with the same tenant and title group into one incident.
+    dedupKey: a.dedupKey ?? `title:${a.title}`,
+    tenant: a.tenant,
+    dataCategories: [...new Set(a.dataCategories)],
+    details: a.details,
+    deliveryId: meta.deliveryId,
+    receivedAt: meta.receivedAt,
+  };
+}

@@ -1,0 +1,74 @@
+import { defaultPolicy, parseResponders, type Policy } from './policy';
+
+/**
+ * Klaxon's configuration, read from the environment (secrets never come from files in the
+ * repository). Parsing is pure: callers pass `process.env`, tests pass a literal.
+ */
+export interface KlaxonConfig {
+  temporal: { address: string; namespace: string; taskQueue: string };
+  databaseUrl?: string;
+  api: { host: string; port: number };
+  webhookSecret?: string;
+  slack: {
+    botToken?: string;
+    apiUrl?: string;
+    signingSecret?: string;
+    /** Channel the incident message is posted to; the paged responder is mentioned in it. */
+    channel: string;
+  };
+  /** Where notifications go when no channel credentials are set. */
+  outboxDir: string;
+  dataDir: string;
+  policy: Policy;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}="${raw}" is not a positive number`);
+  return n;
+}
+
+/** Placeholder on-call pair so the embedded stack works before anyone is configured. */
+const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC,secondary:U0SECONDARY:UTC';
+
+export function loadConfig(env: Env): KlaxonConfig {
+  const dataDir = env.KLAXON_DATA_DIR || '.data';
+  const port = positiveNumber(env, 'PORT', 8080);
+  if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
+  let policy: Policy;
+  try {
+    policy = defaultPolicy(parseResponders(env.KLAXON_RESPONDERS || DEFAULT_RESPONDERS), positiveNumber(env, 'KLAXON_ESCALATION_MINUTES', 5));
+  } catch (err) {
+    throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
+  }
+  const channel = env.KLAXON_SLACK_CHANNEL || '#klaxon-incidents';
+  // A retried page looks for its earlier message with conversations.history, which takes ids only.
+  if (env.SLACK_BOT_TOKEN && !/^[CGD][A-Z0-9]+$/.test(channel)) {
+    throw new ConfigError(`KLAXON_SLACK_CHANNEL="${channel}" must be a Slack channel id (C…) when SLACK_BOT_TOKEN is set`);
+  }
+  return {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.KLAXON_TASK_QUEUE || 'klaxon-incidents',
+    },
+    databaseUrl: env.DATABASE_URL || undefined,
+    api: { host: env.HOST || '127.0.0.1', port },
+    webhookSecret: env.KLAXON_WEBHOOK_SECRET || undefined,
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN || undefined,
+      apiUrl: env.SLACK_API_URL || undefined,
+      signingSecret: env.SLACK_SIGNING_SECRET || undefined,
+      channel,
+    },
+    outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
+    dataDir,
+    policy,
+  };
+}

@@ -1,0 +1,265 @@
+import type { Alert, Severity } from './alert';
+import type { Policy, Responder } from './policy';
+
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+/** Who did something, as recorded in the ledger. */
+export interface Actor {
+  type: 'system' | 'responder';
+  name: string;
+  /** The channel the action came through: slack, cli, api. */
+  via?: string;
+}
+
+/** Identifies a responder by name (CLI, API) or by Slack user id (Slack buttons). */
+export interface ResponderRef {
+  responder?: string;
+  slackUserId?: string;
+  via: 'slack' | 'cli' | 'api';
+}
+
+export interface Page {
+  level: number;
+  pass: number;
+  responder: string;
+  slackUserId: string;
+  at: string;
+  /** Where the page landed, so the message can be updated in place. */
+  channel?: string;
+  ts?: string;
+}
+
+export interface IncidentState {
+  incidentId: string;
+  status: IncidentStatus;
+  title: string;
+  severity: Severity;
+  tenant: string;
+  dataCategories: string[];
+  policyName: string;
+  openedAt: string;
+  /** 1-based level currently paged; 0 before the first page. */
+  level: number;
+  /** 1-based pass over the ladder. */
+  pass: number;
+  ladderExhausted: boolean;
+  alertCount: number;
+  lastAlertAt: string;
+  pages: Page[];
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  resolvedBy?: string;
+  resolvedAt?: string;
+  resolveNote?: string;
+}
+
+/** One audit record the incident produced; the workflow writes them to the ledger in order. */
+export interface IncidentEvent {
+  kind: string;
+  at: string;
+  actor: Actor;
+  payload: Record<string, unknown>;
+}
+
+export interface AlertOutcome {
+  /** True when this delivery was already seen: nothing was counted. */
+  duplicateDelivery: boolean;
+  alertCount: number;
+}
+
+export interface AckResult {
+  incidentId: string;
+  acknowledgedBy: string;
+  acknowledgedAt: string;
+  /** True when the incident was already acknowledged (or resolved): the request changed nothing. */
+  alreadyDone: boolean;
+}
+
+export interface ResolveResult {
+  incidentId: string;
+  resolvedBy: string;
+  resolvedAt: string;
+  alreadyDone: boolean;
+}
+
+/** A rule of the incident that a request broke, e.g. an unknown responder. */
+export class IncidentRuleError extends Error {}
+
+/** Delivery ids remembered to spot replays; older ones fall out, the signature window covers the rest. */
+const REMEMBERED_DELIVERIES = 500;
+
+const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
+
+/**
+ * An incident's state and rules, free of Temporal: the workflow wires messages to these
+ * methods and turns the escalation steps into timers and activities.
+ */
+export class Incident {
+  private readonly state: IncidentState;
+  private readonly deliveries: string[] = [];
+  private readonly pending: IncidentEvent[] = [];
+
+  constructor(
+    incidentId: string,
+    readonly policy: Policy,
+    first: Alert,
+    now: string,
+  ) {
+    this.state = {
+      incidentId,
+      status: 'triggered',
+      title: first.title,
+      severity: first.severity,
+      tenant: first.tenant,
+      dataCategories: [...first.dataCategories],
+      policyName: policy.name,
+      openedAt: now,
+      level: 0,
+      pass: 1,
+      ladderExhausted: false,
+      alertCount: 0,
+      lastAlertAt: first.receivedAt,
+      pages: [],
+    };
+    this.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity });
+    this.recordAlert(first, now);
+  }
+
+  get status(): IncidentStatus {
+    return this.state.status;
+  }
+
+  snapshot(): IncidentState {
+    // A deep copy, so a query's answer cannot be mutated through (structuredClone is not in the workflow sandbox).
+    return JSON.parse(JSON.stringify(this.state)) as IncidentState;
+  }
+
+  /** Audit events produced since the last call, oldest first. */
+  takeEvents(): IncidentEvent[] {
+    return this.pending.splice(0, this.pending.length);
+  }
+
+  recordAlert(alert: Alert, now: string): AlertOutcome {
+    if (this.deliveries.includes(alert.deliveryId)) {
+      return { duplicateDelivery: true, alertCount: this.state.alertCount };
+    }
+    this.deliveries.push(alert.deliveryId);
+    if (this.deliveries.length > REMEMBERED_DELIVERIES) this.deliveries.shift();
+    this.state.alertCount += 1;
+    this.state.lastAlertAt = alert.receivedAt;
+    for (const c of alert.dataCategories) if (!this.state.dataCategories.includes(c)) this.state.dataCategories.push(c);
+    this.emit('alert.received', now, { type: 'system', name: alert.source, via: 'webhook' }, {
+      source: alert.source,
+      title: alert.title,
+      severity: alert.severity,
+      dedupKey: alert.dedupKey,
+      deliveryId: alert.deliveryId,
+      receivedAt: alert.receivedAt,
+      alertCount: this.state.alertCount,
+    });
+    return { duplicateDelivery: false, alertCount: this.state.alertCount };
+  }
+
+  /** The responders of the level to page next, or undefined when the ladder is exhausted. */
+  nextLevel(): { level: number; pass: number; responders: Responder[]; timeoutMinutes: number } | undefined {
+    if (this.state.ladderExhausted) return undefined;
+    let level = this.state.level + 1;
+    let pass = this.state.pass;
+    if (level > this.policy.levels.length) {
+      level = 1;
+      pass += 1;
+    }
+    if (pass > this.policy.repeat + 1) return undefined;
+    const def = this.policy.levels[level - 1];
+    return { level, pass, timeoutMinutes: def.timeoutMinutes, responders: def.targets.map((t) => this.responderNamed(t)) };
+  }
+
+  /** Records that a level is being paged; returns the escalation event for levels after the first. */
+  startLevel(level: number, pass: number, now: string): void {
+    const first = this.state.level === 0;
+    this.state.level = level;
+    this.state.pass = pass;
+    if (!first) this.emit('incident.escalated', now, SYSTEM, { level, pass });
+  }
+
+  recordPage(page: Page): void {
+    this.state.pages.push(page);
+    this.emit('responder.paged', page.at, SYSTEM, { ...page });
+  }
+
+  /** A page that could not be delivered within its level's time: recorded loudly, and the ladder goes on. */
+  recordPageFailure(page: Omit<Page, 'channel' | 'ts'>, reason: string): void {
+    this.emit('page.failed', page.at, SYSTEM, { ...page, reason });
+  }
+
+  markExhausted(now: string): void {
+    this.state.ladderExhausted = true;
+    this.emit('ladder.exhausted', now, SYSTEM, { passes: this.state.pass, levels: this.policy.levels.length });
+  }
+
+  /** Who a reference names, or an IncidentRuleError saying why nobody. */
+  identify(ref: ResponderRef): Responder {
+    const found = ref.responder
+      ? this.policy.responders.find((r) => r.name === ref.responder)
+      : ref.slackUserId
+        ? this.policy.responders.find((r) => r.slackUserId === ref.slackUserId)
+        : undefined;
+    if (!found) {
+      const who = ref.responder ?? (ref.slackUserId ? `Slack user ${ref.slackUserId}` : 'an anonymous caller');
+      throw new IncidentRuleError(`${who} is not a responder of policy "${this.policy.name}" and may not act on this incident`);
+    }
+    return found;
+  }
+
+  /** Throws when the request must be rejected (nothing is recorded then). */
+  validateAcknowledge(ref: ResponderRef): void {
+    this.identify(ref);
+    if (this.state.status === 'resolved') {
+      throw new IncidentRuleError(`incident ${this.state.incidentId} is already resolved and cannot be acknowledged`);
+    }
+  }
+
+  acknowledge(ref: ResponderRef, now: string): AckResult {
+    const who = this.identify(ref);
+    if (this.state.status === 'acknowledged') {
+      return {
+        incidentId: this.state.incidentId,
+        acknowledgedBy: this.state.acknowledgedBy!,
+        acknowledgedAt: this.state.acknowledgedAt!,
+        alreadyDone: true,
+      };
+    }
+    this.state.status = 'acknowledged';
+    this.state.acknowledgedBy = who.name;
+    this.state.acknowledgedAt = now;
+    this.emit('incident.acknowledged', now, { type: 'responder', name: who.name, via: ref.via }, { level: this.state.level });
+    return { incidentId: this.state.incidentId, acknowledgedBy: who.name, acknowledgedAt: now, alreadyDone: false };
+  }
+
+  validateResolve(ref: ResponderRef): void {
+    this.identify(ref);
+  }
+
+  resolve(ref: ResponderRef, now: string, note?: string): ResolveResult {
+    const who = this.identify(ref);
+    if (this.state.status === 'resolved') {
+      return { incidentId: this.state.incidentId, resolvedBy: this.state.resolvedBy!, resolvedAt: this.state.resolvedAt!, alreadyDone: true };
+    }
+    this.state.status = 'resolved';
+    this.state.resolvedBy = who.name;
+    this.state.resolvedAt = now;
+    if (note) this.state.resolveNote = note;
+    this.emit('incident.resolved', now, { type: 'responder', name: who.name, via: ref.via }, note ? { note } : {});
+    return { incidentId: this.state.incidentId, resolvedBy: who.name, resolvedAt: now, alreadyDone: false };
+  }
+
+  private responderNamed(name: string): Responder {
+    const r = this.policy.responders.find((x) => x.name === name);
+    if (!r) throw new IncidentRuleError(`policy "${this.policy.name}" names unknown responder "${name}"`);
+    return r;
+  }
+
+  private emit(kind: string, at: string, actor: Actor, payload: Record<string, unknown>): void {
+    this.pending.push({ kind, at, actor, payload });
+  }
+}

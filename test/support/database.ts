@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { openDatabase } from '../../ledger/database';
+import { migrate } from '../../ledger/migrate';
+
+/** The machine's PostgreSQL (trust auth), database `test`; TEST_DATABASE_URL overrides. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  pool: Pool;
+  schema: string;
+  /** A connection string that lands in this schema, for child processes. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated schema of its own for one test file, dropped afterwards. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const schema = `klaxon_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pool = openDatabase(TEST_DATABASE_URL, { schema });
+  await migrate(pool);
+  return {
+    pool,
+    schema,
+    url: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    async drop() {
+      await pool.end();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}

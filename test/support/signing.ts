@@ -1,0 +1,31 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Signs requests the way the senders do, written independently of Klaxon's verifiers so a
+ * shared mistake cannot make both sides agree.
+ */
+export function signKlaxon(secret: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** As Slack signs interactivity requests: https://api.slack.com/authentication/verifying-requests-from-slack */
+export function signSlack(signingSecret: string, body: string, t = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return {
+    'x-slack-request-timestamp': String(t),
+    'x-slack-signature': `v0=${createHmac('sha256', signingSecret).update(`v0:${t}:${body}`).digest('hex')}`,
+  };
+}
+
+/** A block_actions interaction as Slack posts it: a form with one field, `payload`. */
+export function slackButtonClick(userId: string, actionId: string, incidentId: string): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
+    team: { id: 'T0TEST', domain: 'test' },
+    api_app_id: 'A0KLAXON',
+    trigger_id: '1.2.3',
+    response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/x',
+    actions: [{ type: 'button', action_id: actionId, block_id: 'klaxon_incident_actions', value: incidentId, action_ts: '1.0' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

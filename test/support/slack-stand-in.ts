@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+interface StoredMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  metadata?: unknown;
+}
+
+/**
+ * A local server that answers the Slack Web API methods Klaxon calls, as Slack does:
+ * `POST /api/<method>` with a bearer token and a form or JSON body, answering
+ * `{ ok, … }` with HTTP 200 (errors are `ok: false` with an error code).
+ */
+export class SlackStandIn {
+  readonly calls: SlackCall[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  /** When set, answers the next N calls of that method with this error. */
+  readonly failures = new Map<string, { error: string; remaining: number }>();
+  private server?: Server;
+  private seq = 0;
+
+  constructor(readonly token: string) {}
+
+  get url(): string {
+    const { port } = this.server!.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/api/`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+      const args = (req.headers['content-type'] ?? '').includes('json') ? JSON.parse(raw || '{}') : this.formArgs(raw);
+      const answer = (body: Record<string, unknown>) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Bearer ${this.token}`) return answer({ ok: false, error: 'invalid_auth' });
+      this.calls.push({ method, args, at: Date.now() });
+      const failure = this.failures.get(method);
+      if (failure && failure.remaining > 0) {
+        failure.remaining -= 1;
+        return answer({ ok: false, error: failure.error });
+      }
+      answer(this.handle(method, args));
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((ok) => this.server?.close(ok));
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The web-api client sends arrays and objects as JSON strings inside the form. */
+  private formArgs(raw: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(raw)) {
+      out[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
+    }
+    return out;
+  }
+
+  private handle(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const channelId = (name: unknown) => (String(name).startsWith('#') ? 'C0INCIDENTS' : String(name));
+    switch (method) {
+      case 'chat.postMessage': {
+        const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
+        const message = { ts, channel: channelId(args.channel), text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [], metadata: args.metadata };
+        this.messages.set(ts, message);
+        return { ok: true, channel: message.channel, ts, message };
+      }
+      case 'chat.update': {
+        const existing = this.messages.get(String(args.ts));
+        if (!existing) return { ok: false, error: 'message_not_found' };
+        Object.assign(existing, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
+        return { ok: true, channel: existing.channel, ts: existing.ts, text: existing.text };
+      }
+      case 'conversations.history': {
+        const messages = [...this.messages.values()].filter((m) => m.channel === channelId(args.channel)).reverse();
+        return { ok: true, messages: messages.map((m) => ({ type: 'message', ...m })), has_more: false };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}

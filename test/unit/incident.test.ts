@@ -1,0 +1,85 @@
+import type { Alert } from '../../core/alert';
+import { Incident, IncidentRuleError } from '../../core/incident';
+import { defaultPolicy, parseResponders, PolicyError, validatePolicy } from '../../core/policy';
+import { incidentMessage, SLACK_ACTIONS } from '../../core/slack-message';
+
+const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  source: 'generic',
+  title: 'Emails of jane@example.com visible to tenant globex',
+  severity: 'SEV2',
+  dedupKey: 'k',
+  tenant: 'acme',
+  dataCategories: ['personal-data'],
+  details: {},
+  deliveryId: 'd1',
+  receivedAt: '2026-11-24T10:00:00.000Z',
+  ...over,
+});
+const T = '2026-11-24T10:00:00.000Z';
+
+describe('incident rules', () => {
+  it('walks the ladder level by level, repeats it, then is exhausted', () => {
+    const inc = new Incident('inc-1', { ...policy, repeat: 1 }, alert(), T);
+    const seen: string[] = [];
+    for (let next = inc.nextLevel(); next; next = inc.nextLevel()) {
+      inc.startLevel(next.level, next.pass, T);
+      seen.push(`${next.pass}.${next.level}:${next.responders.map((r) => r.name).join()}`);
+    }
+    expect(seen).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);
+  });
+
+  it('counts repeated alerts once per delivery and records each', () => {
+    const inc = new Incident('inc-1', policy, alert(), T);
+    expect(inc.recordAlert(alert(), T)).toEqual({ duplicateDelivery: true, alertCount: 1 });
+    expect(inc.recordAlert(alert({ deliveryId: 'd2', dataCategories: ['credentials'] }), T)).toEqual({ duplicateDelivery: false, alertCount: 2 });
+    expect(inc.snapshot().dataCategories).toEqual(['personal-data', 'credentials']);
+    expect(inc.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'alert.received']);
+  });
+
+  it('lets responders acknowledge once, by name or Slack id, and refuses strangers', () => {
+    const inc = new Incident('inc-1', policy, alert(), T);
+    expect(() => inc.validateAcknowledge({ responder: 'mallory', via: 'cli' })).toThrow(IncidentRuleError);
+    expect(() => inc.validateAcknowledge({ slackUserId: 'U0MALLORY', via: 'slack' })).toThrow(/Slack user U0MALLORY is not a responder/);
+    expect(inc.acknowledge({ slackUserId: 'U0BOB', via: 'slack' }, T)).toEqual({ incidentId: 'inc-1', acknowledgedBy: 'bob', acknowledgedAt: T, alreadyDone: false });
+    expect(inc.acknowledge({ responder: 'alice', via: 'cli' }, '2026-11-24T11:00:00.000Z')).toMatchObject({ acknowledgedBy: 'bob', alreadyDone: true });
+    inc.resolve({ responder: 'alice', via: 'cli' }, T, 'rotated keys');
+    expect(() => inc.validateAcknowledge({ responder: 'alice', via: 'cli' })).toThrow(/already resolved/);
+    expect(inc.takeEvents().filter((e) => e.kind.startsWith('incident.')).map((e) => [e.kind, e.actor.name])).toEqual([
+      ['incident.opened', 'klaxon'],
+      ['incident.acknowledged', 'bob'],
+      ['incident.resolved', 'alice'],
+    ]);
+  });
+});
+
+describe('policy validation', () => {
+  it('names what is wrong', () => {
+    expect(() => parseResponders('alice')).toThrow(/expected name:SlackUserId/);
+    expect(() =>
+      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1 }),
+    ).toThrow(PolicyError);
+    try {
+      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1 });
+    } catch (err) {
+      const m = (err as Error).message;
+      for (const part of ['not a Slack user id', 'Mars/Olympus', 'unknown responder "b"', 'positive number', 'repeat']) expect(m).toContain(part);
+    }
+  });
+});
+
+describe('incident message', () => {
+  it('mentions the paged responder, redacts the title, and offers buttons while open', () => {
+    const inc = new Incident('inc-1', policy, alert(), T);
+    const open = incidentMessage(inc.snapshot(), { slackUserId: 'U0ALICE', level: 1 });
+    const json = JSON.stringify(open);
+    expect(json).toContain('<@U0ALICE>');
+    expect(json).not.toContain('jane@example.com');
+    expect(json).toContain(SLACK_ACTIONS.acknowledge);
+    inc.resolve({ responder: 'bob', via: 'cli' }, T);
+    const closed = JSON.stringify(incidentMessage(inc.snapshot(), { slackUserId: 'U0ALICE', level: 1 }));
+    expect(closed).toContain('Resolved* by bob');
+    expect(closed).not.toContain(SLACK_ACTIONS.acknowledge);
+    expect(closed).not.toContain(SLACK_ACTIONS.resolve);
+  });
+});

@@ -1,0 +1,182 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createLedgerActivities } from '../../activities/ledger';
+import { createSlackActivities } from '../../activities/slack';
+import { WebApiSlack } from '../../activities/slack-web-api';
+import type { Alert } from '../../core/alert';
+import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
+import { LedgerStore } from '../../ledger/store';
+import { acknowledgeUpdate, alertSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { SlackStandIn } from '../support/slack-stand-in';
+import { registerSearchAttributes } from '../support/temporal';
+import { waitFor } from '../support/waiting';
+
+/**
+ * The incident workflow on Temporal's time-skipping test server: hours of escalation pass in
+ * moments, with the real activities against the Slack stand-in and PostgreSQL.
+ */
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let db: TestDatabase;
+let ledger: LedgerStore;
+const slack = new SlackStandIn('xoxb-test-token');
+const TASK_QUEUE = 'incident-workflow-test';
+const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger((process.env.KLAXON_TEST_LOG as 'WARN') || 'WARN') });
+  [env, bundle, db] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
+    createTestDatabase(),
+    slack.start(),
+  ]);
+  ledger = new LedgerStore(db.pool);
+  await registerSearchAttributes(env.connection);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await db?.drop();
+  await slack.stop();
+});
+
+let counter = 0;
+function alertFor(over: Partial<Alert> = {}): Alert {
+  counter += 1;
+  return {
+    source: 'generic',
+    title: `Customer emails exposed (${counter})`,
+    severity: 'SEV2',
+    dedupKey: `k${counter}`,
+    tenant: 'acme',
+    dataCategories: ['personal-data'],
+    details: {},
+    deliveryId: `delivery-${counter}`,
+    receivedAt: new Date().toISOString(),
+    ...over,
+  };
+}
+
+/** Runs `fn` with a worker on the test server, then stops the worker. */
+async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: bundle,
+    activities: { ...createSlackActivities(new WebApiSlack(slack.token, slack.url), 'C0INCIDENTS'), ...createLedgerActivities(ledger) },
+  });
+  return worker.runUntil(fn());
+}
+
+async function startIncident(p: Policy = policy) {
+  const alert = alertFor();
+  const incidentId = `inc-test-${counter}`;
+  const handle = await env.client.workflow.start(incident, { taskQueue: TASK_QUEUE, workflowId: incidentId, args: [{ incidentId, policy: p, alert }] });
+  return { handle, incidentId, alert };
+}
+
+const postsFor = (incidentId: string) => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
+const kinds = async (incidentId: string) => (await ledger.timeline(incidentId)).map((e) => e.kind);
+
+describe('incident workflow', () => {
+  it('pages level 1, and escalates to level 2 when nobody acknowledges within the timeout', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      expect(JSON.stringify(postsFor(incidentId)[0].args.blocks)).toContain('<@U0ALICE>');
+
+      await env.sleep('4 minutes');
+      expect((await handle.query(stateQuery)).pages).toHaveLength(1);
+
+      await env.sleep('61 seconds');
+      const state = await waitFor('the level-2 page', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pages.length === 2 && s;
+      });
+      expect(state.level).toBe(2);
+      expect(JSON.stringify(postsFor(incidentId)[1].args.blocks)).toContain('<@U0BOB>');
+      await waitFor('the escalation in the ledger', async () => (await kinds(incidentId)).includes('incident.escalated'));
+      expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.escalated', 'responder.paged']);
+      await handle.terminate('test over');
+    });
+  });
+
+  it('stops paging on acknowledgement, updates the message, and completes on resolve', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+
+      const ack = await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0ALICE', via: 'slack' }] });
+      expect(ack).toMatchObject({ acknowledgedBy: 'alice', alreadyDone: false });
+      const again = await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
+      expect(again).toMatchObject({ acknowledgedBy: 'alice', alreadyDone: true });
+
+      await env.sleep('3 hours');
+      expect(postsFor(incidentId)).toHaveLength(1);
+      const ts = postsFor(incidentId)[0].args;
+      await waitFor('the message to show the acknowledgement', () =>
+        slack.callsOf('chat.update').some((c) => JSON.stringify(c.args.blocks).includes('Acknowledged* by alice') && JSON.stringify(c.args.blocks).includes(incidentId)),
+      );
+      expect(ts.channel).toBe('C0INCIDENTS');
+
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'leaky route disabled' }] });
+      const final = await handle.result();
+      expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'bob', resolveNote: 'leaky route disabled', acknowledgedBy: 'alice' });
+      expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged', 'incident.resolved']);
+      expect((await ledger.verify(incidentId)).ok).toBe(true);
+      const updates = slack.callsOf('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
+      expect(JSON.stringify(updates.at(-1)!.args.blocks)).toContain('Resolved* by bob');
+    });
+  });
+
+  it('rejects an acknowledgement from someone outside the policy and records nothing', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      const err = await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0MALLORY', via: 'slack' }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/U0MALLORY is not a responder/);
+      expect((await handle.query(stateQuery)).status).toBe('triggered');
+      await env.sleep('10 seconds');
+      expect(await kinds(incidentId)).not.toContain('incident.acknowledged');
+      await handle.terminate('test over');
+    });
+  });
+
+  it('counts a repeated alert, and ignores a replayed delivery of the same alert', async () => {
+    await withWorker(async () => {
+      const { handle, alert } = await startIncident();
+      await handle.signal(alertSignal, alert); // the signal half of signal-with-start: same delivery
+      await handle.signal(alertSignal, { ...alert, deliveryId: 'another-delivery' });
+      await handle.signal(alertSignal, { ...alert, deliveryId: 'another-delivery' });
+      const state = await waitFor('the second alert', async () => {
+        const s = await handle.query(stateQuery);
+        return s.alertCount >= 2 && s;
+      });
+      await env.sleep('1 second');
+      expect((await handle.query(stateQuery)).alertCount).toBe(2);
+      expect(state.status).toBe('triggered');
+      await handle.terminate('test over');
+    });
+  });
+
+  it('runs the ladder the configured number of times, then records that it is exhausted and stops paging', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident({ ...policy, repeat: 1 });
+      await waitFor('the first page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      await env.sleep('21 minutes');
+      await waitFor('exhaustion', async () => (await handle.query(stateQuery)).ladderExhausted);
+      await env.sleep('1 day');
+      const pages = (await handle.query(stateQuery)).pages.map((p) => `${p.pass}.${p.level}:${p.responder}`);
+      expect(pages).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);
+      await waitFor('the ledger record', async () => (await kinds(incidentId)).includes('ladder.exhausted'));
+      // Still acknowledgeable after the ladder ran out.
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
+      await handle.terminate('test over');
+      expect(postsFor(incidentId)).toHaveLength(4);
+    });
+  });
+});

@@ -1,0 +1,27 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../core/config';
+import { openDatabase } from '../ledger/database';
+import { migrate } from '../ledger/migrate';
+import { LedgerStore } from '../ledger/store';
+import { createKlaxonWorker } from './worker';
+
+/** The worker process of the production shape (docker-compose `worker` service). */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  if (!config.databaseUrl) throw new Error('DATABASE_URL must name the ledger database (PostgreSQL)');
+  const db = openDatabase(config.databaseUrl);
+  const applied = await migrate(db);
+  if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db) });
+  console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+  // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
+  await worker.run();
+  await connection.close();
+  await db.end();
+}
+
+main().catch((err) => {
+  console.error(`klaxon worker: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createLedgerActivities } from '../activities/ledger';
+import { createSlackActivities, type SlackTransport } from '../activities/slack';
+import { OutboxSlack } from '../activities/slack-outbox';
+import { WebApiSlack } from '../activities/slack-web-api';
+import type { KlaxonConfig } from '../core/config';
+import type { LedgerStore } from '../ledger/store';
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  config: KlaxonConfig;
+  ledger: LedgerStore;
+  /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundle;
+}
+
+/** Slack when a bot token is set, the local outbox otherwise. */
+export function slackTransportFor(config: KlaxonConfig): SlackTransport {
+  return config.slack.botToken ? new WebApiSlack(config.slack.botToken, config.slack.apiUrl) : new OutboxSlack(config.outboxDir);
+}
+
+export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
+  const { config } = deps;
+  return Worker.create({
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/incident') }),
+    activities: {
+      ...createSlackActivities(slackTransportFor(config), config.slack.channel),
+      ...createLedgerActivities(deps.ledger),
+    },
+    // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
+    maxCachedWorkflows: 1000,
+  });
+}

@@ -1,0 +1,163 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LedgerActivities } from '../activities/ledger';
+import type { SlackActivities } from '../activities/slack';
+import type { Alert } from '../core/alert';
+import { Incident, type AckResult, type IncidentState, type ResolveResult, type ResponderRef } from '../core/incident';
+import type { Policy } from '../core/policy';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+// ── Messages ────────────────────────────────────────────────────────────────────────────
+// An alert is a Signal: the sender needs only Temporal's durable acceptance (signal-with-start
+// is atomic and works while no worker runs), never an answer from the workflow.
+export const alertSignal = defineSignal<[Alert]>('alert');
+
+// Acknowledge and resolve are Updates: the caller (a Slack click, the CLI) must learn whether
+// it was accepted and by whom, and a validator rejects strangers before anything is recorded.
+export const acknowledgeUpdate = defineUpdate<AckResult, [ResponderRef]>('acknowledge');
+export const resolveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; note?: string }]>('resolve');
+
+export const stateQuery = defineQuery<IncidentState>('state');
+
+export interface IncidentInput {
+  incidentId: string;
+  /** The policy in force when the incident opened, pinned for its whole life. */
+  policy: Policy;
+  /** The first alert; it also arrives by signal, which is then ignored as the same delivery. */
+  alert: Alert;
+}
+
+const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
+  startToCloseTimeout: '30 seconds',
+  // The ledger may be down for a while: keep trying, nothing may be lost.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const slackRetry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
+const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: slackRetry });
+
+/** A page is given up (and the failure recorded) after this long, so the ladder moves on. */
+const pageWithin = (timeoutMinutes: number) =>
+  proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: timeoutMinutes * 60_000, retry: slackRetry });
+
+const nowIso = (): string => new Date().toISOString();
+
+/**
+ * One incident, from first alert to resolution: pages the escalation ladder level by level
+ * with durable timers until someone acknowledges, and writes every step to the ledger.
+ */
+export async function incident(input: IncidentInput): Promise<IncidentState> {
+  const info = workflowInfo();
+  const incident = new Incident(input.incidentId, input.policy, input.alert, nowIso());
+
+  // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
+  // own counter, so a retried or replayed write is recognised by the ledger.
+  let ledgerIndex = 0;
+  let ledgerQueue: Promise<void> = Promise.resolve();
+  const flushLedger = (): Promise<void> => {
+    ledgerQueue = ledgerQueue.then(async () => {
+      const events = incident.takeEvents().map((e) => ({
+        ...e,
+        incidentId: input.incidentId,
+        occurredAt: e.at,
+        stepKey: `${info.workflowId}/${info.firstExecutionRunId}/${++ledgerIndex}`,
+      }));
+      if (events.length) await appendLedgerEvents(events);
+    });
+    return ledgerQueue;
+  };
+
+  const publishState = (): void => {
+    const s = incident.snapshot();
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.status, value: s.status },
+      { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
+      { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
+      { key: SEARCH_ATTRIBUTES.dataCategories, value: s.dataCategories },
+    ]);
+  };
+
+  setHandler(stateQuery, () => incident.snapshot());
+  setHandler(alertSignal, (alert) => {
+    if (incident.recordAlert(alert, nowIso()).duplicateDelivery) return;
+    void flushLedger();
+  });
+  setHandler(
+    acknowledgeUpdate,
+    (ref) => {
+      const result = incident.acknowledge(ref, nowIso());
+      void flushLedger();
+      return result;
+    },
+    { validator: (ref) => rejectAsFailure(() => incident.validateAcknowledge(ref)) },
+  );
+  setHandler(
+    resolveUpdate,
+    ({ by, note }) => {
+      const result = incident.resolve(by, nowIso(), note);
+      void flushLedger();
+      return result;
+    },
+    { validator: ({ by }) => rejectAsFailure(() => incident.validateResolve(by)) },
+  );
+
+  publishState();
+  await flushLedger();
+
+  while (incident.status === 'triggered') {
+    const next = incident.nextLevel();
+    if (!next) {
+      incident.markExhausted(nowIso());
+      await flushLedger();
+      await condition(() => incident.status !== 'triggered');
+      break;
+    }
+    incident.startLevel(next.level, next.pass, nowIso());
+    for (const responder of next.responders) {
+      const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
+      const page = { level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId };
+      try {
+        // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
+        const posted = await pageWithin(next.timeoutMinutes).postPage(
+          { stepKey, state: incident.snapshot(), slackUserId: responder.slackUserId, level: next.level },
+        );
+        incident.recordPage({ ...page, at: nowIso(), ...posted });
+      } catch (err) {
+        incident.recordPageFailure({ ...page, at: nowIso() }, (err as Error).message);
+      }
+    }
+    await flushLedger();
+    // A durable timer: a worker restart neither loses nor repeats it.
+    await condition(() => incident.status !== 'triggered', next.timeoutMinutes * 60_000);
+  }
+
+  publishState();
+  await slack.refreshPages(incident.snapshot());
+  if (incident.status === 'acknowledged') {
+    await condition(() => incident.status === 'resolved');
+    publishState();
+    await slack.refreshPages(incident.snapshot());
+  }
+  await condition(allHandlersFinished);
+  await flushLedger();
+  return incident.snapshot();
+}
+
+/** Validators reject by throwing; an ApplicationFailure carries the reason to the caller intact. */
+function rejectAsFailure(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw ApplicationFailure.create({ type: 'IncidentRuleError', message: (err as Error).message, nonRetryable: true });
+  }
+}

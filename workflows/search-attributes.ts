@@ -1,0 +1,16 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Search attributes the incident workflow keeps current, so compliance queries go through
+ * Temporal visibility instead of scanning. The dev server registers them at start
+ * (`--search-attribute Name=Type`); production registers them with `temporal operator`.
+ */
+export const SEARCH_ATTRIBUTES = {
+  status: defineSearchAttributeKey('KlaxonStatus', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('KlaxonSeverity', SearchAttributeType.KEYWORD),
+  tenant: defineSearchAttributeKey('KlaxonTenant', SearchAttributeType.KEYWORD),
+  dataCategories: defineSearchAttributeKey('KlaxonDataCategories', SearchAttributeType.KEYWORD_LIST),
+} as const;
+
+/** `Name=Type` pairs as the Temporal CLI takes them. */
+export const SEARCH_ATTRIBUTE_FLAGS = ['KlaxonStatus=Keyword', 'KlaxonSeverity=Keyword', 'KlaxonTenant=Keyword', 'KlaxonDataCategories=KeywordList'];
