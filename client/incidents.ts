@@ -13,6 +13,8 @@ export const INCIDENT_WORKFLOW_TYPE = 'incident';
 
 /** The incident does not exist (or Temporal no longer keeps it). */
 export class IncidentNotFoundError extends Error {}
+/** The incident has ended (resolved and closed): it takes no more actions. */
+export class IncidentClosedError extends Error {}
 /** The incident refused the request (unknown responder, already resolved…); nothing was recorded. */
 export class IncidentRejectedError extends Error {}
 
@@ -108,13 +110,13 @@ export class Incidents {
   }
 }
 
-/** Maps Temporal's errors to the two that callers answer differently: unknown, and refused. */
+/** Maps Temporal's errors to those callers answer differently: unknown, closed, refused. */
 function translate(err: unknown, incidentId: string): unknown {
+  const message = (err as Error).message ?? '';
+  if (/workflow execution already completed/i.test(message)) return new IncidentClosedError(`incident ${incidentId} is closed`);
   if (err instanceof WorkflowNotFoundError) return new IncidentNotFoundError(`incident ${incidentId} was not found`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'IncidentRuleError') {
     return new IncidentRejectedError(err.cause.message);
   }
-  const message = (err as Error).message ?? '';
-  if (/workflow execution already completed/i.test(message)) return new IncidentRejectedError(`incident ${incidentId} is closed`);
   return err;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ResponderRef } from '../../core/incident';
 import { SignatureError, verifySlackSignature } from '../../core/signature';
 import { SLACK_ACTIONS } from '../../core/slack-message';
-import { IncidentNotFoundError, IncidentRejectedError, type Incidents } from '../incidents';
+import { IncidentClosedError, IncidentNotFoundError, IncidentRejectedError, type Incidents } from '../incidents';
 import { header, HttpError, readBody, requireContentType } from './http';
 
 export interface SlackRouteDeps {
@@ -50,6 +50,7 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
     return { status: 200, body: result };
   } catch (err) {
     if (err instanceof IncidentNotFoundError) throw new HttpError(404, err.message);
+    if (err instanceof IncidentClosedError) throw new HttpError(409, err.message);
     if (err instanceof IncidentRejectedError) throw new HttpError(403, err.message);
     throw err;
   }

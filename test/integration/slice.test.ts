@@ -1,0 +1,259 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createApiServer } from '../../client/api/server';
+import { Incidents } from '../../client/incidents';
+import { loadConfig } from '../../core/config';
+import type { IncidentState } from '../../core/incident';
+import { SLACK_ACTIONS } from '../../core/slack-message';
+import { LedgerStore } from '../../ledger/store';
+import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
+import { createKlaxonWorker } from '../../worker/worker';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { signKlaxon, signSlack, slackButtonClick } from '../support/signing';
+import { SlackStandIn } from '../support/slack-stand-in';
+import { waitFor } from '../support/waiting';
+
+/**
+ * The whole slice over HTTP on the real stack: a Temporal dev server, PostgreSQL, the worker
+ * as production wires it, the API, and a Slack stand-in speaking the Web API.
+ */
+const WEBHOOK_SECRET = 'whsec_integration';
+const SLACK_SIGNING_SECRET = 'slack-signing-integration';
+const slack = new SlackStandIn('xoxb-integration');
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: Worker;
+let workerDone: Promise<void>;
+let api: Server;
+let apiUrl: string;
+let incidents: Incidents;
+let ledger: LedgerStore;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  [env, db] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: DEV_SERVER_EXTRA_ARGS },
+    }),
+    createTestDatabase(),
+    slack.start(),
+  ]);
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: env.address,
+    KLAXON_TASK_QUEUE: 'klaxon-integration',
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_API_URL: slack.url,
+    KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
+    KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
+    KLAXON_ESCALATION_MINUTES: '5',
+  });
+  ledger = new LedgerStore(db.pool);
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
+  worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle });
+  workerDone = worker.run();
+  incidents = new Incidents(env.client, config.temporal.taskQueue);
+  api = createApiServer({ incidents, policy: config.policy, webhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SIGNING_SECRET, log: () => undefined });
+  api.listen(0, '127.0.0.1');
+  await once(api, 'listening');
+  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((ok) => api?.close(ok));
+  worker?.shutdown();
+  await workerDone;
+  await env?.teardown();
+  await db?.drop();
+  await slack.stop();
+});
+
+/** An incident left open (triggered) by an earlier test, for the refusals below. */
+let openIncidentId: string;
+let n = 0;
+function alertBody(over: Record<string, unknown> = {}): string {
+  n += 1;
+  return JSON.stringify({
+    title: `Customer records of tenant acme served to globex (${n})`,
+    severity: 'SEV2',
+    tenant: 'acme',
+    dedupKey: `integration-${n}`,
+    dataCategories: ['personal-data'],
+    details: { route: '/api/customers' },
+    ...over,
+  });
+}
+
+async function postAlert(body: string, headers: Record<string, string> = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) }, source = 'generic') {
+  const res = await fetch(`${apiUrl}/v1/alerts/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function clickButton(userId: string, actionId: string, incidentId: string, secret = SLACK_SIGNING_SECRET) {
+  const form = slackButtonClick(userId, actionId, incidentId);
+  const res = await fetch(`${apiUrl}/v1/slack/interactions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(secret, form) },
+    body: form,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const messageFor = (incidentId: string) => [...slack.messages.values()].find((m) => JSON.stringify(m.blocks).includes(incidentId));
+const workflowCount = async () => (await env.client.workflow.count(`WorkflowType = 'incident'`)).count;
+const ledgerRows = async () => Number((await db.pool.query('SELECT count(*) FROM ledger_events')).rows[0].count);
+
+describe('the vertical slice over HTTP', () => {
+  it('turns a signed alert into a Slack page that a button click acknowledges, all in the ledger', async () => {
+    const accepted = await postAlert(alertBody());
+    expect(accepted).toEqual({ status: 202, body: { incidentId: expect.stringMatching(/^inc-acme-/), deduplicated: false } });
+    const incidentId = accepted.body.incidentId as string;
+
+    const page = await waitFor('the Slack page', () => messageFor(incidentId));
+    expect(page.channel).toBe('C0INCIDENTS');
+    expect(page.text).toContain('<@U0ALICE>');
+    const buttons = JSON.stringify(page.blocks);
+    expect(buttons).toContain(SLACK_ACTIONS.acknowledge);
+    expect(buttons).toContain(SLACK_ACTIONS.resolve);
+
+    const ack = await clickButton('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId);
+    expect(ack).toMatchObject({ status: 200, body: { acknowledgedBy: 'alice', alreadyDone: false } });
+
+    await waitFor('the message to show the acknowledgement', () => JSON.stringify(messageFor(incidentId)?.blocks).includes('Acknowledged* by alice'));
+    expect(JSON.stringify(messageFor(incidentId)!.blocks)).not.toContain(SLACK_ACTIONS.acknowledge);
+    expect((await incidents.state(incidentId)).status).toBe('acknowledged');
+
+    const timeline = await waitFor('the acknowledgement in the ledger', async () => {
+      const t = await ledger.timeline(incidentId);
+      return t.some((e) => e.kind === 'incident.acknowledged') && t;
+    });
+    expect(timeline.map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged']);
+    expect(timeline[3].actor).toEqual({ type: 'responder', name: 'alice', via: 'slack' });
+    expect((await ledger.verify(incidentId)).ok).toBe(true);
+
+    // The Resolve button closes it; the same key then opens a new incident, as PagerDuty does.
+    expect((await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).body).toMatchObject({ resolvedBy: 'bob' });
+    const final = (await env.client.workflow.getHandle(incidentId).result()) as IncidentState;
+    expect(final.status).toBe('resolved');
+  });
+
+  it('shows the incident with the CLI, state and timeline in the reader zone', async () => {
+    const { body } = await postAlert(alertBody());
+    const incidentId = body.incidentId as string;
+    await waitFor('the page in the ledger', async () => (await ledger.timeline(incidentId)).some((e) => e.kind === 'responder.paged'));
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [join(__dirname, '../../bin/klaxon.cjs'), ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: env.address, DATABASE_URL: db.url, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' },
+      });
+
+    const ack = await run(['ack', incidentId, '--as', 'bob', '--json']);
+    expect(JSON.parse(ack.stdout)).toMatchObject({ incidentId, acknowledgedBy: 'bob' });
+
+    const human = await run(['incidents', 'show', incidentId, '--tz', 'Asia/Kolkata']);
+    expect(human.stdout).toContain(`Incident ${incidentId}`);
+    expect(human.stdout).toMatch(/Status:\s+acknowledged/);
+    expect(human.stdout).toMatch(/\+05:30 \(Asia\/Kolkata\)\s+paged alice \(level 1, pass 1\)/);
+    expect(human.stdout).toContain('acknowledged by bob via cli');
+
+    const json = JSON.parse((await run(['incidents', 'show', incidentId, '--json'])).stdout);
+    expect(json.state.acknowledgedBy).toBe('bob');
+    expect(json.timeline.map((e: { kind: string }) => e.kind)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged']);
+
+    const list = JSON.parse((await run(['incidents', 'list', '--json'])).stdout);
+    await waitFor('visibility to list the incident', async () =>
+      JSON.parse((await run(['incidents', 'list', '--json'])).stdout).some((r: { incidentId: string; status: string }) => r.incidentId === incidentId && r.status === 'acknowledged'),
+    );
+    expect(Array.isArray(list)).toBe(true);
+
+    const refused = await run(['ack', incidentId, '--as', 'mallory']).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('mallory is not a responder') });
+  });
+
+  it('joins repeated alerts to the open incident and ignores a replayed delivery', async () => {
+    const body = alertBody();
+    const headers = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) };
+    const first = await postAlert(body, headers);
+    const replay = await postAlert(body, headers);
+    const resent = await postAlert(body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 1) });
+    expect(first.body.deduplicated).toBe(false);
+    expect(replay.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
+    expect(resent.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
+    openIncidentId = first.body.incidentId as string;
+    const state = await waitFor('both alerts counted', async () => {
+      const s = await incidents.state(openIncidentId);
+      return s.alertCount === 2 && s;
+    });
+    expect(state.alertCount).toBe(2);
+    await waitFor('both alerts in the ledger', async () => (await ledger.timeline(openIncidentId)).filter((e) => e.kind === 'alert.received').length === 2);
+  });
+
+  describe('bad input gets a 4xx naming the problem, and nothing is recorded', () => {
+    let before: { workflows: number; rows: number };
+    beforeEach(async () => {
+      before = { workflows: await workflowCount(), rows: await ledgerRows() };
+    });
+    afterEach(async () => {
+      expect({ workflows: await workflowCount(), rows: await ledgerRows() }).toEqual(before);
+    });
+
+    it.each([
+      ['malformed JSON', 400, '{"title": "x",', /malformed JSON/],
+      ['a missing field', 422, JSON.stringify({ severity: 'SEV2', tenant: 'acme' }), /title: is required/],
+      ['a wrongly typed field', 422, JSON.stringify({ title: 'x', severity: 2, tenant: 'acme' }), /severity: /],
+      ['an unknown field', 422, JSON.stringify({ title: 'x', severity: 'SEV2', tenant: 'acme', severty: 1 }), /unknown field\(s\) severty/],
+    ])('%s → %i', async (_, status, body, message) => {
+      const res = await postAlert(body);
+      expect(res.status).toBe(status);
+      expect(res.body.error).toMatch(message);
+    });
+
+    it.each([
+      ['a missing signature', {}, /missing Klaxon-Signature/],
+      ['a forged signature', { 'klaxon-signature': signKlaxon('not-the-secret', '{}') }, /does not match/],
+      ['a stale signature', 'stale', /five-minute tolerance/],
+    ])('%s → 401', async (_, headers, message) => {
+      const body = alertBody();
+      const h = headers === 'stale' ? { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 301) } : (headers as Record<string, string>);
+      const res = await postAlert(body, h);
+      expect(res).toMatchObject({ status: 401, body: { error: expect.stringMatching(message) } });
+    });
+
+    it('a body over 1 MiB → 413', async () => {
+      const body = alertBody({ details: { blob: 'x'.repeat(1024 * 1024) } });
+      const res = await postAlert(body);
+      expect(res).toMatchObject({ status: 413, body: { error: expect.stringMatching(/exceeds the limit of 1048576 bytes/) } });
+    });
+
+    it('an unknown source → 404', async () => {
+      const res = await postAlert(alertBody(), undefined, 'nagios');
+      expect(res).toMatchObject({ status: 404, body: { error: 'unknown alert source "nagios"; known sources: generic' } });
+    });
+
+    it('a Slack click with a bad signature → 401, from an unknown user → 403', async () => {
+      const incidentId = openIncidentId;
+      expect(await clickButton('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId, 'forged-secret')).toMatchObject({
+        status: 401,
+        body: { error: 'Slack signature does not match the body' },
+      });
+      expect(await clickButton('U0MALLORY', SLACK_ACTIONS.acknowledge, incidentId)).toMatchObject({
+        status: 403,
+        body: { error: expect.stringContaining('Slack user U0MALLORY is not a responder') },
+      });
+      expect((await incidents.state(incidentId)).status).toBe('triggered');
+    });
+
+    it('a click on a resolved incident → 409', async () => {
+      const closed = [...slack.messages.values()].map((m) => /Incident `([^`]+)`/.exec(JSON.stringify(m.blocks))?.[1]).find(Boolean)!;
+      expect((await incidents.state(closed)).status).toBe('resolved');
+      expect(await clickButton('U0ALICE', SLACK_ACTIONS.acknowledge, closed)).toMatchObject({
+        status: 409,
+        body: { error: `incident ${closed} is closed` },
+      });
+    });
+  });
+});
