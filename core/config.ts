@@ -22,6 +22,25 @@ export interface KlaxonConfig {
   policy: Policy;
 }
 
+/** Every variable Klaxon reads, with what it means (the README's configuration table). */
+export const CONFIG_VARIABLES = {
+  TEMPORAL_ADDRESS: 'Temporal frontend host:port (default 127.0.0.1:7233)',
+  TEMPORAL_NAMESPACE: 'Temporal namespace (default "default")',
+  KLAXON_TASK_QUEUE: 'task queue of the incident workflows (default klaxon-incidents)',
+  DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
+  HOST: 'address the API binds (default 127.0.0.1)',
+  PORT: 'port of the API (default 8080)',
+  KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic (required by the API)',
+  SLACK_BOT_TOKEN: 'Slack bot token; without it pages go to the outbox folder',
+  SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
+  SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
+  KLAXON_SLACK_CHANNEL: 'channel id pages are posted to (default #klaxon-incidents in the outbox)',
+  KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
+  KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
+  KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
+  KLAXON_OUTBOX_DIR: 'where notifications go without channel credentials (default <data dir>/outbox)',
+} as const;
+
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;

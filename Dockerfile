@@ -1,0 +1,17 @@
+# Klaxon worker and API (one image, two commands; see docker-compose.yml).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY core ./core
+COPY workflows ./workflows
+COPY activities ./activities
+COPY ledger ./ledger
+COPY worker ./worker
+COPY client ./client
+COPY bin ./bin
+COPY tsconfig.json ./
+USER node
+# The worker by default; the api service overrides the command.
+CMD ["node_modules/.bin/tsx", "worker/main.ts"]
