@@ -1,0 +1,109 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { NativeConnection } from '@temporalio/worker';
+import { createApiServer } from '../client/api/server';
+import { embeddedWebhookSecret, stackFilePath, writeStackFile } from '../client/cli/stack-file';
+import { connectIncidents } from '../client/connect';
+import { loadConfig, type KlaxonConfig } from '../core/config';
+import { openDatabase } from '../ledger/database';
+import { migrate } from '../ledger/migrate';
+import { LedgerStore } from '../ledger/store';
+import { createKlaxonWorker } from '../worker/worker';
+import { startDevServer } from './dev-server';
+import { findTemporalBinary } from './temporal-binaries';
+
+export interface EmbeddedStack {
+  config: KlaxonConfig;
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string;
+  databaseUrl: string;
+  /** Set when the webhook secret was generated (no KLAXON_WEBHOOK_SECRET). */
+  generatedSecret?: string;
+  /** Resolves, with the reason, if the worker or the Temporal server stops without `stop()`. */
+  failed: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded stack in this process (plus the Temporal dev server as a child): Temporal
+ * persisted to the data directory, the ledger on PGlite served over the Postgres wire protocol
+ * (so the worker, the API and the CLI all use the same `pg` code) unless DATABASE_URL names a
+ * PostgreSQL, the worker and the API. `env` is read like the production processes read theirs,
+ * plus the ports of the embedded parts (KLAXON_TEMPORAL_PORT, KLAXON_TEMPORAL_UI_PORT,
+ * KLAXON_PGLITE_PORT).
+ */
+export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<EmbeddedStack> {
+  const dataDir = resolve(env.KLAXON_DATA_DIR || '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const generatedSecret = env.KLAXON_WEBHOOK_SECRET ? undefined : embeddedWebhookSecret(dataDir, true);
+  const stops: Array<() => Promise<unknown>> = [];
+  let stopping = false;
+  let fail: (reason: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = (reason) => !stopping && resolve(reason)));
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    for (const s of stops.splice(0).reverse()) await s().catch((err) => console.error(`klaxon: while stopping: ${err.message}`));
+    rmSync(stackFilePath(dataDir), { force: true });
+  };
+
+  try {
+    const temporal = await startDevServer(findTemporalBinary('cli'), {
+      dbFile: join(dataDir, 'temporal.db'),
+      port: Number(env.KLAXON_TEMPORAL_PORT || 7233),
+      uiPort: Number(env.KLAXON_TEMPORAL_UI_PORT || 8233),
+    });
+    stops.push(() => temporal.stop());
+    temporal.process.once('exit', (code) => fail(new Error(`the Temporal dev server exited (code ${code})`)));
+
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const pglitePort = Number(env.KLAXON_PGLITE_PORT || 55432);
+      const pglite = await PGlite.create(join(dataDir, 'ledger'));
+      const socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: pglitePort, maxConnections: 16 });
+      await socket.start();
+      stops.push(() => pglite.close());
+      stops.push(() => socket.stop());
+      databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    }
+
+    const config = loadConfig({
+      ...env,
+      KLAXON_DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: databaseUrl,
+      KLAXON_WEBHOOK_SECRET: env.KLAXON_WEBHOOK_SECRET || generatedSecret,
+    });
+    const db = openDatabase(databaseUrl);
+    stops.push(() => db.end());
+    await migrate(db);
+
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db) });
+    const workerDone = worker.run();
+    workerDone.then(
+      () => fail(new Error('the worker stopped')),
+      (err: Error) => fail(new Error(`the worker failed: ${err.message}`)),
+    );
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await connection.close();
+    });
+
+    const { incidents, connection: clientConnection } = await connectIncidents(config);
+    stops.push(() => clientConnection.close());
+    const api = createApiServer({ incidents, policy: config.policy, webhookSecret: config.webhookSecret!, slackSigningSecret: config.slack.signingSecret });
+    await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
+    stops.push(() => new Promise((ok) => api.close(ok)));
+
+    const apiUrl = `http://${config.api.host}:${config.api.port}`;
+    writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, pid: process.pid, startedAt: new Date().toISOString() });
+    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, generatedSecret, failed, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Child, freePort, klaxon, ROOT } from '../support/processes';
+import { waitFor } from '../support/waiting';
+
+/**
+ * `npm start` as a newcomer runs it: the embedded stack in a child process (Temporal dev server,
+ * PGlite ledger, worker, API), driven with the `klaxon` CLI, stopped with Ctrl-C (SIGINT) and
+ * started again on the same data directory.
+ */
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let stack: Child | undefined;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'klaxon-e2e-'));
+  env = {
+    ...process.env,
+    KLAXON_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    KLAXON_TEMPORAL_PORT: String(await freePort()),
+    KLAXON_TEMPORAL_UI_PORT: String(await freePort()),
+    KLAXON_PGLITE_PORT: String(await freePort()),
+    // Six seconds a level, so an escalation timer can be seen firing across a restart.
+    KLAXON_ESCALATION_MINUTES: '0.1',
+    KLAXON_WEBHOOK_SECRET: '',
+    SLACK_BOT_TOKEN: '',
+    DATABASE_URL: '',
+    TZ: 'UTC',
+  };
+});
+
+afterAll(async () => {
+  if (stack && stack.process.exitCode === null) {
+    stack.process.kill('SIGINT');
+    await stack.exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function startStack(): Promise<Child> {
+  stack = Child.start(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], env);
+  await stack.waitForOutput('Klaxon is running');
+  return stack;
+}
+
+async function stopStack(): Promise<void> {
+  stack!.process.kill('SIGINT');
+  expect(await stack!.exited).toBe(0);
+  expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
+}
+
+const pages = () => (existsSync(join(dataDir, 'outbox/slack')) ? readdirSync(join(dataDir, 'outbox/slack')).filter((f) => f.endsWith('.json')) : []);
+const json = async (args: string[]) => JSON.parse((await klaxon([...args, '--json'], env)).stdout);
+
+describe('the embedded stack (npm start)', () => {
+  it('prints where it listens and a generated webhook secret, and takes a test alert through to the ledger', async () => {
+    const first = await startStack();
+    expect(first.output).toContain(`API             http://127.0.0.1:${env.PORT}`);
+    expect(first.output).toMatch(/Webhook secret {2}whsec_[0-9a-f]{48}/);
+    expect(first.output).toContain('npx klaxon alert test');
+
+    const accepted = await json(['alert', 'test', '--dedup-key', 'e2e-acked']);
+    expect(accepted.deduplicated).toBe(false);
+    const id = accepted.incidentId as string;
+    await waitFor('the page in the outbox', () => pages().some((f) => f.startsWith(id)));
+
+    expect(await json(['ack', id, '--as', 'primary'])).toMatchObject({ acknowledgedBy: 'primary' });
+    const shown = await waitFor('the acknowledgement in the ledger', async () => {
+      const s = await json(['incidents', 'show', id]);
+      return s.timeline.some((e: { kind: string }) => e.kind === 'incident.acknowledged') && s;
+    });
+    expect(shown.state.status).toBe('acknowledged');
+    expect(shown.timeline.map((e: { kind: string }) => e.kind)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged']);
+  });
+
+  it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire', async () => {
+    const { incidentId } = await json(['alert', 'test', '--dedup-key', 'e2e-open']);
+    await waitFor('the level-1 page', () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.1.primary')));
+    await stopStack();
+    const escalated = () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.2.secondary'));
+    expect(escalated()).toBe(false);
+    // The level times out (6 s) while nothing runs.
+    await new Promise((r) => setTimeout(r, 6500));
+    expect(escalated()).toBe(false);
+
+    await startStack();
+    await waitFor('the level-2 page after the restart', escalated);
+    const list = await json(['incidents', 'list']);
+    expect(list.map((r: { incidentId: string }) => r.incidentId)).toEqual(expect.arrayContaining([incidentId]));
+    const human = (await klaxon(['incidents', 'show', incidentId, '--tz', 'America/New_York'], env)).stdout;
+    expect(human).toMatch(/-05:00 \(America\/New_York\)\s+escalated to level 2/);
+    expect(await json(['resolve', incidentId, '--as', 'secondary', '--note', 'false alarm'])).toMatchObject({ resolvedBy: 'secondary' });
+    await stopStack();
+  });
+});
