@@ -112,7 +112,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   );
 
   publishState();
-  await flushLedger();
+  // Not awaited: the first page must not wait for the ledger. Ledger writes stay in order
+  // (one queue), and the workflow waits for the queue to drain before it completes.
+  void flushLedger();
 
   while (incident.status === 'triggered') {
     const next = incident.nextLevel();
@@ -136,7 +138,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         incident.recordPageFailure({ ...page, at: nowIso() }, (err as Error).message);
       }
     }
-    await flushLedger();
+    void flushLedger();
     // A durable timer: a worker restart neither loses nor repeats it.
     await condition(() => incident.status !== 'triggered', next.timeoutMinutes * 60_000);
   }

@@ -1,10 +1,11 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** performance.now() when the request was answered. */
   at: number;
 }
 
@@ -21,7 +22,7 @@ interface StoredMessage {
  * `POST /api/<method>` with a bearer token and a form or JSON body, answering
  * `{ ok, … }` with HTTP 200 (errors are `ok: false` with an error code).
  */
-export class SlackStandIn {
+export class SlackStandIn extends EventEmitter {
   readonly calls: SlackCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
   /** When set, answers the next N calls of that method with this error. */
@@ -29,7 +30,9 @@ export class SlackStandIn {
   private server?: Server;
   private seq = 0;
 
-  constructor(readonly token: string) {}
+  constructor(readonly token: string) {
+    super();
+  }
 
   get url(): string {
     const { port } = this.server!.address() as AddressInfo;
@@ -48,13 +51,16 @@ export class SlackStandIn {
         res.end(JSON.stringify(body));
       };
       if (req.headers.authorization !== `Bearer ${this.token}`) return answer({ ok: false, error: 'invalid_auth' });
-      this.calls.push({ method, args, at: Date.now() });
+      const call = { method, args, at: performance.now() };
+      this.calls.push(call);
       const failure = this.failures.get(method);
       if (failure && failure.remaining > 0) {
         failure.remaining -= 1;
         return answer({ ok: false, error: failure.error });
       }
       answer(this.handle(method, args));
+      // Emitted once answered, so a listener sees what the caller sees.
+      this.emit('call', call);
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { klaxonSignatureHeader } from '../core/signature';
+import { startEmbeddedStack } from '../scripts/embedded-stack';
+import { freePort } from '../test/support/processes';
+import { SlackStandIn, type SlackCall } from '../test/support/slack-stand-in';
+
+/**
+ * Time from an alert POST to the Slack stand-in receiving the incident message, on the
+ * embedded stack (dev server, PGlite ledger, worker and API in one process).
+ *   npx tsx bench/alert-to-slack.ts            (BENCH_ALERTS=20 by default)
+ */
+const ALERTS = Number(process.env.BENCH_ALERTS || 20);
+const WARMUP = 3;
+const SECRET = 'whsec_bench';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const slack = new SlackStandIn('xoxb-bench');
+  await slack.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-'));
+  const stack = await startEmbeddedStack({
+    ...process.env,
+    KLAXON_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    KLAXON_TEMPORAL_PORT: String(await freePort()),
+    KLAXON_TEMPORAL_UI_PORT: String(await freePort()),
+    KLAXON_PGLITE_PORT: String(await freePort()),
+    KLAXON_WEBHOOK_SECRET: SECRET,
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_API_URL: slack.url,
+    KLAXON_SLACK_CHANNEL: 'C0BENCH',
+    DATABASE_URL: '',
+  });
+
+  const toSlack: number[] = [];
+  const to202: number[] = [];
+  try {
+    for (let i = 0; i < WARMUP + ALERTS; i++) {
+      const body = JSON.stringify({ title: `Bench alert ${i}`, severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${Date.now()}-${i}`, dataCategories: ['personal-data'] });
+      let incidentId = '';
+      const paged = new Promise<SlackCall>((resolve) => {
+        const onCall = (call: SlackCall) => {
+          if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks).includes(incidentId)) {
+            slack.off('call', onCall);
+            resolve(call);
+          }
+        };
+        slack.on('call', onCall);
+      });
+      const t0 = performance.now();
+      const res = await fetch(`${stack.apiUrl}/v1/alerts/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'klaxon-signature': klaxonSignatureHeader(SECRET, body, Math.floor(Date.now() / 1000)) },
+        body,
+      });
+      const answered = performance.now();
+      const answer = (await res.json()) as { incidentId: string };
+      if (res.status !== 202) throw new Error(`alert ${i} answered ${res.status}: ${JSON.stringify(answer)}`);
+      incidentId = answer.incidentId;
+      // The page may have landed before the answer was read: look back through the calls too.
+      const earlier = slack.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks).includes(incidentId));
+      const call = earlier ?? (await paged);
+      if (i >= WARMUP) {
+        toSlack.push(call.at - t0);
+        to202.push(answered - t0);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await stack.stop();
+    await slack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const fmt = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `median ${percentile(s, 50).toFixed(1)} ms, p95 ${percentile(s, 95).toFixed(1)} ms, min ${s[0].toFixed(1)} ms, max ${s.at(-1)!.toFixed(1)} ms`;
+  };
+  console.log(`alert POST → Slack stand-in receives the page (${ALERTS} alerts, embedded stack): ${fmt(toSlack)}`);
+  console.log(`alert POST → 202 answered                       (${ALERTS} alerts, embedded stack): ${fmt(to202)}`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
