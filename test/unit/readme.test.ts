@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_VARIABLES } from '../../core/config';
+
+describe('README', () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+
+  it('documents every variable Klaxon reads', () => {
+    const missing = Object.keys(CONFIG_VARIABLES).filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('gives the two commands of package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['start', 'test']));
+    expect(readme).toMatch(/npm start\s+#/);
+    expect(readme).toMatch(/npm test\s+#/);
+  });
+});
