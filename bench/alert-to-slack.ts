@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { klaxonSignatureHeader } from '../core/signature';
 import { startEmbeddedStack } from '../scripts/embedded-stack';
-import { freePort } from '../test/support/processes';
+import { isolatedStackEnv } from '../test/support/processes';
 import { SlackStandIn, type SlackCall } from '../test/support/slack-stand-in';
 
 /**
@@ -26,17 +26,11 @@ async function main(): Promise<void> {
   await slack.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-'));
   const stack = await startEmbeddedStack({
-    ...process.env,
-    KLAXON_DATA_DIR: dataDir,
-    PORT: String(await freePort()),
-    KLAXON_TEMPORAL_PORT: String(await freePort()),
-    KLAXON_TEMPORAL_UI_PORT: String(await freePort()),
-    KLAXON_PGLITE_PORT: String(await freePort()),
+    ...(await isolatedStackEnv(dataDir)),
     KLAXON_WEBHOOK_SECRET: SECRET,
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.url,
     KLAXON_SLACK_CHANNEL: 'C0BENCH',
-    DATABASE_URL: '',
   });
 
   const toSlack: number[] = [];

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Child, freePort, klaxon, ROOT } from '../support/processes';
+import { Child, isolatedStackEnv, klaxon, ROOT } from '../support/processes';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -16,17 +16,11 @@ let stack: Child | undefined;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'klaxon-e2e-'));
   env = {
-    ...process.env,
-    KLAXON_DATA_DIR: dataDir,
-    PORT: String(await freePort()),
-    KLAXON_TEMPORAL_PORT: String(await freePort()),
-    KLAXON_TEMPORAL_UI_PORT: String(await freePort()),
-    KLAXON_PGLITE_PORT: String(await freePort()),
+    ...(await isolatedStackEnv(dataDir)),
     // Six seconds a level, so an escalation timer can be seen firing across a restart.
     KLAXON_ESCALATION_MINUTES: '0.1',
     KLAXON_WEBHOOK_SECRET: '',
     SLACK_BOT_TOKEN: '',
-    DATABASE_URL: '',
     TZ: 'UTC',
   };
 });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { loadConfig } from '../../core/config';
@@ -17,6 +17,7 @@ import { createKlaxonWorker } from '../../worker/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { signKlaxon, signSlack, slackButtonClick } from '../support/signing';
 import { SlackStandIn } from '../support/slack-stand-in';
+import { installTestRuntime } from '../support/runtime';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -36,7 +37,7 @@ let incidents: Incidents;
 let ledger: LedgerStore;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installTestRuntime();
   [env, db] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: DEV_SERVER_EXTRA_ARGS },

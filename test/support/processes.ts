@@ -14,6 +14,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The environment of an embedded stack that keeps to itself: a fresh data directory and free
+ * ports for each of its parts, the ledger on PGlite (no DATABASE_URL), so it can run beside
+ * another stack on the same machine.
+ */
+export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...process.env,
+    KLAXON_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    KLAXON_TEMPORAL_PORT: String(await freePort()),
+    KLAXON_TEMPORAL_UI_PORT: String(await freePort()),
+    KLAXON_PGLITE_PORT: String(await freePort()),
+    DATABASE_URL: '',
+  };
+}
+
 /** Runs the `klaxon` CLI as a user would; rejects with code and stderr on failure. */
 export function klaxon(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, [join(ROOT, 'bin/klaxon.cjs'), ...args], { env, cwd: ROOT });

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createSlackActivities } from '../../activities/slack';
@@ -11,6 +11,7 @@ import { acknowledgeUpdate, alertSignal, incident, resolveUpdate, stateQuery } f
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { registerSearchAttributes } from '../support/temporal';
+import { installTestRuntime } from '../support/runtime';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -26,7 +27,7 @@ const TASK_QUEUE = 'incident-workflow-test';
 const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger((process.env.KLAXON_TEST_LOG as 'WARN') || 'WARN') });
+  installTestRuntime();
   [env, bundle, db] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
