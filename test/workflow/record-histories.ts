@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createLedgerActivities } from '../../activities/ledger';
+import { createSlackActivities } from '../../activities/slack';
+import { OutboxSlack } from '../../activities/slack-outbox';
+import type { Alert } from '../../core/alert';
+import { defaultPolicy, parseResponders } from '../../core/policy';
+import { LedgerStore } from '../../ledger/store';
+import { acknowledgeUpdate, alertSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { createTestDatabase } from '../support/database';
+import { installTestRuntime } from '../support/runtime';
+import { registerSearchAttributes } from '../support/temporal';
+import { waitFor } from '../support/waiting';
+
+/**
+ * Records the event histories that `replay.test.ts` replays, one per version of the incident
+ * workflow that incidents may still be running. Run it when a new version ships, keep the
+ * old files: `npx tsx test/workflow/record-histories.ts <name>` (e.g. v1-escalated-acked).
+ */
+async function main(name: string): Promise<void> {
+  installTestRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
+  const db = await createTestDatabase();
+  const outbox = mkdtempSync(join(tmpdir(), 'klaxon-record-'));
+  try {
+    await registerSearchAttributes(env.connection);
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'record',
+      workflowsPath: require.resolve('../../workflows/incident'),
+      activities: { ...createSlackActivities(new OutboxSlack(outbox), '#incidents'), ...createLedgerActivities(new LedgerStore(db.pool)) },
+    });
+    const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
+    const alert: Alert = {
+      source: 'generic',
+      title: 'Customer emails exposed',
+      severity: 'SEV2',
+      dedupKey: 'k',
+      tenant: 'acme',
+      dataCategories: ['personal-data'],
+      details: {},
+      deliveryId: 'd1',
+      receivedAt: '2026-11-24T10:00:00.000Z',
+    };
+    // The standard path: page, escalate, a second alert and a replay, acknowledge, resolve.
+    const history = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
+      await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
+      await env.sleep('5 minutes');
+      await waitFor('level 2', async () => (await handle.query(stateQuery)).pages.length === 2);
+      await handle.signal(alertSignal, alert);
+      await handle.signal(alertSignal, { ...alert, deliveryId: 'd2', dataCategories: ['credentials'] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'route fixed' }] });
+      await handle.result();
+      return handle.fetchHistory();
+    });
+    // Binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs in this tree.
+    const file = join(__dirname, 'histories', `${name}.binpb`);
+    writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+    console.log(`recorded ${history.events?.length} events to ${file}`);
+  } finally {
+    await env.teardown();
+    await db.drop();
+    rmSync(outbox, { recursive: true, force: true });
+  }
+}
+
+const name = process.argv[2];
+if (!name) {
+  console.error('usage: npx tsx test/workflow/record-histories.ts <name>');
+  process.exit(2);
+}
+main(name).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
