@@ -1,4 +1,5 @@
-import { WebClient } from '@slack/web-api';
+import { WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { ApplicationFailure } from '@temporalio/common';
 import type { SlackMessage } from '../core/slack-message';
 import type { PostedMessage, SlackTransport } from './slack';
 
@@ -7,6 +8,29 @@ const METADATA_EVENT = 'klaxon_page';
 
 /** How far back a retry looks for its own earlier message. */
 const HISTORY_LOOKBACK = 100;
+
+/**
+ * Slack errors that no retry can cure (configuration or permission): the page fails at once,
+ * is recorded, and the ladder goes on, instead of retrying for the whole level.
+ * https://api.slack.com/methods/chat.postMessage#errors
+ */
+const PERMANENT_ERRORS = new Set([
+  'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'not_authed', 'account_inactive',
+  'token_revoked', 'token_expired', 'missing_scope', 'no_permission', 'invalid_blocks', 'msg_too_long',
+  'restricted_action', 'ekm_access_denied', 'message_not_found', 'cant_update_message',
+]);
+
+/** Runs a Slack call, turning a permanent Slack error into a non-retryable failure. */
+async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WebAPIPlatformError && PERMANENT_ERRORS.has(err.data.error)) {
+      throw ApplicationFailure.nonRetryable(`Slack ${method} failed: ${err.data.error}`, 'SlackPermanentError');
+    }
+    throw err;
+  }
+}
 
 /**
  * Slack through the real `@slack/web-api` client. The client waits out 429s itself
@@ -28,24 +52,30 @@ export class WebApiSlack implements SlackTransport {
       const earlier = await this.findEarlierPost(channel, stepKey);
       if (earlier) return earlier;
     }
-    const r = await this.client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-      metadata: { event_type: METADATA_EVENT, event_payload: { step_key: stepKey } },
-      unfurl_links: false,
-    });
+    const r = await call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        metadata: { event_type: METADATA_EVENT, event_payload: { step_key: stepKey } },
+        unfurl_links: false,
+      }),
+    );
     if (!r.channel || !r.ts) throw new Error('Slack chat.postMessage answered without channel or ts');
     return { channel: r.channel, ts: r.ts };
   }
 
   async update(posted: PostedMessage, message: SlackMessage): Promise<void> {
-    await this.client.chat.update({ channel: posted.channel, ts: posted.ts, text: message.text, blocks: message.blocks as never });
+    await call('chat.update', () =>
+      this.client.chat.update({ channel: posted.channel, ts: posted.ts, text: message.text, blocks: message.blocks as never }),
+    );
   }
 
   /** A post that timed out may still have landed: look for it before posting again. */
   private async findEarlierPost(channel: string, stepKey: string): Promise<PostedMessage | undefined> {
-    const history = await this.client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true });
+    const history = await call('conversations.history', () =>
+      this.client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true }),
+    );
     const found = history.messages?.find(
       (m) => m.metadata?.event_type === METADATA_EVENT && (m.metadata.event_payload as Record<string, unknown> | undefined)?.step_key === stepKey,
     );

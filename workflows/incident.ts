@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -125,6 +126,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       break;
     }
     incident.startLevel(next.level, next.pass, nowIso());
+    // The level's time counts from when paging starts, however long the pages take to land.
+    const deadline = Date.now() + next.timeoutMinutes * 60_000;
     for (const responder of next.responders) {
       const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
       const page = { level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId };
@@ -135,12 +138,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         );
         incident.recordPage({ ...page, at: nowIso(), ...posted });
       } catch (err) {
-        incident.recordPageFailure({ ...page, at: nowIso() }, (err as Error).message);
+        const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+        incident.recordPageFailure({ ...page, at: nowIso() }, reason);
       }
     }
     void flushLedger();
     // A durable timer: a worker restart neither loses nor repeats it.
-    await condition(() => incident.status !== 'triggered', next.timeoutMinutes * 60_000);
+    await condition(() => incident.status !== 'triggered', Math.max(0, deadline - Date.now()));
   }
 
   publishState();

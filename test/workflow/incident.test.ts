@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createSlackActivities } from '../../activities/slack';
 import { WebApiSlack } from '../../activities/slack-web-api';
@@ -79,6 +79,16 @@ async function startIncident(p: Policy = policy) {
   return { handle, incidentId, alert };
 }
 
+/**
+ * Ends a test's incident the way incidents end, and waits for its last activities: the
+ * time-skipping server does not skip time while an activity of a terminated workflow is
+ * still outstanding, which would stall the next test's `env.sleep`.
+ */
+async function resolveAndFinish(handle: WorkflowHandle<typeof incident>): Promise<void> {
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+  await handle.result();
+}
+
 const postsFor = (incidentId: string) => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
 const kinds = async (incidentId: string) => (await ledger.timeline(incidentId)).map((e) => e.kind);
 
@@ -101,7 +111,7 @@ describe('incident workflow', () => {
       expect(JSON.stringify(postsFor(incidentId)[1].args.blocks)).toContain('<@U0BOB>');
       await waitFor('the escalation in the ledger', async () => (await kinds(incidentId)).includes('incident.escalated'));
       expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.escalated', 'responder.paged']);
-      await handle.terminate('test over');
+      await resolveAndFinish(handle);
     });
   });
 
@@ -143,7 +153,7 @@ describe('incident workflow', () => {
       expect((await handle.query(stateQuery)).status).toBe('triggered');
       await env.sleep('10 seconds');
       expect(await kinds(incidentId)).not.toContain('incident.acknowledged');
-      await handle.terminate('test over');
+      await resolveAndFinish(handle);
     });
   });
 
@@ -160,7 +170,7 @@ describe('incident workflow', () => {
       await env.sleep('1 second');
       expect((await handle.query(stateQuery)).alertCount).toBe(2);
       expect(state.status).toBe('triggered');
-      await handle.terminate('test over');
+      await resolveAndFinish(handle);
     });
   });
 
@@ -176,8 +186,34 @@ describe('incident workflow', () => {
       await waitFor('the ledger record', async () => (await kinds(incidentId)).includes('ladder.exhausted'));
       // Still acknowledgeable after the ladder ran out.
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
-      await handle.terminate('test over');
+      await resolveAndFinish(handle);
       expect(postsFor(incidentId)).toHaveLength(4);
+    });
+  });
+
+  it('records a page that cannot be delivered and still escalates on time', async () => {
+    await withWorker(async () => {
+      slack.failures.set('chat.postMessage', { error: 'channel_not_found', remaining: 1_000_000 });
+      try {
+        const { handle, incidentId } = await startIncident();
+        const failed = await waitFor('the failed page in the ledger', async () => (await ledger.timeline(incidentId)).find((e) => e.kind === 'page.failed'));
+        expect(failed.payload).toMatchObject({ responder: 'alice', level: 1, reason: expect.stringContaining('channel_not_found') });
+        slack.failures.delete('chat.postMessage');
+        await env.sleep('5 minutes');
+        const state = await waitFor('the level-2 page', async () => {
+          const s = await handle.query(stateQuery);
+          return s.pages.length === 1 && s;
+        });
+        expect(state.pages[0]).toMatchObject({ responder: 'bob', level: 2 });
+        // Level 2 came when level 1's five minutes were up, not five minutes after the failure.
+        const timeline = await ledger.timeline(incidentId);
+        const opened = Date.parse(timeline[0].occurredAt);
+        const escalated = Date.parse(timeline.find((e) => e.kind === 'incident.escalated')!.occurredAt);
+        expect((escalated - opened) / 60_000).toBeCloseTo(5, 1);
+        await resolveAndFinish(handle);
+      } finally {
+        slack.failures.delete('chat.postMessage');
+      }
     });
   });
 });
