@@ -3,10 +3,11 @@ import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
+import { batchAlerts, capDetails } from '../core/alert-batch';
 import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
-import { acknowledgeUpdate, alertSignal, resolveUpdate, stateQuery, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, resolveUpdate, stateQuery, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -39,13 +40,13 @@ export class Incidents {
   ) {}
 
   /**
-   * Signal-with-start on the id derived from the alert's dedup key: atomic, durable once it
-   * returns, and it works while no worker runs. Called on the raw service because the SDK's
-   * `signalWithStart` hides `started`, which the sender's answer (`deduplicated`) needs.
+   * Signal-with-start of a batch of alerts that share one incident key: atomic, durable once
+   * it returns, and it works while no worker runs. Called on the raw service because the
+   * SDK's `signalWithStart` hides `started`, which the sender's answer (`deduplicated`) needs.
    */
-  async open(alert: Alert, policy: Policy): Promise<{ incidentId: string; deduplicated: boolean }> {
-    const incidentId = incidentIdFor(alert);
-    const input: IncidentInput = { incidentId, policy, alert };
+  async open(alerts: Alert[], policy: Policy): Promise<{ incidentId: string; started: boolean }> {
+    const incidentId = incidentIdFor(alerts[0]);
+    const input: IncidentInput = { incidentId, policy, alert: capDetails(alerts[0]) };
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
     const response = await this.client.workflowService.signalWithStartWorkflowExecution({
       namespace: this.client.options.namespace,
@@ -55,13 +56,13 @@ export class Incidents {
       workflowType: { name: INCIDENT_WORKFLOW_TYPE },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       input: { payloads: [defaultPayloadConverter.toPayload(input)] },
-      signalName: alertSignal.name,
-      signalInput: { payloads: [defaultPayloadConverter.toPayload(alert)] },
+      signalName: alertsSignal.name,
+      signalInput: { payloads: [defaultPayloadConverter.toPayload(batchAlerts(alerts))] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     });
-    return { incidentId, deduplicated: !response.started };
+    return { incidentId, started: Boolean(response.started) };
   }
 
   async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {

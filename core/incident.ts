@@ -1,4 +1,5 @@
 import type { Alert, Severity } from './alert';
+import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
 import type { Policy, Responder } from './policy';
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -62,8 +63,8 @@ export interface IncidentEvent {
 }
 
 export interface AlertOutcome {
-  /** True when this delivery was already seen: nothing was counted. */
-  duplicateDelivery: boolean;
+  /** Alerts of the batch counted now; deliveries seen before are not counted again. */
+  counted: number;
   alertCount: number;
 }
 
@@ -85,8 +86,12 @@ export interface ResolveResult {
 /** A rule of the incident that a request broke, e.g. an unknown responder. */
 export class IncidentRuleError extends Error {}
 
-/** Delivery ids remembered to spot replays; older ones fall out, the signature window covers the rest. */
-const REMEMBERED_DELIVERIES = 500;
+/**
+ * Delivery ids remembered to spot replays (a sender retrying a request it already sent).
+ * Bounded, so a storm cannot grow the state without limit; a replay older than this many
+ * deliveries would count again.
+ */
+const REMEMBERED_DELIVERIES = 1000;
 
 const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
 
@@ -121,8 +126,8 @@ export class Incident {
       lastAlertAt: first.receivedAt,
       pages: [],
     };
-    this.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity });
-    this.recordAlert(first, now);
+    this.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
+    this.recordAlerts(batchAlerts([first]), now);
   }
 
   get status(): IncidentStatus {
@@ -139,25 +144,35 @@ export class Incident {
     return this.pending.splice(0, this.pending.length);
   }
 
-  recordAlert(alert: Alert, now: string): AlertOutcome {
-    if (this.deliveries.includes(alert.deliveryId)) {
-      return { duplicateDelivery: true, alertCount: this.state.alertCount };
-    }
-    this.deliveries.push(alert.deliveryId);
-    if (this.deliveries.length > REMEMBERED_DELIVERIES) this.deliveries.shift();
-    this.state.alertCount += 1;
-    this.state.lastAlertAt = alert.receivedAt;
-    for (const c of alert.dataCategories) if (!this.state.dataCategories.includes(c)) this.state.dataCategories.push(c);
-    this.emit('alert.received', now, { type: 'system', name: alert.source, via: 'webhook' }, {
-      source: alert.source,
-      title: alert.title,
-      severity: alert.severity,
-      dedupKey: alert.dedupKey,
-      deliveryId: alert.deliveryId,
-      receivedAt: alert.receivedAt,
+  /** Counts a batch of alerts, each delivery once, and records them as one ledger event. */
+  recordAlerts(batch: AlertBatch, now: string): AlertOutcome {
+    const fresh = [...new Set(batch.deliveryIds)].filter((id) => !this.deliveries.includes(id));
+    if (fresh.length === 0) return { counted: 0, alertCount: this.state.alertCount };
+    this.deliveries.push(...fresh);
+    this.deliveries.splice(0, Math.max(0, this.deliveries.length - REMEMBERED_DELIVERIES));
+    const first = this.state.alertCount + 1;
+    this.state.alertCount += fresh.length;
+    this.state.lastAlertAt = batch.lastReceivedAt;
+    for (const c of batch.dataCategories) if (!this.state.dataCategories.includes(c)) this.state.dataCategories.push(c);
+    const severity = mostSevere(this.state.severity, batch.severity);
+    const sample = batch.sample[0];
+    this.emit('alert.received', now, { type: 'system', name: sample.source, via: 'webhook' }, {
+      source: sample.source,
+      title: sample.title,
+      severity: batch.severity,
+      dedupKey: sample.dedupKey,
+      count: fresh.length,
+      alertNumbers: [first, this.state.alertCount],
+      deliveryIds: fresh,
+      firstReceivedAt: batch.firstReceivedAt,
+      lastReceivedAt: batch.lastReceivedAt,
       alertCount: this.state.alertCount,
     });
-    return { duplicateDelivery: false, alertCount: this.state.alertCount };
+    if (severity !== this.state.severity) {
+      this.emit('severity.raised', now, SYSTEM, { from: this.state.severity, to: severity });
+      this.state.severity = severity;
+    }
+    return { counted: fresh.length, alertCount: this.state.alertCount };
   }
 
   /** The responders of the level to page next, or undefined when the ladder is exhausted. */

@@ -14,14 +14,16 @@ import {
 import type { LedgerActivities } from '../activities/ledger';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
+import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentState, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
-// An alert is a Signal: the sender needs only Temporal's durable acceptance (signal-with-start
-// is atomic and works while no worker runs), never an answer from the workflow.
-export const alertSignal = defineSignal<[Alert]>('alert');
+// Alerts arrive as a Signal carrying a batch: the sender needs only Temporal's durable
+// acceptance (signal-with-start is atomic and works while no worker runs), never an answer
+// from the workflow; the API coalesces concurrent alerts for one key into one batch.
+export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
 
 // Acknowledge and resolve are Updates: the caller (a Slack click, the CLI) must learn whether
 // it was accepted and by whom, and a validator rejects strangers before anything is recorded.
@@ -34,7 +36,7 @@ export interface IncidentInput {
   incidentId: string;
   /** The policy in force when the incident opened, pinned for its whole life. */
   policy: Policy;
-  /** The first alert; it also arrives by signal, which is then ignored as the same delivery. */
+  /** The first alert; it also arrives in the first signal's batch, where it is not counted again. */
   alert: Alert;
 }
 
@@ -89,9 +91,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
 
   setHandler(stateQuery, () => incident.snapshot());
-  setHandler(alertSignal, (alert) => {
-    if (incident.recordAlert(alert, nowIso()).duplicateDelivery) return;
-    void flushLedger();
+  setHandler(alertsSignal, (batch) => {
+    if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });
   setHandler(
     acknowledgeUpdate,

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AlertValidationError, parseGenericAlert, type Alert } from '../../core/alert';
-import type { Policy } from '../../core/policy';
 import { SignatureError, verifyKlaxonSignature } from '../../core/signature';
-import type { Incidents } from '../incidents';
+import type { AlertIntake } from '../alert-intake';
 import { header, HttpError, parseJson, readBody, requireContentType } from './http';
 
 export interface AlertRouteDeps {
-  incidents: Incidents;
-  policy: Policy;
+  intake: AlertIntake;
   webhookSecret: string;
   now: () => Date;
 }
@@ -43,8 +41,7 @@ export async function receiveAlert(req: IncomingMessage, source: string, deps: A
   const raw = await readBody(req);
   const alert = parse(req, raw, deps);
   try {
-    const opened = await deps.incidents.open(alert, deps.policy);
-    return { status: 202, body: opened };
+    return { status: 202, body: await deps.intake.submit(alert) };
   } catch (err) {
     // Not accepted: the sender must retry, and nothing was recorded.
     throw new HttpError(503, `Temporal did not accept the alert, retry later: ${(err as Error).message}`);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Policy } from '../../core/policy';
+import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
 import { HttpError, sendJson } from './http';
@@ -20,12 +21,13 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
+  const intake = new AlertIntake(deps.incidents, deps.policy);
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: (req, [source]) => receiveAlert(req, decodeURIComponent(source), { ...deps, now }),
+      handle: (req, [source]) => receiveAlert(req, decodeURIComponent(source), { intake, webhookSecret: deps.webhookSecret, now }),
     },
     {
       method: 'POST',

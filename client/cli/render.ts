@@ -17,8 +17,12 @@ function describeEvent(e: LedgerEvent): string {
   switch (e.kind) {
     case 'incident.opened':
       return `opened under policy "${p.policy}"`;
-    case 'alert.received':
-      return `alert #${p.alertCount} from ${p.source}: ${p.severity}`;
+    case 'alert.received': {
+      const [first, last] = p.alertNumbers as [number, number];
+      return `${first === last ? `alert #${first}` : `alerts #${first}–#${last}`} from ${p.source}: ${p.severity}`;
+    }
+    case 'severity.raised':
+      return `severity raised from ${p.from} to ${p.to}`;
     case 'responder.paged':
       return `paged ${p.responder} (level ${p.level}, pass ${p.pass})`;
     case 'page.failed':

@@ -1,4 +1,5 @@
 import type { Alert } from '../../core/alert';
+import { batchAlerts } from '../../core/alert-batch';
 import { Incident, IncidentRuleError } from '../../core/incident';
 import { defaultPolicy, parseResponders, PolicyError, validatePolicy } from '../../core/policy';
 import { incidentMessage, SLACK_ACTIONS } from '../../core/slack-message';
@@ -29,12 +30,22 @@ describe('incident rules', () => {
     expect(seen).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);
   });
 
-  it('counts repeated alerts once per delivery and records each', () => {
+  it('counts each delivery once, however batches repeat them', () => {
     const inc = new Incident('inc-1', policy, alert(), T);
-    expect(inc.recordAlert(alert(), T)).toEqual({ duplicateDelivery: true, alertCount: 1 });
-    expect(inc.recordAlert(alert({ deliveryId: 'd2', dataCategories: ['credentials'] }), T)).toEqual({ duplicateDelivery: false, alertCount: 2 });
+    expect(inc.recordAlerts(batchAlerts([alert()]), T)).toEqual({ counted: 0, alertCount: 1 });
+    const batch = batchAlerts([alert({ deliveryId: 'd2', dataCategories: ['credentials'] }), alert({ deliveryId: 'd1' }), alert({ deliveryId: 'd2' }), alert({ deliveryId: 'd3' })]);
+    expect(inc.recordAlerts(batch, T)).toEqual({ counted: 2, alertCount: 3 });
     expect(inc.snapshot().dataCategories).toEqual(['personal-data', 'credentials']);
-    expect(inc.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'alert.received']);
+    const events = inc.takeEvents();
+    expect(events.map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'alert.received']);
+    expect(events[2].payload).toMatchObject({ count: 2, alertNumbers: [2, 3], deliveryIds: ['d2', 'd3'] });
+  });
+
+  it('raises the severity when a more severe alert joins, and records it', () => {
+    const inc = new Incident('inc-1', policy, alert({ severity: 'SEV3' }), T);
+    inc.recordAlerts(batchAlerts([alert({ deliveryId: 'd2', severity: 'SEV4' }), alert({ deliveryId: 'd3', severity: 'SEV1' })]), T);
+    expect(inc.snapshot().severity).toBe('SEV1');
+    expect(inc.takeEvents().at(-1)).toMatchObject({ kind: 'severity.raised', payload: { from: 'SEV3', to: 'SEV1' } });
   });
 
   it('lets responders acknowledge once, by name or Slack id, and refuses strangers', () => {

@@ -5,9 +5,10 @@ import { createLedgerActivities } from '../../activities/ledger';
 import { createSlackActivities } from '../../activities/slack';
 import { WebApiSlack } from '../../activities/slack-web-api';
 import type { Alert } from '../../core/alert';
+import { batchAlerts } from '../../core/alert-batch';
 import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { registerSearchAttributes } from '../support/temporal';
@@ -160,9 +161,9 @@ describe('incident workflow', () => {
   it('counts a repeated alert, and ignores a replayed delivery of the same alert', async () => {
     await withWorker(async () => {
       const { handle, alert } = await startIncident();
-      await handle.signal(alertSignal, alert); // the signal half of signal-with-start: same delivery
-      await handle.signal(alertSignal, { ...alert, deliveryId: 'another-delivery' });
-      await handle.signal(alertSignal, { ...alert, deliveryId: 'another-delivery' });
+      await handle.signal(alertsSignal, batchAlerts([alert])); // the signal half of signal-with-start: same delivery
+      await handle.signal(alertsSignal, batchAlerts([{ ...alert, deliveryId: 'another-delivery' }]));
+      await handle.signal(alertsSignal, batchAlerts([{ ...alert, deliveryId: 'another-delivery' }]));
       const state = await waitFor('the second alert', async () => {
         const s = await handle.query(stateQuery);
         return s.alertCount >= 2 && s;

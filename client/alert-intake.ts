@@ -1,0 +1,90 @@
+import type { Alert } from '../core/alert';
+import { incidentIdFor } from '../core/incident-id';
+import type { Policy } from '../core/policy';
+import type { Incidents } from './incidents';
+
+/** While alerts keep coming for one key, at most one signal per this interval. */
+export const COALESCE_INTERVAL_MS = 250;
+/** Alerts in one signal at most; a larger backlog goes out in several. */
+export const MAX_BATCH = 2000;
+
+export interface Accepted {
+  incidentId: string;
+  /** False only for the alert that opened the incident. */
+  deduplicated: boolean;
+}
+
+interface Waiting {
+  alert: Alert;
+  resolve: (accepted: Accepted) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Lane {
+  waiting: Waiting[];
+  inFlight: boolean;
+  lastSentAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Takes alerts into Temporal, coalescing a storm per incident key: the first alert of a quiet
+ * key goes out at once; while a signal for the key is in flight, or less than
+ * COALESCE_INTERVAL_MS ago, later alerts wait and go out together as one batch. Every caller
+ * is answered only once the signal carrying its alert has returned, so an alert that was
+ * acknowledged with 202 is in Temporal even if this process dies the next instant.
+ */
+export class AlertIntake {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly incidents: Incidents,
+    private readonly policy: Policy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  submit(alert: Alert): Promise<Accepted> {
+    const key = incidentIdFor(alert);
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { waiting: [], inFlight: false, lastSentAt: -Infinity };
+      this.lanes.set(key, lane);
+    }
+    const accepted = new Promise<Accepted>((resolve, reject) => lane!.waiting.push({ alert, resolve, reject }));
+    this.schedule(key, lane);
+    return accepted;
+  }
+
+  private schedule(key: string, lane: Lane): void {
+    if (lane.inFlight || lane.timer || lane.waiting.length === 0) return;
+    const wait = lane.lastSentAt + COALESCE_INTERVAL_MS - this.now();
+    if (wait > 0) {
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        void this.send(key, lane);
+      }, wait);
+    } else {
+      void this.send(key, lane);
+    }
+  }
+
+  private async send(key: string, lane: Lane): Promise<void> {
+    const batch = lane.waiting.splice(0, MAX_BATCH);
+    lane.inFlight = true;
+    lane.lastSentAt = this.now();
+    try {
+      const { incidentId, started } = await this.incidents.open(
+        batch.map((w) => w.alert),
+        this.policy,
+      );
+      batch.forEach((w, i) => w.resolve({ incidentId, deduplicated: !(started && i === 0) }));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    } finally {
+      lane.inFlight = false;
+      if (lane.waiting.length > 0) this.schedule(key, lane);
+      // A quiet key is forgotten once its interval has passed, so the map holds only live keys.
+      else setTimeout(() => lane.waiting.length === 0 && !lane.inFlight && !lane.timer && this.lanes.delete(key), COALESCE_INTERVAL_MS).unref();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { Alert, Severity } from './alert';
+
+/**
+ * Alerts for one incident key, coalesced on the way in: one signal carries a whole batch, so
+ * an alert storm costs a few dozen history events instead of one per alert. The batch keeps
+ * every delivery id (for exact, replay-proof counting) but only a bounded sample of alerts.
+ */
+export interface AlertBatch {
+  deliveryIds: string[];
+  /** The first alerts of the batch, details capped (see capDetails). */
+  sample: Alert[];
+  /** The most severe severity in the batch (SEV1 is the most severe). */
+  severity: Severity;
+  dataCategories: string[];
+  firstReceivedAt: string;
+  lastReceivedAt: string;
+}
+
+export const SAMPLE_SIZE = 5;
+
+/** Alert details kept in Temporal and the ledger are capped: they may hold the very data that leaked. */
+export const MAX_DETAILS_BYTES = 8 * 1024;
+
+export function mostSevere(a: Severity, b: Severity): Severity {
+  return a < b ? a : b;
+}
+
+/** Replaces details larger than MAX_DETAILS_BYTES by a note of their size. */
+export function capDetails(alert: Alert): Alert {
+  const size = new TextEncoder().encode(JSON.stringify(alert.details)).length;
+  return size <= MAX_DETAILS_BYTES ? alert : { ...alert, details: { truncated: true, originalBytes: size } };
+}
+
+export function batchAlerts(alerts: Alert[]): AlertBatch {
+  if (alerts.length === 0) throw new RangeError('an alert batch needs at least one alert');
+  const categories = new Set<string>();
+  let severity = alerts[0].severity;
+  for (const a of alerts) {
+    severity = mostSevere(severity, a.severity);
+    for (const c of a.dataCategories) categories.add(c);
+  }
+  return {
+    deliveryIds: alerts.map((a) => a.deliveryId),
+    sample: alerts.slice(0, SAMPLE_SIZE).map(capDetails),
+    severity,
+    dataCategories: [...categories],
+    firstReceivedAt: alerts[0].receivedAt,
+    lastReceivedAt: alerts[alerts.length - 1].receivedAt,
+  };
+}
