@@ -8,6 +8,7 @@ import {
   defineUpdate,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -55,6 +56,9 @@ const pageWithin = (timeoutMinutes: number) =>
 
 const nowIso = (): string => new Date().toISOString();
 
+/** The least time between two ledger writes of one incident (see flushLedger). */
+const LEDGER_INTERVAL_MS = 1000;
+
 /**
  * One incident, from first alert to resolution: pages the escalation ladder level by level
  * with durable timers until someone acknowledges, and writes every step to the ledger.
@@ -64,11 +68,21 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const incident = new Incident(input.incidentId, input.policy, input.alert, nowIso());
 
   // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
-  // own counter, so a retried or replayed write is recognised by the ledger.
+  // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced
+  // (at most one per LEDGER_INTERVAL_MS): in an alert storm, events gather and go together,
+  // instead of an activity (and its history events) per signal.
   let ledgerIndex = 0;
   let ledgerQueue: Promise<void> = Promise.resolve();
+  let lastLedgerWrite = -Infinity;
+  let ledgerWriteQueued = false;
   const flushLedger = (): Promise<void> => {
+    if (ledgerWriteQueued) return ledgerQueue;
+    ledgerWriteQueued = true;
     ledgerQueue = ledgerQueue.then(async () => {
+      const wait = lastLedgerWrite + LEDGER_INTERVAL_MS - Date.now();
+      if (wait > 0) await sleep(wait);
+      ledgerWriteQueued = false;
+      lastLedgerWrite = Date.now();
       const events = incident.takeEvents().map((e) => ({
         ...e,
         incidentId: input.incidentId,

@@ -1,78 +1,27 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
-import { createApiServer } from '../../client/api/server';
-import { Incidents } from '../../client/incidents';
-import { loadConfig } from '../../core/config';
 import type { IncidentState } from '../../core/incident';
 import { SLACK_ACTIONS } from '../../core/slack-message';
-import { LedgerStore } from '../../ledger/store';
-import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
-import { createKlaxonWorker } from '../../worker/worker';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { signKlaxon, signSlack, slackButtonClick } from '../support/signing';
-import { SlackStandIn } from '../support/slack-stand-in';
-import { installTestRuntime } from '../support/runtime';
+import { postAlert as postStackAlert, SLACK_SIGNING_SECRET, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
-/**
- * The whole slice over HTTP on the real stack: a Temporal dev server, PostgreSQL, the worker
- * as production wires it, the API, and a Slack stand-in speaking the Web API.
- */
-const WEBHOOK_SECRET = 'whsec_integration';
-const SLACK_SIGNING_SECRET = 'slack-signing-integration';
-const slack = new SlackStandIn('xoxb-integration');
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let workerDone: Promise<void>;
-let api: Server;
+/** The whole slice over HTTP on the real stack (see test/support/stack.ts). */
+let stack: TestStack;
+let env: TestStack['env'];
+let db: TestStack['db'];
+let slack: TestStack['slack'];
+let incidents: TestStack['incidents'];
+let ledger: TestStack['ledger'];
 let apiUrl: string;
-let incidents: Incidents;
-let ledger: LedgerStore;
 
 beforeAll(async () => {
-  installTestRuntime();
-  [env, db] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: DEV_SERVER_EXTRA_ARGS },
-    }),
-    createTestDatabase(),
-    slack.start(),
-  ]);
-  const config = loadConfig({
-    TEMPORAL_ADDRESS: env.address,
-    KLAXON_TASK_QUEUE: 'klaxon-integration',
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_API_URL: slack.url,
-    KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
-    KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
-    KLAXON_ESCALATION_MINUTES: '5',
-  });
-  ledger = new LedgerStore(db.pool);
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
-  worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle });
-  workerDone = worker.run();
-  incidents = new Incidents(env.client, config.temporal.taskQueue);
-  api = createApiServer({ incidents, policy: config.policy, webhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SIGNING_SECRET, log: () => undefined });
-  api.listen(0, '127.0.0.1');
-  await once(api, 'listening');
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  stack = await startTestStack();
+  ({ env, db, slack, incidents, ledger, apiUrl } = stack);
 });
 
-afterAll(async () => {
-  await new Promise((ok) => api?.close(ok));
-  worker?.shutdown();
-  await workerDone;
-  await env?.teardown();
-  await db?.drop();
-  await slack.stop();
-});
+afterAll(() => stack?.stop());
 
 /** An incident left open (triggered) by an earlier test, for the refusals below. */
 let openIncidentId: string;
@@ -90,10 +39,7 @@ function alertBody(over: Record<string, unknown> = {}): string {
   });
 }
 
-async function postAlert(body: string, headers: Record<string, string> = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) }, source = 'generic') {
-  const res = await fetch(`${apiUrl}/v1/alerts/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const postAlert = (body: string, headers?: Record<string, string>, source?: string) => postStackAlert(apiUrl, body, headers, source);
 
 async function clickButton(userId: string, actionId: string, incidentId: string, secret = SLACK_SIGNING_SECRET) {
   const form = slackButtonClick(userId, actionId, incidentId);

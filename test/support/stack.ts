@@ -1,0 +1,90 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createApiServer } from '../../client/api/server';
+import { Incidents } from '../../client/incidents';
+import { loadConfig, type KlaxonConfig } from '../../core/config';
+import { LedgerStore } from '../../ledger/store';
+import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
+import { createKlaxonWorker } from '../../worker/worker';
+import { createTestDatabase, type TestDatabase } from './database';
+import { installTestRuntime } from './runtime';
+import { signKlaxon } from './signing';
+import { SlackStandIn } from './slack-stand-in';
+
+export const WEBHOOK_SECRET = 'whsec_integration';
+export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
+
+/**
+ * The real stack for integration tests: a Temporal dev server, PostgreSQL, the worker as
+ * production wires it, the API on a free port, and a Slack Web API stand-in.
+ */
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  slack: SlackStandIn;
+  config: KlaxonConfig;
+  incidents: Incidents;
+  ledger: LedgerStore;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(): Promise<TestStack> {
+  installTestRuntime();
+  const slack = new SlackStandIn('xoxb-integration');
+  const [env, db] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: DEV_SERVER_EXTRA_ARGS },
+    }),
+    createTestDatabase(),
+    slack.start(),
+  ]);
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: env.address,
+    KLAXON_TASK_QUEUE: 'klaxon-integration',
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_API_URL: slack.url,
+    KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
+    KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
+    KLAXON_ESCALATION_MINUTES: '5',
+  });
+  const ledger = new LedgerStore(db.pool);
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
+  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle });
+  const workerDone = worker.run();
+  const incidents = new Incidents(env.client, config.temporal.taskQueue);
+  const api: Server = createApiServer({ incidents, policy: config.policy, webhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SIGNING_SECRET, log: () => undefined });
+  api.listen(0, '127.0.0.1');
+  await once(api, 'listening');
+  return {
+    env,
+    db,
+    slack,
+    config,
+    incidents,
+    ledger,
+    apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    async stop() {
+      await new Promise((ok) => api.close(ok));
+      worker.shutdown();
+      await workerDone;
+      await env.teardown();
+      await db.drop();
+      await slack.stop();
+    },
+  };
+}
+
+/** POSTs a generic alert, signed correctly unless other headers are given. */
+export async function postAlert(
+  apiUrl: string,
+  body: string,
+  headers: Record<string, string> = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) },
+  source = 'generic',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${apiUrl}/v1/alerts/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
