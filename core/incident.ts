@@ -83,6 +83,12 @@ export interface ResolveResult {
   alreadyDone: boolean;
 }
 
+export interface IncidentMemento {
+  state: IncidentState;
+  deliveries: string[];
+  pending: IncidentEvent[];
+}
+
 /** A rule of the incident that a request broke, e.g. an unknown responder. */
 export class IncidentRuleError extends Error {}
 
@@ -100,34 +106,49 @@ const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
  * methods and turns the escalation steps into timers and activities.
  */
 export class Incident {
-  private readonly state: IncidentState;
-  private readonly deliveries: string[] = [];
-  private readonly pending: IncidentEvent[] = [];
-
-  constructor(
-    incidentId: string,
+  private constructor(
     readonly policy: Policy,
-    first: Alert,
-    now: string,
-  ) {
-    this.state = {
-      incidentId,
-      status: 'triggered',
-      title: first.title,
-      severity: first.severity,
-      tenant: first.tenant,
-      dataCategories: [...first.dataCategories],
-      policyName: policy.name,
-      openedAt: now,
-      level: 0,
-      pass: 1,
-      ladderExhausted: false,
-      alertCount: 0,
-      lastAlertAt: first.receivedAt,
-      pages: [],
-    };
-    this.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
-    this.recordAlerts(batchAlerts([first]), now);
+    private readonly state: IncidentState,
+    private readonly deliveries: string[],
+    private readonly pending: IncidentEvent[],
+  ) {}
+
+  /** A new incident from its first alert. */
+  static open(incidentId: string, policy: Policy, first: Alert, now: string): Incident {
+    const incident = new Incident(
+      policy,
+      {
+        incidentId,
+        status: 'triggered',
+        title: first.title,
+        severity: first.severity,
+        tenant: first.tenant,
+        dataCategories: [...first.dataCategories],
+        policyName: policy.name,
+        openedAt: now,
+        level: 0,
+        pass: 1,
+        ladderExhausted: false,
+        alertCount: 0,
+        lastAlertAt: first.receivedAt,
+        pages: [],
+      },
+      [],
+      [],
+    );
+    incident.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
+    incident.recordAlerts(batchAlerts([first]), now);
+    return incident;
+  }
+
+  /** The incident as `memento()` left it, e.g. in the previous run before a continue-as-new. */
+  static restore(policy: Policy, memento: IncidentMemento): Incident {
+    return new Incident(policy, memento.state, [...memento.deliveries], [...memento.pending]);
+  }
+
+  /** Everything needed to carry on elsewhere, audit events not yet written included. */
+  memento(): IncidentMemento {
+    return JSON.parse(JSON.stringify({ state: this.state, deliveries: this.deliveries, pending: this.pending })) as IncidentMemento;
   }
 
   get status(): IncidentStatus {
@@ -207,7 +228,9 @@ export class Incident {
     this.emit('page.failed', page.at, SYSTEM, { ...page, reason });
   }
 
+  /** Records, once, that the ladder ran out with nobody acknowledging. */
   markExhausted(now: string): void {
+    if (this.state.ladderExhausted) return;
     this.state.ladderExhausted = true;
     this.emit('ladder.exhausted', now, SYSTEM, { passes: this.state.pass, levels: this.policy.levels.length });
   }

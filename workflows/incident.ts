@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -16,7 +17,7 @@ import type { LedgerActivities } from '../activities/ledger';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentState, type ResolveResult, type ResponderRef } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -39,6 +40,13 @@ export interface IncidentInput {
   policy: Policy;
   /** The first alert; it also arrives in the first signal's batch, where it is not counted again. */
   alert: Alert;
+  /** Set when a previous run continued-as-new: where it stood. */
+  resume?: {
+    incident: IncidentMemento;
+    ledgerIndex: number;
+    /** When the level being waited on times out (epoch ms), if one was. */
+    levelDeadline?: number;
+  };
 }
 
 const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
@@ -65,13 +73,15 @@ const LEDGER_INTERVAL_MS = 1000;
  */
 export async function incident(input: IncidentInput): Promise<IncidentState> {
   const info = workflowInfo();
-  const incident = new Incident(input.incidentId, input.policy, input.alert, nowIso());
+  const incident = input.resume
+    ? Incident.restore(input.policy, input.resume.incident)
+    : Incident.open(input.incidentId, input.policy, input.alert, nowIso());
 
   // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
   // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced
   // (at most one per LEDGER_INTERVAL_MS): in an alert storm, events gather and go together,
   // instead of an activity (and its history events) per signal.
-  let ledgerIndex = 0;
+  let ledgerIndex = input.resume?.ledgerIndex ?? 0;
   let ledgerQueue: Promise<void> = Promise.resolve();
   let lastLedgerWrite = -Infinity;
   let ledgerWriteQueued = false;
@@ -132,43 +142,67 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   // (one queue), and the workflow waits for the queue to drain before it completes.
   void flushLedger();
 
-  while (incident.status === 'triggered') {
-    const next = incident.nextLevel();
-    if (!next) {
-      incident.markExhausted(nowIso());
-      await flushLedger();
-      await condition(() => incident.status !== 'triggered');
-      break;
-    }
-    incident.startLevel(next.level, next.pass, nowIso());
-    // The level's time counts from when paging starts, however long the pages take to land.
-    const deadline = Date.now() + next.timeoutMinutes * 60_000;
-    for (const responder of next.responders) {
-      const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
-      const page = { level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId };
-      try {
-        // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
-        const posted = await pageWithin(next.timeoutMinutes).postPage(
-          { stepKey, state: incident.snapshot(), slackUserId: responder.slackUserId, level: next.level },
-        );
-        incident.recordPage({ ...page, at: nowIso(), ...posted });
-      } catch (err) {
-        const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-        incident.recordPageFailure({ ...page, at: nowIso() }, reason);
-      }
-    }
-    void flushLedger();
-    // A durable timer: a worker restart neither loses nor repeats it.
-    await condition(() => incident.status !== 'triggered', Math.max(0, deadline - Date.now()));
-  }
+  // A long incident (weeks, or an endless trickle of alerts) hands over to a fresh run when
+  // Temporal suggests it, carrying its state, its unwritten audit events and its timer.
+  let levelDeadline = input.resume?.levelDeadline;
+  const handOverDue = (): boolean => workflowInfo().continueAsNewSuggested;
+  const handOver = async (): Promise<never> => {
+    await condition(allHandlersFinished);
+    await ledgerQueue;
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, resume: { incident: incident.memento(), ledgerIndex, levelDeadline } });
+  };
 
-  publishState();
-  await slack.refreshPages(incident.snapshot());
-  if (incident.status === 'acknowledged') {
-    await condition(() => incident.status === 'resolved');
+  while (incident.status === 'triggered') {
+    if (levelDeadline === undefined) {
+      const next = incident.nextLevel();
+      if (!next) {
+        incident.markExhausted(nowIso());
+        void flushLedger();
+        await condition(() => incident.status !== 'triggered' || handOverDue());
+        if (incident.status === 'triggered') await handOver();
+        break;
+      }
+      incident.startLevel(next.level, next.pass, nowIso());
+      // The level's time counts from when paging starts, however long the pages take to land.
+      levelDeadline = Date.now() + next.timeoutMinutes * 60_000;
+      for (const responder of next.responders) {
+        const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
+        const page = { level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId };
+        try {
+          // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
+          const posted = await pageWithin(next.timeoutMinutes).postPage(
+            { stepKey, state: incident.snapshot(), slackUserId: responder.slackUserId, level: next.level },
+          );
+          incident.recordPage({ ...page, at: nowIso(), ...posted });
+        } catch (err) {
+          const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+          incident.recordPageFailure({ ...page, at: nowIso() }, reason);
+        }
+      }
+      void flushLedger();
+    }
+    // A durable timer: a worker restart neither loses nor repeats it.
+    await condition(() => incident.status !== 'triggered' || handOverDue(), Math.max(0, levelDeadline - Date.now()));
+    if (incident.status !== 'triggered') break;
+    if (handOverDue()) await handOver();
+    levelDeadline = undefined;
+  }
+  levelDeadline = undefined;
+
+  // Every message of the incident is rewritten once per status it reaches.
+  let shown: IncidentStatus = 'triggered';
+  const show = async (): Promise<void> => {
+    if (incident.status === shown) return;
+    shown = incident.status;
     publishState();
     await slack.refreshPages(incident.snapshot());
+  };
+  await show();
+  while (incident.status === 'acknowledged') {
+    await condition(() => incident.status === 'resolved' || handOverDue());
+    if (handOverDue() && incident.status === 'acknowledged') await handOver();
   }
+  await show();
   await condition(allHandlersFinished);
   await flushLedger();
   return incident.snapshot();

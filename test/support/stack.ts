@@ -32,12 +32,18 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(): Promise<TestStack> {
+export interface TestStackOptions {
+  /** More `temporal server start-dev` flags, e.g. dynamic configuration. */
+  serverArgs?: string[];
+  escalationMinutes?: number;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   installTestRuntime();
   const slack = new SlackStandIn('xoxb-integration');
   const [env, db] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: DEV_SERVER_EXTRA_ARGS },
+      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: [...DEV_SERVER_EXTRA_ARGS, ...(options.serverArgs ?? [])] },
     }),
     createTestDatabase(),
     slack.start(),
@@ -49,7 +55,7 @@ export async function startTestStack(): Promise<TestStack> {
     SLACK_API_URL: slack.url,
     KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
     KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
-    KLAXON_ESCALATION_MINUTES: '5',
+    KLAXON_ESCALATION_MINUTES: String(options.escalationMinutes ?? 5),
   });
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });

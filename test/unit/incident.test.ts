@@ -21,7 +21,7 @@ const T = '2026-11-24T10:00:00.000Z';
 
 describe('incident rules', () => {
   it('walks the ladder level by level, repeats it, then is exhausted', () => {
-    const inc = new Incident('inc-1', { ...policy, repeat: 1 }, alert(), T);
+    const inc = Incident.open('inc-1', { ...policy, repeat: 1 }, alert(), T);
     const seen: string[] = [];
     for (let next = inc.nextLevel(); next; next = inc.nextLevel()) {
       inc.startLevel(next.level, next.pass, T);
@@ -31,7 +31,7 @@ describe('incident rules', () => {
   });
 
   it('counts each delivery once, however batches repeat them', () => {
-    const inc = new Incident('inc-1', policy, alert(), T);
+    const inc = Incident.open('inc-1', policy, alert(), T);
     expect(inc.recordAlerts(batchAlerts([alert()]), T)).toEqual({ counted: 0, alertCount: 1 });
     const batch = batchAlerts([alert({ deliveryId: 'd2', dataCategories: ['credentials'] }), alert({ deliveryId: 'd1' }), alert({ deliveryId: 'd2' }), alert({ deliveryId: 'd3' })]);
     expect(inc.recordAlerts(batch, T)).toEqual({ counted: 2, alertCount: 3 });
@@ -42,14 +42,14 @@ describe('incident rules', () => {
   });
 
   it('raises the severity when a more severe alert joins, and records it', () => {
-    const inc = new Incident('inc-1', policy, alert({ severity: 'SEV3' }), T);
+    const inc = Incident.open('inc-1', policy, alert({ severity: 'SEV3' }), T);
     inc.recordAlerts(batchAlerts([alert({ deliveryId: 'd2', severity: 'SEV4' }), alert({ deliveryId: 'd3', severity: 'SEV1' })]), T);
     expect(inc.snapshot().severity).toBe('SEV1');
     expect(inc.takeEvents().at(-1)).toMatchObject({ kind: 'severity.raised', payload: { from: 'SEV3', to: 'SEV1' } });
   });
 
   it('lets responders acknowledge once, by name or Slack id, and refuses strangers', () => {
-    const inc = new Incident('inc-1', policy, alert(), T);
+    const inc = Incident.open('inc-1', policy, alert(), T);
     expect(() => inc.validateAcknowledge({ responder: 'mallory', via: 'cli' })).toThrow(IncidentRuleError);
     expect(() => inc.validateAcknowledge({ slackUserId: 'U0MALLORY', via: 'slack' })).toThrow(/Slack user U0MALLORY is not a responder/);
     expect(inc.acknowledge({ slackUserId: 'U0BOB', via: 'slack' }, T)).toEqual({ incidentId: 'inc-1', acknowledgedBy: 'bob', acknowledgedAt: T, alreadyDone: false });
@@ -61,6 +61,18 @@ describe('incident rules', () => {
       ['incident.acknowledged', 'bob'],
       ['incident.resolved', 'alice'],
     ]);
+  });
+});
+
+describe('incident memento', () => {
+  it('carries everything over, unwritten audit events included', () => {
+    const inc = Incident.open('inc-1', policy, alert(), T);
+    inc.acknowledge({ responder: 'bob', via: 'cli' }, T);
+    const copy = Incident.restore(policy, inc.memento());
+    expect(copy.snapshot()).toEqual(inc.snapshot());
+    expect(copy.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'incident.acknowledged']);
+    // Deliveries seen before the hand-over are still recognised after it.
+    expect(copy.recordAlerts(batchAlerts([alert()]), T).counted).toBe(0);
   });
 });
 
@@ -81,7 +93,7 @@ describe('policy validation', () => {
 
 describe('incident message', () => {
   it('mentions the paged responder, redacts the title, and offers buttons while open', () => {
-    const inc = new Incident('inc-1', policy, alert(), T);
+    const inc = Incident.open('inc-1', policy, alert(), T);
     const open = incidentMessage(inc.snapshot(), { slackUserId: 'U0ALICE', level: 1 });
     const json = JSON.stringify(open);
     expect(json).toContain('<@U0ALICE>');
