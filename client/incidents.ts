@@ -7,7 +7,8 @@ import { batchAlerts, capDetails } from '../core/alert-batch';
 import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
-import { acknowledgeUpdate, alertsSignal, resolveUpdate, stateQuery, type IncidentInput } from '../workflows/incident';
+import type { SourceResolution } from '../core/sources/source';
+import { acknowledgeUpdate, alertsSignal, resolveUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -63,6 +64,21 @@ export class Incidents {
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     });
     return { incidentId, started: Boolean(response.started) };
+  }
+
+  /**
+   * Passes a source's "resolved" to the open incident of its key. There may be none (never
+   * opened, or already closed): then nothing happens, and `matched` says so.
+   */
+  async recordResolution(resolution: SourceResolution): Promise<{ incidentId: string; matched: boolean }> {
+    const incidentId = incidentIdFor(resolution);
+    try {
+      await this.client.workflow.getHandle(incidentId).signal(sourceResolvedSignal, resolution);
+      return { incidentId, matched: true };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { incidentId, matched: false };
+      throw err;
+    }
   }
 
   async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {

@@ -6,13 +6,20 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Tenants appear in workflow ids and search attributes, so they are kept to a safe alphabet. */
 const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+export function isValidTenant(tenant: string | undefined): tenant is string {
+  return tenant !== undefined && tenantPattern.test(tenant);
+}
+
+/** The longest alert title kept; sources' longer titles are cut. */
+export const MAX_TITLE_LENGTH = 500;
+
 /**
  * Klaxon's own alert format (`POST /v1/alerts/generic`). Unknown fields are rejected so a
  * misspelt field ("severty") is reported instead of silently defaulted.
  */
 export const genericAlertSchema = z
   .object({
-    title: z.string().trim().min(1).max(500),
+    title: z.string().trim().min(1).max(MAX_TITLE_LENGTH),
     severity: z.enum(SEVERITIES),
     dedupKey: z.string().min(1).max(255).optional(),
     tenant: z.string().regex(tenantPattern, 'letters, digits, ".", "_" or "-", at most 128'),

@@ -1,4 +1,8 @@
+import { ConfigError } from './config-error';
 import { defaultPolicy, parseResponders, type Policy } from './policy';
+import { SOURCE_SECRET_VARIABLES } from './sources/registry';
+
+export { ConfigError };
 
 /**
  * Klaxon's configuration, read from the environment (secrets never come from files in the
@@ -8,7 +12,11 @@ export interface KlaxonConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
   databaseUrl?: string;
   api: { host: string; port: number };
-  webhookSecret?: string;
+  /** Sources the API takes alerts from (KLAXON_SOURCES). */
+  sources: string[];
+  /** Credentials of the sources, by variable name. */
+  sourceSecrets: Record<string, string | undefined>;
+  defaultTenant: string;
   slack: {
     botToken?: string;
     apiUrl?: string;
@@ -30,7 +38,13 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
-  KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic (required by the API)',
+  KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, sentry)',
+  KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
+  KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
+  KLAXON_ALERTMANAGER_BASIC_AUTH: 'user:password Alertmanager sends (http_config.basic_auth), instead of a token',
+  SENTRY_CLIENT_SECRET: 'client secret of the Sentry internal integration (Sentry-Hook-Signature)',
+  KLAXON_DEFAULT_TENANT: 'tenant of alerts that name none, flagged for triage (default unassigned)',
+  KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only)',
   SLACK_BOT_TOKEN: 'Slack bot token; without it pages go to the outbox folder',
   SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
@@ -41,7 +55,6 @@ export const CONFIG_VARIABLES = {
   KLAXON_OUTBOX_DIR: 'where notifications go without channel credentials (default <data dir>/outbox)',
 } as const;
 
-export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
@@ -53,6 +66,13 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function booleanVariable(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name}="${env[name]}" is not true or false`);
+}
+
 /** Placeholder on-call pair so the embedded stack works before anyone is configured. */
 const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC,secondary:U0SECONDARY:UTC';
 
@@ -62,7 +82,9 @@ export function loadConfig(env: Env): KlaxonConfig {
   if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
   let policy: Policy;
   try {
-    policy = defaultPolicy(parseResponders(env.KLAXON_RESPONDERS || DEFAULT_RESPONDERS), positiveNumber(env, 'KLAXON_ESCALATION_MINUTES', 5));
+    policy = defaultPolicy(parseResponders(env.KLAXON_RESPONDERS || DEFAULT_RESPONDERS), positiveNumber(env, 'KLAXON_ESCALATION_MINUTES', 5), {
+      autoResolve: booleanVariable(env, 'KLAXON_AUTO_RESOLVE'),
+    });
   } catch (err) {
     throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
   }
@@ -79,7 +101,9 @@ export function loadConfig(env: Env): KlaxonConfig {
     },
     databaseUrl: env.DATABASE_URL || undefined,
     api: { host: env.HOST || '127.0.0.1', port },
-    webhookSecret: env.KLAXON_WEBHOOK_SECRET || undefined,
+    sources: (env.KLAXON_SOURCES || 'generic').split(',').map((s) => s.trim()).filter(Boolean),
+    sourceSecrets: Object.fromEntries(SOURCE_SECRET_VARIABLES.map((name) => [name, env[name] || undefined])),
+    defaultTenant: env.KLAXON_DEFAULT_TENANT || 'unassigned',
     slack: {
       botToken: env.SLACK_BOT_TOKEN || undefined,
       apiUrl: env.SLACK_API_URL || undefined,

@@ -1,5 +1,6 @@
 import type { Alert, Severity } from './alert';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
+import type { SourceResolution } from './sources/source';
 import type { Policy, Responder } from './policy';
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -194,6 +195,25 @@ export class Incident {
       this.state.severity = severity;
     }
     return { counted: fresh.length, alertCount: this.state.alertCount };
+  }
+
+  /**
+   * A source says what it alerted on is over. Recorded; and when the policy allows it, the
+   * incident is resolved by the source (a person's resolution is never overridden).
+   */
+  recordSourceResolution(resolution: SourceResolution, now: string): boolean {
+    if (this.deliveries.includes(resolution.deliveryId)) return false;
+    this.deliveries.push(resolution.deliveryId);
+    const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
+    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve });
+    if (this.policy.autoResolve && this.state.status !== 'resolved') {
+      this.state.status = 'resolved';
+      this.state.resolvedBy = resolution.source;
+      this.state.resolvedAt = now;
+      this.state.resolveNote = `resolved by ${resolution.source}`;
+      this.emit('incident.resolved', now, actor, { auto: true });
+    }
+    return true;
   }
 
   /** The responders of the level to page next, or undefined when the ladder is exhausted. */

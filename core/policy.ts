@@ -25,6 +25,8 @@ export interface Policy {
   levels: EscalationLevel[];
   /** How many more times the whole ladder runs after the last level times out. */
   repeat: number;
+  /** Whether a source's own "resolved" (Alertmanager, Sentry) resolves the incident, or is only recorded. */
+  autoResolve: boolean;
 }
 
 export class PolicyError extends Error {}
@@ -70,11 +72,12 @@ export function parseResponders(spec: string): Responder[] {
  * The built-in policy: the first responder is level 1, the second level 2, and so on, each
  * level waiting `timeoutMinutes` for an acknowledgement; the ladder runs three times in all.
  */
-export function defaultPolicy(responders: Responder[], timeoutMinutes: number): Policy {
+export function defaultPolicy(responders: Responder[], timeoutMinutes: number, options: { autoResolve?: boolean } = {}): Policy {
   return validatePolicy({
     name: 'default',
     responders,
     levels: responders.map((r) => ({ targets: [r.name], timeoutMinutes })),
     repeat: 2,
+    autoResolve: options.autoResolve ?? false,
   });
 }

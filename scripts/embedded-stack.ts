@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { NativeConnection } from '@temporalio/worker';
-import { createApiServer } from '../client/api/server';
+import { apiDepsFromConfig, createApiServer } from '../client/api/server';
 import { embeddedWebhookSecret, stackFilePath, writeStackFile } from '../client/cli/stack-file';
 import { connectIncidents } from '../client/connect';
 import { loadConfig, type KlaxonConfig } from '../core/config';
@@ -95,7 +95,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
 
     const { incidents, connection: clientConnection } = await connectIncidents(config);
     stops.push(() => clientConnection.close());
-    const api = createApiServer({ incidents, policy: config.policy, webhookSecret: config.webhookSecret!, slackSigningSecret: config.slack.signingSecret });
+    const api = createApiServer(apiDepsFromConfig(config, incidents));
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));
 

@@ -19,6 +19,7 @@ import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
+import type { SourceResolution } from '../core/sources/source';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
@@ -26,6 +27,9 @@ import { SEARCH_ATTRIBUTES } from './search-attributes';
 // acceptance (signal-with-start is atomic and works while no worker runs), never an answer
 // from the workflow; the API coalesces concurrent alerts for one key into one batch.
 export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
+
+// A source's own "resolved" is a Signal too: the source only needs it durably taken.
+export const sourceResolvedSignal = defineSignal<[SourceResolution]>('sourceResolved');
 
 // Acknowledge and resolve are Updates: the caller (a Slack click, the CLI) must learn whether
 // it was accepted and by whom, and a validator rejects strangers before anything is recorded.
@@ -117,6 +121,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   setHandler(stateQuery, () => incident.snapshot());
   setHandler(alertsSignal, (batch) => {
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
+  });
+  setHandler(sourceResolvedSignal, (resolution) => {
+    if (incident.recordSourceResolution(resolution, nowIso())) void flushLedger();
   });
   setHandler(
     acknowledgeUpdate,

@@ -1,49 +1,47 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AlertValidationError, parseGenericAlert, type Alert } from '../../core/alert';
-import { SignatureError, verifyKlaxonSignature } from '../../core/signature';
+import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
+import { SOURCES } from '../../core/sources/registry';
 import type { AlertIntake } from '../alert-intake';
-import { header, HttpError, parseJson, readBody, requireContentType } from './http';
+import type { Incidents } from '../incidents';
+import { header, HttpError, readBody, requireContentType } from './http';
 
 export interface AlertRouteDeps {
   intake: AlertIntake;
-  webhookSecret: string;
+  incidents: Incidents;
+  /** The enabled sources (KLAXON_SOURCES), by name. */
+  sources: ReadonlyMap<string, AlertSource>;
+  settings: SourceSettings;
   now: () => Date;
 }
 
-/** Sources Klaxon can parse; each entry turns a verified request into an Alert. */
-const SOURCES: Record<string, (req: IncomingMessage, raw: Buffer, deps: AlertRouteDeps) => Alert> = {
-  generic(req, raw, deps) {
-    const signature = header(req, 'klaxon-signature');
-    try {
-      verifyKlaxonSignature(deps.webhookSecret, raw, signature, Math.floor(deps.now().getTime() / 1000));
-    } catch (err) {
-      if (err instanceof SignatureError) throw new HttpError(401, err.message);
-      throw err;
-    }
-    requireContentType(req, 'application/json');
-    const body = parseJson(raw);
-    // A redelivery of the same signed request has the same id; a resend with a new timestamp is a new alert.
-    const deliveryId = createHash('sha256').update(signature ?? '').update(raw).digest('hex').slice(0, 32);
-    try {
-      return parseGenericAlert(body, { deliveryId, receivedAt: deps.now().toISOString() });
-    } catch (err) {
-      if (err instanceof AlertValidationError) throw new HttpError(422, `invalid alert: ${err.message}`, { problems: err.problems });
-      throw err;
-    }
-  },
-};
-
-/** `POST /v1/alerts/:source`: answers 202 only once Temporal holds the alert. */
-export async function receiveAlert(req: IncomingMessage, source: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
-  const parse = SOURCES[source];
-  if (!parse) throw new HttpError(404, `unknown alert source "${source}"; known sources: ${Object.keys(SOURCES).join(', ')}`);
+/**
+ * `POST /v1/alerts/:source`: authenticated and parsed by the source, then taken into Temporal.
+ * Answers 202 only once Temporal holds every alert and resolution of the request.
+ */
+export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
+  const source = deps.sources.get(name);
+  if (!source) {
+    const why = SOURCES.has(name) ? `alert source "${name}" is not enabled (KLAXON_SOURCES)` : `unknown alert source "${name}"`;
+    throw new HttpError(404, `${why}; enabled sources: ${[...deps.sources.keys()].join(', ')}`);
+  }
   const raw = await readBody(req);
-  const alert = parse(req, raw, deps);
+  requireContentType(req, 'application/json');
+  let result;
   try {
-    return { status: 202, body: await deps.intake.submit(alert) };
+    result = source.receive({ header: (n) => header(req, n), rawBody: raw, receivedAt: deps.now() }, deps.settings);
   } catch (err) {
-    // Not accepted: the sender must retry, and nothing was recorded.
+    if (err instanceof SourceRejection) throw new HttpError(err.status, err.message, err.problems ? { problems: err.problems } : undefined);
+    throw err;
+  }
+  try {
+    const [alerts, resolved] = await Promise.all([
+      Promise.all(result.alerts.map((a) => deps.intake.submit(a))),
+      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(r))),
+    ]);
+    // Klaxon's own format carries one alert, and answers with its incident.
+    return { status: 202, body: name === 'generic' ? alerts[0] : { alerts, resolved } };
+  } catch (err) {
+    // Not accepted: the sender must retry, and nothing it sent is lost by retrying (deliveries are counted once).
     throw new HttpError(503, `Temporal did not accept the alert, retry later: ${(err as Error).message}`);
   }
 }

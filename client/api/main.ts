@@ -1,18 +1,12 @@
 import { loadConfig } from '../../core/config';
 import { connectIncidents } from '../connect';
-import { createApiServer } from './server';
+import { apiDepsFromConfig, createApiServer } from './server';
 
 /** The API process of the production shape (docker-compose `api` service). */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  if (!config.webhookSecret) throw new Error('KLAXON_WEBHOOK_SECRET is not set: alerts could not be authenticated');
   const { incidents, connection } = await connectIncidents(config);
-  const server = createApiServer({
-    incidents,
-    policy: config.policy,
-    webhookSecret: config.webhookSecret,
-    slackSigningSecret: config.slack.signingSecret,
-  });
+  const server = createApiServer(apiDepsFromConfig(config, incidents));
   server.listen(config.api.port, config.api.host, () => console.log(`klaxon api: listening on http://${config.api.host}:${config.api.port}`));
   const stop = (): void => {
     server.close(() => void connection.close().then(() => process.exit(0)));

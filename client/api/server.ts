@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { KlaxonConfig } from '../../core/config';
 import type { Policy } from '../../core/policy';
+import { enabledSources } from '../../core/sources/registry';
+import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
@@ -9,10 +12,17 @@ import { receiveSlackInteraction } from './slack-interactions';
 export interface ApiDeps {
   incidents: Incidents;
   policy: Policy;
-  webhookSecret: string;
+  sources: ReadonlyMap<string, AlertSource>;
+  sourceSettings: SourceSettings;
   slackSigningSecret?: string;
   now?: () => Date;
   log?: (line: string) => void;
+}
+
+/** The API's dependencies as configured; throws ConfigError when an enabled source lacks its secret. */
+export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): ApiDeps {
+  const { sources, settings } = enabledSources(config);
+  return { incidents, policy: config.policy, sources, sourceSettings: settings, slackSigningSecret: config.slack.signingSecret };
 }
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
@@ -27,7 +37,8 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: (req, [source]) => receiveAlert(req, decodeURIComponent(source), { intake, webhookSecret: deps.webhookSecret, now }),
+      handle: (req, [source]) =>
+        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, now }),
     },
     {
       method: 'POST',

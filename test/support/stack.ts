@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
-import { createApiServer } from '../../client/api/server';
+import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
@@ -16,6 +16,8 @@ import { SlackStandIn } from './slack-stand-in';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
 export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
+export const ALERTMANAGER_TOKEN = 'am-token-integration';
+export const SENTRY_CLIENT_SECRET = 'sentry-client-secret-integration';
 
 /**
  * The real stack for integration tests: a Temporal dev server, PostgreSQL, the worker as
@@ -36,6 +38,7 @@ export interface TestStackOptions {
   /** More `temporal server start-dev` flags, e.g. dynamic configuration. */
   serverArgs?: string[];
   escalationMinutes?: number;
+  autoResolve?: boolean;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -56,13 +59,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
     KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
     KLAXON_ESCALATION_MINUTES: String(options.escalationMinutes ?? 5),
+    KLAXON_SOURCES: 'generic,alertmanager,sentry',
+    KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SLACK_SIGNING_SECRET,
+    KLAXON_ALERTMANAGER_TOKEN: ALERTMANAGER_TOKEN,
+    SENTRY_CLIENT_SECRET,
+    KLAXON_AUTO_RESOLVE: String(options.autoResolve ?? false),
   });
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
   const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle });
   const workerDone = worker.run();
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
-  const api: Server = createApiServer({ incidents, policy: config.policy, webhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SIGNING_SECRET, log: () => undefined });
+  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents), log: () => undefined });
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {

@@ -80,10 +80,10 @@ describe('policy validation', () => {
   it('names what is wrong', () => {
     expect(() => parseResponders('alice')).toThrow(/expected name:SlackUserId/);
     expect(() =>
-      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1 }),
+      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1, autoResolve: false }),
     ).toThrow(PolicyError);
     try {
-      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1 });
+      validatePolicy({ name: 'p', responders: [{ name: 'a', slackUserId: 'bad', timeZone: 'Mars/Olympus' }], levels: [{ targets: ['b'], timeoutMinutes: 0 }], repeat: -1, autoResolve: false });
     } catch (err) {
       const m = (err as Error).message;
       for (const part of ['not a Slack user id', 'Mars/Olympus', 'unknown responder "b"', 'positive number', 'repeat']) expect(m).toContain(part);

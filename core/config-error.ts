@@ -1,0 +1,2 @@
+/** Configuration that cannot work; the message names the variable to fix. */
+export class ConfigError extends Error {}

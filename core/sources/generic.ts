@@ -1,0 +1,28 @@
+import { AlertValidationError, parseGenericAlert } from '../alert';
+import { SignatureError, verifyKlaxonSignature } from '../signature';
+import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource } from './source';
+
+/** Klaxon's own JSON, signed with `Klaxon-Signature` (see core/signature.ts). */
+export const genericSource: AlertSource = {
+  name: 'generic',
+  secretVariables: ['KLAXON_WEBHOOK_SECRET'],
+  requires: 'all',
+  receive(req, settings) {
+    const signature = req.header('klaxon-signature');
+    try {
+      verifyKlaxonSignature(settings.secrets.KLAXON_WEBHOOK_SECRET!, req.rawBody, signature, Math.floor(req.receivedAt.getTime() / 1000));
+    } catch (err) {
+      if (err instanceof SignatureError) throw new SourceRejection(401, err.message);
+      throw err;
+    }
+    const body = parseJsonBody(req.rawBody);
+    // A redelivery of the same signed request has the same id; a resend with a new timestamp is a new alert.
+    const deliveryId = deliveryIdOf(signature ?? '', req.rawBody);
+    try {
+      return { alerts: [parseGenericAlert(body, { deliveryId, receivedAt: req.receivedAt.toISOString() })], resolutions: [] };
+    } catch (err) {
+      if (err instanceof AlertValidationError) throw new SourceRejection(422, `invalid alert: ${err.message}`, err.problems);
+      throw err;
+    }
+  },
+};

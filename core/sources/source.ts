@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { Alert } from '../alert';
+
+/** A webhook request as a source sees it: headers, the exact bytes, and when it arrived. */
+export interface SourceRequest {
+  header(name: string): string | undefined;
+  rawBody: Buffer;
+  receivedAt: Date;
+}
+
+/** A source saying that something it alerted on is over (Alertmanager `resolved`, Sentry `resolved`). */
+export interface SourceResolution {
+  source: string;
+  tenant: string;
+  dedupKey: string;
+  deliveryId: string;
+  resolvedAt: string;
+}
+
+export interface SourceResult {
+  alerts: Alert[];
+  resolutions: SourceResolution[];
+}
+
+export interface SourceSettings {
+  /** Secret values by environment variable name. */
+  secrets: Record<string, string | undefined>;
+  /** Tenant of alerts that name none (flagged for triage in their details). */
+  defaultTenant: string;
+}
+
+/** The request is refused; `status` and the message go back to the sender, nothing is recorded. */
+export class SourceRejection extends Error {
+  constructor(
+    readonly status: 400 | 401 | 415 | 422,
+    message: string,
+    readonly problems?: string[],
+  ) {
+    super(message);
+  }
+}
+
+export interface AlertSource {
+  name: string;
+  /** Environment variables holding its credentials; `requires` says which must be set. */
+  secretVariables: string[];
+  /** Which of `secretVariables` must be set: all of them, or any one (alternative auth schemes). */
+  requires: 'all' | 'any';
+  /** Authenticates and parses a request; throws SourceRejection. */
+  receive(req: SourceRequest, settings: SourceSettings): SourceResult;
+}
+
+/** A short stable id for one delivery, from the parts that make it that delivery. */
+export function deliveryIdOf(...parts: Array<string | Buffer>): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p).update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
+export function parseJsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new SourceRejection(400, `malformed JSON: ${(err as Error).message}`);
+  }
+}
