@@ -21,6 +21,8 @@ function describeEvent(e: LedgerEvent): string {
       const [first, last] = p.alertNumbers as [number, number];
       return `${first === last ? `alert #${first}` : `alerts #${first}–#${last}`} from ${p.source}: ${p.severity}`;
     }
+    case 'alert.resolved_by_source':
+      return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
     case 'severity.raised':
       return `severity raised from ${p.from} to ${p.to}`;
     case 'responder.paged':
@@ -34,7 +36,7 @@ function describeEvent(e: LedgerEvent): string {
     case 'incident.acknowledged':
       return `acknowledged by ${e.actor.name} via ${e.actor.via}`;
     case 'incident.resolved':
-      return `resolved by ${e.actor.name} via ${e.actor.via}${p.note ? `: ${p.note}` : ''}`;
+      return `resolved by ${e.actor.name} via ${e.actor.via}${p.auto ? ' (automatically)' : ''}${p.note ? `: ${p.note}` : ''}`;
     default:
       return e.kind;
   }

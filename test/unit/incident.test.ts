@@ -64,6 +64,28 @@ describe('incident rules', () => {
   });
 });
 
+describe('resolutions from a source', () => {
+  const resolution = { source: 'alertmanager', tenant: 'acme', dedupKey: 'k', deliveryId: 'r1', resolvedAt: T };
+
+  it('are recorded only, unless the policy lets them resolve the incident', () => {
+    const inc = Incident.open('inc-1', policy, alert(), T);
+    expect(inc.recordSourceResolution(resolution, T)).toBe(true);
+    expect(inc.status).toBe('triggered');
+    expect(inc.recordSourceResolution(resolution, T)).toBe(false);
+    expect(inc.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'alert.resolved_by_source']);
+  });
+
+  it('resolve the incident when the policy allows it, never undoing a person', () => {
+    const inc = Incident.open('inc-1', { ...policy, autoResolve: true }, alert(), T);
+    inc.recordSourceResolution(resolution, T);
+    expect(inc.snapshot()).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager', resolveNote: 'resolved by alertmanager' });
+    const byHand = Incident.open('inc-2', { ...policy, autoResolve: true }, alert(), T);
+    byHand.resolve({ responder: 'bob', via: 'cli' }, T, 'fixed');
+    byHand.recordSourceResolution(resolution, T);
+    expect(byHand.snapshot()).toMatchObject({ resolvedBy: 'bob', resolveNote: 'fixed' });
+  });
+});
+
 describe('incident memento', () => {
   it('carries everything over, unwritten audit events included', () => {
     const inc = Incident.open('inc-1', policy, alert(), T);

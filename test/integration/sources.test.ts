@@ -1,0 +1,89 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALERTMANAGER_TOKEN, SENTRY_CLIENT_SECRET, startTestStack, type TestStack } from '../support/stack';
+import { waitFor } from '../support/waiting';
+
+/** Alertmanager and Sentry webhooks over HTTP on the real stack, as those tools send them. */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name), 'utf8');
+
+async function post(source: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(`${stack.apiUrl}/v1/alerts/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+const bearer = { authorization: `Bearer ${ALERTMANAGER_TOKEN}` };
+const sentry = (body: string, resource: string) => ({
+  'sentry-hook-resource': resource,
+  'sentry-hook-signature': createHmac('sha256', SENTRY_CLIENT_SECRET).update(body).digest('hex'),
+  'request-id': `req-${resource}-${body.length}`,
+});
+
+describe('Alertmanager', () => {
+  it('opens an incident per alert of a group, counts a retried delivery once, and records the resolution', async () => {
+    const firing = await post('alertmanager', fixture('alertmanager-firing.json'), bearer);
+    expect(firing.status).toBe(202);
+    expect(firing.body.alerts).toHaveLength(2);
+    expect(firing.body.alerts.map((a: { deduplicated: boolean }) => a.deduplicated)).toEqual([false, false]);
+    const [acme, globex] = firing.body.alerts.map((a: { incidentId: string }) => a.incidentId);
+    expect(acme).toMatch(/^inc-acme-/);
+    expect(globex).toMatch(/^inc-globex-/);
+
+    // Alertmanager retries a webhook that failed: the same alerts, not new ones.
+    const retried = await post('alertmanager', fixture('alertmanager-firing.json'), bearer);
+    expect(retried.body.alerts.map((a: { deduplicated: boolean }) => a.deduplicated)).toEqual([true, true]);
+    const state = await stack.incidents.state(acme);
+    expect(state).toMatchObject({ alertCount: 1, severity: 'SEV1', tenant: 'acme', title: 'Responses for tenant acme carry records of other tenants' });
+
+    const resolved = await post('alertmanager', fixture('alertmanager-resolved.json'), bearer);
+    expect(resolved).toMatchObject({ status: 202, body: { alerts: [], resolved: [{ incidentId: acme, matched: true }] } });
+    const timeline = await waitFor('the resolution in the ledger', async () => {
+      const t = await stack.ledger.timeline(acme);
+      return t.some((e) => e.kind === 'alert.resolved_by_source') && t;
+    });
+    expect(timeline.find((e) => e.kind === 'alert.resolved_by_source')!.actor).toEqual({ type: 'system', name: 'alertmanager', via: 'webhook' });
+    // KLAXON_AUTO_RESOLVE is off here: a person still has to resolve it.
+    expect((await stack.incidents.state(acme)).status).toBe('triggered');
+  });
+
+  it('refuses a wrong or missing token with 401 and records nothing', async () => {
+    const before = (await stack.env.client.workflow.count(`WorkflowType = 'incident'`)).count;
+    expect(await post('alertmanager', fixture('alertmanager-firing.json'), { authorization: 'Bearer guessed' })).toMatchObject({
+      status: 401,
+      body: { error: 'Authorization header does not match the configured credentials' },
+    });
+    expect((await post('alertmanager', fixture('alertmanager-firing.json'), {})).status).toBe(401);
+    expect((await stack.env.client.workflow.count(`WorkflowType = 'incident'`)).count).toBe(before);
+  });
+
+  it('answers a resolution for which no incident is open, without opening one', async () => {
+    const payload = JSON.parse(fixture('alertmanager-resolved.json'));
+    payload.alerts[0].fingerprint = 'ffffffffffffffff';
+    const res = await post('alertmanager', JSON.stringify(payload), bearer);
+    expect(res).toMatchObject({ status: 202, body: { resolved: [{ matched: false }] } });
+  });
+});
+
+describe('Sentry', () => {
+  it('opens an incident for a new issue and passes on its resolution', async () => {
+    const created = fixture('sentry-issue-created.json');
+    const opened = await post('sentry', created, sentry(created, 'issue'));
+    expect(opened).toMatchObject({ status: 202, body: { alerts: [{ deduplicated: false }] } });
+    const incidentId = opened.body.alerts[0].incidentId;
+    expect(await stack.incidents.state(incidentId)).toMatchObject({ severity: 'SEV2', tenant: 'unassigned' });
+
+    const resolvedBody = fixture('sentry-issue-resolved.json');
+    expect(await post('sentry', resolvedBody, sentry(resolvedBody, 'issue'))).toMatchObject({ status: 202, body: { resolved: [{ incidentId, matched: true }] } });
+  });
+
+  it('refuses a body whose signature does not match', async () => {
+    const created = fixture('sentry-issue-created.json');
+    const res = await post('sentry', created.replace('WEB-APP-1Q', 'WEB-APP-2Q'), sentry(created, 'issue'));
+    expect(res).toMatchObject({ status: 401, body: { error: 'Sentry-Hook-Signature does not match the body' } });
+  });
+});

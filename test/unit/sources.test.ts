@@ -1,0 +1,110 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../core/config';
+import { alertmanagerSource } from '../../core/sources/alertmanager';
+import { enabledSources } from '../../core/sources/registry';
+import { sentrySource } from '../../core/sources/sentry';
+import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
+const settings: SourceSettings = {
+  secrets: { KLAXON_ALERTMANAGER_BASIC_AUTH: 'alertmanager:s3cret', SENTRY_CLIENT_SECRET: 'sentry-secret' },
+  defaultTenant: 'unassigned',
+};
+const request = (rawBody: Buffer, headers: Record<string, string>): SourceRequest => ({
+  header: (n) => headers[n.toLowerCase()],
+  rawBody,
+  receivedAt: new Date('2026-11-24T10:00:00Z'),
+});
+const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
+const sentryHeaders = (body: Buffer, resource: string, secret = 'sentry-secret') => ({
+  'sentry-hook-resource': resource,
+  'sentry-hook-signature': createHmac('sha256', secret).update(body).digest('hex'),
+  'request-id': 'c2f7e5a4-1b2c-4d5e-8f9a-0b1c2d3e4f5a',
+});
+
+function rejection(run: () => unknown): SourceRejection {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof SourceRejection) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Alertmanager source', () => {
+  it('turns a group into one alert per fingerprint, with tenant, severity and categories from labels', () => {
+    const { alerts, resolutions } = alertmanagerSource.receive(request(fixture('alertmanager-firing.json'), basic('alertmanager:s3cret')), settings);
+    expect(resolutions).toEqual([]);
+    expect(alerts.map((a) => [a.tenant, a.dedupKey, a.severity])).toEqual([
+      ['acme', 'alertmanager:c4f1e2a3b4c5d6e7', 'SEV1'],
+      ['globex', 'alertmanager:0a1b2c3d4e5f6071', 'SEV1'],
+    ]);
+    expect(alerts[0]).toMatchObject({ title: 'Responses for tenant acme carry records of other tenants', dataCategories: ['personal-data', 'credentials'] });
+    expect(alerts[0].details).toMatchObject({ labels: { service: 'customers-api' }, receiver: 'klaxon' });
+  });
+
+  it('makes resolved alerts resolutions of the same key', () => {
+    const { alerts, resolutions } = alertmanagerSource.receive(request(fixture('alertmanager-resolved.json'), basic('alertmanager:s3cret')), settings);
+    expect(alerts).toEqual([]);
+    expect(resolutions).toEqual([expect.objectContaining({ tenant: 'acme', dedupKey: 'alertmanager:c4f1e2a3b4c5d6e7', resolvedAt: '2026-11-24T10:20:00.000Z' })]);
+  });
+
+  it('assigns alerts without a usable tenant label to the default tenant and flags them', () => {
+    const payload = JSON.parse(fixture('alertmanager-firing.json').toString());
+    delete payload.alerts[0].labels.tenant;
+    payload.alerts[1].labels.tenant = 'globex corp/../x';
+    const { alerts } = alertmanagerSource.receive(request(Buffer.from(JSON.stringify(payload)), basic('alertmanager:s3cret')), settings);
+    expect(alerts.map((a) => a.tenant)).toEqual(['unassigned', 'unassigned']);
+    expect(alerts[1].details.triage).toMatch(/no usable tenant label \(globex corp\/\.\.\/x\)/);
+  });
+
+  it('refuses wrong or missing credentials, and a payload that is not version 4', () => {
+    const body = fixture('alertmanager-firing.json');
+    expect(rejection(() => alertmanagerSource.receive(request(body, {}), settings))).toMatchObject({ status: 401, message: expect.stringMatching(/missing Authorization/) });
+    expect(rejection(() => alertmanagerSource.receive(request(body, basic('alertmanager:guess')), settings)).status).toBe(401);
+    expect(rejection(() => alertmanagerSource.receive(request(body, { authorization: 'Bearer s3cret' }), settings)).status).toBe(401);
+    const v3 = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString()), version: '3' }));
+    expect(rejection(() => alertmanagerSource.receive(request(v3, basic('alertmanager:s3cret')), settings))).toMatchObject({ status: 422, problems: [expect.stringMatching(/^version: /)] });
+  });
+});
+
+describe('Sentry source', () => {
+  it('turns an issue created into an alert keyed by the issue, and resolved into a resolution', () => {
+    const created = fixture('sentry-issue-created.json');
+    const { alerts } = sentrySource.receive(request(created, sentryHeaders(created, 'issue')), settings);
+    expect(alerts).toEqual([expect.objectContaining({ dedupKey: 'sentry:issue:1170820242', severity: 'SEV2', tenant: 'unassigned', title: expect.stringContaining('TypeError') })]);
+    const resolved = fixture('sentry-issue-resolved.json');
+    expect(sentrySource.receive(request(resolved, sentryHeaders(resolved, 'issue')), settings).resolutions).toEqual([
+      expect.objectContaining({ dedupKey: 'sentry:issue:1170820242', source: 'sentry' }),
+    ]);
+  });
+
+  it('takes the tenant and level of an alert rule event from its tags', () => {
+    const body = fixture('sentry-event-alert.json');
+    const { alerts } = sentrySource.receive(request(body, sentryHeaders(body, 'event_alert')), settings);
+    expect(alerts).toEqual([expect.objectContaining({ tenant: 'acme', severity: 'SEV1', dedupKey: 'sentry:issue:1170820243' })]);
+    expect(alerts[0].details).toMatchObject({ rule: 'Cross-tenant data in admin' });
+  });
+
+  it('refuses a forged or missing signature and ignores resources that are not alerts', () => {
+    const body = fixture('sentry-issue-created.json');
+    expect(rejection(() => sentrySource.receive(request(body, sentryHeaders(body, 'issue', 'forged')), settings)).status).toBe(401);
+    expect(rejection(() => sentrySource.receive(request(body, { 'sentry-hook-resource': 'issue' }), settings)).message).toMatch(/missing Sentry-Hook-Signature/);
+    const install = Buffer.from(JSON.stringify({ action: 'created', data: { installation: {} } }));
+    expect(sentrySource.receive(request(install, sentryHeaders(install, 'installation')), settings)).toEqual({ alerts: [], resolutions: [] });
+  });
+});
+
+describe('enabled sources', () => {
+  it('refuses to start a source without its secret, naming the variable', () => {
+    expect(() => enabledSources(loadConfig({ KLAXON_SOURCES: 'generic' }))).toThrow('source "generic" is enabled but KLAXON_WEBHOOK_SECRET is not set');
+    expect(() => enabledSources(loadConfig({ KLAXON_SOURCES: 'alertmanager' }))).toThrow(
+      'source "alertmanager" is enabled but KLAXON_ALERTMANAGER_TOKEN or KLAXON_ALERTMANAGER_BASIC_AUTH is not set',
+    );
+    expect(() => enabledSources(loadConfig({ KLAXON_SOURCES: 'nagios' }))).toThrow(/unknown source "nagios"/);
+    expect([...enabledSources(loadConfig({ KLAXON_SOURCES: 'sentry', SENTRY_CLIENT_SECRET: 'x' })).sources.keys()]).toEqual(['sentry']);
+  });
+});
