@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../core/config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../core/config';
+import { SOURCE_SECRET_VARIABLES } from '../../core/sources/registry';
 
 describe('configuration', () => {
   it('has defaults that make the embedded stack work', () => {
@@ -14,5 +15,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ KLAXON_RESPONDERS: 'alice:U0A:Mars/Base' })).toThrow(ConfigError);
     expect(() => loadConfig({ KLAXON_RESPONDERS: 'alice:U0A:Mars/Base' })).toThrow(/KLAXON_RESPONDERS: .*Mars\/Base/);
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', KLAXON_SLACK_CHANNEL: '#incidents' })).toThrow(/KLAXON_SLACK_CHANNEL/);
+  });
+
+  it('lists every source credential among the documented variables', () => {
+    expect(SOURCE_SECRET_VARIABLES.filter((v) => !(v in CONFIG_VARIABLES))).toEqual([]);
   });
 });

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config';
 import { alertmanagerSource } from '../../core/sources/alertmanager';
+import { grafanaSource } from '../../core/sources/grafana';
 import { enabledSources } from '../../core/sources/registry';
 import { sentrySource } from '../../core/sources/sentry';
 import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
 const settings: SourceSettings = {
-  secrets: { KLAXON_ALERTMANAGER_BASIC_AUTH: 'alertmanager:s3cret', SENTRY_CLIENT_SECRET: 'sentry-secret' },
+  secrets: { KLAXON_ALERTMANAGER_BASIC_AUTH: 'alertmanager:s3cret', SENTRY_CLIENT_SECRET: 'sentry-secret', KLAXON_GRAFANA_TOKEN: 'glsa_token' },
   defaultTenant: 'unassigned',
 };
 const request = (rawBody: Buffer, headers: Record<string, string>): SourceRequest => ({
@@ -68,6 +69,26 @@ describe('Alertmanager source', () => {
     expect(rejection(() => alertmanagerSource.receive(request(body, { authorization: 'Bearer s3cret' }), settings)).status).toBe(401);
     const v3 = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString()), version: '3' }));
     expect(rejection(() => alertmanagerSource.receive(request(v3, basic('alertmanager:s3cret')), settings))).toMatchObject({ status: 422, problems: [expect.stringMatching(/^version: /)] });
+  });
+});
+
+describe('Grafana source', () => {
+  it('reads a contact-point webhook with its bearer credentials', () => {
+    const body = fixture('grafana-firing.json');
+    const { alerts } = grafanaSource.receive(request(body, { authorization: 'Bearer glsa_token' }), settings);
+    expect(alerts).toEqual([
+      expect.objectContaining({ source: 'grafana', tenant: 'initech', severity: 'SEV3', dedupKey: 'grafana:57c6d9296de2ad39', title: '403 responses on /admin routes of initech tripled' }),
+    ]);
+    expect(rejection(() => grafanaSource.receive(request(body, { authorization: 'Bearer other' }), settings)).status).toBe(401);
+  });
+
+  it('turns a resolved alert into a resolution', () => {
+    const payload = JSON.parse(fixture('grafana-firing.json').toString());
+    payload.status = 'resolved';
+    payload.alerts[0].status = 'resolved';
+    payload.alerts[0].endsAt = '2026-11-24T10:05:00Z';
+    const { resolutions } = grafanaSource.receive(request(Buffer.from(JSON.stringify(payload)), { authorization: 'Bearer glsa_token' }), settings);
+    expect(resolutions).toEqual([expect.objectContaining({ dedupKey: 'grafana:57c6d9296de2ad39', tenant: 'initech', resolvedAt: '2026-11-24T10:05:00Z' })]);
   });
 });
 

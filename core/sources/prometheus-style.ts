@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { listOf, sameSecret, severityFrom } from './shared';
+import { deliveryIdOf, parseJsonBody, SourceRejection, type SourceRequest, type SourceResult, type SourceSettings } from './source';
+
+/**
+ * What Alertmanager and Grafana Alerting share: a webhook carrying a group of alerts, each
+ * with status, labels, annotations, start and end, and a fingerprint.
+ */
+const labels = z.record(z.string(), z.string());
+export const alertItemSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels,
+  annotations: labels.default({}),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().optional(),
+});
+type AlertItem = z.infer<typeof alertItemSchema>;
+
+/** Parses the body with `schema`, answering 422 with the fields that are wrong. */
+export function parsePayload<T>(schema: z.ZodType<T>, req: SourceRequest, what: string): T {
+  const parsed = schema.safeParse(parseJsonBody(req.rawBody));
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error);
+    throw new SourceRejection(422, `invalid ${what} payload: ${problems.join('; ')}`, problems);
+  }
+  return parsed.data;
+}
+
+/** `Authorization: Bearer <token>` or Basic auth, as these tools' HTTP settings send. */
+export function authorize(req: SourceRequest, credentials: { token?: string; basic?: string }): void {
+  const given = req.header('authorization');
+  if (!given) throw new SourceRejection(401, 'missing Authorization header (bearer token or basic auth)');
+  const ok =
+    (credentials.token !== undefined && sameSecret(given, `Bearer ${credentials.token}`)) ||
+    (credentials.basic !== undefined && sameSecret(given, `Basic ${Buffer.from(credentials.basic).toString('base64')}`));
+  if (!ok) throw new SourceRejection(401, 'Authorization header does not match the configured credentials');
+}
+
+/**
+ * One alert per fingerprint: firing ones become alerts, resolved ones resolutions of the
+ * same key. Labels name the tenant (`klaxon_tenant` or `tenant`), the severity
+ * (`klaxon_severity` or `severity`) and data categories (`klaxon_data_categories`).
+ */
+export function alertsOf(source: string, items: AlertItem[], context: Record<string, unknown>, req: SourceRequest, settings: SourceSettings): SourceResult {
+  const result: SourceResult = { alerts: [], resolutions: [] };
+  for (const a of items) {
+    const fingerprint = a.fingerprint ?? deliveryIdOf(JSON.stringify(Object.entries(a.labels).sort()));
+    const label = a.labels.klaxon_tenant ?? a.labels.tenant;
+    const tenant = isValidTenant(label) ? label : undefined;
+    const dedupKey = `${source}:${fingerprint}`;
+    const deliveryId = deliveryIdOf(source, fingerprint, a.status, a.startsAt);
+    if (a.status === 'resolved') {
+      result.resolutions.push({ source, tenant: tenant ?? settings.defaultTenant, dedupKey, deliveryId, resolvedAt: a.endsAt ?? req.receivedAt.toISOString() });
+      continue;
+    }
+    const alert: Alert = {
+      source,
+      title: (a.annotations.summary ?? a.labels.alertname ?? `${source} alert`).slice(0, MAX_TITLE_LENGTH),
+      severity: severityFrom(a.labels.klaxon_severity ?? a.labels.severity),
+      dedupKey,
+      tenant: tenant ?? settings.defaultTenant,
+      dataCategories: listOf(a.labels.klaxon_data_categories),
+      details: {
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: a.startsAt,
+        generatorURL: a.generatorURL,
+        ...context,
+        ...(tenant ? {} : { triage: `no usable tenant label (${label ?? 'none'}): assigned to the default tenant` }),
+      },
+      deliveryId,
+      receivedAt: req.receivedAt.toISOString(),
+    };
+    result.alerts.push(alert);
+  }
+  return result;
+}
