@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config';
 import { alertmanagerSource } from '../../core/sources/alertmanager';
+import { datadogSource } from '../../core/sources/datadog';
 import { grafanaSource } from '../../core/sources/grafana';
 import { enabledSources } from '../../core/sources/registry';
 import { sentrySource } from '../../core/sources/sentry';
@@ -10,7 +11,7 @@ import { SourceRejection, type SourceRequest, type SourceSettings } from '../../
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
 const settings: SourceSettings = {
-  secrets: { KLAXON_ALERTMANAGER_BASIC_AUTH: 'alertmanager:s3cret', SENTRY_CLIENT_SECRET: 'sentry-secret', KLAXON_GRAFANA_TOKEN: 'glsa_token' },
+  secrets: { KLAXON_ALERTMANAGER_BASIC_AUTH: 'alertmanager:s3cret', SENTRY_CLIENT_SECRET: 'sentry-secret', KLAXON_GRAFANA_TOKEN: 'glsa_token', KLAXON_DATADOG_TOKEN: 'dd-token' },
   defaultTenant: 'unassigned',
 };
 const request = (rawBody: Buffer, headers: Record<string, string>): SourceRequest => ({
@@ -89,6 +90,24 @@ describe('Grafana source', () => {
     payload.alerts[0].endsAt = '2026-11-24T10:05:00Z';
     const { resolutions } = grafanaSource.receive(request(Buffer.from(JSON.stringify(payload)), { authorization: 'Bearer glsa_token' }), settings);
     expect(resolutions).toEqual([expect.objectContaining({ dedupKey: 'grafana:57c6d9296de2ad39', tenant: 'initech', resolvedAt: '2026-11-24T10:05:00Z' })]);
+  });
+});
+
+describe('Datadog source', () => {
+  const bearer = { authorization: 'Bearer dd-token' };
+
+  it('reads the documented payload template: priority, tenant and data categories from tags, one incident per monitor group', () => {
+    const { alerts } = datadogSource.receive(request(fixture('datadog-triggered.json'), bearer), settings);
+    expect(alerts).toEqual([
+      expect.objectContaining({ tenant: 'hooli', severity: 'SEV1', dedupKey: 'datadog:148213577:f1e0d2c3b4a59687', dataCategories: ['personal-data', 'health'] }),
+    ]);
+  });
+
+  it('turns Recovered into a resolution of the same key, and refuses a wrong token', () => {
+    const payload = { ...JSON.parse(fixture('datadog-triggered.json').toString()), id: '7638524781593489999', transition: 'Recovered' };
+    const { resolutions } = datadogSource.receive(request(Buffer.from(JSON.stringify(payload)), bearer), settings);
+    expect(resolutions).toEqual([expect.objectContaining({ dedupKey: 'datadog:148213577:f1e0d2c3b4a59687', tenant: 'hooli' })]);
+    expect(rejection(() => datadogSource.receive(request(fixture('datadog-triggered.json'), { authorization: 'Bearer nope' }), settings)).status).toBe(401);
   });
 });
 
