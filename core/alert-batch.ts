@@ -12,6 +12,8 @@ export interface AlertBatch {
   /** The most severe severity in the batch (SEV1 is the most severe). */
   severity: Severity;
   dataCategories: string[];
+  surfaces: string[];
+  jurisdictions: string[];
   firstReceivedAt: string;
   lastReceivedAt: string;
 }
@@ -34,16 +36,22 @@ export function capDetails(alert: Alert): Alert {
 export function batchAlerts(alerts: Alert[]): AlertBatch {
   if (alerts.length === 0) throw new RangeError('an alert batch needs at least one alert');
   const categories = new Set<string>();
+  const surfaces = new Set<string>();
+  const jurisdictions = new Set<string>();
   let severity = alerts[0].severity;
   for (const a of alerts) {
     severity = mostSevere(severity, a.severity);
     for (const c of a.dataCategories) categories.add(c);
+    for (const x of a.classification?.surfaces ?? []) surfaces.add(x);
+    for (const j of a.classification?.jurisdictions ?? []) jurisdictions.add(j);
   }
   return {
     deliveryIds: alerts.map((a) => a.deliveryId),
     sample: alerts.slice(0, SAMPLE_SIZE).map(capDetails),
     severity,
     dataCategories: [...categories],
+    surfaces: [...surfaces],
+    jurisdictions: [...jurisdictions],
     firstReceivedAt: alerts[0].receivedAt,
     lastReceivedAt: alerts[alerts.length - 1].receivedAt,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Classification } from './classification';
 
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -42,6 +43,8 @@ export interface Alert {
   /** Identifies one delivery: a replay of the same request carries the same id. */
   deliveryId: string;
   receivedAt: string;
+  /** Added by the classification rules (core/classification.ts) before the alert enters Temporal. */
+  classification?: Classification;
 }
 
 export class AlertValidationError extends Error {

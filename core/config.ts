@@ -17,6 +17,7 @@ export interface KlaxonConfig {
   /** Credentials of the sources, by variable name. */
   sourceSecrets: Record<string, string | undefined>;
   defaultTenant: string;
+  rulesFile?: string;
   slack: {
     botToken?: string;
     apiUrl?: string;
@@ -46,6 +47,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_GRAFANA_BASIC_AUTH: 'user:password of the Grafana contact point basic auth, instead of a token',
   KLAXON_DATADOG_TOKEN: 'bearer token of the Datadog webhook\'s custom Authorization header',
   SENTRY_CLIENT_SECRET: 'client secret of the Sentry internal integration (Sentry-Hook-Signature)',
+  KLAXON_RULES_FILE: 'YAML file of classification rules (tenant, service, severity, data categories, surfaces, jurisdictions)',
   KLAXON_DEFAULT_TENANT: 'tenant of alerts that name none, flagged for triage (default unassigned)',
   KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only)',
   SLACK_BOT_TOKEN: 'Slack bot token; without it pages go to the outbox folder',
@@ -107,6 +109,7 @@ export function loadConfig(env: Env): KlaxonConfig {
     sources: (env.KLAXON_SOURCES || 'generic').split(',').map((s) => s.trim()).filter(Boolean),
     sourceSecrets: Object.fromEntries(SOURCE_SECRET_VARIABLES.map((name) => [name, env[name] || undefined])),
     defaultTenant: env.KLAXON_DEFAULT_TENANT || 'unassigned',
+    rulesFile: env.KLAXON_RULES_FILE || undefined,
     slack: {
       botToken: env.SLACK_BOT_TOKEN || undefined,
       apiUrl: env.SLACK_API_URL || undefined,

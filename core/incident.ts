@@ -38,6 +38,12 @@ export interface IncidentState {
   severity: Severity;
   tenant: string;
   dataCategories: string[];
+  /** From the classification rules: the service, affected surfaces and jurisdictions. */
+  service: string;
+  surfaces: string[];
+  jurisdictions: string[];
+  /** Why a person should look at how this incident was classified; absent when a rule matched. */
+  triage?: string;
   policyName: string;
   openedAt: string;
   /** 1-based level currently paged; 0 before the first page. */
@@ -102,6 +108,11 @@ const REMEMBERED_DELIVERIES = 1000;
 
 const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
 
+/** Adds the values `into` lacks, keeping its order. */
+function mergeInto(into: string[], values: string[]): void {
+  for (const v of values) if (!into.includes(v)) into.push(v);
+}
+
 /**
  * An incident's state and rules, free of Temporal: the workflow wires messages to these
  * methods and turns the escalation steps into timers and activities.
@@ -125,6 +136,10 @@ export class Incident {
         severity: first.severity,
         tenant: first.tenant,
         dataCategories: [...first.dataCategories],
+        service: first.classification?.service ?? 'unclassified',
+        surfaces: [],
+        jurisdictions: [],
+        ...(typeof first.details.triage === 'string' ? { triage: first.details.triage } : {}),
         policyName: policy.name,
         openedAt: now,
         level: 0,
@@ -175,7 +190,10 @@ export class Incident {
     const first = this.state.alertCount + 1;
     this.state.alertCount += fresh.length;
     this.state.lastAlertAt = batch.lastReceivedAt;
-    for (const c of batch.dataCategories) if (!this.state.dataCategories.includes(c)) this.state.dataCategories.push(c);
+    mergeInto(this.state.dataCategories, batch.dataCategories);
+    // Batches signalled before classification existed carry no surfaces or jurisdictions.
+    mergeInto(this.state.surfaces, batch.surfaces ?? []);
+    mergeInto(this.state.jurisdictions, batch.jurisdictions ?? []);
     const severity = mostSevere(this.state.severity, batch.severity);
     const sample = batch.sample[0];
     this.emit('alert.received', now, { type: 'system', name: sample.source, via: 'webhook' }, {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { classify, classifyResolution, type ClassificationRules } from '../../core/classification';
 import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
 import type { AlertIntake } from '../alert-intake';
@@ -11,11 +12,13 @@ export interface AlertRouteDeps {
   /** The enabled sources (KLAXON_SOURCES), by name. */
   sources: ReadonlyMap<string, AlertSource>;
   settings: SourceSettings;
+  rules: ClassificationRules;
   now: () => Date;
 }
 
 /**
- * `POST /v1/alerts/:source`: authenticated and parsed by the source, then taken into Temporal.
+ * `POST /v1/alerts/:source`: authenticated and parsed by the source, classified by the rules
+ * (which may set the tenant, and so the incident), then taken into Temporal.
  * Answers 202 only once Temporal holds every alert and resolution of the request.
  */
 export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
@@ -35,8 +38,8 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   }
   try {
     const [alerts, resolved] = await Promise.all([
-      Promise.all(result.alerts.map((a) => deps.intake.submit(a))),
-      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(r))),
+      Promise.all(result.alerts.map((a) => deps.intake.submit(classify(a, deps.rules)))),
+      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(classifyResolution(r, deps.rules)))),
     ]);
     // Klaxon's own format carries one alert, and answers with its incident.
     return { status: 202, body: name === 'generic' ? alerts[0] : { alerts, resolved } };

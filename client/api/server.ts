@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ClassificationRules } from '../../core/classification';
 import type { KlaxonConfig } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import { enabledSources } from '../../core/sources/registry';
@@ -6,6 +7,7 @@ import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
+import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
 import { receiveSlackInteraction } from './slack-interactions';
 
@@ -14,15 +16,16 @@ export interface ApiDeps {
   policy: Policy;
   sources: ReadonlyMap<string, AlertSource>;
   sourceSettings: SourceSettings;
+  rules: ClassificationRules;
   slackSigningSecret?: string;
   now?: () => Date;
   log?: (line: string) => void;
 }
 
-/** The API's dependencies as configured; throws ConfigError when an enabled source lacks its secret. */
+/** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): ApiDeps {
   const { sources, settings } = enabledSources(config);
-  return { incidents, policy: config.policy, sources, sourceSettings: settings, slackSigningSecret: config.slack.signingSecret };
+  return { incidents, policy: config.policy, sources, sourceSettings: settings, rules: loadRulesFile(config.rulesFile), slackSigningSecret: config.slack.signingSecret };
 }
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
@@ -38,7 +41,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, now }),
+        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now }),
     },
     {
       method: 'POST',

@@ -68,19 +68,23 @@ export const datadogSource: AlertSource = {
     // $ID names one notification: Datadog's retries of it carry the same.
     const deliveryId = deliveryIdOf('datadog', p.id);
     const receivedAt = req.receivedAt.toISOString();
+    // Tags as labels, so classification rules match them as they match Alertmanager's labels.
+    const labels = Object.fromEntries([...tags].map(([k, v]) => [k, v[0]]));
+    const title = p.title.slice(0, MAX_TITLE_LENGTH);
     if (/^recovered$/i.test(p.transition)) {
-      return { alerts: [], resolutions: [{ source: 'datadog', tenant, dedupKey, deliveryId, resolvedAt: receivedAt }] };
+      return { alerts: [], resolutions: [{ source: 'datadog', title, labels, tenant, dedupKey, deliveryId, resolvedAt: receivedAt }] };
     }
     return {
       alerts: [
         {
           source: 'datadog',
-          title: p.title.slice(0, MAX_TITLE_LENGTH),
+          title,
           severity: severityFrom(tags.get('klaxon_severity')?.[0] ?? PRIORITY[p.priority?.toUpperCase() ?? ''], 'SEV3'),
           dedupKey,
           tenant,
           dataCategories: tags.get('klaxon_data_category') ?? [],
           details: {
+            labels,
             transition: p.transition,
             monitor: p.alertId,
             group: p.aggregKey,

@@ -52,13 +52,14 @@ export function alertsOf(source: string, items: AlertItem[], context: Record<str
     const tenant = isValidTenant(label) ? label : undefined;
     const dedupKey = `${source}:${fingerprint}`;
     const deliveryId = deliveryIdOf(source, fingerprint, a.status, a.startsAt);
+    const title = (a.annotations.summary ?? a.labels.alertname ?? `${source} alert`).slice(0, MAX_TITLE_LENGTH);
     if (a.status === 'resolved') {
-      result.resolutions.push({ source, tenant: tenant ?? settings.defaultTenant, dedupKey, deliveryId, resolvedAt: a.endsAt ?? req.receivedAt.toISOString() });
+      result.resolutions.push({ source, title, labels: a.labels, tenant: tenant ?? settings.defaultTenant, dedupKey, deliveryId, resolvedAt: a.endsAt ?? req.receivedAt.toISOString() });
       continue;
     }
     const alert: Alert = {
       source,
-      title: (a.annotations.summary ?? a.labels.alertname ?? `${source} alert`).slice(0, MAX_TITLE_LENGTH),
+      title,
       severity: severityFrom(a.labels.klaxon_severity ?? a.labels.severity),
       dedupKey,
       tenant: tenant ?? settings.defaultTenant,

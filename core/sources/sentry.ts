@@ -67,11 +67,12 @@ export const sentrySource: AlertSource = {
       const { action, data } = parse(issuePayload, body, 'issue');
       const dedupKey = `sentry:issue:${data.issue.id}`;
       const tenant = settings.defaultTenant;
-      if (action === 'resolved') return { alerts: [], resolutions: [{ source: 'sentry', tenant, dedupKey, deliveryId, resolvedAt: receivedAt }] };
+      const title = data.issue.title.slice(0, MAX_TITLE_LENGTH);
+      if (action === 'resolved') return { alerts: [], resolutions: [{ source: 'sentry', title, labels: {}, tenant, dedupKey, deliveryId, resolvedAt: receivedAt }] };
       if (action !== 'created' && action !== 'unresolved') return { alerts: [], resolutions: [] };
       const alert: Alert = {
         ...base,
-        title: data.issue.title.slice(0, MAX_TITLE_LENGTH),
+        title,
         severity: severityFrom(data.issue.level ?? undefined),
         dedupKey,
         tenant,
@@ -89,7 +90,7 @@ export const sentrySource: AlertSource = {
         severity: severityFrom(tags.klaxon_severity ?? data.event.level ?? undefined),
         dedupKey: `sentry:issue:${data.event.issue_id}`,
         tenant,
-        details: { rule: data.triggered_rule, url: data.event.web_url, ...(tenant === tags.tenant ? {} : { triage: 'no usable tenant tag: assigned to the default tenant' }) },
+        details: { labels: tags, rule: data.triggered_rule, url: data.event.web_url, ...(tenant === tags.tenant ? {} : { triage: 'no usable tenant tag: assigned to the default tenant' }) },
       };
       return { alerts: [alert], resolutions: [] };
     }

@@ -11,6 +11,9 @@ export interface SourceRequest {
 /** A source saying that something it alerted on is over (Alertmanager `resolved`, Sentry `resolved`). */
 export interface SourceResolution {
   source: string;
+  /** What the alert said, so classification rules can give the resolution the alert's tenant. */
+  title: string;
+  labels: Record<string, string>;
   tenant: string;
   dedupKey: string;
   deliveryId: string;

@@ -39,6 +39,9 @@ describe('Alertmanager', () => {
     expect(retried.body.alerts.map((a: { deduplicated: boolean }) => a.deduplicated)).toEqual([true, true]);
     const state = await stack.incidents.state(acme);
     expect(state).toMatchObject({ alertCount: 1, severity: 'SEV1', tenant: 'acme', title: 'Responses for tenant acme carry records of other tenants' });
+    // Classified by the first rule of test/fixtures/rules.yaml.
+    expect(state).toMatchObject({ service: 'customers-api', surfaces: ['api-route', 'server-rendered-page'], jurisdictions: ['EU', 'UK'], dataCategories: ['personal-data', 'credentials'] });
+    expect(state.triage).toBeUndefined();
 
     const resolved = await post('alertmanager', fixture('alertmanager-resolved.json'), bearer);
     expect(resolved).toMatchObject({ status: 202, body: { alerts: [], resolved: [{ incidentId: acme, matched: true }] } });
@@ -69,13 +72,24 @@ describe('Alertmanager', () => {
   });
 });
 
+describe('an alert no rule matches', () => {
+  it('keeps its own tenant, gets the default service and jurisdictions, and is flagged for triage', async () => {
+    const payload = JSON.parse(fixture('alertmanager-firing.json'));
+    payload.alerts = [{ ...payload.alerts[1], labels: { ...payload.alerts[1].labels, alertname: 'DiskFull' }, fingerprint: '9999999999999999' }];
+    const res = await post('alertmanager', JSON.stringify(payload), bearer);
+    const state = await stack.incidents.state(res.body.alerts[0].incidentId);
+    expect(state).toMatchObject({ tenant: 'globex', service: 'unclassified', jurisdictions: ['EU'], triage: 'no classification rule matched' });
+  });
+});
+
 describe('Sentry', () => {
-  it('opens an incident for a new issue and passes on its resolution', async () => {
+  it('opens an incident for a new issue, in the tenant the rules give it, and passes on its resolution', async () => {
     const created = fixture('sentry-issue-created.json');
     const opened = await post('sentry', created, sentry(created, 'issue'));
     expect(opened).toMatchObject({ status: 202, body: { alerts: [{ deduplicated: false }] } });
     const incidentId = opened.body.alerts[0].incidentId;
-    expect(await stack.incidents.state(incidentId)).toMatchObject({ severity: 'SEV2', tenant: 'unassigned' });
+    expect(incidentId).toMatch(/^inc-platform-/);
+    expect(await stack.incidents.state(incidentId)).toMatchObject({ severity: 'SEV2', tenant: 'platform', service: 'web-app', jurisdictions: ['US-CA'] });
 
     const resolvedBody = fixture('sentry-issue-resolved.json');
     expect(await post('sentry', resolvedBody, sentry(resolvedBody, 'issue'))).toMatchObject({ status: 202, body: { resolved: [{ incidentId, matched: true }] } });

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -65,6 +66,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_ALERTMANAGER_TOKEN: ALERTMANAGER_TOKEN,
     SENTRY_CLIENT_SECRET,
     KLAXON_AUTO_RESOLVE: String(options.autoResolve ?? false),
+    KLAXON_RULES_FILE: join(__dirname, '../fixtures/rules.yaml'),
   });
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });

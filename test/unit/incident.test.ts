@@ -65,7 +65,7 @@ describe('incident rules', () => {
 });
 
 describe('resolutions from a source', () => {
-  const resolution = { source: 'alertmanager', tenant: 'acme', dedupKey: 'k', deliveryId: 'r1', resolvedAt: T };
+  const resolution = { source: 'alertmanager', title: 'x', labels: {}, tenant: 'acme', dedupKey: 'k', deliveryId: 'r1', resolvedAt: T };
 
   it('are recorded only, unless the policy lets them resolve the incident', () => {
     const inc = Incident.open('inc-1', policy, alert(), T);
