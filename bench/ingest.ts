@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
+import type { Alert } from '../core/alert';
+import { batchAlerts } from '../core/alert-batch';
+import { loadConfig } from '../core/config';
+import { klaxonSignatureHeader } from '../core/signature';
+import { alertsSignal, incident } from '../workflows/incident';
+import { Child, isolatedStackEnv } from '../test/support/processes';
+
+/**
+ * Alerts per second accepted by POST /v1/alerts/generic on the embedded stack (distinct keys,
+ * so every alert opens an incident), next to raw signal-with-start calls per second from a
+ * plain client against the same dev server, measured one after the other in one run.
+ *   npx tsx bench/ingest.ts            (BENCH_SECONDS=30, BENCH_CONNECTIONS=50)
+ * The raw calls start the same incident workflows on the same task queue, so the stack's
+ * worker runs both alike (pages to the outbox, ledger writes): the ratio is the API's cost.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS || 30);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
+const SECRET = 'whsec_bench';
+
+async function rawSignalWithStart(address: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const config = loadConfig(env);
+  const deadline = Date.now() + SECONDS * 1000;
+  let done = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < deadline) {
+        const i = next++;
+        const alert: Alert = {
+          source: 'generic', title: 'Bench alert', severity: 'SEV2', dedupKey: `raw-${i}`, tenant: 'bench', dataCategories: [], details: {},
+          deliveryId: `raw-${process.pid}-${i}`, receivedAt: new Date().toISOString(),
+        };
+        const incidentId = `raw-${process.pid}-${i}`;
+        await client.workflow.signalWithStart(incident, {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: incidentId,
+          args: [{ incidentId, policy: config.policy, alert }],
+          signal: alertsSignal,
+          signalArgs: [batchAlerts([alert])],
+        });
+        done += 1;
+      }
+    }),
+  );
+  await connection.close();
+  return done / SECONDS;
+}
+
+async function klaxonApi(apiUrl: string): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url: `${apiUrl}/v1/alerts/generic`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const body = JSON.stringify({ title: 'Bench alert', severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${process.pid}-${i++}` });
+          return { ...req, body, headers: { ...req.headers, 'klaxon-signature': klaxonSignatureHeader(SECRET, body, Math.floor(Date.now() / 1000)) } };
+        },
+      },
+    ],
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-ingest-'));
+  const env: NodeJS.ProcessEnv = { ...(await isolatedStackEnv(dataDir)), KLAXON_WEBHOOK_SECRET: SECRET };
+  const stack = Child.start(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], env);
+  try {
+    await stack.waitForOutput('Klaxon is running');
+    const apiUrl = `http://127.0.0.1:${env.PORT}`;
+    const raw = await rawSignalWithStart(`127.0.0.1:${env.KLAXON_TEMPORAL_PORT}`, env);
+    const api = await klaxonApi(apiUrl);
+    const accepted = api['2xx'] / SECONDS;
+    console.log(`raw signalWithStart (plain client, ${CONNECTIONS} concurrent, ${SECONDS} s): ${raw.toFixed(0)} calls/s`);
+    console.log(
+      `POST /v1/alerts/generic (autocannon, ${CONNECTIONS} connections, ${SECONDS} s): ${accepted.toFixed(0)} alerts/s accepted (202), ` +
+        `${api.non2xx} refused, ${api.errors} errors; latency p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms`,
+    );
+    console.log(`ratio: ${(accepted / raw).toFixed(2)} × the raw rate`);
+  } finally {
+    stack.process.kill('SIGINT');
+    await stack.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
