@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { alertItemSchema, alertsOf, authorize, parsePayload } from './prometheus-style';
-import type { AlertSource } from './source';
+import { alertItemSchema, prometheusStyleSource } from './prometheus-style';
 
 /**
  * Prometheus Alertmanager's webhook receiver, payload version 4: one request per alert group.
@@ -15,13 +14,11 @@ const payloadSchema = z.object({
   alerts: z.array(alertItemSchema).min(1),
 });
 
-export const alertmanagerSource: AlertSource = {
+export const alertmanagerSource = prometheusStyleSource({
   name: 'alertmanager',
-  secretVariables: ['KLAXON_ALERTMANAGER_TOKEN', 'KLAXON_ALERTMANAGER_BASIC_AUTH'],
-  requires: 'any',
-  receive(req, settings) {
-    authorize(req, { token: settings.secrets.KLAXON_ALERTMANAGER_TOKEN, basic: settings.secrets.KLAXON_ALERTMANAGER_BASIC_AUTH });
-    const p = parsePayload(payloadSchema, req, 'Alertmanager');
-    return alertsOf('alertmanager', p.alerts, { receiver: p.receiver, groupKey: p.groupKey }, req, settings);
-  },
-};
+  tool: 'Alertmanager',
+  tokenVariable: 'KLAXON_ALERTMANAGER_TOKEN',
+  basicAuthVariable: 'KLAXON_ALERTMANAGER_BASIC_AUTH',
+  schema: payloadSchema,
+  context: (p) => ({ receiver: p.receiver, groupKey: p.groupKey }),
+});

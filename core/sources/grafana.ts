@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { alertItemSchema, alertsOf, authorize, parsePayload } from './prometheus-style';
-import type { AlertSource } from './source';
+import { alertItemSchema, prometheusStyleSource } from './prometheus-style';
 
 /**
  * Grafana Alerting's webhook contact point (payload version 1): Alertmanager's shape plus
@@ -25,13 +24,11 @@ const payloadSchema = z.object({
     .min(1),
 });
 
-export const grafanaSource: AlertSource = {
+export const grafanaSource = prometheusStyleSource({
   name: 'grafana',
-  secretVariables: ['KLAXON_GRAFANA_TOKEN', 'KLAXON_GRAFANA_BASIC_AUTH'],
-  requires: 'any',
-  receive(req, settings) {
-    authorize(req, { token: settings.secrets.KLAXON_GRAFANA_TOKEN, basic: settings.secrets.KLAXON_GRAFANA_BASIC_AUTH });
-    const p = parsePayload(payloadSchema, req, 'Grafana');
-    return alertsOf('grafana', p.alerts, { receiver: p.receiver, orgId: p.orgId, externalURL: p.externalURL }, req, settings);
-  },
-};
+  tool: 'Grafana',
+  tokenVariable: 'KLAXON_GRAFANA_TOKEN',
+  basicAuthVariable: 'KLAXON_GRAFANA_BASIC_AUTH',
+  schema: payloadSchema,
+  context: (p) => ({ receiver: p.receiver, orgId: p.orgId, externalURL: p.externalURL }),
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
 import { listOf, sameSecret, severityFrom } from './shared';
-import { deliveryIdOf, parseJsonBody, SourceRejection, type SourceRequest, type SourceResult, type SourceSettings } from './source';
+import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
 
 /**
  * What Alertmanager and Grafana Alerting share: a webhook carrying a group of alerts, each
@@ -78,4 +78,26 @@ export function alertsOf(source: string, items: AlertItem[], context: Record<str
     result.alerts.push(alert);
   }
   return result;
+}
+
+/** A source of this family: its payload schema, credential variables and the group context it keeps. */
+export function prometheusStyleSource<T extends { alerts: AlertItem[] }>(spec: {
+  name: string;
+  /** The tool's name in error messages. */
+  tool: string;
+  tokenVariable: string;
+  basicAuthVariable: string;
+  schema: z.ZodType<T>;
+  context: (payload: T) => Record<string, unknown>;
+}): AlertSource {
+  return {
+    name: spec.name,
+    secretVariables: [spec.tokenVariable, spec.basicAuthVariable],
+    requires: 'any',
+    receive(req, settings) {
+      authorize(req, { token: settings.secrets[spec.tokenVariable], basic: settings.secrets[spec.basicAuthVariable] });
+      const payload = parsePayload(spec.schema, req, spec.tool);
+      return alertsOf(spec.name, payload.alerts, spec.context(payload), req, settings);
+    },
+  };
 }
