@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, isValidTenant, SEVERITIES, type Alert } from './alert';
 import type { SourceResolution } from './sources/source';
+import { vercelRulesSchema } from './sources/vercel-rules';
 
 /**
  * Classification rules: configuration that maps an alert to its tenant, service, severity,
@@ -50,6 +51,7 @@ const ruleSchema = z
 const rulesFileSchema = z
   .object({
     rules: z.array(ruleSchema).default([]),
+    vercel: vercelRulesSchema.default({ projects: {}, detectors: [] }),
     defaults: z
       .object({ service: z.string().min(1).default('unclassified'), jurisdictions: z.array(jurisdiction).default([]) })
       .strict()
@@ -78,6 +80,12 @@ export function parseRules(data: unknown, file: string): ClassificationRules {
   const rules = (data as { rules?: Array<{ name?: unknown }> } | null)?.rules;
   const problems = parsed.error.issues.map((issue) => {
     const [top, index, ...rest] = issue.path;
+    const detectors = (data as { vercel?: { detectors?: Array<{ name?: unknown }> } } | null)?.vercel?.detectors;
+    if (top === 'vercel' && index === 'detectors' && typeof rest[0] === 'number') {
+      const d = rest[0];
+      const name = detectors?.[d]?.name;
+      return `vercel detector ${d + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length > 1 ? `, ${rest.slice(1).join('.')}` : ''}: ${issue.message}`;
+    }
     const where =
       top === 'rules' && typeof index === 'number'
         ? `rule ${index + 1}${typeof rules?.[index]?.name === 'string' ? ` "${rules[index].name}"` : ''}${rest.length ? `, ${rest.join('.')}` : ''}`

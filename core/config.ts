@@ -18,6 +18,8 @@ export interface KlaxonConfig {
   sourceSecrets: Record<string, string | undefined>;
   defaultTenant: string;
   rulesFile?: string;
+  /** Answered in the `x-vercel-verify` header of the Vercel drain route, as Vercel asks. */
+  vercelVerify?: string;
   slack: {
     botToken?: string;
     apiUrl?: string;
@@ -39,13 +41,15 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
-  KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry)',
+  KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
   KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
   KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
   KLAXON_ALERTMANAGER_BASIC_AUTH: 'user:password Alertmanager sends (http_config.basic_auth), instead of a token',
   KLAXON_GRAFANA_TOKEN: 'credentials Grafana sends in its Authorization header (scheme Bearer)',
   KLAXON_GRAFANA_BASIC_AUTH: 'user:password of the Grafana contact point basic auth, instead of a token',
   KLAXON_DATADOG_TOKEN: 'bearer token of the Datadog webhook\'s custom Authorization header',
+  KLAXON_VERCEL_SECRET: 'signature secret of the Vercel log drain (x-vercel-signature)',
+  KLAXON_VERCEL_VERIFY: 'the x-vercel-verify token Vercel asks the drain endpoint to answer with',
   SENTRY_CLIENT_SECRET: 'client secret of the Sentry internal integration (Sentry-Hook-Signature)',
   KLAXON_RULES_FILE: 'YAML file of classification rules (tenant, service, severity, data categories, surfaces, jurisdictions)',
   KLAXON_DEFAULT_TENANT: 'tenant of alerts that name none, flagged for triage (default unassigned)',
@@ -110,6 +114,7 @@ export function loadConfig(env: Env): KlaxonConfig {
     sourceSecrets: Object.fromEntries(SOURCE_SECRET_VARIABLES.map((name) => [name, env[name] || undefined])),
     defaultTenant: env.KLAXON_DEFAULT_TENANT || 'unassigned',
     rulesFile: env.KLAXON_RULES_FILE || undefined,
+    vercelVerify: env.KLAXON_VERCEL_VERIFY || undefined,
     slack: {
       botToken: env.SLACK_BOT_TOKEN || undefined,
       apiUrl: env.SLACK_API_URL || undefined,

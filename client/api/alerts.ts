@@ -28,7 +28,7 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     throw new HttpError(404, `${why}; enabled sources: ${[...deps.sources.keys()].join(', ')}`);
   }
   const raw = await readBody(req);
-  requireContentType(req, 'application/json');
+  requireContentType(req, ...(source.contentTypes ?? ['application/json']));
   let result;
   try {
     result = source.receive({ header: (n) => header(req, n), rawBody: raw, receivedAt: deps.now() }, deps.settings);

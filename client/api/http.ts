@@ -47,10 +47,10 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Refuses a declared content type other than the one expected (a missing one is tolerated). */
-export function requireContentType(req: IncomingMessage, expected: string): void {
+/** Refuses a declared content type other than those expected (a missing one is tolerated). */
+export function requireContentType(req: IncomingMessage, ...expected: string[]): void {
   const type = header(req, 'content-type');
-  if (type && !type.toLowerCase().startsWith(expected)) {
-    throw new HttpError(415, `content-type must be ${expected}, got "${type}"`);
+  if (type && !expected.some((e) => type.toLowerCase().startsWith(e))) {
+    throw new HttpError(415, `content-type must be ${expected.join(' or ')}, got "${type}"`);
   }
 }

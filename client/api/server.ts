@@ -3,6 +3,7 @@ import type { ClassificationRules } from '../../core/classification';
 import type { KlaxonConfig } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import { enabledSources } from '../../core/sources/registry';
+import { SpikeWindows } from '../../core/sources/vercel';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   sources: ReadonlyMap<string, AlertSource>;
   sourceSettings: SourceSettings;
   rules: ClassificationRules;
+  /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
+  vercelVerify?: string;
   slackSigningSecret?: string;
   now?: () => Date;
   log?: (line: string) => void;
@@ -25,10 +28,19 @@ export interface ApiDeps {
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): ApiDeps {
   const { sources, settings } = enabledSources(config);
-  return { incidents, policy: config.policy, sources, sourceSettings: settings, rules: loadRulesFile(config.rulesFile), slackSigningSecret: config.slack.signingSecret };
+  const rules = loadRulesFile(config.rulesFile);
+  return {
+    incidents,
+    policy: config.policy,
+    sources,
+    sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
+    rules,
+    slackSigningSecret: config.slack.signingSecret,
+    vercelVerify: config.vercelVerify,
+  };
 }
 
-type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
+type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 /** Klaxon's HTTP API: webhooks in, Slack interactivity in, health. */
 export function createApiServer(deps: ApiDeps): Server {
@@ -40,8 +52,11 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: (req, [source]) =>
-        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now }),
+      handle: async (req, [encoded]) => {
+        const source = decodeURIComponent(encoded);
+        const answer = await receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now });
+        return source === 'vercel' && deps.vercelVerify ? { ...answer, headers: { 'x-vercel-verify': deps.vercelVerify } } : answer;
+      },
     },
     {
       method: 'POST',
@@ -69,7 +84,10 @@ export function createApiServer(deps: ApiDeps): Server {
     }
     route
       .handle(req, route.pattern.exec(path)!.slice(1))
-      .then(({ status, body }) => finish(status, body))
+      .then(({ status, body, headers }) => {
+        for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+        finish(status, body);
+      })
       .catch((err: unknown) => {
         if (err instanceof HttpError) {
           // Stop reading an oversized or refused body; the connection is closed after the answer.

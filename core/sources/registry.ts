@@ -5,10 +5,11 @@ import { datadogSource } from './datadog';
 import { genericSource } from './generic';
 import { grafanaSource } from './grafana';
 import { sentrySource } from './sentry';
+import { vercelSource } from './vercel';
 import type { AlertSource, SourceSettings } from './source';
 
 /** Every source Klaxon can take alerts from, by the name in `POST /v1/alerts/:source`. */
-export const SOURCES: ReadonlyMap<string, AlertSource> = new Map([genericSource, alertmanagerSource, grafanaSource, datadogSource, sentrySource].map((s) => [s.name, s]));
+export const SOURCES: ReadonlyMap<string, AlertSource> = new Map([genericSource, alertmanagerSource, grafanaSource, datadogSource, sentrySource, vercelSource].map((s) => [s.name, s]));
 
 /** Every variable a source may read its credentials from. */
 export const SOURCE_SECRET_VARIABLES = [...new Set([...SOURCES.values()].flatMap((s) => s.secretVariables))];

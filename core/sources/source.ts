@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert';
+import type { VercelDetection } from './vercel';
 
 /** A webhook request as a source sees it: headers, the exact bytes, and when it arrived. */
 export interface SourceRequest {
@@ -30,6 +31,8 @@ export interface SourceSettings {
   secrets: Record<string, string | undefined>;
   /** Tenant of alerts that name none (flagged for triage in their details). */
   defaultTenant: string;
+  /** The Vercel detectors and their spike windows (the `vercel` section of the rules file). */
+  vercel?: VercelDetection;
 }
 
 /** The request is refused; `status` and the message go back to the sender, nothing is recorded. */
@@ -49,6 +52,8 @@ export interface AlertSource {
   secretVariables: string[];
   /** Which of `secretVariables` must be set: all of them, or any one (alternative auth schemes). */
   requires: 'all' | 'any';
+  /** Content types it takes; application/json when not said. */
+  contentTypes?: string[];
   /** Authenticates and parses a request; throws SourceRejection. */
   receive(req: SourceRequest, settings: SourceSettings): SourceResult;
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALERTMANAGER_TOKEN, SENTRY_CLIENT_SECRET, startTestStack, type TestStack } from '../support/stack';
+import { ALERTMANAGER_TOKEN, SENTRY_CLIENT_SECRET, startTestStack, VERCEL_SECRET, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
 /** Alertmanager and Sentry webhooks over HTTP on the real stack, as those tools send them. */
@@ -99,5 +99,25 @@ describe('Sentry', () => {
     const created = fixture('sentry-issue-created.json');
     const res = await post('sentry', created.replace('WEB-APP-1Q', 'WEB-APP-2Q'), sentry(created, 'issue'));
     expect(res).toMatchObject({ status: 401, body: { error: 'Sentry-Hook-Signature does not match the body' } });
+  });
+});
+
+describe('Vercel log drain', () => {
+  it('answers with the verification token, and turns detected lines into incidents of the mapped tenant', async () => {
+    const body = fixture('vercel-drain.ndjson');
+    const res = await fetch(`${stack.apiUrl}/v1/alerts/vercel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'x-vercel-signature': createHmac('sha1', VERCEL_SECRET).update(body).digest('hex') },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-vercel-verify')).toBe('vercel-verify-token');
+    const answer = (await res.json()) as { alerts: Array<{ incidentId: string }> };
+    expect(answer.alerts).toHaveLength(2);
+    const states = await Promise.all(answer.alerts.map((a) => stack.incidents.state(a.incidentId)));
+    expect(states.map((s) => [s.tenant, s.severity])).toEqual([
+      ['acme', 'SEV1'],
+      ['acme', 'SEV2'],
+    ]);
   });
 });

@@ -19,6 +19,7 @@ export const WEBHOOK_SECRET = 'whsec_integration';
 export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
 export const ALERTMANAGER_TOKEN = 'am-token-integration';
 export const SENTRY_CLIENT_SECRET = 'sentry-client-secret-integration';
+export const VERCEL_SECRET = 'vercel-drain-secret-integration';
 
 /**
  * The real stack for integration tests: a Temporal dev server, PostgreSQL, the worker as
@@ -60,11 +61,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
     KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
     KLAXON_ESCALATION_MINUTES: String(options.escalationMinutes ?? 5),
-    KLAXON_SOURCES: 'generic,alertmanager,sentry',
+    KLAXON_SOURCES: 'generic,alertmanager,sentry,vercel',
     KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SLACK_SIGNING_SECRET,
     KLAXON_ALERTMANAGER_TOKEN: ALERTMANAGER_TOKEN,
     SENTRY_CLIENT_SECRET,
+    KLAXON_VERCEL_SECRET: VERCEL_SECRET,
+    KLAXON_VERCEL_VERIFY: 'vercel-verify-token',
     KLAXON_AUTO_RESOLVE: String(options.autoResolve ?? false),
     KLAXON_RULES_FILE: join(__dirname, '../fixtures/rules.yaml'),
   });

@@ -7,6 +7,9 @@ import { datadogSource } from '../../core/sources/datadog';
 import { grafanaSource } from '../../core/sources/grafana';
 import { enabledSources } from '../../core/sources/registry';
 import { sentrySource } from '../../core/sources/sentry';
+import { SpikeWindows, vercelSource } from '../../core/sources/vercel';
+import { parse } from 'yaml';
+import { parseRules } from '../../core/classification';
 import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
@@ -135,6 +138,43 @@ describe('Sentry source', () => {
     expect(rejection(() => sentrySource.receive(request(body, { 'sentry-hook-resource': 'issue' }), settings)).message).toMatch(/missing Sentry-Hook-Signature/);
     const install = Buffer.from(JSON.stringify({ action: 'created', data: { installation: {} } }));
     expect(sentrySource.receive(request(install, sentryHeaders(install, 'installation')), settings)).toEqual({ alerts: [], resolutions: [] });
+  });
+});
+
+describe('Vercel log drain source', () => {
+  const rules = parseRules(parse(fixture('rules.yaml').toString()), 'rules.yaml');
+  const vercelSettings = (): SourceSettings => ({
+    ...settings,
+    secrets: { KLAXON_VERCEL_SECRET: 'drain-secret' },
+    vercel: { rules: rules.vercel, windows: new SpikeWindows() },
+  });
+  const signed = (body: Buffer, secret = 'drain-secret') => ({ 'x-vercel-signature': createHmac('sha1', secret).update(body).digest('hex') });
+
+  it('turns matching log lines into alerts: a sensitive response, and a spike of 403s on admin routes', () => {
+    const body = fixture('vercel-drain.ndjson');
+    const { alerts } = vercelSource.receive(request(body, signed(body)), vercelSettings());
+    expect(alerts.map((a) => [a.title, a.severity, a.tenant])).toEqual([
+      ['sensitive fields in a response on /api/customers', 'SEV1', 'acme'],
+      ['spike of 401/403 on admin routes on /admin/users/invite', 'SEV2', 'acme'],
+    ]);
+    // The leaking message itself never leaves the drain.
+    expect(JSON.stringify(alerts)).not.toContain('ssn');
+    expect(alerts[0].details).toMatchObject({ requestId: '643af4e3-975a-4cc7-9e7a-1eda11539d90', statusCode: 200 });
+  });
+
+  it('reads a JSON array as well as NDJSON, and counts a spike across batches', () => {
+    const lines = fixture('vercel-drain.ndjson').toString().trim().split('\n').map((l) => JSON.parse(l));
+    const s = vercelSettings();
+    const first = Buffer.from(JSON.stringify(lines.slice(2, 4)));
+    expect(vercelSource.receive(request(first, signed(first)), s).alerts).toEqual([]);
+    const second = Buffer.from(JSON.stringify(lines.slice(4, 5)));
+    expect(vercelSource.receive(request(second, signed(second)), s).alerts.map((a) => a.severity)).toEqual(['SEV2']);
+  });
+
+  it('refuses a forged or missing signature', () => {
+    const body = fixture('vercel-drain.ndjson');
+    expect(rejection(() => vercelSource.receive(request(body, signed(body, 'wrong')), vercelSettings())).message).toBe('x-vercel-signature does not match the body');
+    expect(rejection(() => vercelSource.receive(request(body, {}), vercelSettings())).status).toBe(401);
   });
 });
 

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../alert';
+
+/**
+ * How Vercel log lines become alerts: the `vercel` section of the rules file. A detector
+ * fires on a log line whose message matches a pattern (e.g. a response that carries fields
+ * tagged sensitive), or on a spike: so many responses with given status codes on given
+ * paths within a window (e.g. 401/403 on admin routes).
+ */
+const pattern = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value, 'i');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
+  }
+});
+
+const common = {
+  name: z.string().min(1),
+  severity: z.enum(SEVERITIES),
+  dataCategories: z.array(z.string().min(1)).default([]),
+  /** Only lines whose request path matches. */
+  paths: pattern.optional(),
+};
+
+const detectorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), ...common, pattern }).strict(),
+  z
+    .object({
+      kind: z.literal('status-spike'),
+      ...common,
+      statuses: z.array(z.number().int().min(100).max(599)).min(1),
+      threshold: z.number().int().min(1),
+      windowSeconds: z.number().positive().default(60),
+    })
+    .strict(),
+]);
+
+export const vercelRulesSchema = z
+  .object({
+    /** Vercel project id → tenant. */
+    projects: z.record(z.string(), z.string()).default({}),
+    detectors: z.array(detectorSchema).default([]),
+  })
+  .strict();
+
+export type VercelRules = z.infer<typeof vercelRulesSchema>;
+export type VercelDetector = z.infer<typeof detectorSchema>;
