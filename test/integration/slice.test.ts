@@ -57,7 +57,8 @@ const ledgerRows = async () => Number((await db.pool.query('SELECT count(*) FROM
 
 describe('the vertical slice over HTTP', () => {
   it('turns a signed alert into a Slack page that a button click acknowledges, all in the ledger', async () => {
-    const accepted = await postAlert(alertBody());
+    const body = alertBody();
+    const accepted = await postAlert(body);
     expect(accepted).toEqual({ status: 202, body: { incidentId: expect.stringMatching(/^inc-acme-/), deduplicated: false } });
     const incidentId = accepted.body.incidentId as string;
 
@@ -87,6 +88,14 @@ describe('the vertical slice over HTTP', () => {
     expect((await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).body).toMatchObject({ resolvedBy: 'bob' });
     const final = (await env.client.workflow.getHandle(incidentId).result()) as IncidentState;
     expect(final.status).toBe('resolved');
+
+    // The same alert after the resolution opens a new incident (a new run), paged afresh.
+    const again = await postAlert(body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) + 1) });
+    expect(again.body).toEqual({ incidentId, deduplicated: false });
+    expect(await incidents.state(incidentId)).toMatchObject({ status: 'triggered', alertCount: 1 });
+    await waitFor('the new page', () => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)).length === 2);
+    await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
+    await env.client.workflow.getHandle(incidentId).result();
   });
 
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {

@@ -8,7 +8,7 @@ import type { Alert } from '../../core/alert';
 import { batchAlerts } from '../../core/alert-batch';
 import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { registerSearchAttributes } from '../support/temporal';
@@ -215,6 +215,19 @@ describe('incident workflow', () => {
       } finally {
         slack.failures.delete('chat.postMessage');
       }
+    });
+  });
+
+  it('is resolved by its source when the policy allows it, and the message says so', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId, alert } = await startIncident({ ...policy, autoResolve: true });
+      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      await handle.signal(sourceResolvedSignal, { source: 'alertmanager', title: alert.title, labels: {}, tenant: alert.tenant, dedupKey: alert.dedupKey, deliveryId: 'resolved-1', resolvedAt: new Date().toISOString() });
+      const final = await handle.result();
+      expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager' });
+      expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'alert.resolved_by_source', 'incident.resolved']);
+      const updates = slack.callsOf('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
+      expect(JSON.stringify(updates.at(-1)!.args.blocks)).toContain('Resolved* by alertmanager');
     });
   });
 });
