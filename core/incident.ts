@@ -29,6 +29,8 @@ export interface Page {
   /** Where the page landed, so the message can be updated in place. */
   channel?: string;
   ts?: string;
+  /** Why the page could not be delivered, if it could not. */
+  failed?: string;
 }
 
 export interface IncidentState {
@@ -256,14 +258,26 @@ export class Incident {
     if (!first) this.emit('incident.escalated', now, SYSTEM, { level, pass });
   }
 
-  recordPage(page: Page): void {
-    this.state.pages.push(page);
+  /**
+   * Records a page as it starts, before it is delivered: a responder can only act on a page
+   * after it began, so the ledger keeps paged → acknowledged in that order even when the
+   * acknowledgement arrives before the delivery is confirmed. Returns the page's index.
+   */
+  startPage(page: Omit<Page, 'channel' | 'ts'>): number {
     this.emit('responder.paged', page.at, SYSTEM, { ...page });
+    return this.state.pages.push({ ...page }) - 1;
+  }
+
+  /** Where a started page landed, so its message can be updated in place. */
+  pageDelivered(index: number, posted: { channel: string; ts: string }): void {
+    Object.assign(this.state.pages[index], posted);
   }
 
   /** A page that could not be delivered within its level's time: recorded loudly, and the ladder goes on. */
-  recordPageFailure(page: Omit<Page, 'channel' | 'ts'>, reason: string): void {
-    this.emit('page.failed', page.at, SYSTEM, { ...page, reason });
+  pageFailed(index: number, reason: string, now: string): void {
+    const page = this.state.pages[index];
+    page.failed = reason;
+    this.emit('page.failed', now, SYSTEM, { level: page.level, pass: page.pass, responder: page.responder, slackUserId: page.slackUserId, reason });
   }
 
   /** Records, once, that the ladder ran out with nobody acknowledging. */

@@ -174,16 +174,16 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       levelDeadline = Date.now() + next.timeoutMinutes * 60_000;
       for (const responder of next.responders) {
         const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
-        const page = { level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId };
+        const index = incident.startPage({ level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId, at: nowIso() });
         try {
           // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
           const posted = await pageWithin(next.timeoutMinutes).postPage(
             { stepKey, state: incident.snapshot(), slackUserId: responder.slackUserId, level: next.level },
           );
-          incident.recordPage({ ...page, at: nowIso(), ...posted });
+          incident.pageDelivered(index, posted);
         } catch (err) {
           const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-          incident.recordPageFailure({ ...page, at: nowIso() }, reason);
+          incident.pageFailed(index, reason, nowIso());
         }
       }
       void flushLedger();

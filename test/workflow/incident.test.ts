@@ -203,9 +203,12 @@ describe('incident workflow', () => {
         await env.sleep('5 minutes');
         const state = await waitFor('the level-2 page', async () => {
           const s = await handle.query(stateQuery);
-          return s.pages.length === 1 && s;
+          return s.pages[1]?.channel ? s : undefined;
         });
-        expect(state.pages[0]).toMatchObject({ responder: 'bob', level: 2 });
+        expect(state.pages).toEqual([
+          expect.objectContaining({ responder: 'alice', level: 1, failed: expect.stringContaining('channel_not_found') }),
+          expect.objectContaining({ responder: 'bob', level: 2, channel: 'C0INCIDENTS' }),
+        ]);
         // Level 2 came when level 1's five minutes were up, not five minutes after the failure.
         const timeline = await ledger.timeline(incidentId);
         const opened = Date.parse(timeline[0].occurredAt);
