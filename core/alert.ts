@@ -29,8 +29,6 @@ export const genericAlertSchema = z
   })
   .strict();
 
-export type GenericAlert = z.infer<typeof genericAlertSchema>;
-
 /** An alert as the incident workflow receives it, whatever its source. */
 export interface Alert {
   source: string;

@@ -40,7 +40,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): A
   };
 }
 
-type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
 /** Klaxon's HTTP API: webhooks in, Slack interactivity in, health. */
 export function createApiServer(deps: ApiDeps): Server {
@@ -52,11 +52,8 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: async (req, [encoded]) => {
-        const source = decodeURIComponent(encoded);
-        const answer = await receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now });
-        return source === 'vercel' && deps.vercelVerify ? { ...answer, headers: { 'x-vercel-verify': deps.vercelVerify } } : answer;
-      },
+      handle: (req, [source]) =>
+        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now }),
     },
     {
       method: 'POST',
@@ -75,6 +72,8 @@ export function createApiServer(deps: ApiDeps): Server {
       // Method, path and outcome only: bodies may hold personal data, headers hold signatures.
       log(`api ${req.method} ${path} ${status} ${ms.toFixed(1)}ms${note ? ` ${note}` : ''}`);
     };
+    // Vercel checks a drain's endpoint by this header, on whatever answer it gets.
+    if (deps.vercelVerify && path === '/v1/alerts/vercel') res.setHeader('x-vercel-verify', deps.vercelVerify);
     const matches = routes.filter((r) => r.pattern.test(path));
     const route = matches.find((r) => r.method === req.method);
     if (!route) {
@@ -84,10 +83,7 @@ export function createApiServer(deps: ApiDeps): Server {
     }
     route
       .handle(req, route.pattern.exec(path)!.slice(1))
-      .then(({ status, body, headers }) => {
-        for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
-        finish(status, body);
-      })
+      .then(({ status, body }) => finish(status, body))
       .catch((err: unknown) => {
         if (err instanceof HttpError) {
           // Stop reading an oversized or refused body; the connection is closed after the answer.
