@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matchesPattern, patternSchema } from './patterns';
 import { describeIssues, isValidTenant, SEVERITIES, type Alert } from './alert';
 import type { SourceResolution } from './sources/source';
 import { vercelRulesSchema } from './sources/vercel-rules';
@@ -14,15 +15,6 @@ export const SURFACES = ['api-route', 'edge-function', 'server-rendered-page', '
 /** ISO 3166 country, optionally with a subdivision (US-CA), or EU for the Union as a whole. */
 const jurisdiction = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a jurisdiction like EU, UK, DE or US-CA');
 
-/** A regular expression given as a string, checked when the rules load. */
-const pattern = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value, 'i');
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
-  }
-});
-
 const ruleSchema = z
   .object({
     name: z.string().min(1),
@@ -30,9 +22,9 @@ const ruleSchema = z
       .object({
         source: z.string().optional(),
         tenant: z.string().optional(),
-        title: pattern.optional(),
+        title: patternSchema.optional(),
         /** Label (or tag) name → pattern its value must match. */
-        labels: z.record(z.string(), pattern).optional(),
+        labels: z.record(z.string(), patternSchema).optional(),
       })
       .strict(),
     set: z
@@ -104,11 +96,11 @@ function matches(rule: Rule, alert: Alert): boolean {
   const m = rule.match;
   if (m.source !== undefined && m.source !== alert.source) return false;
   if (m.tenant !== undefined && m.tenant !== alert.tenant) return false;
-  if (m.title !== undefined && !new RegExp(m.title, 'i').test(alert.title)) return false;
+  if (m.title !== undefined && !matchesPattern(m.title, alert.title)) return false;
   const labels = labelsOf(alert);
   for (const [name, p] of Object.entries(m.labels ?? {})) {
     const value = labels[name];
-    if (typeof value !== 'string' || !new RegExp(p, 'i').test(value)) return false;
+    if (typeof value !== 'string' || !matchesPattern(p, value)) return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patternSchema } from '../patterns';
 import { SEVERITIES } from '../alert';
 
 /**
@@ -7,24 +8,17 @@ import { SEVERITIES } from '../alert';
  * tagged sensitive), or on a spike: so many responses with given status codes on given
  * paths within a window (e.g. 401/403 on admin routes).
  */
-const pattern = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value, 'i');
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
-  }
-});
 
 const common = {
   name: z.string().min(1),
   severity: z.enum(SEVERITIES),
   dataCategories: z.array(z.string().min(1)).default([]),
   /** Only lines whose request path matches. */
-  paths: pattern.optional(),
+  paths: patternSchema.optional(),
 };
 
 const detectorSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('message'), ...common, pattern }).strict(),
+  z.object({ kind: z.literal('message'), ...common, pattern: patternSchema }).strict(),
   z
     .object({
       kind: z.literal('status-spike'),

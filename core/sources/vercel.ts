@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { matchesPattern } from '../patterns';
 import { sameSecret } from './shared';
 import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
 import type { VercelDetector, VercelRules } from './vercel-rules';
@@ -72,8 +73,8 @@ function authenticate(req: SourceRequest, settings: SourceSettings): void {
 }
 
 function fires(d: VercelDetector, line: LogLine, path: string | undefined, status: number | undefined, detection: VercelDetection): boolean {
-  if (d.paths && !(path && new RegExp(d.paths, 'i').test(path))) return false;
-  if (d.kind === 'message') return Boolean(line.message && new RegExp(d.pattern, 'i').test(line.message));
+  if (d.paths && !(path && matchesPattern(d.paths, path))) return false;
+  if (d.kind === 'message') return Boolean(line.message && matchesPattern(d.pattern, line.message));
   if (status === undefined || !d.statuses.includes(status)) return false;
   return detection.windows.hit(`${d.name}\0${line.projectId}`, line.timestamp, d);
 }
