@@ -1,5 +1,7 @@
 import { ConfigError } from './config-error';
+import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from './policy';
+import { parsePolicyDocument } from './policy-document';
 import { SOURCE_SECRET_VARIABLES } from './sources/registry';
 
 export { ConfigError };
@@ -53,11 +55,12 @@ export const CONFIG_VARIABLES = {
   SENTRY_CLIENT_SECRET: 'client secret of the Sentry internal integration (Sentry-Hook-Signature)',
   KLAXON_RULES_FILE: 'YAML file of classification rules (tenant, service, severity, data categories, surfaces, jurisdictions)',
   KLAXON_DEFAULT_TENANT: 'tenant of alerts that name none, flagged for triage (default unassigned)',
-  KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only)',
+  KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only; a policy file says it itself)',
   SLACK_BOT_TOKEN: 'Slack bot token; without it pages go to the outbox folder',
   SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
   KLAXON_SLACK_CHANNEL: 'channel id pages are posted to (default #klaxon-incidents in the outbox)',
+  KLAXON_POLICY_FILE: 'YAML escalation policy (responders, levels, repeat); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
   KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
@@ -75,6 +78,32 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** The built-in ladder over KLAXON_RESPONDERS, when no policy file is given. */
+function policyFromVariables(env: Env): Policy {
+  try {
+    return defaultPolicy(parseResponders(env.KLAXON_RESPONDERS || DEFAULT_RESPONDERS), positiveNumber(env, 'KLAXON_ESCALATION_MINUTES', 5), {
+      autoResolve: booleanVariable(env, 'KLAXON_AUTO_RESOLVE'),
+    });
+  } catch (err) {
+    throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
+  }
+}
+
+function policyFromFile(path: string, readText: ((path: string) => string) | undefined): Policy {
+  if (!readText) throw new ConfigError('KLAXON_POLICY_FILE is set, but this command reads no policy file');
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (err) {
+    throw new ConfigError(`KLAXON_POLICY_FILE=${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parsePolicyDocument(text, path);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 function booleanVariable(env: Env, name: string): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   if (raw === '' || raw === 'false' || raw === '0') return false;
@@ -85,18 +114,15 @@ function booleanVariable(env: Env, name: string): boolean {
 /** Placeholder on-call pair so the embedded stack works before anyone is configured. */
 const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC,secondary:U0SECONDARY:UTC';
 
-export function loadConfig(env: Env): KlaxonConfig {
+/**
+ * Reads the configuration. `readText` reads the files it names (KLAXON_POLICY_FILE); core does
+ * no I/O itself, so the processes that may be given files pass `readFileSync`.
+ */
+export function loadConfig(env: Env, readText?: (path: string) => string): KlaxonConfig {
   const dataDir = env.KLAXON_DATA_DIR || '.data';
   const port = positiveNumber(env, 'PORT', 8080);
   if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
-  let policy: Policy;
-  try {
-    policy = defaultPolicy(parseResponders(env.KLAXON_RESPONDERS || DEFAULT_RESPONDERS), positiveNumber(env, 'KLAXON_ESCALATION_MINUTES', 5), {
-      autoResolve: booleanVariable(env, 'KLAXON_AUTO_RESOLVE'),
-    });
-  } catch (err) {
-    throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
-  }
+  const policy = env.KLAXON_POLICY_FILE ? policyFromFile(env.KLAXON_POLICY_FILE, readText) : policyFromVariables(env);
   const channel = env.KLAXON_SLACK_CHANNEL || '#klaxon-incidents';
   // A retried page looks for its earlier message with conversations.history, which takes ids only.
   if (env.SLACK_BOT_TOKEN && !/^[CGD][A-Z0-9]+$/.test(channel)) {
@@ -123,6 +149,7 @@ export function loadConfig(env: Env): KlaxonConfig {
     },
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
-    policy,
+    // Recorded when an incident pins the policy, so the ledger says which version paged.
+    policy: { ...policy, hash: createHash('sha256').update(JSON.stringify({ ...policy, hash: undefined })).digest('hex') },
   };
 }

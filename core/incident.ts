@@ -154,7 +154,7 @@ export class Incident {
       [],
       [],
     );
-    incident.emit('incident.opened', now, SYSTEM, { policy: policy.name, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
+    incident.emit('incident.opened', now, SYSTEM, { policy: policy.name, policyHash: policy.hash, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
     incident.recordAlerts(batchAlerts([first]), now);
     return incident;
   }

@@ -27,28 +27,45 @@ export interface Policy {
   repeat: number;
   /** Whether a source's own "resolved" (Alertmanager, Sentry) resolves the incident, or is only recorded. */
   autoResolve: boolean;
+  /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
+  hash?: string;
 }
 
 export class PolicyError extends Error {}
 
-export function validatePolicy(policy: Policy): Policy {
-  const problems: string[] = [];
+/** One thing wrong with a policy, and where: the path of the field within the policy. */
+export interface PolicyProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** Every rule a policy breaks (names, Slack ids, zones, ladder), with the field it concerns. */
+export function policyProblems(policy: Policy): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
   const names = new Set<string>();
-  for (const r of policy.responders) {
-    if (!r.name) problems.push('a responder has no name');
-    if (names.has(r.name)) problems.push(`responder "${r.name}" is defined twice`);
+  policy.responders.forEach((r, i) => {
+    const at = (field: string) => ['responders', i, field];
+    if (!r.name) problems.push({ path: at('name'), message: 'a responder has no name' });
+    if (names.has(r.name)) problems.push({ path: at('name'), message: `responder "${r.name}" is defined twice` });
     names.add(r.name);
-    if (!/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push(`responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)`);
-    if (!IANAZone.isValidZone(r.timeZone)) problems.push(`responder "${r.name}": "${r.timeZone}" is not an IANA time zone`);
-  }
-  if (policy.levels.length === 0) problems.push('the policy has no escalation level');
-  policy.levels.forEach((level, i) => {
-    if (level.targets.length === 0) problems.push(`level ${i + 1} has no target`);
-    for (const t of level.targets) if (!names.has(t)) problems.push(`level ${i + 1}: unknown responder "${t}"`);
-    if (!(level.timeoutMinutes > 0)) problems.push(`level ${i + 1}: timeout must be a positive number of minutes`);
+    if (!/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
+    if (!IANAZone.isValidZone(r.timeZone)) problems.push({ path: at('timeZone'), message: `responder "${r.name}": "${r.timeZone}" is not an IANA time zone` });
   });
-  if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push('repeat must be a whole number ≥ 0');
-  if (problems.length) throw new PolicyError(`policy "${policy.name}": ${problems.join('; ')}`);
+  if (policy.levels.length === 0) problems.push({ path: ['levels'], message: 'the policy has no escalation level' });
+  policy.levels.forEach((level, i) => {
+    if (level.targets.length === 0) problems.push({ path: ['levels', i, 'targets'], message: `level ${i + 1} has no target` });
+    level.targets.forEach((t, j) => {
+      if (!names.has(t)) problems.push({ path: ['levels', i, 'targets', j], message: `level ${i + 1}: unknown responder "${t}"` });
+    });
+    if (!(level.timeoutMinutes > 0)) problems.push({ path: ['levels', i, 'timeoutMinutes'], message: `level ${i + 1}: timeout must be a positive number of minutes` });
+  });
+  if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });
+  return problems;
+}
+
+export function validatePolicy(policy: Policy): Policy {
+  const problems = policyProblems(policy);
+  if (problems.length) throw new PolicyError(`policy "${policy.name}": ${problems.map((p) => p.message).join('; ')}`);
   return policy;
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -75,7 +75,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
       TEMPORAL_ADDRESS: temporal.address,
       DATABASE_URL: databaseUrl,
       KLAXON_WEBHOOK_SECRET: env.KLAXON_WEBHOOK_SECRET || generatedSecret,
-    });
+    }, (path) => readFileSync(path, 'utf8'));
     const db = openDatabase(databaseUrl);
     stops.push(() => db.end());
     await migrate(db);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../ledger/database';
@@ -7,7 +8,7 @@ import { createKlaxonWorker } from './worker';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   if (!config.databaseUrl) throw new Error('DATABASE_URL must name the ledger database (PostgreSQL)');
   const db = openDatabase(config.databaseUrl);
   const applied = await migrate(db);

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config';
 import type { ResponderRef } from '../../core/incident';
+import { parsePolicyDocument } from '../../core/policy-document';
 import { klaxonSignatureHeader } from '../../core/signature';
 import { readerZone } from '../../core/time-format';
 import { openDatabase } from '../../ledger/database';
@@ -18,6 +20,7 @@ Usage:
   klaxon resolve <id> --as <responder> [--note text] [--json]
   klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
                                                          fire a signed test alert at the API
+  klaxon policy validate <file>                          check a policy file (errors name line and field)
 
 Times are shown in --tz, else TZ, else the system's zone. --as defaults to $KLAXON_AS.
 Connection settings come from the environment (TEMPORAL_ADDRESS, DATABASE_URL, KLAXON_API_URL,
@@ -44,10 +47,16 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [command, sub, arg] = positionals;
   if (values.help || !command) return USAGE;
-  const config = loadConfig(env);
   const zone = () => readerZone(values.tz, Intl.DateTimeFormat().resolvedOptions().timeZone);
   const print = (data: unknown, human: () => string): string => (values.json ? JSON.stringify(data, null, 2) : human());
 
+  if (command === 'policy') {
+    if (sub !== 'validate' || !arg) throw new UsageError('usage: klaxon policy validate <file>');
+    const policy = parsePolicyDocument(readFileSync(arg, 'utf8'), arg);
+    return print(policy, () => `${arg}: policy "${policy.name}" is valid: ${policy.responders.length} responder(s), ${policy.levels.length} level(s), the ladder runs ${policy.repeat + 1} time(s)`);
+  }
+
+  const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
   if (command === 'alert') {
     if (sub !== 'test') throw new UsageError(`unknown alert command "${sub ?? ''}"; try: klaxon alert test`);
     return print(...(await fireTestAlert(values, env)));
