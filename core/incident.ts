@@ -1,5 +1,6 @@
 import type { Alert, Severity } from './alert';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
+import { onCallAt } from './schedule';
 import type { SourceResolution } from './sources/source';
 import type { Policy, Responder } from './policy';
 
@@ -237,7 +238,12 @@ export class Incident {
   }
 
   /** The responders of the level to page next, or undefined when the ladder is exhausted. */
-  nextLevel(): { level: number; pass: number; responders: Responder[]; timeoutMinutes: number } | undefined {
+  /**
+   * The responders of the level to page next, with schedules resolved to whoever is on call
+   * `now`; undefined when the ladder is exhausted. A schedule with nobody on call is recorded
+   * (`target.unresolved`), never skipped silently.
+   */
+  nextLevel(now: string): { level: number; pass: number; responders: Responder[]; timeoutMinutes: number } | undefined {
     if (this.state.ladderExhausted) return undefined;
     let level = this.state.level + 1;
     let pass = this.state.pass;
@@ -247,7 +253,16 @@ export class Incident {
     }
     if (pass > this.policy.repeat + 1) return undefined;
     const def = this.policy.levels[level - 1];
-    return { level, pass, timeoutMinutes: def.timeoutMinutes, responders: def.targets.map((t) => this.responderNamed(t)) };
+    const responders: Responder[] = [];
+    for (const target of def.targets) {
+      const name = typeof target === 'string' ? target : this.onCall(target.schedule, now);
+      if (name === undefined) {
+        this.emit('target.unresolved', now, SYSTEM, { level, pass, schedule: (target as { schedule: string }).schedule, reason: 'nobody is on call' });
+      } else if (!responders.some((r) => r.name === name)) {
+        responders.push(this.responderNamed(name));
+      }
+    }
+    return { level, pass, timeoutMinutes: def.timeoutMinutes, responders };
   }
 
   /** Records that a level is being paged; returns the escalation event for levels after the first. */
@@ -341,6 +356,12 @@ export class Incident {
     if (note) this.state.resolveNote = note;
     this.emit('incident.resolved', now, { type: 'responder', name: who.name, via: ref.via }, note ? { note } : {});
     return { incidentId: this.state.incidentId, resolvedBy: who.name, resolvedAt: now, alreadyDone: false };
+  }
+
+  private onCall(scheduleName: string, now: string): string | undefined {
+    const schedule = this.policy.schedules?.find((s) => s.name === scheduleName);
+    if (!schedule) throw new IncidentRuleError(`policy "${this.policy.name}" names unknown schedule "${scheduleName}"`);
+    return onCallAt(schedule, Date.parse(now)).responder;
   }
 
   private responderNamed(name: string): Responder {

@@ -4,12 +4,17 @@ import { policyProblems, PolicyError, type Policy } from './policy';
 
 /**
  * A policy file (YAML, KLAXON_POLICY_FILE): responders and the escalation ladder. Errors name
- * the file, the line and column, and the field. Schedules, teams and conditions come later.
+ * the file, the line and column, and the field. Teams and conditions come later.
  *
  *   name: platform
  *   responders:
  *     - { name: alice, slackUserId: U0ALICE, timeZone: Europe/Berlin }
+ *   schedules:
+ *     - name: primary
+ *       layers:
+ *         - { name: weekly, members: [alice], zone: Europe/Berlin, start: 2026-01-05T09:00, turn: { weeks: 1 } }
  *   levels:
+ *     - { targets: [{ schedule: primary }], timeoutMinutes: 10 }
  *     - { targets: [alice], timeoutMinutes: 10 }
  *   repeat: 2
  *   autoResolve: false
@@ -18,7 +23,40 @@ const policySchema = z
   .object({
     name: z.string().min(1),
     responders: z.array(z.object({ name: z.string().min(1), slackUserId: z.string(), timeZone: z.string() }).strict()).min(1),
-    levels: z.array(z.object({ targets: z.array(z.string()).min(1), timeoutMinutes: z.number().positive() }).strict()).min(1),
+    schedules: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            layers: z
+              .array(
+                z
+                  .object({
+                    name: z.string().min(1),
+                    members: z.array(z.string()).min(1),
+                    zone: z.string(),
+                    start: z.string(),
+                    turn: z.object({ days: z.number().positive().optional(), weeks: z.number().positive().optional(), hours: z.number().positive().optional() }).strict(),
+                    hours: z.object({ from: z.string(), to: z.string() }).strict().optional(),
+                  })
+                  .strict(),
+              )
+              .min(1),
+            overrides: z.array(z.object({ responder: z.string(), from: z.string(), to: z.string() }).strict()).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    levels: z
+      .array(
+        z
+          .object({
+            targets: z.array(z.union([z.string(), z.object({ schedule: z.string() }).strict()])).min(1),
+            timeoutMinutes: z.number().positive(),
+          })
+          .strict(),
+      )
+      .min(1),
     repeat: z.number().int().min(0).default(2),
     autoResolve: z.boolean().default(false),
   })

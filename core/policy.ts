@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { validateSchedule, type Schedule } from './schedule';
 
 /** A person who can be paged and may act on incidents. */
 export interface Responder {
@@ -8,9 +9,11 @@ export interface Responder {
   timeZone: string;
 }
 
+/** Who a level pages: a responder by name, or whoever a schedule has on call at that moment. */
+export type Target = string | { schedule: string };
+
 export interface EscalationLevel {
-  /** Responder names paged at this level. */
-  targets: string[];
+  targets: Target[];
   /** How long to wait for an acknowledgement before the next level is paged. */
   timeoutMinutes: number;
 }
@@ -25,6 +28,8 @@ export interface Policy {
   levels: EscalationLevel[];
   /** How many more times the whole ladder runs after the last level times out. */
   repeat: number;
+  /** On-call schedules that levels may target. */
+  schedules?: Schedule[];
   /** Whether a source's own "resolved" (Alertmanager, Sentry) resolves the incident, or is only recorded. */
   autoResolve: boolean;
   /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
@@ -51,11 +56,27 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     if (!/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
     if (!IANAZone.isValidZone(r.timeZone)) problems.push({ path: at('timeZone'), message: `responder "${r.name}": "${r.timeZone}" is not an IANA time zone` });
   });
+  const schedules = new Set<string>();
+  (policy.schedules ?? []).forEach((schedule, i) => {
+    schedules.add(schedule.name);
+    try {
+      validateSchedule(schedule);
+    } catch (err) {
+      problems.push({ path: ['schedules', i], message: (err as Error).message });
+    }
+    schedule.layers.forEach((layer, l) =>
+      layer.members.forEach((m, k) => {
+        if (!names.has(m)) problems.push({ path: ['schedules', i, 'layers', l, 'members', k], message: `schedule "${schedule.name}": unknown responder "${m}"` });
+      }),
+    );
+  });
   if (policy.levels.length === 0) problems.push({ path: ['levels'], message: 'the policy has no escalation level' });
   policy.levels.forEach((level, i) => {
     if (level.targets.length === 0) problems.push({ path: ['levels', i, 'targets'], message: `level ${i + 1} has no target` });
     level.targets.forEach((t, j) => {
-      if (!names.has(t)) problems.push({ path: ['levels', i, 'targets', j], message: `level ${i + 1}: unknown responder "${t}"` });
+      const path = ['levels', i, 'targets', j];
+      if (typeof t === 'string' && !names.has(t)) problems.push({ path, message: `level ${i + 1}: unknown responder "${t}"` });
+      if (typeof t !== 'string' && !schedules.has(t.schedule)) problems.push({ path, message: `level ${i + 1}: unknown schedule "${t.schedule}"` });
     });
     if (!(level.timeoutMinutes > 0)) problems.push({ path: ['levels', i, 'timeoutMinutes'], message: `level ${i + 1}: timeout must be a positive number of minutes` });
   });

@@ -161,7 +161,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
 
   while (incident.status === 'triggered') {
     if (levelDeadline === undefined) {
-      const next = incident.nextLevel();
+      const next = incident.nextLevel(nowIso());
       if (!next) {
         incident.markExhausted(nowIso());
         void flushLedger();

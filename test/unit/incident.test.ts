@@ -23,7 +23,7 @@ describe('incident rules', () => {
   it('walks the ladder level by level, repeats it, then is exhausted', () => {
     const inc = Incident.open('inc-1', { ...policy, repeat: 1 }, alert(), T);
     const seen: string[] = [];
-    for (let next = inc.nextLevel(); next; next = inc.nextLevel()) {
+    for (let next = inc.nextLevel(T); next; next = inc.nextLevel(T)) {
       inc.startLevel(next.level, next.pass, T);
       seen.push(`${next.pass}.${next.level}:${next.responders.map((r) => r.name).join()}`);
     }
@@ -61,6 +61,29 @@ describe('incident rules', () => {
       ['incident.acknowledged', 'bob'],
       ['incident.resolved', 'alice'],
     ]);
+  });
+});
+
+describe('levels that page a schedule', () => {
+  const withSchedule = {
+    ...policy,
+    schedules: [{ name: 'primary', layers: [{ name: 'day', members: ['alice', 'bob'], zone: 'Europe/Berlin', start: '2026-11-02T09:00', turn: { days: 1 } }], overrides: [] }],
+    levels: [{ targets: [{ schedule: 'primary' }, 'bob'], timeoutMinutes: 5 }],
+  };
+
+  it('page whoever is on call at that moment, once even if also named', () => {
+    const inc = Incident.open('inc-1', withSchedule, alert(), T);
+    // 2026-11-24 11:00 in Berlin is turn 22 of the daily rotation: alice; the day before, bob.
+    expect(inc.nextLevel('2026-11-24T10:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['alice', 'bob']);
+    expect(Incident.open('inc-2', withSchedule, alert(), T).nextLevel('2026-11-23T10:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['bob']);
+  });
+
+  it('record a schedule with nobody on call instead of skipping it silently', () => {
+    const afterHours = { ...withSchedule, schedules: [{ ...withSchedule.schedules[0], layers: [{ ...withSchedule.schedules[0].layers[0], hours: { from: '09:00', to: '17:00' } }] }] };
+    const inc = Incident.open('inc-1', afterHours, alert(), T);
+    inc.takeEvents();
+    expect(inc.nextLevel('2026-11-24T22:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['bob']);
+    expect(inc.takeEvents()).toEqual([expect.objectContaining({ kind: 'target.unresolved', payload: expect.objectContaining({ schedule: 'primary', reason: 'nobody is on call' }) })]);
   });
 });
 

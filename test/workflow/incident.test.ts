@@ -7,6 +7,7 @@ import { WebApiSlack } from '../../activities/slack-web-api';
 import type { Alert } from '../../core/alert';
 import { batchAlerts } from '../../core/alert-batch';
 import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
+import { onCallAt, type Schedule } from '../../core/schedule';
 import { LedgerStore } from '../../ledger/store';
 import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -231,6 +232,24 @@ describe('incident workflow', () => {
       expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'alert.resolved_by_source', 'incident.resolved']);
       const updates = slack.callsOf('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
       expect(JSON.stringify(updates.at(-1)!.args.blocks)).toContain('Resolved* by alertmanager');
+    });
+  });
+
+  it('pages whoever the schedule has on call when each pass reaches the level', async () => {
+    const hourly: Schedule = { name: 'hourly', layers: [{ name: 'h', members: ['alice', 'bob'], zone: 'UTC', start: '2026-01-01T00:00', turn: { hours: 1 } }], overrides: [] };
+    const scheduled: Policy = { ...policy, schedules: [hourly], levels: [{ targets: [{ schedule: 'hourly' }], timeoutMinutes: 60 }], repeat: 1 };
+    await withWorker(async () => {
+      const { handle } = await startIncident(scheduled);
+      await waitFor('the first pass', async () => (await handle.query(stateQuery)).pages.length === 1);
+      await env.sleep('61 minutes');
+      const { pages } = await waitFor('the second pass', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pages.length === 2 ? s : undefined;
+      });
+      // An hour apart, so the hourly rotation has handed over between the passes.
+      expect(pages.map((p) => p.responder)).toEqual(pages.map((p) => onCallAt(hourly, Date.parse(p.at)).responder));
+      expect(pages[0].responder).not.toBe(pages[1].responder);
+      await resolveAndFinish(handle);
     });
   });
 });
