@@ -8,7 +8,7 @@ import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../c
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, resolveUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, resolveUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -83,6 +83,11 @@ export class Incidents {
 
   async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(acknowledgeUpdate, { args: [by] }));
+  }
+
+  /** Pages the next level now instead of when the current one times out. */
+  async escalate(incidentId: string, by: ResponderRef): Promise<{ incidentId: string; fromLevel: number }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(escalateUpdate, { args: [by] }));
   }
 
   async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {

@@ -54,6 +54,8 @@ export interface IncidentState {
   /** 1-based pass over the ladder. */
   pass: number;
   ladderExhausted: boolean;
+  /** A responder asked to escalate now; the ladder moves to the next level at once. */
+  escalationRequested?: boolean;
   alertCount: number;
   lastAlertAt: string;
   pages: Page[];
@@ -172,6 +174,10 @@ export class Incident {
 
   get status(): IncidentStatus {
     return this.state.status;
+  }
+
+  get escalationRequested(): boolean {
+    return this.state.escalationRequested === true;
   }
 
   snapshot(): IncidentState {
@@ -339,6 +345,28 @@ export class Incident {
     this.state.acknowledgedAt = now;
     this.emit('incident.acknowledged', now, { type: 'responder', name: who.name, via: ref.via }, { level: this.state.level });
     return { incidentId: this.state.incidentId, acknowledgedBy: who.name, acknowledgedAt: now, alreadyDone: false };
+  }
+
+  /** Escalating is for an incident still paging, with a level above (or a pass after) the current one. */
+  validateEscalate(ref: ResponderRef): void {
+    this.identify(ref);
+    if (this.state.status !== 'triggered') throw new IncidentRuleError(`incident ${this.state.incidentId} is ${this.state.status}: there is no paging to escalate`);
+    if (this.state.ladderExhausted) throw new IncidentRuleError(`incident ${this.state.incidentId} has run through its whole ladder`);
+  }
+
+  /** A responder asks for the next level now instead of when the current one times out. */
+  requestEscalation(ref: ResponderRef, now: string): { incidentId: string; fromLevel: number } {
+    const who = this.identify(ref);
+    this.state.escalationRequested = true;
+    this.emit('incident.escalation_requested', now, { type: 'responder', name: who.name, via: ref.via }, { fromLevel: this.state.level });
+    return { incidentId: this.state.incidentId, fromLevel: this.state.level };
+  }
+
+  /** Takes the pending escalation request, if any: the ladder moves on when this is true. */
+  takeEscalationRequest(): boolean {
+    const requested = this.state.escalationRequested === true;
+    delete this.state.escalationRequested;
+    return requested;
   }
 
   validateResolve(ref: ResponderRef): void {

@@ -35,6 +35,7 @@ export const sourceResolvedSignal = defineSignal<[SourceResolution]>('sourceReso
 // it was accepted and by whom, and a validator rejects strangers before anything is recorded.
 export const acknowledgeUpdate = defineUpdate<AckResult, [ResponderRef]>('acknowledge');
 export const resolveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; note?: string }]>('resolve');
+export const escalateUpdate = defineUpdate<{ incidentId: string; fromLevel: number }, [ResponderRef]>('escalate');
 
 export const stateQuery = defineQuery<IncidentState>('state');
 
@@ -135,6 +136,15 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     { validator: (ref) => rejectAsFailure(() => incident.validateAcknowledge(ref)) },
   );
   setHandler(
+    escalateUpdate,
+    (ref) => {
+      const result = incident.requestEscalation(ref, nowIso());
+      void flushLedger();
+      return result;
+    },
+    { validator: (ref) => rejectAsFailure(() => incident.validateEscalate(ref)) },
+  );
+  setHandler(
     resolveUpdate,
     ({ by, note }) => {
       const result = incident.resolve(by, nowIso(), note);
@@ -189,9 +199,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       void flushLedger();
     }
     // A durable timer: a worker restart neither loses nor repeats it.
-    await condition(() => incident.status !== 'triggered' || handOverDue(), Math.max(0, levelDeadline - Date.now()));
+    await condition(
+      () => incident.status !== 'triggered' || handOverDue() || incident.escalationRequested,
+      Math.max(0, levelDeadline - Date.now()),
+    );
     if (incident.status !== 'triggered') break;
-    if (handOverDue()) await handOver();
+    // An escalation asked for now moves on like a timeout; otherwise a hand-over keeps the deadline.
+    if (!incident.takeEscalationRequest() && handOverDue()) await handOver();
     levelDeadline = undefined;
   }
   levelDeadline = undefined;

@@ -18,6 +18,7 @@ Usage:
   klaxon incidents show <id> [--json] [--tz Zone]        state and audit timeline of one incident
   klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
   klaxon resolve <id> --as <responder> [--note text] [--json]
+  klaxon escalate <id> --as <responder> [--json]         page the next level now
   klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
                                                          fire a signed test alert at the API
   klaxon policy validate <file>                          check a policy file (errors name line and field)
@@ -74,11 +75,15 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
       return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
     }
-    if (command === 'ack' || command === 'resolve') {
+    if (command === 'ack' || command === 'resolve' || command === 'escalate') {
       const id = sub;
       const as = values.as ?? env.KLAXON_AS;
       if (!id || !as) throw new UsageError(`usage: klaxon ${command} <id> --as <responder>`);
       const by: ResponderRef = { responder: as, via: 'cli' };
+      if (command === 'escalate') {
+        const r = await incidents.escalate(id, by);
+        return print(r, () => `${id}: escalating past level ${r.fromLevel} now.`);
+      }
       if (command === 'ack') {
         const r = await incidents.acknowledge(id, by);
         return print(r, () => (r.alreadyDone ? `${id} was already acknowledged by ${r.acknowledgedBy}.` : `${id} acknowledged by ${r.acknowledgedBy}.`));

@@ -31,6 +31,10 @@ function describeEvent(e: LedgerEvent): string {
       return `FAILED to page ${p.responder} (level ${p.level}): ${p.reason}`;
     case 'incident.escalated':
       return `escalated to level ${p.level} (pass ${p.pass})`;
+    case 'incident.escalation_requested':
+      return `${e.actor.name} asked to escalate past level ${p.fromLevel} via ${e.actor.via}`;
+    case 'target.unresolved':
+      return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
     case 'ladder.exhausted':
       return 'escalation ladder exhausted: nobody acknowledged';
     case 'incident.acknowledged':

@@ -9,7 +9,7 @@ import { batchAlerts } from '../../core/alert-batch';
 import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
 import { onCallAt, type Schedule } from '../../core/schedule';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { registerSearchAttributes } from '../support/temporal';
@@ -249,6 +249,27 @@ describe('incident workflow', () => {
       // An hour apart, so the hourly rotation has handed over between the passes.
       expect(pages.map((p) => p.responder)).toEqual(pages.map((p) => onCallAt(hourly, Date.parse(p.at)).responder));
       expect(pages[0].responder).not.toBe(pages[1].responder);
+      await resolveAndFinish(handle);
+    });
+  });
+
+  it('escalates now when a responder asks, and refuses once nobody is paging', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      expect(await handle.executeUpdate(escalateUpdate, { args: [{ responder: 'alice', via: 'cli' }] })).toMatchObject({ fromLevel: 1 });
+      // No time passes: level 2 is paged at once, not after level 1's five minutes.
+      const state = await waitFor('the level-2 page', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pages.length === 2 ? s : undefined;
+      });
+      expect(state.pages[1]).toMatchObject({ responder: 'bob', level: 2 });
+      expect(Date.parse(state.pages[1].at) - Date.parse(state.pages[0].at)).toBeLessThan(60_000);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
+      const refused = await handle.executeUpdate(escalateUpdate, { args: [{ responder: 'alice', via: 'cli' }] }).catch((e: WorkflowUpdateFailedError) => e);
+      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/is acknowledged: there is no paging to escalate/);
+      await waitFor('the request in the ledger', async () => (await kinds(incidentId)).includes('incident.escalation_requested'));
+      expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.escalation_requested', 'incident.escalated', 'responder.paged', 'incident.acknowledged']);
       await resolveAndFinish(handle);
     });
   });
