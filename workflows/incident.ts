@@ -13,6 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { LedgerActivities } from '../activities/ledger';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
@@ -126,33 +127,21 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   setHandler(sourceResolvedSignal, (resolution) => {
     if (incident.recordSourceResolution(resolution, nowIso())) void flushLedger();
   });
-  setHandler(
-    acknowledgeUpdate,
-    (ref) => {
-      const result = incident.acknowledge(ref, nowIso());
-      void flushLedger();
-      return result;
-    },
-    { validator: (ref) => rejectAsFailure(() => incident.validateAcknowledge(ref)) },
-  );
-  setHandler(
-    escalateUpdate,
-    (ref) => {
-      const result = incident.requestEscalation(ref, nowIso());
-      void flushLedger();
-      return result;
-    },
-    { validator: (ref) => rejectAsFailure(() => incident.validateEscalate(ref)) },
-  );
-  setHandler(
-    resolveUpdate,
-    ({ by, note }) => {
-      const result = incident.resolve(by, nowIso(), note);
-      void flushLedger();
-      return result;
-    },
-    { validator: ({ by }) => rejectAsFailure(() => incident.validateResolve(by)) },
-  );
+  /** An Update that changes the incident: refused by its check with nothing recorded, or applied and audited. */
+  const handleUpdate = <Result, Arg>(update: UpdateDefinition<Result, [Arg]>, check: (arg: Arg) => void, apply: (arg: Arg, now: string) => Result): void => {
+    setHandler(
+      update,
+      (arg: Arg) => {
+        const result = apply(arg, nowIso());
+        void flushLedger();
+        return result;
+      },
+      { validator: (arg: Arg) => rejectAsFailure(() => check(arg)) },
+    );
+  };
+  handleUpdate(acknowledgeUpdate, (ref) => incident.validateAcknowledge(ref), (ref, now) => incident.acknowledge(ref, now));
+  handleUpdate(escalateUpdate, (ref) => incident.validateEscalate(ref), (ref, now) => incident.requestEscalation(ref, now));
+  handleUpdate(resolveUpdate, ({ by }) => incident.validateResolve(by), ({ by, note }, now) => incident.resolve(by, now, note));
 
   publishState();
   // Not awaited: the first page must not wait for the ledger. Ledger writes stay in order

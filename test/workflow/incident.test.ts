@@ -268,7 +268,7 @@ describe('incident workflow', () => {
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
       const refused = await handle.executeUpdate(escalateUpdate, { args: [{ responder: 'alice', via: 'cli' }] }).catch((e: WorkflowUpdateFailedError) => e);
       expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/is acknowledged: there is no paging to escalate/);
-      await waitFor('the request in the ledger', async () => (await kinds(incidentId)).includes('incident.escalation_requested'));
+      await waitFor('the acknowledgement in the ledger', async () => (await kinds(incidentId)).includes('incident.acknowledged'));
       expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.escalation_requested', 'incident.escalated', 'responder.paged', 'incident.acknowledged']);
       await resolveAndFinish(handle);
     });
