@@ -26,6 +26,8 @@ export interface Page {
   pass: number;
   responder: string;
   slackUserId: string;
+  /** The responder's zone, so people and tools can show page times as the responder lives them. */
+  timeZone?: string;
   at: string;
   /** Where the page landed, so the message can be updated in place. */
   channel?: string;
@@ -56,6 +58,8 @@ export interface IncidentState {
   ladderExhausted: boolean;
   /** A responder asked to escalate now; the ladder moves to the next level at once. */
   escalationRequested?: boolean;
+  /** When the level being paged escalates if nobody acknowledges (absent once acknowledged). */
+  nextEscalationAt?: string;
   alertCount: number;
   lastAlertAt: string;
   pages: Page[];
@@ -176,6 +180,10 @@ export class Incident {
     return this.state.status;
   }
 
+  get nextEscalationAt(): number | undefined {
+    return this.state.nextEscalationAt === undefined ? undefined : Date.parse(this.state.nextEscalationAt);
+  }
+
   get escalationRequested(): boolean {
     return this.state.escalationRequested === true;
   }
@@ -235,6 +243,7 @@ export class Incident {
     this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve });
     if (this.policy.autoResolve && this.state.status !== 'resolved') {
       this.state.status = 'resolved';
+      delete this.state.nextEscalationAt;
       this.state.resolvedBy = resolution.source;
       this.state.resolvedAt = now;
       this.state.resolveNote = `resolved by ${resolution.source}`;
@@ -271,12 +280,21 @@ export class Incident {
     return { level, pass, timeoutMinutes: def.timeoutMinutes, responders };
   }
 
-  /** Records that a level is being paged; returns the escalation event for levels after the first. */
-  startLevel(level: number, pass: number, now: string): void {
+  /**
+   * Records that a level is being paged, and when it escalates if nobody acknowledges: the
+   * level's time counts from when paging starts, however long the pages take to land.
+   */
+  startLevel(level: number, pass: number, timeoutMinutes: number, now: string): void {
     const first = this.state.level === 0;
     this.state.level = level;
     this.state.pass = pass;
+    this.state.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
     if (!first) this.emit('incident.escalated', now, SYSTEM, { level, pass });
+  }
+
+  /** The current level's time is up (or an escalation was asked for): the next level is due. */
+  endLevel(): void {
+    delete this.state.nextEscalationAt;
   }
 
   /**
@@ -341,6 +359,7 @@ export class Incident {
       };
     }
     this.state.status = 'acknowledged';
+    delete this.state.nextEscalationAt;
     this.state.acknowledgedBy = who.name;
     this.state.acknowledgedAt = now;
     this.emit('incident.acknowledged', now, { type: 'responder', name: who.name, via: ref.via }, { level: this.state.level });
@@ -379,6 +398,7 @@ export class Incident {
       return { incidentId: this.state.incidentId, resolvedBy: this.state.resolvedBy!, resolvedAt: this.state.resolvedAt!, alreadyDone: true };
     }
     this.state.status = 'resolved';
+    delete this.state.nextEscalationAt;
     this.state.resolvedBy = who.name;
     this.state.resolvedAt = now;
     if (note) this.state.resolveNote = note;

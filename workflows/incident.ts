@@ -50,8 +50,6 @@ export interface IncidentInput {
   resume?: {
     incident: IncidentMemento;
     ledgerIndex: number;
-    /** When the level being waited on times out (epoch ms), if one was. */
-    levelDeadline?: number;
   };
 }
 
@@ -149,17 +147,17 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   void flushLedger();
 
   // A long incident (weeks, or an endless trickle of alerts) hands over to a fresh run when
-  // Temporal suggests it, carrying its state, its unwritten audit events and its timer.
-  let levelDeadline = input.resume?.levelDeadline;
+  // Temporal suggests it, carrying its state (the level's deadline included) and its unwritten audit events.
   const handOverDue = (): boolean => workflowInfo().continueAsNewSuggested;
   const handOver = async (): Promise<never> => {
     await condition(allHandlersFinished);
     await ledgerQueue;
-    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, resume: { incident: incident.memento(), ledgerIndex, levelDeadline } });
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, resume: { incident: incident.memento(), ledgerIndex } });
   };
 
   while (incident.status === 'triggered') {
-    if (levelDeadline === undefined) {
+    let deadline = incident.nextEscalationAt;
+    if (deadline === undefined) {
       const next = incident.nextLevel(nowIso());
       if (!next) {
         incident.markExhausted(nowIso());
@@ -168,12 +166,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         if (incident.status === 'triggered') await handOver();
         break;
       }
-      incident.startLevel(next.level, next.pass, nowIso());
-      // The level's time counts from when paging starts, however long the pages take to land.
-      levelDeadline = Date.now() + next.timeoutMinutes * 60_000;
+      incident.startLevel(next.level, next.pass, next.timeoutMinutes, nowIso());
+      deadline = incident.nextEscalationAt!;
       for (const responder of next.responders) {
         const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
-        const index = incident.startPage({ level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId, at: nowIso() });
+        const index = incident.startPage({
+          level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId, timeZone: responder.timeZone, at: nowIso(),
+        });
         try {
           // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
           const posted = await pageWithin(next.timeoutMinutes).postPage(
@@ -190,14 +189,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     // A durable timer: a worker restart neither loses nor repeats it.
     await condition(
       () => incident.status !== 'triggered' || handOverDue() || incident.escalationRequested,
-      Math.max(0, levelDeadline - Date.now()),
+      Math.max(0, deadline - Date.now()),
     );
     if (incident.status !== 'triggered') break;
     // An escalation asked for now moves on like a timeout; otherwise a hand-over keeps the deadline.
     if (!incident.takeEscalationRequest() && handOverDue()) await handOver();
-    levelDeadline = undefined;
+    incident.endLevel();
   }
-  levelDeadline = undefined;
 
   // Every message of the incident is rewritten once per status it reaches.
   let shown: IncidentStatus = 'triggered';

@@ -58,6 +58,12 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
     `  Level:           ${state.level} (pass ${state.pass}) of policy "${state.policyName}"`,
     `  Alerts:          ${state.alertCount}, last ${formatInstant(state.lastAlertAt, zone)}`,
   ];
+  if (state.nextEscalationAt) {
+    // The reader's zone, and the zone of each responder paged at this level.
+    const paged = state.pages.filter((p) => p.level === state.level && p.pass === state.pass && p.timeZone);
+    const theirs = paged.map((p) => `${p.responder}: ${formatInstant(state.nextEscalationAt!, p.timeZone!)}`);
+    out.push(`  Next escalation: ${formatInstant(state.nextEscalationAt, zone)}${theirs.length ? ` (${theirs.join('; ')})` : ''}`);
+  }
   if (state.acknowledgedBy) out.push(`  Acknowledged:    by ${state.acknowledgedBy} at ${formatInstant(state.acknowledgedAt!, zone)}`);
   if (state.resolvedBy) out.push(`  Resolved:        by ${state.resolvedBy} at ${formatInstant(state.resolvedAt!, zone)}`);
   out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');

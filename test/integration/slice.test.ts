@@ -115,6 +115,7 @@ describe('the vertical slice over HTTP', () => {
     expect(human.stdout).toMatch(/Status:\s+acknowledged/);
     expect(human.stdout).toMatch(/\+05:30 \(Asia\/Kolkata\)\s+paged alice \(level 1, pass 1\)/);
     expect(human.stdout).toContain('acknowledged by bob via cli');
+    expect(human.stdout).not.toContain('Next escalation');
 
     const json = JSON.parse((await run(['incidents', 'show', incidentId, '--json'])).stdout);
     expect(json.state.acknowledgedBy).toBe('bob');

@@ -24,7 +24,7 @@ describe('incident rules', () => {
     const inc = Incident.open('inc-1', { ...policy, repeat: 1 }, alert(), T);
     const seen: string[] = [];
     for (let next = inc.nextLevel(T); next; next = inc.nextLevel(T)) {
-      inc.startLevel(next.level, next.pass, T);
+      inc.startLevel(next.level, next.pass, next.timeoutMinutes, T);
       seen.push(`${next.pass}.${next.level}:${next.responders.map((r) => r.name).join()}`);
     }
     expect(seen).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);

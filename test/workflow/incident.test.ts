@@ -98,8 +98,14 @@ describe('incident workflow', () => {
   it('pages level 1, and escalates to level 2 when nobody acknowledges within the timeout', async () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident();
-      await waitFor('the level-1 page', async () => (await handle.query(stateQuery)).pages.length === 1);
+      const first = await waitFor('the level-1 page', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pages.length === 1 ? s : undefined;
+      });
       expect(JSON.stringify(postsFor(incidentId)[0].args.blocks)).toContain('<@U0ALICE>');
+      // The state says when the next step comes, and the page knows its responder's zone.
+      expect(Date.parse(first.nextEscalationAt!) - Date.parse(first.pages[0].at)).toBeGreaterThan(4.9 * 60_000);
+      expect(first.pages[0].timeZone).toBe('Europe/Berlin');
 
       await env.sleep('4 minutes');
       expect((await handle.query(stateQuery)).pages).toHaveLength(1);
@@ -124,6 +130,7 @@ describe('incident workflow', () => {
 
       const ack = await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0ALICE', via: 'slack' }] });
       expect(ack).toMatchObject({ acknowledgedBy: 'alice', alreadyDone: false });
+      expect((await handle.query(stateQuery)).nextEscalationAt).toBeUndefined();
       const again = await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
       expect(again).toMatchObject({ acknowledgedBy: 'alice', alreadyDone: true });
 
