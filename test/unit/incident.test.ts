@@ -1,22 +1,11 @@
-import type { Alert } from '../../core/alert';
 import { batchAlerts } from '../../core/alert-batch';
 import { Incident, IncidentRuleError } from '../../core/incident';
-import { defaultPolicy, parseResponders, PolicyError, validatePolicy } from '../../core/policy';
+import { parseResponders, PolicyError, validatePolicy } from '../../core/policy';
+import { sampleAlert, samplePolicy } from '../support/samples';
 import { incidentMessage, SLACK_ACTIONS } from '../../core/slack-message';
 
-const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
-const alert = (over: Partial<Alert> = {}): Alert => ({
-  source: 'generic',
-  title: 'Emails of jane@example.com visible to tenant globex',
-  severity: 'SEV2',
-  dedupKey: 'k',
-  tenant: 'acme',
-  dataCategories: ['personal-data'],
-  details: {},
-  deliveryId: 'd1',
-  receivedAt: '2026-11-24T10:00:00.000Z',
-  ...over,
-});
+const policy = samplePolicy;
+const alert = sampleAlert;
 const T = '2026-11-24T10:00:00.000Z';
 
 describe('incident rules', () => {

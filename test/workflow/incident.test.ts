@@ -6,7 +6,8 @@ import { createSlackActivities } from '../../activities/slack';
 import { WebApiSlack } from '../../activities/slack-web-api';
 import type { Alert } from '../../core/alert';
 import { batchAlerts } from '../../core/alert-batch';
-import { defaultPolicy, parseResponders, type Policy } from '../../core/policy';
+import type { Policy } from '../../core/policy';
+import { samplePolicy } from '../support/samples';
 import { onCallAt, type Schedule } from '../../core/schedule';
 import { LedgerStore } from '../../ledger/store';
 import { acknowledgeUpdate, alertsSignal, escalateUpdate, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
@@ -26,7 +27,7 @@ let db: TestDatabase;
 let ledger: LedgerStore;
 const slack = new SlackStandIn('xoxb-test-token');
 const TASK_QUEUE = 'incident-workflow-test';
-const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
+const policy = samplePolicy;
 
 beforeAll(async () => {
   installTestRuntime();

@@ -7,13 +7,12 @@ import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createSlackActivities } from '../../activities/slack';
 import { OutboxSlack } from '../../activities/slack-outbox';
-import type { Alert } from '../../core/alert';
 import { batchAlerts } from '../../core/alert-batch';
-import { defaultPolicy, parseResponders } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
 import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
+import { sampleAlert, samplePolicy } from '../support/samples';
 import { registerSearchAttributes } from '../support/temporal';
 import { waitFor } from '../support/waiting';
 
@@ -35,18 +34,8 @@ async function main(name: string): Promise<void> {
       workflowsPath: require.resolve('../../workflows/incident'),
       activities: { ...createSlackActivities(new OutboxSlack(outbox), '#incidents'), ...createLedgerActivities(new LedgerStore(db.pool)) },
     });
-    const policy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);
-    const alert: Alert = {
-      source: 'generic',
-      title: 'Customer emails exposed',
-      severity: 'SEV2',
-      dedupKey: 'k',
-      tenant: 'acme',
-      dataCategories: ['personal-data'],
-      details: {},
-      deliveryId: 'd1',
-      receivedAt: '2026-11-24T10:00:00.000Z',
-    };
+    const policy = samplePolicy;
+    const alert = sampleAlert({ title: 'Customer emails exposed' });
     // The standard path: page, escalate, a second alert and a replay, acknowledge, resolve.
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
