@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { IncidentState } from '../core/incident';
-import { incidentMessage, type SlackMessage } from '../core/slack-message';
+import { incidentMessage, type PagedAs, type SlackMessage } from '../core/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
 export interface PostedMessage {
@@ -15,19 +15,20 @@ export interface SlackTransport {
   update(posted: PostedMessage, message: SlackMessage): Promise<void>;
 }
 
-export interface PageInput {
+export interface PageInput extends PagedAs {
   stepKey: string;
   state: IncidentState;
-  slackUserId: string;
-  level: number;
 }
 
 export function createSlackActivities(transport: SlackTransport, channel: string) {
   return {
-    /** Posts the incident message mentioning the paged responder, with Acknowledge and Resolve buttons. */
+    /**
+     * Posts the incident message with its buttons: in the incidents channel mentioning the
+     * paged responder, or in the channel a level targets.
+     */
     async postPage(input: PageInput): Promise<PostedMessage> {
-      const message = incidentMessage(input.state, { slackUserId: input.slackUserId, level: input.level });
-      return transport.post(channel, message, input.stepKey, Context.current().info.attempt > 1);
+      const message = incidentMessage(input.state, input);
+      return transport.post(input.slackChannel ?? channel, message, input.stepKey, Context.current().info.attempt > 1);
     },
 
     /** Rewrites every message of the incident so each tells the current truth (who acknowledged, when). */

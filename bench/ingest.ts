@@ -41,7 +41,7 @@ async function rawSignalWithStart(address: string, env: NodeJS.ProcessEnv): Prom
         await client.workflow.signalWithStart(incident, {
           taskQueue: config.temporal.taskQueue,
           workflowId: incidentId,
-          args: [{ incidentId, policy: config.policy, alert }],
+          args: [{ incidentId, policy: config.policies.policies[0], alert }],
           signal: alertsSignal,
           signalArgs: [batchAlerts([alert])],
         });

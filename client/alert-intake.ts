@@ -1,6 +1,6 @@
 import type { Alert } from '../core/alert';
 import { incidentIdFor } from '../core/incident-id';
-import type { Policy } from '../core/policy';
+import { policyFor, type PolicyBook } from '../core/routing';
 import type { Incidents } from './incidents';
 
 /** While alerts keep coming for one key, at most one signal per this interval. */
@@ -39,7 +39,7 @@ export class AlertIntake {
 
   constructor(
     private readonly incidents: Incidents,
-    private readonly policy: Policy,
+    private readonly policies: PolicyBook,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -75,7 +75,8 @@ export class AlertIntake {
     try {
       const { incidentId, started } = await this.incidents.open(
         batch.map((w) => w.alert),
-        this.policy,
+        // The first alert chooses the policy; it is pinned to the incident for good.
+        policyFor(this.policies, batch[0].alert),
       );
       batch.forEach((w, i) => w.resolve({ incidentId, deduplicated: !(started && i === 0) }));
     } catch (err) {

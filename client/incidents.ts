@@ -8,7 +8,7 @@ import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../c
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, escalateUpdate, resolveUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -88,6 +88,21 @@ export class Incidents {
   /** Pages the next level now instead of when the current one times out. */
   async escalate(incidentId: string, by: ResponderRef): Promise<{ incidentId: string; fromLevel: number }> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(escalateUpdate, { args: [by] }));
+  }
+
+  /** Pauses paging for `minutes` (bounded by policy); the current level is paged again after. */
+  async snooze(incidentId: string, by: ResponderRef, minutes: number): Promise<{ incidentId: string; snoozedUntil: string }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(snoozeUpdate, { args: [{ by, minutes }] }));
+  }
+
+  /** Hands the incident to a responder, who is paged at once. */
+  async reassign(incidentId: string, by: ResponderRef, to: string): Promise<{ incidentId: string; assignedTo: string }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(reassignUpdate, { args: [{ by, to }] }));
+  }
+
+  /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */
+  async repin(incidentId: string, by: ResponderRef, policy: Policy): Promise<{ incidentId: string; policy: string; policyHash?: string }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(repinUpdate, { args: [{ by, policy }] }));
   }
 
   async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {

@@ -1,7 +1,8 @@
 import { ConfigError } from './config-error';
 import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from './policy';
-import { parsePolicyDocument } from './policy-document';
+import { parsePolicyBook } from './policy-document';
+import type { PolicyBook } from './routing';
 import { SOURCE_SECRET_VARIABLES } from './sources/registry';
 
 export { ConfigError };
@@ -32,7 +33,8 @@ export interface KlaxonConfig {
   /** Where notifications go when no channel credentials are set. */
   outboxDir: string;
   dataDir: string;
-  policy: Policy;
+  /** The escalation policies and the routes that choose one per alert (tenant, service, severity). */
+  policies: PolicyBook;
 }
 
 /** Every variable Klaxon reads, with what it means (the README's configuration table). */
@@ -60,7 +62,7 @@ export const CONFIG_VARIABLES = {
   SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
   KLAXON_SLACK_CHANNEL: 'channel id pages are posted to (default #klaxon-incidents in the outbox)',
-  KLAXON_POLICY_FILE: 'YAML escalation policy (responders, levels, repeat); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
+  KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
   KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
@@ -89,7 +91,7 @@ function policyFromVariables(env: Env): Policy {
   }
 }
 
-function policyFromFile(path: string, readText: ((path: string) => string) | undefined): Policy {
+function policiesFromFile(path: string, readText: ((path: string) => string) | undefined): PolicyBook {
   if (!readText) throw new ConfigError('KLAXON_POLICY_FILE is set, but this command reads no policy file');
   let text: string;
   try {
@@ -98,7 +100,7 @@ function policyFromFile(path: string, readText: ((path: string) => string) | und
     throw new ConfigError(`KLAXON_POLICY_FILE=${path}: ${(err as Error).message}`);
   }
   try {
-    return parsePolicyDocument(text, path);
+    return parsePolicyBook(text, path);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
@@ -109,6 +111,11 @@ function booleanVariable(env: Env, name: string): boolean {
   if (raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
   throw new ConfigError(`${name}="${env[name]}" is not true or false`);
+}
+
+/** Recorded when an incident pins the policy, so the ledger says which version paged. */
+export function withHash(policy: Policy): Policy {
+  return { ...policy, hash: createHash('sha256').update(JSON.stringify({ ...policy, hash: undefined })).digest('hex') };
 }
 
 /** Placeholder on-call pair so the embedded stack works before anyone is configured. */
@@ -122,7 +129,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
   const dataDir = env.KLAXON_DATA_DIR || '.data';
   const port = positiveNumber(env, 'PORT', 8080);
   if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
-  const policy = env.KLAXON_POLICY_FILE ? policyFromFile(env.KLAXON_POLICY_FILE, readText) : policyFromVariables(env);
+  const book = env.KLAXON_POLICY_FILE ? policiesFromFile(env.KLAXON_POLICY_FILE, readText) : { policies: [policyFromVariables(env)], routes: [] };
   const channel = env.KLAXON_SLACK_CHANNEL || '#klaxon-incidents';
   // A retried page looks for its earlier message with conversations.history, which takes ids only.
   if (env.SLACK_BOT_TOKEN && !/^[CGD][A-Z0-9]+$/.test(channel)) {
@@ -149,7 +156,6 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     },
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
-    // Recorded when an incident pins the policy, so the ledger says which version paged.
-    policy: { ...policy, hash: createHash('sha256').update(JSON.stringify({ ...policy, hash: undefined })).digest('hex') },
+    policies: { ...book, policies: book.policies.map(withHash) },
   };
 }

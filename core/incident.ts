@@ -1,10 +1,12 @@
 import type { Alert, Severity } from './alert';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
-import { onCallAt } from './schedule';
+import { resolveExhausted, resolveLevel, type Recipient } from './ladder';
+import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
 import type { SourceResolution } from './sources/source';
-import type { Policy, Responder } from './policy';
+import { formatInstant } from './time-format';
 
-export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+/** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'snoozed' | 'resolved';
 
 /** Who did something, as recorded in the ledger. */
 export interface Actor {
@@ -24,8 +26,11 @@ export interface ResponderRef {
 export interface Page {
   level: number;
   pass: number;
+  /** The responder's name, or `#<channel id>` for a channel. */
   responder: string;
-  slackUserId: string;
+  slackUserId?: string;
+  /** Set when the page goes to a Slack channel rather than a person. */
+  slackChannel?: string;
   /** The responder's zone, so people and tools can show page times as the responder lives them. */
   timeZone?: string;
   at: string;
@@ -63,12 +68,60 @@ export interface IncidentState {
   alertCount: number;
   lastAlertAt: string;
   pages: Page[];
+  /** 1 for the first run of the ladder; +1 each time it re-triggers (snooze ended, ack timed out). */
+  trigger?: number;
+  /** Who the incident was last reassigned to. */
+  assignedTo?: string;
+  /** A reassignment whose page has not gone out yet. */
+  reassignTo?: string;
+  snoozedUntil?: string;
+  /** When an acknowledgement lapses and the incident re-triggers, if the policy says so. */
+  ackExpiresAt?: string;
+  /** Every level the ladder reached: paged, or skipped with the reason. */
+  levels?: LevelRecord[];
+  /** Every acknowledgement, including those a re-trigger later undid. */
+  acks?: Array<{ by: string; at: string; via?: string }>;
+  /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
+  nextStep?: NextStep;
   acknowledgedBy?: string;
   acknowledgedAt?: string;
   resolvedBy?: string;
   resolvedAt?: string;
   resolveNote?: string;
 }
+
+export interface LevelRecord {
+  level: number;
+  pass: number;
+  trigger: number;
+  at: string;
+  paged: string[];
+  skipped?: string;
+}
+
+export interface NextStep {
+  at: string;
+  action: string;
+  /** Responder name → the instant in their zone, zone named. */
+  local: Record<string, string>;
+}
+
+/** A page the ladder starts now; `key` is unique within the incident (the idempotency key's tail). */
+export interface PlannedPage {
+  index: number;
+  key: string;
+  recipient: Recipient;
+}
+
+/**
+ * What the incident needs next, decided by `Incident.step`: pages to send now, a wait (until
+ * an instant, or until something happens), or nothing more. The workflow and the simulator
+ * both drive the incident with it.
+ */
+export type LadderStep =
+  | { kind: 'page'; pages: PlannedPage[]; level: number; pass: number; /** How long delivery may take, in minutes. */ within: number }
+  | { kind: 'wait'; until?: number }
+  | { kind: 'done' };
 
 /** One audit record the incident produced; the workflow writes them to the ledger in order. */
 export interface IncidentEvent {
@@ -127,8 +180,11 @@ function mergeInto(into: string[], values: string[]): void {
  * methods and turns the escalation steps into timers and activities.
  */
 export class Incident {
+  /** Bumped by each change that can alter the ladder's next step (see `revision`). */
+  private changes = 0;
+
   private constructor(
-    readonly policy: Policy,
+    private pinned: Policy,
     private readonly state: IncidentState,
     private readonly deliveries: string[],
     private readonly pending: IncidentEvent[],
@@ -180,17 +236,40 @@ export class Incident {
     return this.state.status;
   }
 
-  get nextEscalationAt(): number | undefined {
-    return this.state.nextEscalationAt === undefined ? undefined : Date.parse(this.state.nextEscalationAt);
-  }
-
-  get escalationRequested(): boolean {
-    return this.state.escalationRequested === true;
+  /** The policy pinned to the incident. */
+  get policy(): Policy {
+    return this.pinned;
   }
 
   snapshot(): IncidentState {
     // A deep copy, so a query's answer cannot be mutated through (structuredClone is not in the workflow sandbox).
-    return JSON.parse(JSON.stringify(this.state)) as IncidentState;
+    const copy = JSON.parse(JSON.stringify(this.state)) as IncidentState;
+    const next = this.nextStep();
+    if (next) copy.nextStep = next;
+    return copy;
+  }
+
+  /** The next timed step, if one is set, shown in UTC and in each paged responder's zone. */
+  private nextStep(): NextStep | undefined {
+    const s = this.state;
+    let at: string | undefined;
+    let action: string;
+    if (s.status === 'triggered' && s.nextEscalationAt) {
+      at = s.nextEscalationAt;
+      const last = s.level >= this.policy.levels.length;
+      action = last && s.pass > this.policy.repeat ? 'the ladder is exhausted' : `escalate to level ${last ? 1 : s.level + 1}${last ? ` (pass ${s.pass + 1})` : ''}`;
+    } else if (s.status === 'snoozed') {
+      at = s.snoozedUntil;
+      action = `the snooze ends: level ${Math.max(1, s.level)} is paged again`;
+    } else if (s.status === 'acknowledged' && s.ackExpiresAt) {
+      at = s.ackExpiresAt;
+      action = 'the acknowledgement lapses: the incident re-triggers from level 1';
+    } else {
+      return undefined;
+    }
+    const local: Record<string, string> = {};
+    for (const p of s.pages) if (p.timeZone) local[p.responder] = formatInstant(at!, p.timeZone);
+    return { at: at!, action, local };
   }
 
   /** Audit events produced since the last call, oldest first. */
@@ -242,8 +321,8 @@ export class Incident {
     const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
     this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve });
     if (this.policy.autoResolve && this.state.status !== 'resolved') {
+      this.endPaging();
       this.state.status = 'resolved';
-      delete this.state.nextEscalationAt;
       this.state.resolvedBy = resolution.source;
       this.state.resolvedAt = now;
       this.state.resolveNote = `resolved by ${resolution.source}`;
@@ -252,49 +331,139 @@ export class Incident {
     return true;
   }
 
-  /** The responders of the level to page next, or undefined when the ladder is exhausted. */
+  /** Bumped by every message that can change what the ladder does next; the workflow waits on it. */
+  get revision(): number {
+    return this.changes;
+  }
+
+  private get trigger(): number {
+    return this.state.trigger ?? 1;
+  }
+
   /**
-   * The responders of the level to page next, with schedules resolved to whoever is on call
-   * `now`; undefined when the ladder is exhausted. A schedule with nobody on call is recorded
-   * (`target.unresolved`), never skipped silently.
+   * What the incident needs next at `now`: the single place where the ladder advances.
+   * Timers that are due (escalation, end of a snooze, lapse of an acknowledgement) take
+   * effect here, so the workflow and the simulator behave alike.
    */
-  nextLevel(now: string): { level: number; pass: number; responders: Responder[]; timeoutMinutes: number } | undefined {
-    if (this.state.ladderExhausted) return undefined;
-    let level = this.state.level + 1;
-    let pass = this.state.pass;
-    if (level > this.policy.levels.length) {
-      level = 1;
-      pass += 1;
+  step(now: string): LadderStep {
+    const t = Date.parse(now);
+    const s = this.state;
+    if (s.status === 'resolved') return { kind: 'done' };
+    if (s.status === 'snoozed') {
+      if (t < Date.parse(s.snoozedUntil!)) return { kind: 'wait', until: Date.parse(s.snoozedUntil!) };
+      this.retrigger(now, 'the snooze ended', 'same level');
     }
-    if (pass > this.policy.repeat + 1) return undefined;
-    const def = this.policy.levels[level - 1];
-    const responders: Responder[] = [];
-    for (const target of def.targets) {
-      const name = typeof target === 'string' ? target : this.onCall(target.schedule, now);
-      if (name === undefined) {
-        this.emit('target.unresolved', now, SYSTEM, { level, pass, schedule: (target as { schedule: string }).schedule, reason: 'nobody is on call' });
-      } else if (!responders.some((r) => r.name === name)) {
-        responders.push(this.responderNamed(name));
+    if (s.status === 'acknowledged') {
+      if (s.ackExpiresAt === undefined) return { kind: 'wait' };
+      if (t < Date.parse(s.ackExpiresAt)) return { kind: 'wait', until: Date.parse(s.ackExpiresAt) };
+      this.retrigger(now, `acknowledged ${this.policy.ackTimeoutMinutes} minutes ago and still not resolved`, 'first level');
+    }
+    if (s.reassignTo !== undefined) return this.pageReassigned(now);
+    if (s.escalationRequested || (s.nextEscalationAt !== undefined && t >= Date.parse(s.nextEscalationAt))) {
+      delete s.escalationRequested;
+      delete s.nextEscalationAt;
+    }
+    if (s.nextEscalationAt !== undefined) return { kind: 'wait', until: Date.parse(s.nextEscalationAt) };
+    if (s.ladderExhausted) return { kind: 'wait' };
+    return this.beginNextLevel(now);
+  }
+
+  /**
+   * Moves to the next level that pages someone, recording each level skipped (conditions,
+   * nobody reachable) and why; when none is left, the ladder is exhausted.
+   */
+  private beginNextLevel(now: string): LadderStep {
+    const s = this.state;
+    const levels = this.policy.levels.length;
+    const first = s.level === 0 && s.pass === 1;
+    for (;;) {
+      let level = s.level + 1;
+      let pass = s.pass;
+      if (level > levels) {
+        level = 1;
+        pass += 1;
       }
+      if (pass > this.policy.repeat + 1) return this.exhaust(now);
+      const resolution = resolveLevel(this.policy, level, {
+        incidentId: s.incidentId, severity: s.severity, dataCategories: s.dataCategories, pass, trigger: this.trigger, at: Date.parse(now),
+      });
+      for (const note of resolution.notes) this.emit(note.kind, now, SYSTEM, { ...note.payload, pass });
+      s.level = level;
+      s.pass = pass;
+      const record: LevelRecord = { level, pass, trigger: this.trigger, at: now, paged: resolution.recipients.map((r) => r.name) };
+      (s.levels ??= []).push(record);
+      if (resolution.skipped) {
+        record.skipped = resolution.skipped;
+        this.emit('level.skipped', now, SYSTEM, { level, pass, reason: resolution.skipped });
+        continue;
+      }
+      const timeoutMinutes = this.policy.levels[level - 1].timeoutMinutes;
+      s.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
+      if (!first) this.emit('incident.escalated', now, SYSTEM, { level, pass });
+      // Keys of the first trigger keep the form incidents opened before re-triggers existed use.
+      const prefix = this.trigger > 1 ? `t${this.trigger}.` : '';
+      const pages = resolution.recipients.map((recipient) => this.plan(recipient, level, pass, `${prefix}${pass}.${level}.${recipient.name}`, now));
+      return { kind: 'page', pages, level, pass, within: timeoutMinutes };
     }
-    return { level, pass, timeoutMinutes: def.timeoutMinutes, responders };
   }
 
-  /**
-   * Records that a level is being paged, and when it escalates if nobody acknowledges: the
-   * level's time counts from when paging starts, however long the pages take to land.
-   */
-  startLevel(level: number, pass: number, timeoutMinutes: number, now: string): void {
-    const first = this.state.level === 0;
-    this.state.level = level;
-    this.state.pass = pass;
-    this.state.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
-    if (!first) this.emit('incident.escalated', now, SYSTEM, { level, pass });
+  /** Records, once, that the ladder ran out with nobody acknowledging, and pages its `exhausted` targets. */
+  private exhaust(now: string): LadderStep {
+    const s = this.state;
+    if (s.ladderExhausted) return { kind: 'wait' };
+    s.ladderExhausted = true;
+    s.level = Math.min(s.level, this.policy.levels.length);
+    s.pass = Math.min(s.pass, this.policy.repeat + 1);
+    this.emit('ladder.exhausted', now, SYSTEM, { passes: s.pass, levels: this.policy.levels.length });
+    const recipients = resolveExhausted(this.policy, Date.parse(now));
+    if (recipients.length === 0) return { kind: 'wait' };
+    const pages = recipients.map((r) => this.plan(r, s.level, s.pass, `t${this.trigger}.exhausted.${r.name}`, now));
+    return { kind: 'page', pages, level: s.level, pass: s.pass, within: this.policy.levels[s.level - 1].timeoutMinutes };
   }
 
-  /** The current level's time is up (or an escalation was asked for): the next level is due. */
-  endLevel(): void {
-    delete this.state.nextEscalationAt;
+  /** The page of a reassignment, at the current level, whose time starts again. */
+  private pageReassigned(now: string): LadderStep {
+    const s = this.state;
+    const name = s.reassignTo!;
+    delete s.reassignTo;
+    const level = Math.max(1, s.level);
+    s.level = level;
+    const timeoutMinutes = this.policy.levels[level - 1].timeoutMinutes;
+    s.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
+        const r = this.responderNamed(name);
+    const page = this.plan({ name: r.name, slackUserId: r.slackUserId, timeZone: r.timeZone }, level, s.pass, `t${this.trigger}.reassign${s.pages.length}.${name}`, now);
+    return { kind: 'page', pages: [page], level, pass: s.pass, within: timeoutMinutes };
+  }
+
+  private plan(recipient: Recipient, level: number, pass: number, key: string, now: string): PlannedPage {
+    const index = this.startPage({
+      level, pass, responder: recipient.name, at: now,
+      ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}),
+      ...(recipient.slackChannel ? { slackChannel: recipient.slackChannel } : {}),
+      ...(recipient.timeZone ? { timeZone: recipient.timeZone } : {}),
+    });
+    return { index, key, recipient };
+  }
+
+  /** The ladder starts again: at the level it was at (snooze ended) or from the first (acknowledgement lapsed). */
+  private retrigger(now: string, reason: string, from: 'same level' | 'first level'): void {
+    const s = this.state;
+    const fromStatus = s.status;
+    s.status = 'triggered';
+    s.trigger = this.trigger + 1;
+    delete s.snoozedUntil;
+    delete s.ackExpiresAt;
+    delete s.acknowledgedBy;
+    delete s.acknowledgedAt;
+    delete s.nextEscalationAt;
+    s.ladderExhausted = false;
+    if (from === 'first level') {
+      s.level = 0;
+      s.pass = 1;
+    } else {
+      s.level = Math.max(0, s.level - 1);
+    }
+    this.emit('incident.retriggered', now, SYSTEM, { from: fromStatus, reason, trigger: s.trigger, resumesAt: from });
   }
 
   /**
@@ -317,13 +486,6 @@ export class Incident {
     const page = this.state.pages[index];
     page.failed = reason;
     this.emit('page.failed', now, SYSTEM, { level: page.level, pass: page.pass, responder: page.responder, slackUserId: page.slackUserId, reason });
-  }
-
-  /** Records, once, that the ladder ran out with nobody acknowledging. */
-  markExhausted(now: string): void {
-    if (this.state.ladderExhausted) return;
-    this.state.ladderExhausted = true;
-    this.emit('ladder.exhausted', now, SYSTEM, { passes: this.state.pass, levels: this.policy.levels.length });
   }
 
   /** Who a reference names, or an IncidentRuleError saying why nobody. */
@@ -358,11 +520,17 @@ export class Incident {
         alreadyDone: true,
       };
     }
+    this.endPaging();
     this.state.status = 'acknowledged';
-    delete this.state.nextEscalationAt;
     this.state.acknowledgedBy = who.name;
     this.state.acknowledgedAt = now;
-    this.emit('incident.acknowledged', now, { type: 'responder', name: who.name, via: ref.via }, { level: this.state.level });
+    (this.state.acks ??= []).push({ by: who.name, at: now, via: ref.via });
+    const lapse = this.policy.ackTimeoutMinutes;
+    if (lapse !== undefined) this.state.ackExpiresAt = new Date(Date.parse(now) + lapse * 60_000).toISOString();
+    this.emit('incident.acknowledged', now, { type: 'responder', name: who.name, via: ref.via }, {
+      level: this.state.level,
+      ...(this.state.ackExpiresAt ? { lapsesAt: this.state.ackExpiresAt } : {}),
+    });
     return { incidentId: this.state.incidentId, acknowledgedBy: who.name, acknowledgedAt: now, alreadyDone: false };
   }
 
@@ -376,16 +544,10 @@ export class Incident {
   /** A responder asks for the next level now instead of when the current one times out. */
   requestEscalation(ref: ResponderRef, now: string): { incidentId: string; fromLevel: number } {
     const who = this.identify(ref);
+    this.changes += 1;
     this.state.escalationRequested = true;
     this.emit('incident.escalation_requested', now, { type: 'responder', name: who.name, via: ref.via }, { fromLevel: this.state.level });
     return { incidentId: this.state.incidentId, fromLevel: this.state.level };
-  }
-
-  /** Takes the pending escalation request, if any: the ladder moves on when this is true. */
-  takeEscalationRequest(): boolean {
-    const requested = this.state.escalationRequested === true;
-    delete this.state.escalationRequested;
-    return requested;
   }
 
   validateResolve(ref: ResponderRef): void {
@@ -397,8 +559,8 @@ export class Incident {
     if (this.state.status === 'resolved') {
       return { incidentId: this.state.incidentId, resolvedBy: this.state.resolvedBy!, resolvedAt: this.state.resolvedAt!, alreadyDone: true };
     }
+    this.endPaging();
     this.state.status = 'resolved';
-    delete this.state.nextEscalationAt;
     this.state.resolvedBy = who.name;
     this.state.resolvedAt = now;
     if (note) this.state.resolveNote = note;
@@ -406,10 +568,73 @@ export class Incident {
     return { incidentId: this.state.incidentId, resolvedBy: who.name, resolvedAt: now, alreadyDone: false };
   }
 
-  private onCall(scheduleName: string, now: string): string | undefined {
-    const schedule = this.policy.schedules?.find((s) => s.name === scheduleName);
-    if (!schedule) throw new IncidentRuleError(`policy "${this.policy.name}" names unknown schedule "${scheduleName}"`);
-    return onCallAt(schedule, Date.parse(now)).responder;
+  validateSnooze(ref: ResponderRef, minutes: number): void {
+    this.identify(ref);
+    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: there is nothing to snooze`);
+    const max = this.policy.maxSnoozeMinutes ?? MAX_SNOOZE_MINUTES;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > max) {
+      throw new IncidentRuleError(`a snooze lasts 1 to ${max} whole minutes under policy "${this.policy.name}", not ${minutes}`);
+    }
+  }
+
+  /** Pauses paging for a bounded time; when it ends the current level is paged again. */
+  snooze(ref: ResponderRef, minutes: number, now: string): { incidentId: string; snoozedUntil: string } {
+    const who = this.identify(ref);
+    this.endPaging();
+    this.state.status = 'snoozed';
+    this.state.snoozedUntil = new Date(Date.parse(now) + minutes * 60_000).toISOString();
+    this.emit('incident.snoozed', now, { type: 'responder', name: who.name, via: ref.via }, { minutes, until: this.state.snoozedUntil, level: this.state.level });
+    return { incidentId: this.state.incidentId, snoozedUntil: this.state.snoozedUntil };
+  }
+
+  validateReassign(ref: ResponderRef, to: string): void {
+    this.identify(ref);
+    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved and cannot be reassigned`);
+    const target = this.identify({ responder: to, via: ref.via });
+    if (!target.slackUserId) throw new IncidentRuleError(`${to} has no channel Klaxon can page (no Slack user id)`);
+  }
+
+  /** Hands the incident to a person: they are paged at once, and the ladder goes on from them if they do not acknowledge. */
+  reassign(ref: ResponderRef, to: string, now: string): { incidentId: string; assignedTo: string } {
+    const who = this.identify(ref);
+    const from = this.state.assignedTo ?? this.state.acknowledgedBy;
+    this.endPaging();
+    this.state.status = 'triggered';
+    delete this.state.acknowledgedBy;
+    delete this.state.acknowledgedAt;
+    this.state.assignedTo = to;
+    this.state.reassignTo = to;
+    this.emit('incident.reassigned', now, { type: 'responder', name: who.name, via: ref.via }, { to, ...(from ? { from } : {}), level: this.state.level });
+    return { incidentId: this.state.incidentId, assignedTo: to };
+  }
+
+  validateRepin(ref: ResponderRef, policy: Policy): void {
+    this.identify(ref);
+    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: its policy can no longer change`);
+    const problems = policyProblems(policy);
+    if (problems.length) throw new IncidentRuleError(`policy "${policy.name}" is not valid: ${problems.map((p) => p.message).join('; ')}`);
+  }
+
+  /**
+   * Pins another policy (e.g. the edited file) to the running incident. The ladder keeps its
+   * place, cut to the new policy's length; the current level's deadline stands.
+   */
+  repin(ref: ResponderRef, policy: Policy, now: string): { incidentId: string; policy: string; policyHash?: string } {
+    const who = this.identify(ref);
+    const from = { policy: this.pinned.name, policyHash: this.pinned.hash };
+    this.changes += 1;
+    this.pinned = policy;
+    this.state.policyName = policy.name;
+    this.state.level = Math.min(this.state.level, policy.levels.length);
+    this.state.pass = Math.min(this.state.pass, policy.repeat + 1);
+    this.emit('policy.repinned', now, { type: 'responder', name: who.name, via: ref.via }, { from, to: { policy: policy.name, policyHash: policy.hash } });
+    return { incidentId: this.state.incidentId, policy: policy.name, policyHash: policy.hash };
+  }
+
+  /** Whatever was about to page (escalation, snooze, lapse, reassignment) is called off. */
+  private endPaging(): void {
+    this.changes += 1;
+    for (const key of ['nextEscalationAt', 'escalationRequested', 'snoozedUntil', 'ackExpiresAt', 'reassignTo'] as const) delete this.state[key];
   }
 
   private responderNamed(name: string): Responder {

@@ -1,10 +1,13 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { SEVERITIES } from './alert';
+import { WEEKDAYS } from './hours';
 import { policyProblems, PolicyError, type Policy } from './policy';
+import { routeProblems, type PolicyBook } from './routing';
 
 /**
  * A policy file (YAML, KLAXON_POLICY_FILE): responders and the escalation ladder. Errors name
- * the file, the line and column, and the field. Teams and conditions come later.
+ * the file, the line and column, and the field. examples/policy.yaml shows every field.
  *
  *   name: platform
  *   responders:
@@ -19,10 +22,21 @@ import { policyProblems, PolicyError, type Policy } from './policy';
  *   repeat: 2
  *   autoResolve: false
  */
+const target = z.union([
+  z.string(),
+  z.object({ schedule: z.string() }).strict(),
+  z.object({ team: z.string() }).strict(),
+  z.object({ slackChannel: z.string() }).strict(),
+]);
+const hoursWindow = z.object({ days: z.array(z.enum(WEEKDAYS)).min(1), from: z.string(), to: z.string() }).strict();
+
 const policySchema = z
   .object({
     name: z.string().min(1),
-    responders: z.array(z.object({ name: z.string().min(1), slackUserId: z.string(), timeZone: z.string() }).strict()).min(1),
+    responders: z
+      .array(z.object({ name: z.string().min(1), slackUserId: z.string().optional(), timeZone: z.string(), roles: z.array(z.string()).optional() }).strict())
+      .min(1),
+    teams: z.array(z.object({ name: z.string().min(1), members: z.array(z.string()) }).strict()).optional(),
     schedules: z
       .array(
         z
@@ -51,14 +65,49 @@ const policySchema = z
       .array(
         z
           .object({
-            targets: z.array(z.union([z.string(), z.object({ schedule: z.string() }).strict()])).min(1),
+            targets: z.array(target).min(1),
             timeoutMinutes: z.number().positive(),
+            when: z
+              .object({
+                severity: z.array(z.enum(SEVERITIES)).min(1).optional(),
+                dataCategories: z.array(z.string()).min(1).optional(),
+                businessHours: z.string().optional(),
+                outsideQuietHours: z.string().optional(),
+              })
+              .strict()
+              .optional(),
+            roundRobin: z.boolean().optional(),
           })
           .strict(),
       )
       .min(1),
     repeat: z.number().int().min(0).default(2),
+    exhausted: z.array(target).optional(),
+    businessHours: hoursWindow.optional(),
+    quietHours: hoursWindow.optional(),
+    ackTimeoutMinutes: z.number().positive().optional(),
+    maxSnoozeMinutes: z.number().int().positive().optional(),
     autoResolve: z.boolean().default(false),
+  })
+  .strict();
+
+/** A file with several policies, and the routes that choose among them. */
+const bookSchema = z
+  .object({
+    policies: z.array(policySchema).min(1),
+    routes: z
+      .array(
+        z
+          .object({
+            policy: z.string(),
+            match: z
+              .object({ tenant: z.array(z.string()).min(1).optional(), service: z.array(z.string()).min(1).optional(), severity: z.array(z.enum(SEVERITIES)).min(1).optional() })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 
@@ -74,7 +123,11 @@ function locate(doc: Document, lines: LineCounter, file: string, path: Array<str
   return file;
 }
 
-export function parsePolicyDocument(text: string, file: string): Policy {
+/**
+ * Reads a policy file: one policy, or `policies:` with `routes:` choosing among them by
+ * tenant, service and severity. Every problem is reported at once.
+ */
+export function parsePolicyBook(text: string, file: string): PolicyBook {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
@@ -83,7 +136,9 @@ export function parsePolicyDocument(text: string, file: string): Policy {
   const fail = (problems: Array<{ path: Array<string | number>; message: string }>): never => {
     throw new PolicyError(problems.map((p) => `${locate(doc, lines, file, p.path)}: ${p.path.join('.') || '(file)'}: ${p.message}`).join('\n'));
   };
-  const parsed = policySchema.safeParse(doc.toJS());
+  const raw = doc.toJS() as unknown;
+  const isBook = typeof raw === 'object' && raw !== null && 'policies' in raw;
+  const parsed = isBook ? bookSchema.safeParse(raw) : policySchema.safeParse(raw);
   if (!parsed.success) {
     return fail(
       parsed.error.issues.flatMap((i) => {
@@ -93,7 +148,11 @@ export function parsePolicyDocument(text: string, file: string): Policy {
       }),
     );
   }
-  const problems = policyProblems(parsed.data);
+  const book: PolicyBook = isBook ? (parsed.data as PolicyBook) : { policies: [parsed.data as Policy], routes: [] };
+  const problems = [
+    ...book.policies.flatMap((policy, i) => policyProblems(policy).map((p) => ({ ...p, path: isBook ? ['policies', i, ...p.path] : p.path }))),
+    ...routeProblems(book),
+  ];
   if (problems.length) return fail(problems);
-  return parsed.data;
+  return book;
 }

@@ -1,40 +1,88 @@
 import { IANAZone } from 'luxon';
+import { SEVERITIES, type Severity } from './alert';
+import { hoursProblems, type HoursWindow } from './hours';
 import { validateSchedule, type Schedule } from './schedule';
 
 /** A person who can be paged and may act on incidents. */
 export interface Responder {
   name: string;
-  slackUserId: string;
-  /** IANA zone in which this responder reads times. */
+  /** How Slack reaches this responder; a responder without one cannot be paged (recorded, never skipped silently). */
+  slackUserId?: string;
+  /** IANA zone in which this responder reads times and keeps business hours. */
   timeZone: string;
+  /** e.g. "dpo", "approver": later features grant rights by role. */
+  roles?: string[];
 }
 
-/** Who a level pages: a responder by name, or whoever a schedule has on call at that moment. */
-export type Target = string | { schedule: string };
+/** Named group of responders; a level that targets a team pages every member. */
+export interface Team {
+  name: string;
+  members: string[];
+}
+
+/**
+ * Who a level pages: a responder by name, whoever a schedule has on call at that moment,
+ * every member of a team, or a Slack channel.
+ */
+export type Target = string | { schedule: string } | { team: string } | { slackChannel: string };
+
+/** Where a level's hours condition is read: in each target's own zone, or in a named IANA zone. */
+export type HoursZone = 'target' | (string & {});
+
+/**
+ * When a level applies. A level whose conditions do not hold when the ladder reaches it is
+ * skipped, and the skip is recorded with its reason.
+ */
+export interface LevelConditions {
+  /** Only for incidents of these severities. */
+  severity?: Severity[];
+  /** Only for incidents involving at least one of these data categories. */
+  dataCategories?: string[];
+  /** Only inside the policy's business hours, of each target ("target") or of a named zone. */
+  businessHours?: HoursZone;
+  /** Only outside the policy's quiet hours, of each target ("target") or of a named zone. */
+  outsideQuietHours?: HoursZone;
+}
 
 export interface EscalationLevel {
   targets: Target[];
   /** How long to wait for an acknowledgement before the next level is paged. */
   timeoutMinutes: number;
+  when?: LevelConditions;
+  /** Page one of the targets, taking turns: per incident, then per pass over the ladder. */
+  roundRobin?: boolean;
 }
 
 /**
  * An escalation policy. The policy in force when an incident opens is copied into the
- * incident's input, so editing configuration never changes a running ladder.
+ * incident's input, so editing configuration never changes a running ladder (unless a
+ * responder re-pins it, which is recorded).
  */
 export interface Policy {
   name: string;
   responders: Responder[];
+  teams?: Team[];
   levels: EscalationLevel[];
   /** How many more times the whole ladder runs after the last level times out. */
   repeat: number;
+  /** Paged once when the ladder is exhausted with nobody acknowledging (e.g. a channel, a manager). */
+  exhausted?: Target[];
   /** On-call schedules that levels may target. */
   schedules?: Schedule[];
+  businessHours?: HoursWindow;
+  quietHours?: HoursWindow;
+  /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */
+  ackTimeoutMinutes?: number;
+  /** The longest snooze a responder may ask for (default MAX_SNOOZE_MINUTES). */
+  maxSnoozeMinutes?: number;
   /** Whether a source's own "resolved" (Alertmanager, Sentry) resolves the incident, or is only recorded. */
   autoResolve: boolean;
   /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
   hash?: string;
 }
+
+/** Snoozes are bounded: a forgotten snooze must not silence an incident for days. */
+export const MAX_SNOOZE_MINUTES = 240;
 
 export class PolicyError extends Error {}
 
@@ -53,8 +101,17 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     if (!r.name) problems.push({ path: at('name'), message: 'a responder has no name' });
     if (names.has(r.name)) problems.push({ path: at('name'), message: `responder "${r.name}" is defined twice` });
     names.add(r.name);
-    if (!/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
+    if (r.slackUserId !== undefined && !/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
     if (!IANAZone.isValidZone(r.timeZone)) problems.push({ path: at('timeZone'), message: `responder "${r.name}": "${r.timeZone}" is not an IANA time zone` });
+  });
+  const teams = new Set<string>();
+  (policy.teams ?? []).forEach((team, i) => {
+    if (teams.has(team.name)) problems.push({ path: ['teams', i, 'name'], message: `team "${team.name}" is defined twice` });
+    teams.add(team.name);
+    if (team.members.length === 0) problems.push({ path: ['teams', i, 'members'], message: `team "${team.name}" has no members` });
+    team.members.forEach((m, k) => {
+      if (!names.has(m)) problems.push({ path: ['teams', i, 'members', k], message: `team "${team.name}": unknown responder "${m}"` });
+    });
   });
   const schedules = new Set<string>();
   (policy.schedules ?? []).forEach((schedule, i) => {
@@ -69,18 +126,42 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
         if (!names.has(m)) problems.push({ path: ['schedules', i, 'layers', l, 'members', k], message: `schedule "${schedule.name}": unknown responder "${m}"` });
       }),
     );
+    schedule.overrides.forEach((o, k) => {
+      if (!names.has(o.responder)) problems.push({ path: ['schedules', i, 'overrides', k, 'responder'], message: `schedule "${schedule.name}": unknown responder "${o.responder}"` });
+    });
   });
+  const targetProblem = (t: Target, where: string): string | undefined => {
+    if (typeof t === 'string') return names.has(t) ? undefined : `${where}: unknown responder "${t}"`;
+    if ('schedule' in t) return schedules.has(t.schedule) ? undefined : `${where}: unknown schedule "${t.schedule}"`;
+    if ('team' in t) return teams.has(t.team) ? undefined : `${where}: unknown team "${t.team}"`;
+    return /^[CG][A-Z0-9]+$/.test(t.slackChannel) ? undefined : `${where}: "${t.slackChannel}" is not a Slack channel id (C…)`;
+  };
+  const zoneProblem = (zone: string | undefined): boolean => zone !== undefined && zone !== 'target' && !IANAZone.isValidZone(zone);
   if (policy.levels.length === 0) problems.push({ path: ['levels'], message: 'the policy has no escalation level' });
   policy.levels.forEach((level, i) => {
     if (level.targets.length === 0) problems.push({ path: ['levels', i, 'targets'], message: `level ${i + 1} has no target` });
     level.targets.forEach((t, j) => {
-      const path = ['levels', i, 'targets', j];
-      if (typeof t === 'string' && !names.has(t)) problems.push({ path, message: `level ${i + 1}: unknown responder "${t}"` });
-      if (typeof t !== 'string' && !schedules.has(t.schedule)) problems.push({ path, message: `level ${i + 1}: unknown schedule "${t.schedule}"` });
+      const message = targetProblem(t, `level ${i + 1}`);
+      if (message) problems.push({ path: ['levels', i, 'targets', j], message });
     });
     if (!(level.timeoutMinutes > 0)) problems.push({ path: ['levels', i, 'timeoutMinutes'], message: `level ${i + 1}: timeout must be a positive number of minutes` });
+    const when = level.when ?? {};
+    for (const s of when.severity ?? []) if (!SEVERITIES.includes(s)) problems.push({ path: ['levels', i, 'when', 'severity'], message: `level ${i + 1}: "${s}" is not one of ${SEVERITIES.join(', ')}` });
+    for (const field of ['businessHours', 'outsideQuietHours'] as const) {
+      if (zoneProblem(when[field])) problems.push({ path: ['levels', i, 'when', field], message: `level ${i + 1}: "${when[field]}" is neither "target" nor an IANA time zone` });
+    }
   });
+  (policy.exhausted ?? []).forEach((t, j) => {
+    const message = targetProblem(t, 'exhausted');
+    if (message) problems.push({ path: ['exhausted', j], message });
+  });
+  for (const field of ['businessHours', 'quietHours'] as const) {
+    const window = policy[field];
+    if (window) for (const message of hoursProblems(window)) problems.push({ path: [field], message: `${field}: ${message}` });
+  }
   if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });
+  if (policy.ackTimeoutMinutes !== undefined && !(policy.ackTimeoutMinutes > 0)) problems.push({ path: ['ackTimeoutMinutes'], message: 'ackTimeoutMinutes must be a positive number of minutes' });
+  if (policy.maxSnoozeMinutes !== undefined && !(policy.maxSnoozeMinutes > 0)) problems.push({ path: ['maxSnoozeMinutes'], message: 'maxSnoozeMinutes must be a positive number of minutes' });
   return problems;
 }
 

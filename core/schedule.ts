@@ -1,4 +1,5 @@
 import { DateTime, Duration, IANAZone } from 'luxon';
+import { CLOCK_TIME, spanCovers } from './hours';
 
 /**
  * On-call schedules: layers of rotations whose hand-offs are wall-clock times in a named
@@ -44,8 +45,6 @@ export interface OnCall {
 
 export class ScheduleError extends Error {}
 
-const clock = /^([01]\d|2[0-3]):[0-5]\d$/;
-
 export function validateSchedule(s: Schedule): Schedule {
   const problems: string[] = [];
   s.layers.forEach((l, i) => {
@@ -55,7 +54,7 @@ export function validateSchedule(s: Schedule): Schedule {
     else if (!DateTime.fromISO(l.start, { zone: l.zone }).isValid) problems.push(`${at}: start "${l.start}" is not a local date-time`);
     const ms = Duration.fromObject(l.turn).as('milliseconds');
     if (!(ms > 0)) problems.push(`${at}: turn must be a positive number of days, weeks or hours`);
-    if (l.hours && !(clock.test(l.hours.from) && clock.test(l.hours.to) && l.hours.from !== l.hours.to)) {
+    if (l.hours && !(CLOCK_TIME.test(l.hours.from) && CLOCK_TIME.test(l.hours.to) && l.hours.from !== l.hours.to)) {
       problems.push(`${at}: hours must be two different HH:mm times`);
     }
   });
@@ -88,19 +87,11 @@ export function turnAt(layer: Layer, at: number): number {
   return k;
 }
 
-function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h * 60 + m;
-}
-
 /** Whether a follow-the-sun layer covers `at` (always, without hours). */
 export function covers(layer: Layer, at: number): boolean {
   if (!layer.hours) return true;
   const local = DateTime.fromMillis(at, { zone: layer.zone });
-  const now = local.hour * 60 + local.minute;
-  const from = minutesOf(layer.hours.from);
-  const to = minutesOf(layer.hours.to);
-  return from < to ? now >= from && now < to : now >= from || now < to;
+  return spanCovers(layer.hours.from, layer.hours.to, local.hour * 60 + local.minute);
 }
 
 function memberOf(layer: Layer, k: number): string {

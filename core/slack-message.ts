@@ -4,6 +4,13 @@ import { redact } from './redaction';
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
 export const SLACK_ACTIONS = { acknowledge: 'klaxon_acknowledge', resolve: 'klaxon_resolve' } as const;
 
+/** Who a message pages: a person, or a channel (a level may target one). */
+export interface PagedAs {
+  slackUserId?: string;
+  slackChannel?: string;
+  level: number;
+}
+
 export interface SlackMessage {
   text: string;
   blocks: unknown[];
@@ -22,6 +29,8 @@ function statusLine(s: IncidentState): string {
   switch (s.status) {
     case 'triggered':
       return `:rotating_light: *Triggered*, level ${s.level}${s.ladderExhausted ? ' (ladder exhausted)' : ''}`;
+    case 'snoozed':
+      return `:zzz: *Snoozed* until ${slackDate(s.snoozedUntil!)}, then level ${Math.max(1, s.level)} is paged again`;
     case 'acknowledged':
       return `:eyes: *Acknowledged* by ${s.acknowledgedBy} at ${slackDate(s.acknowledgedAt!)}`;
     case 'resolved':
@@ -33,7 +42,8 @@ function statusLine(s: IncidentState): string {
  * The incident message as it must read now. Alert text is redacted: the incident is about
  * leaked personal data, and the page must not repeat it.
  */
-export function incidentMessage(s: IncidentState, paged: { slackUserId: string; level: number }): SlackMessage {
+export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage {
+  const who = paged.slackUserId ? `<@${paged.slackUserId}>` : `<#${paged.slackChannel}>`;
   const title = redact(s.title);
   const categories = s.dataCategories.length ? s.dataCategories.join(', ') : 'none reported';
   const blocks: unknown[] = [
@@ -44,7 +54,7 @@ export function incidentMessage(s: IncidentState, paged: { slackUserId: string; 
         { type: 'mrkdwn', text: `*Tenant*\n${s.tenant}` },
         { type: 'mrkdwn', text: `*Severity*\n${s.severity}` },
         { type: 'mrkdwn', text: `*Data categories*\n${categories}` },
-        { type: 'mrkdwn', text: `*Paged*\n<@${paged.slackUserId}> (level ${paged.level})` },
+        { type: 'mrkdwn', text: `*Paged*\n${who} (level ${paged.level})` },
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: statusLine(s) } },
@@ -62,5 +72,5 @@ export function incidentMessage(s: IncidentState, paged: { slackUserId: string; 
     ];
     blocks.push({ type: 'actions', block_id: 'klaxon_incident_actions', elements: buttons });
   }
-  return { text: `${s.severity} incident for ${s.tenant}: ${title} (paging <@${paged.slackUserId}>, ${s.status})`, blocks };
+  return { text: `${s.severity} incident for ${s.tenant}: ${title} (paging ${who}, ${s.status})`, blocks };
 }

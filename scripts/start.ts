@@ -27,12 +27,12 @@ Klaxon is running (Ctrl-C stops everything; open incidents resume on the next st
   Temporal UI     ${stack.temporalUiUrl}
   Ledger          ${stack.databaseUrl}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')})`}
   Slack           ${config.slack.botToken ? `Slack API, channel ${config.slack.channel}` : `outbox ${join(config.outboxDir, 'slack')} (set SLACK_BOT_TOKEN for real Slack)`}
-  Responders      ${config.policy.responders.map((r) => `${r.name} (${r.slackUserId})`).join(', ')}
+  Responders      ${config.policies.policies[0].responders.map((r) => `${r.name} (${r.slackUserId ?? 'no Slack id'})`).join(', ')}
 ${stack.generatedSecret ? `  Webhook secret  ${stack.generatedSecret}   (generated, kept in ${join(config.dataDir, 'webhook-secret')})\n` : ''}
 Fire a signed test alert, then look at it:
   npx klaxon alert test
   npx klaxon incidents list
-  npx klaxon ack <incident-id> --as ${config.policy.responders[0].name}
+  npx klaxon ack <incident-id> --as ${config.policies.policies[0].responders[0].name}
 `);
   const reason = await stack.failed;
   console.error(`klaxon: ${reason.message}; stopping`);

@@ -18,7 +18,7 @@ import type { LedgerActivities } from '../activities/ledger';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type LadderStep, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -37,6 +37,11 @@ export const sourceResolvedSignal = defineSignal<[SourceResolution]>('sourceReso
 export const acknowledgeUpdate = defineUpdate<AckResult, [ResponderRef]>('acknowledge');
 export const resolveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; note?: string }]>('resolve');
 export const escalateUpdate = defineUpdate<{ incidentId: string; fromLevel: number }, [ResponderRef]>('escalate');
+export const snoozeUpdate = defineUpdate<{ incidentId: string; snoozedUntil: string }, [{ by: ResponderRef; minutes: number }]>('snooze');
+export const reassignUpdate = defineUpdate<{ incidentId: string; assignedTo: string }, [{ by: ResponderRef; to: string }]>('reassign');
+// Re-pinning carries the whole policy: the workflow cannot read files, and the caller's copy
+// (validated again here) is exactly what the ledger records by hash.
+export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
 
 export const stateQuery = defineQuery<IncidentState>('state');
 
@@ -140,6 +145,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   handleUpdate(acknowledgeUpdate, (ref) => incident.validateAcknowledge(ref), (ref, now) => incident.acknowledge(ref, now));
   handleUpdate(escalateUpdate, (ref) => incident.validateEscalate(ref), (ref, now) => incident.requestEscalation(ref, now));
   handleUpdate(resolveUpdate, ({ by }) => incident.validateResolve(by), ({ by, note }, now) => incident.resolve(by, now, note));
+  handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
+  handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
+  handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
 
   publishState();
   // Not awaited: the first page must not wait for the ledger. Ledger writes stay in order
@@ -152,50 +160,26 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const handOver = async (): Promise<never> => {
     await condition(allHandlersFinished);
     await ledgerQueue;
-    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, resume: { incident: incident.memento(), ledgerIndex } });
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex } });
   };
 
-  while (incident.status === 'triggered') {
-    let deadline = incident.nextEscalationAt;
-    if (deadline === undefined) {
-      const next = incident.nextLevel(nowIso());
-      if (!next) {
-        incident.markExhausted(nowIso());
-        void flushLedger();
-        await condition(() => incident.status !== 'triggered' || handOverDue());
-        if (incident.status === 'triggered') await handOver();
-        break;
-      }
-      incident.startLevel(next.level, next.pass, next.timeoutMinutes, nowIso());
-      deadline = incident.nextEscalationAt!;
-      for (const responder of next.responders) {
-        const stepKey = `${info.workflowId}/${info.firstExecutionRunId}/page/${next.pass}.${next.level}.${responder.name}`;
-        const index = incident.startPage({
-          level: next.level, pass: next.pass, responder: responder.name, slackUserId: responder.slackUserId, timeZone: responder.timeZone, at: nowIso(),
+  /** Sends a step's pages, each bounded by `within` so a channel that stays down cannot stall the ladder. */
+  const deliver = async (step: Extract<LadderStep, { kind: 'page' }>): Promise<void> => {
+    for (const { index, key, recipient } of step.pages) {
+      try {
+        const posted = await pageWithin(step.within).postPage({
+          stepKey: `${info.workflowId}/${info.firstExecutionRunId}/page/${key}`,
+          state: incident.snapshot(),
+          ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : { slackChannel: recipient.slackChannel }),
+          level: step.level,
         });
-        try {
-          // Bounded by the level's timeout: a channel that stays down must not stall the ladder.
-          const posted = await pageWithin(next.timeoutMinutes).postPage(
-            { stepKey, state: incident.snapshot(), slackUserId: responder.slackUserId, level: next.level },
-          );
-          incident.pageDelivered(index, posted);
-        } catch (err) {
-          const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-          incident.pageFailed(index, reason, nowIso());
-        }
+        incident.pageDelivered(index, posted);
+      } catch (err) {
+        const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+        incident.pageFailed(index, reason, nowIso());
       }
-      void flushLedger();
     }
-    // A durable timer: a worker restart neither loses nor repeats it.
-    await condition(
-      () => incident.status !== 'triggered' || handOverDue() || incident.escalationRequested,
-      Math.max(0, deadline - Date.now()),
-    );
-    if (incident.status !== 'triggered') break;
-    // An escalation asked for now moves on like a timeout; otherwise a hand-over keeps the deadline.
-    if (!incident.takeEscalationRequest() && handOverDue()) await handOver();
-    incident.endLevel();
-  }
+  };
 
   // Every message of the incident is rewritten once per status it reaches.
   let shown: IncidentStatus = 'triggered';
@@ -205,10 +189,27 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     publishState();
     await slack.refreshPages(incident.snapshot());
   };
-  await show();
-  while (incident.status === 'acknowledged') {
-    await condition(() => incident.status === 'resolved' || handOverDue());
-    if (handOverDue() && incident.status === 'acknowledged') await handOver();
+
+  for (;;) {
+    const revision = incident.revision;
+    const step = incident.step(nowIso());
+    if (step.kind === 'done') break;
+    if (step.kind === 'page') {
+      // Only awaited when there is something to show: the pages' activities are scheduled
+      // before the ledger write, in the order incidents opened by earlier versions recorded.
+      if (incident.status !== shown) await show();
+      await deliver(step);
+      continue;
+    }
+    void flushLedger();
+    if (incident.status !== shown) await show();
+    // Something may have changed while the messages were being rewritten.
+    if (incident.revision !== revision) continue;
+    // A durable timer (escalation, end of snooze, lapse of an acknowledgement): a worker
+    // restart neither loses nor repeats it. Any message that changes the ladder wakes it early.
+    const woken = () => incident.revision !== revision || handOverDue();
+    const changed = step.until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, step.until - Date.now()));
+    if (changed && incident.revision === revision) await handOver();
   }
   await show();
   await condition(allHandlersFinished);

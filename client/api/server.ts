@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ClassificationRules } from '../../core/classification';
 import type { KlaxonConfig } from '../../core/config';
-import type { Policy } from '../../core/policy';
+import type { PolicyBook } from '../../core/routing';
 import { enabledSources } from '../../core/sources/registry';
 import { SpikeWindows } from '../../core/sources/vercel';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
@@ -14,7 +14,7 @@ import { receiveSlackInteraction } from './slack-interactions';
 
 export interface ApiDeps {
   incidents: Incidents;
-  policy: Policy;
+  policies: PolicyBook;
   sources: ReadonlyMap<string, AlertSource>;
   sourceSettings: SourceSettings;
   rules: ClassificationRules;
@@ -31,7 +31,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): A
   const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
-    policy: config.policy,
+    policies: config.policies,
     sources,
     sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
     rules,
@@ -46,7 +46,7 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
-  const intake = new AlertIntake(deps.incidents, deps.policy);
+  const intake = new AlertIntake(deps.incidents, deps.policies);
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
     {

@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config';
 import type { ResponderRef } from '../../core/incident';
-import { parsePolicyDocument } from '../../core/policy-document';
+import { DateTime } from 'luxon';
+import { parseGenericAlert } from '../../core/alert';
+import { withHash } from '../../core/config';
+import { parsePolicyBook } from '../../core/policy-document';
+import { policyFor } from '../../core/routing';
+import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
-import { readerZone } from '../../core/time-format';
+import { formatInstant, readerZone } from '../../core/time-format';
 import { openDatabase } from '../../ledger/database';
 import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
 import { cliEnvironment } from './environment';
-import { renderIncident, renderList } from './render';
+import { renderIncident, renderList, renderSimulation } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
 
@@ -19,9 +24,15 @@ Usage:
   klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
   klaxon resolve <id> --as <responder> [--note text] [--json]
   klaxon escalate <id> --as <responder> [--json]         page the next level now
+  klaxon snooze <id> --as <responder> --minutes N        pause paging; the level is paged again after
+  klaxon reassign <id> --as <responder> --to <responder> page that person now; the ladder goes on from them
+  klaxon repin <id> --as <responder> [--policy name]     pin the policy file's current version to the incident
   klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
                                                          fire a signed test alert at the API
   klaxon policy validate <file>                          check a policy file (errors name line and field)
+  klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
+                                                         who would be paged when, by the workflow's own rules
+                                                         (times without an offset are read in --tz)
 
 Times are shown in --tz, else TZ, else the system's zone. --as defaults to $KLAXON_AS.
 Connection settings come from the environment (TEMPORAL_ADDRESS, DATABASE_URL, KLAXON_API_URL,
@@ -39,6 +50,13 @@ const options = {
   severity: { type: 'string' },
   title: { type: 'string' },
   'dedup-key': { type: 'string' },
+  minutes: { type: 'string' },
+  to: { type: 'string' },
+  policy: { type: 'string' },
+  alert: { type: 'string' },
+  at: { type: 'string' },
+  'ack-at': { type: 'string' },
+  'ack-by': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -53,9 +71,15 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
   if (command === 'policy') {
     if (sub !== 'validate' || !arg) throw new UsageError('usage: klaxon policy validate <file>');
-    const policy = parsePolicyDocument(readFileSync(arg, 'utf8'), arg);
-    return print(policy, () => `${arg}: policy "${policy.name}" is valid: ${policy.responders.length} responder(s), ${policy.levels.length} level(s), the ladder runs ${policy.repeat + 1} time(s)`);
+    const book = parsePolicyBook(readFileSync(arg, 'utf8'), arg);
+    return print(book, () =>
+      [
+        ...book.policies.map((p) => `${arg}: policy "${p.name}" is valid: ${p.responders.length} responder(s), ${p.levels.length} level(s), the ladder runs ${p.repeat + 1} time(s)`),
+        ...(book.routes.length ? [`${arg}: ${book.routes.length} route(s); alerts no route matches get "${book.policies[0].name}"`] : []),
+      ].join('\n'),
+    );
   }
+  if (command === 'simulate') return runSimulation(values, zone());
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
   if (command === 'alert') {
@@ -74,6 +98,28 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const state = await incidents.state(arg);
       const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
       return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
+    }
+    if (['snooze', 'reassign', 'repin'].includes(command)) {
+      const id = sub;
+      const as = values.as ?? env.KLAXON_AS;
+      if (!id || !as) throw new UsageError(`usage: klaxon ${command} <id> --as <responder>`);
+      const by: ResponderRef = { responder: as, via: 'cli' };
+      if (command === 'snooze') {
+        const minutes = Number(values.minutes);
+        if (!values.minutes || !Number.isInteger(minutes)) throw new UsageError('usage: klaxon snooze <id> --as <responder> --minutes <whole minutes>');
+        const r = await incidents.snooze(id, by, minutes);
+        return print(r, () => `${id} snoozed until ${formatInstant(r.snoozedUntil, zone())}; the level is paged again then.`);
+      }
+      if (command === 'reassign') {
+        if (!values.to) throw new UsageError('usage: klaxon reassign <id> --as <responder> --to <responder>');
+        const r = await incidents.reassign(id, by, values.to);
+        return print(r, () => `${id} reassigned to ${r.assignedTo}, who is paged now.`);
+      }
+      const name = values.policy ?? (await incidents.state(id)).policyName;
+      const policy = config.policies.policies.find((p) => p.name === name);
+      if (!policy) throw new UsageError(`the policy file has no policy "${name}"; name one with --policy`);
+      const r = await incidents.repin(id, by, policy);
+      return print(r, () => `${id} now follows policy "${r.policy}" (sha256 ${r.policyHash}).`);
     }
     if (command === 'ack' || command === 'resolve' || command === 'escalate') {
       const id = sub;
@@ -95,6 +141,24 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   } finally {
     await connection.close();
   }
+}
+
+/** `klaxon simulate`: the escalation an alert would get, computed by the workflow's own rules. */
+function runSimulation(values: Values, zone: string): string {
+  if (!values.policy || !values.alert || !values.at) throw new UsageError('usage: klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]');
+  const book = parsePolicyBook(readFileSync(values.policy, 'utf8'), values.policy);
+  const instant = (flag: string, text: string): string => {
+    const t = DateTime.fromISO(text, { zone, setZone: true });
+    if (!t.isValid) throw new UsageError(`--${flag} "${text}" is not an ISO date-time (e.g. 2026-03-08T01:30 with --tz America/New_York, or 2026-03-08T01:30-05:00)`);
+    return t.toUTC().toISO()!;
+  };
+  const at = instant('at', values.at);
+  const alertJson = values.alert.trimStart().startsWith('{') ? values.alert : readFileSync(values.alert, 'utf8');
+  const alert = parseGenericAlert(JSON.parse(alertJson), { deliveryId: 'simulated', receivedAt: at });
+  const policy = withHash(policyFor(book, alert));
+  const result = simulate({ policy, alert, at, ackAt: values['ack-at'] && instant('ack-at', values['ack-at']), ackBy: values['ack-by'] });
+  const print = values.json ? JSON.stringify(result, null, 2) : renderSimulation(result.events, zone, policy);
+  return print;
 }
 
 async function readTimeline(databaseUrl: string, incidentId: string) {

@@ -1,4 +1,5 @@
-import type { IncidentState } from '../../core/incident';
+import type { IncidentEvent, IncidentState } from '../../core/incident';
+import type { Policy } from '../../core/policy';
 import { formatInstant } from '../../core/time-format';
 import type { LedgerEvent } from '../../ledger/store';
 import type { IncidentSummary } from '../incidents';
@@ -12,7 +13,8 @@ export function renderList(rows: IncidentSummary[], zone: string): string {
   return [`${rows.length} incident(s), times in ${zone}`, ...lines].join('\n');
 }
 
-function describeEvent(e: LedgerEvent): string {
+/** One audit event in words; ledger events and simulated ones read alike. */
+export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>): string {
   const p = e.payload;
   switch (e.kind) {
     case 'incident.opened':
@@ -26,7 +28,7 @@ function describeEvent(e: LedgerEvent): string {
     case 'severity.raised':
       return `severity raised from ${p.from} to ${p.to}`;
     case 'responder.paged':
-      return `paged ${p.responder} (level ${p.level}, pass ${p.pass})`;
+      return `paged ${p.responder}${p.slackChannel ? ' (channel)' : ''} (level ${p.level}, pass ${p.pass})`;
     case 'page.failed':
       return `FAILED to page ${p.responder} (level ${p.level}): ${p.reason}`;
     case 'incident.escalated':
@@ -35,6 +37,21 @@ function describeEvent(e: LedgerEvent): string {
       return `${e.actor.name} asked to escalate past level ${p.fromLevel} via ${e.actor.via}`;
     case 'target.unresolved':
       return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
+    case 'target.unreachable':
+    case 'target.outside_hours':
+      return `level ${p.level}: ${p.target} not paged (${p.reason})`;
+    case 'level.skipped':
+      return `level ${p.level} (pass ${p.pass}) skipped: ${p.reason}`;
+    case 'incident.snoozed':
+      return `snoozed by ${e.actor.name} for ${p.minutes} min, until ${p.until}`;
+    case 'incident.reassigned':
+      return `reassigned to ${p.to}${p.from ? ` (from ${p.from})` : ''} by ${e.actor.name} via ${e.actor.via}`;
+    case 'incident.retriggered':
+      return `re-triggered: ${p.reason}; the ladder resumes at the ${p.resumesAt}`;
+    case 'policy.repinned': {
+      const [from, to] = [p.from, p.to] as Array<{ policy: string; policyHash?: string }>;
+      return `${e.actor.name} re-pinned policy "${from.policy}" (${from.policyHash?.slice(0, 12) ?? 'no hash'}) → "${to.policy}" (${to.policyHash?.slice(0, 12) ?? 'no hash'})`;
+    }
     case 'ladder.exhausted':
       return 'escalation ladder exhausted: nobody acknowledged';
     case 'incident.acknowledged':
@@ -58,15 +75,30 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
     `  Level:           ${state.level} (pass ${state.pass}) of policy "${state.policyName}"`,
     `  Alerts:          ${state.alertCount}, last ${formatInstant(state.lastAlertAt, zone)}`,
   ];
-  if (state.nextEscalationAt) {
-    // The reader's zone, and the zone of each responder paged at this level.
-    const paged = state.pages.filter((p) => p.level === state.level && p.pass === state.pass && p.timeZone);
-    const theirs = paged.map((p) => `${p.responder}: ${formatInstant(state.nextEscalationAt!, p.timeZone!)}`);
-    out.push(`  Next escalation: ${formatInstant(state.nextEscalationAt, zone)}${theirs.length ? ` (${theirs.join('; ')})` : ''}`);
+  if (state.nextStep) {
+    // The reader's zone, and the zone of each responder paged so far.
+    const theirs = Object.entries(state.nextStep.local).map(([who, local]) => `${who}: ${local}`);
+    out.push(`  Next step:       ${state.nextStep.action} at ${formatInstant(state.nextStep.at, zone)}`);
+    if (theirs.length) out.push(`                   ${theirs.join('\n                   ')}`);
   }
+  if (state.assignedTo) out.push(`  Assigned to:     ${state.assignedTo}`);
   if (state.acknowledgedBy) out.push(`  Acknowledged:    by ${state.acknowledgedBy} at ${formatInstant(state.acknowledgedAt!, zone)}`);
   if (state.resolvedBy) out.push(`  Resolved:        by ${state.resolvedBy} at ${formatInstant(state.resolvedAt!, zone)}`);
   out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');
   for (const e of timeline ?? []) out.push(`  ${String(e.seq).padStart(3)}  ${formatInstant(e.occurredAt, zone)}  ${describeEvent(e)}`);
   return out.join('\n');
+}
+
+/**
+ * The timeline `klaxon simulate` prints: each step in the reader's zone, and each page also in
+ * the zone of the responder it reaches.
+ */
+export function renderSimulation(events: IncidentEvent[], zone: string, policy: Policy): string {
+  const zoneOf = new Map(policy.responders.map((r) => [r.name, r.timeZone]));
+  const lines = events.map((e) => {
+    const theirs = e.kind === 'responder.paged' && zoneOf.get(String(e.payload.responder));
+    const local = theirs ? `   [${formatInstant(e.at, theirs)}]` : '';
+    return `  ${formatInstant(e.at, zone)}  ${describeEvent(e)}${local}`;
+  });
+  return [`Simulated escalation under policy "${policy.name}", times in ${zone}:`, ...lines].join('\n');
 }

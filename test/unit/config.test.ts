@@ -6,7 +6,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.api).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'klaxon-incidents' });
-    expect(c.policy.levels).toHaveLength(2);
+    expect(c.policies.policies[0].levels).toHaveLength(2);
     expect(c.outboxDir).toBe('.data/outbox');
   });
 

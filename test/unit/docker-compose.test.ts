@@ -54,7 +54,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('pins the same escalation policy in the API (which opens incidents) and the worker', () => {
-    expect(loadConfig(resolvedEnv('api')).policy).toEqual(loadConfig(resolvedEnv('worker')).policy);
+    expect(loadConfig(resolvedEnv('api')).policies).toEqual(loadConfig(resolvedEnv('worker')).policies);
   });
 
   it('registers the search attributes the workflow writes', () => {

@@ -12,11 +12,14 @@ describe('incident rules', () => {
   it('walks the ladder level by level, repeats it, then is exhausted', () => {
     const inc = Incident.open('inc-1', { ...policy, repeat: 1 }, alert(), T);
     const seen: string[] = [];
-    for (let next = inc.nextLevel(T); next; next = inc.nextLevel(T)) {
-      inc.startLevel(next.level, next.pass, next.timeoutMinutes, T);
-      seen.push(`${next.pass}.${next.level}:${next.responders.map((r) => r.name).join()}`);
+    let now = Date.parse(T);
+    for (let step = inc.step(T); step.kind === 'page' || (step.kind === 'wait' && step.until !== undefined); step = inc.step(new Date(now).toISOString())) {
+      if (step.kind === 'page') seen.push(`${step.pass}.${step.level}:${step.pages.map((p) => p.recipient.name).join()}`);
+      else if (step.kind === 'wait') now = step.until!;
     }
     expect(seen).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);
+    expect(now - Date.parse(T)).toBe(20 * 60_000);
+    expect(inc.snapshot().ladderExhausted).toBe(true);
   });
 
   it('counts each delivery once, however batches repeat them', () => {
@@ -53,6 +56,12 @@ describe('incident rules', () => {
   });
 });
 
+/** Who the incident's next step pages at `now`. */
+function pagedAt(inc: Incident, now: string): string[] {
+  const step = inc.step(now);
+  return step.kind === 'page' ? step.pages.map((p) => p.recipient.name) : [];
+}
+
 describe('levels that page a schedule', () => {
   const withSchedule = {
     ...policy,
@@ -63,16 +72,16 @@ describe('levels that page a schedule', () => {
   it('page whoever is on call at that moment, once even if also named', () => {
     const inc = Incident.open('inc-1', withSchedule, alert(), T);
     // 2026-11-24 11:00 in Berlin is turn 22 of the daily rotation: alice; the day before, bob.
-    expect(inc.nextLevel('2026-11-24T10:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['alice', 'bob']);
-    expect(Incident.open('inc-2', withSchedule, alert(), T).nextLevel('2026-11-23T10:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['bob']);
+    expect(pagedAt(inc, '2026-11-24T10:00:00.000Z')).toEqual(['alice', 'bob']);
+    expect(pagedAt(Incident.open('inc-2', withSchedule, alert(), T), '2026-11-23T10:00:00.000Z')).toEqual(['bob']);
   });
 
   it('record a schedule with nobody on call instead of skipping it silently', () => {
     const afterHours = { ...withSchedule, schedules: [{ ...withSchedule.schedules[0], layers: [{ ...withSchedule.schedules[0].layers[0], hours: { from: '09:00', to: '17:00' } }] }] };
     const inc = Incident.open('inc-1', afterHours, alert(), T);
     inc.takeEvents();
-    expect(inc.nextLevel('2026-11-24T22:00:00.000Z')!.responders.map((r) => r.name)).toEqual(['bob']);
-    expect(inc.takeEvents()).toEqual([expect.objectContaining({ kind: 'target.unresolved', payload: expect.objectContaining({ schedule: 'primary', reason: 'nobody is on call' }) })]);
+    expect(pagedAt(inc, '2026-11-24T22:00:00.000Z')).toEqual(['bob']);
+    expect(inc.takeEvents()[0]).toEqual(expect.objectContaining({ kind: 'target.unresolved', payload: expect.objectContaining({ schedule: 'primary', reason: 'nobody is on call' }) }));
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config';
-import { parsePolicyDocument } from '../../core/policy-document';
+import { parsePolicyBook } from '../../core/policy-document';
 import { PolicyError } from '../../core/policy';
 import { klaxon } from '../support/processes';
 
@@ -9,7 +9,7 @@ const example = join(__dirname, '../../examples/policy.yaml');
 
 function errorOf(text: string): string {
   try {
-    parsePolicyDocument(text, 'policy.yaml');
+    parsePolicyBook(text, 'policy.yaml');
   } catch (err) {
     expect(err).toBeInstanceOf(PolicyError);
     return (err as Error).message;
@@ -20,14 +20,14 @@ function errorOf(text: string): string {
 describe('policy files', () => {
   it('load the example, and become the policy incidents pin, with its hash', () => {
     const config = loadConfig({ KLAXON_POLICY_FILE: example }, (p) => readFileSync(p, 'utf8'));
-    expect(config.policy).toMatchObject({
+    expect(config.policies.policies[0]).toMatchObject({
       name: 'platform-on-call',
       repeat: 2,
       levels: [{ targets: [{ schedule: 'follow-the-sun' }] }, { targets: ['alice', 'bob'], timeoutMinutes: 10 }],
       schedules: [{ name: 'follow-the-sun', layers: [{ name: 'emea' }, { name: 'americas' }, { name: 'apac' }] }],
     });
-    expect(config.policy.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(loadConfig({}).policy.hash).not.toBe(config.policy.hash);
+    expect(config.policies.policies[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig({}).policies.policies[0].hash).not.toBe(config.policies.policies[0].hash);
   });
 
   it('name the file, line, column and field of each problem', () => {
