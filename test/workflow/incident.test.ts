@@ -1,99 +1,16 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { createLedgerActivities } from '../../activities/ledger';
-import { createSlackActivities } from '../../activities/slack';
-import { WebApiSlack } from '../../activities/slack-web-api';
-import type { Alert } from '../../core/alert';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { batchAlerts } from '../../core/alert-batch';
 import type { Policy } from '../../core/policy';
-import { samplePolicy } from '../support/samples';
 import { onCallAt, type Schedule } from '../../core/schedule';
-import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, escalateUpdate, incident, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { SlackStandIn } from '../support/slack-stand-in';
-import { registerSearchAttributes } from '../support/temporal';
-import { installTestRuntime } from '../support/runtime';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
+import { timeSkippingIncidents } from '../support/incident-workflows';
+import { samplePolicy } from '../support/samples';
 import { waitFor } from '../support/waiting';
 
-/**
- * The incident workflow on Temporal's time-skipping test server: hours of escalation pass in
- * moments, with the real activities against the Slack stand-in and PostgreSQL.
- */
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let db: TestDatabase;
-let ledger: LedgerStore;
-const slack = new SlackStandIn('xoxb-test-token');
-const TASK_QUEUE = 'incident-workflow-test';
+/** The incident workflow's ladder on the time-skipping server (see timeSkippingIncidents). */
+const t = timeSkippingIncidents('incident-workflow-test');
+const { slack, withWorker, startIncident, resolveAndFinish, postsFor, kinds } = t;
 const policy = samplePolicy;
-
-beforeAll(async () => {
-  installTestRuntime();
-  [env, bundle, db] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
-    createTestDatabase(),
-    slack.start(),
-  ]);
-  ledger = new LedgerStore(db.pool);
-  await registerSearchAttributes(env.connection);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
-  await slack.stop();
-});
-
-let counter = 0;
-function alertFor(over: Partial<Alert> = {}): Alert {
-  counter += 1;
-  return {
-    source: 'generic',
-    title: `Customer emails exposed (${counter})`,
-    severity: 'SEV2',
-    dedupKey: `k${counter}`,
-    tenant: 'acme',
-    dataCategories: ['personal-data'],
-    details: {},
-    deliveryId: `delivery-${counter}`,
-    receivedAt: new Date().toISOString(),
-    ...over,
-  };
-}
-
-/** Runs `fn` with a worker on the test server, then stops the worker. */
-async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: bundle,
-    activities: { ...createSlackActivities(new WebApiSlack(slack.token, slack.url), 'C0INCIDENTS'), ...createLedgerActivities(ledger) },
-  });
-  return worker.runUntil(fn());
-}
-
-async function startIncident(p: Policy = policy) {
-  const alert = alertFor();
-  const incidentId = `inc-test-${counter}`;
-  const handle = await env.client.workflow.start(incident, { taskQueue: TASK_QUEUE, workflowId: incidentId, args: [{ incidentId, policy: p, alert }] });
-  return { handle, incidentId, alert };
-}
-
-/**
- * Ends a test's incident the way incidents end, and waits for its last activities: the
- * time-skipping server does not skip time while an activity of a terminated workflow is
- * still outstanding, which would stall the next test's `env.sleep`.
- */
-async function resolveAndFinish(handle: WorkflowHandle<typeof incident>): Promise<void> {
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
-  await handle.result();
-}
-
-const postsFor = (incidentId: string) => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
-const kinds = async (incidentId: string) => (await ledger.timeline(incidentId)).map((e) => e.kind);
 
 describe('incident workflow', () => {
   it('pages level 1, and escalates to level 2 when nobody acknowledges within the timeout', async () => {
@@ -108,10 +25,10 @@ describe('incident workflow', () => {
       expect(Date.parse(first.nextEscalationAt!) - Date.parse(first.pages[0].at)).toBeGreaterThan(4.9 * 60_000);
       expect(first.pages[0].timeZone).toBe('Europe/Berlin');
 
-      await env.sleep('4 minutes');
+      await t.env.sleep('4 minutes');
       expect((await handle.query(stateQuery)).pages).toHaveLength(1);
 
-      await env.sleep('61 seconds');
+      await t.env.sleep('61 seconds');
       const state = await waitFor('the level-2 page', async () => {
         const s = await handle.query(stateQuery);
         return s.pages.length === 2 && s;
@@ -135,7 +52,7 @@ describe('incident workflow', () => {
       const again = await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'bob', via: 'cli' }] });
       expect(again).toMatchObject({ acknowledgedBy: 'alice', alreadyDone: true });
 
-      await env.sleep('3 hours');
+      await t.env.sleep('3 hours');
       expect(postsFor(incidentId)).toHaveLength(1);
       const ts = postsFor(incidentId)[0].args;
       await waitFor('the message to show the acknowledgement', () =>
@@ -147,7 +64,7 @@ describe('incident workflow', () => {
       const final = await handle.result();
       expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'bob', resolveNote: 'leaky route disabled', acknowledgedBy: 'alice' });
       expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged', 'incident.resolved']);
-      expect((await ledger.verify(incidentId)).ok).toBe(true);
+      expect((await t.ledger.verify(incidentId)).ok).toBe(true);
       const updates = slack.callsOf('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId));
       expect(JSON.stringify(updates.at(-1)!.args.blocks)).toContain('Resolved* by bob');
     });
@@ -161,7 +78,7 @@ describe('incident workflow', () => {
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/U0MALLORY is not a responder/);
       expect((await handle.query(stateQuery)).status).toBe('triggered');
-      await env.sleep('10 seconds');
+      await t.env.sleep('10 seconds');
       expect(await kinds(incidentId)).not.toContain('incident.acknowledged');
       await resolveAndFinish(handle);
     });
@@ -177,7 +94,7 @@ describe('incident workflow', () => {
         const s = await handle.query(stateQuery);
         return s.alertCount >= 2 && s;
       });
-      await env.sleep('1 second');
+      await t.env.sleep('1 second');
       expect((await handle.query(stateQuery)).alertCount).toBe(2);
       expect(state.status).toBe('triggered');
       await resolveAndFinish(handle);
@@ -188,9 +105,9 @@ describe('incident workflow', () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident({ ...policy, repeat: 1 });
       await waitFor('the first page', async () => (await handle.query(stateQuery)).pages.length === 1);
-      await env.sleep('21 minutes');
+      await t.env.sleep('21 minutes');
       await waitFor('exhaustion', async () => (await handle.query(stateQuery)).ladderExhausted);
-      await env.sleep('1 day');
+      await t.env.sleep('1 day');
       const pages = (await handle.query(stateQuery)).pages.map((p) => `${p.pass}.${p.level}:${p.responder}`);
       expect(pages).toEqual(['1.1:alice', '1.2:bob', '2.1:alice', '2.2:bob']);
       await waitFor('the ledger record', async () => (await kinds(incidentId)).includes('ladder.exhausted'));
@@ -206,10 +123,10 @@ describe('incident workflow', () => {
       slack.failures.set('chat.postMessage', { error: 'channel_not_found', remaining: 1_000_000 });
       try {
         const { handle, incidentId } = await startIncident();
-        const failed = await waitFor('the failed page in the ledger', async () => (await ledger.timeline(incidentId)).find((e) => e.kind === 'page.failed'));
+        const failed = await waitFor('the failed page in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'page.failed'));
         expect(failed.payload).toMatchObject({ responder: 'alice', level: 1, reason: expect.stringContaining('channel_not_found') });
         slack.failures.delete('chat.postMessage');
-        await env.sleep('5 minutes');
+        await t.env.sleep('5 minutes');
         const state = await waitFor('the level-2 page', async () => {
           const s = await handle.query(stateQuery);
           return s.pages[1]?.channel ? s : undefined;
@@ -219,7 +136,7 @@ describe('incident workflow', () => {
           expect.objectContaining({ responder: 'bob', level: 2, channel: 'C0INCIDENTS' }),
         ]);
         // Level 2 came when level 1's five minutes were up, not five minutes after the failure.
-        const timeline = await ledger.timeline(incidentId);
+        const timeline = await t.ledger.timeline(incidentId);
         const opened = Date.parse(timeline[0].occurredAt);
         const escalated = Date.parse(timeline.find((e) => e.kind === 'incident.escalated')!.occurredAt);
         expect((escalated - opened) / 60_000).toBeCloseTo(5, 1);
@@ -249,7 +166,7 @@ describe('incident workflow', () => {
     await withWorker(async () => {
       const { handle } = await startIncident(scheduled);
       await waitFor('the first pass', async () => (await handle.query(stateQuery)).pages.length === 1);
-      await env.sleep('61 minutes');
+      await t.env.sleep('61 minutes');
       const { pages } = await waitFor('the second pass', async () => {
         const s = await handle.query(stateQuery);
         return s.pages.length === 2 ? s : undefined;

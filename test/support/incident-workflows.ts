@@ -1,0 +1,105 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createLedgerActivities } from '../../activities/ledger';
+import { createSlackActivities } from '../../activities/slack';
+import { WebApiSlack } from '../../activities/slack-web-api';
+import type { Alert } from '../../core/alert';
+import type { Policy } from '../../core/policy';
+import { LedgerStore } from '../../ledger/store';
+import { incident, resolveUpdate } from '../../workflows/incident';
+import { createTestDatabase, type TestDatabase } from './database';
+import { installTestRuntime } from './runtime';
+import { samplePolicy } from './samples';
+import { SlackStandIn } from './slack-stand-in';
+import { registerSearchAttributes } from './temporal';
+
+/**
+ * The incident workflow on Temporal's time-skipping test server, with the real activities
+ * against the Slack stand-in and PostgreSQL: hours of escalation pass in moments. Call once
+ * per test file, at the top level (it registers beforeAll/afterAll).
+ */
+export function timeSkippingIncidents(taskQueue: string) {
+  const h = {
+    env: undefined as unknown as TestWorkflowEnvironment,
+    ledger: undefined as unknown as LedgerStore,
+    slack: new SlackStandIn('xoxb-test-token'),
+  };
+  let bundle: WorkflowBundle;
+  let db: TestDatabase;
+  let counter = 0;
+
+  beforeAll(async () => {
+    installTestRuntime();
+    [h.env, bundle, db] = await Promise.all([
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
+      createTestDatabase(),
+      h.slack.start(),
+    ]);
+    h.ledger = new LedgerStore(db.pool);
+    await registerSearchAttributes(h.env.connection);
+  });
+
+  afterAll(async () => {
+    await h.env?.teardown();
+    await db?.drop();
+    await h.slack.stop();
+  });
+
+  const alertFor = (over: Partial<Alert> = {}): Alert => {
+    counter += 1;
+    return {
+      source: 'generic',
+      title: `Customer emails exposed (${counter})`,
+      severity: 'SEV2',
+      dedupKey: `k${counter}`,
+      tenant: 'acme',
+      dataCategories: ['personal-data'],
+      details: {},
+      deliveryId: `delivery-${counter}`,
+      receivedAt: new Date().toISOString(),
+      ...over,
+    };
+  };
+
+  const startWorker = (options: Partial<WorkerOptions>) =>
+    Worker.create({
+      connection: h.env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: { ...createSlackActivities(new WebApiSlack(h.slack.token, h.slack.url), 'C0INCIDENTS'), ...createLedgerActivities(h.ledger) },
+      ...options,
+    });
+
+  return {
+    get env() {
+      return h.env;
+    },
+    get ledger() {
+      return h.ledger;
+    },
+    slack: h.slack,
+    alertFor,
+    /** Runs `fn` with a worker on the test server, then stops the worker. */
+    async withWorker<T>(fn: () => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {
+      return (await startWorker(options)).runUntil(fn());
+    },
+    async startIncident(policy: Policy = samplePolicy, alert: Alert = alertFor()) {
+      const incidentId = `inc-${taskQueue}-${counter}`;
+      const handle = await h.env.client.workflow.start(incident, { taskQueue, workflowId: incidentId, args: [{ incidentId, policy, alert }] });
+      return { handle, incidentId, alert };
+    },
+    /**
+     * Ends a test's incident the way incidents end, and waits for its last activities: the
+     * time-skipping server does not skip time while an activity of a terminated workflow is
+     * still outstanding, which would stall the next test's `env.sleep`.
+     */
+    async resolveAndFinish(handle: WorkflowHandle<typeof incident>): Promise<void> {
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await handle.result();
+    },
+    postsFor: (incidentId: string) => h.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)),
+    kinds: async (incidentId: string) => (await h.ledger.timeline(incidentId)).map((e) => e.kind),
+  };
+}
