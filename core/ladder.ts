@@ -134,7 +134,9 @@ export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderCon
     const turn = (spread(ctx.incidentId) + ctx.pass - 1 + ctx.trigger - 1) % recipients.length;
     recipients = [recipients[turn]];
   }
-  return { recipients, notes, ...(recipients.length === 0 ? { skipped: 'no reachable target' } : {}) };
+  if (recipients.length > 0) return { recipients, notes };
+  const why = notes.map((n) => `${n.payload.target ?? `schedule ${n.payload.schedule}`} ${n.payload.reason}`);
+  return { recipients, notes, skipped: `nobody to page (${why.join('; ')})` };
 }
 
 /** The recipients of the policy's `exhausted` targets (paged once when nobody acknowledged). */

@@ -77,7 +77,7 @@ describe('level conditions', () => {
       'outside business hours in Europe/Berlin',
       'outside business hours in America/New_York',
     ]);
-    expect(events.find((e) => e.kind === 'level.skipped')).toMatchObject({ at: saturday, payload: { level: 1, reason: 'no reachable target' } });
+    expect(events.find((e) => e.kind === 'level.skipped')).toMatchObject({ at: saturday, payload: { level: 1, reason: 'nobody to page (alice outside business hours in Europe/Berlin; bob outside business hours in America/New_York)' } });
     expect(pagesIn(events, 'UTC')).toEqual(['2026-03-28 12:00 +00:00 chandra L2.1']);
   });
 

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
 import { PolicyError } from '../../core/policy';
+import { policyFor } from '../../core/routing';
 import { klaxon } from '../support/processes';
+import { sampleAlert } from '../support/samples';
 
 const example = join(__dirname, '../../examples/policy.yaml');
 
@@ -23,9 +25,17 @@ describe('policy files', () => {
     expect(config.policies.policies[0]).toMatchObject({
       name: 'platform-on-call',
       repeat: 2,
-      levels: [{ targets: [{ schedule: 'follow-the-sun' }] }, { targets: ['alice', 'bob'], timeoutMinutes: 10 }],
+      levels: [
+        { targets: [{ schedule: 'follow-the-sun' }] },
+        { targets: ['alice', 'bob'], timeoutMinutes: 10 },
+        { targets: [{ team: 'security' }], roundRobin: true, when: { severity: ['SEV1', 'SEV2'] } },
+        { targets: ['dana'], when: { businessHours: 'target' } },
+      ],
       schedules: [{ name: 'follow-the-sun', layers: [{ name: 'emea' }, { name: 'americas' }, { name: 'apac' }] }],
+      exhausted: [{ slackChannel: 'C0SECURITY' }],
     });
+    // YAML anchors share responders and schedules between policies.
+    expect(config.policies.policies[1].schedules).toEqual(config.policies.policies[0].schedules);
     expect(config.policies.policies[0].hash).toMatch(/^[0-9a-f]{64}$/);
     expect(loadConfig({}).policies.policies[0].hash).not.toBe(config.policies.policies[0].hash);
   });
@@ -81,8 +91,70 @@ describe('policy files', () => {
 
   it('are checked by `klaxon policy validate`, which exits 1 naming the line of each problem', async () => {
     const ok = await klaxon(['policy', 'validate', example], process.env);
-    expect(ok.stdout).toContain('policy "platform-on-call" is valid: 4 responder(s), 2 level(s), the ladder runs 3 time(s)');
+    expect(ok.stdout.split('\n')).toEqual([
+      `${example}: policy "platform-on-call" is valid: 4 responder(s), 4 level(s), the ladder runs 3 time(s)`,
+      `${example}: policy "acme-critical" is valid: 4 responder(s), 2 level(s), the ladder runs 6 time(s)`,
+      `${example}: 1 route(s); alerts no route matches get "platform-on-call"`,
+      '',
+    ]);
     const refused = await klaxon(['policy', 'validate', join(__dirname, '../fixtures/rules.yaml')], process.env).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/rules\.yaml:\d+:\d+: /) });
+  });
+});
+
+describe('routes', () => {
+  const book = parsePolicyBook(readFileSync(example, 'utf8'), example);
+
+  it('choose the policy by tenant and severity, the first policy otherwise', () => {
+    expect(policyFor(book, sampleAlert({ tenant: 'acme', severity: 'SEV1' })).name).toBe('acme-critical');
+    expect(policyFor(book, sampleAlert({ tenant: 'acme', severity: 'SEV2' })).name).toBe('platform-on-call');
+    expect(policyFor(book, sampleAlert({ tenant: 'globex', severity: 'SEV1' })).name).toBe('platform-on-call');
+  });
+
+  it('must name a policy of the file, and policies their own fields, each problem located', () => {
+    const text = [
+      'policies:',
+      '  - name: a',
+      '    responders: [{ name: alice, slackUserId: U0ALICE, timeZone: UTC }]',
+      '    levels: [{ targets: [{ team: ops }], timeoutMinutes: 5, when: { businessHours: Mars/Base } }]',
+      'routes:',
+      '  - { policy: b, match: { severity: [SEV9] } }',
+    ].join('\n');
+    expect(errorOf(text).split('\n')).toEqual([
+      'policy.yaml:6:38: routes.0.match.severity.0: Invalid option: expected one of "SEV1"|"SEV2"|"SEV3"|"SEV4"',
+    ]);
+    expect(errorOf(text.replace('SEV9', 'SEV1')).split('\n')).toEqual([
+      'policy.yaml:4:26: policies.0.levels.0.targets.0: level 1: unknown team "ops"',
+      'policy.yaml:4:84: policies.0.levels.0.when.businessHours: level 1: "Mars/Base" is neither "target" nor an IANA time zone',
+      'policy.yaml:6:15: routes.0.policy: route 1: unknown policy "b"',
+    ]);
+  });
+});
+
+describe('klaxon simulate', () => {
+  const alert = join(__dirname, '../../examples/alert.json');
+
+  it('prints who is paged when, in the reader\'s zone and each responder\'s, until someone acknowledges', async () => {
+    const { stdout } = await klaxon(['simulate', '--policy', example, '--alert', alert, '--at', '2026-03-27T16:55', '--ack-at', '2026-03-27T17:12', '--tz', 'Europe/Berlin'], process.env);
+    expect(stdout.split('\n').slice(0, 9)).toEqual([
+      'Simulated escalation under policy "platform-on-call", times in Europe/Berlin:',
+      '  2026-03-27 16:55:00 +01:00 (Europe/Berlin)  opened under policy "platform-on-call"',
+      '  2026-03-27 16:55:00 +01:00 (Europe/Berlin)  alert #1 from generic: SEV2',
+      '  2026-03-27 16:55:00 +01:00 (Europe/Berlin)  paged bob (level 1, pass 1)   [2026-03-27 11:55:00 -04:00 (America/New_York)]',
+      '  2026-03-27 17:00:00 +01:00 (Europe/Berlin)  escalated to level 2 (pass 1)',
+      '  2026-03-27 17:00:00 +01:00 (Europe/Berlin)  paged alice (level 2, pass 1)   [2026-03-27 17:00:00 +01:00 (Europe/Berlin)]',
+      '  2026-03-27 17:00:00 +01:00 (Europe/Berlin)  paged bob (level 2, pass 1)   [2026-03-27 12:00:00 -04:00 (America/New_York)]',
+      '  2026-03-27 17:10:00 +01:00 (Europe/Berlin)  escalated to level 3 (pass 1)',
+      '  2026-03-27 17:10:00 +01:00 (Europe/Berlin)  paged alice (level 3, pass 1)   [2026-03-27 17:10:00 +01:00 (Europe/Berlin)]',
+    ]);
+    expect(stdout).toContain('2026-03-27 17:12:00 +01:00 (Europe/Berlin)  acknowledged by alice via api');
+  });
+
+  it('follows the routes, and refuses a time it cannot read', async () => {
+    const sev1 = JSON.stringify({ ...JSON.parse(readFileSync(alert, 'utf8')), severity: 'SEV1' });
+    const { stdout } = await klaxon(['simulate', '--policy', example, '--alert', sev1, '--at', '2026-03-27T16:55:00+01:00', '--json'], process.env);
+    expect(JSON.parse(stdout).state.policyName).toBe('acme-critical');
+    const refused = await klaxon(['simulate', '--policy', example, '--alert', alert, '--at', 'friday'], process.env).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('--at "friday" is not an ISO date-time') });
   });
 });
