@@ -82,6 +82,12 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
     if (theirs.length) out.push(`                   ${theirs.join('\n                   ')}`);
   }
   if (state.assignedTo) out.push(`  Assigned to:     ${state.assignedTo}`);
+  if (state.snoozedUntil) out.push(`  Snoozed until:   ${formatInstant(state.snoozedUntil, zone)}`);
+  for (const l of state.levels ?? []) {
+    const what = l.skipped ? `skipped: ${l.skipped}` : `paged ${l.paged.join(', ')}`;
+    out.push(`  Level ${l.level}, pass ${l.pass}${l.trigger > 1 ? ` (trigger ${l.trigger})` : ''}: ${formatInstant(l.at, zone)}, ${what}`);
+  }
+  for (const a of state.acks ?? []) out.push(`  Acknowledgement: by ${a.by} via ${a.via ?? '?'} at ${formatInstant(a.at, zone)}`);
   if (state.acknowledgedBy) out.push(`  Acknowledged:    by ${state.acknowledgedBy} at ${formatInstant(state.acknowledgedAt!, zone)}`);
   if (state.resolvedBy) out.push(`  Resolved:        by ${state.resolvedBy} at ${formatInstant(state.resolvedAt!, zone)}`);
   out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');

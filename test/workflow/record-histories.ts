@@ -9,7 +9,7 @@ import { createSlackActivities } from '../../activities/slack';
 import { OutboxSlack } from '../../activities/slack-outbox';
 import { batchAlerts } from '../../core/alert-batch';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, incident, reassignUpdate, resolveUpdate, snoozeUpdate, stateQuery } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
 import { sampleAlert, samplePolicy } from '../support/samples';
@@ -34,9 +34,12 @@ async function main(name: string): Promise<void> {
       workflowsPath: require.resolve('../../workflows/incident'),
       activities: { ...createSlackActivities(new OutboxSlack(outbox), '#incidents'), ...createLedgerActivities(new LedgerStore(db.pool)) },
     });
-    const policy = samplePolicy;
+    const policy = { ...samplePolicy, ackTimeoutMinutes: 30 };
     const alert = sampleAlert({ title: 'Customer emails exposed' });
-    // The standard path: page, escalate, a second alert and a replay, acknowledge, resolve.
+    // The standard path, and each thing a responder may do to a ladder: page, escalate, a
+    // second alert and a replay, snooze until the level is paged again, acknowledge, let the
+    // acknowledgement lapse, reassign, acknowledge, resolve. (v1 files were recorded before
+    // snooze, reassign and lapses existed, with the path up to the first acknowledgement.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
@@ -44,6 +47,14 @@ async function main(name: string): Promise<void> {
       await waitFor('level 2', async () => (await handle.query(stateQuery)).pages.length === 2);
       await handle.signal(alertsSignal, batchAlerts([alert]));
       await handle.signal(alertsSignal, batchAlerts([{ ...alert, deliveryId: 'd2', dataCategories: ['credentials'] }, { ...alert, deliveryId: 'd3' }]));
+      await handle.executeUpdate(snoozeUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 10 }] });
+      await env.sleep('10 minutes');
+      await waitFor('level 2 again', async () => (await handle.query(stateQuery)).pages.length === 3);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
+      await env.sleep('31 minutes');
+      await waitFor('the lapse', async () => (await handle.query(stateQuery)).pages.length === 4);
+      await handle.executeUpdate(reassignUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'bob' }] });
+      await waitFor('the reassigned page', async () => (await handle.query(stateQuery)).pages.length === 5);
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
       await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'route fixed' }] });
       await handle.result();
