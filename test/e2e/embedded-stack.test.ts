@@ -86,7 +86,7 @@ describe('the embedded stack (npm start)', () => {
     const human = (await klaxon(['incidents', 'show', incidentId, '--tz', 'America/New_York'], env)).stdout;
     expect(human).toMatch(/-05:00 \(America\/New_York\)\s+escalated to level 2/);
     // When the next step comes, in the reader's zone and the paged responder's.
-    expect(human).toMatch(/Next escalation: \S+ \S+ -05:00 \(America\/New_York\) \((primary|secondary): \S+ \S+ \+00:00 \(UTC\)\)/);
+    expect(human).toMatch(/Next step:\s+escalate to level \d( \(pass \d\))? at \S+ \S+ -05:00 \(America\/New_York\)\n\s+primary: \S+ \S+ \+00:00 \(UTC\)/);
     expect(await json(['resolve', incidentId, '--as', 'secondary', '--note', 'false alarm'])).toMatchObject({ resolvedBy: 'secondary' });
     await stopStack();
   });
