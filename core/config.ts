@@ -30,6 +30,15 @@ export interface KlaxonConfig {
     /** Channel the incident message is posted to; the paged responder is mentioned in it. */
     channel: string;
   };
+  pagerduty: {
+    /** Events API v2 routing keys by the service names policies use. */
+    routingKeys: Record<string, string>;
+    /** host[:port] of the Events API (default events.pagerduty.com). */
+    server?: string;
+  };
+  email: { smtpUrl?: string; from: string };
+  /** Where Klaxon's API is reachable from outside, for links in notifications. */
+  publicUrl?: string;
   /** Where notifications go when no channel credentials are set. */
   outboxDir: string;
   dataDir: string;
@@ -62,6 +71,11 @@ export const CONFIG_VARIABLES = {
   SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
   KLAXON_SLACK_CHANNEL: 'channel id pages are posted to (default #klaxon-incidents in the outbox)',
+  PAGERDUTY_ROUTING_KEYS: 'PagerDuty Events API v2 routing keys by service name, service=key comma-separated (responders name the service)',
+  PAGERDUTY_EVENTS_HOST: 'host[:port] of the PagerDuty Events API (default events.pagerduty.com; tests point it at a stand-in)',
+  SMTP_URL: 'smtp:// or smtps:// URL of the mail server; without it emails are written to the outbox as .eml files',
+  KLAXON_EMAIL_FROM: 'sender of notification emails (default klaxon@localhost)',
+  KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
@@ -113,6 +127,17 @@ function booleanVariable(env: Env, name: string): boolean {
   throw new ConfigError(`${name}="${env[name]}" is not true or false`);
 }
 
+/** `ops=R0123…,security=R0456…`: routing keys by service name. */
+function routingKeys(spec: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [service, key] = entry.split('=').map((x) => x.trim());
+    if (!service || !key) throw new ConfigError(`PAGERDUTY_ROUTING_KEYS: "${entry.replace(/=.*/, '=…')}" is not service=routing-key`);
+    out[service] = key;
+  }
+  return out;
+}
+
 /** Recorded when an incident pins the policy, so the ledger says which version paged. */
 export function withHash(policy: Policy): Policy {
   return { ...policy, hash: createHash('sha256').update(JSON.stringify({ ...policy, hash: undefined })).digest('hex') };
@@ -154,6 +179,9 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
       signingSecret: env.SLACK_SIGNING_SECRET || undefined,
       channel,
     },
+    pagerduty: { routingKeys: routingKeys(env.PAGERDUTY_ROUTING_KEYS), server: env.PAGERDUTY_EVENTS_HOST || undefined },
+    email: { smtpUrl: env.SMTP_URL || undefined, from: env.KLAXON_EMAIL_FROM || 'klaxon@localhost' },
+    publicUrl: env.KLAXON_PUBLIC_URL || undefined,
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
     policies: { ...book, policies: book.policies.map(withHash) },

@@ -1,6 +1,7 @@
 import type { Alert, Severity } from './alert';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
-import { resolveExhausted, resolveLevel, type Recipient } from './ladder';
+import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
+import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
 import type { SourceResolution } from './sources/source';
 import { formatInstant } from './time-format';
@@ -39,6 +40,11 @@ export interface Page {
   ts?: string;
   /** Why the page could not be delivered, if it could not. */
   failed?: string;
+  /** PagerDuty service and email address of the responder, when they have them. */
+  pagerDutyService?: string;
+  email?: string;
+  /** Notifications sent by the responder's rules after the first Slack message (or instead of it). */
+  notifications?: Array<{ channel: Channel; at: string; failed?: string }>;
 }
 
 export interface IncidentState {
@@ -415,7 +421,7 @@ export class Incident {
     s.level = Math.min(s.level, this.policy.levels.length);
     s.pass = Math.min(s.pass, this.policy.repeat + 1);
     this.emit('ladder.exhausted', now, SYSTEM, { passes: s.pass, levels: this.policy.levels.length });
-    const recipients = resolveExhausted(this.policy, Date.parse(now));
+    const recipients = resolveExhausted(this.policy, Date.parse(now), s.severity);
     if (recipients.length === 0) return { kind: 'wait' };
     const pages = recipients.map((r) => this.plan(r, s.level, s.pass, `t${this.trigger}.exhausted.${r.name}`, now));
     return { kind: 'page', pages, level: s.level, pass: s.pass, within: this.policy.levels[s.level - 1].timeoutMinutes };
@@ -430,8 +436,7 @@ export class Incident {
     s.level = level;
     const timeoutMinutes = this.policy.levels[level - 1].timeoutMinutes;
     s.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
-        const r = this.responderNamed(name);
-    const page = this.plan({ name: r.name, slackUserId: r.slackUserId, timeZone: r.timeZone }, level, s.pass, `t${this.trigger}.reassign${s.pages.length}.${name}`, now);
+        const page = this.plan(asRecipient(this.responderNamed(name), urgencyOf(s.severity)), level, s.pass, `t${this.trigger}.reassign${s.pages.length}.${name}`, now);
     return { kind: 'page', pages: [page], level, pass: s.pass, within: timeoutMinutes };
   }
 
@@ -441,6 +446,8 @@ export class Incident {
       ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}),
       ...(recipient.slackChannel ? { slackChannel: recipient.slackChannel } : {}),
       ...(recipient.timeZone ? { timeZone: recipient.timeZone } : {}),
+      ...(recipient.pagerDutyService ? { pagerDutyService: recipient.pagerDutyService } : {}),
+      ...(recipient.email ? { email: recipient.email } : {}),
     });
     return { index, key, recipient };
   }
@@ -486,6 +493,31 @@ export class Incident {
     const page = this.state.pages[index];
     page.failed = reason;
     this.emit('page.failed', now, SYSTEM, { level: page.level, pass: page.pass, responder: page.responder, slackUserId: page.slackUserId, reason });
+  }
+
+  /** A notification of a page went out on a channel (by the responder's rules). */
+  notified(index: number, channel: Channel, now: string): void {
+    const page = this.state.pages[index];
+    (page.notifications ??= []).push({ channel, at: now });
+    this.emit('notification.sent', now, SYSTEM, { responder: page.responder, channel, level: page.level, pass: page.pass });
+  }
+
+  /** A channel failed for good (or past its bound): recorded, and the next channel, if any, takes over at once. */
+  notificationFailed(index: number, channel: Channel, reason: string, next: Channel | undefined, now: string): void {
+    const page = this.state.pages[index];
+    (page.notifications ??= []).push({ channel, at: now, failed: reason });
+    this.emit('notification.failed', now, SYSTEM, { responder: page.responder, channel, level: page.level, pass: page.pass, reason, failover: next ?? 'none: no channel left' });
+  }
+
+  /** Notifications still waiting for their minute when paging stopped: called off, and recorded. */
+  notificationsCancelled(pending: Array<{ responder: string; channel: Channel }>, now: string): void {
+    if (pending.length) this.emit('notification.cancelled', now, SYSTEM, { status: this.state.status, pending });
+  }
+
+  /** PagerDuty services holding a triggered incident for this one, to keep them in step. */
+  pagerDutyServices(): string[] {
+    const services = this.state.pages.filter((p) => p.pagerDutyService && p.notifications?.some((n) => n.channel === 'pagerduty' && !n.failed)).map((p) => p.pagerDutyService!);
+    return [...new Set(services)];
   }
 
   /** Who a reference names, or an IncidentRuleError saying why nobody. */
@@ -591,7 +623,7 @@ export class Incident {
     this.identify(ref);
     if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved and cannot be reassigned`);
     const target = this.identify({ responder: to, via: ref.via });
-    if (!target.slackUserId) throw new IncidentRuleError(`${to} has no channel Klaxon can page (no Slack user id)`);
+    if (asRecipient(target, urgencyOf(this.state.severity)).rules.length === 0) throw new IncidentRuleError(`${to} has no channel Klaxon can page (no Slack user id, PagerDuty service or email)`);
   }
 
   /** Hands the incident to a person: they are paged at once, and the ladder goes on from them if they do not acknowledge. */

@@ -2,6 +2,7 @@ import { DEFAULT_BUSINESS_HOURS, DEFAULT_QUIET_HOURS, withinHours, type HoursWin
 import type { EscalationLevel, HoursZone, Policy, Responder, Target } from './policy';
 import { onCallAt } from './schedule';
 import type { Severity } from './alert';
+import { rulesFor, urgencyOf, type NotificationRule, type Urgency } from './notification-rules';
 
 /**
  * How one level of a ladder turns into the people and channels to page at a given instant:
@@ -15,7 +16,11 @@ export interface Recipient {
   name: string;
   slackUserId?: string;
   slackChannel?: string;
+  pagerDutyService?: string;
+  email?: string;
   timeZone?: string;
+  /** How this recipient is notified at the incident's urgency, first rule first. */
+  rules: NotificationRule[];
 }
 
 /** Something the resolution decided that the audit must keep (e.g. why a target was not paged). */
@@ -55,18 +60,26 @@ function responderNamed(policy: Policy, name: string): Responder {
   return r;
 }
 
-function asRecipient(r: Responder): Recipient {
-  return { name: r.name, slackUserId: r.slackUserId, timeZone: r.timeZone };
+/** A responder as a recipient, with the notification rules of the incident's urgency. */
+export function asRecipient(r: Responder, urgency: Urgency): Recipient {
+  return {
+    name: r.name,
+    timeZone: r.timeZone,
+    ...(r.slackUserId ? { slackUserId: r.slackUserId } : {}),
+    ...(r.pagerDutyService ? { pagerDutyService: r.pagerDutyService } : {}),
+    ...(r.email ? { email: r.email } : {}),
+    rules: rulesFor(r, urgency),
+  };
 }
 
 /** The recipients a target stands for at `at`, with a note when it stands for nobody. */
-function expand(policy: Policy, target: Target, at: number, notes: LadderNote[], level: number): Recipient[] {
-  if (typeof target === 'string') return [asRecipient(responderNamed(policy, target))];
-  if ('slackChannel' in target) return [{ name: `#${target.slackChannel}`, slackChannel: target.slackChannel }];
+function expand(policy: Policy, target: Target, at: number, notes: LadderNote[], level: number, urgency: Urgency): Recipient[] {
+  if (typeof target === 'string') return [asRecipient(responderNamed(policy, target), urgency)];
+  if ('slackChannel' in target) return [{ name: `#${target.slackChannel}`, slackChannel: target.slackChannel, rules: [{ channel: 'slack', afterMinutes: 0 }] }];
   if ('team' in target) {
     const team = policy.teams?.find((t) => t.name === target.team);
     if (!team) throw new Error(`policy "${policy.name}" names unknown team "${target.team}"`);
-    return team.members.map((m) => asRecipient(responderNamed(policy, m)));
+    return team.members.map((m) => asRecipient(responderNamed(policy, m), urgency));
   }
   const schedule = policy.schedules?.find((s) => s.name === target.schedule);
   if (!schedule) throw new Error(`policy "${policy.name}" names unknown schedule "${target.schedule}"`);
@@ -75,7 +88,7 @@ function expand(policy: Policy, target: Target, at: number, notes: LadderNote[],
     notes.push({ kind: 'target.unresolved', payload: { level, schedule: target.schedule, reason: 'nobody is on call' } });
     return [];
   }
-  return [asRecipient(responderNamed(policy, onCall))];
+  return [asRecipient(responderNamed(policy, onCall), urgency)];
 }
 
 /** A level-wide hours condition in a named zone, or a per-target one ("target"). */
@@ -117,7 +130,7 @@ export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderCon
 
   let recipients: Recipient[] = [];
   for (const target of level.targets) {
-    for (const r of expand(policy, target, ctx.at, notes, levelNumber)) if (!recipients.some((x) => x.name === r.name)) recipients.push(r);
+    for (const r of expand(policy, target, ctx.at, notes, levelNumber, urgencyOf(ctx.severity))) if (!recipients.some((x) => x.name === r.name)) recipients.push(r);
   }
   // Per-target hours: a responder is paged only inside their own hours; channels have none.
   recipients = recipients.filter((r) => {
@@ -126,8 +139,8 @@ export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderCon
     return !failed;
   });
   recipients = recipients.filter((r) => {
-    const reachable = r.slackUserId !== undefined || r.slackChannel !== undefined;
-    if (!reachable) notes.push({ kind: 'target.unreachable', payload: { level: levelNumber, target: r.name, reason: 'no channel: the responder has no Slack user id' } });
+    const reachable = r.rules.length > 0;
+    if (!reachable) notes.push({ kind: 'target.unreachable', payload: { level: levelNumber, target: r.name, reason: 'no channel: the responder has no Slack user id, PagerDuty service or email' } });
     return reachable;
   });
   if (level.roundRobin && recipients.length > 1) {
@@ -140,9 +153,9 @@ export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderCon
 }
 
 /** The recipients of the policy's `exhausted` targets (paged once when nobody acknowledged). */
-export function resolveExhausted(policy: Policy, at: number): Recipient[] {
+export function resolveExhausted(policy: Policy, at: number, severity: Severity): Recipient[] {
   const notes: LadderNote[] = [];
   const out: Recipient[] = [];
-  for (const t of policy.exhausted ?? []) for (const r of expand(policy, t, at, notes, 0)) if (!out.some((x) => x.name === r.name) && (r.slackUserId || r.slackChannel)) out.push(r);
+  for (const t of policy.exhausted ?? []) for (const r of expand(policy, t, at, notes, 0, urgencyOf(severity))) if (!out.some((x) => x.name === r.name) && r.rules.length > 0) out.push(r);
   return out;
 }

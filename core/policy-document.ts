@@ -2,6 +2,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES } from './alert';
 import { WEEKDAYS } from './hours';
+import { CHANNELS } from './notification-rules';
 import { policyProblems, PolicyError, type Policy } from './policy';
 import { routeProblems, type PolicyBook } from './routing';
 
@@ -28,13 +29,26 @@ const target = z.union([
   z.object({ team: z.string() }).strict(),
   z.object({ slackChannel: z.string() }).strict(),
 ]);
+const notificationRules = z.array(z.object({ channel: z.enum(CHANNELS), afterMinutes: z.number().min(0).default(0) }).strict()).min(1);
 const hoursWindow = z.object({ days: z.array(z.enum(WEEKDAYS)).min(1), from: z.string(), to: z.string() }).strict();
 
 const policySchema = z
   .object({
     name: z.string().min(1),
     responders: z
-      .array(z.object({ name: z.string().min(1), slackUserId: z.string().optional(), timeZone: z.string(), roles: z.array(z.string()).optional() }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            slackUserId: z.string().optional(),
+            pagerDutyService: z.string().min(1).optional(),
+            email: z.string().optional(),
+            timeZone: z.string(),
+            roles: z.array(z.string()).optional(),
+            notify: z.object({ high: notificationRules.optional(), low: notificationRules.optional() }).strict().optional(),
+          })
+          .strict(),
+      )
       .min(1),
     teams: z.array(z.object({ name: z.string().min(1), members: z.array(z.string()) }).strict()).optional(),
     schedules: z

@@ -1,13 +1,21 @@
 import { IANAZone } from 'luxon';
 import { SEVERITIES, type Severity } from './alert';
 import { hoursProblems, type HoursWindow } from './hours';
+import { hasChannel, type NotificationRule, type Urgency } from './notification-rules';
 import { validateSchedule, type Schedule } from './schedule';
 
-/** A person who can be paged and may act on incidents. */
+/**
+ * A person who can be paged and may act on incidents. A responder with no channel at all
+ * cannot be paged: recorded when a level reaches them, never skipped silently.
+ */
 export interface Responder {
   name: string;
-  /** How Slack reaches this responder; a responder without one cannot be paged (recorded, never skipped silently). */
   slackUserId?: string;
+  /** Name of a PagerDuty service whose Events API routing key is configured (PAGERDUTY_ROUTING_KEYS). */
+  pagerDutyService?: string;
+  email?: string;
+  /** Personal notification rules per urgency; without them, every channel at once. */
+  notify?: Partial<Record<Urgency, NotificationRule[]>>;
   /** IANA zone in which this responder reads times and keeps business hours. */
   timeZone: string;
   /** e.g. "dpo", "approver": later features grant rights by role. */
@@ -103,6 +111,14 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     names.add(r.name);
     if (r.slackUserId !== undefined && !/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
     if (!IANAZone.isValidZone(r.timeZone)) problems.push({ path: at('timeZone'), message: `responder "${r.name}": "${r.timeZone}" is not an IANA time zone` });
+    if (r.email !== undefined && !/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(r.email)) problems.push({ path: at('email'), message: `responder "${r.name}": "${r.email}" is not an email address` });
+    for (const [urgency, rules] of Object.entries(r.notify ?? {})) {
+      rules.forEach((rule, k) => {
+        const path = ['responders', i, 'notify', urgency, k];
+        if (!hasChannel(r, rule.channel)) problems.push({ path, message: `responder "${r.name}": a ${urgency}-urgency rule uses ${rule.channel}, which the responder has no address for` });
+        if (!(rule.afterMinutes >= 0)) problems.push({ path, message: `responder "${r.name}": afterMinutes must be 0 or more` });
+      });
+    }
   });
   const teams = new Set<string>();
   (policy.teams ?? []).forEach((team, i) => {

@@ -27,6 +27,8 @@ Klaxon is running (Ctrl-C stops everything; open incidents resume on the next st
   Temporal UI     ${stack.temporalUiUrl}
   Ledger          ${stack.databaseUrl}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')})`}
   Slack           ${config.slack.botToken ? `Slack API, channel ${config.slack.channel}` : `outbox ${join(config.outboxDir, 'slack')} (set SLACK_BOT_TOKEN for real Slack)`}
+  PagerDuty       ${Object.keys(config.pagerduty.routingKeys).length ? `services ${Object.keys(config.pagerduty.routingKeys).join(', ')}` : 'none (set PAGERDUTY_ROUTING_KEYS)'}
+  Email           ${config.email.smtpUrl ? config.email.smtpUrl.replace(/\/\/[^@]*@/, '//…@') : `outbox ${join(config.outboxDir, 'email')} (set SMTP_URL for a mail server)`}
   Responders      ${config.policies.policies[0].responders.map((r) => `${r.name} (${r.slackUserId ?? 'no Slack id'})`).join(', ')}
 ${stack.generatedSecret ? `  Webhook secret  ${stack.generatedSecret}   (generated, kept in ${join(config.dataDir, 'webhook-secret')})\n` : ''}
 Fire a signed test alert, then look at it:

@@ -1,5 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createEmailActivities } from '../activities/email';
 import { createLedgerActivities } from '../activities/ledger';
+import { createPagerDutyActivities } from '../activities/pagerduty';
 import { createSlackActivities, type SlackTransport } from '../activities/slack';
 import { OutboxSlack } from '../activities/slack-outbox';
 import { WebApiSlack } from '../activities/slack-web-api';
@@ -29,6 +31,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     activities: {
       ...createSlackActivities(slackTransportFor(config), config.slack.channel),
       ...createLedgerActivities(deps.ledger),
+      ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl }),
+      ...createEmailActivities({ ...config.email, outboxDir: config.outboxDir }),
     },
     // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
     maxCachedWorkflows: 1000,

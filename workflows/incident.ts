@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -15,12 +14,14 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { LedgerActivities } from '../activities/ledger';
+import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type LadderStep, type ResolveResult, type ResponderRef } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
+import { createNotifier } from './notifications';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
@@ -64,12 +65,9 @@ const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-const slackRetry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
-const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: slackRetry });
-
-/** A page is given up (and the failure recorded) after this long, so the ladder moves on. */
-const pageWithin = (timeoutMinutes: number) =>
-  proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: timeoutMinutes * 60_000, retry: slackRetry });
+const channelRetry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
+const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
+const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 
 const nowIso = (): string => new Date().toISOString();
 
@@ -158,28 +156,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   // Temporal suggests it, carrying its state (the level's deadline included) and its unwritten audit events.
   const handOverDue = (): boolean => workflowInfo().continueAsNewSuggested;
   const handOver = async (): Promise<never> => {
-    await condition(allHandlersFinished);
+    // Notifications waiting for their minute live in this run only: let them go out first.
+    await condition(() => allHandlersFinished() && !notifier.busy);
     await ledgerQueue;
     return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex } });
   };
 
-  /** Sends a step's pages, each bounded by `within` so a channel that stays down cannot stall the ladder. */
-  const deliver = async (step: Extract<LadderStep, { kind: 'page' }>): Promise<void> => {
-    for (const { index, key, recipient } of step.pages) {
-      try {
-        const posted = await pageWithin(step.within).postPage({
-          stepKey: `${info.workflowId}/${info.firstExecutionRunId}/page/${key}`,
-          state: incident.snapshot(),
-          ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : { slackChannel: recipient.slackChannel }),
-          level: step.level,
-        });
-        incident.pageDelivered(index, posted);
-      } catch (err) {
-        const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-        incident.pageFailed(index, reason, nowIso());
-      }
-    }
-  };
+  const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
 
   // Every message of the incident is rewritten once per status it reaches.
   let shown: IncidentStatus = 'triggered';
@@ -188,20 +171,29 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     shown = incident.status;
     publishState();
     await slack.refreshPages(incident.snapshot());
+    // PagerDuty follows Klaxon: its incidents are acknowledged or resolved with this one.
+    const services = incident.pagerDutyServices();
+    if (services.length && incident.status !== 'triggered') {
+      await pagerduty.syncPagerDuty({ incidentId: input.incidentId, services, action: incident.status === 'resolved' ? 'resolve' : 'acknowledge' });
+    }
   };
 
   for (;;) {
     const revision = incident.revision;
     const step = incident.step(nowIso());
-    if (step.kind === 'done') break;
+    if (step.kind === 'done') {
+      notifier.stop();
+      break;
+    }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled
       // before the ledger write, in the order incidents opened by earlier versions recorded.
       if (incident.status !== shown) await show();
-      await deliver(step);
+      await notifier.deliver(step);
       continue;
     }
     void flushLedger();
+    if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();
     // Something may have changed while the messages were being rewritten.
     if (incident.revision !== revision) continue;

@@ -2,6 +2,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
+import { createEmailActivities } from '../../activities/email';
+import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
 import { WebApiSlack } from '../../activities/slack-web-api';
 import type { Alert } from '../../core/alert';
@@ -11,8 +13,13 @@ import { incident, resolveUpdate } from '../../workflows/incident';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
 import { samplePolicy } from './samples';
+import { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
+import { SmtpStandIn } from './smtp-stand-in';
 import { registerSearchAttributes } from './temporal';
+
+/** PagerDuty services the test workers know, by the names policies use. */
+export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000', security: 'R0SEC0000000000000000000000000000' };
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities
@@ -24,6 +31,8 @@ export function timeSkippingIncidents(taskQueue: string) {
     env: undefined as unknown as TestWorkflowEnvironment,
     ledger: undefined as unknown as LedgerStore,
     slack: new SlackStandIn('xoxb-test-token'),
+    pagerduty: new PagerDutyStandIn(),
+    smtp: new SmtpStandIn(),
   };
   let bundle: WorkflowBundle;
   let db: TestDatabase;
@@ -36,15 +45,18 @@ export function timeSkippingIncidents(taskQueue: string) {
       bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
       createTestDatabase(),
       h.slack.start(),
+      h.pagerduty.start(),
+      h.smtp.start(),
     ]);
     h.ledger = new LedgerStore(db.pool);
+    for (const key of Object.values(PAGERDUTY_ROUTING_KEYS)) h.pagerduty.routingKeys.add(key);
     await registerSearchAttributes(h.env.connection);
   });
 
   afterAll(async () => {
     await h.env?.teardown();
     await db?.drop();
-    await h.slack.stop();
+    await Promise.all([h.slack.stop(), h.pagerduty.stop(), h.smtp.stop()]);
   });
 
   const alertFor = (over: Partial<Alert> = {}): Alert => {
@@ -68,7 +80,12 @@ export function timeSkippingIncidents(taskQueue: string) {
       connection: h.env.nativeConnection,
       taskQueue,
       workflowBundle: bundle,
-      activities: { ...createSlackActivities(new WebApiSlack(h.slack.token, h.slack.url), 'C0INCIDENTS'), ...createLedgerActivities(h.ledger) },
+      activities: {
+        ...createSlackActivities(new WebApiSlack(h.slack.token, h.slack.url), 'C0INCIDENTS'),
+        ...createLedgerActivities(h.ledger),
+        ...createPagerDutyActivities({ routingKeys: PAGERDUTY_ROUTING_KEYS, server: h.pagerduty.host, agent: h.pagerduty.agent }),
+        ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
+      },
       ...options,
     });
 
@@ -80,6 +97,8 @@ export function timeSkippingIncidents(taskQueue: string) {
       return h.ledger;
     },
     slack: h.slack,
+    pagerduty: h.pagerduty,
+    smtp: h.smtp,
     alertFor,
     /** Runs `fn` with a worker on the test server, then stops the worker. */
     async withWorker<T>(fn: () => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {

@@ -132,7 +132,7 @@ describe('targets', () => {
   it('never skip a responder without a channel silently: the level records why and escalates at once', () => {
     const policy = policyWith({ levels: [{ targets: ['nobody'], timeoutMinutes: 30 }, { targets: ['bob'], timeoutMinutes: 10 }] });
     const { events } = simulate({ policy, alert: sampleAlert(), at: '2026-11-24T10:00:00Z' });
-    expect(events.find((e) => e.kind === 'target.unreachable')?.payload).toMatchObject({ level: 1, target: 'nobody', reason: 'no channel: the responder has no Slack user id' });
+    expect(events.find((e) => e.kind === 'target.unreachable')?.payload).toMatchObject({ level: 1, target: 'nobody', reason: 'no channel: the responder has no Slack user id, PagerDuty service or email' });
     expect(pagesIn(events, 'UTC')).toEqual(['2026-11-24 10:00 +00:00 bob L2.1']);
   });
 

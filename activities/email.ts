@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { emailMessage } from '../core/email-message';
+import type { IncidentState } from '../core/incident';
+
+export interface EmailSettings {
+  /** smtp://user:pass@host:port or smtps://…; without it, messages are written to the outbox as .eml files. */
+  smtpUrl?: string;
+  from: string;
+  outboxDir: string;
+}
+
+export interface EmailPageInput {
+  stepKey: string;
+  state: IncidentState;
+  to: string;
+  responder: string;
+  level: number;
+}
+
+/** The domain of Message-IDs: the sender's, so they are unique to this deployment. */
+const domainOf = (from: string): string => from.replace(/^.*@/, '').replace(/[^A-Za-z0-9.-]/g, '') || 'klaxon.invalid';
+
+/** SMTP replies no retry can cure: the mailbox or sender is refused, or authentication fails. */
+const isPermanent = (err: unknown): boolean => {
+  const e = err as { responseCode?: number; code?: string };
+  return (e.responseCode !== undefined && e.responseCode >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE';
+};
+
+/**
+ * Email through `nodemailer`. Each notification has a Message-ID derived from its step key,
+ * and all mails of an incident name the same thread root (In-Reply-To, References), so mail
+ * clients thread them and a retried send is recognisable as the same message. SMTP itself
+ * cannot refuse a duplicate: a crash after the server accepted a mail and before Temporal
+ * recorded it sends that mail twice, with the same Message-ID.
+ */
+export function createEmailActivities(settings: EmailSettings) {
+  const transport: Transporter = settings.smtpUrl
+    ? nodemailer.createTransport(settings.smtpUrl)
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const domain = domainOf(settings.from);
+
+  return {
+    async sendEmail(input: EmailPageInput): Promise<{ messageId: string }> {
+      const message = emailMessage(input.state, { responder: input.responder, level: input.level });
+      const messageId = `<${createHash('sha256').update(input.stepKey).digest('hex').slice(0, 32)}@${domain}>`;
+      const thread = `<${input.state.incidentId}@${domain}>`;
+      try {
+        const info = await transport.sendMail({
+          from: settings.from,
+          to: input.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          messageId,
+          inReplyTo: thread,
+          references: [thread],
+          headers: { 'X-Klaxon-Incident': input.state.incidentId },
+        });
+        if (!settings.smtpUrl) {
+          // The outbox keeps one file per notification: a retry rewrites it, never adds a second.
+          const dir = join(settings.outboxDir, 'email');
+          await mkdir(dir, { recursive: true });
+          await writeFile(join(dir, `${messageId.slice(1, 33)}.eml`), (info as unknown as { message: Buffer }).message);
+        }
+        return { messageId };
+      } catch (err) {
+        if (isPermanent(err)) throw ApplicationFailure.nonRetryable(`email to ${input.to} refused: ${(err as Error).message}`, 'EmailPermanentError');
+        throw err;
+      }
+    },
+  };
+}
+
+export type EmailActivities = ReturnType<typeof createEmailActivities>;

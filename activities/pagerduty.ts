@@ -1,0 +1,89 @@
+import type { Agent } from 'node:https';
+import { event } from '@pagerduty/pdjs';
+import type { EventPayloadV2 } from '@pagerduty/pdjs/build/src/events';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Severity } from '../core/alert';
+import type { IncidentState } from '../core/incident';
+import { redact } from '../core/redaction';
+
+export interface PagerDutySettings {
+  /** Events API v2 routing (integration) keys by the service names policies use. */
+  routingKeys: Record<string, string>;
+  /** host[:port] of the Events API; events.pagerduty.com unless a test points elsewhere. */
+  server?: string;
+  /** TLS settings, e.g. a test's self-signed certificate authority. */
+  agent?: Agent;
+  /** Where Klaxon's API is reachable, for the link back from PagerDuty. */
+  publicUrl?: string;
+}
+
+export interface PagerDutyPageInput {
+  state: IncidentState;
+  service: string;
+  responder: string;
+  level: number;
+}
+
+export interface PagerDutySyncInput {
+  incidentId: string;
+  services: string[];
+  action: 'acknowledge' | 'resolve';
+}
+
+/** https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ (payload.severity) */
+const SEVERITY: Record<Severity, EventPayloadV2['payload']['severity']> = { SEV1: 'critical', SEV2: 'error', SEV3: 'warning', SEV4: 'info' };
+
+/**
+ * PagerDuty through the real `@pagerduty/pdjs` client (Events API v2). Every event of an
+ * incident carries `dedup_key` = the incident id, so a retried trigger (a crash between
+ * sending and recording included) lands on the same PagerDuty incident instead of a second one.
+ */
+export function createPagerDutyActivities(settings: PagerDutySettings) {
+  const keyOf = (service: string): string => {
+    const key = settings.routingKeys[service];
+    if (!key) throw ApplicationFailure.nonRetryable(`no routing key is configured for PagerDuty service "${service}" (PAGERDUTY_ROUTING_KEYS)`, 'PagerDutyPermanentError');
+    return key;
+  };
+
+  const send = async (data: EventPayloadV2): Promise<void> => {
+    // pdjs waits out a 429 itself (retryTimeout between tries); what remains goes to Temporal's retries.
+    const res = await event({ data, server: settings.server, agent: settings.agent, retryTimeout: 1000, requestTimeout: 10_000 } as Parameters<typeof event>[0]);
+    if (res.status === 202) return;
+    const message = `PagerDuty Events API answered ${res.status}: ${JSON.stringify(res.data)}`;
+    // 400: the event is invalid (e.g. an unknown routing key); no retry can cure it.
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) throw ApplicationFailure.nonRetryable(message, 'PagerDutyPermanentError');
+    throw ApplicationFailure.retryable(message, 'PagerDutyUnavailable');
+  };
+
+  return {
+    /** Triggers (or re-triggers: same dedup_key) the PagerDuty incident of a Klaxon incident. */
+    async triggerPagerDuty(input: PagerDutyPageInput): Promise<void> {
+      const s = input.state;
+      await send({
+        routing_key: keyOf(input.service),
+        event_action: 'trigger',
+        dedup_key: s.incidentId,
+        payload: {
+          summary: redact(`${s.severity} ${s.tenant}: ${s.title}`).slice(0, 1024),
+          source: 'klaxon',
+          severity: SEVERITY[s.severity],
+          timestamp: s.openedAt,
+          component: s.service,
+          group: s.tenant,
+          class: s.dataCategories.join(', ') || 'unknown',
+          custom_details: { incident: s.incidentId, level: input.level, paged: input.responder, dataCategories: s.dataCategories, surfaces: s.surfaces, alertCount: s.alertCount },
+        },
+        links: settings.publicUrl ? [{ href: `${settings.publicUrl}/v1/incidents/${s.incidentId}`, text: 'Klaxon incident' }] : [],
+      });
+    },
+
+    /** Keeps PagerDuty's incidents in step with Klaxon's: acknowledged or resolved there too. */
+    async syncPagerDuty(input: PagerDutySyncInput): Promise<void> {
+      for (const service of input.services) {
+        await send({ routing_key: keyOf(service), event_action: input.action, dedup_key: input.incidentId } as EventPayloadV2);
+      }
+    },
+  };
+}
+
+export type PagerDutyActivities = ReturnType<typeof createPagerDutyActivities>;

@@ -1,0 +1,139 @@
+import { validatePolicy, type Policy } from '../../core/policy';
+import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
+import { waitFor } from '../support/waiting';
+
+/**
+ * Personal notification rules over the three channels, against local servers speaking each
+ * protocol: Slack's Web API, PagerDuty's Events API v2 over HTTPS, and SMTP.
+ */
+const t = timeSkippingIncidents('channels-test');
+const { withWorker, startIncident, alertFor, resolveAndFinish, kinds } = t;
+
+const policyFor = (responder: Partial<Policy['responders'][number]>): Policy =>
+  validatePolicy({
+    name: 'channels',
+    responders: [
+      { name: 'alice', slackUserId: 'U0ALICE', timeZone: 'Europe/Berlin', pagerDutyService: 'ops', email: 'alice@example.com', ...responder },
+      { name: 'bob', slackUserId: 'U0BOB', timeZone: 'America/New_York' },
+    ],
+    levels: [{ targets: ['alice'], timeoutMinutes: 30 }, { targets: ['bob'], timeoutMinutes: 30 }],
+    repeat: 0,
+    autoResolve: false,
+  });
+
+const stepped = policyFor({
+  notify: {
+    high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'pagerduty', afterMinutes: 5 }, { channel: 'email', afterMinutes: 10 }],
+    low: [{ channel: 'email', afterMinutes: 0 }],
+  },
+});
+
+const eventsFor = (incidentId: string) => t.pagerduty.events.filter((e) => e.dedup_key === incidentId);
+const mailsFor = (incidentId: string) => t.smtp.mails.filter((m) => m.headers.get('x-klaxon-incident') === incidentId);
+
+describe('notification rules', () => {
+  it('reach a responder channel after channel at their minutes, redacted, and PagerDuty follows the acknowledgement and resolution', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(stepped, alertFor({ title: 'Emails of jane@example.com visible\r\nBcc: mallory@evil.example' }));
+      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      await t.env.sleep('4 minutes');
+      expect(eventsFor(incidentId)).toHaveLength(0);
+      await t.env.sleep('2 minutes');
+      const [trigger] = await waitFor('the PagerDuty trigger', () => (eventsFor(incidentId).length === 1 ? eventsFor(incidentId) : undefined));
+      expect(trigger).toMatchObject({ routing_key: PAGERDUTY_ROUTING_KEYS.ops, event_action: 'trigger', dedup_key: incidentId, payload: { severity: 'error', source: 'klaxon', group: 'acme' } });
+      expect(String(trigger.payload!.summary)).toBe('SEV2 acme: Emails of [email] visible\r\nBcc: [email]');
+      expect(mailsFor(incidentId)).toHaveLength(0);
+
+      await t.env.sleep('5 minutes');
+      const [mail] = await waitFor('the email', () => (mailsFor(incidentId).length === 1 ? mailsFor(incidentId) : undefined));
+      // No header injection: the alert's line break stays inside the subject, and nobody is Bcc'd.
+      expect(mail.subject).toBe('[Klaxon SEV2] acme: Emails of [email] visible Bcc: [email]');
+      expect(mail.bcc).toBeUndefined();
+      expect(mail.to).toMatchObject({ text: 'alice@example.com' });
+      expect(mail.messageId).toMatch(/^<[0-9a-f]{32}@example\.com>$/);
+      expect(mail.inReplyTo).toBe(`<${incidentId}@example.com>`);
+      expect(mail.text).toContain(`klaxon ack ${incidentId} --as alice`);
+      expect(mail.html).toContain('Emails of [email] visible');
+      expect(mail.text).not.toContain('jane@example.com');
+
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await waitFor('PagerDuty acknowledged', () => eventsFor(incidentId).some((e) => e.event_action === 'acknowledge'));
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await handle.result();
+      expect(eventsFor(incidentId).map((e) => e.event_action)).toEqual(['trigger', 'acknowledge', 'resolve']);
+      expect((await kinds(incidentId)).filter((k) => k.startsWith('notification.'))).toEqual(['notification.sent', 'notification.sent']);
+    });
+  });
+
+  it('are all called off by an acknowledgement, which the ledger records', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(stepped);
+      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      await t.env.sleep('2 minutes');
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await t.env.sleep('1 hour');
+      expect(eventsFor(incidentId)).toHaveLength(0);
+      expect(mailsFor(incidentId)).toHaveLength(0);
+      const cancelled = await waitFor('the cancellation in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'notification.cancelled'));
+      expect(cancelled.payload).toEqual({ status: 'acknowledged', pending: [{ responder: 'alice', channel: 'pagerduty' }, { responder: 'alice', channel: 'email' }] });
+      await resolveAndFinish(handle);
+    });
+  });
+
+  it('follow the urgency: a SEV4 reaches the responder by their low-urgency rules only', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(stepped, alertFor({ severity: 'SEV4' }));
+      await waitFor('the email', () => mailsFor(incidentId).length === 1);
+      await t.env.sleep('20 minutes');
+      expect(t.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId))).toHaveLength(0);
+      expect(eventsFor(incidentId)).toHaveLength(0);
+      await resolveAndFinish(handle);
+    });
+  });
+});
+
+describe('failover', () => {
+  it('hands the page to the next channel at once when one fails for good, recording why', async () => {
+    const fragile = policyFor({
+      pagerDutyService: 'billing', // no routing key is configured for it: PagerDuty can never take the page
+      notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'pagerduty', afterMinutes: 5 }, { channel: 'email', afterMinutes: 15 }] },
+    });
+    await withWorker(async () => {
+      t.slack.failures.set('chat.postMessage', { error: 'channel_not_found', remaining: 1 });
+      try {
+        const { handle, incidentId } = await startIncident(fragile);
+        // Slack fails, so PagerDuty is tried at once; it fails too, so email goes out at once.
+        await waitFor('the email', () => mailsFor(incidentId).length === 1);
+        const timeline = await waitFor('the failures in the ledger', async () => {
+          const events = await t.ledger.timeline(incidentId);
+          return events.some((e) => e.kind === 'notification.sent') ? events : undefined;
+        });
+        expect(timeline.filter((e) => ['page.failed', 'notification.failed', 'notification.sent'].includes(e.kind)).map((e) => [e.kind, e.payload.channel ?? 'slack', e.payload.failover])).toEqual([
+          ['page.failed', 'slack', undefined],
+          ['notification.failed', 'pagerduty', 'email'],
+          ['notification.sent', 'email', undefined],
+        ]);
+        expect(String(timeline.find((e) => e.kind === 'notification.failed')!.payload.reason)).toContain('no routing key is configured for PagerDuty service "billing"');
+        const state = await handle.query(stateQuery);
+        expect(Date.parse(state.pages[0].notifications!.at(-1)!.at) - Date.parse(state.pages[0].at)).toBeLessThan(60_000);
+        await resolveAndFinish(handle);
+      } finally {
+        t.slack.failures.delete('chat.postMessage');
+      }
+    });
+  });
+
+  it('waits out PagerDuty rate limits and outages without triggering twice', async () => {
+    const pdFirst = policyFor({ notify: { high: [{ channel: 'pagerduty', afterMinutes: 0 }] } });
+    await withWorker(async () => {
+      t.pagerduty.failures.push(429, 500, 503);
+      const { handle, incidentId } = await startIncident(pdFirst);
+      await waitFor('the trigger', () => eventsFor(incidentId).length === 1, 30_000);
+      await t.env.sleep('10 minutes');
+      expect(eventsFor(incidentId)).toHaveLength(1);
+      expect(t.pagerduty.failures).toHaveLength(0);
+      await resolveAndFinish(handle);
+    });
+  });
+});
