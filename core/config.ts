@@ -35,6 +35,8 @@ export interface KlaxonConfig {
     routingKeys: Record<string, string>;
     /** host[:port] of the Events API (default events.pagerduty.com). */
     server?: string;
+    /** Secrets of the v3 webhook subscription(s) that report acknowledgements and resolutions. */
+    webhookSecrets: string[];
   };
   email: { smtpUrl?: string; from: string };
   /** Where Klaxon's API is reachable from outside, for links in notifications. */
@@ -72,6 +74,7 @@ export const CONFIG_VARIABLES = {
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
   KLAXON_SLACK_CHANNEL: 'channel id pages are posted to (default #klaxon-incidents in the outbox)',
   PAGERDUTY_ROUTING_KEYS: 'PagerDuty Events API v2 routing keys by service name, service=key comma-separated (responders name the service)',
+  PAGERDUTY_WEBHOOK_SECRETS: 'secret(s) of the PagerDuty v3 webhook subscription, comma-separated while rotating; POST /v1/pagerduty/webhooks answers 503 without',
   PAGERDUTY_EVENTS_HOST: 'host[:port] of the PagerDuty Events API (default events.pagerduty.com; tests point it at a stand-in)',
   SMTP_URL: 'smtp:// or smtps:// URL of the mail server; without it emails are written to the outbox as .eml files',
   KLAXON_EMAIL_FROM: 'sender of notification emails (default klaxon@localhost)',
@@ -179,7 +182,11 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
       signingSecret: env.SLACK_SIGNING_SECRET || undefined,
       channel,
     },
-    pagerduty: { routingKeys: routingKeys(env.PAGERDUTY_ROUTING_KEYS), server: env.PAGERDUTY_EVENTS_HOST || undefined },
+    pagerduty: {
+      routingKeys: routingKeys(env.PAGERDUTY_ROUTING_KEYS),
+      server: env.PAGERDUTY_EVENTS_HOST || undefined,
+      webhookSecrets: (env.PAGERDUTY_WEBHOOK_SECRETS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    },
     email: { smtpUrl: env.SMTP_URL || undefined, from: env.KLAXON_EMAIL_FROM || 'klaxon@localhost' },
     publicUrl: env.KLAXON_PUBLIC_URL || undefined,
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,

@@ -21,7 +21,8 @@ export interface Actor {
 export interface ResponderRef {
   responder?: string;
   slackUserId?: string;
-  via: 'slack' | 'cli' | 'api';
+  pagerDutyUserId?: string;
+  via: 'slack' | 'cli' | 'api' | 'pagerduty';
 }
 
 export interface Page {
@@ -87,6 +88,8 @@ export interface IncidentState {
   levels?: LevelRecord[];
   /** Every acknowledgement, including those a re-trigger later undid. */
   acks?: Array<{ by: string; at: string; via?: string }>;
+  /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
+  changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
   nextStep?: NextStep;
   acknowledgedBy?: string;
@@ -526,9 +529,12 @@ export class Incident {
       ? this.policy.responders.find((r) => r.name === ref.responder)
       : ref.slackUserId
         ? this.policy.responders.find((r) => r.slackUserId === ref.slackUserId)
-        : undefined;
+        : ref.pagerDutyUserId
+          ? this.policy.responders.find((r) => r.pagerDutyUserId === ref.pagerDutyUserId)
+          : undefined;
     if (!found) {
-      const who = ref.responder ?? (ref.slackUserId ? `Slack user ${ref.slackUserId}` : 'an anonymous caller');
+      const who =
+        ref.responder ?? (ref.slackUserId ? `Slack user ${ref.slackUserId}` : ref.pagerDutyUserId ? `PagerDuty user ${ref.pagerDutyUserId}` : 'an anonymous caller');
       throw new IncidentRuleError(`${who} is not a responder of policy "${this.policy.name}" and may not act on this incident`);
     }
     return found;
@@ -556,6 +562,7 @@ export class Incident {
     this.state.status = 'acknowledged';
     this.state.acknowledgedBy = who.name;
     this.state.acknowledgedAt = now;
+    this.state.changedVia = ref.via;
     (this.state.acks ??= []).push({ by: who.name, at: now, via: ref.via });
     const lapse = this.policy.ackTimeoutMinutes;
     if (lapse !== undefined) this.state.ackExpiresAt = new Date(Date.parse(now) + lapse * 60_000).toISOString();
@@ -595,6 +602,7 @@ export class Incident {
     this.state.status = 'resolved';
     this.state.resolvedBy = who.name;
     this.state.resolvedAt = now;
+    this.state.changedVia = ref.via;
     if (note) this.state.resolveNote = note;
     this.emit('incident.resolved', now, { type: 'responder', name: who.name, via: ref.via }, note ? { note } : {});
     return { incidentId: this.state.incidentId, resolvedBy: who.name, resolvedAt: now, alreadyDone: false };
@@ -614,6 +622,7 @@ export class Incident {
     const who = this.identify(ref);
     this.endPaging();
     this.state.status = 'snoozed';
+    this.state.changedVia = ref.via;
     this.state.snoozedUntil = new Date(Date.parse(now) + minutes * 60_000).toISOString();
     this.emit('incident.snoozed', now, { type: 'responder', name: who.name, via: ref.via }, { minutes, until: this.state.snoozedUntil, level: this.state.level });
     return { incidentId: this.state.incidentId, snoozedUntil: this.state.snoozedUntil };

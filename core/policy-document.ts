@@ -42,6 +42,7 @@ const policySchema = z
             name: z.string().min(1),
             slackUserId: z.string().optional(),
             pagerDutyService: z.string().min(1).optional(),
+            pagerDutyUserId: z.string().regex(/^P[A-Z0-9]+$/, 'a PagerDuty user id (P…)').optional(),
             email: z.string().optional(),
             timeZone: z.string(),
             roles: z.array(z.string()).optional(),

@@ -13,6 +13,8 @@ export interface Responder {
   slackUserId?: string;
   /** Name of a PagerDuty service whose Events API routing key is configured (PAGERDUTY_ROUTING_KEYS). */
   pagerDutyService?: string;
+  /** The responder's PagerDuty user id (P…), so an acknowledgement in PagerDuty counts as theirs. */
+  pagerDutyUserId?: string;
   email?: string;
   /** Personal notification rules per urgency; without them, every channel at once. */
   notify?: Partial<Record<Urgency, NotificationRule[]>>;

@@ -68,3 +68,20 @@ export function verifySlackSignature(
     throw new SignatureError('Slack signature does not match the body');
   }
 }
+
+/**
+ * PagerDuty v3 webhooks: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the body>[,v1=…]`,
+ * one signature per secret PagerDuty holds (several while PagerDuty rotates). Klaxon may hold
+ * several secrets too (while it rotates); one match of any pair is enough.
+ * https://developer.pagerduty.com/docs/webhooks/webhook-signatures/
+ */
+export function verifyPagerDutySignature(secrets: string[], rawBody: Buffer, header: string | undefined): void {
+  if (!header) throw new SignatureError('missing X-PagerDuty-Signature header');
+  const given = header
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('v1='));
+  if (given.length === 0) throw new SignatureError('malformed X-PagerDuty-Signature header: expected v1=<hex>[,v1=<hex>]');
+  const expected = secrets.map((secret) => `v1=${hmacHex(secret, rawBody)}`);
+  if (!given.some((g) => expected.some((e) => equalHex(g, e)))) throw new SignatureError('PagerDuty signature does not match the body under any configured secret');
+}

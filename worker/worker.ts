@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createEmailActivities } from '../activities/email';
 import { createLedgerActivities } from '../activities/ledger';
@@ -14,6 +15,8 @@ export interface WorkerDeps {
   ledger: LedgerStore;
   /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
+  /** TLS for the PagerDuty Events API; the system's trusted authorities when absent (tests trust their stand-in). */
+  pagerDutyAgent?: Agent;
 }
 
 /** Slack when a bot token is set, the local outbox otherwise. */
@@ -31,7 +34,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     activities: {
       ...createSlackActivities(slackTransportFor(config), config.slack.channel),
       ...createLedgerActivities(deps.ledger),
-      ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl }),
+      ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl, agent: deps.pagerDutyAgent }),
       ...createEmailActivities({ ...config.email, outboxDir: config.outboxDir }),
     },
     // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).

@@ -173,7 +173,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     await slack.refreshPages(incident.snapshot());
     // PagerDuty follows Klaxon: its incidents are acknowledged or resolved with this one.
     const services = incident.pagerDutyServices();
-    if (services.length && incident.status !== 'triggered') {
+    // A change that came from PagerDuty is not sent back to it.
+    if (services.length && incident.status !== 'triggered' && incident.snapshot().changedVia !== 'pagerduty') {
       await pagerduty.syncPagerDuty({ incidentId: input.incidentId, services, action: incident.status === 'resolved' ? 'resolve' : 'acknowledge' });
     }
   };

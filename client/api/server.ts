@@ -10,6 +10,7 @@ import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
+import { receivePagerDutyWebhook } from './pagerduty-webhooks';
 import { receiveSlackInteraction } from './slack-interactions';
 
 export interface ApiDeps {
@@ -21,6 +22,7 @@ export interface ApiDeps {
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
   vercelVerify?: string;
   slackSigningSecret?: string;
+  pagerDutyWebhookSecrets?: string[];
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -36,13 +38,14 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): A
     sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
     rules,
     slackSigningSecret: config.slack.signingSecret,
+    pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
   };
 }
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
-/** Klaxon's HTTP API: webhooks in, Slack interactivity in, health. */
+/** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
@@ -59,6 +62,11 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
       handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/pagerduty\/webhooks$/,
+      handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [] }),
     },
   ];
 

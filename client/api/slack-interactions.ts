@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { ResponderRef } from '../../core/incident';
 import { SignatureError, verifySlackSignature } from '../../core/signature';
 import { SLACK_ACTIONS } from '../../core/slack-message';
-import { IncidentClosedError, IncidentNotFoundError, IncidentRejectedError, type Incidents } from '../incidents';
+import type { Incidents } from '../incidents';
 import { header, HttpError, readBody, requireContentType } from './http';
+import { answeringRefusals } from './incident-errors';
 
 export interface SlackRouteDeps {
   incidents: Incidents;
@@ -42,18 +43,9 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
   if (!action?.value) throw new HttpError(400, 'no Klaxon action (acknowledge or resolve) with an incident id in the payload');
   if (!payload.user?.id) throw new HttpError(400, 'the payload names no Slack user');
   const by: ResponderRef = { slackUserId: payload.user.id, via: 'slack' };
-  try {
-    const result =
-      action.action_id === SLACK_ACTIONS.acknowledge
-        ? await deps.incidents.acknowledge(action.value, by)
-        : await deps.incidents.resolve(action.value, by);
-    return { status: 200, body: result };
-  } catch (err) {
-    if (err instanceof IncidentNotFoundError) throw new HttpError(404, err.message);
-    if (err instanceof IncidentClosedError) throw new HttpError(409, err.message);
-    if (err instanceof IncidentRejectedError) throw new HttpError(403, err.message);
-    throw err;
-  }
+  const id = action.value;
+  const result = await answeringRefusals<unknown>(() => (action.action_id === SLACK_ACTIONS.acknowledge ? deps.incidents.acknowledge(id, by) : deps.incidents.resolve(id, by)));
+  return { status: 200, body: result };
 }
 
 /** Slack posts `payload=<url-encoded JSON>` as a form. */

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { createKlaxonWorker } from '../../worker/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
 import { signKlaxon } from './signing';
+import type { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
@@ -39,6 +41,10 @@ export interface TestStack {
 export interface TestStackOptions {
   /** More `temporal server start-dev` flags, e.g. dynamic configuration. */
   serverArgs?: string[];
+  /** Policies from a file instead of KLAXON_RESPONDERS. */
+  policyFile?: string;
+  /** A PagerDuty stand-in the worker sends to (its certificate trusted) and its routing keys and webhook secrets. */
+  pagerduty?: { standIn: PagerDutyStandIn; routingKeys: string; webhookSecrets: string };
   escalationMinutes?: number;
   autoResolve?: boolean;
 }
@@ -70,10 +76,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_VERCEL_VERIFY: 'vercel-verify-token',
     KLAXON_AUTO_RESOLVE: String(options.autoResolve ?? false),
     KLAXON_RULES_FILE: join(__dirname, '../fixtures/rules.yaml'),
-  });
+    ...(options.policyFile ? { KLAXON_POLICY_FILE: options.policyFile } : {}),
+    ...(options.pagerduty
+      ? { PAGERDUTY_EVENTS_HOST: options.pagerduty.standIn.host, PAGERDUTY_ROUTING_KEYS: options.pagerduty.routingKeys, PAGERDUTY_WEBHOOK_SECRETS: options.pagerduty.webhookSecrets }
+      : {}),
+  }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
-  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle });
+  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent });
   const workerDone = worker.run();
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
   const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents), log: () => undefined });
