@@ -2,7 +2,21 @@ import type { IncidentState } from './incident';
 import { redact } from './redaction';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
-export const SLACK_ACTIONS = { acknowledge: 'klaxon_acknowledge', resolve: 'klaxon_resolve' } as const;
+export const SLACK_ACTIONS = {
+  acknowledge: 'klaxon_acknowledge',
+  resolve: 'klaxon_resolve',
+  escalate: 'klaxon_escalate',
+  snooze: 'klaxon_snooze',
+} as const;
+
+/** The snooze menu's block carries the incident id (an option's value is too short for it). */
+export const SNOOZE_BLOCK_PREFIX = 'klaxon_snooze:';
+
+/** Snooze lengths offered in the message, in minutes; a policy's maxSnoozeMinutes still bounds them. */
+export const SNOOZE_CHOICES = [15, 30, 60, 120];
+
+/** The modal that asks for a resolution note. */
+export const RESOLVE_MODAL = { callbackId: 'klaxon_resolve_modal', block: 'note', action: 'note' } as const;
 
 /** Who a message pages: a person, or a channel (a level may target one). */
 export interface PagedAs {
@@ -55,6 +69,8 @@ export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage 
         { type: 'mrkdwn', text: `*Severity*\n${s.severity}` },
         { type: 'mrkdwn', text: `*Data categories*\n${categories}` },
         { type: 'mrkdwn', text: `*Paged*\n${who} (level ${paged.level})` },
+        ...(s.surfaces.length ? [{ type: 'mrkdwn', text: `*Affected*\n${s.surfaces.join(', ')}` }] : []),
+        ...(s.assignedTo ? [{ type: 'mrkdwn', text: `*Assigned to*\n${s.assignedTo}` }] : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: statusLine(s) } },
@@ -63,14 +79,62 @@ export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage 
       elements: [{ type: 'mrkdwn', text: `Incident \`${s.incidentId}\` · opened ${slackDate(s.openedAt)} · ${s.alertCount} alert(s)` }],
     },
   ];
-  if (s.status !== 'resolved') {
-    const buttons = [
-      ...(s.status === 'triggered'
-        ? [{ type: 'button', action_id: SLACK_ACTIONS.acknowledge, style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, value: s.incidentId }]
-        : []),
-      { type: 'button', action_id: SLACK_ACTIONS.resolve, style: 'danger', text: { type: 'plain_text', text: 'Resolve' }, value: s.incidentId },
-    ];
-    blocks.push({ type: 'actions', block_id: 'klaxon_incident_actions', elements: buttons });
-  }
+  if (s.status !== 'resolved') blocks.push(...actionBlocks(s));
   return { text: `${s.severity} incident for ${s.tenant}: ${title} (paging ${who}, ${s.status})`, blocks };
+}
+
+const button = (action: string, text: string, incidentId: string, style?: 'primary' | 'danger') => ({
+  type: 'button',
+  action_id: action,
+  text: { type: 'plain_text', text },
+  value: incidentId,
+  ...(style ? { style } : {}),
+});
+
+/** What a responder can do from the message, given where the incident stands. */
+function actionBlocks(s: IncidentState): unknown[] {
+  const paging = s.status === 'triggered';
+  const buttons = [
+    ...(paging || s.status === 'snoozed' ? [button(SLACK_ACTIONS.acknowledge, 'Acknowledge', s.incidentId, 'primary')] : []),
+    ...(paging && !s.ladderExhausted ? [button(SLACK_ACTIONS.escalate, 'Escalate now', s.incidentId)] : []),
+    button(SLACK_ACTIONS.resolve, 'Resolve', s.incidentId, 'danger'),
+  ];
+  const blocks: unknown[] = [{ type: 'actions', block_id: 'klaxon_incident_actions', elements: buttons }];
+  if (paging || s.status === 'acknowledged') {
+    blocks.push({
+      type: 'actions',
+      block_id: `${SNOOZE_BLOCK_PREFIX}${s.incidentId}`,
+      elements: [
+        {
+          type: 'static_select',
+          action_id: SLACK_ACTIONS.snooze,
+          placeholder: { type: 'plain_text', text: 'Snooze…' },
+          options: SNOOZE_CHOICES.map((m) => ({ text: { type: 'plain_text', text: m < 60 ? `${m} minutes` : `${m / 60} hour${m > 60 ? 's' : ''}` }, value: String(m) })),
+        },
+      ],
+    });
+  }
+  return blocks;
+}
+
+/** The modal a Resolve click opens: a note for the record (optional), the incident in private_metadata. */
+export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>): unknown {
+  return {
+    type: 'modal',
+    callback_id: RESOLVE_MODAL.callbackId,
+    private_metadata: s.incidentId,
+    title: { type: 'plain_text', text: 'Resolve incident' },
+    submit: { type: 'plain_text', text: 'Resolve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${redact(s.title).slice(0, 200)}*\n\`${s.incidentId}\`` } },
+      {
+        type: 'input',
+        block_id: RESOLVE_MODAL.block,
+        optional: true,
+        label: { type: 'plain_text', text: 'Resolution note (goes to the audit ledger)' },
+        element: { type: 'plain_text_input', action_id: RESOLVE_MODAL.action, multiline: true, max_length: 2000 },
+      },
+    ],
+  };
 }

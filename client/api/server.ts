@@ -11,7 +11,8 @@ import { receiveAlert } from './alerts';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
-import { receiveSlackInteraction } from './slack-interactions';
+import { webApiSlack } from './slack-api';
+import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
 
 export interface ApiDeps {
   incidents: Incidents;
@@ -22,6 +23,7 @@ export interface ApiDeps {
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
   vercelVerify?: string;
   slackSigningSecret?: string;
+  slackApi?: SlackApi;
   pagerDutyWebhookSecrets?: string[];
   now?: () => Date;
   log?: (line: string) => void;
@@ -38,6 +40,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): A
     sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
     rules,
     slackSigningSecret: config.slack.signingSecret,
+    slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
   };
@@ -61,7 +64,7 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
-      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
+      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, now, log }),
     },
     {
       method: 'POST',

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncidentState } from '../../core/incident';
-import { SLACK_ACTIONS } from '../../core/slack-message';
-import { signKlaxon, signSlack, slackButtonClick } from '../support/signing';
+import { RESOLVE_MODAL, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/slack-message';
+import { signKlaxon, signSlack, slackButtonClick, slackMenuChoice, slackViewSubmission } from '../support/signing';
 import { postAlert as postStackAlert, SLACK_SIGNING_SECRET, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
@@ -42,7 +42,10 @@ function alertBody(over: Record<string, unknown> = {}): string {
 const postAlert = (body: string, headers?: Record<string, string>, source?: string) => postStackAlert(apiUrl, body, headers, source);
 
 async function clickButton(userId: string, actionId: string, incidentId: string, secret = SLACK_SIGNING_SECRET) {
-  const form = slackButtonClick(userId, actionId, incidentId);
+  return interact(slackButtonClick(userId, actionId, incidentId), secret);
+}
+
+async function interact(form: string, secret = SLACK_SIGNING_SECRET) {
   const res = await fetch(`${apiUrl}/v1/slack/interactions`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(secret, form) },
@@ -84,10 +87,16 @@ describe('the vertical slice over HTTP', () => {
     expect(timeline[3].actor).toEqual({ type: 'responder', name: 'alice', via: 'slack' });
     expect((await ledger.verify(incidentId)).ok).toBe(true);
 
-    // The Resolve button closes it; the same key then opens a new incident, as PagerDuty does.
-    expect((await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).body).toMatchObject({ resolvedBy: 'bob' });
+    // The Resolve button asks for a note in a modal; submitting it closes the incident.
+    expect(await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).toEqual({ status: 200, body: {} });
+    const modal = slack.views.at(-1)!;
+    expect(modal).toMatchObject({ type: 'modal', callback_id: RESOLVE_MODAL.callbackId, private_metadata: incidentId });
+    expect((await incidents.state(incidentId)).status).toBe('acknowledged');
+    const submitted = await interact(slackViewSubmission('U0BOB', modal, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: 'route fixed, keys rotated' } } }));
+    expect(submitted).toEqual({ status: 200, body: { response_action: 'clear' } });
     const final = (await env.client.workflow.getHandle(incidentId).result()) as IncidentState;
-    expect(final.status).toBe('resolved');
+    expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'bob', resolveNote: 'route fixed, keys rotated' });
+    // The same key then opens a new incident, as PagerDuty does.
 
     // The same alert after the resolution opens a new incident (a new run), paged afresh.
     const again = await postAlert(body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) + 1) });
@@ -96,6 +105,29 @@ describe('the vertical slice over HTTP', () => {
     await waitFor('the new page', () => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)).length === 2);
     await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
     await env.client.workflow.getHandle(incidentId).result();
+  });
+
+  it('escalates and snoozes from the message, and shows a refusal in the resolve modal', async () => {
+    const { body: { incidentId } } = await postAlert(alertBody());
+    const id = String(incidentId);
+    const page = await waitFor('the Slack page', () => messageFor(id));
+    expect(JSON.stringify(page.blocks)).toContain(SLACK_ACTIONS.escalate);
+    expect(await clickButton('U0ALICE', SLACK_ACTIONS.escalate, id)).toMatchObject({ status: 200, body: { fromLevel: 1 } });
+    await waitFor('the level-2 page', () => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(id)).length === 2);
+
+    const snoozed = await interact(slackMenuChoice('U0BOB', SLACK_ACTIONS.snooze, `${SNOOZE_BLOCK_PREFIX}${id}`, '30'));
+    expect(snoozed).toMatchObject({ status: 200, body: { snoozedUntil: expect.any(String) } });
+    expect(Date.parse(String(snoozed.body.snoozedUntil)) - Date.now()).toBeGreaterThan(29 * 60_000);
+    await waitFor('the message to say snoozed', () => JSON.stringify(messageFor(id)?.blocks).includes('Snoozed*'));
+    const tooLong = await interact(slackMenuChoice('U0BOB', SLACK_ACTIONS.snooze, `${SNOOZE_BLOCK_PREFIX}${id}`, '100000'));
+    expect(tooLong).toMatchObject({ status: 403, body: { error: expect.stringContaining('a snooze lasts 1 to 240 whole minutes') } });
+
+    // A stranger's submission is refused inside the modal, and nothing changes.
+    await clickButton('U0ALICE', SLACK_ACTIONS.resolve, id);
+    const refused = await interact(slackViewSubmission('U0MALLORY', slack.views.at(-1)!, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: null } } }));
+    expect(refused).toMatchObject({ status: 200, body: { response_action: 'errors', errors: { [RESOLVE_MODAL.block]: expect.stringContaining('Slack user U0MALLORY is not a responder') } } });
+    expect((await incidents.state(id)).status).toBe('snoozed');
+    await incidents.resolve(id, { responder: 'bob', via: 'cli' });
   });
 
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {

@@ -16,16 +16,34 @@ export function signSlack(signingSecret: string, body: string, t = Math.floor(Da
   };
 }
 
+const asForm = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+const envelope = (userId: string) => ({
+  user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
+  team: { id: 'T0TEST', domain: 'test' },
+  api_app_id: 'A0KLAXON',
+  trigger_id: '1.2.3',
+});
+
 /** A block_actions interaction as Slack posts it: a form with one field, `payload`. */
 export function slackButtonClick(userId: string, actionId: string, incidentId: string): string {
-  const payload = {
+  return asForm({
     type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
-    team: { id: 'T0TEST', domain: 'test' },
-    api_app_id: 'A0KLAXON',
-    trigger_id: '1.2.3',
+    ...envelope(userId),
     response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/x',
     actions: [{ type: 'button', action_id: actionId, block_id: 'klaxon_incident_actions', value: incidentId, action_ts: '1.0' }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  });
+}
+
+/** A choice in a static_select menu, as Slack posts it. */
+export function slackMenuChoice(userId: string, actionId: string, blockId: string, value: string): string {
+  return asForm({
+    type: 'block_actions',
+    ...envelope(userId),
+    actions: [{ type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { text: { type: 'plain_text', text: value }, value }, action_ts: '1.0' }],
+  });
+}
+
+/** A modal submitted, as Slack posts it: the view with the values of its inputs. */
+export function slackViewSubmission(userId: string, view: Record<string, unknown>, values: Record<string, Record<string, { type: string; value: string | null }>>): string {
+  return asForm({ type: 'view_submission', ...envelope(userId), view: { ...view, id: 'V1', state: { values } } });
 }

@@ -25,6 +25,8 @@ interface StoredMessage {
 export class SlackStandIn extends EventEmitter {
   readonly calls: SlackCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
+  /** Modals opened with views.open. */
+  readonly views: Array<Record<string, unknown>> = [];
   /** When set, answers the next N calls of that method with this error. */
   readonly failures = new Map<string, { error: string; remaining: number }>();
   private server?: Server;
@@ -97,6 +99,11 @@ export class SlackStandIn extends EventEmitter {
         if (!existing) return { ok: false, error: 'message_not_found' };
         Object.assign(existing, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
         return { ok: true, channel: existing.channel, ts: existing.ts, text: existing.text };
+      }
+      case 'views.open': {
+        if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        this.views.push(args.view as Record<string, unknown>);
+        return { ok: true, view: { id: `V${this.views.length}`, ...(args.view as object) } };
       }
       case 'conversations.history': {
         const messages = [...this.messages.values()].filter((m) => m.channel === channelId(args.channel)).reverse();
