@@ -12,6 +12,7 @@ import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
 import { webApiSlack } from './slack-api';
+import { receiveSlackCommand } from './slack-commands';
 import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
 
 export interface ApiDeps {
@@ -65,6 +66,11 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
       handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, now, log }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/slack\/commands$/,
+      handle: (req) => receiveSlackCommand(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
     },
     {
       method: 'POST',

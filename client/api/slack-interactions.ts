@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResponderRef } from '../../core/incident';
-import { SignatureError, verifySlackSignature } from '../../core/signature';
 import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/slack-message';
 import type { Incidents } from '../incidents';
-import { header, HttpError, readBody, requireContentType } from './http';
+import { HttpError } from './http';
 import { answeringRefusals } from './incident-errors';
+import { readSlackForm } from './slack-request';
 
 /** What the API needs of Slack itself: opening a modal, and answering late through response_url. */
 export interface SlackApi {
@@ -39,21 +39,8 @@ const SLACK_DEADLINE_MS = 2500;
  * the workflow rewrites the message.
  */
 export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
-  if (!deps.signingSecret) throw new HttpError(503, 'Slack interactivity is not configured: set SLACK_SIGNING_SECRET');
-  const raw = await readBody(req);
-  try {
-    verifySlackSignature(
-      deps.signingSecret,
-      raw,
-      { signature: header(req, 'x-slack-signature'), timestamp: header(req, 'x-slack-request-timestamp') },
-      Math.floor(deps.now().getTime() / 1000),
-    );
-  } catch (err) {
-    if (err instanceof SignatureError) throw new HttpError(401, err.message);
-    throw err;
-  }
-  requireContentType(req, 'application/x-www-form-urlencoded');
-  const payload = parsePayload(raw);
+  const form = await readSlackForm(req, deps.signingSecret, deps.now);
+  const payload = parsePayload(form);
   if (!payload.user?.id) throw new HttpError(400, 'the payload names no Slack user');
   const by: ResponderRef = { slackUserId: payload.user.id, via: 'slack' };
   if (payload.type === 'view_submission') return submitResolveModal(payload, by, deps);
@@ -125,8 +112,8 @@ async function withinDeadline(deps: SlackRouteDeps, payload: Interaction, change
 }
 
 /** Slack posts `payload=<url-encoded JSON>` as a form. */
-function parsePayload(raw: Buffer): Interaction {
-  const encoded = new URLSearchParams(raw.toString('utf8')).get('payload');
+function parsePayload(form: URLSearchParams): Interaction {
+  const encoded = form.get('payload');
   if (!encoded) throw new HttpError(400, 'missing form field "payload"');
   try {
     return JSON.parse(encoded) as Interaction;

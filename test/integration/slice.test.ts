@@ -130,6 +130,28 @@ describe('the vertical slice over HTTP', () => {
     await incidents.resolve(id, { responder: 'bob', via: 'cli' });
   });
 
+  it('answers the /klaxon slash command: status, ack, resolve with a note, and refusals as text', async () => {
+    const { body: { incidentId } } = await postAlert(alertBody({ title: 'Orders of jane@example.com shown to globex' }));
+    const id = String(incidentId);
+    await waitFor('the Slack page', () => messageFor(id));
+    const command = async (userId: string, text: string, secret = SLACK_SIGNING_SECRET) => {
+      const form = new URLSearchParams({ command: '/klaxon', text, user_id: userId, team_id: 'T0TEST', channel_id: 'C0INCIDENTS', response_url: 'https://hooks.slack.invalid/commands/1', trigger_id: '1.2.3' }).toString();
+      const res = await fetch(`${apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(secret, form) }, body: form });
+      return { status: res.status, body: (await res.json()) as { response_type?: string; text?: string; error?: string } };
+    };
+    const status = await command('U0ALICE', `status ${id}`);
+    expect(status).toMatchObject({ status: 200, body: { response_type: 'ephemeral' } });
+    expect(status.body.text).toContain(`\`${id}\`: triggered`);
+    expect(status.body.text).toContain('Orders of [email] shown to globex');
+    expect((await command('U0MALLORY', `ack ${id}`)).body.text).toMatch(/^Refused: Slack user U0MALLORY is not a responder/);
+    expect((await command('U0ALICE', `ack ${id}`)).body.text).toBe(`\`${id}\` acknowledged by alice: paging stopped.`);
+    expect((await command('U0BOB', `resolve ${id} customer notified, route fixed`)).body.text).toBe(`\`${id}\` resolved by bob.`);
+    expect(await incidents.state(id)).toMatchObject({ status: 'resolved', resolveNote: 'customer notified, route fixed' });
+    expect((await command('U0ALICE', 'dance')).body.text).toContain('needs an incident id');
+    expect((await command('U0ALICE', `status inc-acme-0000000000000000`)).body.text).toMatch(/^Refused: incident inc-acme-0000000000000000 was not found/);
+    expect(await command('U0ALICE', `ack ${id}`, 'forged')).toMatchObject({ status: 401 });
+  });
+
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {
     const { body } = await postAlert(alertBody());
     const incidentId = body.incidentId as string;
