@@ -97,6 +97,7 @@ const policySchema = z
       )
       .min(1),
     repeat: z.number().int().min(0).default(2),
+    slackChannel: z.string().optional(),
     exhausted: z.array(target).optional(),
     businessHours: hoursWindow.optional(),
     quietHours: hoursWindow.optional(),

@@ -79,6 +79,11 @@ export interface Policy {
   exhausted?: Target[];
   /** On-call schedules that levels may target. */
   schedules?: Schedule[];
+  /**
+   * Slack channel (id) this policy's incident messages go to, instead of KLAXON_SLACK_CHANNEL:
+   * with a policy per tenant (routes), each tenant's incidents stay in that tenant's channel.
+   */
+  slackChannel?: string;
   businessHours?: HoursWindow;
   quietHours?: HoursWindow;
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */
@@ -177,6 +182,7 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     const window = policy[field];
     if (window) for (const message of hoursProblems(window)) problems.push({ path: [field], message: `${field}: ${message}` });
   }
+  if (policy.slackChannel !== undefined && !/^[CG][A-Z0-9]+$/.test(policy.slackChannel)) problems.push({ path: ['slackChannel'], message: `"${policy.slackChannel}" is not a Slack channel id (C…)` });
   if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });
   if (policy.ackTimeoutMinutes !== undefined && !(policy.ackTimeoutMinutes > 0)) problems.push({ path: ['ackTimeoutMinutes'], message: 'ackTimeoutMinutes must be a positive number of minutes' });
   if (policy.maxSnoozeMinutes !== undefined && !(policy.maxSnoozeMinutes > 0)) problems.push({ path: ['maxSnoozeMinutes'], message: 'maxSnoozeMinutes must be a positive number of minutes' });

@@ -40,7 +40,9 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
     const stepKey = `${stepKeyBase}/page/${key}${first ? '' : `/${channel}`}`;
     try {
       if (channel === 'slack') {
-        const target = recipient.slackUserId ? { slackUserId: recipient.slackUserId } : { slackChannel: recipient.slackChannel };
+        // A person is mentioned in the policy's incidents channel (each tenant's own, when routed so).
+        const channel = recipient.slackChannel ?? incident.policy.slackChannel;
+        const target = { ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}), ...(channel ? { slackChannel: channel } : {}) };
         incident.pageDelivered(index, await within(bound).postPage({ stepKey, state: incident.snapshot(), ...target, level }));
       } else if (channel === 'pagerduty') {
         await within(bound).triggerPagerDuty({ state: incident.snapshot(), service: recipient.pagerDutyService!, responder: recipient.name, level });

@@ -25,6 +25,8 @@ interface StoredMessage {
 export class SlackStandIn extends EventEmitter {
   readonly calls: SlackCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
+  /** When set, answers the next N calls of that method with HTTP 429 and Retry-After (seconds), as Slack rate-limits. */
+  readonly rateLimits = new Map<string, { retryAfter: number; remaining: number }>();
   /** Modals opened with views.open. */
   readonly views: Array<Record<string, unknown>> = [];
   /** When set, answers the next N calls of that method with this error. */
@@ -55,6 +57,12 @@ export class SlackStandIn extends EventEmitter {
       if (req.headers.authorization !== `Bearer ${this.token}`) return answer({ ok: false, error: 'invalid_auth' });
       const call = { method, args, at: performance.now() };
       this.calls.push(call);
+      const limit = this.rateLimits.get(method);
+      if (limit && limit.remaining > 0) {
+        limit.remaining -= 1;
+        res.writeHead(429, { 'retry-after': String(limit.retryAfter), 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      }
       const failure = this.failures.get(method);
       if (failure && failure.remaining > 0) {
         failure.remaining -= 1;

@@ -137,3 +137,45 @@ describe('failover', () => {
     });
   });
 });
+
+describe('tenant isolation', () => {
+  it('keeps each tenant\'s notifications to the destinations of its own policy', async () => {
+    const forTenant = (tenant: string, channel: string, service: string) =>
+      validatePolicy({
+        ...policyFor({ pagerDutyService: service, notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'pagerduty', afterMinutes: 0 }] } }),
+        name: `${tenant}-policy`,
+        slackChannel: channel,
+      });
+    await withWorker(async () => {
+      const acme = await startIncident(forTenant('acme', 'C0ACME', 'ops'), alertFor({ tenant: 'acme' }));
+      const globex = await startIncident(forTenant('globex', 'C0GLOBEX', 'security'), alertFor({ tenant: 'globex' }));
+      await waitFor('both triggers', () => eventsFor(acme.incidentId).length === 1 && eventsFor(globex.incidentId).length === 1);
+      const channelsOf = (incidentId: string) => t.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)).map((c) => c.args.channel);
+      expect(channelsOf(acme.incidentId)).toEqual(['C0ACME']);
+      expect(channelsOf(globex.incidentId)).toEqual(['C0GLOBEX']);
+      expect(eventsFor(acme.incidentId).map((e) => e.routing_key)).toEqual([PAGERDUTY_ROUTING_KEYS.ops]);
+      expect(eventsFor(globex.incidentId).map((e) => e.routing_key)).toEqual([PAGERDUTY_ROUTING_KEYS.security]);
+      expect(JSON.stringify(t.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0ACME'))).not.toContain('globex');
+      await resolveAndFinish(acme.handle);
+      await resolveAndFinish(globex.handle);
+    });
+  });
+});
+
+describe('Slack rate limits', () => {
+  it('are waited out as Retry-After says; the page is posted once, never dropped', async () => {
+    await withWorker(async () => {
+      t.slack.rateLimits.set('chat.postMessage', { retryAfter: 1, remaining: 2 });
+      const started = Date.now();
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel, 30_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+      expect(t.slack.rateLimits.get('chat.postMessage')!.remaining).toBe(0);
+      // Two refused attempts and the one that landed: one message in the channel.
+      expect(t.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId))).toHaveLength(3);
+      expect([...t.slack.messages.values()].filter((m) => JSON.stringify(m.blocks).includes(incidentId))).toHaveLength(1);
+      expect((await t.ledger.timeline(incidentId)).map((e) => e.kind)).not.toContain('page.failed');
+      await resolveAndFinish(handle);
+    });
+  });
+});
