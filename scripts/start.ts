@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   console.log(`
 Klaxon is running (Ctrl-C stops everything; open incidents resume on the next start).
 
-  API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions)
+  API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
   Ledger          ${stack.databaseUrl}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')})`}
