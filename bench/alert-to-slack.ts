@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { klaxonSignatureHeader } from '../core/signature';
-import { startEmbeddedStack } from '../scripts/embedded-stack';
-import { isolatedStackEnv } from '../test/support/processes';
-import { SlackStandIn, type SlackCall } from '../test/support/slack-stand-in';
+import type { SlackCall } from '../test/support/slack-stand-in';
+import { startStackWithSlack } from './stack-with-slack';
 
 /**
  * Time from an alert POST to the Slack stand-in receiving the incident message, on the
@@ -21,17 +16,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const slack = new SlackStandIn('xoxb-bench');
-  await slack.start();
-  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-'));
-  const stack = await startEmbeddedStack({
-    ...(await isolatedStackEnv(dataDir)),
-    KLAXON_WEBHOOK_SECRET: SECRET,
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_API_URL: slack.url,
-    KLAXON_SLACK_CHANNEL: 'C0BENCH',
-  });
+  const bench = await startStackWithSlack({ KLAXON_WEBHOOK_SECRET: SECRET });
+  const { stack, slack } = bench;
 
   const toSlack: number[] = [];
   const to202: number[] = [];
@@ -68,9 +54,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    await stack.stop();
-    await slack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
 
   const fmt = (xs: number[]) => {

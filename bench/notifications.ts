@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Incidents } from '../client/incidents';
 import type { Alert } from '../core/alert';
-import { startEmbeddedStack } from '../scripts/embedded-stack';
-import { isolatedStackEnv } from '../test/support/processes';
-import { SlackStandIn } from '../test/support/slack-stand-in';
+import { startStackWithSlack } from './stack-with-slack';
 
 /**
  * Slack notifications per second the embedded stack's worker sustains: BENCH_INCIDENTS
@@ -21,20 +15,13 @@ const INCIDENTS = Number(process.env.BENCH_INCIDENTS || 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 50);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const slack = new SlackStandIn('xoxb-bench');
-  await slack.start();
-  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-'));
-  const stack = await startEmbeddedStack({
-    ...(await isolatedStackEnv(dataDir)),
+  const bench = await startStackWithSlack({
     KLAXON_WEBHOOK_SECRET: 'whsec_bench',
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_API_URL: slack.url,
-    KLAXON_SLACK_CHANNEL: 'C0BENCH',
     KLAXON_ESCALATION_MINUTES: '60',
     // DATABASE_URL=postgres://… puts the ledger on PostgreSQL instead of the embedded PGlite.
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   });
+  const { stack, slack } = bench;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const incidents = new Incidents(new Client({ connection }), stack.config.temporal.taskQueue);
   const policy = stack.config.policies.policies[0];
@@ -65,9 +52,7 @@ async function main(): Promise<void> {
     console.log(`Slack notifications sustained by the worker: ${(INCIDENTS / ((last - first) / 1000)).toFixed(0)}/s (${INCIDENTS} pages in ${((last - first) / 1000).toFixed(1)} s, first to last)`);
   } finally {
     await connection.close();
-    await stack.stop();
-    await slack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
   process.exit(0);
 }

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startEmbeddedStack, type EmbeddedStack } from '../scripts/embedded-stack';
+import { isolatedStackEnv } from '../test/support/processes';
+import { SlackStandIn } from '../test/support/slack-stand-in';
+
+/** The embedded stack in a fresh data directory, paging a Slack stand-in: what the benchmarks measure. */
+export async function startStackWithSlack(env: Record<string, string> = {}): Promise<{ stack: EmbeddedStack; slack: SlackStandIn; stop(): Promise<void> }> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const slack = new SlackStandIn('xoxb-bench');
+  await slack.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-'));
+  const stack = await startEmbeddedStack({
+    ...(await isolatedStackEnv(dataDir)),
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_API_URL: slack.url,
+    KLAXON_SLACK_CHANNEL: 'C0BENCH',
+    ...env,
+  });
+  return {
+    stack,
+    slack,
+    async stop() {
+      await stack.stop();
+      await slack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
