@@ -33,8 +33,9 @@ async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Slack through the real `@slack/web-api` client. The client waits out 429s itself
- * (honouring Retry-After); other failures surface to Temporal, which retries the activity.
+ * Slack through the real `@slack/web-api` client. The client waits out a 429's Retry-After;
+ * every failure then surfaces to Temporal, which retries the activity (looking for an earlier
+ * post first).
  */
 export class WebApiSlack implements SlackTransport {
   private readonly client: WebClient;
@@ -42,8 +43,10 @@ export class WebApiSlack implements SlackTransport {
   constructor(token: string, apiUrl?: string) {
     this.client = new WebClient(token, {
       ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),
-      // Temporal owns retries; the client only retries rate limits and a brief network blip.
-      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+      // Temporal owns retries. The client must not re-send a post by itself: a post whose
+      // answer was lost may have landed, and only a Temporal retry looks for it first. A 429
+      // is still waited out (Retry-After) before the call fails and Temporal retries it.
+      retryConfig: { retries: 0 },
     });
   }
 

@@ -27,6 +27,8 @@ export class SlackStandIn extends EventEmitter {
   readonly messages = new Map<string, StoredMessage>();
   /** When set, answers the next N calls of that method with HTTP 429 and Retry-After (seconds), as Slack rate-limits. */
   readonly rateLimits = new Map<string, { retryAfter: number; remaining: number }>();
+  /** When set, carries out the next N calls of that method but drops the connection instead of answering (a lost answer). */
+  readonly lostAnswers = new Map<string, number>();
   /** Modals opened with views.open. */
   readonly views: Array<Record<string, unknown>> = [];
   /** When set, answers the next N calls of that method with this error. */
@@ -68,7 +70,13 @@ export class SlackStandIn extends EventEmitter {
         failure.remaining -= 1;
         return answer({ ok: false, error: failure.error });
       }
-      answer(this.handle(method, args));
+      const result = this.handle(method, args);
+      const lost = this.lostAnswers.get(method) ?? 0;
+      if (lost > 0) {
+        this.lostAnswers.set(method, lost - 1);
+        return req.socket.destroy();
+      }
+      answer(result);
       // Emitted once answered, so a listener sees what the caller sees.
       this.emit('call', call);
     });

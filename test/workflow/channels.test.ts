@@ -179,3 +179,18 @@ describe('Slack rate limits', () => {
     });
   });
 });
+
+describe('a crash between sending and recording', () => {
+  it('does not page twice: the retried post finds the message that landed', async () => {
+    await withWorker(async () => {
+      // Slack takes the post, but its answer never comes back (as if the worker died mid-call).
+      t.slack.lostAnswers.set('chat.postMessage', 1);
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the page recorded', async () => (await handle.query(stateQuery)).pages[0]?.channel, 30_000);
+      expect(t.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId))).toHaveLength(1);
+      expect(t.slack.callsOf('conversations.history').length).toBeGreaterThan(0);
+      expect([...t.slack.messages.values()].filter((m) => JSON.stringify(m.blocks).includes(incidentId))).toHaveLength(1);
+      await resolveAndFinish(handle);
+    });
+  });
+});
