@@ -21,6 +21,20 @@ export class OutboxSlack implements SlackTransport {
     await this.write(posted, message, 'chat.update');
   }
 
+  /** The outbox keeps no channels: the first name is taken as created, and recorded as a file. */
+  async createChannel(names: string[], purpose: string): Promise<{ id: string; name: string }> {
+    const channel = { id: `#${names[0]}`, name: names[0] };
+    await this.write({ channel: channel.id, ts: `channel-${names[0]}` }, { text: purpose, blocks: [] }, 'conversations.create');
+    return channel;
+  }
+
+  async invite(channel: string, users: string[]): Promise<void> {
+    await this.write({ channel, ts: `invite-${channel.slice(1)}` }, { text: users.map((u) => `<@${u}>`).join(' '), blocks: [] }, 'conversations.invite');
+  }
+
+  /** Pinning changes nothing a reader of the outbox would see. */
+  async pin(): Promise<void> {}
+
   private async write(posted: PostedMessage, message: SlackMessage, method: string): Promise<void> {
     const dir = join(this.dir, 'slack');
     await mkdir(dir, { recursive: true });

@@ -74,6 +74,49 @@ export class WebApiSlack implements SlackTransport {
     );
   }
 
+  async createChannel(names: string[], purpose: string): Promise<{ id: string; name: string }> {
+    for (const name of names) {
+      try {
+        const r = await this.client.conversations.create({ name });
+        await call('conversations.setPurpose', () => this.client.conversations.setPurpose({ channel: r.channel!.id!, purpose }));
+        return { id: r.channel!.id!, name };
+      } catch (err) {
+        if (!(err instanceof WebAPIPlatformError && err.data.error === 'name_taken')) return call('conversations.create', () => Promise.reject(err));
+        // Taken: by this incident's earlier attempt (same purpose), or by someone else (next name).
+        const existing = await this.channelNamed(name);
+        if (existing?.purpose === purpose) return { id: existing.id, name };
+      }
+    }
+    throw ApplicationFailure.nonRetryable(`Slack channel names ${names[0]}…-${names.length} are all taken`, 'SlackPermanentError');
+  }
+
+  async invite(channel: string, users: string[]): Promise<void> {
+    try {
+      await this.client.conversations.invite({ channel, users: users.join(',') });
+    } catch (err) {
+      // Inviting those already there is a success; other errors are as any call's.
+      if (err instanceof WebAPIPlatformError && err.data.error === 'already_in_channel') return;
+      await call('conversations.invite', () => Promise.reject(err));
+    }
+  }
+
+  async pin(posted: PostedMessage): Promise<void> {
+    try {
+      await this.client.pins.add({ channel: posted.channel, timestamp: posted.ts });
+    } catch (err) {
+      if (err instanceof WebAPIPlatformError && err.data.error === 'already_pinned') return;
+      await call('pins.add', () => Promise.reject(err));
+    }
+  }
+
+  private async channelNamed(name: string): Promise<{ id: string; purpose?: string } | undefined> {
+    for await (const page of this.client.paginate('conversations.list', { types: 'public_channel', exclude_archived: true, limit: 200 })) {
+      const found = (page as { channels?: Array<{ id: string; name: string; purpose?: { value?: string } }> }).channels?.find((c) => c.name === name);
+      if (found) return { id: found.id, purpose: found.purpose?.value };
+    }
+    return undefined;
+  }
+
   /** A post that timed out may still have landed: look for it before posting again. */
   private async findEarlierPost(channel: string, stepKey: string): Promise<PostedMessage | undefined> {
     const history = await call('conversations.history', () =>

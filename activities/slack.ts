@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { IncidentState } from '../core/incident';
+import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
 import { incidentMessage, type PagedAs, type SlackMessage } from '../core/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
@@ -13,6 +14,20 @@ export interface SlackTransport {
   /** Posts a message; `stepKey` identifies the page so a retry can find an earlier attempt's message. */
   post(channel: string, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage>;
   update(posted: PostedMessage, message: SlackMessage): Promise<void>;
+  /**
+   * Creates a public channel under the first free name of `names`, with `purpose` set; a name
+   * taken by a channel with that purpose is one an earlier attempt created, and is reused.
+   */
+  createChannel(names: string[], purpose: string): Promise<{ id: string; name: string }>;
+  invite(channel: string, users: string[]): Promise<void>;
+  pin(posted: PostedMessage): Promise<void>;
+}
+
+export interface IncidentChannel {
+  id: string;
+  name: string;
+  /** The pinned brief, rewritten like every page. */
+  brief: PostedMessage;
 }
 
 export interface PageInput extends PagedAs {
@@ -37,6 +52,21 @@ export function createSlackActivities(transport: SlackTransport, channel: string
         if (!page.channel || !page.ts) continue;
         await transport.update({ channel: page.channel, ts: page.ts }, incidentMessage(state, page));
       }
+      const ch = state.incidentChannel;
+      if (ch?.ts) await transport.update({ channel: ch.id, ts: ch.ts }, incidentMessage(state, { slackChannel: ch.id, level: state.level }));
+    },
+
+    /**
+     * A SEV1/SEV2 incident's own channel: created (a colliding name gets a suffix), the
+     * policy's responders invited, the brief posted and pinned. Safe to retry at every step.
+     */
+    async openIncidentChannel(input: { stepKey: string; state: IncidentState; users: string[] }): Promise<{ id: string; name: string; ts: string }> {
+      const { state } = input;
+      const ch = await transport.createChannel(channelNameCandidates(incidentChannelName(state)), incidentChannelPurpose(state.incidentId));
+      if (input.users.length) await transport.invite(ch.id, input.users);
+      const brief = await transport.post(ch.id, incidentMessage(state, { slackChannel: ch.id, level: state.level }), `${input.stepKey}/brief`, Context.current().info.attempt > 1);
+      await transport.pin(brief);
+      return { id: ch.id, name: ch.name, ts: brief.ts };
     },
   };
 }

@@ -88,6 +88,8 @@ export interface IncidentState {
   levels?: LevelRecord[];
   /** Every acknowledgement, including those a re-trigger later undid. */
   acks?: Array<{ by: string; at: string; via?: string }>;
+  /** The incident's own Slack channel (SEV1/SEV2 by policy), or why it could not be opened. */
+  incidentChannel?: { id: string; name: string; ts?: string; failed?: string };
   /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
   changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
@@ -316,6 +318,8 @@ export class Incident {
     if (severity !== this.state.severity) {
       this.emit('severity.raised', now, SYSTEM, { from: this.state.severity, to: severity });
       this.state.severity = severity;
+      // A raise can call for more (an incident channel): the workflow looks again.
+      this.changes += 1;
     }
     return { counted: fresh.length, alertCount: this.state.alertCount };
   }
@@ -515,6 +519,27 @@ export class Incident {
   /** Notifications still waiting for their minute when paging stopped: called off, and recorded. */
   notificationsCancelled(pending: Array<{ responder: string; channel: Channel }>, now: string): void {
     if (pending.length) this.emit('notification.cancelled', now, SYSTEM, { status: this.state.status, pending });
+  }
+
+  /** Whether the incident should have its own Slack channel now and has none yet (asked once). */
+  wantsIncidentChannel(): boolean {
+    const s = this.state;
+    return s.incidentChannel === undefined && s.status !== 'resolved' && (this.policy.incidentChannelFor ?? []).includes(s.severity);
+  }
+
+  /** Marks the channel as being opened, so it is asked for once however the severity moves. */
+  openingIncidentChannel(): void {
+    this.state.incidentChannel = { id: '', name: '' };
+  }
+
+  incidentChannelOpened(channel: { id: string; name: string; ts: string }, now: string): void {
+    this.state.incidentChannel = { ...channel };
+    this.emit('slack.channel_opened', now, SYSTEM, { channel: channel.id, name: channel.name, severity: this.state.severity });
+  }
+
+  incidentChannelFailed(reason: string, now: string): void {
+    this.state.incidentChannel = { id: '', name: '', failed: reason };
+    this.emit('slack.channel_failed', now, SYSTEM, { reason });
   }
 
   /** PagerDuty services holding a triggered incident for this one, to keep them in step. */

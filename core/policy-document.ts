@@ -98,6 +98,7 @@ const policySchema = z
       .min(1),
     repeat: z.number().int().min(0).default(2),
     slackChannel: z.string().optional(),
+    incidentChannelFor: z.array(z.enum(SEVERITIES)).optional(),
     exhausted: z.array(target).optional(),
     businessHours: hoursWindow.optional(),
     quietHours: hoursWindow.optional(),

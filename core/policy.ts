@@ -84,6 +84,11 @@ export interface Policy {
    * with a policy per tenant (routes), each tenant's incidents stay in that tenant's channel.
    */
   slackChannel?: string;
+  /**
+   * Severities that get the incident its own Slack channel (created, responders invited, brief
+   * pinned), e.g. [SEV1, SEV2]. Off unless named: it needs the `channels:manage` scope.
+   */
+  incidentChannelFor?: Severity[];
   businessHours?: HoursWindow;
   quietHours?: HoursWindow;
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */

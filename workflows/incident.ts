@@ -21,7 +21,7 @@ import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { createNotifier } from './notifications';
+import { createNotifier, reasonOf } from './notifications';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
@@ -68,6 +68,8 @@ const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
 const channelRetry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
 const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
+/** Opening an incident channel is given up (and recorded) after this long; paging never waits for it. */
+const slackChannels = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: channelRetry });
 
 const nowIso = (): string => new Date().toISOString();
 
@@ -158,11 +160,28 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const handOver = async (): Promise<never> => {
     // Notifications waiting for their minute live in this run only: let them go out first.
     await condition(() => allHandlersFinished() && !notifier.busy);
+    if (channelWork) await channelWork;
     await ledgerQueue;
     return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex } });
   };
 
   const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
+
+  // The incident's own Slack channel, when its severity calls for one: opened beside the
+  // paging, never before it, and awaited before the incident hands over or completes.
+  // Undefined until asked for: awaiting nothing must not add a step to incidents without one.
+  let channelWork: Promise<void> | undefined;
+  const openIncidentChannel = (): void => {
+    incident.openingIncidentChannel();
+    const users = incident.policy.responders.flatMap((r) => (r.slackUserId ? [r.slackUserId] : []));
+    channelWork = slackChannels
+      .openIncidentChannel({ stepKey: `${info.workflowId}/${info.firstExecutionRunId}/channel`, state: incident.snapshot(), users })
+      .then(
+        (ch) => incident.incidentChannelOpened(ch, nowIso()),
+        (err: unknown) => incident.incidentChannelFailed(reasonOf(err), nowIso()),
+      )
+      .then(() => void flushLedger());
+  };
 
   // Every message of the incident is rewritten once per status it reaches.
   let shown: IncidentStatus = 'triggered';
@@ -193,6 +212,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       await notifier.deliver(step);
       continue;
     }
+    if (incident.wantsIncidentChannel()) openIncidentChannel();
     void flushLedger();
     if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();
@@ -204,6 +224,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const changed = step.until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, step.until - Date.now()));
     if (changed && incident.revision === revision) await handOver();
   }
+  if (channelWork) await channelWork;
   await show();
   await condition(allHandlersFinished);
   await flushLedger();

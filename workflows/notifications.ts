@@ -14,7 +14,8 @@ const within = (minutes: number) =>
 /** How long a channel may keep failing before the responder's next channel takes over. */
 export const FAILOVER_MINUTES = 2;
 
-const reasonOf = (err: unknown): string => (err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message);
+/** Why an activity failed, as people should read it: the cause, not Temporal's wrapper. */
+export const reasonOf = (err: unknown): string => (err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message);
 
 /**
  * Reaching the people a ladder step pages, by their notification rules: the first Slack

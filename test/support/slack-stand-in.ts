@@ -29,6 +29,8 @@ export class SlackStandIn extends EventEmitter {
   readonly rateLimits = new Map<string, { retryAfter: number; remaining: number }>();
   /** When set, carries out the next N calls of that method but drops the connection instead of answering (a lost answer). */
   readonly lostAnswers = new Map<string, number>();
+  /** Channels by id, as conversations.create made them (tests may add others). */
+  readonly channels = new Map<string, { id: string; name: string; purpose: string; members: string[]; pins: string[] }>();
   /** Modals opened with views.open. */
   readonly views: Array<Record<string, unknown>> = [];
   /** When set, answers the next N calls of that method with this error. */
@@ -115,6 +117,37 @@ export class SlackStandIn extends EventEmitter {
         if (!existing) return { ok: false, error: 'message_not_found' };
         Object.assign(existing, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
         return { ok: true, channel: existing.channel, ts: existing.ts, text: existing.text };
+      }
+      case 'conversations.create': {
+        const name = String(args.name);
+        if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
+        if ([...this.channels.values()].some((c) => c.name === name)) return { ok: false, error: 'name_taken' };
+        const id = `C${String(this.channels.size + 1).padStart(8, '0')}`;
+        this.channels.set(id, { id, name, purpose: '', members: [], pins: [] });
+        return { ok: true, channel: { id, name } };
+      }
+      case 'conversations.setPurpose': {
+        const ch = this.channels.get(String(args.channel));
+        if (!ch) return { ok: false, error: 'channel_not_found' };
+        ch.purpose = String(args.purpose);
+        return { ok: true, purpose: ch.purpose };
+      }
+      case 'conversations.list':
+        return { ok: true, channels: [...this.channels.values()].map((c) => ({ id: c.id, name: c.name, purpose: { value: c.purpose } })), response_metadata: { next_cursor: '' } };
+      case 'conversations.invite': {
+        const ch = this.channels.get(String(args.channel));
+        if (!ch) return { ok: false, error: 'channel_not_found' };
+        const users = String(args.users).split(',');
+        if (users.every((u) => ch.members.includes(u))) return { ok: false, error: 'already_in_channel' };
+        ch.members.push(...users.filter((u) => !ch.members.includes(u)));
+        return { ok: true, channel: { id: ch.id } };
+      }
+      case 'pins.add': {
+        const ch = this.channels.get(String(args.channel));
+        if (!ch) return { ok: false, error: 'channel_not_found' };
+        if (ch.pins.includes(String(args.timestamp))) return { ok: false, error: 'already_pinned' };
+        ch.pins.push(String(args.timestamp));
+        return { ok: true };
       }
       case 'views.open': {
         if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };

@@ -194,3 +194,56 @@ describe('a crash between sending and recording', () => {
     });
   });
 });
+
+describe('an incident channel', () => {
+  const withChannels = validatePolicy({ ...policyFor({}), incidentChannelFor: ['SEV1', 'SEV2'] });
+  type Handle = Awaited<ReturnType<typeof startIncident>>['handle'];
+  const channelOf = (handle: Handle) =>
+    waitFor('the incident channel', async () => {
+      const ch = (await handle.query(stateQuery)).incidentChannel;
+      return ch?.ts ? ch : undefined;
+    });
+
+  it('is opened for a SEV1/SEV2: named for the day and tenant, responders invited, the brief pinned and kept true', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(withChannels, alertFor({ severity: 'SEV1' }));
+      const state = await waitFor('the channel', async () => {
+        const s = await handle.query(stateQuery);
+        return s.incidentChannel?.ts ? s : undefined;
+      });
+      const day = state.openedAt.slice(0, 10).replace(/-/g, '');
+      expect(state.incidentChannel!.name).toBe(`inc-${day}-acme-${incidentId.slice(-8)}`);
+      const channel = t.slack.channels.get(state.incidentChannel!.id)!;
+      expect(channel).toMatchObject({ purpose: `Klaxon incident ${incidentId}`, members: ['U0ALICE', 'U0BOB'], pins: [state.incidentChannel!.ts] });
+      expect(t.slack.messages.get(state.incidentChannel!.ts!)!.channel).toBe(channel.id);
+      await waitFor('the channel in the ledger', async () => (await kinds(incidentId)).includes('slack.channel_opened'));
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await waitFor('the brief to show the acknowledgement', () => JSON.stringify(t.slack.messages.get(state.incidentChannel!.ts!)!.blocks).includes('Acknowledged* by alice'));
+      await resolveAndFinish(handle);
+    });
+  });
+
+  it('takes the next free name when the name is taken by another channel, and is not opened for a SEV3', async () => {
+    await withWorker(async () => {
+      const alert = alertFor({ severity: 'SEV2' });
+      // Predict the name: the test incident ids end with the counter, the day is the test server's.
+      const today = new Date(await t.env.currentTimeMs()).toISOString().slice(0, 10).replace(/-/g, '');
+      const { handle, incidentId } = await startIncident(withChannels, alert);
+      const opened = await channelOf(handle);
+      expect(opened.name.startsWith(`inc-${today}-acme-`)).toBe(true);
+      // Another incident whose name is already taken by someone else's channel.
+      const second = alertFor({ severity: 'SEV2' });
+      const nextId = `inc-channels-test-${Number(incidentId.split('-').at(-1)) + 1}`;
+      const taken = `inc-${today}-acme-${nextId.slice(-8)}`;
+      t.slack.channels.set('C0SOMEONE', { id: 'C0SOMEONE', name: taken, purpose: 'not Klaxon', members: [], pins: [] });
+      const other = await startIncident(withChannels, second);
+      expect(other.incidentId).toBe(nextId);
+      const got = await channelOf(other.handle);
+      expect(got.name).toBe(`${taken}-2`);
+      const low = await startIncident(withChannels, alertFor({ severity: 'SEV3' }));
+      await waitFor('the SEV3 page', async () => (await low.handle.query(stateQuery)).pages[0]?.channel);
+      expect((await low.handle.query(stateQuery)).incidentChannel).toBeUndefined();
+      for (const h of [handle, other.handle, low.handle]) await resolveAndFinish(h);
+    });
+  });
+});
