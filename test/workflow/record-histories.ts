@@ -5,9 +5,12 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
+import { createEmailActivities } from '../../activities/email';
+import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
 import { OutboxSlack } from '../../activities/slack-outbox';
 import { batchAlerts } from '../../core/alert-batch';
+import type { Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
 import { acknowledgeUpdate, alertsSignal, incident, reassignUpdate, resolveUpdate, snoozeUpdate, stateQuery } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
@@ -32,14 +35,28 @@ async function main(name: string): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: 'record',
       workflowsPath: require.resolve('../../workflows/incident'),
-      activities: { ...createSlackActivities(new OutboxSlack(outbox), '#incidents'), ...createLedgerActivities(new LedgerStore(db.pool)) },
+      activities: {
+        ...createSlackActivities(new OutboxSlack(outbox), '#incidents'),
+        ...createLedgerActivities(new LedgerStore(db.pool)),
+        ...createEmailActivities({ from: 'klaxon@example.com', outboxDir: outbox }),
+        ...createPagerDutyActivities({ routingKeys: {} }),
+      },
     });
-    const policy = { ...samplePolicy, ackTimeoutMinutes: 30 };
+    // Alice is also mailed after two minutes; a SEV2 gets its own channel (both into the outbox).
+    const policy: Policy = {
+      ...samplePolicy,
+      ackTimeoutMinutes: 30,
+      incidentChannelFor: ['SEV2'],
+      responders: samplePolicy.responders.map((r) =>
+        r.name === 'alice' ? { ...r, email: 'alice@example.com', notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'email', afterMinutes: 2 }] } } : r,
+      ),
+    };
     const alert = sampleAlert({ title: 'Customer emails exposed' });
-    // The standard path, and each thing a responder may do to a ladder: page, escalate, a
-    // second alert and a replay, snooze until the level is paged again, acknowledge, let the
-    // acknowledgement lapse, reassign, acknowledge, resolve. (v1 files were recorded before
-    // snooze, reassign and lapses existed, with the path up to the first acknowledgement.)
+    // The standard path, and each thing a responder may do to a ladder: page (Slack, then
+    // email), open the incident channel, escalate, a second alert and a replay, snooze until
+    // the level is paged again, acknowledge, let the acknowledgement lapse, reassign,
+    // acknowledge, resolve. (v1 files were recorded before snooze, reassign and lapses
+    // existed, v2 before notification rules and incident channels.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
