@@ -30,6 +30,9 @@ export interface PagerDutySyncInput {
   action: 'acknowledge' | 'resolve';
 }
 
+/** A request PagerDuty has not answered by then is abandoned and retried (same dedup_key). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 /** https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ (payload.severity) */
 const SEVERITY: Record<Severity, EventPayloadV2['payload']['severity']> = { SEV1: 'critical', SEV2: 'error', SEV3: 'warning', SEV4: 'info' };
 
@@ -46,8 +49,9 @@ export function createPagerDutyActivities(settings: PagerDutySettings) {
   };
 
   const send = async (data: EventPayloadV2): Promise<void> => {
-    // pdjs waits out a 429 itself (retryTimeout between tries); what remains goes to Temporal's retries.
-    const res = await event({ data, server: settings.server, agent: settings.agent, retryTimeout: 1000, requestTimeout: 10_000 } as Parameters<typeof event>[0]);
+    // pdjs waits out a 429 itself (retryTimeout between tries); what remains goes to Temporal's
+    // retries. Its requestTimeout aborts nothing, so the request carries its own deadline.
+    const res = await event({ data, server: settings.server, agent: settings.agent, retryTimeout: 1000, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) } as Parameters<typeof event>[0]);
     if (res.status === 202) return;
     const message = `PagerDuty Events API answered ${res.status}: ${JSON.stringify(res.data)}`;
     // 400: the event is invalid (e.g. an unknown routing key); no retry can cure it.

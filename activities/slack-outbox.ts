@@ -32,6 +32,12 @@ export class OutboxSlack implements SlackTransport {
     await this.write({ channel, ts: `invite-${channel.slice(1)}` }, { text: users.map((u) => `<@${u}>`).join(' '), blocks: [] }, 'conversations.invite');
   }
 
+  async reply(root: PostedMessage, message: SlackMessage, stepKey: string): Promise<PostedMessage> {
+    const posted = { channel: root.channel, ts: stepKey };
+    await this.write(posted, { ...message, text: `(thread of ${root.ts}) ${message.text}` }, 'chat.postMessage');
+    return posted;
+  }
+
   /** Pinning changes nothing a reader of the outbox would see. */
   async pin(): Promise<void> {}
 

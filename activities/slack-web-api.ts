@@ -50,9 +50,9 @@ export class WebApiSlack implements SlackTransport {
     });
   }
 
-  async post(channel: string, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage> {
+  async post(channel: string, message: SlackMessage, stepKey: string, isRetry: boolean, threadTs?: string): Promise<PostedMessage> {
     if (isRetry) {
-      const earlier = await this.findEarlierPost(channel, stepKey);
+      const earlier = await this.findEarlierPost(channel, stepKey, threadTs);
       if (earlier) return earlier;
     }
     const r = await call('chat.postMessage', () =>
@@ -62,10 +62,15 @@ export class WebApiSlack implements SlackTransport {
         blocks: message.blocks as never,
         metadata: { event_type: METADATA_EVENT, event_payload: { step_key: stepKey } },
         unfurl_links: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
       }),
     );
     if (!r.channel || !r.ts) throw new Error('Slack chat.postMessage answered without channel or ts');
     return { channel: r.channel, ts: r.ts };
+  }
+
+  async reply(root: PostedMessage, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage> {
+    return this.post(root.channel, message, stepKey, isRetry, root.ts);
   }
 
   async update(posted: PostedMessage, message: SlackMessage): Promise<void> {
@@ -117,11 +122,11 @@ export class WebApiSlack implements SlackTransport {
     return undefined;
   }
 
-  /** A post that timed out may still have landed: look for it before posting again. */
-  private async findEarlierPost(channel: string, stepKey: string): Promise<PostedMessage | undefined> {
-    const history = await call('conversations.history', () =>
-      this.client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true }),
-    );
+  /** A post that timed out may still have landed: look for it (in the channel, or the thread) before posting again. */
+  private async findEarlierPost(channel: string, stepKey: string, threadTs?: string): Promise<PostedMessage | undefined> {
+    const history = threadTs
+      ? await call('conversations.replies', () => this.client.conversations.replies({ channel, ts: threadTs, limit: HISTORY_LOOKBACK, include_all_metadata: true }))
+      : await call('conversations.history', () => this.client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true }));
     const found = history.messages?.find(
       (m) => m.metadata?.event_type === METADATA_EVENT && (m.metadata.event_payload as Record<string, unknown> | undefined)?.step_key === stepKey,
     );

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { IncidentState } from '../core/incident';
 import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
-import { incidentMessage, type PagedAs, type SlackMessage } from '../core/slack-message';
+import { incidentMessage, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
 export interface PostedMessage {
@@ -21,6 +21,8 @@ export interface SlackTransport {
   createChannel(names: string[], purpose: string): Promise<{ id: string; name: string }>;
   invite(channel: string, users: string[]): Promise<void>;
   pin(posted: PostedMessage): Promise<void>;
+  /** Replies in the thread of `root`; like `post`, a retry first looks for its earlier reply. */
+  reply(root: PostedMessage, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage>;
 }
 
 export interface IncidentChannel {
@@ -46,14 +48,19 @@ export function createSlackActivities(transport: SlackTransport, channel: string
       return transport.post(input.slackChannel ?? channel, message, input.stepKey, Context.current().info.attempt > 1);
     },
 
-    /** Rewrites every message of the incident so each tells the current truth (who acknowledged, when). */
-    async refreshPages(state: IncidentState): Promise<void> {
+    /**
+     * Rewrites every message of the incident so each tells the current truth (who acknowledged,
+     * when), and with `history`, records the change in the thread of the first message.
+     */
+    async refreshPages(state: IncidentState, history?: { stepKey: string }): Promise<void> {
       for (const page of state.pages) {
         if (!page.channel || !page.ts) continue;
         await transport.update({ channel: page.channel, ts: page.ts }, incidentMessage(state, page));
       }
       const ch = state.incidentChannel;
       if (ch?.ts) await transport.update({ channel: ch.id, ts: ch.ts }, incidentMessage(state, { slackChannel: ch.id, level: state.level }));
+      const root = state.pages.find((p) => p.channel && p.ts);
+      if (history && root) await transport.reply({ channel: root.channel!, ts: root.ts! }, statusReply(state), history.stepKey, Context.current().info.attempt > 1);
     },
 
     /**

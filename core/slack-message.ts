@@ -138,3 +138,21 @@ export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>): un
     ],
   };
 }
+
+/** The thread reply that records a status change under the incident message (the state history). */
+export function statusReply(s: IncidentState): SlackMessage {
+  const via = s.changedVia ? ` via ${s.changedVia}` : '';
+  const text = (() => {
+    switch (s.status) {
+      case 'acknowledged':
+        return `:eyes: Acknowledged by ${s.acknowledgedBy}${via} at ${slackDate(s.acknowledgedAt!)}`;
+      case 'snoozed':
+        return `:zzz: Snoozed${via} until ${slackDate(s.snoozedUntil!)}`;
+      case 'resolved':
+        return `:white_check_mark: Resolved by ${s.resolvedBy}${via} at ${slackDate(s.resolvedAt!)}${s.resolveNote ? `: ${redact(s.resolveNote)}` : ''}`;
+      case 'triggered':
+        return `:rotating_light: Triggered again${s.assignedTo ? `, assigned to ${s.assignedTo}` : ''}: paging resumes at level ${Math.max(1, s.level)}`;
+    }
+  })();
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -185,11 +185,14 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
 
   // Every message of the incident is rewritten once per status it reaches.
   let shown: IncidentStatus = 'triggered';
+  let shows = 0;
   const show = async (): Promise<void> => {
     if (incident.status === shown) return;
     shown = incident.status;
     publishState();
-    await slack.refreshPages(incident.snapshot());
+    // The change also goes to the thread of the first message (keyed per run and change).
+    shows += 1;
+    await slack.refreshPages(incident.snapshot(), { stepKey: `${info.workflowId}/${info.runId}/status/${shows}` });
     // PagerDuty follows Klaxon: its incidents are acknowledged or resolved with this one.
     const services = incident.pagerDutyServices();
     // A change that came from PagerDuty is not sent back to it.

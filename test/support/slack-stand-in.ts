@@ -15,6 +15,7 @@ interface StoredMessage {
   text: string;
   blocks: unknown[];
   metadata?: unknown;
+  thread_ts?: string;
 }
 
 /**
@@ -108,7 +109,10 @@ export class SlackStandIn extends EventEmitter {
     switch (method) {
       case 'chat.postMessage': {
         const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
-        const message = { ts, channel: channelId(args.channel), text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [], metadata: args.metadata };
+        const message = {
+          ts, channel: channelId(args.channel), text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [], metadata: args.metadata,
+          ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}),
+        };
         this.messages.set(ts, message);
         return { ok: true, channel: message.channel, ts, message };
       }
@@ -153,6 +157,12 @@ export class SlackStandIn extends EventEmitter {
         if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
         this.views.push(args.view as Record<string, unknown>);
         return { ok: true, view: { id: `V${this.views.length}`, ...(args.view as object) } };
+      }
+      case 'conversations.replies': {
+        const root = this.messages.get(String(args.ts));
+        if (!root) return { ok: false, error: 'thread_not_found' };
+        const replies = [...this.messages.values()].filter((m) => m.thread_ts === root.ts);
+        return { ok: true, messages: [root, ...replies].map((m) => ({ type: 'message', ...m })), has_more: false };
       }
       case 'conversations.history': {
         const messages = [...this.messages.values()].filter((m) => m.channel === channelId(args.channel)).reverse();

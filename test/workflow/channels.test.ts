@@ -247,3 +247,52 @@ describe('an incident channel', () => {
     });
   });
 });
+
+describe('channels that hang or refuse', () => {
+  it('retries a PagerDuty request that timed out, and triggers once', async () => {
+    const pdFirst = policyFor({ notify: { high: [{ channel: 'pagerduty', afterMinutes: 0 }, { channel: 'email', afterMinutes: 30 }] } });
+    await withWorker(async () => {
+      // PagerDuty takes the request and never answers; the client gives up after 10 s.
+      t.pagerduty.failures.push('hang');
+      const { handle, incidentId } = await startIncident(pdFirst);
+      await waitFor('the trigger after the timeout', () => eventsFor(incidentId).length === 1, 40_000);
+      const sent = await waitFor('the notification in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'notification.sent'));
+      expect(sent.payload).toMatchObject({ channel: 'pagerduty' });
+      expect((await t.ledger.timeline(incidentId)).map((e) => e.kind)).not.toContain('notification.failed');
+      await resolveAndFinish(handle);
+    });
+  }, 60_000);
+
+  it('records a mailbox the mail server refuses, and hands the page to the next channel', async () => {
+    const mailFirst = policyFor({ email: 'gone@example.com', notify: { high: [{ channel: 'email', afterMinutes: 0 }, { channel: 'slack', afterMinutes: 30 }] } });
+    await withWorker(async () => {
+      t.smtp.refuse.add('gone@example.com');
+      const { handle, incidentId } = await startIncident(mailFirst);
+      const failed = await waitFor('the refusal in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'notification.failed'));
+      expect(failed.payload).toMatchObject({ channel: 'email', failover: 'slack', reason: expect.stringContaining('email to gone@example.com refused') });
+      await waitFor('the Slack page instead', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      expect(mailsFor(incidentId)).toHaveLength(0);
+      await resolveAndFinish(handle);
+    });
+  });
+});
+
+describe('the thread of the incident message', () => {
+  it('records each change of status once, even when Slack\'s answer to a reply is lost', async () => {
+    await withWorker(async () => {
+      const { handle } = await startIncident();
+      const root = await waitFor('the page', async () => {
+        const p = (await handle.query(stateQuery)).pages[0];
+        return p?.ts ? p : undefined;
+      });
+      const replies = () => [...t.slack.messages.values()].filter((m) => m.thread_ts === root.ts).map((m) => m.text.replace(/<!date[^>]*>/, '<date>'));
+      t.slack.lostAnswers.set('chat.postMessage', 1);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await waitFor('the acknowledgement in the thread', () => replies().length === 1, 30_000);
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'keys rotated for jane@example.com' }] });
+      await handle.result();
+      expect(replies()).toEqual([':eyes: Acknowledged by alice via cli at <date>', ':white_check_mark: Resolved by bob via cli at <date>: keys rotated for [email]']);
+      expect(t.slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
+    });
+  });
+});
