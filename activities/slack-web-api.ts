@@ -50,7 +50,9 @@ export class WebApiSlack implements SlackTransport {
     });
   }
 
-  async post(channel: string, message: SlackMessage, stepKey: string, isRetry: boolean, threadTs?: string): Promise<PostedMessage> {
+  async post(to: string, message: SlackMessage, stepKey: string, isRetry: boolean, threadTs?: string): Promise<PostedMessage> {
+    // A user id means a direct message: its conversation id is what history and updates take.
+    const channel = /^[UW]/.test(to) ? await this.directMessageChannel(to) : to;
     if (isRetry) {
       const earlier = await this.findEarlierPost(channel, stepKey, threadTs);
       if (earlier) return earlier;
@@ -112,6 +114,12 @@ export class WebApiSlack implements SlackTransport {
       if (err instanceof WebAPIPlatformError && err.data.error === 'already_pinned') return;
       await call('pins.add', () => Promise.reject(err));
     }
+  }
+
+  private async directMessageChannel(user: string): Promise<string> {
+    const r = await call('conversations.open', () => this.client.conversations.open({ users: user }));
+    if (!r.channel?.id) throw new Error('Slack conversations.open answered without a channel');
+    return r.channel.id;
   }
 
   private async channelNamed(name: string): Promise<{ id: string; purpose?: string } | undefined> {

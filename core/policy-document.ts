@@ -99,6 +99,7 @@ const policySchema = z
     repeat: z.number().int().min(0).default(2),
     slackChannel: z.string().optional(),
     incidentChannelFor: z.array(z.enum(SEVERITIES)).optional(),
+    slackPaging: z.enum(['mention', 'dm']).optional(),
     exhausted: z.array(target).optional(),
     businessHours: hoursWindow.optional(),
     quietHours: hoursWindow.optional(),

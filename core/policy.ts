@@ -89,6 +89,8 @@ export interface Policy {
    * pinned), e.g. [SEV1, SEV2]. Off unless named: it needs the `channels:manage` scope.
    */
   incidentChannelFor?: Severity[];
+  /** How Slack reaches a paged person: a mention in the incidents channel (default), or a direct message. */
+  slackPaging?: 'mention' | 'dm';
   businessHours?: HoursWindow;
   quietHours?: HoursWindow;
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */

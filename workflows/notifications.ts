@@ -41,8 +41,10 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
     const stepKey = `${stepKeyBase}/page/${key}${first ? '' : `/${channel}`}`;
     try {
       if (channel === 'slack') {
-        // A person is mentioned in the policy's incidents channel (each tenant's own, when routed so).
-        const channel = recipient.slackChannel ?? incident.policy.slackChannel;
+        // A person is mentioned in the policy's incidents channel (each tenant's own, when routed
+        // so), or messaged directly when the policy says so.
+        const dm = incident.policy.slackPaging === 'dm' && recipient.slackUserId;
+        const channel = recipient.slackChannel ?? (dm ? recipient.slackUserId : incident.policy.slackChannel);
         const target = { ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}), ...(channel ? { slackChannel: channel } : {}) };
         incident.pageDelivered(index, await within(bound).postPage({ stepKey, state: incident.snapshot(), ...target, level }));
       } else if (channel === 'pagerduty') {

@@ -122,6 +122,8 @@ export class SlackStandIn extends EventEmitter {
         Object.assign(existing, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
         return { ok: true, channel: existing.channel, ts: existing.ts, text: existing.text };
       }
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args.users).slice(1)}` } };
       case 'conversations.create': {
         const name = String(args.name);
         if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };

@@ -94,13 +94,13 @@ describe('notification rules', () => {
 });
 
 describe('failover', () => {
-  it('hands the page to the next channel at once when one fails for good, recording why', async () => {
+  it.each(['channel_not_found', 'invalid_auth'])('hands the page to the next channel at once when Slack fails for good (%s), recording why', async (slackError) => {
     const fragile = policyFor({
       pagerDutyService: 'billing', // no routing key is configured for it: PagerDuty can never take the page
       notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'pagerduty', afterMinutes: 5 }, { channel: 'email', afterMinutes: 15 }] },
     });
     await withWorker(async () => {
-      t.slack.failures.set('chat.postMessage', { error: 'channel_not_found', remaining: 1 });
+      t.slack.failures.set('chat.postMessage', { error: slackError, remaining: 1 });
       try {
         const { handle, incidentId } = await startIncident(fragile);
         // Slack fails, so PagerDuty is tried at once; it fails too, so email goes out at once.
@@ -293,6 +293,22 @@ describe('the thread of the incident message', () => {
       await handle.result();
       expect(replies()).toEqual([':eyes: Acknowledged by alice via cli at <date>', ':white_check_mark: Resolved by bob via cli at <date>: keys rotated for [email]']);
       expect(t.slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe('direct messages', () => {
+  it('page a person by DM when the policy says so, and update the DM in place', async () => {
+    await withWorker(async () => {
+      const { handle } = await startIncident(validatePolicy({ ...policyFor({}), slackPaging: 'dm' }));
+      const page = await waitFor('the DM', async () => {
+        const p = (await handle.query(stateQuery)).pages[0];
+        return p?.ts ? p : undefined;
+      });
+      expect(page.channel).toBe('D0ALICE');
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await waitFor('the DM to show the acknowledgement', () => JSON.stringify(t.slack.messages.get(page.ts!)!.blocks).includes('Acknowledged* by alice'));
+      await resolveAndFinish(handle);
     });
   });
 });
