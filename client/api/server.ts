@@ -25,6 +25,8 @@ export interface ApiDeps {
   vercelVerify?: string;
   slackSigningSecret?: string;
   slackApi?: SlackApi;
+  /** How long a Slack interaction may wait for its Update before it is answered anyway (default 2.5 s). */
+  slackDeadlineMs?: number;
   pagerDutyWebhookSecrets?: string[];
   now?: () => Date;
   log?: (line: string) => void;
@@ -65,7 +67,7 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
-      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, now, log }),
+      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, deadlineMs: deps.slackDeadlineMs, now, log }),
     },
     {
       method: 'POST',

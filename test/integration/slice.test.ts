@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncidentState } from '../../core/incident';
@@ -128,6 +131,29 @@ describe('the vertical slice over HTTP', () => {
     expect(refused).toMatchObject({ status: 200, body: { response_action: 'errors', errors: { [RESOLVE_MODAL.block]: expect.stringContaining('Slack user U0MALLORY is not a responder') } } });
     expect((await incidents.state(id)).status).toBe('snoozed');
     await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+  });
+
+  it('answers Slack by its deadline even when the Update takes longer, and the Update still lands', async () => {
+    // A second API on the same stack, whose deadline has always passed.
+    const hasty = createApiServer({ ...apiDepsFromConfig(stack.config, incidents), slackDeadlineMs: 0, log: () => undefined });
+    hasty.listen(0, '127.0.0.1');
+    await once(hasty, 'listening');
+    try {
+      const { body: { incidentId } } = await postAlert(alertBody());
+      const id = String(incidentId);
+      await waitFor('the Slack page', () => messageFor(id));
+      const form = slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, id);
+      const res = await fetch(`http://127.0.0.1:${(hasty.address() as AddressInfo).port}/v1/slack/interactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) },
+        body: form,
+      });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { accepted: true, pending: true } });
+      await waitFor('the acknowledgement', async () => (await incidents.state(id)).status === 'acknowledged');
+      await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+    } finally {
+      await new Promise((ok) => hasty.close(ok));
+    }
   });
 
   it('answers the /klaxon slash command: status, ack, resolve with a note, and refusals as text', async () => {
