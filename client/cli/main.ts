@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import { parseGenericAlert } from '../../core/alert';
 import { withHash } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
+import { OBLIGATIONS } from '../../core/regimes';
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
@@ -14,6 +15,7 @@ import { openDatabase } from '../../ledger/database';
 import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
 import { cliEnvironment } from './environment';
+import { computeRegimeClock, renderClock, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
@@ -30,6 +32,9 @@ Usage:
   klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
                                                          fire a signed test alert at the API
   klaxon policy validate <file>                          check a policy file (errors name line and field)
+  klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
+  klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
+                                                         a regime's deadline and reminders from a trigger
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
                                                          (times without an offset are read in --tz)
@@ -57,6 +62,10 @@ const options = {
   at: { type: 'string' },
   'ack-at': { type: 'string' },
   'ack-by': { type: 'string' },
+  regime: { type: 'string' },
+  trigger: { type: 'string' },
+  aware: { type: 'string' },
+  jurisdiction: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,6 +89,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     );
   }
   if (command === 'simulate') return runSimulation(values, zone());
+  if (command === 'clocks' && sub === 'regimes') return values.json ? JSON.stringify(OBLIGATIONS, null, 2) : renderRegimes();
+  if (command === 'clocks' && sub === 'compute') {
+    if (!values.regime || !values.trigger) throw new UsageError('usage: klaxon clocks compute --regime <id> --trigger <ISO time with offset> [--aware <time>] [--jurisdiction <code>]');
+    const computed = computeRegimeClock(values.regime, values.trigger, { aware: values.aware, jurisdiction: values.jurisdiction });
+    return print(computed.clock, () => renderClock(computed, zone()));
+  }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
   if (command === 'alert') {

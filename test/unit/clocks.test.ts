@@ -1,0 +1,125 @@
+import { DateTime } from 'luxon';
+import { computeClock, reminderAt } from '../../core/deadlines';
+import { OBLIGATIONS, obligationById } from '../../core/regimes';
+import { klaxon } from '../support/processes';
+
+/** Deadlines as the clocks compute them: units, calendars, DST, backdating. */
+const clock = (id: string, triggers: Record<string, string>, options = {}) => computeClock(obligationById(id), triggers, options);
+const local = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).toFormat('yyyy-MM-dd HH:mm ZZ');
+
+describe('clock hours', () => {
+  it.each([
+    // Spring forward in Berlin inside the 72 hours: the wall clock shows one hour later.
+    ['2026-03-27T14:00+01:00', '2026-03-30 15:00 +02:00'],
+    // Fall back: one hour earlier on the wall clock, still exactly 72 hours.
+    ['2026-10-23T12:00+02:00', '2026-10-26 11:00 +01:00'],
+  ])('GDPR Art. 33: aware %s is due 72 elapsed hours later (%s in Berlin)', (aware, due) => {
+    const c = clock('gdpr-art33', { aware });
+    expect(Date.parse(c.dueAt) - Date.parse(c.startedAt)).toBe(72 * 3_600_000);
+    expect(local(c.dueAt, 'Europe/Berlin')).toBe(due);
+  });
+
+  it('reminds at half, three quarters, 12 h and 2 h before, in order', () => {
+    const c = clock('gdpr-art33', { aware: '2026-11-24T10:00:00Z' });
+    expect(c.reminders).toEqual([
+      { label: '50%', at: '2026-11-25T22:00:00.000Z' },
+      { label: '75%', at: '2026-11-26T16:00:00.000Z' },
+      { label: 'T-12h', at: '2026-11-26T22:00:00.000Z' },
+      { label: 'T-2h', at: '2026-11-27T08:00:00.000Z' },
+    ]);
+    expect(() => reminderAt('soon', DateTime.utc(), DateTime.utc())).toThrow('reminder "soon" is neither');
+  });
+
+  it('takes the earlier of two limits for DORA\'s initial notification', () => {
+    const c = clock('dora-initial', { 'classified-major': '2026-05-01T10:00:00Z', aware: '2026-04-30T12:00:00Z' });
+    expect(c).toMatchObject({ dueAt: '2026-05-01T12:00:00.000Z', limitedBy: 'aware' });
+    expect(clock('dora-initial', { 'classified-major': '2026-05-01T10:00:00Z', aware: '2026-05-01T09:00:00Z' }).dueAt).toBe('2026-05-01T14:00:00.000Z');
+  });
+
+  it('shortens the time left when awareness is set in the past', () => {
+    const now = DateTime.fromISO('2026-11-24T12:00:00Z');
+    const c = clock('gdpr-art33', { aware: now.minus({ hours: 60 }).toISO()! });
+    expect((Date.parse(c.dueAt) - now.toMillis()) / 3_600_000).toBe(12);
+  });
+});
+
+describe('business days, in their jurisdiction', () => {
+  it.each([
+    // Christmas Day and a weekend inside the four days.
+    ['2026-12-23T16:00-05:00', '2026-12-30 17:30 -05:00'],
+    // Over the year end: New Year's Day and a weekend.
+    ['2026-12-30T10:00-05:00', '2027-01-06 17:30 -05:00'],
+    // Independence Day observed on Friday 2026-07-03.
+    ['2026-07-01T09:00-04:00', '2026-07-08 17:30 -04:00'],
+    // Determined on a Saturday: Monday is the first business day.
+    ['2026-11-28T12:00-05:00', '2026-12-03 17:30 -05:00'],
+  ])('SEC 8-K Item 1.05: determined %s, due %s (EDGAR closes 17:30 Eastern)', (determined, due) => {
+    expect(local(clock('sec-8k-105', { 'materiality-determined': determined }).dueAt, 'America/New_York')).toBe(due);
+  });
+
+  it.each([
+    // Good Friday (2026-04-03) and the weekend.
+    ['2026-04-02T10:00-03:00', '2026-04-08 23:59 -03:00'],
+    // Tiradentes (Tuesday 2026-04-21).
+    ['2026-04-20T10:00-03:00', '2026-04-24 23:59 -03:00'],
+    // New Year's Day over the year end.
+    ['2026-12-30T10:00-03:00', '2027-01-05 23:59 -03:00'],
+  ])('LGPD Art. 48: aware %s, due %s in Brazil', (aware, due) => {
+    expect(local(clock('lgpd-art48', { aware }).dueAt, 'America/Sao_Paulo')).toBe(due);
+  });
+
+  it('reads the calendar of a named subdivision, and refuses an unknown one', () => {
+    // Vermont's Town Meeting Day (2026-03-03) is no business day there, but is one federally.
+    expect(local(clock('sec-8k-105', { 'materiality-determined': '2026-03-02T10:00-05:00' }).dueAt, 'America/New_York')).toBe('2026-03-06 17:30 -05:00');
+    expect(local(clock('sec-8k-105', { 'materiality-determined': '2026-03-02T10:00-05:00' }, { jurisdiction: 'US-VT' }).dueAt, 'America/New_York')).toBe('2026-03-09 17:30 -04:00');
+    expect(() => clock('sec-8k-105', { 'materiality-determined': '2026-03-02T10:00-05:00' }, { jurisdiction: 'XX' })).toThrow('"XX" is not a jurisdiction the holiday library knows');
+  });
+});
+
+describe('calendar days and months', () => {
+  it('HIPAA: 60 calendar days after discovery, to the end of the day in Eastern time', () => {
+    expect(local(clock('hipaa-individuals', { discovered: '2026-11-24T09:00-05:00' }).dueAt, 'America/New_York')).toBe('2027-01-23 23:59 -05:00');
+  });
+
+  it('California: 30 days from discovery, read in California', () => {
+    expect(local(clock('us-ca', { discovered: '2026-12-31T23:30-08:00' }).dueAt, 'America/Los_Angeles')).toBe('2027-01-30 23:59 -08:00');
+  });
+
+  it('NIS2 final report: one month after the notification was filed, at month ends too', () => {
+    expect(clock('nis2-final', { 'filed:nis2-notification': '2026-01-31T10:00:00Z' }).dueAt).toBe('2026-02-28T10:00:00.000Z');
+  });
+
+  it('"without undue delay" obligations take the policy\'s bound, else Klaxon\'s default', () => {
+    expect(clock('gdpr-art34', { 'high-risk-determined': '2026-11-24T10:00:00Z' }).dueAt).toBe('2026-11-27T10:00:00.000Z');
+    expect(clock('gdpr-art34', { 'high-risk-determined': '2026-11-24T10:00:00Z' }, { policyHours: 24 }).dueAt).toBe('2026-11-25T10:00:00.000Z');
+  });
+});
+
+describe('the regimes', () => {
+  it('cover what Klaxon promises, each with a source, a recipient and the contents a filing needs', () => {
+    const ids = OBLIGATIONS.map((o) => o.id);
+    for (const id of ['gdpr-art33', 'gdpr-art33-2', 'gdpr-art34', 'uk-gdpr-art33', 'nis2-early-warning', 'nis2-notification', 'nis2-final', 'dora-initial', 'dora-intermediate', 'dora-final', 'hipaa-individuals', 'hipaa-hhs', 'hipaa-media', 'sec-8k-105', 'lgpd-art48', 'us-ca', 'us-tx', 'us-vt']) {
+      expect(ids).toContain(id);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const o of OBLIGATIONS) {
+      expect(o.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(o.source.length).toBeGreaterThan(5);
+      expect(o.contents.length).toBeGreaterThan(0);
+      if (o.trigger.startsWith('filed:')) expect(ids).toContain(o.trigger.slice('filed:'.length));
+    }
+  });
+
+  it('are listed and computed by the CLI, which wants an explicit offset', async () => {
+    const list = (await klaxon(['clocks', 'regimes'], process.env)).stdout;
+    expect(list).toMatch(/^gdpr-art33 +72 h from aware → competent \(lead\) supervisory authority\n +Regulation \(EU\) 2016\/679, Art\. 33/m);
+    const out = (await klaxon(['clocks', 'compute', '--regime', 'sec-8k-105', '--trigger', '2026-12-23T16:00-05:00', '--tz', 'Europe/Berlin'], process.env)).stdout;
+    expect(out).toContain('Due:       2026-12-30T22:30:00Z (UTC)  |  2026-12-30 17:30:00 -05:00 (America/New_York)  |  2026-12-30 23:30:00 +01:00 (Europe/Berlin)');
+    const json = JSON.parse((await klaxon(['clocks', 'compute', '--regime', 'gdpr-art33', '--trigger', '2026-03-27T14:00+01:00', '--json'], process.env)).stdout);
+    expect(json).toMatchObject({ obligation: 'gdpr-art33', dueAt: '2026-03-30T13:00:00.000Z' });
+    const refused = await klaxon(['clocks', 'compute', '--regime', 'gdpr-art33', '--trigger', '2026-03-27T14:00'], process.env).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('--trigger "2026-03-27T14:00" needs an offset or Z') });
+    const unknown = await klaxon(['clocks', 'compute', '--regime', 'gdpr-art99', '--trigger', '2026-03-27T14:00Z'], process.env).catch((e: { code: number; stderr: string }) => e);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown regime "gdpr-art99"') });
+  });
+});
