@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { computeClock, reminderAt } from '../../core/deadlines';
+import { applicableObligations } from '../../core/applicability';
 import { OBLIGATIONS, obligationById } from '../../core/regimes';
 import { klaxon } from '../support/processes';
 
@@ -121,5 +122,24 @@ describe('the regimes', () => {
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('--trigger "2026-03-27T14:00" needs an offset or Z') });
     const unknown = await klaxon(['clocks', 'compute', '--regime', 'gdpr-art99', '--trigger', '2026-03-27T14:00Z'], process.env).catch((e: { code: number; stderr: string }) => e);
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown regime "gdpr-art99"') });
+  });
+});
+
+describe('which obligations apply', () => {
+  const ids = (input: Parameters<typeof applicableObligations>[0]) => applicableObligations(input).map((o) => o.id);
+
+  it('follow the jurisdictions and data categories of the incident', () => {
+    expect(ids({ dataCategories: ['personal-data'], jurisdictions: ['DE'] })).toEqual(['gdpr-art33', 'gdpr-art34']);
+    expect(ids({ dataCategories: ['personal-data'], jurisdictions: ['GB'] })).toEqual(['uk-gdpr-art33']);
+    expect(ids({ dataCategories: ['health'], jurisdictions: ['US-CA'] })).toEqual(['hipaa-individuals', 'hipaa-hhs', 'hipaa-media', 'us-ca']);
+    expect(ids({ dataCategories: ['personal-data'], jurisdictions: ['US-TX', 'BR'] })).toEqual(['lgpd-art48', 'us-tx']);
+    expect(ids({ dataCategories: [], jurisdictions: ['DE'] })).toEqual([]);
+  });
+
+  it('add the regimes a policy opts into, and the processor\'s duty', () => {
+    expect(ids({ dataCategories: ['personal-data'], jurisdictions: ['FR'], optIn: ['NIS2'], processor: true })).toEqual([
+      'gdpr-art33', 'gdpr-art33-2', 'gdpr-art34', 'nis2-early-warning', 'nis2-notification', 'nis2-final',
+    ]);
+    expect(ids({ dataCategories: ['financial'], jurisdictions: ['US'], optIn: ['SEC'] })).toEqual(['sec-8k-105']);
   });
 });
