@@ -4,11 +4,11 @@ import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } fr
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
 import { batchAlerts, capDetails } from '../core/alert-batch';
-import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
+import type { AckResult, IncidentState, ResolveResult, ResponderRef, TriggerRequest } from '../core/incident';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, escalateUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -98,6 +98,11 @@ export class Incidents {
   /** Hands the incident to a responder, who is paged at once. */
   async reassign(incidentId: string, by: ResponderRef, to: string): Promise<{ incidentId: string; assignedTo: string }> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(reassignUpdate, { args: [{ by, to }] }));
+  }
+
+  /** Records an event that starts legal clocks (aware, discovered, …); refused in the future, or backdated without a reason. */
+  async recordTrigger(incidentId: string, req: TriggerRequest): Promise<{ incidentId: string; event: string; at: string; starts: string[] }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(triggerUpdate, { args: [req] }));
   }
 
   /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */

@@ -1,6 +1,7 @@
 import { DateTime, Duration } from 'luxon';
 import { addBusinessDays } from './business-calendar';
 import type { DeadlineRule, Obligation, TriggerKind } from './regimes';
+import { REMINDER_PATTERN } from './reminders';
 
 /**
  * When an obligation is due, and when to remind, from the instants that start its clock.
@@ -48,10 +49,9 @@ export function dueFrom(rule: DeadlineRule, start: DateTime, options: { policyHo
 
 /** `50%` of the time allowed, or `T-12h` / `T-30m` / `T-2d` before the deadline. */
 export function reminderAt(label: string, start: DateTime, due: DateTime): DateTime {
-  const share = /^(\d{1,2})%$/.exec(label);
-  if (share) return start.plus({ milliseconds: (due.toMillis() - start.toMillis()) * (Number(share[1]) / 100) });
-  const before = /^T-(\d+)([mhd])$/.exec(label);
-  if (before) return due.minus(Duration.fromObject({ [{ m: 'minutes', h: 'hours', d: 'days' }[before[2]]!]: Number(before[1]) }));
+  const m = REMINDER_PATTERN.exec(label);
+  if (m?.[1]) return start.plus({ milliseconds: (due.toMillis() - start.toMillis()) * (Number(m[1]) / 100) });
+  if (m?.[2]) return due.minus(Duration.fromObject({ [{ m: 'minutes', h: 'hours', d: 'days' }[m[3]]!]: Number(m[2]) }));
   throw new ClockError(`reminder "${label}" is neither a share of the time allowed (e.g. 75%) nor a time before the deadline (e.g. T-12h)`);
 }
 

@@ -3,6 +3,9 @@ import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
 import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
 import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
+import { applicableObligations } from './applicability';
+import type { Clock } from './deadlines';
+import type { TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
 import { formatInstant } from './time-format';
 
@@ -90,6 +93,10 @@ export interface IncidentState {
   acks?: Array<{ by: string; at: string; via?: string }>;
   /** The incident's own Slack channel (SEV1/SEV2 by policy), or why it could not be opened. */
   incidentChannel?: { id: string; name: string; ts?: string; failed?: string };
+  /** Events that start legal clocks (aware, discovered, …), each recorded once with who, when and why. */
+  triggers?: Partial<Record<TriggerKind, RecordedTrigger>>;
+  /** The incident's notification obligations and their deadlines, computed when their trigger was recorded. */
+  clocks?: Clock[];
   /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
   changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
@@ -99,6 +106,23 @@ export interface IncidentState {
   resolvedBy?: string;
   resolvedAt?: string;
   resolveNote?: string;
+}
+
+export interface RecordedTrigger {
+  at: string;
+  recordedAt: string;
+  by: string;
+  via?: string;
+  /** Why the instant lies in the past (required when it does), or any note. */
+  reason?: string;
+}
+
+export interface TriggerRequest {
+  by: ResponderRef;
+  event: TriggerKind;
+  /** When it happened (ISO with offset); now when absent. */
+  at?: string;
+  reason?: string;
 }
 
 export interface LevelRecord {
@@ -519,6 +543,56 @@ export class Incident {
   /** Notifications still waiting for their minute when paging stopped: called off, and recorded. */
   notificationsCancelled(pending: Array<{ responder: string; channel: Channel }>, now: string): void {
     if (pending.length) this.emit('notification.cancelled', now, SYSTEM, { status: this.state.status, pending });
+  }
+
+  /** A trigger set more than this far in the past needs a reason (clock skew and typing time allowed). */
+  static readonly BACKDATE_GRACE_MS = 5 * 60_000;
+
+  /** Throws when a trigger cannot be recorded: in the future, backdated without a reason, already recorded, closed. */
+  validateTrigger(req: TriggerRequest, now: string): void {
+    this.identify(req.by);
+    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: its clocks can no longer start`);
+    const at = req.at ?? now;
+    const t = Date.parse(at);
+    if (Number.isNaN(t) || !/(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
+    if (t > Date.parse(now)) throw new IncidentRuleError(`"${req.event}" cannot be set in the future (${at})`);
+    if (t < Date.parse(now) - Incident.BACKDATE_GRACE_MS && !req.reason?.trim()) {
+      throw new IncidentRuleError(`"${req.event}" set in the past (${at}) needs a reason`);
+    }
+    const earlier = this.state.triggers?.[req.event];
+    if (earlier) throw new IncidentRuleError(`"${req.event}" was already recorded at ${earlier.at} by ${earlier.by}`);
+  }
+
+  /** Records a trigger; the clocks it starts are computed next (see `clocksToStart`). */
+  recordTrigger(req: TriggerRequest, now: string): { incidentId: string; event: TriggerKind; at: string; starts: string[] } {
+    const who = this.identify(req.by);
+    const at = new Date(Date.parse(req.at ?? now)).toISOString();
+    (this.state.triggers ??= {})[req.event] = { at, recordedAt: now, by: who.name, via: req.by.via, ...(req.reason ? { reason: req.reason } : {}) };
+    this.changes += 1;
+    this.emit('clock.trigger_recorded', now, { type: 'responder', name: who.name, via: req.by.via }, { event: req.event, at, ...(req.reason ? { reason: req.reason } : {}) });
+    return { incidentId: this.state.incidentId, event: req.event, at, starts: this.clocksToStart().map((o) => o.id) };
+  }
+
+  /** Obligations that apply to the incident, whose trigger is recorded and whose clock is not yet computed. */
+  clocksToStart(): Array<{ id: string; trigger: TriggerKind }> {
+    const s = this.state;
+    const started = new Set((s.clocks ?? []).map((c) => c.obligation));
+    const regulatory = this.policy.regulatory ?? {};
+    return applicableObligations({ dataCategories: s.dataCategories, jurisdictions: s.jurisdictions, optIn: regulatory.optIn, processor: regulatory.processor })
+      .filter((o) => !started.has(o.id) && s.triggers?.[o.trigger] !== undefined)
+      .map((o) => ({ id: o.id, trigger: o.trigger }));
+  }
+
+  /** The instants of every recorded trigger, as the clock computation takes them. */
+  triggerInstants(): Partial<Record<TriggerKind, string>> {
+    return Object.fromEntries(Object.entries(this.state.triggers ?? {}).map(([k, v]) => [k, v!.at]));
+  }
+
+  clocksStarted(clocks: Clock[], now: string): void {
+    for (const c of clocks) {
+      (this.state.clocks ??= []).push(c);
+      this.emit('clock.started', now, SYSTEM, { obligation: c.obligation, trigger: c.trigger, startedAt: c.startedAt, dueAt: c.dueAt, reminders: c.reminders });
+    }
   }
 
   /** Whether the incident should have its own Slack channel now and has none yet (asked once). */

@@ -100,6 +100,10 @@ const policySchema = z
     slackChannel: z.string().optional(),
     incidentChannelFor: z.array(z.enum(SEVERITIES)).optional(),
     slackPaging: z.enum(['mention', 'dm']).optional(),
+    regulatory: z
+      .object({ optIn: z.array(z.enum(['NIS2', 'DORA', 'SEC'])).optional(), processor: z.boolean().optional(), reminders: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
     exhausted: z.array(target).optional(),
     businessHours: hoursWindow.optional(),
     quietHours: hoursWindow.optional(),

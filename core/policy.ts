@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { SEVERITIES, type Severity } from './alert';
 import { hoursProblems, type HoursWindow } from './hours';
+import { REMINDER_PATTERN } from './reminders';
 import { hasChannel, type NotificationRule, type Urgency } from './notification-rules';
 import { validateSchedule, type Schedule } from './schedule';
 
@@ -93,6 +94,8 @@ export interface Policy {
   slackPaging?: 'mention' | 'dm';
   businessHours?: HoursWindow;
   quietHours?: HoursWindow;
+  /** The tenant's regulatory position: regimes beyond the defaults, processor role, reminder points. */
+  regulatory?: { optIn?: string[]; processor?: boolean; reminders?: string[] };
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */
   ackTimeoutMinutes?: number;
   /** The longest snooze a responder may ask for (default MAX_SNOOZE_MINUTES). */
@@ -188,6 +191,9 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   for (const field of ['businessHours', 'quietHours'] as const) {
     const window = policy[field];
     if (window) for (const message of hoursProblems(window)) problems.push({ path: [field], message: `${field}: ${message}` });
+  }
+  for (const label of policy.regulatory?.reminders ?? []) {
+    if (!REMINDER_PATTERN.test(label)) problems.push({ path: ['regulatory', 'reminders'], message: `reminder "${label}" is neither a share of the time allowed (75%) nor a time before the deadline (T-12h)` });
   }
   if (policy.slackChannel !== undefined && !/^[CG][A-Z0-9]+$/.test(policy.slackChannel)) problems.push({ path: ['slackChannel'], message: `"${policy.slackChannel}" is not a Slack channel id (C…)` });
   if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:https';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createClockActivities } from '../activities/clocks';
 import { createEmailActivities } from '../activities/email';
 import { createLedgerActivities } from '../activities/ledger';
 import { createPagerDutyActivities } from '../activities/pagerduty';
@@ -36,6 +37,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createLedgerActivities(deps.ledger),
       ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl, agent: deps.pagerDutyAgent }),
       ...createEmailActivities({ ...config.email, outboxDir: config.outboxDir }),
+      ...createClockActivities(),
     },
     // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
     maxCachedWorkflows: 1000,

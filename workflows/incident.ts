@@ -13,12 +13,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { ClockActivities } from '../activities/clocks';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef, type TriggerRequest } from '../core/incident';
+import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
 import { createNotifier, reasonOf } from './notifications';
@@ -42,6 +44,9 @@ export const snoozeUpdate = defineUpdate<{ incidentId: string; snoozedUntil: str
 export const reassignUpdate = defineUpdate<{ incidentId: string; assignedTo: string }, [{ by: ResponderRef; to: string }]>('reassign');
 // Re-pinning carries the whole policy: the workflow cannot read files, and the caller's copy
 // (validated again here) is exactly what the ledger records by hash.
+// Recording a trigger is an Update: the caller must learn at once whether it was refused (in
+// the future, backdated without a reason, already recorded) and which clocks it starts.
+export const triggerUpdate = defineUpdate<{ incidentId: string; event: TriggerKind; at: string; starts: string[] }, [TriggerRequest]>('trigger');
 export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
 
 export const stateQuery = defineQuery<IncidentState>('state');
@@ -69,6 +74,7 @@ const channelRetry = { initialInterval: '1 second', maximumInterval: '30 seconds
 const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 /** Opening an incident channel is given up (and recorded) after this long; paging never waits for it. */
+const clockActivities = proxyActivities<ClockActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 const slackChannels = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: channelRetry });
 
 const nowIso = (): string => new Date().toISOString();
@@ -147,6 +153,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   handleUpdate(resolveUpdate, ({ by }) => incident.validateResolve(by), ({ by, note }, now) => incident.resolve(by, now, note));
   handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
   handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
+  handleUpdate(triggerUpdate, (req) => incident.validateTrigger(req, nowIso()), (req, now) => incident.recordTrigger(req, now));
   handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
 
   publishState();
@@ -216,6 +223,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       continue;
     }
     if (incident.wantsIncidentChannel()) openIncidentChannel();
+    const toStart = incident.clocksToStart();
+    if (toStart.length) {
+      const clocks = await clockActivities.computeClocks({ obligations: toStart.map((o) => o.id), triggers: incident.triggerInstants(), reminders: incident.policy.regulatory?.reminders });
+      incident.clocksStarted(clocks, nowIso());
+    }
     void flushLedger();
     if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();

@@ -1,4 +1,6 @@
-import { computeClock, type Clock } from '../../core/deadlines';
+import type { Clock } from '../../core/deadlines';
+import { computeClock } from '../../core/deadlines';
+import type { IncidentState } from '../../core/incident';
 import { OBLIGATIONS, obligationById, type Obligation } from '../../core/regimes';
 import { formatInstant } from '../../core/time-format';
 
@@ -47,5 +49,19 @@ export function renderClock({ obligation, clock }: { obligation: Obligation; clo
     ...(obligation.condition ? [`  Applies:   ${obligation.condition}`] : []),
     '  Contents:',
     ...obligation.contents.map((c) => `    - ${c}`),
+  ].join('\n');
+}
+
+/** `klaxon clocks <incident>`: the triggers recorded and every clock with its deadline. */
+export function renderIncidentClocks(state: IncidentState, zone: string): string {
+  const triggers = Object.entries(state.triggers ?? {}).map(
+    ([event, t]) => `  ${event.padEnd(24)} ${formatInstant(t!.at, zone)} by ${t!.by}${t!.reason ? ` — ${t!.reason}` : ''}`,
+  );
+  const clocks = (state.clocks ?? []).map((clock) => renderClock({ obligation: obligationById(clock.obligation), clock }, zone));
+  return [
+    `Clocks of ${state.incidentId}, times in ${zone}`,
+    triggers.length ? 'Triggers:' : 'No trigger recorded yet: `klaxon clocks trigger <id> --event aware --as <name>` starts the clocks that apply.',
+    ...triggers,
+    ...(clocks.length ? ['', ...clocks] : triggers.length ? ['No obligation applies to these triggers.'] : []),
   ].join('\n');
 }

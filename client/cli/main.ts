@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { parseGenericAlert } from '../../core/alert';
 import { withHash } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
-import { OBLIGATIONS } from '../../core/regimes';
+import { OBLIGATIONS, type TriggerKind } from '../../core/regimes';
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
@@ -15,7 +15,7 @@ import { openDatabase } from '../../ledger/database';
 import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
 import { cliEnvironment } from './environment';
-import { computeRegimeClock, renderClock, renderRegimes } from './clocks';
+import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
@@ -32,6 +32,9 @@ Usage:
   klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
                                                          fire a signed test alert at the API
   klaxon policy validate <file>                          check a policy file (errors name line and field)
+  klaxon clocks <id> [--tz Zone]                         an incident's legal clocks and their deadlines
+  klaxon clocks trigger <id> --event aware|discovered|… --as <name> [--at <time>] [--reason text]
+                                                         record what starts clocks (in the past: with a reason)
   klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
   klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
                                                          a regime's deadline and reminders from a trigger
@@ -63,6 +66,8 @@ const options = {
   'ack-at': { type: 'string' },
   'ack-by': { type: 'string' },
   regime: { type: 'string' },
+  event: { type: 'string' },
+  reason: { type: 'string' },
   trigger: { type: 'string' },
   aware: { type: 'string' },
   jurisdiction: { type: 'string' },
@@ -113,6 +118,16 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const state = await incidents.state(arg);
       const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
       return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
+    }
+    if (command === 'clocks' && sub === 'trigger') {
+      const as = values.as ?? env.KLAXON_AS;
+      if (!arg || !as || !values.event) throw new UsageError('usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]');
+      const r = await incidents.recordTrigger(arg, { by: { responder: as, via: 'cli' }, event: values.event as TriggerKind, at: values.at, reason: values.reason });
+      return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
+    }
+    if (command === 'clocks' && sub) {
+      const state = await incidents.state(sub);
+      return print({ triggers: state.triggers ?? {}, clocks: state.clocks ?? [] }, () => renderIncidentClocks(state, zone()));
     }
     if (['snooze', 'reassign', 'repin'].includes(command)) {
       const id = sub;

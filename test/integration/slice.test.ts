@@ -209,6 +209,23 @@ describe('the vertical slice over HTTP', () => {
 
     const refused = await run(['ack', incidentId, '--as', 'mallory']).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('mallory is not a responder') });
+
+    // The legal clocks: awareness two hours ago (with a reason) starts GDPR Art. 33's 72 hours.
+    const aware = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const noReason = await run(['clocks', 'trigger', incidentId, '--event', 'aware', '--as', 'alice', '--at', aware]).catch((e: { code: number; stderr: string }) => e);
+    expect(noReason).toMatchObject({ code: 1, stderr: expect.stringContaining('needs a reason') });
+    const recorded = await run(['clocks', 'trigger', incidentId, '--event', 'aware', '--as', 'alice', '--at', aware, '--reason', 'triage confirmed rows of acme in globex responses']);
+    expect(recorded.stdout).toContain('"aware" recorded at');
+    expect(recorded.stdout).toContain('clocks started: gdpr-art33');
+    const clocks = await waitFor('the clock', async () => {
+      const out = (await run(['clocks', incidentId, '--tz', 'Europe/Berlin'])).stdout;
+      return out.includes('Due:') ? out : undefined;
+    });
+    expect(clocks).toContain('aware                    ');
+    expect(clocks).toContain('by alice — triage confirmed rows of acme in globex responses');
+    expect(clocks).toContain('gdpr-art33: Notify the supervisory authority (GDPR)');
+    const due = new Date(Date.parse(aware) + 72 * 3_600_000).toISOString().replace('.000Z', 'Z');
+    expect(clocks).toContain(`Due:       ${due} (UTC)`);
   });
 
   it('joins repeated alerts to the open incident and ignores a replayed delivery', async () => {

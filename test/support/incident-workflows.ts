@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
+import { createClockActivities } from '../../activities/clocks';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
@@ -85,6 +86,7 @@ export function timeSkippingIncidents(taskQueue: string) {
         ...createLedgerActivities(h.ledger),
         ...createPagerDutyActivities({ routingKeys: PAGERDUTY_ROUTING_KEYS, server: h.pagerduty.host, agent: h.pagerduty.agent }),
         ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
+        ...createClockActivities(),
       },
       ...options,
     });
