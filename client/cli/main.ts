@@ -6,7 +6,8 @@ import { DateTime } from 'luxon';
 import { parseGenericAlert } from '../../core/alert';
 import { withHash } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
-import { OBLIGATIONS, type TriggerKind } from '../../core/regimes';
+import { draftMarkdown, notificationDraft } from '../../core/drafts';
+import { OBLIGATIONS, obligationById, type TriggerKind } from '../../core/regimes';
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
@@ -35,6 +36,7 @@ Usage:
   klaxon clocks <id> [--tz Zone]                         an incident's legal clocks and their deadlines
   klaxon clocks trigger <id> --event aware|discovered|… --as <name> [--at <time>] [--reason text]
                                                          record what starts clocks (in the past: with a reason)
+  klaxon clocks draft <id> --regime <id> [--json]        the notification draft, every required item, unknowns marked
   klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
   klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
                                                          a regime's deadline and reminders from a trigger
@@ -124,6 +126,14 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       if (!arg || !as || !values.event) throw new UsageError('usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]');
       const r = await incidents.recordTrigger(arg, { by: { responder: as, via: 'cli' }, event: values.event as TriggerKind, at: values.at, reason: values.reason });
       return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
+    }
+    if (command === 'clocks' && sub === 'draft') {
+      if (!arg || !values.regime) throw new UsageError('usage: klaxon clocks draft <id> --regime <regime id> [--json]');
+      const state = await incidents.state(arg);
+      // The DPO's contact comes from the policy the incident pinned, as the policy file names it.
+      const policy = config.policies.policies.find((p) => p.name === state.policyName);
+      const draft = notificationDraft(obligationById(values.regime), state, policy, new Date().toISOString());
+      return print(draft, () => draftMarkdown(draft));
     }
     if (command === 'clocks' && sub) {
       const state = await incidents.state(sub);

@@ -226,6 +226,10 @@ describe('the vertical slice over HTTP', () => {
     expect(clocks).toContain('gdpr-art33: Notify the supervisory authority (GDPR)');
     const due = new Date(Date.parse(aware) + 72 * 3_600_000).toISOString().replace('.000Z', 'Z');
     expect(clocks).toContain(`Due:       ${due} (UTC)`);
+    const draft = (await run(['clocks', 'draft', incidentId, '--regime', 'gdpr-art33'])).stdout;
+    expect(draft).toContain('# Notify the supervisory authority (GDPR)');
+    expect(draft).toContain('## likely consequences of the breach (Art. 33(3)(c))\n\n[to be completed');
+    expect(draft).toContain(`Due: ${new Date(Date.parse(aware) + 72 * 3_600_000).toISOString()}`);
   });
 
   it('joins repeated alerts to the open incident and ignores a replayed delivery', async () => {

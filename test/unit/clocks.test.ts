@@ -1,5 +1,9 @@
 import { DateTime } from 'luxon';
 import { computeClock, reminderAt } from '../../core/deadlines';
+import { draftMarkdown, notificationDraft, UNKNOWN } from '../../core/drafts';
+import { Incident } from '../../core/incident';
+import { validatePolicy } from '../../core/policy';
+import { sampleAlert, samplePolicy } from '../support/samples';
 import { applicableObligations } from '../../core/applicability';
 import { OBLIGATIONS, obligationById } from '../../core/regimes';
 import { klaxon } from '../support/processes';
@@ -141,5 +145,40 @@ describe('which obligations apply', () => {
       'gdpr-art33', 'gdpr-art33-2', 'gdpr-art34', 'nis2-early-warning', 'nis2-notification', 'nis2-final',
     ]);
     expect(ids({ dataCategories: ['financial'], jurisdictions: ['US'], optIn: ['SEC'] })).toEqual(['sec-8k-105']);
+  });
+});
+
+describe('notification drafts', () => {
+  const policy = validatePolicy({
+    ...samplePolicy,
+    responders: [...samplePolicy.responders, { name: 'dana', slackUserId: 'U0DANA', email: 'dpo@example.com', timeZone: 'Europe/Berlin', roles: ['dpo'] }],
+  });
+  const incident = () => {
+    const inc = Incident.open('inc-acme-1', policy, sampleAlert({ classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } }), '2026-11-24T10:00:00.000Z');
+    inc.recordTrigger({ by: { responder: 'alice', via: 'cli' }, event: 'aware', at: '2026-11-24T09:00:00.000Z', reason: 'seen in logs' }, '2026-11-24T10:05:00.000Z');
+    inc.clocksStarted([computeClock(obligationById('gdpr-art33'), inc.triggerInstants())], '2026-11-24T10:05:00.000Z');
+    return inc.snapshot();
+  };
+
+  it('hold every item Art. 33(3) requires, filled where Klaxon knows the facts, redacted', () => {
+    const d = notificationDraft(obligationById('gdpr-art33'), incident(), policy, '2026-11-25T10:00:00.000Z');
+    expect(d.items.map((i) => i.item)).toEqual(obligationById('gdpr-art33').contents);
+    expect(d.items[0].value).toContain('Emails of [email] visible to tenant globex (tenant acme, service customers-api, severity SEV2).');
+    expect(d.items[0].value).toContain('aware 2026-11-24T09:00:00.000Z');
+    expect(d.items[0].value).toContain('Approximate numbers of data subjects and records: [to be completed].');
+    expect(d.items[1].value).toBe('dana <dpo@example.com> (data protection officer)');
+    expect(d.items[2].value).toBeUndefined();
+    expect(d).toMatchObject({ dueAt: '2026-11-27T09:00:00.000Z', lateReasonsRequired: false });
+    const md = draftMarkdown(d);
+    for (const item of obligationById('gdpr-art33').contents) expect(md).toContain(`## ${item}`);
+    expect(md).toContain(UNKNOWN);
+    expect(md).not.toContain('jane@example.com');
+  });
+
+  it('demand the reasons for delay once the deadline has passed, where the regime does', () => {
+    const late = notificationDraft(obligationById('gdpr-art33'), incident(), policy, '2026-11-28T10:00:00.000Z');
+    expect(late.lateReasonsRequired).toBe(true);
+    expect(draftMarkdown(late)).toContain('**This notification is late: state the reasons for the delay.**');
+    for (const o of OBLIGATIONS) expect(notificationDraft(o, incident(), policy, '2026-11-25T10:00:00.000Z').items).toHaveLength(o.contents.length);
   });
 });
