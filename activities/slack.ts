@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
-import type { IncidentState } from '../core/incident';
+import type { ClockNotice, IncidentState } from '../core/incident';
+import { obligationById } from '../core/regimes';
 import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
-import { incidentMessage, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
+import { clockNoticeMessage, incidentMessage, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
 export interface PostedMessage {
@@ -61,6 +62,12 @@ export function createSlackActivities(transport: SlackTransport, channel: string
       if (ch?.ts) await transport.update({ channel: ch.id, ts: ch.ts }, incidentMessage(state, { slackChannel: ch.id, level: state.level }));
       const root = state.pages.find((p) => p.channel && p.ts);
       if (history && root) await transport.reply({ channel: root.channel!, ts: root.ts! }, statusReply(state), history.stepKey, Context.current().info.attempt > 1);
+    },
+
+    /** Tells the DPO and legal that a legal clock reminds or has run out (see clockNoticeMessage). */
+    async postClockNotice(input: { stepKey: string; state: IncidentState; notice: ClockNotice; mention: string[]; channel?: string }): Promise<void> {
+      const o = obligationById(input.notice.obligation);
+      await transport.post(input.channel ?? channel, clockNoticeMessage(input.state, input.notice, input.mention, o), input.stepKey, Context.current().info.attempt > 1);
     },
 
     /**

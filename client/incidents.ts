@@ -4,11 +4,11 @@ import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } fr
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
 import { batchAlerts, capDetails } from '../core/alert-batch';
-import type { AckResult, IncidentState, ResolveResult, ResponderRef, TriggerRequest } from '../core/incident';
+import type { AckResult, IncidentState, ResolveResult, ResponderRef, TriggerRequest, FilingRequest } from '../core/incident';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, escalateUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, escalateUpdate, fileUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -103,6 +103,11 @@ export class Incidents {
   /** Records an event that starts legal clocks (aware, discovered, …); refused in the future, or backdated without a reason. */
   async recordTrigger(incidentId: string, req: TriggerRequest): Promise<{ incidentId: string; event: string; at: string; starts: string[] }> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(triggerUpdate, { args: [req] }));
+  }
+
+  /** Records a filing, which stops its clock; a late one needs the reasons for the delay where the regime says so. */
+  async file(incidentId: string, req: FilingRequest): Promise<{ incidentId: string; obligation: string; late: boolean; starts: string[] }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(fileUpdate, { args: [req] }));
   }
 
   /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */

@@ -5,7 +5,7 @@ import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
 import { applicableObligations } from './applicability';
 import type { Clock } from './deadlines';
-import type { TriggerKind } from './regimes';
+import { obligationById, type TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
 import { formatInstant } from './time-format';
 
@@ -96,7 +96,7 @@ export interface IncidentState {
   /** Events that start legal clocks (aware, discovered, …), each recorded once with who, when and why. */
   triggers?: Partial<Record<TriggerKind, RecordedTrigger>>;
   /** The incident's notification obligations and their deadlines, computed when their trigger was recorded. */
-  clocks?: Clock[];
+  clocks?: ObligationClock[];
   /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
   changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
@@ -115,6 +115,44 @@ export interface RecordedTrigger {
   via?: string;
   /** Why the instant lies in the past (required when it does), or any note. */
   reason?: string;
+}
+
+/** A clock as the incident keeps it: the computed deadline, what has fired, and the filing. */
+export interface ObligationClock extends Clock {
+  status: 'open' | 'overdue' | 'filed';
+  /** Reminder labels already sent, and 'due' once the deadline passed. */
+  fired: string[];
+  filing?: Filing;
+}
+
+export interface Filing {
+  filedAt: string;
+  by: string;
+  recipient: string;
+  reference: string;
+  attachments?: string[];
+  reasonsForDelay?: string;
+  late: boolean;
+}
+
+export interface FilingRequest {
+  by: ResponderRef;
+  obligation: string;
+  /** When it was filed (ISO with offset); now when absent. */
+  filedAt?: string;
+  /** Who received it, when not the obligation's usual recipient. */
+  recipient?: string;
+  reference: string;
+  attachments?: string[];
+  reasonsForDelay?: string;
+}
+
+/** A reminder or the deadline of a clock, come due: the workflow tells the DPO and legal. */
+export interface ClockNotice {
+  obligation: string;
+  kind: 'reminder' | 'overdue';
+  label: string;
+  dueAt: string;
 }
 
 export interface TriggerRequest {
@@ -590,9 +628,78 @@ export class Incident {
 
   clocksStarted(clocks: Clock[], now: string): void {
     for (const c of clocks) {
-      (this.state.clocks ??= []).push(c);
+      (this.state.clocks ??= []).push({ ...c, status: 'open', fired: [] });
       this.emit('clock.started', now, SYSTEM, { obligation: c.obligation, trigger: c.trigger, startedAt: c.startedAt, dueAt: c.dueAt, reminders: c.reminders });
     }
+  }
+
+  /** Whether a legal clock is still running (the incident stays alive for it, even resolved). */
+  hasOpenClocks(): boolean {
+    return (this.state.clocks ?? []).some((c) => c.status !== 'filed');
+  }
+
+  /** When the next reminder or deadline of an open clock comes, if any. */
+  nextClockEventAt(): number | undefined {
+    const times = (this.state.clocks ?? [])
+      .filter((c) => c.status !== 'filed')
+      .flatMap((c) => [...c.reminders.filter((r) => !c.fired.includes(r.label)).map((r) => r.at), ...(c.status === 'open' ? [c.dueAt] : [])])
+      .map((iso) => Date.parse(iso));
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  /** Reminders and deadlines that have come: marked, recorded, and returned to be told. */
+  fireClockEvents(now: string): ClockNotice[] {
+    const t = Date.parse(now);
+    const notices: ClockNotice[] = [];
+    for (const c of this.state.clocks ?? []) {
+      if (c.status === 'filed') continue;
+      for (const r of c.reminders) {
+        if (Date.parse(r.at) > t || c.fired.includes(r.label)) continue;
+        c.fired.push(r.label);
+        notices.push({ obligation: c.obligation, kind: 'reminder', label: r.label, dueAt: c.dueAt });
+        this.emit('clock.reminder', now, SYSTEM, { obligation: c.obligation, reminder: r.label, dueAt: c.dueAt });
+      }
+      if (c.status === 'open' && Date.parse(c.dueAt) <= t) {
+        c.status = 'overdue';
+        c.fired.push('due');
+        notices.push({ obligation: c.obligation, kind: 'overdue', label: 'due', dueAt: c.dueAt });
+        this.emit('clock.overdue', now, SYSTEM, { obligation: c.obligation, dueAt: c.dueAt });
+      }
+    }
+    return notices;
+  }
+
+  /** Throws when a filing cannot be recorded: no such open clock, in the future, late without reasons. */
+  validateFiling(req: FilingRequest, now: string): void {
+    this.identify(req.by);
+    const clock = this.state.clocks?.find((c) => c.obligation === req.obligation);
+    if (!clock) throw new IncidentRuleError(`incident ${this.state.incidentId} has no clock for "${req.obligation}"`);
+    if (clock.status === 'filed') throw new IncidentRuleError(`"${req.obligation}" was already filed at ${clock.filing!.filedAt} (reference ${clock.filing!.reference})`);
+    if (!req.reference?.trim()) throw new IncidentRuleError('a filing needs the reference the recipient gave (or the submission id)');
+    const at = req.filedAt ?? now;
+    if (Number.isNaN(Date.parse(at)) || !/(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
+    if (Date.parse(at) > Date.parse(now)) throw new IncidentRuleError(`a filing cannot be dated in the future (${at})`);
+    if (obligationById(req.obligation).lateNeedsReasons && Date.parse(at) > Date.parse(clock.dueAt) && !req.reasonsForDelay?.trim()) {
+      throw new IncidentRuleError(`"${req.obligation}" is filed after its deadline (${clock.dueAt}): the reasons for the delay are required`);
+    }
+  }
+
+  /** Records the filing; the clock stops, and clocks that run from this filing may start. */
+  recordFiling(req: FilingRequest, now: string): { incidentId: string; obligation: string; late: boolean; starts: string[] } {
+    const who = this.identify(req.by);
+    const clock = this.state.clocks!.find((c) => c.obligation === req.obligation)!;
+    const filedAt = new Date(Date.parse(req.filedAt ?? now)).toISOString();
+    const late = Date.parse(filedAt) > Date.parse(clock.dueAt);
+    clock.status = 'filed';
+    clock.filing = {
+      filedAt, by: who.name, recipient: req.recipient ?? obligationById(req.obligation).recipient, reference: req.reference, late,
+      ...(req.attachments?.length ? { attachments: req.attachments } : {}),
+      ...(req.reasonsForDelay ? { reasonsForDelay: req.reasonsForDelay } : {}),
+    };
+    (this.state.triggers ??= {})[`filed:${req.obligation}`] = { at: filedAt, recordedAt: now, by: who.name, via: req.by.via };
+    this.changes += 1;
+    this.emit('clock.filed', now, { type: 'responder', name: who.name, via: req.by.via }, { obligation: req.obligation, ...clock.filing });
+    return { incidentId: this.state.incidentId, obligation: req.obligation, late, starts: this.clocksToStart().map((o) => o.id) };
   }
 
   /** Whether the incident should have its own Slack channel now and has none yet (asked once). */

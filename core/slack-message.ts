@@ -1,4 +1,4 @@
-import type { IncidentState } from './incident';
+import type { ClockNotice, IncidentState } from './incident';
 import { redact } from './redaction';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
@@ -154,5 +154,19 @@ export function statusReply(s: IncidentState): SlackMessage {
         return `:rotating_light: Triggered again${s.assignedTo ? `, assigned to ${s.assignedTo}` : ''}: paging resumes at level ${Math.max(1, s.level)}`;
     }
   })();
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/**
+ * A legal clock's reminder or deadline, told to the DPO and legal: a reminder mentions them,
+ * a missed deadline also alerts the whole channel and asks for the reasons for the delay.
+ */
+export function clockNoticeMessage(s: IncidentState, notice: ClockNotice, mention: string[], obligation: { title: string; regime: string; lateNeedsReasons: boolean }): SlackMessage {
+  const who = mention.map((u) => `<@${u}>`).join(' ');
+  const what = `${obligation.regime}: ${obligation.title} for \`${s.incidentId}\` (${s.tenant})`;
+  const text =
+    notice.kind === 'overdue'
+      ? `<!channel> :alarm_clock: *OVERDUE* ${what}: the deadline ${slackDate(notice.dueAt)} has passed. ${who}${obligation.lateNeedsReasons ? ' File it now with the reasons for the delay: `klaxon clocks file`.' : ''}`
+      : `:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

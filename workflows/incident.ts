@@ -19,7 +19,7 @@ import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef, type TriggerRequest } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef, type TriggerRequest, type FilingRequest } from '../core/incident';
 import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
@@ -47,6 +47,8 @@ export const reassignUpdate = defineUpdate<{ incidentId: string; assignedTo: str
 // Recording a trigger is an Update: the caller must learn at once whether it was refused (in
 // the future, backdated without a reason, already recorded) and which clocks it starts.
 export const triggerUpdate = defineUpdate<{ incidentId: string; event: TriggerKind; at: string; starts: string[] }, [TriggerRequest]>('trigger');
+// A filing stops a clock; refused (with the reason) when late without the reasons for delay.
+export const fileUpdate = defineUpdate<{ incidentId: string; obligation: string; late: boolean; starts: string[] }, [FilingRequest]>('file');
 export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
 
 export const stateQuery = defineQuery<IncidentState>('state');
@@ -154,6 +156,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
   handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
   handleUpdate(triggerUpdate, (req) => incident.validateTrigger(req, nowIso()), (req, now) => incident.recordTrigger(req, now));
+  handleUpdate(fileUpdate, (req) => incident.validateFiling(req, nowIso()), (req, now) => incident.recordFiling(req, now));
   handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
 
   publishState();
@@ -213,7 +216,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const step = incident.step(nowIso());
     if (step.kind === 'done') {
       notifier.stop();
-      break;
+      // A resolved incident stays alive while a legal clock runs: obligations outlive the fix.
+      if (!incident.hasOpenClocks() && incident.clocksToStart().length === 0) break;
     }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled
@@ -228,6 +232,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       const clocks = await clockActivities.computeClocks({ obligations: toStart.map((o) => o.id), triggers: incident.triggerInstants(), reminders: incident.policy.regulatory?.reminders });
       incident.clocksStarted(clocks, nowIso());
     }
+    for (const notice of incident.fireClockEvents(nowIso())) {
+      const mention = incident.policy.responders.filter((r) => r.slackUserId && r.roles?.some((role) => role === 'dpo' || role === 'legal')).map((r) => r.slackUserId!);
+      await slack.postClockNotice({
+        stepKey: `${info.workflowId}/${info.firstExecutionRunId}/clock/${notice.obligation}/${notice.label}`,
+        state: incident.snapshot(), notice, mention, ...(incident.policy.slackChannel ? { channel: incident.policy.slackChannel } : {}),
+      });
+    }
     void flushLedger();
     if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();
@@ -236,7 +247,10 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     // A durable timer (escalation, end of snooze, lapse of an acknowledgement): a worker
     // restart neither loses nor repeats it. Any message that changes the ladder wakes it early.
     const woken = () => incident.revision !== revision || handOverDue();
-    const changed = step.until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, step.until - Date.now()));
+    const clockAt = incident.nextClockEventAt();
+    const ladderAt = step.kind === 'wait' ? step.until : undefined;
+    const until = clockAt === undefined ? ladderAt : ladderAt === undefined ? clockAt : Math.min(ladderAt, clockAt);
+    const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));
     if (changed && incident.revision === revision) await handOver();
   }
   if (channelWork) await channelWork;

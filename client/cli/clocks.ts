@@ -57,7 +57,11 @@ export function renderIncidentClocks(state: IncidentState, zone: string): string
   const triggers = Object.entries(state.triggers ?? {}).map(
     ([event, t]) => `  ${event.padEnd(24)} ${formatInstant(t!.at, zone)} by ${t!.by}${t!.reason ? ` — ${t!.reason}` : ''}`,
   );
-  const clocks = (state.clocks ?? []).map((clock) => renderClock({ obligation: obligationById(clock.obligation), clock }, zone));
+  const clocks = (state.clocks ?? []).map((clock) => {
+    const f = clock.filing;
+    const status = f ? `  Status:    filed ${formatInstant(f.filedAt, zone)} by ${f.by}, reference ${f.reference}${f.late ? ' (late)' : ''}` : `  Status:    ${clock.status.toUpperCase()}`;
+    return `${renderClock({ obligation: obligationById(clock.obligation), clock }, zone)}\n${status}`;
+  });
   return [
     `Clocks of ${state.incidentId}, times in ${zone}`,
     triggers.length ? 'Triggers:' : 'No trigger recorded yet: `klaxon clocks trigger <id> --event aware --as <name>` starts the clocks that apply.',

@@ -36,6 +36,8 @@ Usage:
   klaxon clocks <id> [--tz Zone]                         an incident's legal clocks and their deadlines
   klaxon clocks trigger <id> --event aware|discovered|… --as <name> [--at <time>] [--reason text]
                                                          record what starts clocks (in the past: with a reason)
+  klaxon clocks file <id> --regime <id> --reference <ref> --as <name> [--filed-at <time>] [--reasons text] [--attach name]
+                                                         record a filing: its clock stops (late: reasons required)
   klaxon clocks draft <id> --regime <id> [--json]        the notification draft, every required item, unknowns marked
   klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
   klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
@@ -70,6 +72,10 @@ const options = {
   regime: { type: 'string' },
   event: { type: 'string' },
   reason: { type: 'string' },
+  reference: { type: 'string' },
+  reasons: { type: 'string' },
+  'filed-at': { type: 'string' },
+  attach: { type: 'string', multiple: true },
   trigger: { type: 'string' },
   aware: { type: 'string' },
   jurisdiction: { type: 'string' },
@@ -126,6 +132,14 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       if (!arg || !as || !values.event) throw new UsageError('usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]');
       const r = await incidents.recordTrigger(arg, { by: { responder: as, via: 'cli' }, event: values.event as TriggerKind, at: values.at, reason: values.reason });
       return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
+    }
+    if (command === 'clocks' && sub === 'file') {
+      const as = values.as ?? env.KLAXON_AS;
+      if (!arg || !as || !values.regime || !values.reference) throw new UsageError('usage: klaxon clocks file <id> --regime <id> --reference <ref> --as <responder> [--filed-at <time>] [--reasons text] [--attach name]');
+      const r = await incidents.file(arg, {
+        by: { responder: as, via: 'cli' }, obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
+      });
+      return print(r, () => `${arg}: ${r.obligation} filed${r.late ? ' (late)' : ''}.${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
     }
     if (command === 'clocks' && sub === 'draft') {
       if (!arg || !values.regime) throw new UsageError('usage: klaxon clocks draft <id> --regime <regime id> [--json]');

@@ -230,6 +230,10 @@ describe('the vertical slice over HTTP', () => {
     expect(draft).toContain('# Notify the supervisory authority (GDPR)');
     expect(draft).toContain('## likely consequences of the breach (Art. 33(3)(c))\n\n[to be completed');
     expect(draft).toContain(`Due: ${new Date(Date.parse(aware) + 72 * 3_600_000).toISOString()}`);
+    const filed = await run(['clocks', 'file', incidentId, '--regime', 'gdpr-art33', '--reference', 'BfDI-42', '--as', 'alice', '--attach', 'notice.pdf']);
+    expect(filed.stdout).toContain(`${incidentId}: gdpr-art33 filed.`);
+    expect((await run(['clocks', incidentId])).stdout).toMatch(/Status: +filed .* by alice, reference BfDI-42/);
+    await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
   });
 
   it('joins repeated alerts to the open incident and ignores a replayed delivery', async () => {

@@ -104,7 +104,9 @@ describe('after an acknowledgement', () => {
       expect(await handle.executeUpdate(reassignUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'chandra' }] })).toMatchObject({ assignedTo: 'chandra' });
       const pages = await pageCount(handle, 2);
       expect(pages[1]).toMatchObject({ responder: 'chandra', level: 1 });
-      expect(JSON.stringify(postsFor(incidentId)[1].args.blocks)).toContain('<@U0CHANDRA>');
+      // The page is recorded as it starts; its message lands a moment later.
+      const post = await waitFor('the reassigned page in Slack', () => postsFor(incidentId)[1]);
+      expect(JSON.stringify(post.args.blocks)).toContain('<@U0CHANDRA>');
       // Nobody acknowledges the reassignment: level 2 comes after level 1's time.
       await t.env.sleep('10 minutes');
       expect((await pageCount(handle, 3))[2]).toMatchObject({ responder: 'bob', level: 2 });

@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
+import { createClockActivities } from '../../activities/clocks';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
@@ -12,7 +13,7 @@ import { OutboxSlack } from '../../activities/slack-outbox';
 import { batchAlerts } from '../../core/alert-batch';
 import type { Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, incident, reassignUpdate, resolveUpdate, snoozeUpdate, stateQuery } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, fileUpdate, incident, reassignUpdate, resolveUpdate, snoozeUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
 import { sampleAlert, samplePolicy } from '../support/samples';
@@ -40,6 +41,7 @@ async function main(name: string): Promise<void> {
         ...createLedgerActivities(new LedgerStore(db.pool)),
         ...createEmailActivities({ from: 'klaxon@example.com', outboxDir: outbox }),
         ...createPagerDutyActivities({ routingKeys: {} }),
+        ...createClockActivities(),
       },
     });
     // Alice is also mailed after two minutes; a SEV2 gets its own channel (both into the outbox).
@@ -51,12 +53,13 @@ async function main(name: string): Promise<void> {
         r.name === 'alice' ? { ...r, email: 'alice@example.com', notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'email', afterMinutes: 2 }] } } : r,
       ),
     };
-    const alert = sampleAlert({ title: 'Customer emails exposed' });
+    const alert = sampleAlert({ title: 'Customer emails exposed', classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } });
     // The standard path, and each thing a responder may do to a ladder: page (Slack, then
     // email), open the incident channel, escalate, a second alert and a replay, snooze until
     // the level is paged again, acknowledge, let the acknowledgement lapse, reassign,
-    // acknowledge, resolve. (v1 files were recorded before snooze, reassign and lapses
-    // existed, v2 before notification rules and incident channels.)
+    // acknowledge, start a legal clock, let it remind, file it, resolve. (v1 files were
+    // recorded before snooze, reassign and lapses existed, v2 before notification rules and
+    // incident channels, v3 before legal clocks.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
@@ -73,6 +76,12 @@ async function main(name: string): Promise<void> {
       await handle.executeUpdate(reassignUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'bob' }] });
       await waitFor('the reassigned page', async () => (await handle.query(stateQuery)).pages.length === 5);
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
+      // Awareness starts GDPR Art. 33's clock; its first reminder fires; the filing stops it.
+      await handle.executeUpdate(triggerUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, event: 'aware' }] });
+      await waitFor('the clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
+      await env.sleep('37 hours');
+      await waitFor('the reminder', async () => (await handle.query(stateQuery)).clocks?.[0].fired.length === 1);
+      await handle.executeUpdate(fileUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, obligation: 'gdpr-art33', reference: 'BfDI-1' }] });
       await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'route fixed' }] });
       await handle.result();
       return handle.fetchHistory();
