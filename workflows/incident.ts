@@ -13,7 +13,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { ClockActivities } from '../activities/clocks';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
@@ -23,6 +22,7 @@ import { Incident, type AckResult, type IncidentMemento, type IncidentState, typ
 import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
+import { createClockKeeper } from './clocks';
 import { createNotifier, reasonOf } from './notifications';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -76,7 +76,6 @@ const channelRetry = { initialInterval: '1 second', maximumInterval: '30 seconds
 const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 /** Opening an incident channel is given up (and recorded) after this long; paging never waits for it. */
-const clockActivities = proxyActivities<ClockActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 const slackChannels = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: channelRetry });
 
 const nowIso = (): string => new Date().toISOString();
@@ -176,6 +175,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
 
   const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
+  const clocks = createClockKeeper(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
 
   // The incident's own Slack channel, when its severity calls for one: opened beside the
   // paging, never before it, and awaited before the incident hands over or completes.
@@ -227,25 +227,15 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       continue;
     }
     if (incident.wantsIncidentChannel()) openIncidentChannel();
-    const toStart = incident.clocksToStart();
-    if (toStart.length) {
-      const clocks = await clockActivities.computeClocks({ obligations: toStart.map((o) => o.id), triggers: incident.triggerInstants(), reminders: incident.policy.regulatory?.reminders });
-      incident.clocksStarted(clocks, nowIso());
-    }
-    for (const notice of incident.fireClockEvents(nowIso())) {
-      const mention = incident.policy.responders.filter((r) => r.slackUserId && r.roles?.some((role) => role === 'dpo' || role === 'legal')).map((r) => r.slackUserId!);
-      await slack.postClockNotice({
-        stepKey: `${info.workflowId}/${info.firstExecutionRunId}/clock/${notice.obligation}/${notice.label}`,
-        state: incident.snapshot(), notice, mention, ...(incident.policy.slackChannel ? { channel: incident.policy.slackChannel } : {}),
-      });
-    }
+    if (clocks.hasWork(Date.now())) await clocks.tend(nowIso);
     void flushLedger();
     if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();
     // Something may have changed while the messages were being rewritten.
     if (incident.revision !== revision) continue;
-    // A durable timer (escalation, end of snooze, lapse of an acknowledgement): a worker
-    // restart neither loses nor repeats it. Any message that changes the ladder wakes it early.
+    // A durable timer (escalation, end of snooze, lapse of an acknowledgement, a legal clock's
+    // reminder or deadline): a worker restart neither loses nor repeats it. Any message that
+    // changes the incident wakes it early.
     const woken = () => incident.revision !== revision || handOverDue();
     const clockAt = incident.nextClockEventAt();
     const ladderAt = step.kind === 'wait' ? step.until : undefined;
