@@ -127,17 +127,26 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
       return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
     }
-    if (command === 'clocks' && sub === 'trigger') {
+    /** Who acts, from --as or $KLAXON_AS; the usage line when nobody is named. */
+    const actingAs = (usage: string): ResponderRef => {
       const as = values.as ?? env.KLAXON_AS;
-      if (!arg || !as || !values.event) throw new UsageError('usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]');
-      const r = await incidents.recordTrigger(arg, { by: { responder: as, via: 'cli' }, event: values.event as TriggerKind, at: values.at, reason: values.reason });
+      if (!as) throw new UsageError(usage);
+      return { responder: as, via: 'cli' };
+    };
+    /** A policy of the policy file, by name (the one an incident pinned, unless --policy names another). */
+    const policyNamed = (name: string) => config.policies.policies.find((p) => p.name === name);
+
+    if (command === 'clocks' && sub === 'trigger') {
+      const usage = 'usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]';
+      if (!arg || !values.event) throw new UsageError(usage);
+      const r = await incidents.recordTrigger(arg, { by: actingAs(usage), event: values.event as TriggerKind, at: values.at, reason: values.reason });
       return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
     }
     if (command === 'clocks' && sub === 'file') {
-      const as = values.as ?? env.KLAXON_AS;
-      if (!arg || !as || !values.regime || !values.reference) throw new UsageError('usage: klaxon clocks file <id> --regime <id> --reference <ref> --as <responder> [--filed-at <time>] [--reasons text] [--attach name]');
+      const usage = 'usage: klaxon clocks file <id> --regime <id> --reference <ref> --as <responder> [--filed-at <time>] [--reasons text] [--attach name]';
+      if (!arg || !values.regime || !values.reference) throw new UsageError(usage);
       const r = await incidents.file(arg, {
-        by: { responder: as, via: 'cli' }, obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
+        by: actingAs(usage), obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
       });
       return print(r, () => `${arg}: ${r.obligation} filed${r.late ? ' (late)' : ''}.${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
     }
@@ -145,19 +154,30 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       if (!arg || !values.regime) throw new UsageError('usage: klaxon clocks draft <id> --regime <regime id> [--json]');
       const state = await incidents.state(arg);
       // The DPO's contact comes from the policy the incident pinned, as the policy file names it.
-      const policy = config.policies.policies.find((p) => p.name === state.policyName);
-      const draft = notificationDraft(obligationById(values.regime), state, policy, new Date().toISOString());
+      const draft = notificationDraft(obligationById(values.regime), state, policyNamed(state.policyName), new Date().toISOString());
       return print(draft, () => draftMarkdown(draft));
     }
     if (command === 'clocks' && sub) {
       const state = await incidents.state(sub);
       return print({ triggers: state.triggers ?? {}, clocks: state.clocks ?? [] }, () => renderIncidentClocks(state, zone()));
     }
-    if (['snooze', 'reassign', 'repin'].includes(command)) {
+    if (['ack', 'resolve', 'escalate', 'snooze', 'reassign', 'repin'].includes(command)) {
       const id = sub;
-      const as = values.as ?? env.KLAXON_AS;
-      if (!id || !as) throw new UsageError(`usage: klaxon ${command} <id> --as <responder>`);
-      const by: ResponderRef = { responder: as, via: 'cli' };
+      const usage = `usage: klaxon ${command} <id> --as <responder>`;
+      if (!id) throw new UsageError(usage);
+      const by = actingAs(usage);
+      if (command === 'escalate') {
+        const r = await incidents.escalate(id, by);
+        return print(r, () => `${id}: escalating past level ${r.fromLevel} now.`);
+      }
+      if (command === 'ack') {
+        const r = await incidents.acknowledge(id, by);
+        return print(r, () => (r.alreadyDone ? `${id} was already acknowledged by ${r.acknowledgedBy}.` : `${id} acknowledged by ${r.acknowledgedBy}.`));
+      }
+      if (command === 'resolve') {
+        const r = await incidents.resolve(id, by, values.note);
+        return print(r, () => (r.alreadyDone ? `${id} was already resolved by ${r.resolvedBy}.` : `${id} resolved by ${r.resolvedBy}.`));
+      }
       if (command === 'snooze') {
         const minutes = Number(values.minutes);
         if (!values.minutes || !Number.isInteger(minutes)) throw new UsageError('usage: klaxon snooze <id> --as <responder> --minutes <whole minutes>');
@@ -170,26 +190,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         return print(r, () => `${id} reassigned to ${r.assignedTo}, who is paged now.`);
       }
       const name = values.policy ?? (await incidents.state(id)).policyName;
-      const policy = config.policies.policies.find((p) => p.name === name);
+      const policy = policyNamed(name);
       if (!policy) throw new UsageError(`the policy file has no policy "${name}"; name one with --policy`);
       const r = await incidents.repin(id, by, policy);
       return print(r, () => `${id} now follows policy "${r.policy}" (sha256 ${r.policyHash}).`);
-    }
-    if (command === 'ack' || command === 'resolve' || command === 'escalate') {
-      const id = sub;
-      const as = values.as ?? env.KLAXON_AS;
-      if (!id || !as) throw new UsageError(`usage: klaxon ${command} <id> --as <responder>`);
-      const by: ResponderRef = { responder: as, via: 'cli' };
-      if (command === 'escalate') {
-        const r = await incidents.escalate(id, by);
-        return print(r, () => `${id}: escalating past level ${r.fromLevel} now.`);
-      }
-      if (command === 'ack') {
-        const r = await incidents.acknowledge(id, by);
-        return print(r, () => (r.alreadyDone ? `${id} was already acknowledged by ${r.acknowledgedBy}.` : `${id} acknowledged by ${r.acknowledgedBy}.`));
-      }
-      const r = await incidents.resolve(id, by, values.note);
-      return print(r, () => (r.alreadyDone ? `${id} was already resolved by ${r.resolvedBy}.` : `${id} resolved by ${r.resolvedBy}.`));
     }
     throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   } finally {
