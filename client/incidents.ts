@@ -26,6 +26,8 @@ export interface IncidentSummary {
   severity?: string;
   tenant?: string;
   dataCategories: string[];
+  /** The nearest deadline of its open legal clocks. */
+  nextDeadline?: string;
   openedAt: string;
   closedAt?: string;
 }
@@ -129,8 +131,13 @@ export class Incidents {
   }
 
   /** Incidents from Temporal visibility, newest first. */
-  async list(options: { openOnly?: boolean; limit?: number } = {}): Promise<IncidentSummary[]> {
-    const query = `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'${options.openOnly ? ` AND ExecutionStatus = 'Running'` : ''}`;
+  async list(options: { openOnly?: boolean; limit?: number; deadlineBefore?: Date } = {}): Promise<IncidentSummary[]> {
+    const query = [
+      `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
+      ...(options.openOnly ? [`ExecutionStatus = 'Running'`] : []),
+      // Incidents with an open legal clock due before then (overdue ones included).
+      ...(options.deadlineBefore ? [`${SEARCH_ATTRIBUTES.nextDeadline.name} < '${options.deadlineBefore.toISOString()}'`] : []),
+    ].join(' AND ');
     const out: IncidentSummary[] = [];
     for await (const wf of this.client.workflow.list({ query })) {
       const sa = wf.typedSearchAttributes;
@@ -140,6 +147,7 @@ export class Incidents {
         severity: sa.get(SEARCH_ATTRIBUTES.severity),
         tenant: sa.get(SEARCH_ATTRIBUTES.tenant),
         dataCategories: sa.get(SEARCH_ATTRIBUTES.dataCategories) ?? [],
+        nextDeadline: sa.get(SEARCH_ATTRIBUTES.nextDeadline)?.toISOString(),
         openedAt: wf.startTime.toISOString(),
         closedAt: wf.closeTime?.toISOString(),
       });

@@ -638,6 +638,12 @@ export class Incident {
     return (this.state.clocks ?? []).some((c) => c.status !== 'filed');
   }
 
+  /** The nearest deadline among the clocks not yet filed (overdue ones included), if any. */
+  nearestDeadline(): string | undefined {
+    const open = (this.state.clocks ?? []).filter((c) => c.status !== 'filed').map((c) => c.dueAt);
+    return open.length ? open.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : undefined;
+  }
+
   /** When the next reminder or deadline of an open clock comes, if any. */
   nextClockEventAt(): number | undefined {
     const times = (this.state.clocks ?? [])

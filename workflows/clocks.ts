@@ -1,7 +1,8 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClockActivities } from '../activities/clocks';
 import type { SlackActivities } from '../activities/slack';
 import type { Incident } from '../core/incident';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute' } as const;
 const { computeClocks } = proxyActivities<ClockActivities>({ startToCloseTimeout: '30 seconds', retry });
@@ -13,10 +14,12 @@ const { postClockNotice } = proxyActivities<SlackActivities>({ startToCloseTimeo
  * and deadlines that have come are told to the DPO and legal in Slack.
  */
 export function createClockKeeper(incident: Incident, stepKeyBase: string) {
+  /** The deadline last written to the KlaxonNextDeadline search attribute. */
+  let published = incident.nearestDeadline();
   return {
     /** Whether anything is to do at `now`; checked first so a loop with nothing to do awaits nothing. */
     hasWork(now: number): boolean {
-      return incident.clocksToStart().length > 0 || (incident.nextClockEventAt() ?? Infinity) <= now;
+      return incident.clocksToStart().length > 0 || (incident.nextClockEventAt() ?? Infinity) <= now || incident.nearestDeadline() !== published;
     },
 
     async tend(now: () => string): Promise<void> {
@@ -35,6 +38,12 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
           mention,
           ...(policy.slackChannel ? { channel: policy.slackChannel } : {}),
         });
+      }
+      // Visibility follows: `klaxon incidents list --deadline-within 24h` asks Temporal, not the incidents.
+      const nearest = incident.nearestDeadline();
+      if (nearest !== published) {
+        published = nearest;
+        upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.nextDeadline, value: nearest ? new Date(nearest) : null }]);
       }
     },
   };

@@ -10,7 +10,9 @@ export const SEARCH_ATTRIBUTES = {
   severity: defineSearchAttributeKey('KlaxonSeverity', SearchAttributeType.KEYWORD),
   tenant: defineSearchAttributeKey('KlaxonTenant', SearchAttributeType.KEYWORD),
   dataCategories: defineSearchAttributeKey('KlaxonDataCategories', SearchAttributeType.KEYWORD_LIST),
+  /** The nearest deadline of the incident's open legal clocks, so `--deadline-within` is a visibility query. */
+  nextDeadline: defineSearchAttributeKey('KlaxonNextDeadline', SearchAttributeType.DATETIME),
 } as const;
 
 /** `Name=Type` pairs as the Temporal CLI takes them. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['KlaxonStatus=Keyword', 'KlaxonSeverity=Keyword', 'KlaxonTenant=Keyword', 'KlaxonDataCategories=KeywordList'];
+export const SEARCH_ATTRIBUTE_FLAGS = ['KlaxonStatus=Keyword', 'KlaxonSeverity=Keyword', 'KlaxonTenant=Keyword', 'KlaxonDataCategories=KeywordList', 'KlaxonNextDeadline=Datetime'];

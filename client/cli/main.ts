@@ -22,7 +22,9 @@ import { renderIncident, renderList, renderSimulation } from './render';
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
 
 Usage:
-  klaxon incidents list [--all] [--json] [--tz Zone]     open incidents (--all: closed ones too)
+  klaxon incidents list [--all] [--deadline-within 24h] [--json] [--tz Zone]
+                                                         open incidents (--all: closed ones too; with a legal
+                                                         deadline within 90m, 24h, 3d…, overdue included)
   klaxon incidents show <id> [--json] [--tz Zone]        state and audit timeline of one incident
   klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
   klaxon resolve <id> --as <responder> [--note text] [--json]
@@ -70,6 +72,7 @@ const options = {
   'ack-at': { type: 'string' },
   'ack-by': { type: 'string' },
   regime: { type: 'string' },
+  'deadline-within': { type: 'string' },
   event: { type: 'string' },
   reason: { type: 'string' },
   reference: { type: 'string' },
@@ -118,7 +121,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { incidents, connection } = await connectIncidents(config);
   try {
     if (command === 'incidents' && sub === 'list') {
-      const rows = await incidents.list({ openOnly: !values.all });
+      const within = values['deadline-within'];
+      const rows = await incidents.list({ openOnly: !values.all, ...(within ? { deadlineBefore: new Date(Date.now() + durationMs('--deadline-within', within)) } : {}) });
       return print(rows, () => renderList(rows, zone()));
     }
     if (command === 'incidents' && sub === 'show') {
@@ -199,6 +203,13 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   } finally {
     await connection.close();
   }
+}
+
+/** `90m`, `24h`, `3d` in milliseconds. */
+function durationMs(flag: string, text: string): number {
+  const m = /^(\d+)([mhd])$/.exec(text);
+  if (!m) throw new UsageError(`${flag} "${text}" is not a duration such as 90m, 24h or 3d`);
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 
 /** `klaxon simulate`: the escalation an alert would get, computed by the workflow's own rules. */

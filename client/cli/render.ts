@@ -8,7 +8,7 @@ import type { IncidentSummary } from '../incidents';
 export function renderList(rows: IncidentSummary[], zone: string): string {
   if (rows.length === 0) return 'No incidents.';
   const lines = rows.map((r) =>
-    [r.incidentId, r.status.padEnd(12), (r.severity ?? '-').padEnd(5), (r.tenant ?? '-').padEnd(16), formatInstant(r.openedAt, zone)].join('  '),
+    [r.incidentId, r.status.padEnd(12), (r.severity ?? '-').padEnd(5), (r.tenant ?? '-').padEnd(16), formatInstant(r.openedAt, zone), ...(r.nextDeadline ? [`deadline ${formatInstant(r.nextDeadline, zone)}`] : [])].join('  '),
   );
   return [`${rows.length} incident(s), times in ${zone}`, ...lines].join('\n');
 }

@@ -230,9 +230,14 @@ describe('the vertical slice over HTTP', () => {
     expect(draft).toContain('# Notify the supervisory authority (GDPR)');
     expect(draft).toContain('## likely consequences of the breach (Art. 33(3)(c))\n\n[to be completed');
     expect(draft).toContain(`Due: ${new Date(Date.parse(aware) + 72 * 3_600_000).toISOString()}`);
+    // Visibility knows the nearest deadline: 70 hours from now, so within 3 days but not within 1.
+    const listed = async (within: string) => JSON.parse((await run(['incidents', 'list', '--deadline-within', within, '--json'])).stdout).map((r: { incidentId: string }) => r.incidentId);
+    await waitFor('visibility to carry the deadline', async () => (await listed('3d')).includes(incidentId));
+    expect(await listed('1d')).not.toContain(incidentId);
     const filed = await run(['clocks', 'file', incidentId, '--regime', 'gdpr-art33', '--reference', 'BfDI-42', '--as', 'alice', '--attach', 'notice.pdf']);
     expect(filed.stdout).toContain(`${incidentId}: gdpr-art33 filed.`);
     expect((await run(['clocks', incidentId])).stdout).toMatch(/Status: +filed .* by alice, reference BfDI-42/);
+    await waitFor('the filed deadline to leave visibility', async () => !(await listed('3d')).includes(incidentId));
     await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
   });
 
