@@ -26,12 +26,6 @@ export interface SlackTransport {
   reply(root: PostedMessage, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage>;
 }
 
-export interface IncidentChannel {
-  id: string;
-  name: string;
-  /** The pinned brief, rewritten like every page. */
-  brief: PostedMessage;
-}
 
 export interface PageInput extends PagedAs {
   stepKey: string;

@@ -6,7 +6,7 @@ const EU_EEA = new Set([
 ]);
 
 /** Regimes that apply only to some entities (processors, NIS2 and DORA entities, SEC registrants): the policy names them. */
-export const OPT_IN_REGIMES = new Set(['NIS2', 'DORA', 'SEC']);
+const OPT_IN_REGIMES = new Set(['NIS2', 'DORA', 'SEC']);
 
 /** Whether an incident jurisdiction (EU, DE, US, US-CA…) falls under an obligation's jurisdiction. */
 function covers(obligationJurisdiction: string, incidentJurisdiction: string): boolean {

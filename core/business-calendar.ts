@@ -27,7 +27,7 @@ function holidaysOf(jurisdiction: string): Holidays {
 }
 
 /** Public holidays of the jurisdiction on a local date (yyyy-MM-dd), by name; empty when none. */
-export function publicHolidaysOn(jurisdiction: string, isoDate: string): string[] {
+function publicHolidaysOn(jurisdiction: string, isoDate: string): string[] {
   const year = Number(isoDate.slice(0, 4));
   return holidaysOf(jurisdiction)
     .getHolidays(year)
@@ -35,7 +35,7 @@ export function publicHolidaysOn(jurisdiction: string, isoDate: string): string[
     .map((h) => h.name);
 }
 
-export function isBusinessDay(spec: CalendarSpec, day: DateTime): boolean {
+function isBusinessDay(spec: CalendarSpec, day: DateTime): boolean {
   return day.weekday <= 5 && publicHolidaysOn(spec.jurisdiction, day.toISODate()!).length === 0;
 }
 

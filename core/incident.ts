@@ -7,7 +7,7 @@ import { applicableObligations } from './applicability';
 import type { Clock } from './deadlines';
 import { obligationById, type TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
-import { formatInstant } from './time-format';
+import { formatInstant, isInstantWithOffset } from './time-format';
 
 /** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'snoozed' | 'resolved';
@@ -592,7 +592,7 @@ export class Incident {
     if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: its clocks can no longer start`);
     const at = req.at ?? now;
     const t = Date.parse(at);
-    if (Number.isNaN(t) || !/(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
+    if (!isInstantWithOffset(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
     if (t > Date.parse(now)) throw new IncidentRuleError(`"${req.event}" cannot be set in the future (${at})`);
     if (t < Date.parse(now) - Incident.BACKDATE_GRACE_MS && !req.reason?.trim()) {
       throw new IncidentRuleError(`"${req.event}" set in the past (${at}) needs a reason`);
@@ -683,7 +683,7 @@ export class Incident {
     if (clock.status === 'filed') throw new IncidentRuleError(`"${req.obligation}" was already filed at ${clock.filing!.filedAt} (reference ${clock.filing!.reference})`);
     if (!req.reference?.trim()) throw new IncidentRuleError('a filing needs the reference the recipient gave (or the submission id)');
     const at = req.filedAt ?? now;
-    if (Number.isNaN(Date.parse(at)) || !/(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
+    if (!isInstantWithOffset(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
     if (Date.parse(at) > Date.parse(now)) throw new IncidentRuleError(`a filing cannot be dated in the future (${at})`);
     if (obligationById(req.obligation).lateNeedsReasons && Date.parse(at) > Date.parse(clock.dueAt) && !req.reasonsForDelay?.trim()) {
       throw new IncidentRuleError(`"${req.obligation}" is filed after its deadline (${clock.dueAt}): the reasons for the delay are required`);

@@ -21,7 +21,7 @@ export interface Simulation {
   state: IncidentState;
 }
 
-export const DEFAULT_HORIZON_HOURS = 7 * 24;
+const DEFAULT_HORIZON_HOURS = 7 * 24;
 
 /**
  * Runs an incident on a virtual clock with the same `Incident.step` the workflow runs: every

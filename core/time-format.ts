@@ -13,3 +13,11 @@ export function readerZone(explicit: string | undefined, systemZone: string): st
   if (!IANAZone.isValidZone(zone)) throw new RangeError(`"${zone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   return zone;
 }
+
+/**
+ * Whether `iso` is an instant with its offset spelled out (Z or ±hh:mm): legal clocks must not
+ * depend on the zone of whoever typed the time.
+ */
+export function isInstantWithOffset(iso: string): boolean {
+  return !Number.isNaN(Date.parse(iso)) && /(Z|[+-]\d\d:?\d\d)$/.test(iso);
+}

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/deadlines';
 import { computeClock } from '../../core/deadlines';
 import type { IncidentState } from '../../core/incident';
 import { OBLIGATIONS, obligationById, type Obligation } from '../../core/regimes';
-import { formatInstant } from '../../core/time-format';
+import { formatInstant, isInstantWithOffset } from '../../core/time-format';
 
 /** `klaxon clocks regimes`: every obligation Klaxon knows, with its rule and legal source. */
 export function renderRegimes(): string {
@@ -24,9 +24,8 @@ export function renderRegimes(): string {
   return OBLIGATIONS.map((o) => `${o.id.padEnd(20)} ${rule(o)} from ${o.trigger} → ${o.recipient}\n${' '.repeat(21)}${o.source}`).join('\n');
 }
 
-/** Requires an explicit offset: a legal clock must not depend on the zone of whoever typed it. */
 function requireOffset(flag: string, text: string): string {
-  if (!/(Z|[+-]\d\d:?\d\d)$/.test(text)) throw new RangeError(`--${flag} "${text}" needs an offset or Z (e.g. 2026-03-27T14:00+01:00)`);
+  if (!isInstantWithOffset(text)) throw new RangeError(`--${flag} "${text}" needs an offset or Z (e.g. 2026-03-27T14:00+01:00)`);
   return text;
 }
 
