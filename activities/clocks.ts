@@ -1,11 +1,23 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { ClockError, computeClock, type Clock } from '../core/deadlines';
+import { ClockError, computeClock, followUpDue, type Clock } from '../core/deadlines';
 import { obligationById, type TriggerKind } from '../core/regimes';
 
 export interface ComputeClocksInput {
   obligations: string[];
   triggers: Partial<Record<TriggerKind, string>>;
   reminders?: string[];
+  /** The policy's bounds where the law says "without undue delay", by obligation id (and `follow-up`). */
+  withinHours?: Record<string, number>;
+}
+
+/** Errors of the rules themselves (an unknown calendar, a bad instant) are not cured by a retry. */
+function rulesOnly<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (err) {
+    if (err instanceof ClockError || err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'ClockError');
+    throw err;
+  }
 }
 
 /**
@@ -16,12 +28,14 @@ export interface ComputeClocksInput {
 export function createClockActivities() {
   return {
     async computeClocks(input: ComputeClocksInput): Promise<Clock[]> {
-      try {
-        return input.obligations.map((id) => computeClock(obligationById(id), input.triggers, { reminders: input.reminders }));
-      } catch (err) {
-        if (err instanceof ClockError || err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'ClockError');
-        throw err;
-      }
+      return rulesOnly(() =>
+        input.obligations.map((id) => computeClock(obligationById(id), input.triggers, { reminders: input.reminders, policyHours: input.withinHours?.[id] })),
+      );
+    },
+
+    /** When the next phase of a phased filing is due (Art. 33(4); LGPD's 20 business days). */
+    async computeFollowUp(input: { obligation: string; filedAt: string; withinHours?: number }): Promise<string> {
+      return rulesOnly(() => followUpDue(obligationById(input.obligation), input.filedAt, { policyHours: input.withinHours }));
     },
   };
 }

@@ -3,8 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { emailMessage } from '../core/email-message';
+import { clockNoticeEmail, emailMessage, type EmailMessage } from '../core/email-message';
 import type { IncidentState } from '../core/incident';
+import type { ClockNotice } from '../core/legal-clocks';
+import { obligationById } from '../core/regimes';
 
 export interface EmailSettings {
   /** smtp://user:pass@host:port or smtps://…; without it, messages are written to the outbox as .eml files. */
@@ -43,34 +45,44 @@ export function createEmailActivities(settings: EmailSettings) {
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const domain = domainOf(settings.from);
 
+  /** Sends one message with a Message-ID from `stepKey`, threaded under the incident. */
+  const deliver = async (stepKey: string, incidentId: string, to: string, message: EmailMessage): Promise<{ messageId: string }> => {
+    const messageId = `<${createHash('sha256').update(stepKey).digest('hex').slice(0, 32)}@${domain}>`;
+    const thread = `<${incidentId}@${domain}>`;
+    try {
+      const info = await transport.sendMail({
+        from: settings.from,
+        to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        messageId,
+        inReplyTo: thread,
+        references: [thread],
+        headers: { 'X-Klaxon-Incident': incidentId },
+      });
+      if (!settings.smtpUrl) {
+        // The outbox keeps one file per notification: a retry rewrites it, never adds a second.
+        const dir = join(settings.outboxDir, 'email');
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, `${messageId.slice(1, 33)}.eml`), (info as unknown as { message: Buffer }).message);
+      }
+      return { messageId };
+    } catch (err) {
+      if (isPermanent(err)) throw ApplicationFailure.nonRetryable(`email to ${to} refused: ${(err as Error).message}`, 'EmailPermanentError');
+      throw err;
+    }
+  };
+
   return {
     async sendEmail(input: EmailPageInput): Promise<{ messageId: string }> {
-      const message = emailMessage(input.state, { responder: input.responder, level: input.level });
-      const messageId = `<${createHash('sha256').update(input.stepKey).digest('hex').slice(0, 32)}@${domain}>`;
-      const thread = `<${input.state.incidentId}@${domain}>`;
-      try {
-        const info = await transport.sendMail({
-          from: settings.from,
-          to: input.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId,
-          inReplyTo: thread,
-          references: [thread],
-          headers: { 'X-Klaxon-Incident': input.state.incidentId },
-        });
-        if (!settings.smtpUrl) {
-          // The outbox keeps one file per notification: a retry rewrites it, never adds a second.
-          const dir = join(settings.outboxDir, 'email');
-          await mkdir(dir, { recursive: true });
-          await writeFile(join(dir, `${messageId.slice(1, 33)}.eml`), (info as unknown as { message: Buffer }).message);
-        }
-        return { messageId };
-      } catch (err) {
-        if (isPermanent(err)) throw ApplicationFailure.nonRetryable(`email to ${input.to} refused: ${(err as Error).message}`, 'EmailPermanentError');
-        throw err;
-      }
+      return deliver(input.stepKey, input.state.incidentId, input.to, emailMessage(input.state, { responder: input.responder, level: input.level }));
+    },
+
+    /** A legal clock's notice to someone on the DPO / legal ladder. */
+    async sendClockEmail(input: { stepKey: string; state: IncidentState; notice: ClockNotice; to: string; responder: string }): Promise<{ messageId: string }> {
+      const message = clockNoticeEmail(input.state, input.notice, obligationById(input.notice.obligation), input.responder);
+      return deliver(input.stepKey, input.state.incidentId, input.to, message);
     },
   };
 }

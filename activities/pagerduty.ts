@@ -4,6 +4,8 @@ import type { EventPayloadV2 } from '@pagerduty/pdjs/build/src/events';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Severity } from '../core/alert';
 import type { IncidentState } from '../core/incident';
+import type { ClockNotice } from '../core/legal-clocks';
+import { obligationById } from '../core/regimes';
 import { redact } from '../core/redaction';
 
 export interface PagerDutySettings {
@@ -29,6 +31,8 @@ export interface PagerDutySyncInput {
   services: string[];
   action: 'acknowledge' | 'resolve';
 }
+
+const clockDedupKey = (incidentId: string, obligation: string): string => `${incidentId}/clock/${obligation}`;
 
 /** A request PagerDuty has not answered by then is abandoned and retried (same dedup_key). */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -79,6 +83,38 @@ export function createPagerDutyActivities(settings: PagerDutySettings) {
         },
         links: settings.publicUrl ? [{ href: `${settings.publicUrl}/v1/incidents/${s.incidentId}`, text: 'Klaxon incident' }] : [],
       });
+    },
+
+    /**
+     * An overdue legal clock pages its owners. Its own dedup_key (incident and obligation), so
+     * it is a PagerDuty incident apart from the leak's, resolved when the filing is recorded.
+     */
+    async triggerClockPage(input: { state: IncidentState; service: string; notice: ClockNotice }): Promise<void> {
+      const s = input.state;
+      const o = obligationById(input.notice.obligation);
+      await send({
+        routing_key: keyOf(input.service),
+        event_action: 'trigger',
+        dedup_key: clockDedupKey(s.incidentId, o.id),
+        payload: {
+          summary: `OVERDUE: ${o.regime} ${o.title} for ${s.incidentId} (${s.tenant}), due ${input.notice.dueAt}`.slice(0, 1024),
+          source: 'klaxon',
+          severity: 'critical',
+          timestamp: input.notice.dueAt,
+          component: o.id,
+          group: s.tenant,
+          class: 'regulatory deadline',
+          custom_details: { incident: s.incidentId, obligation: o.id, recipient: o.recipient, dueAt: input.notice.dueAt, source: o.source, lateNeedsReasons: o.lateNeedsReasons },
+        },
+        links: settings.publicUrl ? [{ href: `${settings.publicUrl}/v1/incidents/${s.incidentId}`, text: 'Klaxon incident' }] : [],
+      });
+    },
+
+    /** The clock was filed (or withdrawn): its overdue pages are resolved. */
+    async resolveClockPage(input: { incidentId: string; obligation: string; services: string[] }): Promise<void> {
+      for (const service of input.services) {
+        await send({ routing_key: keyOf(service), event_action: 'resolve', dedup_key: clockDedupKey(input.incidentId, input.obligation) } as EventPayloadV2);
+      }
     },
 
     /** Keeps PagerDuty's incidents in step with Klaxon's: acknowledged or resolved there too. */

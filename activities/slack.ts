@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { ClockNotice, IncidentState } from '../core/incident';
+import type { IncidentState } from '../core/incident';
+import type { ClockNotice } from '../core/legal-clocks';
 import { obligationById } from '../core/regimes';
 import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
 import { clockNoticeMessage, incidentMessage, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';

@@ -3,12 +3,14 @@ import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
+import type { ClocksView } from '../core/clock-view';
 import { batchAlerts, capDetails } from '../core/alert-batch';
-import type { AckResult, IncidentState, ResolveResult, ResponderRef, TriggerRequest, FilingRequest } from '../core/incident';
+import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
+import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, escalateUpdate, fileUpdate, reassignUpdate, repinUpdate, resolveUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, clocksQuery, escalateUpdate, fileUpdate, obligationsUpdate, reassignUpdate, repinUpdate, resolveUpdate, riskDecisionUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -108,8 +110,18 @@ export class Incidents {
   }
 
   /** Records a filing, which stops its clock; a late one needs the reasons for the delay where the regime says so. */
-  async file(incidentId: string, req: FilingRequest): Promise<{ incidentId: string; obligation: string; late: boolean; starts: string[] }> {
+  async file(incidentId: string, req: FilingRequest): Promise<{ incidentId: string; obligation: string; late: boolean; outstanding: string[]; starts: string[] }> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(fileUpdate, { args: [req] }));
+  }
+
+  /** Adds or removes obligations on the incident, with the reason (recorded). */
+  async changeObligations(incidentId: string, req: ObligationsRequest): Promise<{ incidentId: string; obligations: string[]; starts: string[] }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(obligationsUpdate, { args: [req] }));
+  }
+
+  /** Records the Art. 34 decision: high risk or not, an exception relied on, and why. */
+  async decideRisk(incidentId: string, req: RiskDecisionRequest): Promise<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(riskDecisionUpdate, { args: [req] }));
   }
 
   /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */
@@ -119,6 +131,15 @@ export class Incidents {
 
   async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by, note }] }));
+  }
+
+  /** The incident's legal clocks, every instant also in `zone`. */
+  async clocks(incidentId: string, zone: string): Promise<ClocksView> {
+    try {
+      return await this.client.workflow.getHandle(incidentId).query(clocksQuery, zone);
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
   }
 
   /** The incident's state as its workflow answers it (also after it closed, while Temporal keeps it). */

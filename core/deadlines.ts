@@ -97,3 +97,9 @@ export function computeClock(
     reminders,
   };
 }
+
+/** When the next phase of a phased filing is due, counted from the previous phase (Art. 33(4)). */
+export function followUpDue(obligation: Obligation, filedAt: string, options: { policyHours?: number } = {}): string {
+  if (!obligation.phases) throw new ClockError(`${obligation.id} is not filed in phases`);
+  return dueFrom(obligation.phases.followUp, parseInstant(filedAt, 'filing'), options).toUTC().toISO()!;
+}

@@ -1,4 +1,6 @@
 import type { IncidentState } from './incident';
+import type { ClockNotice } from './legal-clocks';
+import type { Obligation } from './regimes';
 import { redact } from './redaction';
 
 export interface EmailMessage {
@@ -12,25 +14,10 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 /** Header values come from alerts: no line breaks may reach a header (no header injection). */
 const oneLine = (s: string): string => s.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 
-/**
- * The page as an email, for responders reached by email and for the executives and legal
- * readers who live there. Redacted like every page; times in UTC, named.
- */
-export function emailMessage(s: IncidentState, paged: { responder: string; level: number }): EmailMessage {
-  const title = oneLine(redact(s.title));
-  const rows: Array<[string, string]> = [
-    ['Incident', s.incidentId],
-    ['Status', s.status],
-    ['Severity', s.severity],
-    ['Tenant', s.tenant],
-    ['Data categories', s.dataCategories.join(', ') || 'none reported'],
-    ['Paged', `${paged.responder} (level ${paged.level})`],
-    ['Opened', `${s.openedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`],
-    ['Alerts', String(s.alertCount)],
-  ];
-  const act = `Acknowledge: klaxon ack ${s.incidentId} --as ${paged.responder}`;
+/** A titled table of facts and the command to act, as plain text and HTML. */
+function render(subject: string, title: string, rows: Array<[string, string]>, act: string): EmailMessage {
   return {
-    subject: oneLine(`[Klaxon ${s.severity}] ${s.tenant}: ${title}`).slice(0, 200),
+    subject: oneLine(subject).slice(0, 200),
     text: [title, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', act, ''].join('\n'),
     html: [
       `<h2>${escapeHtml(title)}</h2>`,
@@ -40,4 +27,46 @@ export function emailMessage(s: IncidentState, paged: { responder: string; level
       `<p><code>${escapeHtml(act)}</code></p>`,
     ].join('\n'),
   };
+}
+
+const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
+
+/**
+ * The page as an email, for responders reached by email and for the executives and legal
+ * readers who live there. Redacted like every page; times in UTC, named.
+ */
+export function emailMessage(s: IncidentState, paged: { responder: string; level: number }): EmailMessage {
+  const title = oneLine(redact(s.title));
+  return render(
+    `[Klaxon ${s.severity}] ${s.tenant}: ${title}`,
+    title,
+    [
+      ['Incident', s.incidentId],
+      ['Status', s.status],
+      ['Severity', s.severity],
+      ['Tenant', s.tenant],
+      ['Data categories', s.dataCategories.join(', ') || 'none reported'],
+      ['Paged', `${paged.responder} (level ${paged.level})`],
+      ['Opened', utc(s.openedAt)],
+      ['Alerts', String(s.alertCount)],
+    ],
+    `Acknowledge: klaxon ack ${s.incidentId} --as ${paged.responder}`,
+  );
+}
+
+/** A legal clock's reminder, deadline or owed follow-up, for the DPO / legal ladder. */
+export function clockNoticeEmail(s: IncidentState, notice: ClockNotice, obligation: Obligation, responder: string): EmailMessage {
+  const what = `${obligation.regime}: ${obligation.title}`;
+  const headline =
+    notice.kind === 'overdue' ? `OVERDUE: ${what}` : notice.kind === 'follow-up' ? `Follow-up owed: ${what}` : `Reminder (${notice.label}): ${what}`;
+  const rows: Array<[string, string]> = [
+    ['Incident', s.incidentId],
+    ['Tenant', s.tenant],
+    ['Obligation', `${obligation.id} → ${obligation.recipient}`],
+    ['Due', utc(notice.dueAt)],
+    ['Source', obligation.source],
+    ...(notice.outstanding?.length ? [['Still outstanding', notice.outstanding.join('; ')] as [string, string]] : []),
+    ...(notice.kind === 'overdue' && obligation.lateNeedsReasons ? [['Late filing', 'must give the reasons for the delay'] as [string, string]] : []),
+  ];
+  return render(`[Klaxon] ${headline} (${s.tenant})`, headline, rows, `File: klaxon clocks file ${s.incidentId} --regime ${obligation.id} --reference <ref> --as ${responder}`);
 }

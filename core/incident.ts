@@ -3,11 +3,11 @@ import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
 import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
 import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
-import { applicableObligations } from './applicability';
-import type { Clock } from './deadlines';
-import { obligationById, type TriggerKind } from './regimes';
+import { IncidentRuleError } from './incident-rule-error';
+import { LegalClocks, type ObligationChange, type ObligationClock, type RecordedTrigger, type RiskDecision } from './legal-clocks';
+import type { TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
-import { formatInstant, isInstantWithOffset } from './time-format';
+import { formatInstant } from './time-format';
 
 /** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'snoozed' | 'resolved';
@@ -97,6 +97,10 @@ export interface IncidentState {
   triggers?: Partial<Record<TriggerKind, RecordedTrigger>>;
   /** The incident's notification obligations and their deadlines, computed when their trigger was recorded. */
   clocks?: ObligationClock[];
+  /** Obligations people added to or removed from what the facts call for, with their reasons. */
+  obligationChanges?: ObligationChange[];
+  /** Art. 34 decisions (high risk or not, an exception relied on), latest last. */
+  riskDecisions?: RiskDecision[];
   /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
   changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
@@ -106,61 +110,6 @@ export interface IncidentState {
   resolvedBy?: string;
   resolvedAt?: string;
   resolveNote?: string;
-}
-
-export interface RecordedTrigger {
-  at: string;
-  recordedAt: string;
-  by: string;
-  via?: string;
-  /** Why the instant lies in the past (required when it does), or any note. */
-  reason?: string;
-}
-
-/** A clock as the incident keeps it: the computed deadline, what has fired, and the filing. */
-export interface ObligationClock extends Clock {
-  status: 'open' | 'overdue' | 'filed';
-  /** Reminder labels already sent, and 'due' once the deadline passed. */
-  fired: string[];
-  filing?: Filing;
-}
-
-export interface Filing {
-  filedAt: string;
-  by: string;
-  recipient: string;
-  reference: string;
-  attachments?: string[];
-  reasonsForDelay?: string;
-  late: boolean;
-}
-
-export interface FilingRequest {
-  by: ResponderRef;
-  obligation: string;
-  /** When it was filed (ISO with offset); now when absent. */
-  filedAt?: string;
-  /** Who received it, when not the obligation's usual recipient. */
-  recipient?: string;
-  reference: string;
-  attachments?: string[];
-  reasonsForDelay?: string;
-}
-
-/** A reminder or the deadline of a clock, come due: the workflow tells the DPO and legal. */
-export interface ClockNotice {
-  obligation: string;
-  kind: 'reminder' | 'overdue';
-  label: string;
-  dueAt: string;
-}
-
-export interface TriggerRequest {
-  by: ResponderRef;
-  event: TriggerKind;
-  /** When it happened (ISO with offset); now when absent. */
-  at?: string;
-  reason?: string;
 }
 
 export interface LevelRecord {
@@ -231,8 +180,6 @@ export interface IncidentMemento {
   pending: IncidentEvent[];
 }
 
-/** A rule of the incident that a request broke, e.g. an unknown responder. */
-export class IncidentRuleError extends Error {}
 
 /**
  * Delivery ids remembered to spot replays (a sender retrying a request it already sent).
@@ -256,12 +203,28 @@ export class Incident {
   /** Bumped by each change that can alter the ladder's next step (see `revision`). */
   private changes = 0;
 
+  /** The legal clocks: triggers, obligations, deadlines, filings. */
+  readonly legal: LegalClocks;
+
   private constructor(
     private pinned: Policy,
     private readonly state: IncidentState,
     private readonly deliveries: string[],
     private readonly pending: IncidentEvent[],
-  ) {}
+  ) {
+    const incident = this;
+    this.legal = new LegalClocks({
+      state,
+      get policy() {
+        return incident.pinned;
+      },
+      identify: (ref) => this.identify(ref),
+      record: (kind, at, actor, payload) => this.emit(kind, at, actor, payload),
+      changed: () => {
+        this.changes += 1;
+      },
+    });
+  }
 
   /** A new incident from its first alert. */
   static open(incidentId: string, policy: Policy, first: Alert, now: string): Incident {
@@ -383,6 +346,7 @@ export class Incident {
       // A raise can call for more (an incident channel): the workflow looks again.
       this.changes += 1;
     }
+    this.legal.awareByPolicy(now);
     return { counted: fresh.length, alertCount: this.state.alertCount };
   }
 
@@ -581,131 +545,6 @@ export class Incident {
   /** Notifications still waiting for their minute when paging stopped: called off, and recorded. */
   notificationsCancelled(pending: Array<{ responder: string; channel: Channel }>, now: string): void {
     if (pending.length) this.emit('notification.cancelled', now, SYSTEM, { status: this.state.status, pending });
-  }
-
-  /** A trigger set more than this far in the past needs a reason (clock skew and typing time allowed). */
-  static readonly BACKDATE_GRACE_MS = 5 * 60_000;
-
-  /** Throws when a trigger cannot be recorded: in the future, backdated without a reason, already recorded, closed. */
-  validateTrigger(req: TriggerRequest, now: string): void {
-    this.identify(req.by);
-    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: its clocks can no longer start`);
-    const at = req.at ?? now;
-    const t = Date.parse(at);
-    if (!isInstantWithOffset(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
-    if (t > Date.parse(now)) throw new IncidentRuleError(`"${req.event}" cannot be set in the future (${at})`);
-    if (t < Date.parse(now) - Incident.BACKDATE_GRACE_MS && !req.reason?.trim()) {
-      throw new IncidentRuleError(`"${req.event}" set in the past (${at}) needs a reason`);
-    }
-    const earlier = this.state.triggers?.[req.event];
-    if (earlier) throw new IncidentRuleError(`"${req.event}" was already recorded at ${earlier.at} by ${earlier.by}`);
-  }
-
-  /** Records a trigger; the clocks it starts are computed next (see `clocksToStart`). */
-  recordTrigger(req: TriggerRequest, now: string): { incidentId: string; event: TriggerKind; at: string; starts: string[] } {
-    const who = this.identify(req.by);
-    const at = new Date(Date.parse(req.at ?? now)).toISOString();
-    (this.state.triggers ??= {})[req.event] = { at, recordedAt: now, by: who.name, via: req.by.via, ...(req.reason ? { reason: req.reason } : {}) };
-    this.changes += 1;
-    this.emit('clock.trigger_recorded', now, { type: 'responder', name: who.name, via: req.by.via }, { event: req.event, at, ...(req.reason ? { reason: req.reason } : {}) });
-    return { incidentId: this.state.incidentId, event: req.event, at, starts: this.clocksToStart().map((o) => o.id) };
-  }
-
-  /** Obligations that apply to the incident, whose trigger is recorded and whose clock is not yet computed. */
-  clocksToStart(): Array<{ id: string; trigger: TriggerKind }> {
-    const s = this.state;
-    const started = new Set((s.clocks ?? []).map((c) => c.obligation));
-    const regulatory = this.policy.regulatory ?? {};
-    return applicableObligations({ dataCategories: s.dataCategories, jurisdictions: s.jurisdictions, optIn: regulatory.optIn, processor: regulatory.processor })
-      .filter((o) => !started.has(o.id) && s.triggers?.[o.trigger] !== undefined)
-      .map((o) => ({ id: o.id, trigger: o.trigger }));
-  }
-
-  /** The instants of every recorded trigger, as the clock computation takes them. */
-  triggerInstants(): Partial<Record<TriggerKind, string>> {
-    return Object.fromEntries(Object.entries(this.state.triggers ?? {}).map(([k, v]) => [k, v!.at]));
-  }
-
-  clocksStarted(clocks: Clock[], now: string): void {
-    for (const c of clocks) {
-      (this.state.clocks ??= []).push({ ...c, status: 'open', fired: [] });
-      this.emit('clock.started', now, SYSTEM, { obligation: c.obligation, trigger: c.trigger, startedAt: c.startedAt, dueAt: c.dueAt, reminders: c.reminders });
-    }
-  }
-
-  /** Whether a legal clock is still running (the incident stays alive for it, even resolved). */
-  hasOpenClocks(): boolean {
-    return (this.state.clocks ?? []).some((c) => c.status !== 'filed');
-  }
-
-  /** The nearest deadline among the clocks not yet filed (overdue ones included), if any. */
-  nearestDeadline(): string | undefined {
-    const open = (this.state.clocks ?? []).filter((c) => c.status !== 'filed').map((c) => c.dueAt);
-    return open.length ? open.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : undefined;
-  }
-
-  /** When the next reminder or deadline of an open clock comes, if any. */
-  nextClockEventAt(): number | undefined {
-    const times = (this.state.clocks ?? [])
-      .filter((c) => c.status !== 'filed')
-      .flatMap((c) => [...c.reminders.filter((r) => !c.fired.includes(r.label)).map((r) => r.at), ...(c.status === 'open' ? [c.dueAt] : [])])
-      .map((iso) => Date.parse(iso));
-    return times.length ? Math.min(...times) : undefined;
-  }
-
-  /** Reminders and deadlines that have come: marked, recorded, and returned to be told. */
-  fireClockEvents(now: string): ClockNotice[] {
-    const t = Date.parse(now);
-    const notices: ClockNotice[] = [];
-    for (const c of this.state.clocks ?? []) {
-      if (c.status === 'filed') continue;
-      for (const r of c.reminders) {
-        if (Date.parse(r.at) > t || c.fired.includes(r.label)) continue;
-        c.fired.push(r.label);
-        notices.push({ obligation: c.obligation, kind: 'reminder', label: r.label, dueAt: c.dueAt });
-        this.emit('clock.reminder', now, SYSTEM, { obligation: c.obligation, reminder: r.label, dueAt: c.dueAt });
-      }
-      if (c.status === 'open' && Date.parse(c.dueAt) <= t) {
-        c.status = 'overdue';
-        c.fired.push('due');
-        notices.push({ obligation: c.obligation, kind: 'overdue', label: 'due', dueAt: c.dueAt });
-        this.emit('clock.overdue', now, SYSTEM, { obligation: c.obligation, dueAt: c.dueAt });
-      }
-    }
-    return notices;
-  }
-
-  /** Throws when a filing cannot be recorded: no such open clock, in the future, late without reasons. */
-  validateFiling(req: FilingRequest, now: string): void {
-    this.identify(req.by);
-    const clock = this.state.clocks?.find((c) => c.obligation === req.obligation);
-    if (!clock) throw new IncidentRuleError(`incident ${this.state.incidentId} has no clock for "${req.obligation}"`);
-    if (clock.status === 'filed') throw new IncidentRuleError(`"${req.obligation}" was already filed at ${clock.filing!.filedAt} (reference ${clock.filing!.reference})`);
-    if (!req.reference?.trim()) throw new IncidentRuleError('a filing needs the reference the recipient gave (or the submission id)');
-    const at = req.filedAt ?? now;
-    if (!isInstantWithOffset(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
-    if (Date.parse(at) > Date.parse(now)) throw new IncidentRuleError(`a filing cannot be dated in the future (${at})`);
-    if (obligationById(req.obligation).lateNeedsReasons && Date.parse(at) > Date.parse(clock.dueAt) && !req.reasonsForDelay?.trim()) {
-      throw new IncidentRuleError(`"${req.obligation}" is filed after its deadline (${clock.dueAt}): the reasons for the delay are required`);
-    }
-  }
-
-  /** Records the filing; the clock stops, and clocks that run from this filing may start. */
-  recordFiling(req: FilingRequest, now: string): { incidentId: string; obligation: string; late: boolean; starts: string[] } {
-    const who = this.identify(req.by);
-    const clock = this.state.clocks!.find((c) => c.obligation === req.obligation)!;
-    const filedAt = new Date(Date.parse(req.filedAt ?? now)).toISOString();
-    const late = Date.parse(filedAt) > Date.parse(clock.dueAt);
-    clock.status = 'filed';
-    clock.filing = {
-      filedAt, by: who.name, recipient: req.recipient ?? obligationById(req.obligation).recipient, reference: req.reference, late,
-      ...(req.attachments?.length ? { attachments: req.attachments } : {}),
-      ...(req.reasonsForDelay ? { reasonsForDelay: req.reasonsForDelay } : {}),
-    };
-    (this.state.triggers ??= {})[`filed:${req.obligation}`] = { at: filedAt, recordedAt: now, by: who.name, via: req.by.via };
-    this.changes += 1;
-    this.emit('clock.filed', now, { type: 'responder', name: who.name, via: req.by.via }, { obligation: req.obligation, ...clock.filing });
-    return { incidentId: this.state.incidentId, obligation: req.obligation, late, starts: this.clocksToStart().map((o) => o.id) };
   }
 
   /** Whether the incident should have its own Slack channel now and has none yet (asked once). */

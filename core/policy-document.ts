@@ -101,7 +101,14 @@ const policySchema = z
     incidentChannelFor: z.array(z.enum(SEVERITIES)).optional(),
     slackPaging: z.enum(['mention', 'dm']).optional(),
     regulatory: z
-      .object({ optIn: z.array(z.enum(['NIS2', 'DORA', 'SEC'])).optional(), processor: z.boolean().optional(), reminders: z.array(z.string()).optional() })
+      .object({
+        optIn: z.array(z.enum(['NIS2', 'DORA', 'SEC'])).optional(),
+        processor: z.boolean().optional(),
+        reminders: z.array(z.string()).optional(),
+        awareOn: z.object({ severity: z.array(z.enum(SEVERITIES)).optional(), dataCategories: z.array(z.string()).optional() }).strict().optional(),
+        withinHours: z.record(z.string(), z.number()).optional(),
+        ladder: z.array(z.object({ notify: z.array(z.union([z.string(), z.object({ team: z.string() }).strict()])).min(1) }).strict()).optional(),
+      })
       .strict()
       .optional(),
     exhausted: z.array(target).optional(),

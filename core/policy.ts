@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { SEVERITIES, type Severity } from './alert';
 import { hoursProblems, type HoursWindow } from './hours';
+import { OBLIGATIONS } from './regimes';
 import { REMINDER_PATTERN } from './reminders';
 import { hasChannel, type NotificationRule, type Urgency } from './notification-rules';
 import { validateSchedule, type Schedule } from './schedule';
@@ -64,6 +65,25 @@ export interface EscalationLevel {
   roundRobin?: boolean;
 }
 
+/** What the tenant's counsel decided about its legal clocks. */
+export interface RegulatoryPolicy {
+  /** Regimes that apply only to some entities: NIS2, DORA, SEC. */
+  optIn?: string[];
+  /** The tenant processes the affected data for a controller (GDPR Art. 33(2)). */
+  processor?: boolean;
+  /** Reminder points of every clock: shares of the time allowed (75%) or times before the deadline (T-12h). */
+  reminders?: string[];
+  /** Incidents with these facts count as known to the controller on detection: "aware" is recorded by Klaxon. */
+  awareOn?: { severity?: Severity[]; dataCategories?: string[] };
+  /**
+   * Hours allowed where the law says "without undue delay", by obligation id (gdpr-art33-2:
+   * the processor contract's bound), and `follow-up` for each further phase of a phased filing.
+   */
+  withinHours?: Record<string, number>;
+  /** The DPO / legal ladder: a clock's first reminder reaches rung 1, the next rungs 1-2…; overdue reaches every rung, louder. */
+  ladder?: Array<{ notify: Array<string | { team: string }> }>;
+}
+
 /**
  * An escalation policy. The policy in force when an incident opens is copied into the
  * incident's input, so editing configuration never changes a running ladder (unless a
@@ -95,7 +115,7 @@ export interface Policy {
   businessHours?: HoursWindow;
   quietHours?: HoursWindow;
   /** The tenant's regulatory position: regimes beyond the defaults, processor role, reminder points. */
-  regulatory?: { optIn?: string[]; processor?: boolean; reminders?: string[] };
+  regulatory?: RegulatoryPolicy;
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */
   ackTimeoutMinutes?: number;
   /** The longest snooze a responder may ask for (default MAX_SNOOZE_MINUTES). */
@@ -192,6 +212,7 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     const window = policy[field];
     if (window) for (const message of hoursProblems(window)) problems.push({ path: [field], message: `${field}: ${message}` });
   }
+  problems.push(...regulatoryProblems(policy.regulatory ?? {}, names, teams));
   for (const label of policy.regulatory?.reminders ?? []) {
     if (!REMINDER_PATTERN.test(label)) problems.push({ path: ['regulatory', 'reminders'], message: `reminder "${label}" is neither a share of the time allowed (75%) nor a time before the deadline (T-12h)` });
   }
@@ -199,6 +220,24 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });
   if (policy.ackTimeoutMinutes !== undefined && !(policy.ackTimeoutMinutes > 0)) problems.push({ path: ['ackTimeoutMinutes'], message: 'ackTimeoutMinutes must be a positive number of minutes' });
   if (policy.maxSnoozeMinutes !== undefined && !(policy.maxSnoozeMinutes > 0)) problems.push({ path: ['maxSnoozeMinutes'], message: 'maxSnoozeMinutes must be a positive number of minutes' });
+  return problems;
+}
+
+function regulatoryProblems(regulatory: RegulatoryPolicy, names: Set<string>, teams: Set<string>): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  for (const s of regulatory.awareOn?.severity ?? []) if (!SEVERITIES.includes(s)) problems.push({ path: ['regulatory', 'awareOn', 'severity'], message: `"${s}" is not one of ${SEVERITIES.join(', ')}` });
+  for (const [key, hours] of Object.entries(regulatory.withinHours ?? {})) {
+    const path = ['regulatory', 'withinHours', key];
+    const bounded = OBLIGATIONS.filter((o) => o.deadline.unit === 'policy-hours').map((o) => o.id);
+    if (key !== 'follow-up' && !bounded.includes(key)) problems.push({ path, message: `"${key}" has a deadline in law; withinHours bounds only ${[...bounded, 'follow-up'].join(', ')}` });
+    if (!(hours > 0)) problems.push({ path, message: `${key}: hours must be a positive number` });
+  }
+  (regulatory.ladder ?? []).forEach((rung, i) =>
+    rung.notify.forEach((t, j) => {
+      const known = typeof t === 'string' ? names.has(t) : teams.has(t.team);
+      if (!known) problems.push({ path: ['regulatory', 'ladder', i, 'notify', j], message: `regulatory ladder rung ${i + 1}: unknown ${typeof t === 'string' ? `responder "${t}"` : `team "${t.team}"`}` });
+    }),
+  );
   return problems;
 }
 

@@ -47,6 +47,11 @@ export interface Obligation {
   jurisdictions: string[];
   /** Applies only when the incident involves one of these data categories (all personal data when absent). */
   dataCategories?: string[];
+  /**
+   * The filing may be made in phases: a first filing with what is known, then follow-ups with
+   * the rest, each due within this bound of the previous one (Art. 33(4)).
+   */
+  phases?: { followUp: DeadlineRule; source: string };
   /** A condition the obligation depends on that Klaxon cannot decide (thresholds, roles), shown to people. */
   condition?: string;
   source: string;
@@ -74,6 +79,9 @@ export const OBLIGATIONS: Obligation[] = [
     contents: GDPR_CONTENTS,
     lateNeedsReasons: true,
     jurisdictions: ['EU'],
+    // Art. 33(4) [P]: "the information may be provided in phases without undue further delay":
+    // no number in law, so the policy bounds each follow-up (Klaxon's default: 7 days).
+    phases: { followUp: { unit: 'policy-hours', defaultHours: 168 }, source: 'Regulation (EU) 2016/679, Art. 33(4)' },
     condition: 'exempt when the breach is unlikely to result in a risk to rights and freedoms (record the reasoning, Art. 33(5))',
     source: 'Regulation (EU) 2016/679, Art. 33(1), (3)-(5); EDPB Guidelines 9/2022 v2.0',
   },
@@ -126,6 +134,8 @@ export const OBLIGATIONS: Obligation[] = [
     contents: GDPR_CONTENTS,
     lateNeedsReasons: true,
     jurisdictions: ['GB'],
+    // UK GDPR Art. 33(4) [S]: information in phases, as the EU text.
+    phases: { followUp: { unit: 'policy-hours', defaultHours: 168 }, source: 'UK GDPR, Art. 33(4)' },
     source: 'UK GDPR, Arts. 33-34',
   },
   {
@@ -304,6 +314,9 @@ export const OBLIGATIONS: Obligation[] = [
     contents: ['description of the personal data affected', 'the data subjects involved', 'technical and security measures used', 'risks related to the incident', 'reasons for any delay', 'measures adopted or to be adopted to reverse or mitigate the effects'],
     lateNeedsReasons: true,
     jurisdictions: ['BR'],
+    // Resolução CD/ANPD nº 15/2024 [S]: information not yet known may be supplemented within
+    // 20 business days of the notification.
+    phases: { followUp: { unit: 'business-days', amount: 20, jurisdiction: 'BR', zone: 'America/Sao_Paulo', endOfDay: '23:59' }, source: 'Resolução CD/ANPD nº 15/2024' },
     condition: 'where the incident may create significant risk or damage to data subjects (doubled for small processing agents)',
     source: 'Lei 13.709/2018 Art. 48; Resolução CD/ANPD nº 15/2024',
   },

@@ -1,4 +1,5 @@
-import type { ClockNotice, IncidentState } from './incident';
+import type { IncidentState } from './incident';
+import type { ClockNotice } from './legal-clocks';
 import { redact } from './redaction';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
@@ -167,6 +168,8 @@ export function clockNoticeMessage(s: IncidentState, notice: ClockNotice, mentio
   const text =
     notice.kind === 'overdue'
       ? `<!channel> :alarm_clock: *OVERDUE* ${what}: the deadline ${slackDate(notice.dueAt)} has passed. ${who}${obligation.lateNeedsReasons ? ' File it now with the reasons for the delay: `klaxon clocks file`.' : ''}`
-      : `:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
+      : notice.kind === 'follow-up'
+        ? `:memo: Follow-up owed: ${what} was filed in phases; the rest was due ${slackDate(notice.dueAt)}.${notice.outstanding?.length ? ` Outstanding: ${notice.outstanding.join('; ')}.` : ''} ${who}`
+        : `:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

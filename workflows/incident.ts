@@ -18,7 +18,9 @@ import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef, type TriggerRequest, type FilingRequest } from '../core/incident';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
+import { clocksView, type ClocksView } from '../core/clock-view';
+import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
@@ -47,11 +49,18 @@ export const reassignUpdate = defineUpdate<{ incidentId: string; assignedTo: str
 // Recording a trigger is an Update: the caller must learn at once whether it was refused (in
 // the future, backdated without a reason, already recorded) and which clocks it starts.
 export const triggerUpdate = defineUpdate<{ incidentId: string; event: TriggerKind; at: string; starts: string[] }, [TriggerRequest]>('trigger');
-// A filing stops a clock; refused (with the reason) when late without the reasons for delay.
-export const fileUpdate = defineUpdate<{ incidentId: string; obligation: string; late: boolean; starts: string[] }, [FilingRequest]>('file');
+// A filing stops a clock (or, with items outstanding, leaves a follow-up owed); refused (with
+// the reason) when late without the reasons for delay.
+export const fileUpdate = defineUpdate<{ incidentId: string; obligation: string; late: boolean; outstanding: string[]; starts: string[] }, [FilingRequest]>('file');
+// Counsel's decisions are Updates too: refused without a reason, and answered with what now applies.
+export const obligationsUpdate = defineUpdate<{ incidentId: string; obligations: string[]; starts: string[] }, [ObligationsRequest]>('obligations');
+export const riskDecisionUpdate = defineUpdate<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }, [RiskDecisionRequest]>('riskDecision');
 export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
 
 export const stateQuery = defineQuery<IncidentState>('state');
+// The legal clocks as compliance reads them: every instant in UTC, the authority's zone and the
+// reader's (the argument, an IANA zone; UTC when absent).
+export const clocksQuery = defineQuery<ClocksView, [string?]>('clocks');
 
 export interface IncidentInput {
   incidentId: string;
@@ -131,6 +140,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
 
   setHandler(stateQuery, () => incident.snapshot());
+  setHandler(clocksQuery, (zone) =>
+    clocksView(incident.snapshot(), { obligations: incident.legal.obligations().map((o) => o.id), nearestDeadline: incident.legal.nearestDeadline() }, zone ?? 'UTC'),
+  );
   setHandler(alertsSignal, (batch) => {
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });
@@ -154,8 +166,10 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   handleUpdate(resolveUpdate, ({ by }) => incident.validateResolve(by), ({ by, note }, now) => incident.resolve(by, now, note));
   handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
   handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
-  handleUpdate(triggerUpdate, (req) => incident.validateTrigger(req, nowIso()), (req, now) => incident.recordTrigger(req, now));
-  handleUpdate(fileUpdate, (req) => incident.validateFiling(req, nowIso()), (req, now) => incident.recordFiling(req, now));
+  handleUpdate(triggerUpdate, (req) => incident.legal.validateTrigger(req, nowIso()), (req, now) => incident.legal.recordTrigger(req, now));
+  handleUpdate(fileUpdate, (req) => incident.legal.validateFiling(req, nowIso()), (req, now) => incident.legal.recordFiling(req, now));
+  handleUpdate(obligationsUpdate, (req) => incident.legal.validateObligations(req), (req, now) => incident.legal.changeObligations(req, now));
+  handleUpdate(riskDecisionUpdate, (req) => incident.legal.validateRiskDecision(req, nowIso()), (req, now) => incident.legal.decideRisk(req, now));
   handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
 
   publishState();
@@ -217,7 +231,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     if (step.kind === 'done') {
       notifier.stop();
       // A resolved incident stays alive while a legal clock runs: obligations outlive the fix.
-      if (!incident.hasOpenClocks() && incident.clocksToStart().length === 0) break;
+      if (!clocks.owesAnything()) break;
     }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled
@@ -237,7 +251,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     // reminder or deadline): a worker restart neither loses nor repeats it. Any message that
     // changes the incident wakes it early.
     const woken = () => incident.revision !== revision || handOverDue();
-    const clockAt = incident.nextClockEventAt();
+    const clockAt = incident.legal.nextEventAt();
     const ladderAt = step.kind === 'wait' ? step.until : undefined;
     const until = clockAt === undefined ? ladderAt : ladderAt === undefined ? clockAt : Math.min(ladderAt, clockAt);
     const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));

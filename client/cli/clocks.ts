@@ -1,6 +1,6 @@
-import type { Clock } from '../../core/deadlines';
-import { computeClock } from '../../core/deadlines';
-import type { IncidentState } from '../../core/incident';
+import type { ClocksView, ClockView, InstantView } from '../../core/clock-view';
+import { computeClock, type Clock } from '../../core/deadlines';
+import type { Filing } from '../../core/legal-clocks';
 import { OBLIGATIONS, obligationById, type Obligation } from '../../core/regimes';
 import { formatInstant, isInstantWithOffset } from '../../core/time-format';
 
@@ -30,41 +30,61 @@ function requireOffset(flag: string, text: string): string {
 }
 
 /** `klaxon clocks compute`: the deadline and reminders of one regime from a trigger, as the clocks compute them. */
-export function computeRegimeClock(regime: string, trigger: string, options: { aware?: string; jurisdiction?: string }): { obligation: Obligation; clock: Clock } {
+export function computeRegimeClock(regime: string, trigger: string, options: { aware?: string; jurisdiction?: string }): Clock {
   const obligation = obligationById(regime);
   const triggers = { [obligation.trigger]: requireOffset('trigger', trigger), ...(options.aware ? { aware: requireOffset('aware', options.aware) } : {}) };
-  return { obligation, clock: computeClock(obligation, triggers, { jurisdiction: options.jurisdiction }) };
+  return computeClock(obligation, triggers, { jurisdiction: options.jurisdiction });
 }
 
-export function renderClock({ obligation, clock }: { obligation: Obligation; clock: Clock }, zone: string): string {
-  const at = (iso: string) => [`${iso.replace('.000Z', 'Z')} (UTC)`, formatInstant(iso, obligation.recipientZone), ...(zone !== obligation.recipientZone ? [formatInstant(iso, zone)] : [])].join('  |  ');
+const line = (v: InstantView, authorityZone: string, readerZone: string): string =>
+  [`${v.utc.replace('.000Z', 'Z')} (UTC)`, v.authority, ...(readerZone !== authorityZone ? [v.reader] : [])].join('  |  ');
+
+const filed = (f: Filing, zone: string, what: string): string =>
+  `${what} ${formatInstant(f.filedAt, zone)} by ${f.by} to ${f.recipient}, reference ${f.reference}${f.late ? ' (late)' : ''}` +
+  `${f.reasonsForDelay ? `; reasons for delay: ${f.reasonsForDelay}` : ''}${f.outstanding?.length ? `; outstanding: ${f.outstanding.join('; ')}` : ''}`;
+
+/** One clock: deadline and reminders in UTC, the authority's zone and the reader's, and what it needs. */
+export function renderClock(v: ClockView, zone: string): string {
+  const at = (i: InstantView) => line(i, v.authorityZone, zone);
+  const status = (() => {
+    if (v.status === 'computed') return [];
+    const rows = [`  Status:    ${v.status.toUpperCase()}`];
+    if (v.filing) rows.push(`  ${filed(v.filing, zone, 'Filed')}`);
+    for (const f of v.followUps ?? []) rows.push(`  ${filed(f, zone, 'Follow-up')}`);
+    if (v.followUpDue) rows.push(`  Follow-up due: ${at(v.followUpDue)}`);
+    if (v.withdrawn) rows.push(`  Withdrawn ${formatInstant(v.withdrawn.at, zone)} by ${v.withdrawn.by}: ${v.withdrawn.reason}`);
+    return rows;
+  })();
   return [
-    `${obligation.id}: ${obligation.title} (${obligation.regime}) → ${obligation.recipient}`,
-    `  Source:    ${obligation.source}`,
-    `  Started:   ${at(clock.startedAt)}  (${clock.trigger})`,
-    `  Due:       ${at(clock.dueAt)}${clock.limitedBy ? `  (earlier limit from ${clock.limitedBy})` : ''}`,
-    ...clock.reminders.map((r) => `  Remind ${r.label.padEnd(5)} ${at(r.at)}`),
-    `  Late filing needs reasons: ${obligation.lateNeedsReasons ? 'yes' : 'no'}`,
-    ...(obligation.condition ? [`  Applies:   ${obligation.condition}`] : []),
+    `${v.obligation}: ${v.title} (${v.regime}) → ${v.recipient}`,
+    `  Source:    ${v.source}`,
+    `  Started:   ${at(v.started)}  (${v.trigger})`,
+    `  Due:       ${at(v.due)}${v.limitedBy ? `  (earlier limit from ${v.limitedBy})` : ''}`,
+    ...v.reminders.map((r) => `  Remind ${r.label.padEnd(5)} ${at(r.at)}${r.sent ? '  (sent)' : ''}`),
+    `  Late filing needs reasons: ${v.lateNeedsReasons ? 'yes' : 'no'}`,
+    ...(v.condition ? [`  Applies:   ${v.condition}`] : []),
     '  Contents:',
-    ...obligation.contents.map((c) => `    - ${c}`),
+    ...v.contents.map((c) => `    - ${c}`),
+    ...status,
   ].join('\n');
 }
 
-/** `klaxon clocks <incident>`: the triggers recorded and every clock with its deadline. */
-export function renderIncidentClocks(state: IncidentState, zone: string): string {
-  const triggers = Object.entries(state.triggers ?? {}).map(
-    ([event, t]) => `  ${event.padEnd(24)} ${formatInstant(t!.at, zone)} by ${t!.by}${t!.reason ? ` — ${t!.reason}` : ''}`,
+/** `klaxon clocks <incident>`: the triggers, decisions and changes recorded, and every clock with its deadline. */
+export function renderIncidentClocks(view: ClocksView): string {
+  const zone = view.readerZone;
+  const triggers = view.triggers.map((t) => `  ${t.event.padEnd(24)} ${formatInstant(t.at, zone)} by ${t.by}${t.reason ? ` — ${t.reason}` : ''}`);
+  const decisions = view.riskDecisions.map(
+    (d) => `  Art. 34: ${d.highRisk ? 'high risk' : 'not high risk'}${d.exception ? `, exception ${d.exception}` : ''} — ${formatInstant(d.at, zone)} by ${d.by}: ${d.reasons}`,
   );
-  const clocks = (state.clocks ?? []).map((clock) => {
-    const f = clock.filing;
-    const status = f ? `  Status:    filed ${formatInstant(f.filedAt, zone)} by ${f.by}, reference ${f.reference}${f.late ? ' (late)' : ''}` : `  Status:    ${clock.status.toUpperCase()}`;
-    return `${renderClock({ obligation: obligationById(clock.obligation), clock }, zone)}\n${status}`;
-  });
+  const changes = view.changes.map((c) => `  ${c.change} ${c.obligation} ${formatInstant(c.at, zone)} by ${c.by}: ${c.reason}`);
   return [
-    `Clocks of ${state.incidentId}, times in ${zone}`,
+    `Clocks of ${view.incidentId}, times in ${zone}`,
+    `Obligations: ${view.obligations.join(', ') || 'none apply'}`,
+    ...(view.nearestDeadline ? [`Nearest deadline: ${view.nearestDeadline.reader}`] : []),
     triggers.length ? 'Triggers:' : 'No trigger recorded yet: `klaxon clocks trigger <id> --event aware --as <name>` starts the clocks that apply.',
     ...triggers,
-    ...(clocks.length ? ['', ...clocks] : triggers.length ? ['No obligation applies to these triggers.'] : []),
+    ...(decisions.length ? ['Decisions:', ...decisions] : []),
+    ...(changes.length ? ['Changes:', ...changes] : []),
+    ...(view.clocks.length ? ['', ...view.clocks.map((c) => renderClock(c, zone))] : triggers.length ? ['No obligation applies to these triggers.'] : []),
   ].join('\n');
 }

@@ -16,6 +16,8 @@ import { openDatabase } from '../../ledger/database';
 import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
 import { cliEnvironment } from './environment';
+import { clockView } from '../../core/clock-view';
+import type { Art34Exception } from '../../core/legal-clocks';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
@@ -39,7 +41,13 @@ Usage:
   klaxon clocks trigger <id> --event aware|discovered|… --as <name> [--at <time>] [--reason text]
                                                          record what starts clocks (in the past: with a reason)
   klaxon clocks file <id> --regime <id> --reference <ref> --as <name> [--filed-at <time>] [--reasons text] [--attach name]
-                                                         record a filing: its clock stops (late: reasons required)
+                     [--outstanding item]…               record a filing: its clock stops (late: reasons required;
+                                                         with items outstanding: a phase, a follow-up is owed)
+  klaxon clocks obligations <id> [--add <regime>]… [--remove <regime>]… --reason text --as <name>
+                                                         change which obligations apply, with the reason
+  klaxon clocks risk <id> --high-risk yes|no [--exception unintelligible|risk-no-longer-likely|public-communication]
+                     --reasons text --as <name> [--at <time>]
+                                                         the Art. 34 decision: starts (or not) the communication clock
   klaxon clocks draft <id> --regime <id> [--json]        the notification draft, every required item, unknowns marked
   klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
   klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
@@ -79,6 +87,11 @@ const options = {
   reasons: { type: 'string' },
   'filed-at': { type: 'string' },
   attach: { type: 'string', multiple: true },
+  outstanding: { type: 'string', multiple: true },
+  add: { type: 'string', multiple: true },
+  remove: { type: 'string', multiple: true },
+  'high-risk': { type: 'string' },
+  exception: { type: 'string' },
   trigger: { type: 'string' },
   aware: { type: 'string' },
   jurisdiction: { type: 'string' },
@@ -108,8 +121,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   if (command === 'clocks' && sub === 'regimes') return values.json ? JSON.stringify(OBLIGATIONS, null, 2) : renderRegimes();
   if (command === 'clocks' && sub === 'compute') {
     if (!values.regime || !values.trigger) throw new UsageError('usage: klaxon clocks compute --regime <id> --trigger <ISO time with offset> [--aware <time>] [--jurisdiction <code>]');
-    const computed = computeRegimeClock(values.regime, values.trigger, { aware: values.aware, jurisdiction: values.jurisdiction });
-    return print(computed.clock, () => renderClock(computed, zone()));
+    const clock = computeRegimeClock(values.regime, values.trigger, { aware: values.aware, jurisdiction: values.jurisdiction });
+    return print(clock, () => renderClock(clockView(clock, zone()), zone()));
   }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
@@ -151,8 +164,24 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       if (!arg || !values.regime || !values.reference) throw new UsageError(usage);
       const r = await incidents.file(arg, {
         by: actingAs(usage), obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
+        outstanding: values.outstanding,
       });
-      return print(r, () => `${arg}: ${r.obligation} filed${r.late ? ' (late)' : ''}.${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
+      const owed = r.outstanding.length ? ` A follow-up is owed for: ${r.outstanding.join('; ')}.` : '';
+      return print(r, () => `${arg}: ${r.obligation} filed${r.late ? ' (late)' : ''}.${owed}${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
+    }
+    if (command === 'clocks' && sub === 'obligations') {
+      const usage = 'usage: klaxon clocks obligations <id> [--add <regime>]… [--remove <regime>]… --reason text --as <responder>';
+      if (!arg || !values.reason) throw new UsageError(usage);
+      const r = await incidents.changeObligations(arg, { by: actingAs(usage), add: values.add, remove: values.remove, reason: values.reason });
+      return print(r, () => `${arg}: obligations now ${r.obligations.join(', ') || 'none'}.${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
+    }
+    if (command === 'clocks' && sub === 'risk') {
+      const usage = 'usage: klaxon clocks risk <id> --high-risk yes|no [--exception <Art. 34(3) exception>] --reasons text --as <responder> [--at <time>]';
+      if (!arg || !['yes', 'no'].includes(values['high-risk'] ?? '') || !values.reasons) throw new UsageError(usage);
+      const r = await incidents.decideRisk(arg, {
+        by: actingAs(usage), highRisk: values['high-risk'] === 'yes', exception: values.exception as Art34Exception | undefined, reasons: values.reasons, at: values.at,
+      });
+      return print(r, () => `${arg}: ${r.highRisk ? 'high risk' : 'not high risk'}; Art. 34 communication: ${r.art34}.${r.starts.length ? ` Clocks started: ${r.starts.join(', ')}.` : ''}`);
     }
     if (command === 'clocks' && sub === 'draft') {
       if (!arg || !values.regime) throw new UsageError('usage: klaxon clocks draft <id> --regime <regime id> [--json]');
@@ -162,8 +191,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       return print(draft, () => draftMarkdown(draft));
     }
     if (command === 'clocks' && sub) {
-      const state = await incidents.state(sub);
-      return print({ triggers: state.triggers ?? {}, clocks: state.clocks ?? [] }, () => renderIncidentClocks(state, zone()));
+      const view = await incidents.clocks(sub, zone());
+      return print(view, () => renderIncidentClocks(view));
     }
     if (['ack', 'resolve', 'escalate', 'snooze', 'reassign', 'repin'].includes(command)) {
       const id = sub;

@@ -155,8 +155,8 @@ describe('notification drafts', () => {
   });
   const incident = () => {
     const inc = Incident.open('inc-acme-1', policy, sampleAlert({ classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } }), '2026-11-24T10:00:00.000Z');
-    inc.recordTrigger({ by: { responder: 'alice', via: 'cli' }, event: 'aware', at: '2026-11-24T09:00:00.000Z', reason: 'seen in logs' }, '2026-11-24T10:05:00.000Z');
-    inc.clocksStarted([computeClock(obligationById('gdpr-art33'), inc.triggerInstants())], '2026-11-24T10:05:00.000Z');
+    inc.legal.recordTrigger({ by: { responder: 'alice', via: 'cli' }, event: 'aware', at: '2026-11-24T09:00:00.000Z', reason: 'seen in logs' }, '2026-11-24T10:05:00.000Z');
+    inc.legal.started([computeClock(obligationById('gdpr-art33'), inc.legal.triggerInstants())], '2026-11-24T10:05:00.000Z');
     return inc.snapshot();
   };
 

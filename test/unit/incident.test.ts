@@ -1,5 +1,6 @@
 import { batchAlerts } from '../../core/alert-batch';
-import { Incident, IncidentRuleError } from '../../core/incident';
+import { Incident } from '../../core/incident';
+import { IncidentRuleError } from '../../core/incident-rule-error';
 import { parseResponders, PolicyError, validatePolicy } from '../../core/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
 import { incidentMessage, SLACK_ACTIONS } from '../../core/slack-message';
