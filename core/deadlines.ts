@@ -63,7 +63,8 @@ const parseInstant = (iso: string, what: string): DateTime => {
 
 /**
  * The clock of `obligation` from the recorded trigger instants (ISO). Reminders falling before
- * the trigger (a backdated awareness) or after the deadline are dropped.
+ * the trigger (a backdated awareness) or after the deadline are dropped, and of several points
+ * on one instant only the first (in the policy's order) is kept.
  */
 export function computeClock(
   obligation: Obligation,
@@ -87,6 +88,8 @@ export function computeClock(
     .map((label) => ({ label, at: reminderAt(label, start, due) }))
     .filter((r) => r.at > start && r.at < due)
     .sort((a, b) => a.at.toMillis() - b.at.toMillis())
+    // Two points falling on one instant (50% and T-2h of DORA's 4 hours) are one reminder.
+    .filter((r, i, all) => i === 0 || all[i - 1].at.toMillis() !== r.at.toMillis())
     .map((r) => ({ label: r.label, at: r.at.toUTC().toISO()! }));
   return {
     obligation: obligation.id,
