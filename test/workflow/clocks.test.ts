@@ -1,8 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { validatePolicy } from '../../core/policy';
-import { fileUpdate, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
+import { acknowledgeUpdate, clocksQuery, fileUpdate, obligationsUpdate, resolveUpdate, riskDecisionUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { samplePolicy } from '../support/samples';
-import { timeSkippingIncidents } from '../support/incident-workflows';
+import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
 /** Legal clocks of an incident: triggers recorded through an Update, deadlines computed once and kept. */
@@ -137,6 +137,170 @@ describe('a running clock', () => {
       expect(final.dueAt.slice(0, 10)).toBe(new Date(new Date(filedAt).setUTCMonth(new Date(filedAt).getUTCMonth() + 1)).toISOString().slice(0, 10));
       for (const obligation of ['gdpr-art33', 'nis2-final']) await handle.executeUpdate(fileUpdate, { args: [{ by, obligation, reference: `ref-${obligation}` }] });
       await resolveAndFinish(handle);
+    });
+  });
+});
+
+describe('what counsel decides', () => {
+  const policy = (regulatory = {}) =>
+    validatePolicy({
+      ...samplePolicy,
+      responders: [...samplePolicy.responders, { name: 'dana', slackUserId: 'U0DANA', email: 'dpo@example.com', timeZone: 'Europe/Berlin', roles: ['dpo'] }],
+      regulatory,
+    });
+  const by = { responder: 'dana', via: 'cli' as const };
+  const clocksOf = async (handle: Awaited<ReturnType<typeof startIncident>>['handle'], count: number) =>
+    waitFor(`${count} clocks`, async () => {
+      const clocks = (await handle.query(stateQuery)).clocks ?? [];
+      return clocks.length === count ? clocks : undefined;
+    });
+
+  it('Art. 34: the high-risk decision starts the communication clock, an exception withdraws it, and obligations change only with a reason', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(policy(), leakIn('DE'));
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'aware' }] });
+      await clocksOf(handle, 1);
+
+      const direct = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'high-risk-determined' }] }).catch((e: unknown) => e);
+      expect(refusal(direct)).toMatch(/recorded as the Art. 34 risk decision/);
+      const bare = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: true, reasons: ' ' }] }).catch((e: unknown) => e);
+      expect(refusal(bare)).toMatch(/needs its reasons/);
+      const low = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: false, reasons: 'hashed e-mail addresses only' }] });
+      expect(low).toMatchObject({ highRisk: false, art34: 'not required', starts: [] });
+
+      // Later: passwords were in the clear. High risk; too many people to write to one by one.
+      const high = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: true, exception: 'public-communication', reasons: 'clear-text passwords of 2.1 M users' }] });
+      expect(high).toMatchObject({ highRisk: true, art34: 'public-communication', starts: ['gdpr-art34'] });
+      const [, art34] = await clocksOf(handle, 2);
+      expect(art34).toMatchObject({ obligation: 'gdpr-art34', trigger: 'high-risk-determined', status: 'open' });
+      const undo = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: false, reasons: 'second thoughts' }] }).catch((e: unknown) => e);
+      expect(refusal(undo)).toMatch(/already runs from an earlier high-risk decision/);
+      // The passwords turn out to have been hashed with a per-user salt: 34(3)(a) applies.
+      const exempt = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: true, exception: 'unintelligible', reasons: 'bcrypt, cost 12, per-user salt' }] });
+      expect(exempt.art34).toBe('not required');
+
+      const noReason = await handle.executeUpdate(obligationsUpdate, { args: [{ by, add: ['uk-gdpr-art33'], reason: '' }] }).catch((e: unknown) => e);
+      expect(refusal(noReason)).toMatch(/needs a reason/);
+      const unknown = await handle.executeUpdate(obligationsUpdate, { args: [{ by, add: ['gdpr-art99'], reason: 'x' }] }).catch((e: unknown) => e);
+      expect(refusal(unknown)).toMatch(/unknown regime "gdpr-art99"/);
+      const added = await handle.executeUpdate(obligationsUpdate, { args: [{ by, add: ['uk-gdpr-art33'], reason: 'UK customers among the affected tenants' }] });
+      expect(added).toMatchObject({ obligations: ['gdpr-art33', 'uk-gdpr-art33'], starts: ['uk-gdpr-art33'] });
+      await clocksOf(handle, 3);
+
+      const view = await handle.query(clocksQuery, 'America/New_York');
+      expect(view.clocks.map((c) => [c.obligation, c.status])).toEqual([['gdpr-art33', 'open'], ['gdpr-art34', 'withdrawn'], ['uk-gdpr-art33', 'open']]);
+      const gdpr = view.clocks[0];
+      expect(gdpr.due.authority).toMatch(/ \(Europe\/Brussels\)$/);
+      expect(gdpr.due.reader).toMatch(/ \(America\/New_York\)$/);
+      expect(Date.parse(gdpr.due.utc) - Date.parse(gdpr.started.utc)).toBe(72 * 3_600_000);
+      expect(view.clocks[1].withdrawn).toMatchObject({ by: 'dana', reason: expect.stringContaining('Art. 34(3)(a)') });
+      expect(view.riskDecisions.map((d) => [d.highRisk, d.exception ?? null])).toEqual([[false, null], [true, 'public-communication'], [true, 'unintelligible']]);
+      expect(view.nearestDeadline?.utc).toBe(gdpr.due.utc);
+      const badZone = await handle.query(clocksQuery, 'Mars/Olympus').catch((e: unknown) => e);
+      expect(String(badZone)).toMatch(/Mars\/Olympus/);
+
+      for (const obligation of ['gdpr-art33', 'uk-gdpr-art33']) await handle.executeUpdate(fileUpdate, { args: [{ by, obligation, reference: `ref-${obligation}` }] });
+      // The withdrawn Art. 34 clock does not keep the incident open.
+      await resolveAndFinish(handle);
+      const timeline = await t.ledger.timeline(incidentId);
+      expect(timeline.filter((e) => e.kind.startsWith('obligation.')).map((e) => [e.kind, e.payload.obligation, e.payload.reason])).toEqual([
+        ['obligation.removed', 'gdpr-art34', expect.stringContaining('Art. 34(3)(a)')],
+        ['obligation.added', 'uk-gdpr-art33', 'UK customers among the affected tenants'],
+      ]);
+      expect(timeline.filter((e) => e.kind === 'clock.risk_decided')).toHaveLength(3);
+    });
+  });
+
+  it('treats an incident as known on detection when the policy says so for its facts', async () => {
+    await withWorker(async () => {
+      const rules = policy({ awareOn: { severity: ['SEV1'], dataCategories: ['health'] } });
+      const { handle: quiet } = await startIncident(rules, alertFor({ severity: 'SEV2', dataCategories: ['health'], classification: { service: 'api', surfaces: [], jurisdictions: ['DE'] } }));
+      const { handle, incidentId } = await startIncident(rules, alertFor({ severity: 'SEV1', dataCategories: ['health'], classification: { service: 'api', surfaces: [], jurisdictions: ['DE'] } }));
+      const [clock] = await clocksOf(handle, 1);
+      const state = await handle.query(stateQuery);
+      expect(state.triggers?.aware).toMatchObject({ by: 'klaxon', reason: expect.stringContaining('SEV1 incidents with health data') });
+      expect(clock).toMatchObject({ obligation: 'gdpr-art33', startedAt: state.triggers!.aware!.at });
+      expect((await quiet.query(stateQuery)).triggers?.aware).toBeUndefined();
+      const recorded = (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'clock.trigger_recorded');
+      expect(recorded).toMatchObject({ actor: { type: 'system', name: 'klaxon' }, payload: { event: 'aware', byPolicy: true } });
+      await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-7' }] });
+      await resolveAndFinish(handle);
+      await resolveAndFinish(quiet);
+    });
+  });
+
+  it('Art. 33(4): a filing in phases leaves a follow-up owed, reminded when late, until the rest is filed', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(policy({ withinHours: { 'follow-up': 48 } }), leakIn('DE', 'US-CA'));
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'aware' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'discovered' }] });
+      await clocksOf(handle, 2);
+      const notPhased = await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'us-ca', reference: 'CA-1', outstanding: ['x'] }] }).catch((e: unknown) => e);
+      expect(refusal(notPhased)).toMatch(/"us-ca" cannot be filed in phases/);
+      await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'us-ca', reference: 'CA-1' }] });
+
+      const first = await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-9', outstanding: ['approximate number of records'] }] });
+      expect(first).toMatchObject({ late: false, outstanding: ['approximate number of records'] });
+      const partial = await waitFor('the follow-up deadline', async () => (await handle.query(stateQuery)).clocks!.find((c) => c.obligation === 'gdpr-art33' && c.followUpDueAt));
+      expect(partial.status).toBe('partial');
+      expect(Date.parse(partial.followUpDueAt!) - Date.parse(partial.filing!.filedAt)).toBe(48 * 3_600_000);
+
+      await t.env.sleep('49 hours');
+      const owed = await waitFor('the follow-up notice', () => t.slack.callsOf('chat.postMessage').map((c) => String(c.args.text)).find((x) => x.includes(incidentId) && x.includes('Follow-up owed')));
+      expect(owed).toContain('Outstanding: approximate number of records');
+      const rest = await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-9/2', attachments: ['records-count.csv'] }] });
+      expect(rest).toMatchObject({ late: true, outstanding: [] });
+      await resolveAndFinish(handle);
+      const kinds = (await t.ledger.timeline(incidentId)).filter((e) => e.payload.obligation === 'gdpr-art33').map((e) => e.kind);
+      expect(kinds).toEqual(['clock.started', 'clock.filed', 'clock.follow_up_due', 'clock.follow_up_overdue', 'clock.follow_up_filed']);
+    });
+  });
+});
+
+describe('the DPO / legal ladder', () => {
+  it('reminders climb it rung by rung; an overdue clock reaches every rung and pages, and the page is resolved when filed', async () => {
+    await withWorker(async () => {
+      const policy = validatePolicy({
+        ...samplePolicy,
+        responders: [
+          ...samplePolicy.responders,
+          { name: 'dana', slackUserId: 'U0DANA', email: 'dpo@example.com', pagerDutyService: 'security', timeZone: 'Europe/Berlin', roles: ['dpo'] },
+          { name: 'lena', slackUserId: 'U0LENA', email: 'legal@example.com', timeZone: 'Europe/Dublin', roles: ['legal'] },
+        ],
+        teams: [{ name: 'legal', members: ['lena'] }],
+        regulatory: { reminders: ['50%', 'T-2h'], ladder: [{ notify: ['dana'] }, { notify: [{ team: 'legal' }] }] },
+      });
+      const { handle, incidentId } = await startIncident(policy, leakIn('DE'));
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(triggerUpdate, { args: [{ by: { responder: 'dana', via: 'cli' }, event: 'aware' }] });
+      await waitFor('the clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
+      const mailsTo = () => t.smtp.mails.filter((m) => m.headers.get('x-klaxon-incident') === incidentId).map((m) => `${String(m.subject).replace(/ \(acme\)$/, '')} → ${(m.to as { text: string }).text}`);
+      const clockPages = () => t.pagerduty.events.filter((e) => e.dedup_key === `${incidentId}/clock/gdpr-art33`);
+
+      await t.env.sleep('2161 minutes');
+      await waitFor('the first rung', () => mailsTo().length === 1);
+      expect(mailsTo()).toEqual(['[Klaxon] Reminder (50%): GDPR: Notify the supervisory authority → dpo@example.com']);
+      await t.env.sleep('34 hours');
+      await waitFor('the second rung', () => mailsTo().length === 3);
+      expect(mailsTo().slice(1).sort()).toEqual([
+        '[Klaxon] Reminder (T-2h): GDPR: Notify the supervisory authority → dpo@example.com',
+        '[Klaxon] Reminder (T-2h): GDPR: Notify the supervisory authority → legal@example.com',
+      ]);
+      expect(clockPages()).toEqual([]);
+
+      await t.env.sleep('2 hours');
+      await waitFor('every rung, loudly', () => mailsTo().length === 5 && clockPages().length === 1);
+      expect(mailsTo().slice(3).every((m) => m.startsWith('[Klaxon] OVERDUE: GDPR: Notify the supervisory authority'))).toBe(true);
+      expect(clockPages()[0]).toMatchObject({ event_action: 'trigger', routing_key: PAGERDUTY_ROUTING_KEYS.security, payload: { severity: 'critical', summary: expect.stringContaining('OVERDUE: GDPR') } });
+
+      await handle.executeUpdate(fileUpdate, { args: [{ by: { responder: 'dana', via: 'cli' }, obligation: 'gdpr-art33', reference: 'BfDI-12', reasonsForDelay: 'the scope took three days to establish' }] });
+      await waitFor('the page resolved', () => clockPages().length === 2);
+      expect(clockPages()[1]).toMatchObject({ event_action: 'resolve' });
+      await resolveAndFinish(handle);
+      const escalated = (await t.ledger.timeline(incidentId)).filter((e) => e.kind === 'clock.escalated').map((e) => (e.payload.told as Array<{ responder: string; channel: string }>).map((x) => `${x.responder}:${x.channel}`));
+      expect(escalated).toEqual([['dana:email'], ['dana:email', 'lena:email'], ['dana:email', 'dana:pagerduty', 'lena:email']]);
     });
   });
 });
