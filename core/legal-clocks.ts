@@ -213,13 +213,17 @@ export class LegalClocks {
     this.host.record('clock.trigger_recorded', now, SYSTEM, { event: 'aware', at, reason, byPolicy: true });
   }
 
-  /** The obligations of the incident: those its facts call for, plus those people added, minus those they removed. */
+  /** The obligations of the incident: those its facts call for, plus those people added, minus those they removed or decided away. */
   obligations(): Obligation[] {
     const s = this.state;
     const regulatory = this.host.policy.regulatory ?? {};
     const changes = new Map((s.obligationChanges ?? []).map((c) => [c.obligation, c.change]));
     const found = applicableObligations({ dataCategories: s.dataCategories, jurisdictions: s.jurisdictions, optIn: regulatory.optIn, processor: regulatory.processor });
-    return OBLIGATIONS.filter((o) => changes.get(o.id) === 'added' || (found.includes(o) && changes.get(o.id) !== 'removed'));
+    // Art. 34 is owed only for a high risk: a decision that there is none sets it aside (until another decision).
+    const notHighRisk = this.decision()?.highRisk === false;
+    return OBLIGATIONS.filter(
+      (o) => changes.get(o.id) === 'added' || (found.includes(o) && changes.get(o.id) !== 'removed' && !(notHighRisk && o.trigger === 'high-risk-determined')),
+    );
   }
 
   validateObligations(req: ObligationsRequest): void {

@@ -226,6 +226,22 @@ describe('the vertical slice over HTTP', () => {
     expect(clocks).toContain('gdpr-art33: Notify the supervisory authority (GDPR)');
     const due = new Date(Date.parse(aware) + 72 * 3_600_000).toISOString().replace('.000Z', 'Z');
     expect(clocks).toContain(`Due:       ${due} (UTC)`);
+    // Counsel's decisions: not high risk (no Art. 34 clock); a UK obligation added, then removed, each with a reason.
+    const risk = await run(['clocks', 'risk', incidentId, '--high-risk', 'no', '--reasons', 'e-mail addresses only, no credentials', '--as', 'alice']);
+    expect(risk.stdout).toBe(`${incidentId}: not high risk; Art. 34 communication: not required.\n`);
+    const added = await run(['clocks', 'obligations', incidentId, '--add', 'uk-gdpr-art33', '--reason', 'UK data subjects found in the rows', '--as', 'alice']);
+    expect(added.stdout).toBe(`${incidentId}: obligations now gdpr-art33, uk-gdpr-art33. Clocks started: uk-gdpr-art33.\n`);
+    const unexplained = await run(['clocks', 'obligations', incidentId, '--remove', 'uk-gdpr-art33', '--as', 'alice']).catch((e: { code: number; stderr: string }) => e);
+    expect(unexplained).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: klaxon clocks obligations') });
+    await run(['clocks', 'obligations', incidentId, '--remove', 'uk-gdpr-art33', '--reason', 'the rows were test accounts', '--as', 'alice']);
+    const decided = await waitFor('the withdrawn clock', async () => {
+      const out = (await run(['clocks', incidentId, '--tz', 'Europe/Berlin'])).stdout;
+      return out.includes('Withdrawn') ? out : undefined;
+    });
+    expect(decided).toContain('Art. 34: not high risk — ');
+    expect(decided).toContain('removed uk-gdpr-art33 ');
+    expect(decided).toMatch(/Withdrawn .* by alice: the rows were test accounts/);
+    expect(decided).toContain('Obligations: gdpr-art33\n');
     const draft = (await run(['clocks', 'draft', incidentId, '--regime', 'gdpr-art33'])).stdout;
     expect(draft).toContain('# Notify the supervisory authority (GDPR)');
     expect(draft).toContain('## likely consequences of the breach (Art. 33(3)(c))\n\n[to be completed');
@@ -236,7 +252,7 @@ describe('the vertical slice over HTTP', () => {
     expect(await listed('1d')).not.toContain(incidentId);
     const filed = await run(['clocks', 'file', incidentId, '--regime', 'gdpr-art33', '--reference', 'BfDI-42', '--as', 'alice', '--attach', 'notice.pdf']);
     expect(filed.stdout).toContain(`${incidentId}: gdpr-art33 filed.`);
-    expect((await run(['clocks', incidentId])).stdout).toMatch(/Status: +filed .* by alice, reference BfDI-42/);
+    expect((await run(['clocks', incidentId])).stdout).toMatch(/Status: +FILED\n +Filed .* by alice to competent \(lead\) supervisory authority, reference BfDI-42/);
     await waitFor('the filed deadline to leave visibility', async () => !(await listed('3d')).includes(incidentId));
     await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
   });
