@@ -306,7 +306,8 @@ export class LegalClocks {
     this.host.record('clock.risk_decided', now, actorOf(who, req.by), { highRisk: req.highRisk, exception: req.exception ? ART34_EXCEPTIONS[req.exception] : undefined, reasons: req.reasons, at });
     const exempt = req.exception === 'unintelligible' || req.exception === 'risk-no-longer-likely';
     if (req.highRisk && !this.state.triggers?.['high-risk-determined']) this.setTrigger('high-risk-determined', at, now, who.name, req.by.via, req.reasons);
-    const applies = this.obligations().some((o) => o.id === 'gdpr-art34');
+    // A communication already made stands: an exception found later does not withdraw it.
+    const applies = this.obligations().some((o) => o.id === 'gdpr-art34') && !this.clocks.find((c) => c.obligation === 'gdpr-art34')?.filing;
     if (exempt && applies) this.changeObligations({ by: req.by, remove: ['gdpr-art34'], reason: ART34_EXCEPTIONS[req.exception!] }, now);
     // An exception relied on earlier no longer holds: the communication is owed again.
     const removedBefore = this.state.obligationChanges?.filter((c) => c.obligation === 'gdpr-art34').at(-1)?.change === 'removed';
@@ -435,7 +436,7 @@ export class LegalClocks {
     const followUp = clock.status === 'partial';
     const late = followUp ? Date.parse(filedAt) > Date.parse(clock.followUpDueAt ?? filedAt) : Date.parse(filedAt) > Date.parse(clock.dueAt);
     const filing: Filing = {
-      filedAt, by: who.name, recipient: req.recipient ?? obligationById(req.obligation).recipient, reference: req.reference, late,
+      filedAt, by: who.name, recipient: req.recipient ?? this.recipientOf(req.obligation), reference: req.reference, late,
       ...(req.attachments?.length ? { attachments: req.attachments } : {}),
       ...(req.reasonsForDelay ? { reasonsForDelay: req.reasonsForDelay } : {}),
       ...(req.outstanding?.length ? { outstanding: req.outstanding } : {}),
@@ -450,6 +451,12 @@ export class LegalClocks {
     this.host.changed();
     this.host.record(followUp ? 'clock.follow_up_filed' : 'clock.filed', now, actorOf(who, req.by), { obligation: req.obligation, ...filing });
     return { incidentId: this.state.incidentId, obligation: req.obligation, late, outstanding: req.outstanding ?? [], starts: this.toStart().map((o) => o.id) };
+  }
+
+  /** Who a filing goes to: the regime's recipient, or the public where Art. 34(3)(c) is relied on. */
+  private recipientOf(obligation: string): string {
+    if (obligation === 'gdpr-art34' && this.decision()?.exception === 'public-communication') return 'the public: a communication as effective as one to each data subject (Art. 34(3)(c))';
+    return obligationById(obligation).recipient;
   }
 
   /** Partial filings whose follow-up deadline is still to compute, with the filing it runs from. */

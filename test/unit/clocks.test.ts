@@ -1,8 +1,11 @@
 import { DateTime } from 'luxon';
-import { computeClock, reminderAt } from '../../core/deadlines';
+import { computeClock, followUpDue, reminderAt } from '../../core/deadlines';
+import { batchAlerts } from '../../core/alert-batch';
+import type { ClockNotice } from '../../core/legal-clocks';
+import { clockAudience } from '../../core/regulatory-ladder';
 import { draftMarkdown, notificationDraft, UNKNOWN } from '../../core/drafts';
 import { Incident } from '../../core/incident';
-import { validatePolicy } from '../../core/policy';
+import { policyProblems, validatePolicy } from '../../core/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
 import { applicableObligations } from '../../core/applicability';
 import { OBLIGATIONS, obligationById } from '../../core/regimes';
@@ -180,5 +183,74 @@ describe('notification drafts', () => {
     expect(late.lateReasonsRequired).toBe(true);
     expect(draftMarkdown(late)).toContain('**This notification is late: state the reasons for the delay.**');
     for (const o of OBLIGATIONS) expect(notificationDraft(o, incident(), policy, '2026-11-25T10:00:00.000Z').items).toHaveLength(o.contents.length);
+  });
+});
+
+describe('phased filings', () => {
+  it('LGPD: the rest within 20 business days, across Christmas and New Year in Brazil', () => {
+    // From Friday 18 Dec 2026: 25 Dec and 1 Jan are public holidays; the 20th business day is Tue 19 Jan 2027.
+    const due = followUpDue(obligationById('lgpd-art48'), '2026-12-18T15:00:00-03:00');
+    expect(local(due, 'America/Sao_Paulo')).toBe('2027-01-19 23:59 -03:00');
+  });
+
+  it('GDPR: "without undue further delay" is the policy\'s bound, 7 days by default; a regime without phases refuses', () => {
+    expect(followUpDue(obligationById('gdpr-art33'), '2026-10-24T12:00:00Z')).toBe('2026-10-31T12:00:00.000Z');
+    expect(followUpDue(obligationById('gdpr-art33'), '2026-10-24T12:00:00Z', { policyHours: 48 })).toBe('2026-10-26T12:00:00.000Z');
+    expect(() => followUpDue(obligationById('us-ca'), '2026-10-24T12:00:00Z')).toThrow('us-ca is not filed in phases');
+  });
+});
+
+describe('the regulatory policy', () => {
+  const withRegulatory = (regulatory: object) => ({ ...samplePolicy, teams: [{ name: 'legal', members: ['alice'] }], regulatory });
+
+  it('names each mistake with its field', () => {
+    const problems = policyProblems(
+      withRegulatory({ awareOn: { severity: ['SEV9'] }, withinHours: { 'gdpr-art33': 24, 'follow-up': 0 }, ladder: [{ notify: ['nobody', { team: 'lawyers' }] }] }),
+    );
+    expect(problems.map((p) => `${p.path.join('.')}: ${p.message}`)).toEqual([
+      'regulatory.awareOn.severity: "SEV9" is not one of SEV1, SEV2, SEV3, SEV4',
+      'regulatory.withinHours.gdpr-art33: "gdpr-art33" has a deadline in law; withinHours bounds only gdpr-art33-2, gdpr-art34, follow-up',
+      'regulatory.withinHours.follow-up: follow-up: hours must be a positive number',
+      'regulatory.ladder.0.notify.0: regulatory ladder rung 1: unknown responder "nobody"',
+      'regulatory.ladder.0.notify.1: regulatory ladder rung 1: unknown team "lawyers"',
+    ]);
+  });
+
+  it('the DPO / legal ladder: a clock\'s nth notice reaches rungs 1..n, an overdue one every rung and loudly', () => {
+    const policy = validatePolicy(withRegulatory({ ladder: [{ notify: ['bob'] }, { notify: [{ team: 'legal' }] }, { notify: ['alice', 'bob'] }] }));
+    const notice = (kind: ClockNotice['kind'], sequence: number): ClockNotice => ({ obligation: 'gdpr-art33', kind, label: 'x', dueAt: '2026-10-27T12:00:00Z', sequence });
+    const names = (a: ReturnType<typeof clockAudience>) => [a.responders.map((r) => r.name), a.loud];
+    expect(names(clockAudience(policy, notice('reminder', 1)))).toEqual([['bob'], false]);
+    expect(names(clockAudience(policy, notice('reminder', 2)))).toEqual([['bob', 'alice'], false]);
+    // Each person once, however many rungs name them.
+    expect(names(clockAudience(policy, notice('reminder', 7)))).toEqual([['bob', 'alice'], false]);
+    expect(names(clockAudience(policy, notice('overdue', 1)))).toEqual([['bob', 'alice'], true]);
+    // Without a ladder, the responders with the dpo or legal role are told.
+    const roles = validatePolicy({ ...samplePolicy, responders: samplePolicy.responders.map((r, i) => (i === 1 ? { ...r, roles: ['legal'] } : r)) });
+    expect(names(clockAudience(roles, notice('overdue', 1)))).toEqual([[samplePolicy.responders[1].name], false]);
+  });
+
+  it('awareness by policy is recorded the moment the facts match, e.g. when a later alert raises the severity', () => {
+    const policy = validatePolicy({ ...samplePolicy, regulatory: { awareOn: { severity: ['SEV1'], dataCategories: ['health'] } } });
+    const inc = Incident.open('inc-1', policy, sampleAlert({ severity: 'SEV2', dataCategories: ['health'], classification: { service: 'api', surfaces: [], jurisdictions: ['DE'] } }), '2026-11-24T10:00:00.000Z');
+    expect(inc.snapshot().triggers?.aware).toBeUndefined();
+    inc.recordAlerts(batchAlerts([sampleAlert({ severity: 'SEV1', deliveryId: 'd-2', dataCategories: ['health'] })]), '2026-11-24T10:20:00.000Z');
+    expect(inc.snapshot().triggers?.aware).toMatchObject({ at: '2026-11-24T10:20:00.000Z', by: 'klaxon' });
+    expect(inc.legal.toStart().map((o) => o.id)).toEqual(['gdpr-art33']);
+  });
+});
+
+describe('Art. 34(3)(c)', () => {
+  it('owes the communication to the public instead, and files it as such', () => {
+    const by = { responder: 'alice', via: 'cli' as const };
+    const inc = Incident.open('inc-34', samplePolicy, sampleAlert({ classification: { service: 'api', surfaces: [], jurisdictions: ['FR'] } }), '2026-11-24T10:00:00.000Z');
+    const decided = inc.legal.decideRisk({ by, highRisk: true, exception: 'public-communication', reasons: '2 M users, no contact data' }, '2026-11-24T11:00:00.000Z');
+    expect(decided).toMatchObject({ art34: 'public-communication', starts: ['gdpr-art34'] });
+    inc.legal.started([computeClock(obligationById('gdpr-art34'), inc.legal.triggerInstants())], '2026-11-24T11:00:00.000Z');
+    inc.legal.recordFiling({ by, obligation: 'gdpr-art34', reference: 'status-page/2026-11-24' }, '2026-11-24T15:00:00.000Z');
+    expect(inc.snapshot().clocks![0].filing).toMatchObject({ recipient: expect.stringContaining('the public'), late: false });
+    // An exception found afterwards does not undo a communication already made.
+    inc.legal.decideRisk({ by, highRisk: true, exception: 'unintelligible', reasons: 'salted hashes after all' }, '2026-11-24T16:00:00.000Z');
+    expect(inc.snapshot().clocks![0].status).toBe('filed');
   });
 });

@@ -13,7 +13,7 @@ import { OutboxSlack } from '../../activities/slack-outbox';
 import { batchAlerts } from '../../core/alert-batch';
 import type { Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, fileUpdate, incident, reassignUpdate, resolveUpdate, snoozeUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, fileUpdate, incident, obligationsUpdate, reassignUpdate, resolveUpdate, riskDecisionUpdate, snoozeUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
 import { sampleAlert, samplePolicy } from '../support/samples';
@@ -49,6 +49,7 @@ async function main(name: string): Promise<void> {
       ...samplePolicy,
       ackTimeoutMinutes: 30,
       incidentChannelFor: ['SEV2'],
+      regulatory: { ladder: [{ notify: ['alice'] }], withinHours: { 'follow-up': 24 } },
       responders: samplePolicy.responders.map((r) =>
         r.name === 'alice' ? { ...r, email: 'alice@example.com', notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'email', afterMinutes: 2 }] } } : r,
       ),
@@ -57,9 +58,11 @@ async function main(name: string): Promise<void> {
     // The standard path, and each thing a responder may do to a ladder: page (Slack, then
     // email), open the incident channel, escalate, a second alert and a replay, snooze until
     // the level is paged again, acknowledge, let the acknowledgement lapse, reassign,
-    // acknowledge, start a legal clock, let it remind, file it, resolve. (v1 files were
-    // recorded before snooze, reassign and lapses existed, v2 before notification rules and
-    // incident channels, v3 before legal clocks.)
+    // acknowledge, start a legal clock, let it remind (by the DPO/legal ladder too), decide
+    // the Art. 34 risk, file in phases and owe a follow-up, withdraw an obligation, resolve.
+    // (v1 files were recorded before snooze, reassign and lapses existed, v2 before
+    // notification rules and incident channels, v3 before legal clocks, v4 before risk
+    // decisions, obligation changes, phased filings and the regulatory ladder.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
@@ -81,7 +84,14 @@ async function main(name: string): Promise<void> {
       await waitFor('the clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
       await env.sleep('37 hours');
       await waitFor('the reminder', async () => (await handle.query(stateQuery)).clocks?.[0].fired.length === 1);
-      await handle.executeUpdate(fileUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, obligation: 'gdpr-art33', reference: 'BfDI-1' }] });
+      const by = { responder: 'alice', via: 'cli' } as const;
+      await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: true, reasons: 'credentials in the rows' }] });
+      await waitFor('the Art. 34 clock', async () => (await handle.query(stateQuery)).clocks?.length === 2);
+      await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-1', outstanding: ['number of records'] }] });
+      await env.sleep('25 hours');
+      await waitFor('the owed follow-up', async () => (await handle.query(stateQuery)).clocks?.[0].fired.includes('follow-up 1'));
+      await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-1/2' }] });
+      await handle.executeUpdate(obligationsUpdate, { args: [{ by, remove: ['gdpr-art34'], reason: 'the credentials were salted hashes' }] });
       await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'route fixed' }] });
       await handle.result();
       return handle.fetchHistory();
