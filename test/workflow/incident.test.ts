@@ -20,7 +20,9 @@ describe('incident workflow', () => {
         const s = await handle.query(stateQuery);
         return s.pages.length === 1 ? s : undefined;
       });
-      expect(JSON.stringify(postsFor(incidentId)[0].args.blocks)).toContain('<@U0ALICE>');
+      // The page is in the state before Slack has it: wait for the post itself.
+      const post = await waitFor('the level-1 page in Slack', () => postsFor(incidentId)[0]);
+      expect(JSON.stringify(post.args.blocks)).toContain('<@U0ALICE>');
       // The state says when the next step comes, and the page knows its responder's zone.
       expect(Date.parse(first.nextEscalationAt!) - Date.parse(first.pages[0].at)).toBeGreaterThan(4.9 * 60_000);
       expect(first.pages[0].timeZone).toBe('Europe/Berlin');
@@ -34,7 +36,8 @@ describe('incident workflow', () => {
         return s.pages.length === 2 && s;
       });
       expect(state.level).toBe(2);
-      expect(JSON.stringify(postsFor(incidentId)[1].args.blocks)).toContain('<@U0BOB>');
+      const second = await waitFor('the level-2 page in Slack', () => postsFor(incidentId)[1]);
+      expect(JSON.stringify(second.args.blocks)).toContain('<@U0BOB>');
       await waitFor('the escalation in the ledger', async () => (await kinds(incidentId)).includes('incident.escalated'));
       expect(await kinds(incidentId)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.escalated', 'responder.paged']);
       await resolveAndFinish(handle);
