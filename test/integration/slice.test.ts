@@ -189,6 +189,8 @@ describe('the vertical slice over HTTP', () => {
 
     const ack = await run(['ack', incidentId, '--as', 'bob', '--json']);
     expect(JSON.parse(ack.stdout)).toMatchObject({ incidentId, acknowledgedBy: 'bob' });
+    // Ledger writes are paced (one batch a second): the acknowledgement reaches it a moment later.
+    await waitFor('the acknowledgement in the ledger', async () => (await ledger.timeline(incidentId)).some((e) => e.kind === 'incident.acknowledged'));
 
     const human = await run(['incidents', 'show', incidentId, '--tz', 'Asia/Kolkata']);
     expect(human.stdout).toContain(`Incident ${incidentId}`);
