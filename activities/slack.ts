@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { IncidentState } from '../core/incident';
+import type { ContainmentAction } from '../core/containment';
 import type { ClockNotice } from '../core/legal-clocks';
 import { obligationById } from '../core/regimes';
 import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
-import { clockNoticeMessage, incidentMessage, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
+import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, type ContainmentNotice, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
 export interface PostedMessage {
@@ -63,6 +64,11 @@ export function createSlackActivities(transport: SlackTransport, channel: string
     async postClockNotice(input: { stepKey: string; state: IncidentState; notice: ClockNotice; mention: string[]; channel?: string }): Promise<void> {
       const o = obligationById(input.notice.obligation);
       await transport.post(input.channel ?? channel, clockNoticeMessage(input.state, input.notice, input.mention, o), input.stepKey, Context.current().info.attempt > 1);
+    },
+
+    /** An approval to give, or a containment action or undo that keeps failing (loud). */
+    async postContainmentNotice(input: { stepKey: string; state: IncidentState; action: ContainmentAction; notice: ContainmentNotice; mention: string[]; channel?: string }): Promise<void> {
+      await transport.post(input.channel ?? channel, containmentNoticeMessage(input.state, input.action, input.notice, input.mention), input.stepKey, Context.current().info.attempt > 1);
     },
 
     /**

@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { parseContainmentTargets, type ContainmentTargets } from './containment-config';
 import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from './policy';
 import { parsePolicyBook } from './policy-document';
@@ -46,6 +47,8 @@ export interface KlaxonConfig {
   dataDir: string;
   /** The escalation policies and the routes that choose one per alert (tenant, service, severity). */
   policies: PolicyBook;
+  /** The adapter that reaches each tenant's control plane for containment. */
+  containment: ContainmentTargets;
 }
 
 /** Every variable Klaxon reads, with what it means (the README's configuration table). */
@@ -78,6 +81,7 @@ export const CONFIG_VARIABLES = {
   PAGERDUTY_EVENTS_HOST: 'host[:port] of the PagerDuty Events API (default events.pagerduty.com; tests point it at a stand-in)',
   SMTP_URL: 'smtp:// or smtps:// URL of the mail server; without it emails are written to the outbox as .eml files',
   KLAXON_EMAIL_FROM: 'sender of notification emails (default klaxon@localhost)',
+  KLAXON_CONTAINMENT_FILE: 'YAML file naming the containment adapter of each tenant (edge-config, webhook, postgres) and the variables holding their secrets',
   KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
@@ -108,14 +112,18 @@ function policyFromVariables(env: Env): Policy {
   }
 }
 
-function policiesFromFile(path: string, readText: ((path: string) => string) | undefined): PolicyBook {
-  if (!readText) throw new ConfigError('KLAXON_POLICY_FILE is set, but this command reads no policy file');
-  let text: string;
+/** The text of a file a variable names, or a ConfigError naming the variable. */
+function fileOf(variable: string, path: string, readText: ((path: string) => string) | undefined): string {
+  if (!readText) throw new ConfigError(`${variable} is set, but this command reads no such file`);
   try {
-    text = readText(path);
+    return readText(path);
   } catch (err) {
-    throw new ConfigError(`KLAXON_POLICY_FILE=${path}: ${(err as Error).message}`);
+    throw new ConfigError(`${variable}=${path}: ${(err as Error).message}`);
   }
+}
+
+function policiesFromFile(path: string, readText: ((path: string) => string) | undefined): PolicyBook {
+  const text = fileOf('KLAXON_POLICY_FILE', path, readText);
   try {
     return parsePolicyBook(text, path);
   } catch (err) {
@@ -192,5 +200,8 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
     policies: { ...book, policies: book.policies.map(withHash) },
+    containment: env.KLAXON_CONTAINMENT_FILE
+      ? parseContainmentTargets(fileOf('KLAXON_CONTAINMENT_FILE', env.KLAXON_CONTAINMENT_FILE, readText), env.KLAXON_CONTAINMENT_FILE, env)
+      : { tenants: {} },
   };
 }

@@ -4,6 +4,7 @@ import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './l
 import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
 import { IncidentRuleError } from './incident-rule-error';
+import { Containment, type ContainmentAction } from './containment';
 import { LegalClocks, type ObligationChange, type ObligationClock, type RecordedTrigger, type RiskDecision } from './legal-clocks';
 import type { TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
@@ -101,6 +102,10 @@ export interface IncidentState {
   obligationChanges?: ObligationChange[];
   /** Art. 34 decisions (high risk or not, an exception relied on), latest last. */
   riskDecisions?: RiskDecision[];
+  /** Containment actions: proposed, approved, applied, undone, each with who and why. */
+  containment?: ContainmentAction[];
+  /** Set when the incident was closed as a false positive (containment is rolled back). */
+  falsePositive?: { by: string; reason: string; at: string };
   /** The channel the last acknowledgement, snooze or resolution came through: it is not echoed back there. */
   changedVia?: string;
   /** What happens next and when, in UTC and in the zone of each responder paged so far (computed for queries). */
@@ -206,6 +211,9 @@ export class Incident {
   /** The legal clocks: triggers, obligations, deadlines, filings. */
   readonly legal: LegalClocks;
 
+  /** The containment saga: actions, approvals, undo. */
+  readonly containment: Containment;
+
   private constructor(
     private pinned: Policy,
     private readonly state: IncidentState,
@@ -213,17 +221,19 @@ export class Incident {
     private readonly pending: IncidentEvent[],
   ) {
     const incident = this;
-    this.legal = new LegalClocks({
+    const host = {
       state,
       get policy() {
         return incident.pinned;
       },
-      identify: (ref) => this.identify(ref),
-      record: (kind, at, actor, payload) => this.emit(kind, at, actor, payload),
+      identify: (ref: ResponderRef) => this.identify(ref),
+      record: (kind: string, at: string, actor: Actor, payload: Record<string, unknown>) => this.emit(kind, at, actor, payload),
       changed: () => {
         this.changes += 1;
       },
-    });
+    };
+    this.legal = new LegalClocks(host);
+    this.containment = new Containment(host);
   }
 
   /** A new incident from its first alert. */
@@ -347,6 +357,7 @@ export class Incident {
       this.changes += 1;
     }
     this.legal.awareByPolicy(now);
+    this.containment.propose(now);
     return { counted: fresh.length, alertCount: this.state.alertCount };
   }
 
@@ -642,6 +653,20 @@ export class Incident {
 
   validateResolve(ref: ResponderRef): void {
     this.identify(ref);
+  }
+
+  validateFalsePositive(ref: ResponderRef, reason: string): void {
+    this.identify(ref);
+    if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is already resolved`);
+    if (!reason?.trim()) throw new IncidentRuleError('marking a false positive needs a reason');
+  }
+
+  /** Closes the incident as a false positive: resolved, and its containment rolled back. */
+  markFalsePositive(ref: ResponderRef, reason: string, now: string): ResolveResult {
+    const who = this.identify(ref);
+    this.state.falsePositive = { by: who.name, reason, at: now };
+    this.emit('incident.false_positive', now, { type: 'responder', name: who.name, via: ref.via }, { reason });
+    return this.resolve(ref, now, `false positive: ${reason}`);
   }
 
   resolve(ref: ResponderRef, now: string, note?: string): ResolveResult {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SEVERITIES } from './alert';
 import { WEEKDAYS } from './hours';
 import { CHANNELS } from './notification-rules';
+import { CONTAINMENT_KINDS, type ContainmentKind } from './containment';
 import { policyProblems, PolicyError, type Policy } from './policy';
 import { routeProblems, type PolicyBook } from './routing';
 
@@ -108,6 +109,35 @@ const policySchema = z
         awareOn: z.object({ severity: z.array(z.enum(SEVERITIES)).optional(), dataCategories: z.array(z.string()).optional() }).strict().optional(),
         withinHours: z.record(z.string(), z.number()).optional(),
         ladder: z.array(z.object({ notify: z.array(z.union([z.string(), z.object({ team: z.string() }).strict()])).min(1) }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
+    containment: z
+      .object({
+        rules: z.array(
+          z
+            .object({
+              when: z.object({ severity: z.array(z.enum(SEVERITIES)).min(1).optional(), dataCategories: z.array(z.string()).min(1).optional() }).strict().optional(),
+              mode: z.enum(['automatic', 'approval', 'suggest']),
+              actions: z
+                .array(
+                  z
+                    .object({
+                      kind: z.enum(CONTAINMENT_KINDS as [ContainmentKind, ...ContainmentKind[]]),
+                      mode: z.enum(['read-only', 'maintenance', 'blocked']).optional(),
+                      limits: z.object({ invitations: z.number().optional(), signups: z.number().optional(), roleChanges: z.number().optional() }).strict().optional(),
+                      scope: z.enum(['tenant', 'global']).optional(),
+                      credentials: z.array(z.string().min(1)).optional(),
+                    })
+                    .strict(),
+                )
+                .min(1),
+              keepOnResolve: z.boolean().optional(),
+            })
+            .strict(),
+        ),
+        approverRole: z.string().optional(),
+        overrideRole: z.string().optional(),
       })
       .strict()
       .optional(),

@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { SEVERITIES, type Severity } from './alert';
 import { hoursProblems, type HoursWindow } from './hours';
+import { specProblems, type ContainmentPolicy } from './containment';
 import { OBLIGATIONS } from './regimes';
 import { REMINDER_PATTERN } from './reminders';
 import { hasChannel, type NotificationRule, type Urgency } from './notification-rules';
@@ -116,6 +117,8 @@ export interface Policy {
   quietHours?: HoursWindow;
   /** The tenant's regulatory position: regimes beyond the defaults, processor role, reminder points. */
   regulatory?: RegulatoryPolicy;
+  /** Containment actions by severity and data category, and the roles that approve or override them. */
+  containment?: ContainmentPolicy;
   /** An acknowledged incident not resolved within this long re-triggers, paging the ladder from level 1. */
   ackTimeoutMinutes?: number;
   /** The longest snooze a responder may ask for (default MAX_SNOOZE_MINUTES). */
@@ -213,6 +216,11 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     if (window) for (const message of hoursProblems(window)) problems.push({ path: [field], message: `${field}: ${message}` });
   }
   problems.push(...regulatoryProblems(policy.regulatory ?? {}, names, teams));
+  (policy.containment?.rules ?? []).forEach((rule, i) =>
+    rule.actions.forEach((spec, j) => {
+      for (const message of specProblems(spec)) problems.push({ path: ['containment', 'rules', i, 'actions', j], message: `containment rule ${i + 1}: ${message}` });
+    }),
+  );
   for (const label of policy.regulatory?.reminders ?? []) {
     if (!REMINDER_PATTERN.test(label)) problems.push({ path: ['regulatory', 'reminders'], message: `reminder "${label}" is neither a share of the time allowed (75%) nor a time before the deadline (T-12h)` });
   }

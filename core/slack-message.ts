@@ -1,4 +1,5 @@
 import type { IncidentState } from './incident';
+import { describeSpec, type ContainmentAction } from './containment';
 import type { ClockNotice } from './legal-clocks';
 import { redact } from './redaction';
 
@@ -8,6 +9,8 @@ export const SLACK_ACTIONS = {
   resolve: 'klaxon_resolve',
   escalate: 'klaxon_escalate',
   snooze: 'klaxon_snooze',
+  /** Approves a containment action; the value is `<incident id> <action id>`. */
+  approveContainment: 'klaxon_containment_approve',
 } as const;
 
 /** The snooze menu's block carries the incident id (an option's value is too short for it). */
@@ -171,5 +174,28 @@ export function clockNoticeMessage(s: IncidentState, notice: ClockNotice, mentio
       : notice.kind === 'follow-up'
         ? `:memo: Follow-up owed: ${what} was filed in phases; the rest was due ${slackDate(notice.dueAt)}.${notice.outstanding?.length ? ` Outstanding: ${notice.outstanding.join('; ')}.` : ''} ${who}`
         : `:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** What containment needs people to know: an approval to give, or an action or undo that keeps failing. */
+export type ContainmentNotice = 'approval-needed' | 'failed' | 'undo-failed';
+
+export function containmentNoticeMessage(s: IncidentState, a: ContainmentAction, notice: ContainmentNotice, mention: string[]): SlackMessage {
+  const who = mention.map((u) => `<@${u}>`).join(' ');
+  const what = `${a.id} ${describeSpec(a.spec, a.tenant)} for \`${s.incidentId}\``;
+  if (notice === 'approval-needed') {
+    const text = `:shield: Containment awaits approval: ${what}, requested by ${a.requestedBy}${a.reason ? ` (${a.reason})` : ''}. An approver other than the requester approves; reject with \`klaxon containment reject ${s.incidentId} ${a.id} --reason …\`. ${who}`;
+    return {
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        { type: 'actions', elements: [{ ...button(SLACK_ACTIONS.approveContainment, 'Approve', `${s.incidentId} ${a.id}`, 'primary') }] },
+      ],
+    };
+  }
+  const text =
+    notice === 'failed'
+      ? `<!channel> :rotating_light: *Containment failed*: ${what} could not be applied: ${a.failure}. The leak may not be contained. ${who}`
+      : `<!channel> :rotating_light: *Containment undo failed*: ${what} is still in place: ${a.failure}. Klaxon tries again every 30 minutes. ${who}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -10,6 +10,7 @@ import { loadConfig, type KlaxonConfig } from '../core/config';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
+import { ContainmentAdapters } from '../activities/containment';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer } from './dev-server';
 import { findTemporalBinary } from './temporal-binaries';
@@ -81,7 +82,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     await migrate(db);
 
     const connection = await NativeConnection.connect({ address: temporal.address });
-    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db) });
+    const containment = new ContainmentAdapters(config.containment);
+    stops.push(() => containment.close());
+    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment });
     const workerDone = worker.run();
     workerDone.then(
       () => fail(new Error('the worker stopped')),

@@ -4,6 +4,7 @@ import { loadConfig } from '../core/config';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
+import { ContainmentAdapters } from '../activities/containment';
 import { createKlaxonWorker } from './worker';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
   const applied = await migrate(db);
   if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db) });
+  const containment = new ContainmentAdapters(config.containment);
+  const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment });
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
   // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
   await worker.run();
+  await containment.close();
   await connection.close();
   await db.end();
 }

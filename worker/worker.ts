@@ -1,6 +1,7 @@
 import type { Agent } from 'node:https';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createClockActivities } from '../activities/clocks';
+import { createContainmentActivities, type ContainmentAdapters } from '../activities/containment';
 import { createEmailActivities } from '../activities/email';
 import { createLedgerActivities } from '../activities/ledger';
 import { createPagerDutyActivities } from '../activities/pagerduty';
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundle;
   /** TLS for the PagerDuty Events API; the system's trusted authorities when absent (tests trust their stand-in). */
   pagerDutyAgent?: Agent;
+  /** The tenants' containment adapters (from config.containment); the caller closes them after the worker stops. */
+  containment: ContainmentAdapters;
 }
 
 /** Slack when a bot token is set, the local outbox otherwise. */
@@ -38,6 +41,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl, agent: deps.pagerDutyAgent }),
       ...createEmailActivities({ ...config.email, outboxDir: config.outboxDir }),
       ...createClockActivities(),
+      ...createContainmentActivities(deps.containment),
     },
     // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
     maxCachedWorkflows: 1000,

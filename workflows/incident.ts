@@ -20,11 +20,13 @@ import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import { clocksView, type ClocksView } from '../core/clock-view';
+import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
 import { createClockKeeper } from './clocks';
+import { createContainmentRunner } from './containment';
 import { createNotifier, reasonOf } from './notifications';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -55,6 +57,14 @@ export const fileUpdate = defineUpdate<{ incidentId: string; obligation: string;
 // Counsel's decisions are Updates too: refused without a reason, and answered with what now applies.
 export const obligationsUpdate = defineUpdate<{ incidentId: string; obligations: string[]; starts: string[] }, [ObligationsRequest]>('obligations');
 export const riskDecisionUpdate = defineUpdate<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }, [RiskDecisionRequest]>('riskDecision');
+// Containment decisions are Updates: the requester and the approver must learn at once
+// whether the two-person rule or a missing role refused them.
+export const requestContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentRequest]>('requestContainment');
+export const approveContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('approveContainment');
+export const rejectContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('rejectContainment');
+export const overrideContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('overrideContainment');
+// A false positive resolves the incident and rolls its containment back; the reason is required.
+export const falsePositiveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; reason: string }]>('falsePositive');
 export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
 
 export const stateQuery = defineQuery<IncidentState>('state');
@@ -170,6 +180,12 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   handleUpdate(fileUpdate, (req) => incident.legal.validateFiling(req, nowIso()), (req, now) => incident.legal.recordFiling(req, now));
   handleUpdate(obligationsUpdate, (req) => incident.legal.validateObligations(req), (req, now) => incident.legal.changeObligations(req, now));
   handleUpdate(riskDecisionUpdate, (req) => incident.legal.validateRiskDecision(req, nowIso()), (req, now) => incident.legal.decideRisk(req, now));
+  const containment = incident.containment;
+  handleUpdate(requestContainmentUpdate, (req) => containment.validateRequest(req), (req, now) => containment.request(req, now));
+  handleUpdate(approveContainmentUpdate, (d) => containment.validateApprove(d), (d, now) => containment.approve(d, now));
+  handleUpdate(rejectContainmentUpdate, (d) => containment.validateReject(d), (d, now) => containment.reject(d, now));
+  handleUpdate(overrideContainmentUpdate, (d) => containment.validateOverride(d), (d, now) => containment.override(d, now));
+  handleUpdate(falsePositiveUpdate, ({ by, reason }) => incident.validateFalsePositive(by, reason), ({ by, reason }, now) => incident.markFalsePositive(by, reason, now));
   handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
 
   publishState();
@@ -190,6 +206,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
 
   const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
   const clocks = createClockKeeper(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
+  const contain = createContainmentRunner(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
 
   // The incident's own Slack channel, when its severity calls for one: opened beside the
   // paging, never before it, and awaited before the incident hands over or completes.
@@ -230,8 +247,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const step = incident.step(nowIso());
     if (step.kind === 'done') {
       notifier.stop();
-      // A resolved incident stays alive while a legal clock runs: obligations outlive the fix.
-      if (!clocks.owesAnything()) break;
+      // A resolved incident stays alive while a legal clock runs (obligations outlive the fix)
+      // and while its containment is still to be undone.
+      if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) break;
     }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled
@@ -242,18 +260,18 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     }
     if (incident.wantsIncidentChannel()) openIncidentChannel();
     if (clocks.hasWork(Date.now())) await clocks.tend(nowIso);
+    if (contain.hasWork(nowIso())) await contain.run(nowIso);
     void flushLedger();
     if (incident.status !== 'triggered') notifier.stop();
     if (incident.status !== shown) await show();
     // Something may have changed while the messages were being rewritten.
     if (incident.revision !== revision) continue;
     // A durable timer (escalation, end of snooze, lapse of an acknowledgement, a legal clock's
-    // reminder or deadline): a worker restart neither loses nor repeats it. Any message that
-    // changes the incident wakes it early.
+    // reminder or deadline, another try at a failed undo): a worker restart neither loses nor
+    // repeats it. Any message that changes the incident wakes it early.
     const woken = () => incident.revision !== revision || handOverDue();
-    const clockAt = incident.legal.nextEventAt();
-    const ladderAt = step.kind === 'wait' ? step.until : undefined;
-    const until = clockAt === undefined ? ladderAt : ladderAt === undefined ? clockAt : Math.min(ladderAt, clockAt);
+    const due = [step.kind === 'wait' ? step.until : undefined, incident.legal.nextEventAt(), contain.nextRetryAt()].filter((t): t is number => t !== undefined);
+    const until = due.length ? Math.min(...due) : undefined;
     const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));
     if (changed && incident.revision === revision) await handOver();
   }

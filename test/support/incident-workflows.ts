@@ -3,6 +3,8 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type Wor
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
+import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
+import type { ContainmentTargets } from '../../core/containment-config';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
@@ -27,7 +29,7 @@ export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000'
  * against the Slack stand-in and PostgreSQL: hours of escalation pass in moments. Call once
  * per test file, at the top level (it registers beforeAll/afterAll).
  */
-export function timeSkippingIncidents(taskQueue: string) {
+export function timeSkippingIncidents(taskQueue: string, setup: { containment?: () => ContainmentTargets } = {}) {
   const h = {
     env: undefined as unknown as TestWorkflowEnvironment,
     ledger: undefined as unknown as LedgerStore,
@@ -76,7 +78,7 @@ export function timeSkippingIncidents(taskQueue: string) {
     };
   };
 
-  const startWorker = (options: Partial<WorkerOptions>) =>
+  const startWorker = (options: Partial<WorkerOptions>, containment: ContainmentAdapters) =>
     Worker.create({
       connection: h.env.nativeConnection,
       taskQueue,
@@ -87,6 +89,7 @@ export function timeSkippingIncidents(taskQueue: string) {
         ...createPagerDutyActivities({ routingKeys: PAGERDUTY_ROUTING_KEYS, server: h.pagerduty.host, agent: h.pagerduty.agent }),
         ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
         ...createClockActivities(),
+        ...createContainmentActivities(containment),
       },
       ...options,
     });
@@ -104,7 +107,12 @@ export function timeSkippingIncidents(taskQueue: string) {
     alertFor,
     /** Runs `fn` with a worker on the test server, then stops the worker. */
     async withWorker<T>(fn: () => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {
-      return (await startWorker(options)).runUntil(fn());
+      const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: {} });
+      try {
+        return await (await startWorker(options, containment)).runUntil(fn());
+      } finally {
+        await containment.close();
+      }
     },
     async startIncident(policy: Policy = samplePolicy, alert: Alert = alertFor()) {
       const incidentId = `inc-${taskQueue}-${counter}`;

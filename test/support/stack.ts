@@ -10,6 +10,7 @@ import { Incidents } from '../../client/incidents';
 import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
 import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
+import { ContainmentAdapters } from '../../activities/containment';
 import { createKlaxonWorker } from '../../worker/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
@@ -83,7 +84,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
-  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent });
+  const containment = new ContainmentAdapters(config.containment);
+  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
   const workerDone = worker.run();
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
   const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents), log: () => undefined });
@@ -101,6 +103,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await new Promise((ok) => api.close(ok));
       worker.shutdown();
       await workerDone;
+      await containment.close();
       await env.teardown();
       await db.drop();
       await slack.stop();

@@ -1,0 +1,76 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ContainmentActivities } from '../activities/containment';
+import type { SlackActivities } from '../activities/slack';
+import type { ContainmentAction } from '../core/containment';
+import type { Incident } from '../core/incident';
+import type { ContainmentNotice } from '../core/slack-message';
+import { reasonOf } from './notifications';
+
+// Containment runs with back-off; what still fails after about two minutes is recorded as
+// failed and announced loudly (the people decide), never retried silently for ever.
+const act = proxyActivities<ContainmentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
+});
+const { postContainmentNotice } = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+
+/**
+ * The containment saga of an incident, run from its main loop: approvals are announced to
+ * approvers, approved actions run one at a time through the tenant's adapter (verified by
+ * reading back), and when the incident ends what was applied is undone newest first. The
+ * idempotency key of every adapter call is `<incident>/<action>`, so a retry, or a worker
+ * that crashed mid-action, never acts twice.
+ */
+export function createContainmentRunner(incident: Incident, stepKeyBase: string) {
+  const c = incident.containment;
+  const slackIdsOf = (names: Iterable<string>) => [...new Set(names)].flatMap((n) => incident.policy.responders.find((r) => r.name === n)?.slackUserId ?? []);
+  const approvers = () => {
+    const role = incident.policy.containment?.approverRole ?? 'approver';
+    return incident.policy.responders.filter((r) => r.roles?.includes(role)).map((r) => r.name);
+  };
+  /** A failure is for everyone paged so far and the approvers. */
+  const everyone = () => [...incident.snapshot().pages.map((p) => p.responder), ...approvers()];
+
+  const tell = async (a: ContainmentAction, notice: ContainmentNotice, names: string[], attempt = 0): Promise<void> => {
+    const policy = incident.policy;
+    await postContainmentNotice({
+      stepKey: `${stepKeyBase}/containment/${a.id}/${notice}${attempt ? `/${attempt}` : ''}`,
+      state: incident.snapshot(),
+      action: a,
+      notice,
+      mention: slackIdsOf(names),
+      ...(policy.slackChannel ? { channel: policy.slackChannel } : {}),
+    });
+  };
+  const requestOf = (a: ContainmentAction) => ({ incidentId: incident.snapshot().incidentId, actionId: a.id, tenant: a.tenant, spec: a.spec, idempotencyKey: `${incident.snapshot().incidentId}/${a.id}` });
+
+  return {
+    hasWork: (now: string) => c.hasWork(now),
+    owesUndo: () => c.owesUndo(),
+    nextRetryAt: () => c.nextRetryAt(),
+
+    async run(now: () => string): Promise<void> {
+      for (const a of c.toAnnounce()) {
+        await tell(a, 'approval-needed', approvers());
+        c.announced(a.id);
+      }
+      for (const a of c.toApply()) {
+        try {
+          c.applied(a.id, await act.applyContainment(requestOf(a)), now());
+        } catch (err) {
+          c.applyFailed(a.id, reasonOf(err), now());
+          await tell(a, 'failed', everyone());
+        }
+      }
+      c.settle(now());
+      for (const a of c.toUndo(now())) {
+        try {
+          c.undone(a.id, await act.undoContainment(requestOf(a)), now());
+        } catch (err) {
+          c.undoFailed(a.id, reasonOf(err), now());
+          await tell(a, 'undo-failed', everyone(), a.undoAttempts);
+        }
+      }
+    },
+  };
+}
