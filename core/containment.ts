@@ -293,6 +293,7 @@ export class Containment {
   }
 
   applied(id: string, verified: Record<string, unknown>, now: string): void {
+    this.host.changed();
     const a = this.action(id);
     a.status = 'active';
     a.appliedAt = now;
@@ -303,6 +304,7 @@ export class Containment {
 
   /** An action that kept failing: visible in the state, and the workflow pages loudly. */
   applyFailed(id: string, reason: string, now: string): void {
+    this.host.changed();
     const a = this.action(id);
     a.status = 'failed';
     a.failure = reason;
@@ -360,6 +362,7 @@ export class Containment {
   }
 
   undone(id: string, verified: Record<string, unknown>, now: string): void {
+    this.host.changed();
     const a = this.action(id);
     a.status = 'undone';
     a.undoneAt = now;
@@ -370,6 +373,7 @@ export class Containment {
   }
 
   undoFailed(id: string, reason: string, now: string): void {
+    this.host.changed();
     const a = this.action(id);
     a.status = 'undo-failed';
     a.failure = reason;
