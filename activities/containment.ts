@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AdapterConfig, ContainmentTargets } from '../core/containment-config';
 import { PermanentAdapterError, type AdapterRequest, type ContainmentAdapter } from './containment/adapter';
@@ -48,13 +49,16 @@ export class ContainmentAdapters {
 /**
  * Containment through the adapter of the action's tenant (KLAXON_CONTAINMENT_FILE). Each
  * activity acts, then reads the state back: an action counts as applied (or undone) only once
- * the control plane says so, and what it said is recorded as the verification.
+ * the control plane says so, and what it said is recorded as the verification. Heartbeats
+ * between the steps let Temporal notice a worker that died mid-action within the heartbeat
+ * timeout and retry elsewhere, with the same idempotency key.
  */
 export function createContainmentActivities(adapters: ContainmentAdapters) {
   return {
     async applyContainment(req: AdapterRequest): Promise<Record<string, unknown>> {
       const { adapter, type } = adapters.of(req.tenant);
       await once(() => adapter.apply(req));
+      Context.current().heartbeat('applied');
       const reading = await once(() => adapter.read(req));
       if (!reading.active) throw ApplicationFailure.retryable(`${type}: ${req.spec.kind} for ${req.tenant} does not read back as active`, 'ContainmentNotVerified');
       return { adapter: type, observed: reading.observed };
@@ -63,6 +67,7 @@ export function createContainmentActivities(adapters: ContainmentAdapters) {
     async undoContainment(req: AdapterRequest): Promise<Record<string, unknown>> {
       const { adapter, type } = adapters.of(req.tenant);
       await once(() => adapter.undo(req));
+      Context.current().heartbeat('undone');
       const reading = await once(() => adapter.read(req));
       if (reading.active) throw ApplicationFailure.retryable(`${type}: ${req.spec.kind} for ${req.tenant} still reads back as active`, 'ContainmentNotVerified');
       return { adapter: type, observed: reading.observed };

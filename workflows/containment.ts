@@ -9,7 +9,9 @@ import { reasonOf } from './notifications';
 // Containment runs with back-off; what still fails after about two minutes is recorded as
 // failed and announced loudly (the people decide), never retried silently for ever.
 const act = proxyActivities<ContainmentActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '40 seconds',
+  // Each adapter call has its own 10-second limit; no heartbeat for longer means the worker died.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
 });
 const { postContainmentNotice } = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });

@@ -22,6 +22,10 @@ export class AdminApiStandIn {
   /** How many times an operation really took effect, by `<incident>/<action>/<operation>`. */
   readonly effects = new Map<string, number>();
   readonly failures: Array<number | 'hang'> = [];
+  /** Operations that take effect and then never answer, next first: a crash after the customer acted. */
+  readonly actThenHang: Array<'apply' | 'undo'> = [];
+  /** Idempotency keys of every apply and undo received, repeats included. */
+  readonly received: string[] = [];
   private readonly answered = new Map<string, { status: number; body: unknown }>();
   private server?: Server;
 
@@ -54,6 +58,7 @@ export class AdminApiStandIn {
       const actionKey = `${call.incidentId}/${call.actionId}`;
       const tenant = (this.active.get(call.tenant) ?? this.active.set(call.tenant, new Set()).get(call.tenant))!;
       if (call.operation === 'status') return reply(200, { active: tenant.has(actionKey), tenant: call.tenant });
+      this.received.push(key);
       const earlier = this.answered.get(key);
       if (earlier) return reply(earlier.status, earlier.body);
       if (call.operation === 'apply') tenant.add(actionKey);
@@ -62,6 +67,10 @@ export class AdminApiStandIn {
       this.effects.set(`${actionKey}/${call.operation}`, (this.effects.get(`${actionKey}/${call.operation}`) ?? 0) + 1);
       const answer = { status: 200, body: { done: call.operation, action: call.action.kind } };
       this.answered.set(key, answer);
+      if (this.actThenHang[0] === call.operation) {
+        this.actThenHang.shift();
+        return;
+      }
       reply(answer.status, answer.body);
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));

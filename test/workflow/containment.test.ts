@@ -8,6 +8,7 @@ import {
   overrideContainmentUpdate,
   rejectContainmentUpdate,
   requestContainmentUpdate,
+  resolveUpdate,
   stateQuery,
 } from '../../workflows/incident';
 import { AdminApiStandIn } from '../support/admin-api-stand-in';
@@ -183,4 +184,27 @@ describe('containment', () => {
       expect(edge.value('ecfg_saas', key('globex', 'isolate-tenant'))).toBeUndefined();
     });
   });
+
+  it('keeps an undo that fails visible, says so loudly, and tries again until it succeeds', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident(policyWith({ rules: [{ mode: 'automatic', actions: [THROTTLE] }] }), sev1('globex'));
+      await waitFor('the throttle', async () => (await statuses(handle)).join() === 'a1:active');
+      edge.failingKeys.set(key('globex', 'throttle-provisioning'), 503);
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await t.env.sleep('3 minutes');
+      await waitFor('the failed undo', async () => (await statuses(handle)).join() === 'a1:undo-failed');
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await waitFor('the loud notice', () => t.slack.callsOf('chat.postMessage').some((c) => String(c.args.text).startsWith(`<!channel> :rotating_light: *Containment undo failed*: a1 throttle provisioning of tenant globex (invitations 0/h, signups 0/h) for \`${incidentId}\``)));
+      expect(holdersOf('globex', 'throttle-provisioning')).toEqual([`${incidentId}/a1`]);
+
+      edge.failingKeys.clear();
+      await t.env.sleep('31 minutes');
+      await handle.result();
+      expect(await statuses(handle)).toEqual(['a1:undone']);
+      expect(edge.value('ecfg_saas', key('globex', 'throttle-provisioning'))).toBeUndefined();
+      const kinds = await kindsOf(incidentId);
+      expect(kinds.slice(-2)).toEqual(['containment.undo_failed:a1', 'containment.undone:a1']);
+    });
+  });
 });
+
