@@ -4,13 +4,35 @@ import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } fr
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
 import type { ClocksView } from '../core/clock-view';
+import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import { batchAlerts, capDetails } from '../core/alert-batch';
 import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { acknowledgeUpdate, alertsSignal, clocksQuery, escalateUpdate, fileUpdate, obligationsUpdate, reassignUpdate, repinUpdate, resolveUpdate, riskDecisionUpdate, snoozeUpdate, sourceResolvedSignal, stateQuery, triggerUpdate, type IncidentInput } from '../workflows/incident';
+import {
+  acknowledgeUpdate,
+  alertsSignal,
+  approveContainmentUpdate,
+  clocksQuery,
+  escalateUpdate,
+  falsePositiveUpdate,
+  fileUpdate,
+  obligationsUpdate,
+  overrideContainmentUpdate,
+  reassignUpdate,
+  rejectContainmentUpdate,
+  repinUpdate,
+  requestContainmentUpdate,
+  resolveUpdate,
+  riskDecisionUpdate,
+  snoozeUpdate,
+  sourceResolvedSignal,
+  stateQuery,
+  triggerUpdate,
+  type IncidentInput,
+} from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
@@ -122,6 +144,22 @@ export class Incidents {
   /** Records the Art. 34 decision: high risk or not, an exception relied on, and why. */
   async decideRisk(incidentId: string, req: RiskDecisionRequest): Promise<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }> {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(riskDecisionUpdate, { args: [req] }));
+  }
+
+  /** Asks for a containment action; a second person approves it. */
+  async requestContainment(incidentId: string, req: ContainmentRequest): Promise<ContainmentResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(requestContainmentUpdate, { args: [req] }));
+  }
+
+  /** Approves, rejects (with a reason) or overrides (with a reason, by the override role) a containment action. */
+  async decideContainment(incidentId: string, decision: 'approve' | 'reject' | 'override', d: ContainmentDecision): Promise<ContainmentResult> {
+    const update = { approve: approveContainmentUpdate, reject: rejectContainmentUpdate, override: overrideContainmentUpdate }[decision];
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(update, { args: [d] }));
+  }
+
+  /** Closes the incident as a false positive: resolved, and its containment rolled back. */
+  async falsePositive(incidentId: string, by: ResponderRef, reason: string): Promise<ResolveResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(falsePositiveUpdate, { args: [{ by, reason }] }));
   }
 
   /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */

@@ -34,8 +34,8 @@ interface Interaction {
 const SLACK_DEADLINE_MS = 2500;
 
 /**
- * `POST /v1/slack/interactions`: buttons and the snooze menu on the incident message, and the
- * resolve modal. Verified as Slack signs, then turned into the same Updates the CLI sends;
+ * `POST /v1/slack/interactions`: buttons and the snooze menu on the incident message, the
+ * resolve modal, and the Approve button of a containment action awaiting approval. Verified as Slack signs, then turned into the same Updates the CLI sends;
  * the workflow rewrites the message.
  */
 export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
@@ -48,10 +48,14 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
 
   const action = payload.actions?.find((a) => Object.values(SLACK_ACTIONS).includes(a.action_id as never));
   if (!action) throw new HttpError(400, `no Klaxon action (${Object.values(SLACK_ACTIONS).join(', ')}) in the payload`);
-  const incidentId = action.action_id === SLACK_ACTIONS.snooze ? action.block_id?.slice(SNOOZE_BLOCK_PREFIX.length) : action.value;
+  // The snooze menu names the incident in its block; the containment button as "<incident> <action>".
+  const [incidentId, containmentAction] = (action.action_id === SLACK_ACTIONS.snooze ? action.block_id?.slice(SNOOZE_BLOCK_PREFIX.length) : action.value)?.split(' ') ?? [];
   if (!incidentId) throw new HttpError(400, 'the action names no incident');
   const { incidents } = deps;
   switch (action.action_id) {
+    case SLACK_ACTIONS.approveContainment:
+      if (!containmentAction) throw new HttpError(400, 'the approval names no containment action');
+      return withinDeadline(deps, payload, () => incidents.decideContainment(incidentId, 'approve', { by, actionId: containmentAction }));
     case SLACK_ACTIONS.acknowledge:
       return withinDeadline(deps, payload, () => incidents.acknowledge(incidentId, by));
     case SLACK_ACTIONS.escalate:

@@ -17,6 +17,7 @@ import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
 import { cliEnvironment } from './environment';
 import { clockView } from '../../core/clock-view';
+import type { ContainmentKind, ContainmentSpec } from '../../core/containment';
 import type { Art34Exception } from '../../core/legal-clocks';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
@@ -52,6 +53,13 @@ Usage:
   klaxon clocks regimes                                  notification obligations Klaxon keeps, with sources
   klaxon clocks compute --regime <id> --trigger <time with offset> [--aware <time>] [--jurisdiction <code>]
                                                          a regime's deadline and reminders from a trigger
+  klaxon containment request <id> --kind isolate-tenant --mode read-only|maintenance|blocked --reason text --as <name>
+  klaxon containment request <id> --kind throttle-provisioning --limit invitations=0 [--limit signups=0]… --reason text --as <name>
+  klaxon containment request <id> --kind suspend-credentials --credential <name>… --reason text --as <name>
+                                                         ask for a containment action (a second person approves)
+  klaxon containment approve|reject|override <id> <action> --as <name> [--reason text]
+                                                         decide it (reject and override need a reason)
+  klaxon false-positive <id> --reason text --as <name>   resolve as a false positive: containment is rolled back
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
                                                          (times without an offset are read in --tz)
@@ -91,6 +99,10 @@ const options = {
   add: { type: 'string', multiple: true },
   remove: { type: 'string', multiple: true },
   'high-risk': { type: 'string' },
+  kind: { type: 'string' },
+  mode: { type: 'string' },
+  limit: { type: 'string', multiple: true },
+  credential: { type: 'string', multiple: true },
   exception: { type: 'string' },
   trigger: { type: 'string' },
   aware: { type: 'string' },
@@ -194,6 +206,25 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const view = await incidents.clocks(sub, zone());
       return print(view, () => renderIncidentClocks(view));
     }
+    if (command === 'containment') {
+      const usage = 'usage: klaxon containment request <id> --kind <kind> … --reason text --as <responder>, or klaxon containment approve|reject|override <id> <action> --as <responder>';
+      if (!arg) throw new UsageError(usage);
+      if (sub === 'request') {
+        if (!values.kind || !values.reason) throw new UsageError(usage);
+        const r = await incidents.requestContainment(arg, { by: actingAs(usage), spec: containmentSpecOf(values), reason: values.reason });
+        return print(r, () => `${arg}: containment ${r.actionId} requested; it waits for an approver other than you.`);
+      }
+      const actionId = positionals[3];
+      if (!['approve', 'reject', 'override'].includes(sub) || !actionId) throw new UsageError(usage);
+      const r = await incidents.decideContainment(arg, sub as 'approve' | 'reject' | 'override', { by: actingAs(usage), actionId, reason: values.reason });
+      return print(r, () => `${arg}: containment ${r.actionId} is ${r.status}.`);
+    }
+    if (command === 'false-positive') {
+      const usage = 'usage: klaxon false-positive <id> --reason text --as <responder>';
+      if (!sub || !values.reason) throw new UsageError(usage);
+      const r = await incidents.falsePositive(sub, actingAs(usage), values.reason);
+      return print(r, () => `${sub} resolved as a false positive by ${r.resolvedBy}; its containment is rolled back.`);
+    }
     if (['ack', 'resolve', 'escalate', 'snooze', 'reassign', 'repin'].includes(command)) {
       const id = sub;
       const usage = `usage: klaxon ${command} <id> --as <responder>`;
@@ -232,6 +263,23 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   } finally {
     await connection.close();
   }
+}
+
+/** The action `klaxon containment request` describes with its flags; the workflow validates it. */
+function containmentSpecOf(values: Values): ContainmentSpec {
+  const limits = Object.fromEntries(
+    (values.limit ?? []).map((entry) => {
+      const [name, n] = entry.split('=');
+      if (!name || !/^\d+$/.test(n ?? '')) throw new UsageError(`--limit "${entry}" is not name=<whole number>, e.g. invitations=0`);
+      return [name, Number(n)];
+    }),
+  );
+  return {
+    kind: values.kind as ContainmentKind,
+    ...(values.mode ? { mode: values.mode as ContainmentSpec['mode'] } : {}),
+    ...(values.limit ? { limits } : {}),
+    ...(values.credential ? { credentials: values.credential } : {}),
+  };
 }
 
 /** `90m`, `24h`, `3d` in milliseconds. */

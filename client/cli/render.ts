@@ -1,3 +1,4 @@
+import { describeSpec } from '../../core/containment';
 import type { IncidentEvent, IncidentState } from '../../core/incident';
 import type { Policy } from '../../core/policy';
 import { formatInstant } from '../../core/time-format';
@@ -90,6 +91,11 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
   for (const a of state.acks ?? []) out.push(`  Acknowledgement: by ${a.by} via ${a.via ?? '?'} at ${formatInstant(a.at, zone)}`);
   if (state.acknowledgedBy) out.push(`  Acknowledged:    by ${state.acknowledgedBy} at ${formatInstant(state.acknowledgedAt!, zone)}`);
   if (state.resolvedBy) out.push(`  Resolved:        by ${state.resolvedBy} at ${formatInstant(state.resolvedAt!, zone)}`);
+  if (state.falsePositive) out.push(`  False positive:  ${state.falsePositive.reason} (${state.falsePositive.by})`);
+  for (const a of state.containment ?? []) {
+    const decided = a.override ? `overridden by ${a.override.by}: ${a.override.reason}` : a.approvedBy ? `approved by ${a.approvedBy}` : a.rejected ? `rejected by ${a.rejected.by}: ${a.rejected.reason}` : `requested by ${a.requestedBy}`;
+    out.push(`  Containment ${a.id}: ${describeSpec(a.spec, a.tenant)}: ${a.status} (${decided})${a.failure ? ` — ${a.failure}` : ''}`);
+  }
   out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');
   for (const e of timeline ?? []) out.push(`  ${String(e.seq).padStart(3)}  ${formatInstant(e.occurredAt, zone)}  ${describeEvent(e)}`);
   return out.join('\n');

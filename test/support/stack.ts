@@ -48,6 +48,8 @@ export interface TestStackOptions {
   pagerduty?: { standIn: PagerDutyStandIn; routingKeys: string; webhookSecrets: string };
   escalationMinutes?: number;
   autoResolve?: boolean;
+  /** More configuration, e.g. KLAXON_CONTAINMENT_FILE and the variables its adapters read. */
+  env?: Record<string, string>;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -78,6 +80,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_AUTO_RESOLVE: String(options.autoResolve ?? false),
     KLAXON_RULES_FILE: join(__dirname, '../fixtures/rules.yaml'),
     ...(options.policyFile ? { KLAXON_POLICY_FILE: options.policyFile } : {}),
+    ...options.env,
     ...(options.pagerduty
       ? { PAGERDUTY_EVENTS_HOST: options.pagerduty.standIn.host, PAGERDUTY_ROUTING_KEYS: options.pagerduty.routingKeys, PAGERDUTY_WEBHOOK_SECRETS: options.pagerduty.webhookSecrets }
       : {}),
