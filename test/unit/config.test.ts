@@ -21,3 +21,34 @@ describe('configuration', () => {
     expect(SOURCE_SECRET_VARIABLES.filter((v) => !(v in CONFIG_VARIABLES))).toEqual([]);
   });
 });
+
+describe('the containment file', () => {
+  const load = (text: string, env: Record<string, string> = {}) => loadConfig({ KLAXON_CONTAINMENT_FILE: 'containment.yaml', ...env }, () => text);
+
+  it('names each tenant\'s adapter, with secrets read from the variables it names', () => {
+    const c = load(
+      [
+        'tenants:',
+        '  acme: { adapter: edge-config, edgeConfigId: ecfg_abc123, tokenEnv: VERCEL_API_TOKEN, teamId: team_acme }',
+        '  globex: { adapter: webhook, url: "https://admin.globex.example/klaxon", secretEnv: GLOBEX_SECRET }',
+        '  initech: { adapter: postgres, databaseUrlEnv: INITECH_DATABASE_URL }',
+      ].join('\n'),
+      { VERCEL_API_TOKEN: 'tok', GLOBEX_SECRET: 'sec', INITECH_DATABASE_URL: 'postgres://initech' },
+    );
+    expect(c.containment.tenants).toEqual({
+      acme: { adapter: 'edge-config', edgeConfigId: 'ecfg_abc123', token: 'tok', teamId: 'team_acme', apiUrl: 'https://api.vercel.com' },
+      globex: { adapter: 'webhook', url: 'https://admin.globex.example/klaxon', secret: 'sec', timeoutMs: 10_000 },
+      initech: { adapter: 'postgres', databaseUrl: 'postgres://initech', table: 'klaxon_containment' },
+    });
+    expect(loadConfig({}).containment).toEqual({ tenants: {} });
+  });
+
+  it('says which tenant, field or variable is wrong', () => {
+    expect(() => load('tenants:\n  acme: { adapter: edge-config, edgeConfigId: ecfg_a, tokenEnv: VERCEL_API_TOKEN }')).toThrow(
+      'containment.yaml: tenant "acme" reads its secret from VERCEL_API_TOKEN, which is not set',
+    );
+    expect(() => load('tenants:\n  acme: { adapter: edge-config, edgeConfigId: abc, tokenEnv: T }', { T: 'x' })).toThrow(/tenants\.acme\.edgeConfigId: an Edge Config id starts with ecfg_/);
+    expect(() => load('tenants:\n  acme: { adapter: carrier-pigeon }')).toThrow(/containment\.yaml: tenants\.acme\.adapter/);
+    expect(() => loadConfig({ KLAXON_CONTAINMENT_FILE: 'missing.yaml' }, () => { throw new Error('ENOENT'); })).toThrow('KLAXON_CONTAINMENT_FILE=missing.yaml: ENOENT');
+  });
+});

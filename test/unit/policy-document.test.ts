@@ -92,8 +92,8 @@ describe('policy files', () => {
   it('are checked by `klaxon policy validate`, which exits 1 naming the line of each problem', async () => {
     const ok = await klaxon(['policy', 'validate', example], process.env);
     expect(ok.stdout.split('\n')).toEqual([
-      `${example}: policy "platform-on-call" is valid: 4 responder(s), 4 level(s), the ladder runs 3 time(s)`,
-      `${example}: policy "acme-critical" is valid: 4 responder(s), 2 level(s), the ladder runs 6 time(s)`,
+      `${example}: policy "platform-on-call" is valid: 5 responder(s), 4 level(s), the ladder runs 3 time(s)`,
+      `${example}: policy "acme-critical" is valid: 5 responder(s), 2 level(s), the ladder runs 6 time(s)`,
       `${example}: 1 route(s); alerts no route matches get "platform-on-call"`,
       '',
     ]);
@@ -156,5 +156,20 @@ describe('klaxon simulate', () => {
     expect(JSON.parse(stdout).state.policyName).toBe('acme-critical');
     const refused = await klaxon(['simulate', '--policy', example, '--alert', alert, '--at', 'friday'], process.env).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('--at "friday" is not an ISO date-time') });
+  });
+});
+
+describe('containment in a policy file', () => {
+  it('names the action that cannot work, where it stands', () => {
+    const text = ['name: p', 'responders: [{ name: alice, timeZone: UTC }]', 'levels: [{ targets: [alice], timeoutMinutes: 5 }]', 'containment:', '  rules:', '    - mode: automatic', '      actions: [{ kind: isolate-tenant }, { kind: suspend-credentials, scope: global, credentials: [k] }]'].join('\n');
+    const message = errorOf(text);
+    expect(message).toContain('containment rule 1: isolate-tenant needs mode: read-only, maintenance or blocked');
+    expect(message).toContain('containment rule 1: only throttle-provisioning may be global: isolation and suspensions touch one tenant');
+    expect(message).toMatch(/policy\.yaml:7:\d+/);
+  });
+
+  it('the example containment file reads with its secrets set', () => {
+    const env = { KLAXON_CONTAINMENT_FILE: join(__dirname, '../../examples/containment.yaml'), VERCEL_API_TOKEN: 't', GLOBEX_CONTAINMENT_SECRET: 's', INITECH_DATABASE_URL: 'postgres://x' };
+    expect(Object.keys(loadConfig(env, (p) => readFileSync(p, 'utf8')).containment.tenants)).toEqual(['acme', 'globex', 'initech']);
   });
 });
