@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
+import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
@@ -13,7 +14,7 @@ import { OutboxSlack } from '../../activities/slack-outbox';
 import { batchAlerts } from '../../core/alert-batch';
 import type { Policy } from '../../core/policy';
 import { LedgerStore } from '../../ledger/store';
-import { acknowledgeUpdate, alertsSignal, fileUpdate, incident, obligationsUpdate, reassignUpdate, resolveUpdate, riskDecisionUpdate, snoozeUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
+import { acknowledgeUpdate, alertsSignal, approveContainmentUpdate, fileUpdate, incident, obligationsUpdate, reassignUpdate, resolveUpdate, riskDecisionUpdate, snoozeUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
 import { sampleAlert, samplePolicy } from '../support/samples';
@@ -30,6 +31,7 @@ async function main(name: string): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
   const db = await createTestDatabase();
   const outbox = mkdtempSync(join(tmpdir(), 'klaxon-record-'));
+  const containment = new ContainmentAdapters({ tenants: { acme: { adapter: 'postgres', databaseUrl: db.url, table: 'klaxon_containment' } } });
   try {
     await registerSearchAttributes(env.connection);
     const worker = await Worker.create({
@@ -42,6 +44,7 @@ async function main(name: string): Promise<void> {
         ...createEmailActivities({ from: 'klaxon@example.com', outboxDir: outbox }),
         ...createPagerDutyActivities({ routingKeys: {} }),
         ...createClockActivities(),
+        ...createContainmentActivities(containment),
       },
     });
     // Alice is also mailed after two minutes; a SEV2 gets its own channel (both into the outbox).
@@ -50,8 +53,16 @@ async function main(name: string): Promise<void> {
       ackTimeoutMinutes: 30,
       incidentChannelFor: ['SEV2'],
       regulatory: { ladder: [{ notify: ['alice'] }], withinHours: { 'follow-up': 24 } },
+      containment: {
+        rules: [
+          { mode: 'automatic', actions: [{ kind: 'isolate-tenant', mode: 'read-only' }] },
+          { mode: 'approval', actions: [{ kind: 'suspend-credentials', credentials: ['stripe-live'] }] },
+        ],
+      },
       responders: samplePolicy.responders.map((r) =>
-        r.name === 'alice' ? { ...r, email: 'alice@example.com', notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'email', afterMinutes: 2 }] } } : r,
+        r.name === 'alice'
+          ? { ...r, email: 'alice@example.com', notify: { high: [{ channel: 'slack', afterMinutes: 0 }, { channel: 'email', afterMinutes: 2 }] } }
+          : { ...r, roles: ['approver'] },
       ),
     };
     const alert = sampleAlert({ title: 'Customer emails exposed', classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } });
@@ -62,7 +73,8 @@ async function main(name: string): Promise<void> {
     // the Art. 34 risk, file in phases and owe a follow-up, withdraw an obligation, resolve.
     // (v1 files were recorded before snooze, reassign and lapses existed, v2 before
     // notification rules and incident channels, v3 before legal clocks, v4 before risk
-    // decisions, obligation changes, phased filings and the regulatory ladder.)
+    // decisions, obligation changes, phased filings and the regulatory ladder, v5 before
+    // containment: isolated at once, a suspension approved, both undone on resolve.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(stateQuery)).pages.length === 1);
@@ -74,6 +86,8 @@ async function main(name: string): Promise<void> {
       await env.sleep('10 minutes');
       await waitFor('level 2 again', async () => (await handle.query(stateQuery)).pages.length === 3);
       await handle.executeUpdate(acknowledgeUpdate, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
+      await handle.executeUpdate(approveContainmentUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: 'a2' }] });
+      await waitFor('containment', async () => (await handle.query(stateQuery)).containment?.every((a) => a.status === 'active'));
       await env.sleep('31 minutes');
       await waitFor('the lapse', async () => (await handle.query(stateQuery)).pages.length === 4);
       await handle.executeUpdate(reassignUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'bob' }] });
@@ -101,6 +115,7 @@ async function main(name: string): Promise<void> {
     writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
     console.log(`recorded ${history.events?.length} events to ${file}`);
   } finally {
+    await containment.close();
     await env.teardown();
     await db.drop();
     rmSync(outbox, { recursive: true, force: true });
