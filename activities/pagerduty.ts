@@ -4,8 +4,7 @@ import type { EventPayloadV2 } from '@pagerduty/pdjs/build/src/events';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Severity } from '../core/alert';
 import type { IncidentState } from '../core/incident';
-import type { ClockNotice } from '../core/legal-clocks';
-import { obligationById } from '../core/regimes';
+import type { Alarm } from '../core/alarms';
 import { redact } from '../core/redaction';
 
 export interface PagerDutySettings {
@@ -31,8 +30,6 @@ export interface PagerDutySyncInput {
   services: string[];
   action: 'acknowledge' | 'resolve';
 }
-
-const clockDedupKey = (incidentId: string, obligation: string): string => `${incidentId}/clock/${obligation}`;
 
 /** A request PagerDuty has not answered by then is abandoned and retried (same dedup_key). */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -85,35 +82,31 @@ export function createPagerDutyActivities(settings: PagerDutySettings) {
       });
     },
 
-    /**
-     * An overdue legal clock pages its owners. Its own dedup_key (incident and obligation), so
-     * it is a PagerDuty incident apart from the leak's, resolved when the filing is recorded.
-     */
-    async triggerClockPage(input: { state: IncidentState; service: string; notice: ClockNotice }): Promise<void> {
-      const s = input.state;
-      const o = obligationById(input.notice.obligation);
+    /** A page apart from the incident's own (an overdue legal clock, a failing containment action). */
+    async triggerAlarm(input: { incidentId: string; tenant: string; service: string; alarm: Alarm }): Promise<void> {
+      const a = input.alarm;
       await send({
         routing_key: keyOf(input.service),
         event_action: 'trigger',
-        dedup_key: clockDedupKey(s.incidentId, o.id),
+        dedup_key: a.dedupKey,
         payload: {
-          summary: `OVERDUE: ${o.regime} ${o.title} for ${s.incidentId} (${s.tenant}), due ${input.notice.dueAt}`.slice(0, 1024),
+          summary: redact(a.summary).slice(0, 1024),
           source: 'klaxon',
           severity: 'critical',
-          timestamp: input.notice.dueAt,
-          component: o.id,
-          group: s.tenant,
-          class: 'regulatory deadline',
-          custom_details: { incident: s.incidentId, obligation: o.id, recipient: o.recipient, dueAt: input.notice.dueAt, source: o.source, lateNeedsReasons: o.lateNeedsReasons },
+          timestamp: a.timestamp,
+          component: a.component,
+          group: input.tenant,
+          class: a.class,
+          custom_details: a.details,
         },
-        links: settings.publicUrl ? [{ href: `${settings.publicUrl}/v1/incidents/${s.incidentId}`, text: 'Klaxon incident' }] : [],
+        links: settings.publicUrl ? [{ href: `${settings.publicUrl}/v1/incidents/${input.incidentId}`, text: 'Klaxon incident' }] : [],
       });
     },
 
-    /** The clock was filed (or withdrawn): its overdue pages are resolved. */
-    async resolveClockPage(input: { incidentId: string; obligation: string; services: string[] }): Promise<void> {
+    /** What the alarm was about is settled: resolved in PagerDuty. */
+    async resolveAlarm(input: { dedupKey: string; services: string[] }): Promise<void> {
       for (const service of input.services) {
-        await send({ routing_key: keyOf(service), event_action: 'resolve', dedup_key: clockDedupKey(input.incidentId, input.obligation) } as EventPayloadV2);
+        await send({ routing_key: keyOf(service), event_action: 'resolve', dedup_key: input.dedupKey } as EventPayloadV2);
       }
     },
 

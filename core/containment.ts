@@ -81,6 +81,9 @@ export interface ContainmentAction {
   undoAttempts?: number;
   /** Approvers were told it awaits them. */
   announced?: boolean;
+  /** PagerDuty services paged because it kept failing; resolved there once it is settled. */
+  pagedServices?: string[];
+  alarmClosed?: boolean;
 }
 
 export interface ContainmentRequest {
@@ -348,7 +351,7 @@ export class Containment {
 
   /** Whether anything is to do at `now` (checked first, so a loop with nothing to do awaits nothing). */
   hasWork(now: string): boolean {
-    if (this.toAnnounce().length || this.toApply().length) return true;
+    if (this.toAnnounce().length || this.toApply().length || this.alarmsToClose().length) return true;
     if (this.host.state.status !== 'resolved') return false;
     return this.actions.some((a) => ['awaiting-approval', 'suggested', 'approved'].includes(a.status) || (a.status === 'active' && a.keepOnResolve) || this.undoDue(a, now));
   }
@@ -380,6 +383,27 @@ export class Containment {
     a.failedAt = now;
     a.undoAttempts = (a.undoAttempts ?? 0) + 1;
     this.host.record('containment.undo_failed', now, SYSTEM, { action: a.id, spec: a.spec, tenant: a.tenant, reason, attempts: a.undoAttempts, retryAt: new Date(this.retryAt(a)).toISOString() });
+  }
+
+  /** The failure paged these PagerDuty services (and these could not be paged). */
+  alarmed(id: string, services: string[], failures: Array<{ service: string; reason: string }>, now: string): void {
+    const a = this.action(id);
+    a.pagedServices = [...new Set([...(a.pagedServices ?? []), ...services])];
+    delete a.alarmClosed;
+    this.host.record('containment.paged', now, SYSTEM, { action: a.id, status: a.status, services, ...(failures.length ? { failures } : {}) });
+  }
+
+  /** Alarms whose cause is settled: undone at last, or failed for good with the incident over. */
+  alarmsToClose(): ContainmentAction[] {
+    const over = this.host.state.status === 'resolved';
+    return this.actions.filter((a) => a.pagedServices?.length && !a.alarmClosed && (a.status === 'undone' || a.status === 'active' || (over && a.status === 'failed')));
+  }
+
+  alarmClosed(id: string, failed: string | undefined, now: string): void {
+    const a = this.action(id);
+    a.alarmClosed = true;
+    this.host.changed();
+    this.host.record('containment.page_resolved', now, SYSTEM, { action: a.id, services: a.pagedServices, ...(failed ? { failed } : {}) });
   }
 
   /** Whether containment keeps the incident alive: an undo still owed. */

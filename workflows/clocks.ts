@@ -4,6 +4,7 @@ import type { EmailActivities } from '../activities/email';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Incident } from '../core/incident';
+import { clockAlarm, clockAlarmKey } from '../core/alarms';
 import type { ClockNotice } from '../core/legal-clocks';
 import { clockAudience } from '../core/regulatory-ladder';
 import { reasonOf } from './notifications';
@@ -34,7 +35,9 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
     const state = incident.snapshot();
     const sends = audience.responders.flatMap((r) => [
       ...(r.email ? [{ responder: r.name, channel: 'email', send: () => ladder.sendClockEmail({ stepKey: `${stepKey}/email/${r.name}`, state, notice, to: r.email!, responder: r.name }) }] : []),
-      ...(audience.loud && r.pagerDutyService ? [{ responder: r.name, channel: 'pagerduty', service: r.pagerDutyService, send: () => ladder.triggerClockPage({ state, service: r.pagerDutyService!, notice }) }] : []),
+      ...(audience.loud && r.pagerDutyService
+        ? [{ responder: r.name, channel: 'pagerduty', service: r.pagerDutyService, send: () => ladder.triggerAlarm({ incidentId: state.incidentId, tenant: state.tenant, service: r.pagerDutyService!, alarm: clockAlarm(state, notice) }) }]
+        : []),
     ]);
     const outcomes = await Promise.allSettled(sends.map((s) => s.send()));
     const told = sends.map((s, i) => {
@@ -80,7 +83,7 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
         if (policy.regulatory?.ladder?.length) await climb(notice, stepKey, now);
       }
       for (const { obligation, services } of legal.pagesToClose()) {
-        const closed = await ladder.resolveClockPage({ incidentId: incident.snapshot().incidentId, obligation, services }).then(
+        const closed = await ladder.resolveAlarm({ dedupKey: clockAlarmKey(incident.snapshot().incidentId, obligation), services }).then(
           () => undefined,
           (err: unknown) => reasonOf(err),
         );

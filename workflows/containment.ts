@@ -1,6 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ContainmentActivities } from '../activities/containment';
+import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
+import { containmentAlarm, containmentAlarmKey } from '../core/alarms';
 import type { ContainmentAction } from '../core/containment';
 import type { Incident } from '../core/incident';
 import type { ContainmentNotice } from '../core/slack-message';
@@ -15,6 +17,8 @@ const act = proxyActivities<ContainmentActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
 });
 const { postContainmentNotice } = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+// Pages about a failure are given up after a while (and recorded): the Slack notice is out already.
+const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 
 /**
  * The containment saga of an incident, run from its main loop: approvals are announced to
@@ -44,6 +48,16 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
       ...(policy.slackChannel ? { channel: policy.slackChannel } : {}),
     });
   };
+  /** A failure pages, by PagerDuty, everyone told of it who has a service: loud, as the issue of a leak still open is. */
+  const alarm = async (a: ContainmentAction, names: string[], now: () => string): Promise<void> => {
+    const state = incident.snapshot();
+    const services = [...new Set(names.flatMap((n) => incident.policy.responders.find((r) => r.name === n)?.pagerDutyService ?? []))];
+    if (!services.length) return;
+    const outcomes = await Promise.allSettled(services.map((service) => pagerduty.triggerAlarm({ incidentId: state.incidentId, tenant: state.tenant, service, alarm: containmentAlarm(state, a) })));
+    const paged = services.filter((_, i) => outcomes[i].status === 'fulfilled');
+    const failures = services.flatMap((service, i) => (outcomes[i].status === 'rejected' ? [{ service, reason: reasonOf((outcomes[i] as PromiseRejectedResult).reason) }] : []));
+    c.alarmed(a.id, paged, failures, now());
+  };
   const requestOf = (a: ContainmentAction) => ({ incidentId: incident.snapshot().incidentId, actionId: a.id, tenant: a.tenant, spec: a.spec, idempotencyKey: `${incident.snapshot().incidentId}/${a.id}` });
 
   return {
@@ -62,15 +76,24 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
         } catch (err) {
           c.applyFailed(a.id, reasonOf(err), now());
           await tell(a, 'failed', everyone());
+          await alarm(a, everyone(), now);
         }
       }
       c.settle(now());
+      for (const a of c.alarmsToClose()) {
+        const failed = await pagerduty.resolveAlarm({ dedupKey: containmentAlarmKey(incident.snapshot().incidentId, a.id), services: a.pagedServices! }).then(
+          () => undefined,
+          (err: unknown) => reasonOf(err),
+        );
+        c.alarmClosed(a.id, failed, now());
+      }
       for (const a of c.toUndo(now())) {
         try {
           c.undone(a.id, await act.undoContainment(requestOf(a)), now());
         } catch (err) {
           c.undoFailed(a.id, reasonOf(err), now());
           await tell(a, 'undo-failed', everyone(), a.undoAttempts);
+          await alarm(a, everyone(), now);
         }
       }
     },

@@ -13,7 +13,7 @@ import {
 } from '../../workflows/incident';
 import { AdminApiStandIn } from '../support/admin-api-stand-in';
 import { EdgeConfigStandIn } from '../support/edge-config-stand-in';
-import { timeSkippingIncidents } from '../support/incident-workflows';
+import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
 import { samplePolicy } from '../support/samples';
 import { waitFor } from '../support/waiting';
 
@@ -142,7 +142,9 @@ describe('containment', () => {
     await withWorker(async () => {
       edge.failingKeys.set(key('globex', 'throttle-provisioning'), 500);
       try {
-        const { handle, incidentId } = await startIncident(policyWith({ rules: [{ mode: 'automatic', actions: [ISOLATE, THROTTLE, SUSPEND] }] }), sev1('globex'));
+        const policy = policyWith({ rules: [{ mode: 'automatic', actions: [ISOLATE, THROTTLE, SUSPEND] }] });
+        const withPagerDuty = { ...policy, responders: policy.responders.map((r) => (r.name === 'alice' ? { ...r, pagerDutyService: 'security' } : r)) };
+        const { handle, incidentId } = await startIncident(withPagerDuty, sev1('globex'));
         // The throttle is retried with back-off (about a minute of it) before it counts as failed.
         await waitFor('the isolation', async () => (await statuses(handle))[0] === 'a1:active');
         await t.env.sleep('3 minutes');
@@ -152,9 +154,15 @@ describe('containment', () => {
         const loud = await waitFor('the loud notice', () => t.slack.callsOf('chat.postMessage').find((c) => String(c.args.text).includes(`*Containment failed*: a2 throttle provisioning of tenant globex`)));
         expect(String(loud.args.text)).toMatch(/^<!channel> /);
         expect(String(loud.args.text)).toContain('<@U0ALICE>');
+        // …and pages: a PagerDuty incident of its own, critical.
+        const alarms = () => t.pagerduty.events.filter((e) => e.dedup_key === `${incidentId}/containment/a2`);
+        await waitFor('the PagerDuty alarm', () => alarms().length === 1);
+        expect(alarms()[0]).toMatchObject({ event_action: 'trigger', routing_key: PAGERDUTY_ROUTING_KEYS.security, payload: { severity: 'critical', summary: expect.stringContaining('Containment failed: a2 throttle provisioning of tenant globex') } });
 
         await resolveAndFinish(handle);
         expect(await statuses(handle)).toEqual(['a1:undone', 'a2:failed', 'a3:undone']);
+        // The incident is over and nothing more will be tried: the alarm is resolved.
+        expect(alarms().map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
         expect((await kindsOf(incidentId)).filter((k) => k.startsWith('containment.undone'))).toEqual(['containment.undone:a3', 'containment.undone:a1']);
         // Nothing was written for the throttle, so nothing was undone for it.
         expect(edge.requests.filter((r) => r.method === 'PATCH' && JSON.stringify(r.body).includes(key('globex', 'throttle-provisioning')) && JSON.stringify(r.body).includes('"delete"'))).toEqual([]);
