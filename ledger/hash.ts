@@ -30,3 +30,8 @@ export function eventHash(f: HashedFields): string {
   const chained = { incidentId, seq, stepKey, kind, occurredAt, actor, payload, prevHash };
   return createHash('sha256').update(canonicalJson(chained)).digest('hex');
 }
+
+/** The global chain's link: the event's own hash, bound to its place in the whole ledger. */
+export function globalHash(globalSeq: number, globalPrevHash: string, hash: string): string {
+  return createHash('sha256').update(canonicalJson({ globalSeq, globalPrevHash, hash })).digest('hex');
+}

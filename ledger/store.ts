@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Actor } from '../core/incident';
-import { eventHash, GENESIS_HASH } from './hash';
+import { eventHash, GENESIS_HASH, globalHash } from './hash';
 
 export interface NewLedgerEvent {
   incidentId: string;
@@ -17,6 +17,16 @@ export interface LedgerEvent extends NewLedgerEvent {
   recordedAt: string;
   prevHash: string;
   hash: string;
+  /** Place and link in the chain across all incidents (absent on events older than it). */
+  globalSeq?: number;
+  globalHash?: string;
+}
+
+/** The head of the global chain: stored elsewhere, it lets anyone check later that nothing before it changed. */
+export interface LedgerAnchor {
+  globalSeq: number;
+  globalHash: string;
+  recordedAt: string;
 }
 
 export interface VerifyResult {
@@ -24,6 +34,14 @@ export interface VerifyResult {
   checked: number;
   /** The first event whose hash or link does not match, when the chain is broken. */
   firstBroken?: { incidentId: string; seq: number; reason: string };
+}
+
+export interface LedgerVerifyResult extends VerifyResult {
+  incidents: number;
+  /** Events appended before the global chain existed: checked by their incident chains only. */
+  beforeGlobalChain: number;
+  /** The anchor given, and whether the ledger still holds it. */
+  anchor?: { globalSeq: number; held: boolean };
 }
 
 interface Row {
@@ -37,6 +55,9 @@ interface Row {
   payload: Record<string, unknown>;
   prev_hash: string;
   hash: string;
+  global_seq: string | null;
+  global_prev_hash: string | null;
+  global_hash: string | null;
 }
 
 function fromRow(r: Row): LedgerEvent {
@@ -51,8 +72,12 @@ function fromRow(r: Row): LedgerEvent {
     payload: r.payload,
     prevHash: r.prev_hash,
     hash: r.hash,
+    ...(r.global_seq !== null ? { globalSeq: Number(r.global_seq), globalHash: r.global_hash! } : {}),
   };
 }
+
+/** Whole-ledger reads go by pages of this many events (a ledger may hold millions). */
+const PAGE = 2000;
 
 /**
  * The audit ledger: append-only (the database refuses UPDATE, DELETE and TRUNCATE), each event
@@ -63,16 +88,17 @@ export class LedgerStore {
 
   /**
    * Appends an event, or returns the stored one when its step key was already written.
-   * Appends to one incident are serialised by a transaction-scoped advisory lock, so the
-   * head read and the insert see the same chain. (PGlite's socket server keeps a transaction
-   * on its own connection too, so the embedded stack gets the same guarantee.)
+   * Appends are serialised by a transaction-scoped advisory lock, so the heads read (the
+   * incident's and the global chain's) and the insert see the same chains. (PGlite's socket
+   * server keeps a transaction on its own connection too, so the embedded stack gets the same
+   * guarantee.)
    */
   async append(event: NewLedgerEvent): Promise<LedgerEvent> {
     const occurredAt = new Date(event.occurredAt).toISOString();
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaxon-ledger:${event.incidentId}`]);
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('klaxon-ledger'))`);
       const existing = await client.query<Row>('SELECT * FROM ledger_events WHERE step_key = $1', [event.stepKey]);
       if (existing.rows[0]) {
         await client.query('COMMIT');
@@ -82,14 +108,22 @@ export class LedgerStore {
         'SELECT seq, hash FROM ledger_events WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1',
         [event.incidentId],
       );
+      const global = await client.query<{ global_seq: string; global_hash: string }>(
+        'SELECT global_seq, global_hash FROM ledger_events WHERE global_seq IS NOT NULL ORDER BY global_seq DESC LIMIT 1',
+      );
       const seq = (head.rows[0]?.seq ?? 0) + 1;
       const prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
       const hash = eventHash({ ...event, occurredAt, seq, prevHash });
+      const globalSeq = Number(global.rows[0]?.global_seq ?? 0) + 1;
+      const globalPrevHash = global.rows[0]?.global_hash ?? GENESIS_HASH;
       const inserted = await client.query<Row>(
-        `INSERT INTO ledger_events (incident_id, seq, step_key, kind, occurred_at, actor, payload, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO ledger_events (incident_id, seq, step_key, kind, occurred_at, actor, payload, prev_hash, hash, global_seq, global_prev_hash, global_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING *`,
-        [event.incidentId, seq, event.stepKey, event.kind, occurredAt, JSON.stringify(event.actor), JSON.stringify(event.payload), prevHash, hash],
+        [
+          event.incidentId, seq, event.stepKey, event.kind, occurredAt, JSON.stringify(event.actor), JSON.stringify(event.payload), prevHash, hash,
+          globalSeq, globalPrevHash, globalHash(globalSeq, globalPrevHash, hash),
+        ],
       );
       await client.query('COMMIT');
       return fromRow(inserted.rows[0]);
@@ -109,6 +143,61 @@ export class LedgerStore {
   async timeline(incidentId: string): Promise<LedgerEvent[]> {
     const r = await this.db.query<Row>('SELECT * FROM ledger_events WHERE incident_id = $1 ORDER BY seq', [incidentId]);
     return r.rows.map(fromRow);
+  }
+
+  /** The head of the global chain, to be kept outside the ledger. */
+  async anchor(): Promise<LedgerAnchor | undefined> {
+    const r = await this.db.query<{ global_seq: string; global_hash: string; recorded_at: Date }>(
+      'SELECT global_seq, global_hash, recorded_at FROM ledger_events WHERE global_seq IS NOT NULL ORDER BY global_seq DESC LIMIT 1',
+    );
+    const row = r.rows[0];
+    return row && { globalSeq: Number(row.global_seq), globalHash: row.global_hash, recordedAt: row.recorded_at.toISOString() };
+  }
+
+  /**
+   * Recomputes every chain in one pass in append order: each incident's, and the global one
+   * across them (which catches an incident removed whole). Names the first event that does
+   * not hold; with an anchor, also checks that the ledger still holds it.
+   */
+  async verifyAll(anchor?: { globalSeq: number; globalHash: string }): Promise<LedgerVerifyResult> {
+    const heads = new Map<string, { seq: number; hash: string }>();
+    let global = { seq: 0, hash: GENESIS_HASH };
+    let checked = 0;
+    let beforeGlobalChain = 0;
+    let anchorHeld: boolean | undefined;
+    const result = (firstBroken?: VerifyResult['firstBroken']): LedgerVerifyResult => ({
+      ok: !firstBroken && anchorHeld !== false,
+      checked,
+      incidents: heads.size,
+      beforeGlobalChain,
+      ...(firstBroken ? { firstBroken } : {}),
+      ...(anchor ? { anchor: { globalSeq: anchor.globalSeq, held: anchorHeld ?? false } } : {}),
+    });
+    for (let afterId = 0; ; ) {
+      const page = await this.db.query<Row & { id: string }>('SELECT * FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, PAGE]);
+      if (page.rows.length === 0) break;
+      for (const row of page.rows) {
+        afterId = Number(row.id);
+        const e = fromRow(row);
+        const broken = (reason: string) => result({ incidentId: e.incidentId, seq: e.seq, reason });
+        const head = heads.get(e.incidentId) ?? { seq: 0, hash: GENESIS_HASH };
+        if (e.seq !== head.seq + 1) return broken(`expected sequence ${head.seq + 1} of ${e.incidentId}, found ${e.seq}`);
+        if (e.prevHash !== head.hash) return broken('does not link to the previous event of its incident');
+        if (eventHash(e) !== e.hash) return broken('its content does not match its hash');
+        heads.set(e.incidentId, { seq: e.seq, hash: e.hash });
+        if (e.globalSeq === undefined) {
+          if (global.seq > 0) return broken('has no place in the global chain, though events before it have');
+          beforeGlobalChain += 1;
+        } else {
+          if (e.globalSeq !== global.seq + 1) return broken(`expected global sequence ${global.seq + 1}, found ${e.globalSeq}: events are missing before it`);
+          if (row.global_prev_hash !== global.hash || globalHash(e.globalSeq, global.hash, e.hash) !== e.globalHash) return broken('does not link to the previous event of the global chain');
+          global = { seq: e.globalSeq, hash: e.globalHash! };
+          if (anchor && e.globalSeq === anchor.globalSeq) anchorHeld = e.globalHash === anchor.globalHash;
+        }
+        checked += 1;
+      }
+    }
+    return result();
   }
 
   /** Recomputes the chain of one incident and names the first event that does not hold. */

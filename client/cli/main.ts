@@ -19,6 +19,7 @@ import { cliEnvironment } from './environment';
 import { clockView } from '../../core/clock-view';
 import type { ContainmentKind, ContainmentSpec } from '../../core/containment';
 import type { Art34Exception } from '../../core/legal-clocks';
+import { runAudit } from './audit';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
@@ -60,6 +61,9 @@ Usage:
   klaxon containment approve|reject|override <id> <action> --as <name> [--reason text]
                                                          decide it (reject and override need a reason)
   klaxon false-positive <id> --reason text --as <name>   resolve as a false positive: containment is rolled back
+  klaxon audit verify [--incident <id>] [--anchor <anchor>]
+                                                         recompute the ledger's hash chains; names the first broken event
+  klaxon audit anchor                                    the global chain's head, to keep outside Klaxon
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
                                                          (times without an offset are read in --tz)
@@ -100,6 +104,8 @@ const options = {
   remove: { type: 'string', multiple: true },
   'high-risk': { type: 'string' },
   kind: { type: 'string' },
+  incident: { type: 'string' },
+  anchor: { type: 'string' },
   mode: { type: 'string' },
   limit: { type: 'string', multiple: true },
   credential: { type: 'string', multiple: true },
@@ -138,6 +144,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
+  if (command === 'audit') {
+    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor');
+    if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
+    const { data, text } = await runAudit(sub, { incident: values.incident, anchor: values.anchor }, config.databaseUrl);
+    return print(data, () => text);
+  }
   if (command === 'alert') {
     if (sub !== 'test') throw new UsageError(`unknown alert command "${sub ?? ''}"; try: klaxon alert test`);
     return print(...(await fireTestAlert(values, env)));

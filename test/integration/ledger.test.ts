@@ -1,15 +1,20 @@
 import { migrate } from '../../ledger/migrate';
 import { LedgerStore, type NewLedgerEvent } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { klaxon } from '../support/processes';
 
-let db: TestDatabase;
-let ledger: LedgerStore;
+/** A ledger database of its own for the file or a describe block, dropped afterwards. */
+function ownLedger(): { db: TestDatabase; store: LedgerStore } {
+  const own = {} as { db: TestDatabase; store: LedgerStore };
+  beforeAll(async () => {
+    own.db = await createTestDatabase();
+    own.store = new LedgerStore(own.db.pool);
+  });
+  afterAll(() => own.db.drop());
+  return own;
+}
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = new LedgerStore(db.pool);
-});
-afterAll(() => db.drop());
+const main = ownLedger();
 
 const event = (incidentId: string, step: string, kind = 'alert.received'): NewLedgerEvent => ({
   incidentId,
@@ -20,49 +25,54 @@ const event = (incidentId: string, step: string, kind = 'alert.received'): NewLe
   payload: { step, nested: { b: 1, a: [1, 'x'] } },
 });
 
+/** Edits only the owner can make, by switching the append-only triggers off for a moment. */
+async function asOwnerBypassingTriggers(on: TestDatabase, sql: string): Promise<void> {
+  const client = await on.pool.connect();
+  try {
+    await client.query('ALTER TABLE ledger_events DISABLE TRIGGER ledger_events_no_update_or_delete');
+    await client.query(sql);
+    await client.query('ALTER TABLE ledger_events ENABLE TRIGGER ledger_events_no_update_or_delete');
+  } finally {
+    client.release();
+  }
+}
+
 describe('audit ledger on PostgreSQL', () => {
   it('chains events of an incident and verifies the chain', async () => {
-    for (const step of ['1', '2', '3']) await ledger.append(event('inc-chain', step));
-    const timeline = await ledger.timeline('inc-chain');
+    for (const step of ['1', '2', '3']) await main.store.append(event('inc-chain', step));
+    const timeline = await main.store.timeline('inc-chain');
     expect(timeline.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(timeline[1].prevHash).toBe(timeline[0].hash);
-    expect(await ledger.verify('inc-chain')).toEqual({ ok: true, checked: 3 });
+    expect(await main.store.verify('inc-chain')).toEqual({ ok: true, checked: 3 });
   });
 
   it('writes a retried step once', async () => {
-    const first = await ledger.append(event('inc-retry', 'page-1'));
-    const again = await ledger.append(event('inc-retry', 'page-1'));
+    const first = await main.store.append(event('inc-retry', 'page-1'));
+    const again = await main.store.append(event('inc-retry', 'page-1'));
     expect(again).toEqual(first);
-    expect(await ledger.timeline('inc-retry')).toHaveLength(1);
+    expect(await main.store.timeline('inc-retry')).toHaveLength(1);
   });
 
   it('keeps every chain valid under concurrent appends', async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => ledger.append(event('inc-race', String(i)))));
-    const timeline = await ledger.timeline('inc-race');
+    await Promise.all(Array.from({ length: 30 }, (_, i) => main.store.append(event('inc-race', String(i)))));
+    const timeline = await main.store.timeline('inc-race');
     expect(timeline.map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect((await ledger.verify('inc-race')).ok).toBe(true);
+    expect((await main.store.verify('inc-race')).ok).toBe(true);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
-    await ledger.append(event('inc-locked', '1'));
-    await expect(db.pool.query(`UPDATE ledger_events SET kind = 'x' WHERE incident_id = 'inc-locked'`)).rejects.toThrow(/append-only: UPDATE/);
-    await expect(db.pool.query(`DELETE FROM ledger_events WHERE incident_id = 'inc-locked'`)).rejects.toThrow(/append-only: DELETE/);
-    await expect(db.pool.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only: TRUNCATE/);
-    expect(await ledger.timeline('inc-locked')).toHaveLength(1);
+    await main.store.append(event('inc-locked', '1'));
+    await expect(main.db.pool.query(`UPDATE ledger_events SET kind = 'x' WHERE incident_id = 'inc-locked'`)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(main.db.pool.query(`DELETE FROM ledger_events WHERE incident_id = 'inc-locked'`)).rejects.toThrow(/append-only: DELETE/);
+    await expect(main.db.pool.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only: TRUNCATE/);
+    expect(await main.store.timeline('inc-locked')).toHaveLength(1);
   });
 
   it('names the first event that was tampered with', async () => {
-    for (const step of ['1', '2', '3']) await ledger.append(event('inc-tamper', step));
+    for (const step of ['1', '2', '3']) await main.store.append(event('inc-tamper', step));
     // Only someone who can disable triggers (the owner) can edit; verification still catches it.
-    const client = await db.pool.connect();
-    try {
-      await client.query('ALTER TABLE ledger_events DISABLE TRIGGER ledger_events_no_update_or_delete');
-      await client.query(`UPDATE ledger_events SET payload = '{"step":"forged"}' WHERE incident_id = 'inc-tamper' AND seq = 2`);
-      await client.query('ALTER TABLE ledger_events ENABLE TRIGGER ledger_events_no_update_or_delete');
-    } finally {
-      client.release();
-    }
-    expect(await ledger.verify('inc-tamper')).toEqual({
+    await asOwnerBypassingTriggers(main.db, `UPDATE ledger_events SET payload = '{"step":"forged"}' WHERE incident_id = 'inc-tamper' AND seq = 2`);
+    expect(await main.store.verify('inc-tamper')).toEqual({
       ok: false,
       checked: 1,
       firstBroken: { incidentId: 'inc-tamper', seq: 2, reason: 'its content does not match its hash' },
@@ -70,6 +80,80 @@ describe('audit ledger on PostgreSQL', () => {
   });
 
   it('applies each migration once', async () => {
-    expect(await migrate(db.pool)).toEqual([]);
+    expect(await migrate(main.db.pool)).toEqual([]);
+  });
+});
+
+describe('the global chain', () => {
+  // A ledger of its own: the one above holds a tampered incident on purpose.
+  const chain = ownLedger();
+
+  it('links every event to the one appended before it, across incidents, and verifies as a whole', async () => {
+    await chain.store.append(event('inc-g1', '1'));
+    await chain.store.append(event('inc-g2', '1'));
+    await chain.store.append(event('inc-g1', '2'));
+    const [a, b] = await Promise.all([chain.store.timeline('inc-g1'), chain.store.timeline('inc-g2')]);
+    expect([a[0].globalSeq, b[0].globalSeq, a[1].globalSeq]).toEqual([1, 2, 3]);
+    expect(await chain.store.verifyAll()).toEqual({ ok: true, checked: 3, incidents: 2, beforeGlobalChain: 0 });
+  });
+
+  it('catches an incident removed whole, which its own chain cannot', async () => {
+    const scratch = await createTestDatabase();
+    const scratchStore = new LedgerStore(scratch.pool);
+    try {
+      for (const [incident, step] of [['inc-keep', '1'], ['inc-gone', '1'], ['inc-gone', '2'], ['inc-keep', '2']]) await scratchStore.append(event(incident, step));
+      const anchor = (await scratchStore.anchor())!;
+      expect(await scratchStore.verifyAll(anchor)).toMatchObject({ ok: true, checked: 4, incidents: 2, anchor: { globalSeq: 4, held: true } });
+      await asOwnerBypassingTriggers(scratch, `DELETE FROM ledger_events WHERE incident_id = 'inc-gone'`);
+      expect(await scratchStore.verify('inc-keep')).toMatchObject({ ok: true });
+      expect(await scratchStore.verifyAll(anchor)).toMatchObject({
+        ok: false,
+        checked: 1,
+        firstBroken: { incidentId: 'inc-keep', seq: 2, reason: 'expected global sequence 2, found 4: events are missing before it' },
+      });
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('is checked by `klaxon audit verify` and anchored by `klaxon audit anchor`', async () => {
+    const cliEnv = { ...process.env, DATABASE_URL: chain.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    await chain.store.append(event('inc-cli', '1'));
+    const anchor = (await klaxon(['audit', 'anchor'], cliEnv)).stdout.split('\n')[0];
+    expect(anchor).toMatch(/^klaxon-anchor:\d+:[0-9a-f]{64}$/);
+    expect((await klaxon(['audit', 'verify', '--anchor', anchor], cliEnv)).stdout).toMatch(/^Ledger verified: \d+ event\(s\) of \d+ incident\(s\) and the global chain, every hash and link holds\. The anchor is held\./);
+    await asOwnerBypassingTriggers(chain.db, `UPDATE ledger_events SET occurred_at = occurred_at + interval '1 hour' WHERE incident_id = 'inc-cli' AND seq = 1`);
+    const broken = await klaxon(['audit', 'verify', '--incident', 'inc-cli'], cliEnv).catch((e: { code: number; stderr: string }) => e);
+    expect(broken).toMatchObject({ code: 1, stderr: expect.stringContaining('ledger broken at inc-cli event 1: its content does not match its hash') });
+    const forged = anchor.replace(/:[0-9a-f]{64}$/, `:${'a'.repeat(64)}`);
+    const whole = await klaxon(['audit', 'verify', '--anchor', forged], cliEnv).catch((e: { code: number; stderr: string }) => e);
+    expect(whole).toMatchObject({ code: 1 });
+  });
+});
+
+describe('the runtime role', () => {
+  it('may add and read, and is refused update, delete and truncate by the database', async () => {
+    const role = `klaxon_app_${main.db.schema.slice(-8)}`;
+    const admin = await main.db.pool.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} NOLOGIN`);
+      // The grants the first migration documents.
+      await admin.query(`GRANT USAGE ON SCHEMA ${main.db.schema} TO ${role}`);
+      await admin.query(`GRANT SELECT, INSERT ON ledger_events TO ${role}`);
+      await admin.query(`GRANT USAGE ON SEQUENCE ledger_events_id_seq TO ${role}`);
+      await admin.query(`SET ROLE ${role}`);
+      await admin.query(`INSERT INTO ledger_events (incident_id, seq, step_key, kind, occurred_at, actor, payload, prev_hash, hash) VALUES ('inc-role', 1, 'inc-role/1', 'k', now(), '{}', '{}', 'x', 'y')`);
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ledger_events WHERE incident_id = 'inc-role'`)).rows[0].n).toBe(1);
+      for (const sql of [`UPDATE ledger_events SET kind = 'x' WHERE incident_id = 'inc-role'`, `DELETE FROM ledger_events WHERE incident_id = 'inc-role'`, 'TRUNCATE ledger_events']) {
+        await expect(admin.query(sql)).rejects.toThrow(/permission denied/);
+      }
+      // Nor can it switch the triggers off.
+      await expect(admin.query('ALTER TABLE ledger_events DISABLE TRIGGER ledger_events_no_update_or_delete')).rejects.toThrow(/must be owner/);
+    } finally {
+      await admin.query('RESET ROLE');
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+      admin.release();
+    }
   });
 });
