@@ -34,8 +34,7 @@ import {
   type IncidentInput,
 } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-
-export const INCIDENT_WORKFLOW_TYPE = 'incident';
+import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
 
 /** The incident does not exist (or Temporal no longer keeps it). */
 export class IncidentNotFoundError extends Error {}
@@ -50,6 +49,7 @@ export interface IncidentSummary {
   severity?: string;
   tenant?: string;
   dataCategories: string[];
+  jurisdictions: string[];
   /** The nearest deadline of its open legal clocks. */
   nextDeadline?: string;
   openedAt: string;
@@ -190,13 +190,9 @@ export class Incidents {
   }
 
   /** Incidents from Temporal visibility, newest first. */
-  async list(options: { openOnly?: boolean; limit?: number; deadlineBefore?: Date } = {}): Promise<IncidentSummary[]> {
-    const query = [
-      `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
-      ...(options.openOnly ? [`ExecutionStatus = 'Running'`] : []),
-      // Incidents with an open legal clock due before then (overdue ones included).
-      ...(options.deadlineBefore ? [`${SEARCH_ATTRIBUTES.nextDeadline.name} < '${options.deadlineBefore.toISOString()}'`] : []),
-    ].join(' AND ');
+  /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */
+  async list(filter: IncidentFilter = {}, limit = 100): Promise<IncidentSummary[]> {
+    const query = visibilityQuery(filter);
     const out: IncidentSummary[] = [];
     for await (const wf of this.client.workflow.list({ query })) {
       const sa = wf.typedSearchAttributes;
@@ -206,11 +202,12 @@ export class Incidents {
         severity: sa.get(SEARCH_ATTRIBUTES.severity),
         tenant: sa.get(SEARCH_ATTRIBUTES.tenant),
         dataCategories: sa.get(SEARCH_ATTRIBUTES.dataCategories) ?? [],
+        jurisdictions: sa.get(SEARCH_ATTRIBUTES.jurisdictions) ?? [],
         nextDeadline: sa.get(SEARCH_ATTRIBUTES.nextDeadline)?.toISOString(),
         openedAt: wf.startTime.toISOString(),
         closedAt: wf.closeTime?.toISOString(),
       });
-      if (out.length >= (options.limit ?? 100)) break;
+      if (out.length >= limit) break;
     }
     return out;
   }

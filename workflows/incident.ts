@@ -146,6 +146,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
       { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
       { key: SEARCH_ATTRIBUTES.dataCategories, value: s.dataCategories },
+      { key: SEARCH_ATTRIBUTES.jurisdictions, value: s.jurisdictions },
     ]);
   };
 

@@ -11,7 +11,7 @@ import { OBLIGATIONS, obligationById, type TriggerKind } from '../../core/regime
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
-import { formatInstant, readerZone } from '../../core/time-format';
+import { formatInstant, isInstantWithOffset, readerZone } from '../../core/time-format';
 import { openDatabase } from '../../ledger/database';
 import { LedgerStore } from '../../ledger/store';
 import { connectIncidents } from '../connect';
@@ -26,9 +26,12 @@ import { renderIncident, renderList, renderSimulation } from './render';
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
 
 Usage:
-  klaxon incidents list [--all] [--deadline-within 24h] [--json] [--tz Zone]
-                                                         open incidents (--all: closed ones too; with a legal
-                                                         deadline within 90m, 24h, 3d…, overdue included)
+  klaxon incidents list [--all] [--status s]… [--severity SEV1,SEV2] [--tenant t] [--category c] [--jurisdiction j]
+                     [--since <time>] [--until <time>] [--deadline-within 24h] [--json] [--tz Zone]
+                                                         open incidents (--all: closed ones too), by status,
+                                                         severity, tenant, data category, jurisdiction, opened
+                                                         between --since and --until, or with a legal deadline
+                                                         within 90m, 24h, 3d… (overdue included)
   klaxon incidents show <id> [--json] [--tz Zone]        state and audit timeline of one incident
   klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
   klaxon resolve <id> --as <responder> [--note text] [--json]
@@ -105,6 +108,10 @@ const options = {
   'high-risk': { type: 'string' },
   kind: { type: 'string' },
   incident: { type: 'string' },
+  status: { type: 'string', multiple: true },
+  category: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
   anchor: { type: 'string' },
   mode: { type: 'string' },
   limit: { type: 'string', multiple: true },
@@ -159,7 +166,23 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   try {
     if (command === 'incidents' && sub === 'list') {
       const within = values['deadline-within'];
-      const rows = await incidents.list({ openOnly: !values.all, ...(within ? { deadlineBefore: new Date(Date.now() + durationMs('--deadline-within', within)) } : {}) });
+      const instant = (flag: 'since' | 'until') => {
+        const text = values[flag];
+        if (text === undefined) return undefined;
+        if (!isInstantWithOffset(text)) throw new UsageError(`--${flag} "${text}" needs a date-time with an offset or Z (e.g. 2026-11-01T00:00Z)`);
+        return new Date(text);
+      };
+      const rows = await incidents.list({
+        openOnly: !values.all,
+        status: values.status,
+        severity: values.severity?.split(','),
+        tenant: values.tenant,
+        dataCategory: values.category,
+        jurisdiction: values.jurisdiction,
+        openedFrom: instant('since'),
+        openedTo: instant('until'),
+        ...(within ? { deadlineBefore: new Date(Date.now() + durationMs('--deadline-within', within)) } : {}),
+      });
       return print(rows, () => renderList(rows, zone()));
     }
     if (command === 'incidents' && sub === 'show') {

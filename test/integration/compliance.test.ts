@@ -1,0 +1,58 @@
+import type { Alert } from '../../core/alert';
+import { FilterError, type IncidentFilter } from '../../client/incident-filter';
+import { incident, resolveUpdate } from '../../workflows/incident';
+import { klaxon } from '../support/processes';
+import { sampleAlert } from '../support/samples';
+import { startTestStack, type TestStack } from '../support/stack';
+import { waitFor } from '../support/waiting';
+
+/** Compliance queries on the real stack: incidents listed by what they are, through Temporal visibility. */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+const open = async (id: string, over: Partial<Alert>, jurisdictions: string[]) => {
+  const handle = await stack.env.client.workflow.start(incident, {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: id,
+    args: [{ incidentId: id, policy: stack.config.policies.policies[0], alert: sampleAlert({ ...over, dedupKey: id, classification: { service: 'api', surfaces: [], jurisdictions } }) }],
+  });
+  return handle;
+};
+
+describe('klaxon incidents list', () => {
+  it('returns exactly the incidents each filter matches', async () => {
+    await open('inc-q-a', { tenant: 'q-acme', severity: 'SEV1', dataCategories: ['personal-data'] }, ['DE']);
+    await open('inc-q-b', { tenant: 'q-acme', severity: 'SEV3', dataCategories: ['health'] }, ['US']);
+    const middle = new Date();
+    await new Promise((r) => setTimeout(r, 1100));
+    await open('inc-q-c', { tenant: 'q-globex', severity: 'SEV1', dataCategories: ['health'] }, ['DE', 'US-CA']);
+    const d = await open('inc-q-d', { tenant: 'q-globex', severity: 'SEV2', dataCategories: ['credentials'] }, []);
+    await d.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+    await d.result();
+
+    const ids = async (filter: IncidentFilter) => (await stack.incidents.list(filter)).map((r) => r.incidentId).filter((id) => id.startsWith('inc-q-')).sort();
+    await waitFor('visibility to know all four, with their attributes', async () => (await ids({ jurisdiction: 'US-CA' })).length === 1 && (await ids({ status: ['resolved'] })).length === 1);
+
+    expect(await ids({ tenant: 'q-acme' })).toEqual(['inc-q-a', 'inc-q-b']);
+    expect(await ids({ severity: ['SEV1'] })).toEqual(['inc-q-a', 'inc-q-c']);
+    expect(await ids({ dataCategory: 'health' })).toEqual(['inc-q-b', 'inc-q-c']);
+    expect(await ids({ jurisdiction: 'DE' })).toEqual(['inc-q-a', 'inc-q-c']);
+    expect(await ids({ status: ['resolved'] })).toEqual(['inc-q-d']);
+    expect(await ids({ openOnly: true })).toEqual(['inc-q-a', 'inc-q-b', 'inc-q-c']);
+    expect(await ids({ tenant: 'q-globex', dataCategory: 'health' })).toEqual(['inc-q-c']);
+    expect(await ids({ openedFrom: middle })).toEqual(['inc-q-c', 'inc-q-d']);
+    expect(await ids({ openedTo: middle })).toEqual(['inc-q-a', 'inc-q-b']);
+    await expect(stack.incidents.list({ tenant: "x' OR '1'='1" })).rejects.toThrow(FilterError);
+    await expect(stack.incidents.list({ severity: ['SEV9'] })).rejects.toThrow('severity "SEV9" is not one of SEV1, SEV2, SEV3, SEV4');
+
+    // The CLI takes the same filters.
+    const cli = (args: string[]) => klaxon(args, { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' });
+    const listed = JSON.parse((await cli(['incidents', 'list', '--all', '--jurisdiction', 'DE', '--severity', 'SEV1', '--since', middle.toISOString(), '--json'])).stdout) as Array<{ incidentId: string; jurisdictions: string[] }>;
+    expect(listed.filter((r) => r.incidentId.startsWith('inc-q-'))).toEqual([expect.objectContaining({ incidentId: 'inc-q-c', jurisdictions: ['DE', 'US-CA'] })]);
+    const noOffset = await cli(['incidents', 'list', '--since', '2026-11-01T00:00']).catch((e: { code: number; stderr: string }) => e);
+    expect(noOffset).toMatchObject({ code: 2, stderr: expect.stringContaining('--since "2026-11-01T00:00" needs a date-time with an offset') });
+  });
+});
