@@ -49,6 +49,8 @@ export interface KlaxonConfig {
   policies: PolicyBook;
   /** The adapter that reaches each tenant's control plane for containment. */
   containment: ContainmentTargets;
+  /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
+  archiveIntervalMinutes: number;
 }
 
 /** Every variable Klaxon reads, with what it means (the README's configuration table). */
@@ -81,6 +83,7 @@ export const CONFIG_VARIABLES = {
   PAGERDUTY_EVENTS_HOST: 'host[:port] of the PagerDuty Events API (default events.pagerduty.com; tests point it at a stand-in)',
   SMTP_URL: 'smtp:// or smtps:// URL of the mail server; without it emails are written to the outbox as .eml files',
   KLAXON_EMAIL_FROM: 'sender of notification emails (default klaxon@localhost)',
+  KLAXON_ARCHIVE_INTERVAL_MINUTES: 'how often the worker copies closed incidents\' Temporal histories into the ledger archive, before namespace retention deletes them (default 10)',
   KLAXON_CONTAINMENT_FILE: 'YAML file naming the containment adapter of each tenant (edge-config, webhook, postgres) and the variables holding their secrets',
   KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
@@ -200,6 +203,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
     policies: { ...book, policies: book.policies.map(withHash) },
+    archiveIntervalMinutes: positiveNumber(env, 'KLAXON_ARCHIVE_INTERVAL_MINUTES', 10),
     containment: env.KLAXON_CONTAINMENT_FILE
       ? parseContainmentTargets(fileOf('KLAXON_CONTAINMENT_FILE', env.KLAXON_CONTAINMENT_FILE, readText), env.KLAXON_CONTAINMENT_FILE, env)
       : { tenants: {} },

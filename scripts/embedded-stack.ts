@@ -11,6 +11,8 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
+import { startHistoryArchiver } from '../client/history-archiver';
+import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer } from './dev-server';
 import { findTemporalBinary } from './temporal-binaries';
@@ -96,8 +98,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
       await connection.close();
     });
 
-    const { incidents, connection: clientConnection } = await connectIncidents(config);
+    const { incidents, client, connection: clientConnection } = await connectIncidents(config);
     stops.push(() => clientConnection.close());
+    stops.push(startHistoryArchiver(client, new HistoryArchive(db), new LedgerStore(db), config.archiveIntervalMinutes * 60_000, (line) => console.log(line)));
     const api = createApiServer(apiDepsFromConfig(config, incidents));
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));

@@ -5,6 +5,9 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
+import { connectIncidents } from '../client/connect';
+import { startHistoryArchiver } from '../client/history-archiver';
+import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
@@ -16,10 +19,16 @@ async function main(): Promise<void> {
   if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const containment = new ContainmentAdapters(config.containment);
-  const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment });
+  const ledger = new LedgerStore(db);
+  const worker = await createKlaxonWorker({ connection, config, ledger, containment });
+  // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
+  const { client, connection: clientConnection } = await connectIncidents(config);
+  const stopArchiver = startHistoryArchiver(client, new HistoryArchive(db), ledger, config.archiveIntervalMinutes * 60_000, (line) => console.log(line));
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
   // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
   await worker.run();
+  await stopArchiver();
+  await clientConnection.close();
   await containment.close();
   await connection.close();
   await db.end();

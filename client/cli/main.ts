@@ -19,7 +19,10 @@ import { cliEnvironment } from './environment';
 import { clockView } from '../../core/clock-view';
 import type { ContainmentKind, ContainmentSpec } from '../../core/containment';
 import type { Art34Exception } from '../../core/legal-clocks';
+import { archiveClosedRuns } from '../history-archiver';
+import { HistoryArchive } from '../../ledger/history-archive';
 import { runAudit } from './audit';
+import { incidentHistory } from './history';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
@@ -67,6 +70,10 @@ Usage:
   klaxon audit verify [--incident <id>] [--anchor <anchor>]
                                                          recompute the ledger's hash chains; names the first broken event
   klaxon audit anchor                                    the global chain's head, to keep outside Klaxon
+  klaxon audit archive [--incident <id>]                 copy closed incidents' Temporal histories into the ledger now
+                                                         (the worker does so every KLAXON_ARCHIVE_INTERVAL_MINUTES)
+  klaxon incidents history <id>                          every run's Temporal event history (JSON), from Temporal
+                                                         or, once it expired there, from the ledger archive
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
                                                          (times without an offset are read in --tz)
@@ -151,8 +158,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
-  if (command === 'audit') {
-    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor');
+  if (command === 'audit' && sub !== 'archive') {
+    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>]');
     if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
     const { data, text } = await runAudit(sub, { incident: values.incident, anchor: values.anchor }, config.databaseUrl);
     return print(data, () => text);
@@ -162,8 +169,22 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     return print(...(await fireTestAlert(values, env)));
   }
 
-  const { incidents, connection } = await connectIncidents(config);
+  const { incidents, client, connection } = await connectIncidents(config);
   try {
+    if (command === 'audit') {
+      if (!config.databaseUrl) throw new UsageError('the archive is in the ledger database: DATABASE_URL is not set');
+      const db = openDatabase(config.databaseUrl, { max: 2 });
+      try {
+        const done = await archiveClosedRuns(client, new HistoryArchive(db), new LedgerStore(db), { incidentId: values.incident });
+        return print(done, () => (done.length ? done.map((r) => `archived ${r.incidentId} run ${r.runId} (${r.status}, ${r.events} events, sha256 ${r.sha256})`).join('\n') : 'Every closed incident run is archived already.'));
+      } finally {
+        await db.end();
+      }
+    }
+    if (command === 'incidents' && sub === 'history') {
+      if (!arg) throw new UsageError('usage: klaxon incidents history <id>');
+      return JSON.stringify(await incidentHistory(client, config.databaseUrl, arg), null, 2);
+    }
     if (command === 'incidents' && sub === 'list') {
       const within = values['deadline-within'];
       const instant = (flag: 'since' | 'until') => {

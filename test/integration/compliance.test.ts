@@ -56,3 +56,38 @@ describe('klaxon incidents list', () => {
     expect(noOffset).toMatchObject({ code: 2, stderr: expect.stringContaining('--since "2026-11-01T00:00" needs a date-time with an offset') });
   });
 });
+
+describe('the history archive', () => {
+  it('copies a closed incident\'s Temporal history into the ledger, which serves it once Temporal has deleted it', async () => {
+    const id = 'inc-archive-1';
+    const handle = await open(id, { tenant: 'q-archive', severity: 'SEV2' }, ['FR']);
+    await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'bob', via: 'cli' } }] });
+    await handle.result();
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' };
+    const cli = (args: string[]) => klaxon(args, env);
+
+    const archived = await waitFor('visibility to see it closed, and the archive to take it', async () => {
+      const done = JSON.parse((await cli(['audit', 'archive', '--incident', id, '--json'])).stdout) as Array<{ runId: string; sha256: string; events: number }>;
+      return done.length === 1 ? done[0] : undefined;
+    });
+    expect(JSON.parse((await cli(['audit', 'archive', '--incident', id, '--json'])).stdout)).toEqual([]);
+    const recorded = (await stack.ledger.timeline(id)).find((e) => e.kind === 'history.archived');
+    expect(recorded?.payload).toEqual({ runId: archived.runId, status: 'COMPLETED', events: archived.events, sha256: archived.sha256 });
+    await expect(stack.db.pool.query(`UPDATE history_archives SET status = 'x' WHERE incident_id = '${id}'`)).rejects.toThrow(/history_archives is append-only: UPDATE/);
+
+    const live = JSON.parse((await cli(['incidents', 'history', id])).stdout) as { runs: Array<{ source: string; sha256: string; history: { events: Array<{ eventType: string }> } }> };
+    expect(live.runs).toEqual([expect.objectContaining({ source: 'temporal' })]);
+    expect(live.runs[0].history.events[0].eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+
+    // Retention ends: Temporal deletes the run. The ledger still has it, byte for byte.
+    await stack.env.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: id, runId: archived.runId } });
+    const kept = await waitFor('Temporal to forget it', async () => {
+      const out = JSON.parse((await cli(['incidents', 'history', id])).stdout) as { runs: Array<{ source: string; sha256: string; history: { events: unknown[] } }> };
+      return out.runs[0].source === 'archive' ? out : undefined;
+    }, 60_000);
+    expect(kept.runs).toEqual([expect.objectContaining({ source: 'archive', sha256: archived.sha256 })]);
+    expect(kept.runs[0].history).toEqual(live.runs[0].history);
+    expect((await cli(['audit', 'verify'])).stdout).toMatch(/^Ledger verified/);
+  });
+});
+
