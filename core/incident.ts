@@ -15,7 +15,7 @@ export type IncidentStatus = 'triggered' | 'acknowledged' | 'snoozed' | 'resolve
 
 /** Who did something, as recorded in the ledger. */
 export interface Actor {
-  type: 'system' | 'responder';
+  type: 'system' | 'responder' | 'token';
   name: string;
   /** The channel the action came through: slack, cli, api. */
   via?: string;

@@ -11,6 +11,7 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
+import { complianceDeps } from '../client/api/compliance';
 import { startHistoryArchiver } from '../client/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
@@ -101,7 +102,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     const { incidents, client, connection: clientConnection } = await connectIncidents(config);
     stops.push(() => clientConnection.close());
     stops.push(startHistoryArchiver(client, new HistoryArchive(db), new LedgerStore(db), config.archiveIntervalMinutes * 60_000, (line) => console.log(line)));
-    const api = createApiServer(apiDepsFromConfig(config, incidents));
+    const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client)));
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));
 

@@ -1,16 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config';
 import { connectIncidents } from '../connect';
+import { openDatabase } from '../../ledger/database';
+import { migrate } from '../../ledger/migrate';
+import { complianceDeps } from './compliance';
 import { apiDepsFromConfig, createApiServer } from './server';
 
 /** The API process of the production shape (docker-compose `api` service). */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
-  const { incidents, connection } = await connectIncidents(config);
-  const server = createApiServer(apiDepsFromConfig(config, incidents));
+  const { incidents, client, connection } = await connectIncidents(config);
+  // The compliance API reads the ledger database, when there is one.
+  const db = config.databaseUrl ? openDatabase(config.databaseUrl) : undefined;
+  if (db) await migrate(db);
+  const server = createApiServer(apiDepsFromConfig(config, incidents, db && complianceDeps(db, client)));
   server.listen(config.api.port, config.api.host, () => console.log(`klaxon api: listening on http://${config.api.host}:${config.api.port}`));
   const stop = (): void => {
-    server.close(() => void connection.close().then(() => process.exit(0)));
+    server.close(() => void Promise.all([connection.close(), db?.end()]).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -8,6 +8,7 @@ import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
+import { incidentHistoryRoute, incidentTimeline, listIncidents, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
@@ -28,12 +29,14 @@ export interface ApiDeps {
   /** How long a Slack interaction may wait for its Update before it is answered anyway (default 2.5 s). */
   slackDeadlineMs?: number;
   pagerDutyWebhookSecrets?: string[];
+  /** The read-only compliance API; without a ledger database its routes answer 503. */
+  compliance?: ComplianceDeps;
   now?: () => Date;
   log?: (line: string) => void;
 }
 
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
-export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): ApiDeps {
+export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps): ApiDeps {
   const { sources, settings } = enabledSources(config);
   const rules = loadRulesFile(config.rulesFile);
   return {
@@ -46,16 +49,21 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents): A
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
+    ...(compliance ? { compliance } : {}),
   };
 }
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
-/** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, health. */
+/** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  const compliance = (): ComplianceDeps => {
+    if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
+    return deps.compliance;
+  };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
     {
@@ -79,6 +87,10 @@ export function createApiServer(deps: ApiDeps): Server {
       pattern: /^\/v1\/pagerduty\/webhooks$/,
       handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [] }),
     },
+    { method: 'GET', pattern: /^\/v1\/incidents$/, handle: async (req) => listIncidents(req, compliance(), deps.incidents, now()) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, decodeURIComponent(id)) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), decodeURIComponent(id)) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), decodeURIComponent(id)) },
   ];
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {

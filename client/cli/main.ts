@@ -21,8 +21,10 @@ import type { ContainmentKind, ContainmentSpec } from '../../core/containment';
 import type { Art34Exception } from '../../core/legal-clocks';
 import { archiveClosedRuns } from '../history-archiver';
 import { HistoryArchive } from '../../ledger/history-archive';
+import { ApiTokens, SCOPES } from '../../ledger/api-tokens';
+import { migrate } from '../../ledger/migrate';
 import { runAudit } from './audit';
-import { incidentHistory } from './history';
+import { incidentHistory } from '../incident-history';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
@@ -74,6 +76,9 @@ Usage:
                                                          (the worker does so every KLAXON_ARCHIVE_INTERVAL_MINUTES)
   klaxon incidents history <id>                          every run's Temporal event history (JSON), from Temporal
                                                          or, once it expired there, from the ledger archive
+  klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write…
+                                                         a bearer token for the compliance REST API (shown once)
+  klaxon tokens list | klaxon tokens revoke <name>
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
                                                          (times without an offset are read in --tz)
@@ -115,6 +120,8 @@ const options = {
   'high-risk': { type: 'string' },
   kind: { type: 'string' },
   incident: { type: 'string' },
+  name: { type: 'string' },
+  scope: { type: 'string', multiple: true },
   status: { type: 'string', multiple: true },
   category: { type: 'string' },
   since: { type: 'string' },
@@ -158,6 +165,31 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
+  if (command === 'tokens') {
+    if (!config.databaseUrl) throw new UsageError('tokens live in the ledger database: DATABASE_URL is not set');
+    const db = openDatabase(config.databaseUrl, { max: 1 });
+    try {
+      await migrate(db);
+      const tokens = new ApiTokens(db);
+      if (sub === 'create') {
+        if (!values.name || !values.scope?.length) throw new UsageError(`usage: klaxon tokens create --name <name> --scope <${SCOPES.join('|')}>…`);
+        const t = await tokens.create(values.name, values.scope);
+        return print(t, () => `${t.token}\n(token "${t.name}", scopes ${t.scopes.join(', ')}: shown this once; Klaxon keeps only its SHA-256)`);
+      }
+      if (sub === 'revoke') {
+        if (!arg) throw new UsageError('usage: klaxon tokens revoke <name>');
+        await tokens.revoke(arg);
+        return print({ revoked: arg }, () => `token "${arg}" revoked.`);
+      }
+      if (sub === 'list') {
+        const all = await tokens.list();
+        return print(all, () => all.map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} created ${t.createdAt}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`).join('\n') || 'No tokens.');
+      }
+      throw new UsageError('usage: klaxon tokens create|list|revoke');
+    } finally {
+      await db.end();
+    }
+  }
   if (command === 'audit' && sub !== 'archive') {
     if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>]');
     if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
@@ -183,7 +215,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     }
     if (command === 'incidents' && sub === 'history') {
       if (!arg) throw new UsageError('usage: klaxon incidents history <id>');
-      return JSON.stringify(await incidentHistory(client, config.databaseUrl, arg), null, 2);
+      const db = config.databaseUrl ? openDatabase(config.databaseUrl, { max: 1 }) : undefined;
+      try {
+        return JSON.stringify(await incidentHistory(client, db && new HistoryArchive(db), arg), null, 2);
+      } finally {
+        await db?.end();
+      }
     }
     if (command === 'incidents' && sub === 'list') {
       const within = values['deadline-within'];

@@ -91,3 +91,57 @@ describe('the history archive', () => {
   });
 });
 
+
+describe('the compliance REST API', () => {
+  it('answers bearer tokens by their scopes, audits every read of audit data, and keeps only hashes of tokens', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const token = async (name: string, ...scopes: string[]) => (await klaxon(['tokens', 'create', '--name', name, ...scopes.flatMap((s) => ['--scope', s])], env)).stdout.split('\n')[0];
+    const reader = await token('dashboard', 'incidents:read');
+    const auditor = await token('auditor-2026', 'incidents:read', 'audit:read');
+    expect(reader).toMatch(/^kx_[\w-]{43}$/);
+    const bad = await klaxon(['tokens', 'create', '--name', 'x', '--scope', 'root'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('"root" is not a scope (incidents:read, audit:read, incidents:write)') });
+
+    const id = 'inc-rest-1';
+    await open(id, { tenant: 'q-rest', severity: 'SEV1' }, ['DE']);
+    await waitFor('the incident in the ledger', async () => (await stack.ledger.timeline(id)).length > 0);
+    const get = async (path: string, bearer?: string) => {
+      const res = await fetch(`${stack.apiUrl}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    expect(await get('/v1/incidents')).toMatchObject({ status: 401, body: { error: 'an Authorization: Bearer <token> header is required' } });
+    expect(await get('/v1/incidents', 'kx_forged')).toMatchObject({ status: 401, body: { error: 'the bearer token is unknown or revoked' } });
+    const listed = await waitFor('the incident listed', async () => {
+      const r = await get('/v1/incidents?tenant=q-rest&severity=SEV1', reader);
+      return (r.body.incidents as unknown[]).length === 1 ? r : undefined;
+    });
+    expect(listed.body.incidents).toEqual([expect.objectContaining({ incidentId: id, tenant: 'q-rest', jurisdictions: ['DE'] })]);
+    expect(await get('/v1/incidents?severity=SEV9', reader)).toMatchObject({ status: 400, body: { error: 'severity "SEV9" is not one of SEV1, SEV2, SEV3, SEV4' } });
+    expect(await get('/v1/incidents?since=2026-11-01', reader)).toMatchObject({ status: 400 });
+    expect(await get(`/v1/incidents/${id}`, reader)).toMatchObject({ status: 200, body: { incident: { incidentId: id, severity: 'SEV1' }, clocks: { incidentId: id } } });
+    expect(await get('/v1/incidents/inc-nobody', reader)).toMatchObject({ status: 404 });
+
+    expect(await get(`/v1/incidents/${id}/timeline`, reader)).toMatchObject({ status: 403, body: { error: 'token "dashboard" lacks the audit:read scope' } });
+    const timeline = await get(`/v1/incidents/${id}/timeline`, auditor);
+    expect(timeline).toMatchObject({ status: 200, body: { incidentId: id, verified: { ok: true } } });
+    expect((timeline.body.events as Array<{ kind: string; hash: string }>)[0]).toMatchObject({ kind: 'incident.opened', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await get(`/v1/incidents/${id}/history`, auditor)).toMatchObject({ status: 200, body: { incidentId: id, runs: [expect.objectContaining({ source: 'temporal' })] } });
+
+    // Both audit reads are in the ledger, by the token that made them; the refused one is not.
+    const reads = await waitFor('the reads in the ledger', async () => {
+      const events = (await stack.ledger.timeline(id)).filter((e) => e.kind === 'audit.read');
+      return events.length === 2 ? events : undefined;
+    });
+    expect(reads.map((e) => [e.actor, e.payload.what])).toEqual([
+      [{ type: 'token', name: 'auditor-2026', via: 'api' }, 'timeline'],
+      [{ type: 'token', name: 'auditor-2026', via: 'api' }, 'history'],
+    ]);
+
+    // Only a hash is kept; a revoked token stops working at once.
+    const stored = await stack.db.pool.query(`SELECT * FROM api_tokens WHERE name = 'auditor-2026'`);
+    expect(JSON.stringify(stored.rows)).not.toContain(auditor.slice(3));
+    await klaxon(['tokens', 'revoke', 'auditor-2026'], env);
+    expect(await get(`/v1/incidents/${id}/timeline`, auditor)).toMatchObject({ status: 401 });
+  });
+});

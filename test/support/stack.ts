@@ -11,6 +11,7 @@ import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
 import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
 import { ContainmentAdapters } from '../../activities/containment';
+import { complianceDeps } from '../../client/api/compliance';
 import { createKlaxonWorker } from '../../worker/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
@@ -91,7 +92,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
   const workerDone = worker.run();
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
-  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents), log: () => undefined });
+  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client)), log: () => undefined });
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
+import { HistoryArchive } from '../../ledger/history-archive';
+import { LedgerStore } from '../../ledger/store';
+import { FilterError, type IncidentFilter } from '../incident-filter';
+import { HistoryNotFoundError, incidentHistory } from '../incident-history';
+import type { Incidents } from '../incidents';
+import { header, HttpError } from './http';
+import { answeringRefusals } from './incident-errors';
+
+/** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
+export interface ComplianceDeps {
+  tokens: ApiTokens;
+  ledger: LedgerStore;
+  archive: HistoryArchive;
+  client: Client;
+}
+
+/** The compliance API over one ledger database and a Temporal client. */
+export function complianceDeps(db: Pool, client: Client): ComplianceDeps {
+  return { tokens: new ApiTokens(db), ledger: new LedgerStore(db), archive: new HistoryArchive(db), client };
+}
+
+/** Reads of audit data not about one incident are chained under this id. */
+export const AUDIT_READS = '_audit-reads';
+
+/**
+ * The token the request carries, with the scope it needs: 401 without a live token, 403
+ * when its scopes do not include `scope`. Tokens are compared by SHA-256 only.
+ */
+async function authorize(req: IncomingMessage, tokens: ApiTokens, scope: Scope): Promise<ApiToken> {
+  const auth = header(req, 'authorization');
+  const secret = /^Bearer (\S+)$/i.exec(auth ?? '')?.[1];
+  if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', { scope });
+  const token = await tokens.find(secret);
+  if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
+  if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
+  return token;
+}
+
+/** Every read of audit data is itself written to the ledger: who read what, when. */
+async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string | undefined, what: string, req: IncomingMessage): Promise<void> {
+  await deps.ledger.append({
+    incidentId: incidentId ?? AUDIT_READS,
+    stepKey: `audit-read/${randomUUID()}`,
+    kind: 'audit.read',
+    occurredAt: new Date().toISOString(),
+    actor: { type: 'token', name: token.name, via: 'api' },
+    payload: { what, path: (req.url ?? '').split('?')[0] },
+  });
+}
+
+function filterOf(query: URLSearchParams, now: Date): IncidentFilter {
+  const instant = (name: string): Date | undefined => {
+    const v = query.get(name);
+    if (v === null) return undefined;
+    const t = new Date(v);
+    if (Number.isNaN(t.getTime()) || !/(Z|[+-]\d\d:?\d\d)$/.test(v)) throw new HttpError(400, `query parameter ${name}="${v}" is not a date-time with an offset`);
+    return t;
+  };
+  const hours = query.get('deadlineWithinHours');
+  if (hours !== null && !(Number(hours) > 0)) throw new HttpError(400, `query parameter deadlineWithinHours="${hours}" is not a positive number`);
+  return {
+    openOnly: query.get('all') !== 'true',
+    status: query.getAll('status'),
+    severity: query.getAll('severity'),
+    tenant: query.get('tenant') ?? undefined,
+    dataCategory: query.get('category') ?? undefined,
+    jurisdiction: query.get('jurisdiction') ?? undefined,
+    openedFrom: instant('since'),
+    openedTo: instant('until'),
+    ...(hours !== null ? { deadlineBefore: new Date(now.getTime() + Number(hours) * 3_600_000) } : {}),
+  };
+}
+
+type Answer = Promise<{ status: number; body: unknown }>;
+
+/** `GET /v1/incidents?status=…&severity=…&tenant=…&category=…&jurisdiction=…&since=…&until=…&deadlineWithinHours=…&all=true` */
+export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
+  await authorize(req, deps.tokens, 'incidents:read');
+  try {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    return { status: 200, body: { incidents: await incidents.list(filterOf(query, now)) } };
+  } catch (err) {
+    if (err instanceof FilterError) throw new HttpError(400, err.message);
+    throw err;
+  }
+}
+
+/** `GET /v1/incidents/:id`: the state, with every legal clock in UTC and the authority's zone. */
+export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string): Answer {
+  await authorize(req, deps.tokens, 'incidents:read');
+  const [state, clocks] = await answeringRefusals(() => Promise.all([incidents.state(id), incidents.clocks(id, 'UTC')]));
+  return { status: 200, body: { incident: state, clocks } };
+}
+
+/** `GET /v1/incidents/:id/timeline`: the ledger events of the incident, hashes included (audited). */
+export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
+  const token = await authorize(req, deps.tokens, 'audit:read');
+  const events = await deps.ledger.timeline(id);
+  if (events.length === 0) throw new HttpError(404, `the ledger holds no event of incident ${id}`);
+  await audited(deps, token, id, 'timeline', req);
+  return { status: 200, body: { incidentId: id, events, verified: await deps.ledger.verify(id) } };
+}
+
+/** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */
+export async function incidentHistoryRoute(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
+  const token = await authorize(req, deps.tokens, 'audit:read');
+  try {
+    const history = await incidentHistory(deps.client, deps.archive, id);
+    await audited(deps, token, id, 'history', req);
+    return { status: 200, body: history };
+  } catch (err) {
+    if (err instanceof HistoryNotFoundError) throw new HttpError(404, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+
+/** What a token may do: read incidents, read audit data (ledger, histories, evidence), change incidents. */
+export const SCOPES = ['incidents:read', 'audit:read', 'incidents:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiToken {
+  name: string;
+  scopes: Scope[];
+  createdAt: string;
+  revokedAt?: string;
+}
+
+const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+export class TokenError extends Error {}
+
+/** Bearer tokens of the compliance API, stored as SHA-256 only. */
+export class ApiTokens {
+  constructor(private readonly db: Pool) {}
+
+  /** Creates a token and returns its secret: the only time it is ever shown. */
+  async create(name: string, scopes: string[]): Promise<{ token: string; name: string; scopes: Scope[] }> {
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new TokenError(`token name "${name}" is not a plain name (letters, digits, _ . -)`);
+    if (scopes.length === 0) throw new TokenError(`a token needs at least one scope (${SCOPES.join(', ')})`);
+    for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new TokenError(`"${s}" is not a scope (${SCOPES.join(', ')})`);
+    const token = `kx_${randomBytes(32).toString('base64url')}`;
+    const r = await this.db.query('INSERT INTO api_tokens (name, sha256, scopes) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes]);
+    if (r.rowCount !== 1) throw new TokenError(`a token named "${name}" exists already (revoked ones keep their name)`);
+    return { token, name, scopes: scopes as Scope[] };
+  }
+
+  /** The live token a secret belongs to, if any. */
+  async find(secret: string): Promise<ApiToken | undefined> {
+    const r = await this.db.query<{ name: string; scopes: Scope[]; created_at: Date }>('SELECT name, scopes, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [hashOf(secret)]);
+    const row = r.rows[0];
+    return row && { name: row.name, scopes: row.scopes, createdAt: row.created_at.toISOString() };
+  }
+
+  async revoke(name: string): Promise<void> {
+    const r = await this.db.query('UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL', [name]);
+    if (r.rowCount !== 1) throw new TokenError(`no live token is named "${name}"`);
+  }
+
+  async list(): Promise<ApiToken[]> {
+    const r = await this.db.query<{ name: string; scopes: Scope[]; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+    return r.rows.map((row) => ({ name: row.name, scopes: row.scopes, createdAt: row.created_at.toISOString(), ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}) }));
+  }
+}
