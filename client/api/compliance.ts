@@ -8,7 +8,8 @@ import { LedgerStore } from '../../ledger/store';
 import { FilterError, type IncidentFilter } from '../incident-filter';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
-import { header, HttpError } from './http';
+import { EVIDENCE_FORMATS, incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
+import { header, HttpError, TextBody } from './http';
 import { answeringRefusals } from './incident-errors';
 
 /** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
@@ -104,6 +105,37 @@ export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDep
   if (events.length === 0) throw new HttpError(404, `the ledger holds no event of incident ${id}`);
   await audited(deps, token, id, 'timeline', req);
   return { status: 200, body: { incidentId: id, events, verified: await deps.ledger.verify(id) } };
+}
+
+const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8', md: 'text/markdown; charset=utf-8' };
+
+function formatOf(req: IncomingMessage): EvidenceFormat {
+  const format = new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'json';
+  if (!(EVIDENCE_FORMATS as string[]).includes(format)) throw new HttpError(400, `format "${format}" is not one of ${EVIDENCE_FORMATS.join(', ')}`);
+  return format as EvidenceFormat;
+}
+
+/** `GET /v1/incidents/:id/evidence?format=json|csv|md`: the evidence pack (audited). */
+export async function incidentEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, now: Date): Answer {
+  const token = await authorize(req, deps.tokens, 'audit:read');
+  const format = formatOf(req);
+  const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now));
+  await audited(deps, token, id, `evidence (${format})`, req);
+  return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format]) };
+}
+
+/** `GET /v1/evidence?since=…&until=…&format=json|csv|md`: response times of a period (audited). */
+export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
+  const token = await authorize(req, deps.tokens, 'audit:read');
+  const format = formatOf(req);
+  const query = new URL(req.url ?? '/', 'http://x').searchParams;
+  const { openedFrom, openedTo } = filterOf(query, now);
+  if (!openedFrom || !openedTo) throw new HttpError(400, 'a period report needs since and until (date-times with an offset)');
+  const text = await periodEvidence(incidents, openedFrom, openedTo, format).catch((err: unknown) => {
+    throw err instanceof FilterError ? new HttpError(400, err.message) : err;
+  });
+  await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);
+  return { status: 200, body: new TextBody(text, CONTENT_TYPES[format]) };
 }
 
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */

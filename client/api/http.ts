@@ -14,9 +14,18 @@ export class HttpError extends Error {
   }
 }
 
+/** An answer that is text of its own type (CSV, Markdown) rather than JSON. */
+export class TextBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  const text = body instanceof TextBody ? body.text : JSON.stringify(body);
+  const type = body instanceof TextBody ? body.contentType : 'application/json; charset=utf-8';
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

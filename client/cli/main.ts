@@ -19,6 +19,7 @@ import { cliEnvironment } from './environment';
 import { clockView } from '../../core/clock-view';
 import type { ContainmentKind, ContainmentSpec } from '../../core/containment';
 import type { Art34Exception } from '../../core/legal-clocks';
+import { EVIDENCE_FORMATS, incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
 import { archiveClosedRuns } from '../history-archiver';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { ApiTokens, SCOPES } from '../../ledger/api-tokens';
@@ -76,6 +77,10 @@ Usage:
                                                          (the worker does so every KLAXON_ARCHIVE_INTERVAL_MINUTES)
   klaxon incidents history <id>                          every run's Temporal event history (JSON), from Temporal
                                                          or, once it expired there, from the ledger archive
+  klaxon evidence export <id> [--format json|csv|md]     the incident's evidence pack, mapped to SOC 2 / ISO 27001
+                                                         controls, with the ledger hashes to verify it
+  klaxon evidence export --since <time> --until <time> [--format json|csv|md]
+                                                         response times (acknowledge, contain, notify) per severity
   klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write…
                                                          a bearer token for the compliance REST API (shown once)
   klaxon tokens list | klaxon tokens revoke <name>
@@ -121,6 +126,7 @@ const options = {
   kind: { type: 'string' },
   incident: { type: 'string' },
   name: { type: 'string' },
+  format: { type: 'string' },
   scope: { type: 'string', multiple: true },
   status: { type: 'string', multiple: true },
   category: { type: 'string' },
@@ -209,6 +215,22 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       try {
         const done = await archiveClosedRuns(client, new HistoryArchive(db), new LedgerStore(db), { incidentId: values.incident });
         return print(done, () => (done.length ? done.map((r) => `archived ${r.incidentId} run ${r.runId} (${r.status}, ${r.events} events, sha256 ${r.sha256})`).join('\n') : 'Every closed incident run is archived already.'));
+      } finally {
+        await db.end();
+      }
+    }
+    if (command === 'evidence') {
+      const usage = 'usage: klaxon evidence export <id> [--format json|csv|md], or klaxon evidence export --since <time> --until <time> [--format json|csv|md]';
+      const format = (values.format ?? 'json') as EvidenceFormat;
+      if (sub !== 'export' || !EVIDENCE_FORMATS.includes(format)) throw new UsageError(usage);
+      if (!arg) {
+        if (!values.since || !values.until || !isInstantWithOffset(values.since) || !isInstantWithOffset(values.until)) throw new UsageError(usage);
+        return periodEvidence(incidents, new Date(values.since), new Date(values.until), format);
+      }
+      if (!config.databaseUrl) throw new UsageError('evidence comes from the ledger: DATABASE_URL is not set');
+      const db = openDatabase(config.databaseUrl, { max: 2 });
+      try {
+        return renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format);
       } finally {
         await db.end();
       }

@@ -1,6 +1,8 @@
 import type { Alert } from '../../core/alert';
 import { FilterError, type IncidentFilter } from '../../client/incident-filter';
-import { incident, resolveUpdate } from '../../workflows/incident';
+import type { EvidencePack } from '../../core/evidence';
+import type { PeriodReport } from '../../core/period-report';
+import { acknowledgeUpdate, fileUpdate, incident, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -143,5 +145,64 @@ describe('the compliance REST API', () => {
     expect(JSON.stringify(stored.rows)).not.toContain(auditor.slice(3));
     await klaxon(['tokens', 'revoke', 'auditor-2026'], env);
     expect(await get(`/v1/incidents/${id}/timeline`, auditor)).toMatchObject({ status: 401 });
+  });
+});
+
+describe('evidence', () => {
+  it('exports every part of an incident, mapped to its controls, with hashes that verify against the ledger; and a period report', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const auditor = (await klaxon(['tokens', 'create', '--name', 'evidence-auditor', '--scope', 'audit:read'], env)).stdout.split('\n')[0];
+    const since = new Date(Date.now() - 1000);
+    const id = 'inc-evidence-1';
+    const handle = await open(id, { tenant: 'q-evidence', severity: 'SEV1', title: 'Invoices of jane@example.com served to globex' }, ['DE']);
+    const alice = { responder: 'alice', via: 'cli' as const };
+    await handle.executeUpdate(acknowledgeUpdate, { args: [alice] });
+    await handle.executeUpdate(triggerUpdate, { args: [{ by: alice, event: 'aware' }] });
+    await waitFor('the GDPR clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
+    await handle.executeUpdate(fileUpdate, { args: [{ by: alice, obligation: 'gdpr-art33', reference: 'BfDI-2026-77' }] });
+    await handle.executeUpdate(resolveUpdate, { args: [{ by: alice, note: 'tenant filter restored on /api/invoices' }] });
+    await handle.result();
+    await waitFor('the resolution in the ledger', async () => (await stack.ledger.timeline(id)).some((e) => e.kind === 'incident.resolved'));
+    const until = new Date(Date.now() + 1000);
+
+    // The ledger as the export will find it (the export's own read is audited after it).
+    const ledger = await stack.ledger.timeline(id);
+    const get = (path: string) => fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${auditor}` } });
+    const res = await get(`/v1/incidents/${id}/evidence`);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const pack = (await res.json()) as EvidencePack;
+    expect(pack.incident).toMatchObject({ tenant: 'q-evidence', severity: 'SEV1', status: 'resolved', jurisdictions: ['DE'], dataCategories: ['personal-data'], acknowledged: { by: 'alice' }, resolved: { by: 'alice', note: 'tenant filter restored on /api/invoices' } });
+    expect(pack.incident.title).not.toContain('jane@example.com');
+    expect(pack.figures.minutesToAcknowledge).toBeGreaterThanOrEqual(0);
+    expect(pack.figures.minutesToNotify).toBeGreaterThanOrEqual(pack.figures.minutesToAcknowledge!);
+    const section = (sid: string) => pack.sections.find((s) => s.id === sid)!;
+    expect(section('detection')).toMatchObject({ controls: expect.arrayContaining(['SOC 2 CC7.2', 'ISO 27001 A.5.25']) });
+    expect(section('escalation').items.map((i) => i.kind)).toEqual(expect.arrayContaining(['responder.paged', 'incident.acknowledged']));
+    expect(section('notification').items.map((i) => i.kind)).toEqual(['clock.trigger_recorded', 'clock.started', 'clock.filed']);
+    expect(section('notification').controls).toEqual(expect.arrayContaining(['SOC 2 CC2.3', 'ISO 27001 A.5.5']));
+    expect(section('resolution').items.map((i) => i.kind)).toEqual(['incident.resolved']);
+    // Every item is a ledger event, by sequence and hash; the chain verifies and the head closes it.
+    const bySeq = new Map(ledger.map((e) => [e.seq, e.hash]));
+    const items = pack.sections.flatMap((s) => s.items);
+    expect(items.every((i) => bySeq.get(i.seq) === i.hash)).toBe(true);
+    expect(pack.ledger).toMatchObject({ verified: true, headHash: ledger.at(-1)!.hash, headSeq: ledger.at(-1)!.seq });
+
+    const md = await (await get(`/v1/incidents/${id}/evidence?format=md`)).text();
+    expect(md).toContain(`# Incident evidence: ${id}`);
+    expect(md).toContain('## Regulatory and external notification');
+    expect(md).toContain('Evidences: SOC 2 CC2.3, SOC 2 P6.6, ISO 27001 A.5.5, ISO 27001 A.5.34');
+    const csv = await (await get(`/v1/incidents/${id}/evidence?format=csv`)).text();
+    expect(csv.split('\n')[0]).toBe('incident,section,controls,seq,at,kind,actor,detail,hash');
+    expect((await get(`/v1/incidents/${id}/evidence?format=pdf`)).status).toBe(400);
+    // The CLI gives the same pack.
+    const cliPack = JSON.parse((await klaxon(['evidence', 'export', id], env)).stdout) as EvidencePack;
+    expect(cliPack.sections.flatMap((x) => x.items).slice(0, items.length)).toEqual(items);
+
+    const period = await waitFor('visibility to see it closed', async () => {
+      const r = (await (await get(`/v1/evidence?since=${since.toISOString()}&until=${until.toISOString()}`)).json()) as PeriodReport;
+      return r.rows?.some((x) => x.incidentId === id && x.status === 'resolved') ? r : undefined;
+    });
+    expect(period.bySeverity.find((b) => b.severity === 'SEV1')).toMatchObject({ acknowledge: { count: expect.any(Number) }, notify: { count: 1 } });
+    expect((await get('/v1/evidence?since=2026-11-01T00:00Z')).status).toBe(400);
   });
 });

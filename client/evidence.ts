@@ -1,0 +1,30 @@
+import { evidenceCsv, evidenceMarkdown, evidencePack, type EvidencePack } from '../core/evidence';
+import { periodMarkdown, periodReport } from '../core/period-report';
+import type { LedgerStore } from '../ledger/store';
+import type { Incidents } from './incidents';
+
+export type EvidenceFormat = 'json' | 'csv' | 'md';
+export const EVIDENCE_FORMATS: EvidenceFormat[] = ['json', 'csv', 'md'];
+
+/** One incident's evidence pack: its state from Temporal, its record and verification from the ledger. */
+export async function incidentEvidence(incidents: Incidents, ledger: LedgerStore, incidentId: string, now: Date): Promise<EvidencePack> {
+  const [state, events, verification] = await Promise.all([incidents.state(incidentId), ledger.timeline(incidentId), ledger.verify(incidentId)]);
+  return evidencePack(state, events, verification, now.toISOString());
+}
+
+export function renderEvidence(pack: EvidencePack, format: EvidenceFormat): string {
+  return format === 'csv' ? evidenceCsv(pack) : format === 'md' ? evidenceMarkdown(pack) : JSON.stringify(pack, null, 2);
+}
+
+/** The response-time report of the incidents opened between `from` and `to`. */
+export async function periodEvidence(incidents: Incidents, from: Date, to: Date, format: EvidenceFormat): Promise<string> {
+  const listed = await incidents.list({ openedFrom: from, openedTo: to }, 10_000);
+  const states = await Promise.all(listed.map((r) => incidents.state(r.incidentId)));
+  const report = periodReport(states, from.toISOString(), to.toISOString());
+  if (format === 'md') return periodMarkdown(report);
+  if (format === 'csv') {
+    const header = 'incident,severity,tenant,status,opened,minutes_to_acknowledge,minutes_to_contain,minutes_to_notify';
+    return `${[header, ...report.rows.map((r) => [r.incidentId, r.severity, r.tenant, r.status, r.openedAt, r.minutesToAcknowledge ?? '', r.minutesToContain ?? '', r.minutesToNotify ?? ''].join(','))].join('\n')}\n`;
+  }
+  return JSON.stringify(report, null, 2);
+}
