@@ -51,6 +51,8 @@ export interface KlaxonConfig {
   containment: ContainmentTargets;
   /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
   archiveIntervalMinutes: number;
+  /** Incidents with no event for this many days may be purged from the ledger (`klaxon audit purge`). */
+  retentionDays: number;
 }
 
 /** Every variable Klaxon reads, with what it means (the README's configuration table). */
@@ -84,6 +86,7 @@ export const CONFIG_VARIABLES = {
   SMTP_URL: 'smtp:// or smtps:// URL of the mail server; without it emails are written to the outbox as .eml files',
   KLAXON_EMAIL_FROM: 'sender of notification emails (default klaxon@localhost)',
   KLAXON_ARCHIVE_INTERVAL_MINUTES: 'how often the worker copies closed incidents\' Temporal histories into the ledger archive, before namespace retention deletes them (default 10)',
+  KLAXON_LEDGER_RETENTION_DAYS: 'how long the ledger keeps an incident after its last event before `klaxon audit purge` may remove it (default 365, at least 365)',
   KLAXON_CONTAINMENT_FILE: 'YAML file naming the containment adapter of each tenant (edge-config, webhook, postgres) and the variables holding their secrets',
   KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
@@ -113,6 +116,13 @@ function policyFromVariables(env: Env): Policy {
   } catch (err) {
     throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
   }
+}
+
+/** A year at least: SOC 2 Type II looks back over the audit period, ISO 27001 over the certification cycle. */
+function retentionDays(env: Env): number {
+  const days = positiveNumber(env, 'KLAXON_LEDGER_RETENTION_DAYS', 365);
+  if (days < 365) throw new ConfigError(`KLAXON_LEDGER_RETENTION_DAYS="${env.KLAXON_LEDGER_RETENTION_DAYS}": the ledger keeps incidents at least 365 days`);
+  return days;
 }
 
 /** The text of a file a variable names, or a ConfigError naming the variable. */
@@ -204,6 +214,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     dataDir,
     policies: { ...book, policies: book.policies.map(withHash) },
     archiveIntervalMinutes: positiveNumber(env, 'KLAXON_ARCHIVE_INTERVAL_MINUTES', 10),
+    retentionDays: retentionDays(env),
     containment: env.KLAXON_CONTAINMENT_FILE
       ? parseContainmentTargets(fileOf('KLAXON_CONTAINMENT_FILE', env.KLAXON_CONTAINMENT_FILE, readText), env.KLAXON_CONTAINMENT_FILE, env)
       : { tenants: {} },

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Actor } from '../core/incident';
 import { eventHash, GENESIS_HASH, globalHash } from './hash';
 
@@ -76,6 +76,9 @@ function fromRow(r: Row): LedgerEvent {
   };
 }
 
+/** The kind of the ledger's record of a purge; its payload lists every removed event's global place and link. */
+export const PURGE_KIND = 'ledger.purged';
+
 /** Whole-ledger reads go by pages of this many events (a ledger may hold millions). */
 const PAGE = 2000;
 
@@ -94,45 +97,50 @@ export class LedgerStore {
    * guarantee.)
    */
   async append(event: NewLedgerEvent): Promise<LedgerEvent> {
-    const occurredAt = new Date(event.occurredAt).toISOString();
+    return this.locked((client) => this.appendIn(client, event));
+  }
+
+  /** Runs `work` in one transaction holding the ledger's lock: nothing else appends meanwhile. */
+  async locked<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('klaxon-ledger'))`);
-      const existing = await client.query<Row>('SELECT * FROM ledger_events WHERE step_key = $1', [event.stepKey]);
-      if (existing.rows[0]) {
-        await client.query('COMMIT');
-        return fromRow(existing.rows[0]);
-      }
-      const head = await client.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM ledger_events WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1',
-        [event.incidentId],
-      );
-      const global = await client.query<{ global_seq: string; global_hash: string }>(
-        'SELECT global_seq, global_hash FROM ledger_events WHERE global_seq IS NOT NULL ORDER BY global_seq DESC LIMIT 1',
-      );
-      const seq = (head.rows[0]?.seq ?? 0) + 1;
-      const prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
-      const hash = eventHash({ ...event, occurredAt, seq, prevHash });
-      const globalSeq = Number(global.rows[0]?.global_seq ?? 0) + 1;
-      const globalPrevHash = global.rows[0]?.global_hash ?? GENESIS_HASH;
-      const inserted = await client.query<Row>(
-        `INSERT INTO ledger_events (incident_id, seq, step_key, kind, occurred_at, actor, payload, prev_hash, hash, global_seq, global_prev_hash, global_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING *`,
-        [
-          event.incidentId, seq, event.stepKey, event.kind, occurredAt, JSON.stringify(event.actor), JSON.stringify(event.payload), prevHash, hash,
-          globalSeq, globalPrevHash, globalHash(globalSeq, globalPrevHash, hash),
-        ],
-      );
+      const result = await work(client);
       await client.query('COMMIT');
-      return fromRow(inserted.rows[0]);
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
+  }
+
+  /** Appends within a transaction that holds the ledger's lock (see `locked`). */
+  async appendIn(client: PoolClient, event: NewLedgerEvent): Promise<LedgerEvent> {
+    const occurredAt = new Date(event.occurredAt).toISOString();
+    const existing = await client.query<Row>('SELECT * FROM ledger_events WHERE step_key = $1', [event.stepKey]);
+    if (existing.rows[0]) return fromRow(existing.rows[0]);
+    const head = await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM ledger_events WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1', [event.incidentId]);
+    const global = await client.query<{ global_seq: string; global_hash: string }>(
+      'SELECT global_seq, global_hash FROM ledger_events WHERE global_seq IS NOT NULL ORDER BY global_seq DESC LIMIT 1',
+    );
+    const seq = (head.rows[0]?.seq ?? 0) + 1;
+    const prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
+    const hash = eventHash({ ...event, occurredAt, seq, prevHash });
+    const globalSeq = Number(global.rows[0]?.global_seq ?? 0) + 1;
+    const globalPrevHash = global.rows[0]?.global_hash ?? GENESIS_HASH;
+    const inserted = await client.query<Row>(
+      `INSERT INTO ledger_events (incident_id, seq, step_key, kind, occurred_at, actor, payload, prev_hash, hash, global_seq, global_prev_hash, global_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       RETURNING *`,
+      [
+        event.incidentId, seq, event.stepKey, event.kind, occurredAt, JSON.stringify(event.actor), JSON.stringify(event.payload), prevHash, hash,
+        globalSeq, globalPrevHash, globalHash(globalSeq, globalPrevHash, hash),
+      ],
+    );
+    return fromRow(inserted.rows[0]);
   }
 
   async byStepKey(stepKey: string): Promise<LedgerEvent | undefined> {
@@ -161,10 +169,15 @@ export class LedgerStore {
    */
   async verifyAll(anchor?: { globalSeq: number; globalHash: string }): Promise<LedgerVerifyResult> {
     const heads = new Map<string, { seq: number; hash: string }>();
+    // Events removed by a recorded purge (retention): their places and links, to bridge the gaps.
+    const purged = new Map<number, string>();
+    const records = await this.db.query<{ payload: { removed: Array<[number, string]> } }>(`SELECT payload FROM ledger_events WHERE kind = '${PURGE_KIND}'`);
+    for (const r of records.rows) for (const [seq, hash] of r.payload.removed) purged.set(seq, hash);
+    // An anchor older than the retention is held by the purge record that lists it.
+    let anchorHeld: boolean | undefined = anchor && purged.get(anchor.globalSeq) === anchor.globalHash ? true : undefined;
     let global = { seq: 0, hash: GENESIS_HASH };
     let checked = 0;
     let beforeGlobalChain = 0;
-    let anchorHeld: boolean | undefined;
     const result = (firstBroken?: VerifyResult['firstBroken']): LedgerVerifyResult => ({
       ok: !firstBroken && anchorHeld !== false,
       checked,
@@ -189,6 +202,8 @@ export class LedgerStore {
           if (global.seq > 0) return broken('has no place in the global chain, though events before it have');
           beforeGlobalChain += 1;
         } else {
+          // A gap is allowed only where a purge record lists every event missing, with its link.
+          while (e.globalSeq > global.seq + 1 && purged.has(global.seq + 1)) global = { seq: global.seq + 1, hash: purged.get(global.seq + 1)! };
           if (e.globalSeq !== global.seq + 1) return broken(`expected global sequence ${global.seq + 1}, found ${e.globalSeq}: events are missing before it`);
           if (row.global_prev_hash !== global.hash || globalHash(e.globalSeq, global.hash, e.hash) !== e.globalHash) return broken('does not link to the previous event of the global chain');
           global = { seq: e.globalSeq, hash: e.globalHash! };

@@ -24,6 +24,7 @@ import { archiveClosedRuns } from '../history-archiver';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { ApiTokens, SCOPES } from '../../ledger/api-tokens';
 import { migrate } from '../../ledger/migrate';
+import { Retention } from '../../ledger/retention';
 import { runAudit } from './audit';
 import { incidentHistory } from '../incident-history';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
@@ -75,6 +76,8 @@ Usage:
   klaxon audit anchor                                    the global chain's head, to keep outside Klaxon
   klaxon audit archive [--incident <id>]                 copy closed incidents' Temporal histories into the ledger now
                                                          (the worker does so every KLAXON_ARCHIVE_INTERVAL_MINUTES)
+  klaxon audit purge [--dry-run]                         remove incidents past KLAXON_LEDGER_RETENTION_DAYS (database owner
+                                                         only); the purge is recorded so the chains still verify
   klaxon incidents history <id>                          every run's Temporal event history (JSON), from Temporal
                                                          or, once it expired there, from the ledger archive
   klaxon evidence export <id> [--format json|csv|md]     the incident's evidence pack, mapped to SOC 2 / ISO 27001
@@ -127,6 +130,7 @@ const options = {
   incident: { type: 'string' },
   name: { type: 'string' },
   format: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   scope: { type: 'string', multiple: true },
   status: { type: 'string', multiple: true },
   category: { type: 'string' },
@@ -196,8 +200,20 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       await db.end();
     }
   }
+  if (command === 'audit' && sub === 'purge') {
+    if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
+    const db = openDatabase(config.databaseUrl, { max: 1 });
+    try {
+      const retention = new Retention(db, new LedgerStore(db));
+      const plan = values['dry-run'] ? await retention.plan(config.retentionDays, new Date()) : await retention.purge(config.retentionDays, new Date());
+      const what = `${plan.incidents.length} incident(s), ${plan.events} event(s) with no event for ${plan.retentionDays} days`;
+      return print(plan, () => (values['dry-run'] ? `Would purge ${what}.` : plan.incidents.length ? `Purged ${what}; the purge is recorded in the ledger.` : 'Nothing is past the retention.'));
+    } finally {
+      await db.end();
+    }
+  }
   if (command === 'audit' && sub !== 'archive') {
-    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>]');
+    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>] | klaxon audit purge [--dry-run]');
     if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
     const { data, text } = await runAudit(sub, { incident: values.incident, anchor: values.anchor }, config.databaseUrl);
     return print(data, () => text);

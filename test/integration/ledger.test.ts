@@ -1,3 +1,4 @@
+import { loadConfig } from '../../core/config';
 import { migrate } from '../../ledger/migrate';
 import { LedgerStore, type NewLedgerEvent } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -128,6 +129,37 @@ describe('the global chain', () => {
     const forged = anchor.replace(/:[0-9a-f]{64}$/, `:${'a'.repeat(64)}`);
     const whole = await klaxon(['audit', 'verify', '--anchor', forged], cliEnv).catch((e: { code: number; stderr: string }) => e);
     expect(whole).toMatchObject({ code: 1 });
+  });
+});
+
+describe('retention', () => {
+  const own = ownLedger();
+  const at = (iso: string) => (incidentId: string, step: string): NewLedgerEvent => ({ ...event(incidentId, step), occurredAt: iso });
+
+  it('purges incidents past it, records the purge, and the chains still verify across the gap (an unrecorded gap still does not)', async () => {
+    const old = at('2024-06-01T10:00:00Z');
+    const recent = at('2026-11-20T10:00:00Z');
+    for (const [make, incident, step] of [[old, 'inc-2024', '1'], [recent, 'inc-2026', '1'], [old, 'inc-2024', '2'], [recent, 'inc-2026', '2']] as const) await own.store.append(make(incident, step));
+    const anchor = (await own.store.anchor())!;
+    const cliEnv = { ...process.env, DATABASE_URL: own.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    expect((await klaxon(['audit', 'purge', '--dry-run'], cliEnv)).stdout).toBe('Would purge 1 incident(s), 2 event(s) with no event for 365 days.\n');
+    expect(await own.store.timeline('inc-2024')).toHaveLength(2);
+
+    expect((await klaxon(['audit', 'purge'], cliEnv)).stdout).toBe('Purged 1 incident(s), 2 event(s) with no event for 365 days; the purge is recorded in the ledger.\n');
+    expect(await own.store.timeline('inc-2024')).toEqual([]);
+    const [record] = await own.store.timeline('_ledger');
+    expect(record).toMatchObject({ kind: 'ledger.purged', payload: { retentionDays: 365, incidents: [expect.objectContaining({ incidentId: 'inc-2024', events: 2, headSeq: 2 })], removed: [[1, expect.any(String)], [3, expect.any(String)]] } });
+    expect(await own.store.verifyAll(anchor)).toMatchObject({ ok: true, incidents: 2, anchor: { held: true } });
+    expect((await klaxon(['audit', 'purge'], cliEnv)).stdout).toBe('Nothing is past the retention.\n');
+
+    // A deletion nobody recorded is still a break.
+    await asOwnerBypassingTriggers(own.db, `DELETE FROM ledger_events WHERE incident_id = 'inc-2026' AND seq = 2`);
+    expect((await own.store.verifyAll()).firstBroken).toMatchObject({ incidentId: '_ledger', seq: 1, reason: 'expected global sequence 4, found 5: events are missing before it' });
+  });
+
+  it('is at least a year', () => {
+    expect(() => loadConfig({ KLAXON_LEDGER_RETENTION_DAYS: '90' })).toThrow('KLAXON_LEDGER_RETENTION_DAYS="90": the ledger keeps incidents at least 365 days');
+    expect(loadConfig({}).retentionDays).toBe(365);
   });
 });
 
