@@ -8,6 +8,8 @@ export type Scope = (typeof SCOPES)[number];
 export interface ApiToken {
   name: string;
   scopes: Scope[];
+  /** Whom an incidents:write token acts as. */
+  responder?: string;
   createdAt: string;
   revokedAt?: string;
 }
@@ -21,21 +23,25 @@ export class ApiTokens {
   constructor(private readonly db: Pool) {}
 
   /** Creates a token and returns its secret: the only time it is ever shown. */
-  async create(name: string, scopes: string[]): Promise<{ token: string; name: string; scopes: Scope[] }> {
+  async create(name: string, scopes: string[], responder?: string): Promise<{ token: string; name: string; scopes: Scope[] }> {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new TokenError(`token name "${name}" is not a plain name (letters, digits, _ . -)`);
     if (scopes.length === 0) throw new TokenError(`a token needs at least one scope (${SCOPES.join(', ')})`);
     for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new TokenError(`"${s}" is not a scope (${SCOPES.join(', ')})`);
+    if (scopes.includes('incidents:write') && !responder) throw new TokenError('an incidents:write token acts as a responder: name one (--as <responder>)');
     const token = `kx_${randomBytes(32).toString('base64url')}`;
-    const r = await this.db.query('INSERT INTO api_tokens (name, sha256, scopes) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes]);
+    const r = await this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null]);
     if (r.rowCount !== 1) throw new TokenError(`a token named "${name}" exists already (revoked ones keep their name)`);
     return { token, name, scopes: scopes as Scope[] };
   }
 
   /** The live token a secret belongs to, if any. */
   async find(secret: string): Promise<ApiToken | undefined> {
-    const r = await this.db.query<{ name: string; scopes: Scope[]; created_at: Date }>('SELECT name, scopes, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [hashOf(secret)]);
+    const r = await this.db.query<{ name: string; scopes: Scope[]; responder: string | null; created_at: Date }>(
+      'SELECT name, scopes, responder, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL',
+      [hashOf(secret)],
+    );
     const row = r.rows[0];
-    return row && { name: row.name, scopes: row.scopes, createdAt: row.created_at.toISOString() };
+    return row && { name: row.name, scopes: row.scopes, ...(row.responder ? { responder: row.responder } : {}), createdAt: row.created_at.toISOString() };
   }
 
   async revoke(name: string): Promise<void> {

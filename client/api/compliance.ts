@@ -9,7 +9,7 @@ import { FilterError, type IncidentFilter } from '../incident-filter';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
 import { EVIDENCE_FORMATS, incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
-import { header, HttpError, TextBody } from './http';
+import { header, HttpError, readBody, TextBody } from './http';
 import { answeringRefusals } from './incident-errors';
 
 /** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
@@ -136,6 +136,29 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
   });
   await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);
   return { status: 200, body: new TextBody(text, CONTENT_TYPES[format]) };
+}
+
+/**
+ * `POST /v1/incidents/:id/acknowledge` and `/resolve` (`{ "note": "…" }`): an automation's
+ * changes, as the responder its incidents:write token acts as, through the same Updates as a
+ * Slack click (the incident's rules refuse a stranger with 403).
+ */
+export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, change: 'acknowledge' | 'resolve'): Answer {
+  const token = await authorize(req, deps.tokens, 'incidents:write');
+  const by = { responder: token.responder!, via: 'api' as const };
+  if (change === 'acknowledge') {
+    req.resume();
+    return { status: 200, body: await answeringRefusals(() => incidents.acknowledge(id, by)) };
+  }
+  const raw = (await readBody(req)).toString('utf8');
+  let note: unknown;
+  try {
+    note = raw ? (JSON.parse(raw) as { note?: unknown }).note : undefined;
+  } catch {
+    throw new HttpError(400, 'the body is not JSON');
+  }
+  if (note !== undefined && typeof note !== 'string') throw new HttpError(422, 'note must be a string');
+  return { status: 200, body: await answeringRefusals(() => incidents.resolve(id, by, note as string | undefined)) };
 }
 
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */

@@ -8,7 +8,7 @@ import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
-import { incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
+import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
@@ -91,6 +91,8 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, decodeURIComponent(id)) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), decodeURIComponent(id)) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, decodeURIComponent(id), now()) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/acknowledge$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'acknowledge') },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/resolve$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'resolve') },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents, now()) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), decodeURIComponent(id)) },
   ];

@@ -84,8 +84,9 @@ Usage:
                                                          controls, with the ledger hashes to verify it
   klaxon evidence export --since <time> --until <time> [--format json|csv|md]
                                                          response times (acknowledge, contain, notify) per severity
-  klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write…
-                                                         a bearer token for the compliance REST API (shown once)
+  klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write… [--as <responder>]
+                                                         a bearer token for the REST API (shown once); a write
+                                                         token acts as the responder --as names
   klaxon tokens list | klaxon tokens revoke <name>
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
@@ -183,7 +184,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const tokens = new ApiTokens(db);
       if (sub === 'create') {
         if (!values.name || !values.scope?.length) throw new UsageError(`usage: klaxon tokens create --name <name> --scope <${SCOPES.join('|')}>…`);
-        const t = await tokens.create(values.name, values.scope);
+        const t = await tokens.create(values.name, values.scope, values.as);
         return print(t, () => `${t.token}\n(token "${t.name}", scopes ${t.scopes.join(', ')}: shown this once; Klaxon keeps only its SHA-256)`);
       }
       if (sub === 'revoke') {

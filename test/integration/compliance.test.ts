@@ -148,6 +148,29 @@ describe('the compliance REST API', () => {
   });
 });
 
+describe('the REST API\'s writes', () => {
+  it('acknowledge and resolve as the responder an incidents:write token acts as', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const nobody = await klaxon(['tokens', 'create', '--name', 'bot-x', '--scope', 'incidents:write'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(nobody).toMatchObject({ code: 1, stderr: expect.stringContaining('an incidents:write token acts as a responder') });
+    const writer = (await klaxon(['tokens', 'create', '--name', 'runbook-bot', '--scope', 'incidents:write', '--as', 'bob'], env)).stdout.split('\n')[0];
+    const reader = (await klaxon(['tokens', 'create', '--name', 'wallboard', '--scope', 'incidents:read'], env)).stdout.split('\n')[0];
+    const id = 'inc-rest-write';
+    const handle = await open(id, { tenant: 'q-write', severity: 'SEV2' }, []);
+    const post = async (path: string, bearer: string, body?: unknown) => {
+      const res = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await post(`/v1/incidents/${id}/acknowledge`, reader)).toMatchObject({ status: 403, body: { error: 'token "wallboard" lacks the incidents:write scope' } });
+    expect(await post(`/v1/incidents/${id}/acknowledge`, writer)).toMatchObject({ status: 200, body: { incidentId: id, acknowledgedBy: 'bob', alreadyDone: false } });
+    expect(await post(`/v1/incidents/${id}/resolve`, writer, { note: 42 })).toMatchObject({ status: 422 });
+    expect(await post(`/v1/incidents/${id}/resolve`, writer, { note: 'runbook: cache purged' })).toMatchObject({ status: 200, body: { resolvedBy: 'bob' } });
+    expect((await handle.result()).resolveNote).toBe('runbook: cache purged');
+    const acked = await waitFor('the ledger', async () => (await stack.ledger.timeline(id)).find((e) => e.kind === 'incident.acknowledged'));
+    expect(acked.actor).toEqual({ type: 'responder', name: 'bob', via: 'api' });
+  });
+});
+
 describe('evidence', () => {
   it('exports every part of an incident, mapped to its controls, with hashes that verify against the ledger; and a period report', async () => {
     const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
