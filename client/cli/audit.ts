@@ -1,6 +1,4 @@
-import type { LedgerAnchor, LedgerVerifyResult, VerifyResult } from '../../ledger/store';
-import { LedgerStore } from '../../ledger/store';
-import { openDatabase } from '../../ledger/database';
+import type { LedgerAnchor, LedgerStore, LedgerVerifyResult, VerifyResult } from '../../ledger/store';
 
 /** The ledger is not what it was: the CLI exits 1 with the finding. */
 export class LedgerBrokenError extends Error {}
@@ -18,25 +16,19 @@ export function parseAnchor(text: string): { globalSeq: number; globalHash: stri
  * `klaxon audit verify [--incident <id>] [--anchor …]` and `klaxon audit anchor`: read the
  * ledger directly (DATABASE_URL), so an auditor needs no running Klaxon.
  */
-export async function runAudit(sub: string | undefined, options: { incident?: string; anchor?: string }, databaseUrl: string): Promise<{ data: unknown; text: string }> {
-  const db = openDatabase(databaseUrl, { max: 1 });
-  try {
-    const ledger = new LedgerStore(db);
-    if (sub === 'anchor') {
-      const head = await ledger.anchor();
-      if (!head) return { data: null, text: 'The ledger has no event in its global chain yet.' };
-      return { data: head, text: `${formatAnchor(head)}\n(global event ${head.globalSeq}, recorded ${head.recordedAt}; keep it outside Klaxon and check it later with \`klaxon audit verify --anchor …\`)` };
-    }
-    const all: LedgerVerifyResult | undefined = options.incident ? undefined : await ledger.verifyAll(options.anchor ? parseAnchor(options.anchor) : undefined);
-    const result: VerifyResult = all ?? (await ledger.verify(options.incident!));
-    if (result.firstBroken) {
-      const b = result.firstBroken;
-      throw new LedgerBrokenError(`ledger broken at ${b.incidentId} event ${b.seq}: ${b.reason} (${result.checked} event(s) verified before it)`);
-    }
-    if (all?.anchor && !all.anchor.held) throw new LedgerBrokenError(`the ledger no longer holds anchor ${options.anchor}: global event ${all.anchor.globalSeq} is missing or differs`);
-    const scope = all ? `${all.incidents} incident(s) and the global chain` : `incident ${options.incident}`;
-    return { data: result, text: `Ledger verified: ${result.checked} event(s) of ${scope}, every hash and link holds.${options.anchor ? ' The anchor is held.' : ''}` };
-  } finally {
-    await db.end();
+export async function runAudit(sub: string | undefined, options: { incident?: string; anchor?: string }, ledger: LedgerStore): Promise<{ data: unknown; text: string }> {
+  if (sub === 'anchor') {
+    const head = await ledger.anchor();
+    if (!head) return { data: null, text: 'The ledger has no event in its global chain yet.' };
+    return { data: head, text: `${formatAnchor(head)}\n(global event ${head.globalSeq}, recorded ${head.recordedAt}; keep it outside Klaxon and check it later with \`klaxon audit verify --anchor …\`)` };
   }
+  const all: LedgerVerifyResult | undefined = options.incident ? undefined : await ledger.verifyAll(options.anchor ? parseAnchor(options.anchor) : undefined);
+  const result: VerifyResult = all ?? (await ledger.verify(options.incident!));
+  if (result.firstBroken) {
+    const b = result.firstBroken;
+    throw new LedgerBrokenError(`ledger broken at ${b.incidentId} event ${b.seq}: ${b.reason} (${result.checked} event(s) verified before it)`);
+  }
+  if (all?.anchor && !all.anchor.held) throw new LedgerBrokenError(`the ledger no longer holds anchor ${options.anchor}: global event ${all.anchor.globalSeq} is missing or differs`);
+  const scope = all ? `${all.incidents} incident(s) and the global chain` : `incident ${options.incident}`;
+  return { data: result, text: `Ledger verified: ${result.checked} event(s) of ${scope}, every hash and link holds.${options.anchor ? ' The anchor is held.' : ''}` };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Pool } from 'pg';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config';
 import type { ResponderRef } from '../../core/incident';
@@ -176,10 +177,18 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   }
 
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
-  if (command === 'tokens') {
-    if (!config.databaseUrl) throw new UsageError('tokens live in the ledger database: DATABASE_URL is not set');
-    const db = openDatabase(config.databaseUrl, { max: 1 });
+  /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */
+  const withLedger = async <T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> => {
+    if (!config.databaseUrl) throw new UsageError(`${purpose} in the ledger database: DATABASE_URL is not set, and no embedded stack is running`);
+    const db = openDatabase(config.databaseUrl, { max: 2 });
     try {
+      return await use(db);
+    } finally {
+      await db.end();
+    }
+  };
+  if (command === 'tokens') {
+    return withLedger('tokens live', async (db) => {
       await migrate(db);
       const tokens = new ApiTokens(db);
       if (sub === 'create') {
@@ -197,26 +206,19 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         return print(all, () => all.map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} created ${t.createdAt}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`).join('\n') || 'No tokens.');
       }
       throw new UsageError('usage: klaxon tokens create|list|revoke');
-    } finally {
-      await db.end();
-    }
+    });
   }
   if (command === 'audit' && sub === 'purge') {
-    if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
-    const db = openDatabase(config.databaseUrl, { max: 1 });
-    try {
+    return withLedger('the ledger is', async (db) => {
       const retention = new Retention(db, new LedgerStore(db));
       const plan = values['dry-run'] ? await retention.plan(config.retentionDays, new Date()) : await retention.purge(config.retentionDays, new Date());
       const what = `${plan.incidents.length} incident(s), ${plan.events} event(s) with no event for ${plan.retentionDays} days`;
       return print(plan, () => (values['dry-run'] ? `Would purge ${what}.` : plan.incidents.length ? `Purged ${what}; the purge is recorded in the ledger.` : 'Nothing is past the retention.'));
-    } finally {
-      await db.end();
-    }
+    });
   }
   if (command === 'audit' && sub !== 'archive') {
     if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>] | klaxon audit purge [--dry-run]');
-    if (!config.databaseUrl) throw new UsageError('the ledger is read from DATABASE_URL (or the running embedded stack): neither is set');
-    const { data, text } = await runAudit(sub, { incident: values.incident, anchor: values.anchor }, config.databaseUrl);
+    const { data, text } = await withLedger('the ledger is', (db) => runAudit(sub, { incident: values.incident, anchor: values.anchor }, new LedgerStore(db)));
     return print(data, () => text);
   }
   if (command === 'alert') {
@@ -227,14 +229,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { incidents, client, connection } = await connectIncidents(config);
   try {
     if (command === 'audit') {
-      if (!config.databaseUrl) throw new UsageError('the archive is in the ledger database: DATABASE_URL is not set');
-      const db = openDatabase(config.databaseUrl, { max: 2 });
-      try {
-        const done = await archiveClosedRuns(client, new HistoryArchive(db), new LedgerStore(db), { incidentId: values.incident });
-        return print(done, () => (done.length ? done.map((r) => `archived ${r.incidentId} run ${r.runId} (${r.status}, ${r.events} events, sha256 ${r.sha256})`).join('\n') : 'Every closed incident run is archived already.'));
-      } finally {
-        await db.end();
-      }
+      const done = await withLedger('the archive is', (db) => archiveClosedRuns(client, new HistoryArchive(db), new LedgerStore(db), { incidentId: values.incident }));
+      return print(done, () => (done.length ? done.map((r) => `archived ${r.incidentId} run ${r.runId} (${r.status}, ${r.events} events, sha256 ${r.sha256})`).join('\n') : 'Every closed incident run is archived already.'));
     }
     if (command === 'evidence') {
       const usage = 'usage: klaxon evidence export <id> [--format json|csv|md], or klaxon evidence export --since <time> --until <time> [--format json|csv|md]';
@@ -244,13 +240,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         if (!values.since || !values.until || !isInstantWithOffset(values.since) || !isInstantWithOffset(values.until)) throw new UsageError(usage);
         return periodEvidence(incidents, new Date(values.since), new Date(values.until), format);
       }
-      if (!config.databaseUrl) throw new UsageError('evidence comes from the ledger: DATABASE_URL is not set');
-      const db = openDatabase(config.databaseUrl, { max: 2 });
-      try {
-        return renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format);
-      } finally {
-        await db.end();
-      }
+      return withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format));
     }
     if (command === 'incidents' && sub === 'history') {
       if (!arg) throw new UsageError('usage: klaxon incidents history <id>');
@@ -285,7 +275,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     if (command === 'incidents' && sub === 'show') {
       if (!arg) throw new UsageError('usage: klaxon incidents show <id>');
       const state = await incidents.state(arg);
-      const timeline = config.databaseUrl ? await readTimeline(config.databaseUrl, arg) : undefined;
+      const timeline = config.databaseUrl ? await withLedger('the timeline is', (db) => new LedgerStore(db).timeline(arg)) : undefined;
       return print({ state, timeline }, () => renderIncident(state, timeline, zone()));
     }
     /** Who acts, from --as or $KLAXON_AS; the usage line when nobody is named. */
@@ -437,15 +427,6 @@ function runSimulation(values: Values, zone: string): string {
   const result = simulate({ policy, alert, at, ackAt: values['ack-at'] && instant('ack-at', values['ack-at']), ackBy: values['ack-by'] });
   const print = values.json ? JSON.stringify(result, null, 2) : renderSimulation(result.events, zone, policy);
   return print;
-}
-
-async function readTimeline(databaseUrl: string, incidentId: string) {
-  const db = openDatabase(databaseUrl, { max: 1 });
-  try {
-    return await new LedgerStore(db).timeline(incidentId);
-  } finally {
-    await db.end();
-  }
 }
 
 async function fireTestAlert(values: Values, env: NodeJS.ProcessEnv): Promise<[unknown, () => string]> {

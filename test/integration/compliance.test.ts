@@ -179,6 +179,7 @@ describe('evidence', () => {
     const id = 'inc-evidence-1';
     const handle = await open(id, { tenant: 'q-evidence', severity: 'SEV1', title: 'Invoices of jane@example.com served to globex' }, ['DE']);
     const alice = { responder: 'alice', via: 'cli' as const };
+    await waitFor('the first page', async () => (await handle.query(stateQuery)).pages.length === 1);
     await handle.executeUpdate(acknowledgeUpdate, { args: [alice] });
     await handle.executeUpdate(triggerUpdate, { args: [{ by: alice, event: 'aware' }] });
     await waitFor('the GDPR clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
