@@ -238,9 +238,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       if (sub !== 'export' || !EVIDENCE_FORMATS.includes(format)) throw new UsageError(usage);
       if (!arg) {
         if (!values.since || !values.until || !isInstantWithOffset(values.since) || !isInstantWithOffset(values.until)) throw new UsageError(usage);
-        return periodEvidence(incidents, new Date(values.since), new Date(values.until), format);
+        return await periodEvidence(incidents, new Date(values.since), new Date(values.until), format);
       }
-      return withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format));
+      return await withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format));
     }
     if (command === 'incidents' && sub === 'history') {
       if (!arg) throw new UsageError('usage: klaxon incidents history <id>');

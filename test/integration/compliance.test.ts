@@ -228,5 +228,7 @@ describe('evidence', () => {
     });
     expect(period.bySeverity.find((b) => b.severity === 'SEV1')).toMatchObject({ acknowledge: { count: expect.any(Number) }, notify: { count: 1 } });
     expect((await get('/v1/evidence?since=2026-11-01T00:00Z')).status).toBe(400);
+    const periodMd = (await klaxon(['evidence', 'export', '--since', since.toISOString(), '--until', until.toISOString(), '--format', 'md'], env)).stdout;
+    expect(periodMd).toContain(`| ${id} | SEV1 | q-evidence | resolved |`);
   });
 });
