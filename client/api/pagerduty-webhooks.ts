@@ -40,23 +40,26 @@ export async function receivePagerDutyWebhook(req: IncomingMessage, deps: PagerD
     throw err;
   }
   requireContentType(req, 'application/json');
-  let payload: WebhookPayload;
+  let payload: WebhookPayload | null;
   try {
-    payload = JSON.parse(raw.toString('utf8')) as WebhookPayload;
+    payload = JSON.parse(raw.toString('utf8')) as WebhookPayload | null;
   } catch (err) {
     throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
   }
-  const event = payload.event;
-  if (!event?.event_type) throw new HttpError(400, 'the payload has no event.event_type');
-  const ignored = (reason: string) => ({ status: 200, body: { applied: false, event: event.event_type, reason } });
-  if (!FOLLOWED.has(event.event_type)) return ignored(`Klaxon does not follow ${event.event_type}`);
-  const incidentId = event.data?.incident_key;
-  if (!incidentId?.startsWith('inc-')) return ignored('not a Klaxon incident (its incident_key is not a Klaxon incident id)');
-  if (event.agent?.type !== 'user_reference' || !event.agent.id) return ignored(`no PagerDuty user acted (agent ${event.agent?.type ?? 'none'})`);
-  const by: ResponderRef = { pagerDutyUserId: event.agent.id, via: 'pagerduty' };
+  // Signed is not the same as well-formed: every field is checked for its type before use.
+  const event = typeof payload === 'object' && payload !== null && typeof payload.event === 'object' && payload.event !== null ? payload.event : undefined;
+  if (typeof event?.event_type !== 'string') throw new HttpError(400, 'the payload has no event.event_type string');
+  const eventType = event.event_type;
+  const ignored = (reason: string) => ({ status: 200, body: { applied: false, event: eventType, reason } });
+  if (!FOLLOWED.has(eventType)) return ignored(`Klaxon does not follow ${eventType}`);
+  const incidentId = typeof event.data === 'object' && event.data !== null ? event.data.incident_key : undefined;
+  if (typeof incidentId !== 'string' || !incidentId.startsWith('inc-')) return ignored('not a Klaxon incident (its incident_key is not a Klaxon incident id)');
+  const agent = typeof event.agent === 'object' && event.agent !== null ? event.agent : undefined;
+  if (agent?.type !== 'user_reference' || typeof agent.id !== 'string' || !agent.id) return ignored(`no PagerDuty user acted (agent ${typeof agent?.type === 'string' ? agent.type : 'none'})`);
+  const by: ResponderRef = { pagerDutyUserId: agent.id, via: 'pagerduty' };
   try {
     const result = await answeringRefusals<object>(() =>
-      event.event_type === 'incident.acknowledged' ? deps.incidents.acknowledge(incidentId, by) : deps.incidents.resolve(incidentId, by, 'resolved in PagerDuty'),
+      eventType === 'incident.acknowledged' ? deps.incidents.acknowledge(incidentId, by) : deps.incidents.resolve(incidentId, by, 'resolved in PagerDuty'),
     );
     return { status: 200, body: { applied: true, ...result } };
   } catch (err) {
