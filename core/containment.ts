@@ -1,7 +1,8 @@
 import type { Severity } from './alert';
-import type { Actor, IncidentState, ResponderRef } from './incident';
+import type { ResponderRef } from './incident';
 import { IncidentRuleError } from './incident-rule-error';
-import type { Policy, Responder } from './policy';
+import { actorOf, SYSTEM, type IncidentPartHost } from './incident-part';
+import type { Responder } from './policy';
 
 /**
  * Containment: what Klaxon may change in the customer's own control plane to stop a leak,
@@ -106,17 +107,6 @@ export interface ContainmentResult {
   status: ContainmentStatus;
 }
 
-/** What containment needs from the incident it belongs to. */
-export interface ContainmentHost {
-  readonly state: IncidentState;
-  readonly policy: Policy;
-  identify(ref: ResponderRef): Responder;
-  record(kind: string, at: string, actor: Actor, payload: Record<string, unknown>): void;
-  changed(): void;
-}
-
-const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
-const actorOf = (who: Responder, ref: ResponderRef): Actor => ({ type: 'responder', name: who.name, via: ref.via });
 const sameSpec = (a: ContainmentSpec, b: ContainmentSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** A failed undo is tried again after this long, until it succeeds or a person takes it over. */
 export const UNDO_RETRY_MS = 30 * 60_000;
@@ -156,7 +146,7 @@ export function specProblems(spec: ContainmentSpec): string[] {
  * runs the actions as activities through the tenant's adapter.
  */
 export class Containment {
-  constructor(private readonly host: ContainmentHost) {}
+  constructor(private readonly host: IncidentPartHost) {}
 
   private get actions(): ContainmentAction[] {
     return this.host.state.containment ?? [];

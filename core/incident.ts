@@ -4,6 +4,7 @@ import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './l
 import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
 import { IncidentRuleError } from './incident-rule-error';
+import { SYSTEM, type IncidentPartHost } from './incident-part';
 import { Containment, type ContainmentAction } from './containment';
 import { LegalClocks, type ObligationChange, type ObligationClock, type RecordedTrigger, type RiskDecision } from './legal-clocks';
 import type { TriggerKind } from './regimes';
@@ -193,7 +194,6 @@ export interface IncidentMemento {
  */
 const REMEMBERED_DELIVERIES = 1000;
 
-const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
 
 /** Adds the values `into` lacks, keeping its order. */
 function mergeInto(into: string[], values: string[]): void {
@@ -221,7 +221,7 @@ export class Incident {
     private readonly pending: IncidentEvent[],
   ) {
     const incident = this;
-    const host = {
+    const host: IncidentPartHost = {
       state,
       get policy() {
         return incident.pinned;

@@ -1,8 +1,8 @@
 import { applicableObligations } from './applicability';
 import type { Clock } from './deadlines';
-import type { Actor, IncidentState, ResponderRef } from './incident';
+import type { IncidentState, ResponderRef } from './incident';
 import { IncidentRuleError } from './incident-rule-error';
-import type { Policy, Responder } from './policy';
+import { actorOf, SYSTEM, type IncidentPartHost } from './incident-part';
 import { obligationById, OBLIGATIONS, type Obligation, type TriggerKind } from './regimes';
 import { isInstantWithOffset } from './time-format';
 
@@ -129,18 +129,6 @@ export interface RiskDecisionRequest {
   at?: string;
 }
 
-/** What the clocks need from the incident they belong to. */
-export interface ClockHost {
-  readonly state: IncidentState;
-  readonly policy: Policy;
-  identify(ref: ResponderRef): Responder;
-  record(kind: string, at: string, actor: Actor, payload: Record<string, unknown>): void;
-  /** Something changed that the workflow must look at (a clock to compute, a deadline to wait for). */
-  changed(): void;
-}
-
-const SYSTEM: Actor = { type: 'system', name: 'klaxon' };
-const actorOf = (who: Responder, ref: ResponderRef): Actor => ({ type: 'responder', name: who.name, via: ref.via });
 /** Clocks whose obligation is still owed, in full or in part. */
 const owed = (c: ObligationClock): boolean => c.status === 'open' || c.status === 'overdue' || c.status === 'partial';
 
@@ -154,7 +142,7 @@ export class LegalClocks {
   /** A trigger set more than this far in the past needs a reason (clock skew and typing time allowed). */
   static readonly BACKDATE_GRACE_MS = 5 * 60_000;
 
-  constructor(private readonly host: ClockHost) {}
+  constructor(private readonly host: IncidentPartHost) {}
 
   private get state(): IncidentState {
     return this.host.state;
