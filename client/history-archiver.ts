@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { HistoryArchive } from '../ledger/history-archive';
 import type { LedgerStore } from '../ledger/store';
-import { INCIDENT_WORKFLOW_TYPE } from './incident-filter';
+import { visibilityQuery } from './incident-filter';
 
 export interface ArchivedNow {
   incidentId: string;
@@ -22,7 +22,7 @@ const archivedStep = (incidentId: string, runId: string): string => `${incidentI
  * idempotent (run id, step key), and a run archived but not yet in the ledger is completed.
  */
 export async function archiveClosedRuns(client: Client, archive: HistoryArchive, ledger: LedgerStore, options: { incidentId?: string; limit?: number } = {}): Promise<ArchivedNow[]> {
-  const query = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`, `ExecutionStatus != 'Running'`, ...(options.incidentId ? [`WorkflowId = '${options.incidentId.replace(/'/g, '')}'`] : [])].join(' AND ');
+  const query = visibilityQuery({ closedOnly: true, incidentId: options.incidentId });
   const closed: Array<{ incidentId: string; runId: string; status: string; closedAt?: string }> = [];
   for await (const wf of client.workflow.list({ query })) {
     closed.push({ incidentId: wf.workflowId, runId: wf.runId, status: wf.status.name, closedAt: wf.closeTime?.toISOString() });

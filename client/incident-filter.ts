@@ -6,7 +6,10 @@ export const INCIDENT_WORKFLOW_TYPE = 'incident';
 
 /** Which incidents a compliance query wants; every field narrows it, all through Temporal visibility. */
 export interface IncidentFilter {
+  /** One incident's runs (every run of its workflow id). */
+  incidentId?: string;
   openOnly?: boolean;
+  closedOnly?: boolean;
   status?: string[];
   severity?: string[];
   tenant?: string;
@@ -42,7 +45,9 @@ export function visibilityQuery(f: IncidentFilter): string {
   if (f.openedFrom && f.openedTo && f.openedFrom > f.openedTo) throw new FilterError('the time range ends before it starts');
   return [
     `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
+    ...(f.incidentId ? [`WorkflowId = ${token('incident id', f.incidentId)}`] : []),
     ...(f.openOnly ? [`ExecutionStatus = 'Running'`] : []),
+    ...(f.closedOnly ? [`ExecutionStatus != 'Running'`] : []),
     ...(f.status?.length ? [inList(sa.status.name, oneOf('status', f.status, STATUSES))] : []),
     ...(f.severity?.length ? [inList(sa.severity.name, oneOf('severity', f.severity, SEVERITIES))] : []),
     ...(f.tenant ? [`${sa.tenant.name} = ${token('tenant', f.tenant)}`] : []),

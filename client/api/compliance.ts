@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { isInstantWithOffset } from '../../core/time-format';
 import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore } from '../../ledger/store';
@@ -58,9 +59,8 @@ function filterOf(query: URLSearchParams, now: Date): IncidentFilter {
   const instant = (name: string): Date | undefined => {
     const v = query.get(name);
     if (v === null) return undefined;
-    const t = new Date(v);
-    if (Number.isNaN(t.getTime()) || !/(Z|[+-]\d\d:?\d\d)$/.test(v)) throw new HttpError(400, `query parameter ${name}="${v}" is not a date-time with an offset`);
-    return t;
+    if (!isInstantWithOffset(v)) throw new HttpError(400, `query parameter ${name}="${v}" is not a date-time with an offset`);
+    return new Date(v);
   };
   const hours = query.get('deadlineWithinHours');
   if (hours !== null && !(Number(hours) > 0)) throw new HttpError(400, `query parameter deadlineWithinHours="${hours}" is not a positive number`);
@@ -170,6 +170,7 @@ export async function incidentHistoryRoute(req: IncomingMessage, deps: Complianc
     return { status: 200, body: history };
   } catch (err) {
     if (err instanceof HistoryNotFoundError) throw new HttpError(404, err.message);
+    if (err instanceof FilterError) throw new HttpError(400, err.message);
     throw err;
   }
 }
