@@ -2,7 +2,7 @@ import type { Agent } from 'node:https';
 import { event } from '@pagerduty/pdjs';
 import type { EventPayloadV2 } from '@pagerduty/pdjs/build/src/events';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Severity } from '../core/alert';
+import type { Severity } from '../core/severity';
 import type { IncidentState } from '../core/incident';
 import type { Alarm } from '../core/alarms';
 import { redact } from '../core/redaction';

@@ -1,4 +1,5 @@
-import type { Alert, Severity } from './alert';
+import type { Alert } from './alert';
+import type { Severity } from './severity';
 
 /**
  * Alerts for one incident key, coalesced on the way in: one signal carries a whole batch, so

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { Classification } from './classification';
-
-export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { SEVERITIES, type Severity } from './severity';
 
 /** Tenants appear in workflow ids and search attributes, so they are kept to a safe alphabet. */
 const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

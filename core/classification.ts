@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { matchesPattern, patternSchema } from './patterns';
-import { describeIssues, isValidTenant, SEVERITIES, type Alert } from './alert';
+import { describeIssues, isValidTenant, type Alert } from './alert';
+import { SEVERITIES } from './severity';
 import type { SourceResolution } from './sources/source';
 import { vercelRulesSchema } from './sources/vercel-rules';
 

@@ -1,4 +1,4 @@
-import type { Severity } from './alert';
+import type { Severity } from './severity';
 import type { ResponderRef } from './incident';
 import { IncidentRuleError } from './incident-rule-error';
 import { actorOf, SYSTEM, type IncidentPartHost } from './incident-part';

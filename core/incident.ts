@@ -1,4 +1,5 @@
-import type { Alert, Severity } from './alert';
+import type { Alert } from './alert';
+import type { Severity } from './severity';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
 import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
 import { urgencyOf, type Channel } from './notification-rules';

@@ -1,7 +1,7 @@
 import { DEFAULT_BUSINESS_HOURS, DEFAULT_QUIET_HOURS, withinHours, type HoursWindow } from './hours';
 import type { EscalationLevel, HoursZone, Policy, Responder, Target } from './policy';
 import { onCallAt } from './schedule';
-import type { Severity } from './alert';
+import type { Severity } from './severity';
 import { rulesFor, urgencyOf, type NotificationRule, type Urgency } from './notification-rules';
 
 /**

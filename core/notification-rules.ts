@@ -1,4 +1,4 @@
-import type { Severity } from './alert';
+import type { Severity } from './severity';
 
 /**
  * Personal notification rules: how a paged responder is reached, channel after channel.

@@ -1,4 +1,4 @@
-import type { Severity } from './alert';
+import type { Severity } from './severity';
 import { incidentFigures } from './evidence';
 import type { IncidentState } from './incident';
 

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { SEVERITIES } from './alert';
+import { SEVERITIES } from './severity';
 import { WEEKDAYS } from './hours';
 import { CHANNELS } from './notification-rules';
 import { CONTAINMENT_KINDS, type ContainmentKind } from './containment';

@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { SEVERITIES, type Severity } from './alert';
+import { SEVERITIES, type Severity } from './severity';
 import { hoursProblems, type HoursWindow } from './hours';
 import { specProblems, type ContainmentPolicy } from './containment';
 import { OBLIGATIONS } from './regimes';

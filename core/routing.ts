@@ -1,4 +1,5 @@
-import type { Alert, Severity } from './alert';
+import type { Alert } from './alert';
+import type { Severity } from './severity';
 import type { Policy } from './policy';
 
 /** Which policy an alert's incident pins: the first route whose every named field matches. */

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SEVERITIES, type Severity } from '../alert';
+import { SEVERITIES, type Severity } from '../severity';
 
 /** Severity words monitoring tools use, mapped to Klaxon's scale; unknown words get `fallback`. */
 const SEVERITY_WORDS: Record<string, Severity> = {

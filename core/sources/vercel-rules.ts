@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { patternSchema } from '../patterns';
-import { SEVERITIES } from '../alert';
+import { SEVERITIES } from '../severity';
 
 /**
  * How Vercel log lines become alerts: the `vercel` section of the rules file. A detector
