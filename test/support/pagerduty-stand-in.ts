@@ -24,6 +24,8 @@ export class PagerDutyStandIn {
   private server?: Server;
   /** Trusts the stand-in's certificate: pass to the activities as their TLS agent. */
   agent?: Agent;
+  /** The certificate (PEM), for a child process to trust through NODE_EXTRA_CA_CERTS. */
+  certificate?: string;
 
   get host(): string {
     return `127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
@@ -36,6 +38,7 @@ export class PagerDutyStandIn {
       extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
     });
     this.agent = new Agent({ ca: pems.cert });
+    this.certificate = pems.cert;
     this.server = createServer({ key: pems.private, cert: pems.cert }, async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);

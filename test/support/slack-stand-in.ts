@@ -34,6 +34,10 @@ export class SlackStandIn extends EventEmitter {
   readonly channels = new Map<string, { id: string; name: string; purpose: string; members: string[]; pins: string[] }>();
   /** Modals opened with views.open. */
   readonly views: Array<Record<string, unknown>> = [];
+  /** Until this time (Date.now()), every call is answered with this HTTP status (429 with Retry-After: 1), as Slack in an outage. */
+  outage?: { until: number; status: number };
+  /** Calls answered with the outage's status. */
+  refusedInOutage = 0;
   /** When set, answers the next N calls of that method with this error. */
   readonly failures = new Map<string, { error: string; remaining: number }>();
   private server?: Server;
@@ -62,6 +66,11 @@ export class SlackStandIn extends EventEmitter {
       if (req.headers.authorization !== `Bearer ${this.token}`) return answer({ ok: false, error: 'invalid_auth' });
       const call = { method, args, at: performance.now() };
       this.calls.push(call);
+      if (this.outage && Date.now() < this.outage.until) {
+        this.refusedInOutage += 1;
+        res.writeHead(this.outage.status, { 'content-type': 'application/json', ...(this.outage.status === 429 ? { 'retry-after': '1' } : {}) });
+        return res.end(JSON.stringify({ ok: false, error: this.outage.status === 429 ? 'ratelimited' : 'service_unavailable' }));
+      }
       const limit = this.rateLimits.get(method);
       if (limit && limit.remaining > 0) {
         limit.remaining -= 1;

@@ -13,7 +13,8 @@ export class SmtpStandIn {
     return `smtp://127.0.0.1:${(this.server!.server.address() as AddressInfo).port}`;
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (any free one by default): a restarted server takes its old port back. */
+  async start(port = 0): Promise<void> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -32,7 +33,7 @@ export class SmtpStandIn {
         );
       },
     });
-    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    await new Promise<void>((ok) => this.server!.listen(port, '127.0.0.1', ok));
   }
 
   async stop(): Promise<void> {

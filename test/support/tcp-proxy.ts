@@ -1,0 +1,49 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback TCP proxy in front of a service (the ledger's PostgreSQL): `cut()` drops every
+ * open connection and refuses new ones, as a database that went away; `restore()` lets
+ * connections through again.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly open = new Set<Socket>();
+  private down = false;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  get port(): number {
+    return (this.server!.address() as AddressInfo).port;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (this.down) return client.destroy();
+      const upstream = connect(this.target);
+      for (const s of [client, upstream]) {
+        this.open.add(s);
+        s.on('close', () => this.open.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+  }
+
+  cut(): void {
+    this.down = true;
+    for (const s of this.open) s.destroy();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise((ok) => this.server?.close(ok));
+  }
+}
