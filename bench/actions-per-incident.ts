@@ -42,7 +42,6 @@ const MINIMAL: Array<[string, number, string]> = [
 async function main(): Promise<void> {
   const bench = await startStackWithSlack({
     KLAXON_WEBHOOK_SECRET: SECRET,
-    KLAXON_API_LOG: 'off',
     KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
     // Level 1 times out after 12 s instead of minutes: the count does not depend on the wait.
     KLAXON_ESCALATION_MINUTES: '0.2',

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Every benchmark, one after another on an otherwise idle machine, each printing its figures:
+# the run BENCHMARKS.md is written from. About 40 minutes on 2 cores.
+#   sh bench/run-all.sh 2>&1 | tee bench-run.log
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/ensure-node-modules.sh
+run() { echo; echo "== $*"; date -u +%FT%TZ; env "$@" 2>&1 | grep -v 'level=ERROR\|^api POST'; }
+run BENCH_ALERTS=1000 npx tsx bench/alert-to-slack.ts
+run npx tsx bench/ingest.ts
+run npx tsx bench/storm.ts
+run npx tsx bench/notifications.ts
+run npx tsx bench/actions-per-incident.ts
+run npx tsx bench/ledger-appends.ts
+run npx tsx bench/schedule-year.ts
+run npx tsx bench/open-incidents.ts
+run npx jest test/integration/faults
+run FUZZ_RUNS=10000 npx jest test/integration/fuzz
