@@ -13,7 +13,7 @@ import { Child, isolatedStackEnv } from '../test/support/processes';
 /**
  * Alerts per second accepted by POST /v1/alerts/generic on the embedded stack (distinct keys,
  * so every alert opens an incident), next to raw signal-with-start calls per second from a
- * plain client against the same dev server, measured one after the other in one run.
+ * plain client, measured one after the other in one run, each on a fresh embedded stack.
  *   npx tsx bench/ingest.ts            (BENCH_SECONDS=30, BENCH_CONNECTIONS=50)
  * The raw calls start the same incident workflows on the same task queue, so the stack's
  * worker runs both alike (pages to the outbox, ledger writes): the ratio is the API's cost.
@@ -72,27 +72,34 @@ async function klaxonApi(apiUrl: string): Promise<autocannon.Result> {
   });
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs `measure` on an embedded stack of its own (fresh data directory): each side starts on an
+ * empty dev server, so neither pays for the incidents the other left open.
+ */
+async function onFreshStack<T>(measure: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-ingest-'));
   const env: NodeJS.ProcessEnv = { ...(await isolatedStackEnv(dataDir)), KLAXON_WEBHOOK_SECRET: SECRET };
   const stack = Child.start(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], env);
   try {
     await stack.waitForOutput('Klaxon is running');
-    const apiUrl = `http://127.0.0.1:${env.PORT}`;
-    const raw = await rawSignalWithStart(`127.0.0.1:${env.KLAXON_TEMPORAL_PORT}`, env);
-    const api = await klaxonApi(apiUrl);
-    const accepted = api['2xx'] / SECONDS;
-    console.log(`raw signalWithStart (plain client, ${CONNECTIONS} concurrent, ${SECONDS} s): ${raw.toFixed(0)} calls/s`);
-    console.log(
-      `POST /v1/alerts/generic (autocannon, ${CONNECTIONS} connections, ${SECONDS} s): ${accepted.toFixed(0)} alerts/s accepted (202), ` +
-        `${api.non2xx} refused, ${api.errors} errors; latency p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms`,
-    );
-    console.log(`ratio: ${(accepted / raw).toFixed(2)} × the raw rate`);
+    return await measure(env);
   } finally {
     stack.process.kill('SIGINT');
     await stack.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const raw = await onFreshStack((env) => rawSignalWithStart(`127.0.0.1:${env.KLAXON_TEMPORAL_PORT}`, env));
+  const api = await onFreshStack((env) => klaxonApi(`http://127.0.0.1:${env.PORT}`));
+  const accepted = api['2xx'] / SECONDS;
+  console.log(`raw signalWithStart (plain client, ${CONNECTIONS} concurrent, ${SECONDS} s): ${raw.toFixed(0)} calls/s`);
+  console.log(
+    `POST /v1/alerts/generic (autocannon, ${CONNECTIONS} connections, ${SECONDS} s): ${accepted.toFixed(0)} alerts/s accepted (202), ` +
+      `${api.non2xx} refused, ${api.errors} errors; latency p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms`,
+  );
+  console.log(`ratio: ${(accepted / raw).toFixed(2)} × the raw rate`);
 }
 
 main().then(
