@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { klaxonSignatureHeader } from '../core/signature';
 import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 import { floor } from './floor/workflow';
+import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
 
 /**
@@ -16,10 +17,6 @@ import { startStackWithSlack } from './stack-with-slack';
 const ALERTS = Number(process.env.BENCH_ALERTS || 200);
 const WARMUP = 3;
 const SECRET = 'whsec_bench';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function main(): Promise<void> {
   const bench = await startStackWithSlack({ KLAXON_WEBHOOK_SECRET: SECRET });

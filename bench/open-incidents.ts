@@ -11,6 +11,7 @@ import { startDevServer } from '../scripts/dev-server';
 import { findTemporalBinary } from '../scripts/temporal-binaries';
 import { Child, freePort } from '../test/support/processes';
 import { SlackStandIn } from '../test/support/slack-stand-in';
+import { percentile } from './percentile';
 
 /**
  * As many open incidents as one worker holds: BENCH_INCIDENTS (10,000) SEV2 incidents with
@@ -45,7 +46,6 @@ const rssMb = (pid: number): number => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 };
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (t: temporal.api.history.v1.IHistoryEvent) => Number(t.eventTime!.seconds) * 1000 + Math.floor((t.eventTime!.nanos ?? 0) / 1e6);
 
 async function main(): Promise<void> {

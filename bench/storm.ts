@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { klaxonSignatureHeader } from '../core/signature';
+import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
 
 /**
@@ -14,7 +15,6 @@ const SECONDS = 10;
 const MAX_OPEN = 400;
 const SECRET = 'whsec_bench';
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main(): Promise<void> {
   const bench = await startStackWithSlack({ KLAXON_WEBHOOK_SECRET: SECRET });
