@@ -75,8 +75,9 @@ async function main(): Promise<void> {
 /** Start → Slack message of the one-activity workflow, ALERTS times, one every 100 ms. */
 async function measureFloor(address: string, slack: SlackStandIn): Promise<number[]> {
   const web = new WebClient(slack.token, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  const workerConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: workerConnection,
     taskQueue: 'bench-floor',
     workflowsPath: require.resolve('./floor/workflow'),
     activities: { post: async (text: string) => void (await web.chat.postMessage({ channel: 'C0FLOOR', text })) },
@@ -99,6 +100,7 @@ async function measureFloor(address: string, slack: SlackStandIn): Promise<numbe
     }
   });
   await connection.close();
+  await workerConnection.close();
   return times;
 }
 
