@@ -8,7 +8,7 @@ import { parseGenericAlert } from '../../core/alert';
 import { withHash } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
 import { draftMarkdown, notificationDraft } from '../../core/drafts';
-import { OBLIGATIONS, obligationById, type TriggerKind } from '../../core/regimes';
+import { OBLIGATIONS, obligationById } from '../../core/regimes';
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
@@ -28,7 +28,7 @@ import { migrate } from '../../ledger/migrate';
 import { Retention } from '../../ledger/retention';
 import { runAudit } from './audit';
 import { incidentHistory } from '../incident-history';
-import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
+import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes, triggerEvent } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
@@ -176,6 +176,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     return print(clock, () => renderClock(clockView(clock, zone()), zone()));
   }
 
+  // Checked before anything connects: an unknown event must never reach the append-only ledger.
+  const triggerKind = command === 'clocks' && sub === 'trigger' && values.event ? triggerEvent(values.event) : undefined;
+
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
   /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */
   const withLedger = async <T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> => {
@@ -289,8 +292,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
     if (command === 'clocks' && sub === 'trigger') {
       const usage = 'usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]';
-      if (!arg || !values.event) throw new UsageError(usage);
-      const r = await incidents.recordTrigger(arg, { by: actingAs(usage), event: values.event as TriggerKind, at: values.at, reason: values.reason });
+      if (!arg || !triggerKind) throw new UsageError(usage);
+      const r = await incidents.recordTrigger(arg, { by: actingAs(usage), event: triggerKind, at: values.at, reason: values.reason });
       return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
     }
     if (command === 'clocks' && sub === 'file') {
