@@ -1,4 +1,5 @@
-import { acknowledgeUpdate } from '../../workflows/incident';
+import { evidencePack } from '../../core/evidence';
+import { acknowledgeUpdate, stateQuery } from '../../workflows/incident';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -25,6 +26,10 @@ describe('the ledger path of an incident', () => {
       expect(JSON.stringify(timeline)).not.toContain('acme\\u0000');
       const verified = await t.ledger.verify(incidentId);
       expect(verified).toMatchObject({ ok: true, checked: timeline.length, substitutes: [{ incidentId, kind: 'alert.received', sqlstate: '22P05' }] });
+      // The evidence pack says so too, and files the substitute with the record, not the escalation.
+      const pack = evidencePack(await handle.query(stateQuery), timeline, verified, new Date().toISOString());
+      expect(pack.ledger).toMatchObject({ verified: true, substitutes: verified.substitutes });
+      expect(pack.sections.find((s) => s.id === 'record')!.items.map((i) => i.kind)).toContain('ledger.unstorable');
     });
   });
 });
