@@ -31,6 +31,7 @@ function requireOffset(flag: string, text: string): string {
 
 /** `--event` of `klaxon clocks trigger`, checked before anything is sent: the ledger keeps what is recorded for ever. */
 export function triggerEvent(text: string): TriggerKind {
+  if (text === 'high-risk-determined') throw new RangeError('the high-risk determination is recorded as the Art. 34 risk decision, with its reasons: klaxon clocks risk <id> --high-risk yes --reasons …');
   if (!isRecordableTrigger(text)) throw new RangeError(`--event "${text}" is not a trigger event; known: ${RECORDABLE_TRIGGERS.join(', ')}`);
   return text;
 }

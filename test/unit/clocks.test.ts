@@ -136,6 +136,8 @@ describe('the regimes', () => {
     const env = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', KLAXON_DATA_DIR: '/nonexistent' };
     const refused = await klaxon(['clocks', 'trigger', 'inc-x', '--event', 'bogus', '--as', 'alice'], env).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: 'klaxon: --event "bogus" is not a trigger event; known: aware, processor-aware, discovered, materiality-determined, classified-major\n' });
+    const risk = await klaxon(['clocks', 'trigger', 'inc-x', '--event', 'high-risk-determined', '--as', 'alice'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(risk).toMatchObject({ code: 1, stderr: expect.stringContaining('recorded as the Art. 34 risk decision, with its reasons: klaxon clocks risk <id>') });
   });
 });
 
