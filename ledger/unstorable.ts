@@ -14,8 +14,11 @@ export const UNSTORABLE_KIND = 'ledger.unstorable';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** The text itself, or a stable stand-in when the database cannot store it (an id or key holding a NUL). */
-const storable = (text: string): string => (isStorableText(text) ? text : `unstorable-${sha256(text).slice(0, 32)}`);
+/** Ids and keys are indexed, and an index entry has a size limit (54000): longer ones get a stand-in too. */
+const MAX_KEY_LENGTH = 512;
+
+/** The text itself, or a stable stand-in when the database cannot store it (an id or key holding a NUL, or too long to index). */
+const storable = (text: string): string => (isStorableText(text) && text.length <= MAX_KEY_LENGTH ? text : `unstorable-${sha256(text).slice(0, 32)}`);
 
 export function substituteFor(event: NewLedgerEvent, refusal: LedgerDatabaseError, now: Date): NewLedgerEvent {
   const occurred = Date.parse(event.occurredAt);

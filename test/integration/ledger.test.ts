@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../core/config';
 import { migrate } from '../../ledger/migrate';
 import { signAnchor } from '../../ledger/anchor';
@@ -253,6 +254,9 @@ describe('an event the database refuses for good', () => {
     expect(await own.store.append(refused)).toEqual(substitute);
     const next = await own.store.append({ ...event('inc-\u0000key', '2'), stepKey: 'inc-\u0000key/2' });
     expect(next).toMatchObject({ incidentId: substitute.incidentId, seq: 2 });
+    // A key too long for its index (54000) is one the database refuses for good as well.
+    const long = { ...event('inc-long', '1'), stepKey: `inc-long/${randomBytes(12_000).toString('base64')}` };
+    expect(await own.store.append(long)).toMatchObject({ incidentId: 'inc-long', stepKey: expect.stringMatching(/^unstorable-/), payload: { sqlstate: '54000' } });
   });
 
   it('is told apart from a database that cannot be reached: that keeps failing, so the write is retried', async () => {
