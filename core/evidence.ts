@@ -24,7 +24,7 @@ export function sectionOf(kind: string): SectionId {
   if (kind.startsWith('containment.')) return 'containment';
   if (/^(clock\.|obligation\.)/.test(kind)) return 'notification';
   if (/^incident\.(resolved|false_positive)$/.test(kind)) return 'resolution';
-  if (/^(audit\.|history\.)/.test(kind)) return 'record';
+  if (/^(audit\.|history\.|ledger\.)/.test(kind)) return 'record';
   return 'escalation';
 }
 
@@ -71,7 +71,7 @@ export interface EvidencePack {
   figures: { minutesToAcknowledge?: number; minutesToContain?: number; minutesToNotify?: number };
   sections: Array<{ id: SectionId; title: string; controls: readonly string[]; items: EvidenceItem[] }>;
   /** What lets an auditor verify the pack against the ledger. */
-  ledger: { events: number; verified: boolean; firstBroken?: unknown; headSeq?: number; headHash?: string; headGlobalSeq?: number; howToVerify: string };
+  ledger: { events: number; verified: boolean; firstBroken?: unknown; substitutes?: unknown[]; headSeq?: number; headHash?: string; headGlobalSeq?: number; howToVerify: string };
 }
 
 const minutesBetween = (from: string, to: string | undefined): number | undefined => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 600) / 100 : undefined);
@@ -91,7 +91,7 @@ export function incidentFigures(s: IncidentState): EvidencePack['figures'] {
   };
 }
 
-export function evidencePack(s: IncidentState, events: EvidenceEvent[], verification: { ok: boolean; firstBroken?: unknown }, generatedAt: string): EvidencePack {
+export function evidencePack(s: IncidentState, events: EvidenceEvent[], verification: { ok: boolean; firstBroken?: unknown; substitutes?: unknown[] }, generatedAt: string): EvidencePack {
   const head = events.at(-1);
   return {
     incidentId: s.incidentId,
@@ -124,6 +124,8 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
       events: events.length,
       verified: verification.ok,
       ...(verification.firstBroken ? { firstBroken: verification.firstBroken } : {}),
+      // Events the database refused, recorded as substitutes: the record is not whole there.
+      ...(verification.substitutes?.length ? { substitutes: verification.substitutes } : {}),
       ...(head ? { headSeq: head.seq, headHash: head.hash, ...(head.globalSeq ? { headGlobalSeq: head.globalSeq } : {}) } : {}),
       howToVerify: `klaxon audit verify --incident ${s.incidentId} (every item's hash is the ledger event's; the head hash closes the chain)`,
     },

@@ -28,8 +28,11 @@ export interface ResponderRef {
   responder?: string;
   slackUserId?: string;
   pagerDutyUserId?: string;
-  via: 'slack' | 'cli' | 'api' | 'pagerduty';
+  via: (typeof RESPONDER_CHANNELS)[number];
 }
+
+/** The channels a person acts through, recorded with every change they make. */
+export const RESPONDER_CHANNELS = ['slack', 'cli', 'api', 'pagerduty'] as const;
 
 export interface Page {
   level: number;
@@ -588,6 +591,8 @@ export class Incident {
 
   /** Who a reference names, or an IncidentRuleError saying why nobody. */
   identify(ref: ResponderRef): Responder {
+    // `via` is written to the ledger with the change: only a known channel is.
+    if (!(RESPONDER_CHANNELS as readonly unknown[]).includes(ref?.via)) throw new IncidentRuleError(`"${String(ref?.via)}" is not a channel a responder acts through; known: ${RESPONDER_CHANNELS.join(', ')}`);
     const found = ref.responder
       ? this.policy.responders.find((r) => r.name === ref.responder)
       : ref.slackUserId
@@ -652,14 +657,15 @@ export class Incident {
     return { incidentId: this.state.incidentId, fromLevel: this.state.level };
   }
 
-  validateResolve(ref: ResponderRef): void {
+  validateResolve(ref: ResponderRef, note?: string): void {
     this.identify(ref);
+    if (note !== undefined && typeof note !== 'string') throw new IncidentRuleError('a resolve note is text');
   }
 
   validateFalsePositive(ref: ResponderRef, reason: string): void {
     this.identify(ref);
     if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is already resolved`);
-    if (!reason?.trim()) throw new IncidentRuleError('marking a false positive needs a reason');
+    if (typeof reason !== 'string' || !reason.trim()) throw new IncidentRuleError('marking a false positive needs a reason');
   }
 
   /** Closes the incident as a false positive: resolved, and its containment rolled back. */

@@ -3,7 +3,7 @@ import type { Clock } from './deadlines';
 import type { IncidentState, ResponderRef } from './incident';
 import { IncidentRuleError } from './incident-rule-error';
 import { actorOf, SYSTEM, type IncidentPartHost } from './incident-part';
-import { obligationById, OBLIGATIONS, type Obligation, type TriggerKind } from './regimes';
+import { isRecordableTrigger, obligationById, OBLIGATIONS, RECORDABLE_TRIGGERS, type Obligation, type TriggerKind } from './regimes';
 import { isInstantWithOffset } from './time-format';
 
 export interface RecordedTrigger {
@@ -165,6 +165,9 @@ export class LegalClocks {
     this.host.identify(req.by);
     if (this.state.status === 'resolved') throw new IncidentRuleError(`incident ${this.state.incidentId} is resolved: its clocks can no longer start`);
     if (req.event === 'high-risk-determined') throw new IncidentRuleError('the high-risk determination is recorded as the Art. 34 risk decision, with its reasons (klaxon clocks risk)');
+    // The ledger keeps whatever is recorded for ever: an unknown event is refused, not written.
+    if (!isRecordableTrigger(req.event)) throw new IncidentRuleError(`"${String(req.event)}" is not a trigger event; known: ${RECORDABLE_TRIGGERS.join(', ')}`);
+    if (req.reason !== undefined && typeof req.reason !== 'string') throw new IncidentRuleError('the reason of a trigger is text');
     this.checkInstant(req.event, req.at ?? now, req.reason, now);
     const earlier = this.state.triggers?.[req.event];
     if (earlier) throw new IncidentRuleError(`"${req.event}" was already recorded at ${earlier.at} by ${earlier.by}`);
@@ -216,7 +219,7 @@ export class LegalClocks {
 
   validateObligations(req: ObligationsRequest): void {
     this.host.identify(req.by);
-    if (!req.reason?.trim()) throw new IncidentRuleError('adding or removing an obligation needs a reason (it is the record counsel relies on)');
+    if (typeof req.reason !== 'string' || !req.reason.trim()) throw new IncidentRuleError('adding or removing an obligation needs a reason (it is the record counsel relies on)');
     const add = req.add ?? [];
     const remove = req.remove ?? [];
     if (add.length + remove.length === 0) throw new IncidentRuleError('name an obligation to add or remove');
@@ -262,7 +265,8 @@ export class LegalClocks {
 
   validateRiskDecision(req: RiskDecisionRequest, now: string): void {
     this.host.identify(req.by);
-    if (!req.reasons?.trim()) throw new IncidentRuleError('the Art. 34 decision needs its reasons (Art. 33(5) documentation)');
+    if (typeof req.highRisk !== 'boolean') throw new IncidentRuleError('the Art. 34 decision is high risk or not: highRisk is true or false');
+    if (typeof req.reasons !== 'string' || !req.reasons.trim()) throw new IncidentRuleError('the Art. 34 decision needs its reasons (Art. 33(5) documentation)');
     if (req.exception !== undefined && !(req.exception in ART34_EXCEPTIONS)) {
       throw new IncidentRuleError(`"${req.exception}" is not an Art. 34(3) exception; known: ${Object.keys(ART34_EXCEPTIONS).join(', ')}`);
     }
@@ -399,7 +403,11 @@ export class LegalClocks {
     if (!clock) throw new IncidentRuleError(`incident ${this.state.incidentId} has no clock for "${req.obligation}"`);
     if (clock.status === 'filed') throw new IncidentRuleError(`"${req.obligation}" was already filed at ${clock.filing!.filedAt} (reference ${clock.filing!.reference})`);
     if (clock.status === 'withdrawn') throw new IncidentRuleError(`"${req.obligation}" was removed from the incident (${clock.withdrawn!.reason}); add it back first`);
-    if (!req.reference?.trim()) throw new IncidentRuleError('a filing needs the reference the recipient gave (or the submission id)');
+    if (typeof req.reference !== 'string' || !req.reference.trim()) throw new IncidentRuleError('a filing needs the reference the recipient gave (or the submission id)');
+    for (const [name, list] of [['attachments', req.attachments], ['outstanding', req.outstanding]] as const) {
+      if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string' && x.trim()))) throw new IncidentRuleError(`${name} is a list of names`);
+    }
+    if (req.recipient !== undefined && (typeof req.recipient !== 'string' || !req.recipient.trim())) throw new IncidentRuleError('the recipient of a filing is named');
     const at = req.filedAt ?? now;
     if (!isInstantWithOffset(at)) throw new IncidentRuleError(`"${at}" is not an ISO date-time with an offset`);
     if (Date.parse(at) > Date.parse(now)) throw new IncidentRuleError(`a filing cannot be dated in the future (${at})`);

@@ -15,6 +15,14 @@ export type TriggerKind =
   | 'classified-major' // DORA: classified as a major ICT-related incident
   | `filed:${string}`; // a previous filing of the incident (phased reports)
 
+/**
+ * The triggers a person records (`klaxon clocks trigger --event …`). The others are recorded by
+ * Klaxon itself: `high-risk-determined` by the Art. 34 decision, `filed:…` by a filing.
+ */
+export const RECORDABLE_TRIGGERS = ['aware', 'processor-aware', 'discovered', 'materiality-determined', 'classified-major'] as const satisfies readonly TriggerKind[];
+
+export const isRecordableTrigger = (event: unknown): event is (typeof RECORDABLE_TRIGGERS)[number] => (RECORDABLE_TRIGGERS as readonly unknown[]).includes(event);
+
 export type DeadlineRule =
   /** Elapsed clock hours: run through nights, weekends and DST changes alike. */
   | { unit: 'hours'; amount: number }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { databaseStep } from './database-error';
 
 /** What a token may do: read incidents, read audit data (ledger, histories, evidence), change incidents. */
 export const SCOPES = ['incidents:read', 'audit:read', 'incidents:write'] as const;
@@ -29,28 +30,33 @@ export class ApiTokens {
     for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new TokenError(`"${s}" is not a scope (${SCOPES.join(', ')})`);
     if (scopes.includes('incidents:write') && !responder) throw new TokenError('an incidents:write token acts as a responder: name one (--as <responder>)');
     const token = `kx_${randomBytes(32).toString('base64url')}`;
-    const r = await this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null]);
+    const r = await databaseStep('create an API token', () =>
+      this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null]),
+    );
     if (r.rowCount !== 1) throw new TokenError(`a token named "${name}" exists already (revoked ones keep their name)`);
     return { token, name, scopes: scopes as Scope[] };
   }
 
   /** The live token a secret belongs to, if any. */
   async find(secret: string): Promise<ApiToken | undefined> {
-    const r = await this.db.query<{ name: string; scopes: Scope[]; responder: string | null; created_at: Date }>(
-      'SELECT name, scopes, responder, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL',
-      [hashOf(secret)],
+    const r = await databaseStep('look up an API token', () =>
+      this.db.query<{ name: string; scopes: Scope[]; responder: string | null; created_at: Date }>('SELECT name, scopes, responder, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [
+        hashOf(secret),
+      ]),
     );
     const row = r.rows[0];
     return row && { name: row.name, scopes: row.scopes, ...(row.responder ? { responder: row.responder } : {}), createdAt: row.created_at.toISOString() };
   }
 
   async revoke(name: string): Promise<void> {
-    const r = await this.db.query('UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL', [name]);
+    const r = await databaseStep('revoke an API token', () => this.db.query('UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL', [name]));
     if (r.rowCount !== 1) throw new TokenError(`no live token is named "${name}"`);
   }
 
   async list(): Promise<ApiToken[]> {
-    const r = await this.db.query<{ name: string; scopes: Scope[]; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+    const r = await databaseStep('list the API tokens', () =>
+      this.db.query<{ name: string; scopes: Scope[]; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at'),
+    );
     return r.rows.map((row) => ({ name: row.name, scopes: row.scopes, createdAt: row.created_at.toISOString(), ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}) }));
   }
 }

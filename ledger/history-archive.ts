@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { databaseStep } from './database-error';
 
 export interface ArchivedRun {
   runId: string;
@@ -22,24 +23,26 @@ export class HistoryArchive {
   /** Stores a run's history once; a second save of the same run is a no-op. Returns whether it was new. */
   async save(run: Omit<ArchivedRun, 'archivedAt' | 'sha256'>): Promise<{ sha256: string; stored: boolean }> {
     const sha256 = sha256Of(run.history);
-    const r = await this.db.query(
+    const r = await databaseStep('save a run history to the archive', () => this.db.query(
       `INSERT INTO history_archives (run_id, incident_id, status, closed_at, event_count, sha256, history)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id) DO NOTHING`,
       [run.runId, run.incidentId, run.status, run.closedAt ?? null, run.eventCount, sha256, run.history],
-    );
+    ));
     return { sha256, stored: r.rowCount === 1 };
   }
 
   async archivedRunIds(runIds: string[]): Promise<Set<string>> {
     if (runIds.length === 0) return new Set();
-    const r = await this.db.query<{ run_id: string }>('SELECT run_id FROM history_archives WHERE run_id = ANY($1)', [runIds]);
+    const r = await databaseStep('read the archived runs', () => this.db.query<{ run_id: string }>('SELECT run_id FROM history_archives WHERE run_id = ANY($1)', [runIds]));
     return new Set(r.rows.map((row) => row.run_id));
   }
 
   async runs(incidentId: string): Promise<ArchivedRun[]> {
-    const r = await this.db.query<{ run_id: string; incident_id: string; status: string; closed_at: Date | null; event_count: number; sha256: string; history: Buffer; archived_at: Date }>(
-      'SELECT * FROM history_archives WHERE incident_id = $1 ORDER BY archived_at, run_id',
-      [incidentId],
+    const r = await databaseStep('read an incident\'s archived runs', () =>
+      this.db.query<{ run_id: string; incident_id: string; status: string; closed_at: Date | null; event_count: number; sha256: string; history: Buffer; archived_at: Date }>(
+        'SELECT * FROM history_archives WHERE incident_id = $1 ORDER BY archived_at, run_id',
+        [incidentId],
+      ),
     );
     return r.rows.map((row) => ({
       runId: row.run_id,

@@ -1,22 +1,24 @@
 import type { Pool } from 'pg';
-import { LedgerStore, PURGE_KIND } from './store';
-
-/** The pseudo-incident whose chain holds the ledger's own records (purges). */
-export const LEDGER_RECORDS = '_ledger';
+import { databaseStep } from './database-error';
+import { LEDGER_RECORDS, PURGE_KIND, signPurge, type PurgedIncident, type RemovedEvent } from './purge-record';
+import type { LedgerKey } from './signing';
+import type { LedgerStore } from './store';
 
 export interface PurgePlan {
   retentionDays: number;
   /** Incidents whose last event is older than the retention, with the head of their chain. */
-  incidents: Array<{ incidentId: string; events: number; lastEventAt: string; headSeq: number; headHash: string }>;
+  incidents: PurgedIncident[];
   events: number;
 }
 
 /**
  * Retention: incidents with no event for `retentionDays` may be removed from the ledger (and
  * their archived histories with them). The removal is recorded first, in the ledger itself:
- * a `ledger.purged` event listing each removed event's global place and link, so the global
- * chain still verifies across the gap, and an unrecorded removal is still caught. Only the
- * database owner can run it (it switches the append-only triggers off for the deletion).
+ * a `ledger.purged` event listing each removed event's global place, incident, hash and link,
+ * so the global chain still recomputes across the gap, signed with the ledger key (which the
+ * database does not hold), so a record forged to hide a deletion is refused by verification.
+ * Only the database owner can run it (it switches the append-only triggers off for the
+ * deletion), and only with the ledger's private key.
  */
 export class Retention {
   constructor(
@@ -26,7 +28,7 @@ export class Retention {
 
   /** What a purge would remove now (nothing is changed). */
   async plan(retentionDays: number, now: Date): Promise<PurgePlan> {
-    return this.planIn(this.db, retentionDays, now);
+    return databaseStep('plan a purge', () => this.planIn(this.db, retentionDays, now));
   }
 
   private async planIn(db: Pick<Pool, 'query'>, retentionDays: number, now: Date): Promise<PurgePlan> {
@@ -46,22 +48,25 @@ export class Retention {
    * In one transaction holding the ledger's lock (so nothing is appended meanwhile): plans,
    * records the purge in the ledger, and removes the events and archives it names.
    */
-  async purge(retentionDays: number, now: Date): Promise<PurgePlan> {
-    return this.ledger.locked(async (client) => {
+  async purge(retentionDays: number, now: Date, key: LedgerKey): Promise<PurgePlan> {
+    return this.ledger.locked('purge incidents past retention', async (client) => {
       const plan = await this.planIn(client, retentionDays, now);
       if (plan.incidents.length === 0) return plan;
       const ids = plan.incidents.map((i) => i.incidentId);
-      const removed = await client.query<{ global_seq: string; global_hash: string }>(
-        'SELECT global_seq, global_hash FROM ledger_events WHERE incident_id = ANY($1) AND global_seq IS NOT NULL ORDER BY global_seq',
+      const removed = await client.query<{ global_seq: string; incident_id: string; hash: string; global_hash: string }>(
+        'SELECT global_seq, incident_id, hash, global_hash FROM ledger_events WHERE incident_id = ANY($1) AND global_seq IS NOT NULL ORDER BY global_seq',
         [ids],
       );
+      const stepKey = `${LEDGER_RECORDS}/purge/${now.toISOString()}`;
+      const occurredAt = now.toISOString();
+      const list = removed.rows.map((row): RemovedEvent => [Number(row.global_seq), row.incident_id, row.hash, row.global_hash]);
       await this.ledger.appendIn(client, {
         incidentId: LEDGER_RECORDS,
-        stepKey: `${LEDGER_RECORDS}/purge/${now.toISOString()}`,
+        stepKey,
         kind: PURGE_KIND,
-        occurredAt: now.toISOString(),
+        occurredAt,
         actor: { type: 'system', name: 'klaxon-retention' },
-        payload: { retentionDays, incidents: plan.incidents, removed: removed.rows.map((row) => [Number(row.global_seq), row.global_hash]) },
+        payload: { ...signPurge(key, { stepKey, occurredAt, retentionDays, incidents: plan.incidents, removed: list }) },
       });
       for (const table of ['ledger_events', 'history_archives']) {
         await client.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update_or_delete`);

@@ -9,6 +9,7 @@ import { connectIncidents } from '../client/connect';
 import { loadConfig, type KlaxonConfig } from '../core/config';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
+import { ensureLedgerKey } from '../ledger/signing';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
@@ -43,6 +44,8 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
   const dataDir = resolve(env.KLAXON_DATA_DIR || '.data');
   mkdirSync(dataDir, { recursive: true });
   const generatedSecret = env.KLAXON_WEBHOOK_SECRET ? undefined : embeddedWebhookSecret(dataDir, true);
+  // The key that signs ledger anchors and purges lives beside the secret, never in the ledger database.
+  if (!env.KLAXON_LEDGER_SIGNING_KEY_FILE) ensureLedgerKey(join(dataDir, 'ledger-signing-key'));
   const stops: Array<() => Promise<unknown>> = [];
   let stopping = false;
   let fail: (reason: Error) => void = () => undefined;

@@ -20,6 +20,8 @@ import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import { clocksView, type ClocksView } from '../core/clock-view';
+import { IncidentRuleError } from '../core/incident-rule-error';
+import { unstorableTextAt } from '../core/storable-text';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import type { TriggerKind } from '../core/regimes';
@@ -169,12 +171,20 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         void flushLedger();
         return result;
       },
-      { validator: (arg: Arg) => rejectAsFailure(() => check(arg)) },
+      {
+        validator: (arg: Arg) =>
+          rejectAsFailure(() => {
+            // Whatever an Update carries may reach the append-only ledger: text it cannot store is refused here.
+            const unstorable = unstorableTextAt(arg);
+            if (unstorable) throw new IncidentRuleError(`${unstorable} holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)`);
+            check(arg);
+          }),
+      },
     );
   };
   handleUpdate(acknowledgeUpdate, (ref) => incident.validateAcknowledge(ref), (ref, now) => incident.acknowledge(ref, now));
   handleUpdate(escalateUpdate, (ref) => incident.validateEscalate(ref), (ref, now) => incident.requestEscalation(ref, now));
-  handleUpdate(resolveUpdate, ({ by }) => incident.validateResolve(by), ({ by, note }, now) => incident.resolve(by, now, note));
+  handleUpdate(resolveUpdate, ({ by, note }) => incident.validateResolve(by, note), ({ by, note }, now) => incident.resolve(by, now, note));
   handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
   handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
   handleUpdate(triggerUpdate, (req) => incident.legal.validateTrigger(req, nowIso()), (req, now) => incident.legal.recordTrigger(req, now));

@@ -1,7 +1,7 @@
 import type { ClocksView, ClockView, InstantView } from '../../core/clock-view';
 import { computeClock, type Clock } from '../../core/deadlines';
 import type { Filing } from '../../core/legal-clocks';
-import { OBLIGATIONS, obligationById, type Obligation } from '../../core/regimes';
+import { isRecordableTrigger, OBLIGATIONS, obligationById, RECORDABLE_TRIGGERS, type Obligation, type TriggerKind } from '../../core/regimes';
 import { formatInstant, isInstantWithOffset } from '../../core/time-format';
 
 /** `klaxon clocks regimes`: every obligation Klaxon knows, with its rule and legal source. */
@@ -26,6 +26,13 @@ export function renderRegimes(): string {
 
 function requireOffset(flag: string, text: string): string {
   if (!isInstantWithOffset(text)) throw new RangeError(`--${flag} "${text}" needs an offset or Z (e.g. 2026-03-27T14:00+01:00)`);
+  return text;
+}
+
+/** `--event` of `klaxon clocks trigger`, checked before anything is sent: the ledger keeps what is recorded for ever. */
+export function triggerEvent(text: string): TriggerKind {
+  if (text === 'high-risk-determined') throw new RangeError('the high-risk determination is recorded as the Art. 34 risk decision, with its reasons: klaxon clocks risk <id> --high-risk yes --reasons …');
+  if (!isRecordableTrigger(text)) throw new RangeError(`--event "${text}" is not a trigger event; known: ${RECORDABLE_TRIGGERS.join(', ')}`);
   return text;
 }
 

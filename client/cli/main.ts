@@ -8,7 +8,7 @@ import { parseGenericAlert } from '../../core/alert';
 import { withHash } from '../../core/config';
 import { parsePolicyBook } from '../../core/policy-document';
 import { draftMarkdown, notificationDraft } from '../../core/drafts';
-import { OBLIGATIONS, obligationById, type TriggerKind } from '../../core/regimes';
+import { OBLIGATIONS, obligationById } from '../../core/regimes';
 import { policyFor } from '../../core/routing';
 import { simulate } from '../../core/simulation';
 import { klaxonSignatureHeader } from '../../core/signature';
@@ -26,9 +26,10 @@ import { HistoryArchive } from '../../ledger/history-archive';
 import { ApiTokens, SCOPES } from '../../ledger/api-tokens';
 import { migrate } from '../../ledger/migrate';
 import { Retention } from '../../ledger/retention';
+import { readLedgerKey } from '../../ledger/signing';
 import { runAudit } from './audit';
 import { incidentHistory } from '../incident-history';
-import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes } from './clocks';
+import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes, triggerEvent } from './clocks';
 import { renderIncident, renderList, renderSimulation } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
@@ -72,13 +73,16 @@ Usage:
   klaxon containment approve|reject|override <id> <action> --as <name> [--reason text]
                                                          decide it (reject and override need a reason)
   klaxon false-positive <id> --reason text --as <name>   resolve as a false positive: containment is rolled back
-  klaxon audit verify [--incident <id>] [--anchor <anchor>]
-                                                         recompute the ledger's hash chains; names the first broken event
-  klaxon audit anchor                                    the global chain's head, to keep outside Klaxon
+  klaxon audit verify [--incident <id>] [--anchor <anchor or file>]
+                                                         recompute the ledger's hash chains; names the first broken event,
+                                                         checks every signed anchor given and lists unstorable substitutes
+  klaxon audit anchor [--out <file>]                     the global chain's head, signed with the ledger key, to keep
+                                                         outside Klaxon (--out appends it to an anchor file)
   klaxon audit archive [--incident <id>]                 copy closed incidents' Temporal histories into the ledger now
                                                          (the worker does so every KLAXON_ARCHIVE_INTERVAL_MINUTES)
   klaxon audit purge [--dry-run]                         remove incidents past KLAXON_LEDGER_RETENTION_DAYS (database owner
-                                                         only); the purge is recorded so the chains still verify
+                                                         only, with the ledger key); the purge is recorded, signed, so
+                                                         the chains still verify
   klaxon incidents history <id>                          every run's Temporal event history (JSON), from Temporal
                                                          or, once it expired there, from the ledger archive
   klaxon evidence export <id> [--format json|csv|md]     the incident's evidence pack, mapped to SOC 2 / ISO 27001
@@ -130,6 +134,7 @@ const options = {
   'high-risk': { type: 'string' },
   kind: { type: 'string' },
   incident: { type: 'string' },
+  out: { type: 'string' },
   name: { type: 'string' },
   format: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -176,6 +181,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
     return print(clock, () => renderClock(clockView(clock, zone()), zone()));
   }
 
+  // Checked before anything connects: an unknown event must never reach the append-only ledger.
+  const triggerKind = command === 'clocks' && sub === 'trigger' && values.event ? triggerEvent(values.event) : undefined;
+
   const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
   /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */
   const withLedger = async <T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> => {
@@ -211,14 +219,15 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   if (command === 'audit' && sub === 'purge') {
     return withLedger('the ledger is', async (db) => {
       const retention = new Retention(db, new LedgerStore(db));
-      const plan = values['dry-run'] ? await retention.plan(config.retentionDays, new Date()) : await retention.purge(config.retentionDays, new Date());
+      const plan = values['dry-run'] ? await retention.plan(config.retentionDays, new Date()) : await retention.purge(config.retentionDays, new Date(), readLedgerKey(config.ledgerKeyFile));
       const what = `${plan.incidents.length} incident(s), ${plan.events} event(s) with no event for ${plan.retentionDays} days`;
       return print(plan, () => (values['dry-run'] ? `Would purge ${what}.` : plan.incidents.length ? `Purged ${what}; the purge is recorded in the ledger.` : 'Nothing is past the retention.'));
     });
   }
   if (command === 'audit' && sub !== 'archive') {
-    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor>] | klaxon audit anchor | klaxon audit archive [--incident <id>] | klaxon audit purge [--dry-run]');
-    const { data, text } = await withLedger('the ledger is', (db) => runAudit(sub, { incident: values.incident, anchor: values.anchor }, new LedgerStore(db)));
+    if (!['verify', 'anchor'].includes(sub ?? '')) throw new UsageError('usage: klaxon audit verify [--incident <id>] [--anchor <anchor or file>] | klaxon audit anchor [--out <file>] | klaxon audit archive [--incident <id>] | klaxon audit purge [--dry-run]');
+    const settings = { keyFile: config.ledgerKeyFile, retentionDays: config.retentionDays };
+    const { data, text } = await withLedger('the ledger is', (db) => runAudit(sub, { incident: values.incident, anchor: values.anchor, out: values.out }, new LedgerStore(db), settings));
     return print(data, () => text);
   }
   if (command === 'alert') {
@@ -289,8 +298,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
     if (command === 'clocks' && sub === 'trigger') {
       const usage = 'usage: klaxon clocks trigger <id> --event <aware|discovered|materiality-determined|…> --as <responder> [--at <time>] [--reason text]';
-      if (!arg || !values.event) throw new UsageError(usage);
-      const r = await incidents.recordTrigger(arg, { by: actingAs(usage), event: values.event as TriggerKind, at: values.at, reason: values.reason });
+      if (!arg || !triggerKind) throw new UsageError(usage);
+      const r = await incidents.recordTrigger(arg, { by: actingAs(usage), event: triggerKind, at: values.at, reason: values.reason });
       return print(r, () => `${arg}: "${r.event}" recorded at ${formatInstant(r.at, zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
     }
     if (command === 'clocks' && sub === 'file') {

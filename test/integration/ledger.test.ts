@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../core/config';
 import { migrate } from '../../ledger/migrate';
+import { signAnchor } from '../../ledger/anchor';
+import { openDatabase } from '../../ledger/database';
+import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore, type NewLedgerEvent } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testLedgerKey } from '../support/ledger-key';
 import { klaxon } from '../support/processes';
 
 /** A ledger database of its own for the file or a describe block, dropped afterwards. */
@@ -16,6 +21,7 @@ function ownLedger(): { db: TestDatabase; store: LedgerStore } {
 }
 
 const main = ownLedger();
+const ledgerKey = testLedgerKey();
 
 const event = (incidentId: string, step: string, kind = 'alert.received'): NewLedgerEvent => ({
   incidentId,
@@ -103,11 +109,11 @@ describe('the global chain', () => {
     const scratchStore = new LedgerStore(scratch.pool);
     try {
       for (const [incident, step] of [['inc-keep', '1'], ['inc-gone', '1'], ['inc-gone', '2'], ['inc-keep', '2']]) await scratchStore.append(event(incident, step));
-      const anchor = (await scratchStore.anchor())!;
-      expect(await scratchStore.verifyAll(anchor)).toMatchObject({ ok: true, checked: 4, incidents: 2, anchor: { globalSeq: 4, held: true } });
+      const anchor = signAnchor(ledgerKey.key, (await scratchStore.head())!, new Date());
+      expect(await scratchStore.verifyAll({ anchors: [anchor], key: ledgerKey.key })).toMatchObject({ ok: true, checked: 4, incidents: 2, anchors: [{ globalSeq: 4, held: true }] });
       await asOwnerBypassingTriggers(scratch, `DELETE FROM ledger_events WHERE incident_id = 'inc-gone'`);
       expect(await scratchStore.verify('inc-keep')).toMatchObject({ ok: true });
-      expect(await scratchStore.verifyAll(anchor)).toMatchObject({
+      expect(await scratchStore.verifyAll({ anchors: [anchor], key: ledgerKey.key })).toMatchObject({
         ok: false,
         checked: 1,
         firstBroken: { incidentId: 'inc-keep', seq: 2, reason: 'expected global sequence 2, found 4: events are missing before it' },
@@ -118,17 +124,20 @@ describe('the global chain', () => {
   });
 
   it('is checked by `klaxon audit verify` and anchored by `klaxon audit anchor`', async () => {
-    const cliEnv = { ...process.env, DATABASE_URL: chain.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const cliEnv = { ...process.env, DATABASE_URL: chain.db.url, KLAXON_DATA_DIR: '/nonexistent', KLAXON_LEDGER_SIGNING_KEY_FILE: ledgerKey.file };
     await chain.store.append(event('inc-cli', '1'));
     const anchor = (await klaxon(['audit', 'anchor'], cliEnv)).stdout.split('\n')[0];
-    expect(anchor).toMatch(/^klaxon-anchor:\d+:[0-9a-f]{64}$/);
-    expect((await klaxon(['audit', 'verify', '--anchor', anchor], cliEnv)).stdout).toMatch(/^Ledger verified: \d+ event\(s\) of \d+ incident\(s\) and the global chain, every hash and link holds\. The anchor is held\./);
+    expect(anchor).toMatch(/^klaxon-anchor:2:\d+:[0-9a-f]{64}:\d{4}-\d\d-\d\dT[\d:.]+Z:[0-9a-f]{16}:[\w-]{86}$/);
+    expect((await klaxon(['audit', 'verify', '--anchor', anchor], cliEnv)).stdout).toMatch(
+      /^Ledger verified: \d+ event\(s\) of \d+ incident\(s\) and the global chain, every hash and link holds\.\nThe anchor \(global event \d+, signed .*\) is held\./,
+    );
     await asOwnerBypassingTriggers(chain.db, `UPDATE ledger_events SET occurred_at = occurred_at + interval '1 hour' WHERE incident_id = 'inc-cli' AND seq = 1`);
     const broken = await klaxon(['audit', 'verify', '--incident', 'inc-cli'], cliEnv).catch((e: { code: number; stderr: string }) => e);
     expect(broken).toMatchObject({ code: 1, stderr: expect.stringContaining('ledger broken at inc-cli event 1: its content does not match its hash') });
-    const forged = anchor.replace(/:[0-9a-f]{64}$/, `:${'a'.repeat(64)}`);
+    // An anchor made up to match a rewritten ledger carries no valid signature.
+    const forged = anchor.replace(/:2:(\d+):[0-9a-f]{64}:/, `:2:$1:${'a'.repeat(64)}:`);
     const whole = await klaxon(['audit', 'verify', '--anchor', forged], cliEnv).catch((e: { code: number; stderr: string }) => e);
-    expect(whole).toMatchObject({ code: 1 });
+    expect(whole).toMatchObject({ code: 1, stderr: expect.stringMatching(/does not carry a valid signature of ledger key [0-9a-f]{16}: it proves nothing/) });
   });
 });
 
@@ -140,21 +149,31 @@ describe('retention', () => {
     const old = at('2024-06-01T10:00:00Z');
     const recent = at('2026-11-20T10:00:00Z');
     for (const [make, incident, step] of [[old, 'inc-2024', '1'], [recent, 'inc-2026', '1'], [old, 'inc-2024', '2'], [recent, 'inc-2026', '2']] as const) await own.store.append(make(incident, step));
-    const anchor = (await own.store.anchor())!;
-    const cliEnv = { ...process.env, DATABASE_URL: own.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const anchor = signAnchor(ledgerKey.key, (await own.store.head())!, new Date());
+    const cliEnv = { ...process.env, DATABASE_URL: own.db.url, KLAXON_DATA_DIR: '/nonexistent', KLAXON_LEDGER_SIGNING_KEY_FILE: ledgerKey.file };
     expect((await klaxon(['audit', 'purge', '--dry-run'], cliEnv)).stdout).toBe('Would purge 1 incident(s), 2 event(s) with no event for 365 days.\n');
     expect(await own.store.timeline('inc-2024')).toHaveLength(2);
 
     expect((await klaxon(['audit', 'purge'], cliEnv)).stdout).toBe('Purged 1 incident(s), 2 event(s) with no event for 365 days; the purge is recorded in the ledger.\n');
     expect(await own.store.timeline('inc-2024')).toEqual([]);
     const [record] = await own.store.timeline('_ledger');
-    expect(record).toMatchObject({ kind: 'ledger.purged', payload: { retentionDays: 365, incidents: [expect.objectContaining({ incidentId: 'inc-2024', events: 2, headSeq: 2 })], removed: [[1, expect.any(String)], [3, expect.any(String)]] } });
-    expect(await own.store.verifyAll(anchor)).toMatchObject({ ok: true, incidents: 2, anchor: { held: true } });
+    expect(record).toMatchObject({
+      kind: 'ledger.purged',
+      payload: {
+        retentionDays: 365,
+        incidents: [expect.objectContaining({ incidentId: 'inc-2024', events: 2, headSeq: 2 })],
+        removed: [[1, 'inc-2024', expect.any(String), expect.any(String)], [3, 'inc-2024', expect.any(String), expect.any(String)]],
+        keyId: ledgerKey.key.keyId,
+        signature: expect.stringMatching(/^[\w-]{86}$/),
+      },
+    });
+    expect(await own.store.verifyAll({ anchors: [anchor], key: ledgerKey.key })).toMatchObject({ ok: true, incidents: 2, anchors: [{ held: true }], purges: [{ incidents: 1, events: 2 }] });
+    expect((await klaxon(['audit', 'verify'], cliEnv)).stdout).toMatch(/\nSigned purge record at global event 5 \(.*\) bridges 2 event\(s\) of 1 incident\(s\) past retention\./);
     expect((await klaxon(['audit', 'purge'], cliEnv)).stdout).toBe('Nothing is past the retention.\n');
 
     // A deletion nobody recorded is still a break.
     await asOwnerBypassingTriggers(own.db, `DELETE FROM ledger_events WHERE incident_id = 'inc-2026' AND seq = 2`);
-    expect((await own.store.verifyAll()).firstBroken).toMatchObject({ incidentId: '_ledger', seq: 1, reason: 'expected global sequence 4, found 5: events are missing before it' });
+    expect((await own.store.verifyAll({ key: ledgerKey.key })).firstBroken).toMatchObject({ incidentId: '_ledger', seq: 1, reason: 'expected global sequence 4, found 5: events are missing before it' });
   });
 
   it('is at least a year', () => {
@@ -187,5 +206,77 @@ describe('the runtime role', () => {
       await admin.query(`DROP ROLE ${role}`);
       admin.release();
     }
+  });
+});
+
+describe('an event the database refuses for good', () => {
+  const own = ownLedger();
+  const withPayload = (incidentId: string, step: string, payload: Record<string, unknown>): NewLedgerEvent => ({ ...event(incidentId, step, 'alert.received'), payload });
+
+  it('is recorded as a substitute under its step key, and the events after it are written', async () => {
+    const refused = withPayload('inc-nul', '1', { title: 'Leak of acme\u0000 customer rows' });
+    const substitute = await own.store.append(refused);
+    expect(substitute).toMatchObject({
+      incidentId: 'inc-nul',
+      seq: 1,
+      stepKey: 'inc-nul/1',
+      kind: 'ledger.unstorable',
+      actor: { type: 'system', name: 'klaxon-ledger' },
+      payload: { kind: 'alert.received', sqlstate: '22P05', condition: 'untranslatable character', contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(JSON.stringify(substitute)).not.toContain('acme');
+    // A retried batch finds the substitute by its step key and goes on.
+    expect(await own.store.append(refused)).toEqual(substitute);
+    const after = await own.store.append(event('inc-nul', '2', 'incident.acknowledged'));
+    expect(after).toMatchObject({ seq: 2, kind: 'incident.acknowledged' });
+    // A lone surrogate is refused too (not JSON PostgreSQL takes), and substituted the same way.
+    expect(await own.store.append(withPayload('inc-nul', '3', { note: 'half a pair \ud800' }))).toMatchObject({ seq: 3, kind: 'ledger.unstorable', payload: { sqlstate: '22P02' } });
+
+    const listed = [
+      { incidentId: 'inc-nul', seq: 1, stepKey: 'inc-nul/1', kind: 'alert.received', sqlstate: '22P05' },
+      { incidentId: 'inc-nul', seq: 3, stepKey: 'inc-nul/3', kind: 'alert.received', sqlstate: '22P02' },
+    ];
+    expect(await own.store.verify('inc-nul')).toEqual({ ok: true, checked: 3, substitutes: listed });
+    expect(await own.store.verifyAll()).toMatchObject({ ok: true, checked: 3, substitutes: listed });
+    const cliEnv = { ...process.env, DATABASE_URL: own.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    expect((await klaxon(['audit', 'verify', '--incident', 'inc-nul'], cliEnv)).stdout).toBe(
+      'Ledger verified: 3 event(s) of incident inc-nul, every hash and link holds.\n' +
+        '2 event(s) the database refused were recorded as ledger.unstorable substitutes (the content is not in the ledger; its SHA-256 is):\n' +
+        '  inc-nul event 1: a alert.received event, SQLSTATE 22P05\n' +
+        '  inc-nul event 3: a alert.received event, SQLSTATE 22P02\n',
+    );
+  });
+
+  it('is substituted under stable stand-ins when its incident id or step key cannot be stored', async () => {
+    const refused = { ...event('inc-\u0000key', '1'), stepKey: 'inc-\u0000key/1' };
+    const substitute = await own.store.append(refused);
+    expect(substitute).toMatchObject({ incidentId: expect.stringMatching(/^unstorable-[0-9a-f]{32}$/), stepKey: expect.stringMatching(/^unstorable-[0-9a-f]{32}$/), kind: 'ledger.unstorable' });
+    expect(await own.store.append(refused)).toEqual(substitute);
+    const next = await own.store.append({ ...event('inc-\u0000key', '2'), stepKey: 'inc-\u0000key/2' });
+    expect(next).toMatchObject({ incidentId: substitute.incidentId, seq: 2 });
+    // A key too long for its index (54000) is one the database refuses for good as well.
+    const long = { ...event('inc-long', '1'), stepKey: `inc-long/${randomBytes(12_000).toString('base64')}` };
+    expect(await own.store.append(long)).toMatchObject({ incidentId: 'inc-long', stepKey: expect.stringMatching(/^unstorable-/), payload: { sqlstate: '54000' } });
+  });
+
+  it('is told apart from a database that cannot be reached: that keeps failing, so the write is retried', async () => {
+    const unreachable = openDatabase('postgres://postgres@127.0.0.1:1/test', { max: 1 });
+    try {
+      await expect(new LedgerStore(unreachable).append(event('inc-down', '1'))).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await unreachable.end();
+    }
+    expect(await own.store.timeline('inc-down')).toEqual([]);
+  });
+
+  it('surfaces as the SQLSTATE, the table and the step, never the values PostgreSQL quotes', async () => {
+    // A constraint the ledger does not have: PostgreSQL's detail then quotes the failing row.
+    await own.db.pool.query(`ALTER TABLE history_archives ADD CONSTRAINT status_known CHECK (status IN ('COMPLETED', 'TERMINATED'))`);
+    const err = await new HistoryArchive(own.db.pool)
+      .save({ runId: 'run-1', incidentId: 'inc-archive', status: 'Leak of acme customer rows', eventCount: 1, history: Buffer.from('x') })
+      .then(() => new Error('the archive took a status its constraint refuses'), (e: unknown) => e as Error);
+    expect(err.message).toBe('save a run history to the archive: the database refused it (SQLSTATE 23514, integrity constraint violation; table history_archives, constraint status_known)');
+    // Nothing that reaches a log line (the error's own fields, its stack, a JSON log of it) quotes the row.
+    expect(`${JSON.stringify(err)} ${err.stack} ${String(err)}`).not.toContain('acme');
   });
 });

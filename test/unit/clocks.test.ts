@@ -130,6 +130,15 @@ describe('the regimes', () => {
     const unknown = await klaxon(['clocks', 'compute', '--regime', 'gdpr-art99', '--trigger', '2026-03-27T14:00Z'], process.env).catch((e: { code: number; stderr: string }) => e);
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown regime "gdpr-art99"') });
   });
+
+  it('refuses an unknown trigger event in the CLI, before anything is sent', async () => {
+    // No Temporal listens there: the refusal must come before the CLI connects.
+    const env = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', KLAXON_DATA_DIR: '/nonexistent' };
+    const refused = await klaxon(['clocks', 'trigger', 'inc-x', '--event', 'bogus', '--as', 'alice'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: 'klaxon: --event "bogus" is not a trigger event; known: aware, processor-aware, discovered, materiality-determined, classified-major\n' });
+    const risk = await klaxon(['clocks', 'trigger', 'inc-x', '--event', 'high-risk-determined', '--as', 'alice'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(risk).toMatchObject({ code: 1, stderr: expect.stringContaining('recorded as the Art. 34 risk decision, with its reasons: klaxon clocks risk <id>') });
+  });
 });
 
 describe('which obligations apply', () => {

@@ -27,6 +27,17 @@ describe('regulatory clocks on an incident', () => {
       expect(refusal(noReason)).toMatch(/"aware" set in the past \(.*\) needs a reason/);
       const stranger = await handle.executeUpdate(triggerUpdate, { args: [{ by: { responder: 'mallory', via: 'cli' }, event: 'aware' }] }).catch((e: unknown) => e);
       expect(refusal(stranger)).toMatch(/mallory is not a responder/);
+      // What the ledger would keep for ever is checked first: kinds, channels, text it can store.
+      const bogus = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'bogus' as never }] }).catch((e: unknown) => e);
+      expect(refusal(bogus)).toBe('"bogus" is not a trigger event; known: aware, processor-aware, discovered, materiality-determined, classified-major');
+      const channel = await handle.executeUpdate(triggerUpdate, { args: [{ by: { responder: 'alice', via: 'fax' as never }, event: 'discovered' }] }).catch((e: unknown) => e);
+      expect(refusal(channel)).toBe('"fax" is not a channel a responder acts through; known: slack, cli, api, pagerduty');
+      const nul = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'discovered', reason: 'seen in\u0000 the logs' }] }).catch((e: unknown) => e);
+      expect(refusal(nul)).toBe('reason holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)');
+      const surrogate = await handle.executeUpdate(resolveUpdate, { args: [{ by, note: 'fixed \ud800' }] }).catch((e: unknown) => e);
+      expect(refusal(surrogate)).toBe('note holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)');
+      const notBoolean = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: 'yes' as never, reasons: 'names and emails' }] }).catch((e: unknown) => e);
+      expect(refusal(notBoolean)).toBe('the Art. 34 decision is high risk or not: highRisk is true or false');
 
       const recorded = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'aware', at: tenHoursAgo, reason: 'the SOC saw the leak in the logs before the alert fired' }] });
       expect(recorded).toMatchObject({ event: 'aware', at: tenHoursAgo, starts: ['gdpr-art33'] });
@@ -55,6 +66,8 @@ describe('regulatory clocks on an incident', () => {
         return events.filter((e) => e.kind === 'clock.started').length === 2 ? events : undefined;
       });
       expect(timeline.find((e) => e.kind === 'clock.trigger_recorded')).toMatchObject({ actor: { name: 'alice', via: 'cli' }, payload: { event: 'aware', at: tenHoursAgo } });
+      expect(timeline.filter((e) => e.kind === 'clock.trigger_recorded').map((e) => e.payload.event)).toEqual(['aware', 'discovered']);
+      expect(timeline.filter((e) => e.kind === 'clock.risk_decided' || e.kind === 'incident.resolved')).toEqual([]);
       expect(timeline.find((e) => e.kind === 'clock.started')!.payload).toMatchObject({ obligation: 'gdpr-art33', dueAt: state.clocks![0].dueAt });
       // The incident ends once its obligations are filed.
       for (const obligation of ['gdpr-art33', 'us-ca']) await handle.executeUpdate(fileUpdate, { args: [{ by, obligation, reference: `ref-${obligation}` }] });
