@@ -20,6 +20,7 @@ import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import { clocksView, type ClocksView } from '../core/clock-view';
+import { checkUpdateText } from '../core/free-text';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import type { TriggerKind } from '../core/regimes';
@@ -169,7 +170,14 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         void flushLedger();
         return result;
       },
-      { validator: (arg: Arg) => rejectAsFailure(() => check(arg)) },
+      // Text first: an argument no record can hold is refused whatever the rules would say.
+      {
+        validator: (arg: Arg) =>
+          rejectAsFailure(() => {
+            checkUpdateText(arg);
+            check(arg);
+          }),
+      },
     );
   };
   handleUpdate(acknowledgeUpdate, (ref) => incident.validateAcknowledge(ref), (ref, now) => incident.acknowledge(ref, now));
