@@ -82,7 +82,7 @@ function tokenIn(segment: string, twoFollow: boolean): { at: number; kind: 'jwt'
 
 /** `(?:sk|pk|xox[abpr])[-_]` at `at`, then ten or more characters to the segment's end. */
 function isKeyAt(segment: string, at: number): boolean {
-  const prefix = segment.startsWith('sk', at) || segment.startsWith('pk', at) ? 2 : /^xox[abpr]/.test(segment.slice(at, at + 4)) ? 4 : 0;
+  const prefix = segment.startsWith('sk', at) || segment.startsWith('pk', at) ? 2 : segment.startsWith('xox', at) && 'abpr'.includes(segment[at + 3] || '-') ? 4 : 0;
   return prefix > 0 && (segment[at + prefix] === '-' || segment[at + prefix] === '_') && segment.length - (at + prefix + 1) >= 10;
 }
 
