@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
 import type { ClocksView } from '../core/clock-view';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import { batchAlerts, capDetails } from '../core/alert-batch';
+import { checkUpdateText, redactUpdateText } from '../core/free-text';
 import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import { incidentIdFor } from '../core/incident-id';
@@ -108,67 +109,67 @@ export class Incidents {
   }
 
   async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(acknowledgeUpdate, { args: [by] }));
+    return this.update(incidentId, acknowledgeUpdate, by);
   }
 
   /** Pages the next level now instead of when the current one times out. */
   async escalate(incidentId: string, by: ResponderRef): Promise<{ incidentId: string; fromLevel: number }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(escalateUpdate, { args: [by] }));
+    return this.update(incidentId, escalateUpdate, by);
   }
 
   /** Pauses paging for `minutes` (bounded by policy); the current level is paged again after. */
   async snooze(incidentId: string, by: ResponderRef, minutes: number): Promise<{ incidentId: string; snoozedUntil: string }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(snoozeUpdate, { args: [{ by, minutes }] }));
+    return this.update(incidentId, snoozeUpdate, { by, minutes });
   }
 
   /** Hands the incident to a responder, who is paged at once. */
   async reassign(incidentId: string, by: ResponderRef, to: string): Promise<{ incidentId: string; assignedTo: string }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(reassignUpdate, { args: [{ by, to }] }));
+    return this.update(incidentId, reassignUpdate, { by, to });
   }
 
   /** Records an event that starts legal clocks (aware, discovered, …); refused in the future, or backdated without a reason. */
   async recordTrigger(incidentId: string, req: TriggerRequest): Promise<{ incidentId: string; event: string; at: string; starts: string[] }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(triggerUpdate, { args: [req] }));
+    return this.update(incidentId, triggerUpdate, req);
   }
 
   /** Records a filing, which stops its clock; a late one needs the reasons for the delay where the regime says so. */
   async file(incidentId: string, req: FilingRequest): Promise<{ incidentId: string; obligation: string; late: boolean; outstanding: string[]; starts: string[] }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(fileUpdate, { args: [req] }));
+    return this.update(incidentId, fileUpdate, req);
   }
 
   /** Adds or removes obligations on the incident, with the reason (recorded). */
   async changeObligations(incidentId: string, req: ObligationsRequest): Promise<{ incidentId: string; obligations: string[]; starts: string[] }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(obligationsUpdate, { args: [req] }));
+    return this.update(incidentId, obligationsUpdate, req);
   }
 
   /** Records the Art. 34 decision: high risk or not, an exception relied on, and why. */
   async decideRisk(incidentId: string, req: RiskDecisionRequest): Promise<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(riskDecisionUpdate, { args: [req] }));
+    return this.update(incidentId, riskDecisionUpdate, req);
   }
 
   /** Asks for a containment action; a second person approves it. */
   async requestContainment(incidentId: string, req: ContainmentRequest): Promise<ContainmentResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(requestContainmentUpdate, { args: [req] }));
+    return this.update(incidentId, requestContainmentUpdate, req);
   }
 
   /** Approves, rejects (with a reason) or overrides (with a reason, by the override role) a containment action. */
   async decideContainment(incidentId: string, decision: 'approve' | 'reject' | 'override', d: ContainmentDecision): Promise<ContainmentResult> {
     const update = { approve: approveContainmentUpdate, reject: rejectContainmentUpdate, override: overrideContainmentUpdate }[decision];
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(update, { args: [d] }));
+    return this.update(incidentId, update, d);
   }
 
   /** Closes the incident as a false positive: resolved, and its containment rolled back. */
   async falsePositive(incidentId: string, by: ResponderRef, reason: string): Promise<ResolveResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(falsePositiveUpdate, { args: [{ by, reason }] }));
+    return this.update(incidentId, falsePositiveUpdate, { by, reason });
   }
 
   /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */
   async repin(incidentId: string, by: ResponderRef, policy: Policy): Promise<{ incidentId: string; policy: string; policyHash?: string }> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(repinUpdate, { args: [{ by, policy }] }));
+    return this.update(incidentId, repinUpdate, { by, policy });
   }
 
   async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by, note }] }));
+    return this.update(incidentId, resolveUpdate, { by, note });
   }
 
   /** The incident's legal clocks, every instant also in `zone`. */
@@ -212,9 +213,14 @@ export class Incidents {
     return out;
   }
 
-  private async update<T>(incidentId: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Every change to an incident: its text checked (TextFieldError names the field) and its free
+   * text redacted before it leaves for Temporal, whichever way it came (Slack, CLI, REST).
+   */
+  private async update<T, A>(incidentId: string, update: UpdateDefinition<T, [A]>, arg: A): Promise<T> {
+    checkUpdateText(arg);
     try {
-      return await call();
+      return await this.client.workflow.getHandle(incidentId).executeUpdate(update, { args: [redactUpdateText(arg)] });
     } catch (err) {
       throw translate(err, incidentId);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Classification } from './classification';
+import { TEXT_LIMITS } from './free-text';
 import { SEVERITIES, type Severity } from './severity';
 
 /** Tenants appear in workflow ids and search attributes, so they are kept to a safe alphabet. */
@@ -9,8 +10,8 @@ export function isValidTenant(tenant: string | undefined): tenant is string {
   return tenant !== undefined && tenantPattern.test(tenant);
 }
 
-/** The longest alert title kept; sources' longer titles are cut. */
-export const MAX_TITLE_LENGTH = 500;
+/** The longest alert title kept; sources' longer titles are cut (core/free-text.ts has every limit). */
+export const MAX_TITLE_LENGTH = TEXT_LIMITS.title;
 
 /**
  * Klaxon's own alert format (`POST /v1/alerts/generic`). Unknown fields are rejected so a
@@ -20,9 +21,9 @@ export const genericAlertSchema = z
   .object({
     title: z.string().trim().min(1).max(MAX_TITLE_LENGTH),
     severity: z.enum(SEVERITIES),
-    dedupKey: z.string().min(1).max(255).optional(),
+    dedupKey: z.string().min(1).max(TEXT_LIMITS.dedupKey).optional(),
     tenant: z.string().regex(tenantPattern, 'letters, digits, ".", "_" or "-", at most 128'),
-    dataCategories: z.array(z.string().min(1).max(64)).max(32).default([]),
+    dataCategories: z.array(z.string().min(1).max(TEXT_LIMITS.dataCategory)).max(32).default([]),
     details: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

@@ -76,8 +76,26 @@ export interface EvidencePack {
 
 const minutesBetween = (from: string, to: string | undefined): number | undefined => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 600) / 100 : undefined);
 
-const redactDeep = (value: unknown): unknown =>
-  typeof value === 'string' ? redact(value) : Array.isArray(value) ? value.map(redactDeep) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) : value;
+/**
+ * The payload fields that are free text (an alert's title and labels, what people typed,
+ * why something failed): redacted again in the pack, for events recorded before intake
+ * redacted them. Everything else is a system field (instants, ids, dedup keys, hashes,
+ * sequence numbers, counts, names) and is shown exactly as recorded: redacting it damaged the
+ * record (`"lastReceivedAt": "[phone]T13:59:05.220Z"`, `"dedupKey": "csv-[number]"`).
+ */
+export const FREE_TEXT_PAYLOAD_FIELDS = ['title', 'labels', 'details', 'note', 'reason', 'reasons', 'reasonsForDelay', 'outstanding', 'summary', 'message', 'failed', 'error'] as const;
+const FREE_TEXT: ReadonlySet<string> = new Set(FREE_TEXT_PAYLOAD_FIELDS);
+
+const redactAll = (value: unknown): unknown =>
+  typeof value === 'string' ? redact(value) : Array.isArray(value) ? value.map(redactAll) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactAll(v)])) : value;
+
+/** A payload with its free-text fields redacted, at any depth; its system fields as recorded. */
+const redactFreeText = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(redactFreeText)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, FREE_TEXT.has(k) ? redactAll(v) : redactFreeText(v)]))
+      : value;
 
 /** The figures of one incident: how fast it was acknowledged, contained and notified. */
 export function incidentFigures(s: IncidentState): EvidencePack['figures'] {
@@ -109,7 +127,7 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
       openedAt: s.openedAt,
       ...(s.acks?.[0] ? { acknowledged: { by: s.acks[0].by, at: s.acks[0].at } } : {}),
       ...(s.resolvedAt ? { resolved: { by: s.resolvedBy!, at: s.resolvedAt, ...(s.resolveNote ? { note: redact(s.resolveNote) } : {}) } } : {}),
-      ...(s.falsePositive ? { falsePositive: s.falsePositive } : {}),
+      ...(s.falsePositive ? { falsePositive: { ...s.falsePositive, reason: redact(s.falsePositive.reason) } } : {}),
     },
     figures: incidentFigures(s),
     sections: (Object.keys(SECTIONS) as SectionId[]).map((id) => ({
@@ -118,7 +136,7 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
       controls: SECTIONS[id].controls,
       items: events
         .filter((e) => sectionOf(e.kind) === id)
-        .map((e) => ({ seq: e.seq, at: e.occurredAt, kind: e.kind, actor: `${e.actor.type}:${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`, detail: redactDeep(e.payload) as Record<string, unknown>, hash: e.hash })),
+        .map((e) => ({ seq: e.seq, at: e.occurredAt, kind: e.kind, actor: `${e.actor.type}:${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`, detail: redactFreeText(e.payload) as Record<string, unknown>, hash: e.hash })),
     })),
     ledger: {
       events: events.length,
@@ -132,10 +150,23 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
   };
 }
 
+/**
+ * A CSV cell: quoted when it holds a separator, a quote or a line break; and a cell a
+ * spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or carriage return)
+ * is prefixed with `'`, so it is shown as text (OWASP's advice against CSV injection).
+ */
 const csvCell = (v: unknown): string => {
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const raw = typeof v === 'string' ? v : JSON.stringify(v);
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
+
+/**
+ * A Markdown table cell: a `|` would end the cell and a line break the row, and a renderer
+ * would run HTML, so those are escaped; the text reads the same.
+ */
+const mdCell = (v: string): string =>
+  v.replace(/[\\|<>&]/g, (c) => ({ '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!).replace(/\r\n|\r|\n/g, '<br>');
 
 /** One row per item: section, controls, sequence, time, kind, actor, detail, hash. */
 export function evidenceCsv(p: EvidencePack): string {
@@ -155,17 +186,17 @@ export function evidenceMarkdown(p: EvidencePack): string {
     '',
     `| | |`,
     `| --- | --- |`,
-    `| Title | ${i.title} |`,
-    `| Tenant | ${i.tenant} |`,
+    `| Title | ${mdCell(i.title)} |`,
+    `| Tenant | ${mdCell(i.tenant)} |`,
     `| Severity | ${i.severity} |`,
-    `| Status | ${i.status}${i.falsePositive ? ` (false positive: ${i.falsePositive.reason})` : ''} |`,
-    `| Service, surfaces | ${i.service}; ${i.surfaces.join(', ') || 'none recorded'} |`,
-    `| Data categories | ${i.dataCategories.join(', ') || 'none reported'} |`,
+    `| Status | ${i.status}${i.falsePositive ? ` (false positive: ${mdCell(i.falsePositive.reason)})` : ''} |`,
+    `| Service, surfaces | ${mdCell(i.service)}; ${i.surfaces.join(', ') || 'none recorded'} |`,
+    `| Data categories | ${mdCell(i.dataCategories.join(', ')) || 'none reported'} |`,
     `| Jurisdictions | ${i.jurisdictions.join(', ') || 'none recorded'} |`,
-    `| Policy | ${i.policy} |`,
+    `| Policy | ${mdCell(i.policy)} |`,
     `| Opened | ${i.openedAt} |`,
-    `| Acknowledged | ${i.acknowledged ? `${i.acknowledged.at} by ${i.acknowledged.by}` : 'not acknowledged'} |`,
-    `| Resolved | ${i.resolved ? `${i.resolved.at} by ${i.resolved.by}${i.resolved.note ? `: ${i.resolved.note}` : ''}` : 'open'} |`,
+    `| Acknowledged | ${i.acknowledged ? `${i.acknowledged.at} by ${mdCell(i.acknowledged.by)}` : 'not acknowledged'} |`,
+    `| Resolved | ${i.resolved ? `${i.resolved.at} by ${mdCell(i.resolved.by)}${i.resolved.note ? `: ${mdCell(i.resolved.note)}` : ''}` : 'open'} |`,
     `| Time to acknowledge / contain / notify | ${fig(f.minutesToAcknowledge)} / ${fig(f.minutesToContain)} / ${fig(f.minutesToNotify)} |`,
     '',
     ...p.sections.flatMap((s) => [
@@ -173,7 +204,7 @@ export function evidenceMarkdown(p: EvidencePack): string {
       '',
       `Evidences: ${s.controls.join(', ')}`,
       '',
-      ...(s.items.length ? ['| # | at | event | by | detail | hash |', '| --- | --- | --- | --- | --- | --- |', ...s.items.map((it) => `| ${it.seq} | ${it.at} | ${it.kind} | ${it.actor} | ${JSON.stringify(it.detail).replace(/\|/g, '\\|').slice(0, 300)} | \`${it.hash.slice(0, 16)}…\` |`)] : ['Nothing recorded.']),
+      ...(s.items.length ? ['| # | at | event | by | detail | hash |', '| --- | --- | --- | --- | --- | --- |', ...s.items.map((it) => `| ${it.seq} | ${it.at} | ${it.kind} | ${mdCell(it.actor)} | ${mdCell(JSON.stringify(it.detail).slice(0, 300))} | \`${it.hash.slice(0, 16)}…\` |`)] : ['Nothing recorded.']),
       '',
     ]),
     '## Verification',

@@ -1,6 +1,7 @@
 import type { IncidentState } from './incident';
 import { describeSpec, type ContainmentAction } from './containment';
 import type { ClockNotice } from './legal-clocks';
+import { TEXT_LIMITS } from './free-text';
 import { redact } from './redaction';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
@@ -137,7 +138,7 @@ export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>): un
         block_id: RESOLVE_MODAL.block,
         optional: true,
         label: { type: 'plain_text', text: 'Resolution note (goes to the audit ledger)' },
-        element: { type: 'plain_text_input', action_id: RESOLVE_MODAL.action, multiline: true, max_length: 2000 },
+        element: { type: 'plain_text_input', action_id: RESOLVE_MODAL.action, multiline: true, max_length: TEXT_LIMITS.updateText },
       },
     ],
   };

@@ -20,8 +20,7 @@ import type { Alert } from '../core/alert';
 import type { AlertBatch } from '../core/alert-batch';
 import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
 import { clocksView, type ClocksView } from '../core/clock-view';
-import { IncidentRuleError } from '../core/incident-rule-error';
-import { unstorableTextAt } from '../core/storable-text';
+import { checkUpdateText } from '../core/free-text';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import type { TriggerKind } from '../core/regimes';
@@ -171,12 +170,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         void flushLedger();
         return result;
       },
+      // Text first: an argument no record can hold is refused whatever the rules would say.
       {
         validator: (arg: Arg) =>
           rejectAsFailure(() => {
-            // Whatever an Update carries may reach the append-only ledger: text it cannot store is refused here.
-            const unstorable = unstorableTextAt(arg);
-            if (unstorable) throw new IncidentRuleError(`${unstorable} holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)`);
+            checkUpdateText(arg);
             check(arg);
           }),
       },

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { classify, classifyResolution, type ClassificationRules } from '../../core/classification';
+import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/kept-alert';
 import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
 import type { AlertIntake } from '../alert-intake';
@@ -17,8 +18,9 @@ export interface AlertRouteDeps {
 }
 
 /**
- * `POST /v1/alerts/:source`: authenticated and parsed by the source, classified by the rules
- * (which may set the tenant, and so the incident), then taken into Temporal.
+ * `POST /v1/alerts/:source`: authenticated and parsed by the source, its text checked (422
+ * naming the field, nothing taken), classified by the rules (which may set the tenant, and so
+ * the incident), then taken into Temporal as Klaxon keeps it: redacted (core/kept-alert.ts).
  * Answers 202 only once Temporal holds every alert and resolution of the request.
  */
 export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
@@ -36,10 +38,16 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     if (err instanceof SourceRejection) throw new HttpError(err.status, err.message, err.problems ? { problems: err.problems } : undefined);
     throw err;
   }
+  // Klaxon's own format names its fields as sent (`title`); a source's request, by position.
+  const problems = [
+    ...result.alerts.flatMap((a, i) => alertTextProblems(a, (f) => (name === 'generic' ? f : `alerts.${i}.${f}`))),
+    ...result.resolutions.flatMap((r, i) => resolutionTextProblems(r, (f) => `resolutions.${i}.${f}`)),
+  ];
+  if (problems.length) throw new HttpError(422, `alert refused: ${problems.join('; ')}`, { problems });
   try {
     const [alerts, resolved] = await Promise.all([
-      Promise.all(result.alerts.map((a) => deps.intake.submit(classify(a, deps.rules)))),
-      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(classifyResolution(r, deps.rules)))),
+      Promise.all(result.alerts.map((a) => deps.intake.submit(keptAlert(classify(a, deps.rules))))),
+      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules))))),
     ]);
     // Klaxon's own format carries one alert, and answers with its incident.
     return { status: 202, body: name === 'generic' ? alerts[0] : { alerts, resolved } };

@@ -33,9 +33,9 @@ describe('regulatory clocks on an incident', () => {
       const channel = await handle.executeUpdate(triggerUpdate, { args: [{ by: { responder: 'alice', via: 'fax' as never }, event: 'discovered' }] }).catch((e: unknown) => e);
       expect(refusal(channel)).toBe('"fax" is not a channel a responder acts through; known: slack, cli, api, pagerduty');
       const nul = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: 'discovered', reason: 'seen in\u0000 the logs' }] }).catch((e: unknown) => e);
-      expect(refusal(nul)).toBe('reason holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)');
+      expect(refusal(nul)).toBe('reason: holds the control character U+0000 (NUL), which has no place in text');
       const surrogate = await handle.executeUpdate(resolveUpdate, { args: [{ by, note: 'fixed \ud800' }] }).catch((e: unknown) => e);
-      expect(refusal(surrogate)).toBe('note holds a character the audit ledger cannot store (NUL or a lone UTF-16 surrogate)');
+      expect(refusal(surrogate)).toBe('note: holds a lone surrogate (U+D800), which is not Unicode text');
       const notBoolean = await handle.executeUpdate(riskDecisionUpdate, { args: [{ by, highRisk: 'yes' as never, reasons: 'names and emails' }] }).catch((e: unknown) => e);
       expect(refusal(notBoolean)).toBe('the Art. 34 decision is high risk or not: highRisk is true or false');
 

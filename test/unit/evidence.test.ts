@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { evidenceMarkdown, evidencePack, type EvidenceEvent } from '../../core/evidence';
+import { Incident } from '../../core/incident';
+import { sampleAlert, samplePolicy } from '../support/samples';
+
+/** An incident as the core records it, its events numbered and hashed as the ledger would. */
+function recorded(title: string, note: string, actorName = 'alice') {
+  const incident = Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert({ title, dedupKey: 'csv-4111111111111111', receivedAt: '2026-11-24T13:59:05.220Z' }), '2026-11-24T13:59:05.300Z');
+  incident.acknowledge({ responder: 'alice', via: 'cli' }, '2026-11-24T14:01:00.000Z');
+  incident.resolve({ responder: 'alice', via: 'cli' }, '2026-11-24T14:30:00.000Z', note);
+  const events: EvidenceEvent[] = incident.takeEvents().map((e, i) => ({
+    seq: i + 1,
+    kind: e.kind,
+    occurredAt: e.at,
+    actor: e.actor.type === 'responder' ? { ...e.actor, name: actorName } : e.actor,
+    payload: e.payload,
+    hash: createHash('sha256').update(JSON.stringify(e)).digest('hex'),
+  }));
+  return { state: incident.snapshot(), events };
+}
+
+describe('evidence packs', () => {
+  it('redact free text only: instants, dedup keys and ids stay exactly as recorded', () => {
+    const { state, events } = recorded('Rows of jane@example.com served to globex', 'told jane@example.com');
+    const pack = evidencePack(state, events, { ok: true }, '2026-11-25T09:00:00.000Z');
+    const items = pack.sections.flatMap((s) => s.items);
+    const received = items.find((i) => i.kind === 'alert.received')!.detail;
+    expect(received).toMatchObject({ title: 'Rows of [email] served to globex', dedupKey: 'csv-4111111111111111', firstReceivedAt: '2026-11-24T13:59:05.220Z', lastReceivedAt: '2026-11-24T13:59:05.220Z', deliveryIds: ['d1'] });
+    expect(items.find((i) => i.kind === 'incident.resolved')!.detail).toEqual({ note: 'told [email]' });
+    expect(pack.incident).toMatchObject({ title: 'Rows of [email] served to globex', resolved: { note: 'told [email]', at: '2026-11-24T14:30:00.000Z' } });
+  });
+
+  it('keep the Markdown table whole whatever a title or note holds', () => {
+    const { state, events } = recorded('Leak | of rows\r\nsecond line <img src=x onerror=alert(1)>', 'fixed |\nreally', 'a|b');
+    const md = evidenceMarkdown(evidencePack(state, events, { ok: true }, '2026-11-25T09:00:00.000Z'));
+    const table = md.split('\n').filter((l) => l.startsWith('|'));
+    // Each row has as many cell separators as its table's header: 3 or 7 (a `\` escapes the next character).
+    const separators = (line: string) => line.replace(/\\./g, '').split('|').length - 1;
+    expect(table.filter((l) => ![3, 7].includes(separators(l)))).toEqual([]);
+    expect(md).toContain('| Title | Leak \\| of rows<br>second line &lt;img src=x onerror=alert(1)&gt; |');
+    expect(md).not.toContain('<img');
+    expect(md).toContain('by alice: fixed \\|<br>really |');
+    expect(md).toContain('| incident.resolved | responder:a\\|b via cli |');
+  });
+});
