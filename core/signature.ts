@@ -3,6 +3,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Signatures older or newer than this are refused, so a captured request cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
+/**
+ * How long a verified delivery is remembered against replays (client/delivery-memory.ts).
+ * A signed timestamp verifies at most twice the tolerance after the earliest moment it could
+ * (one signed ahead of the receiver's clock), so that long covers every replay of it. Senders
+ * that sign only the body (Sentry, Vercel, PagerDuty) give no such bound: their deliveries are
+ * remembered for a day, and the same bytes sent after that are not recognised as a replay.
+ */
+export const REPLAY_MEMORY_SECONDS = { signedTimestamp: 2 * SIGNATURE_TOLERANCE_SECONDS, bodyOnly: 24 * 60 * 60 } as const;
+
 export class SignatureError extends Error {}
 
 function hmacHex(secret: string, data: string | Buffer, algorithm = 'sha256'): string {

@@ -6,6 +6,7 @@ import { enabledSources } from '../../core/sources/registry';
 import { SpikeWindows } from '../../core/sources/vercel';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
+import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   sources: ReadonlyMap<string, AlertSource>;
   sourceSettings: SourceSettings;
   rules: ClassificationRules;
+  /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
+  deliveries?: DeliveryMemory;
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
   vercelVerify?: string;
   slackSigningSecret?: string;
@@ -36,7 +39,7 @@ export interface ApiDeps {
 }
 
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
-export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps): ApiDeps {
+export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory): ApiDeps {
   const { sources, settings } = enabledSources(config);
   const rules = loadRulesFile(config.rulesFile);
   return {
@@ -50,6 +53,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
     ...(compliance ? { compliance } : {}),
+    ...(deliveries ? { deliveries } : {}),
   };
 }
 
@@ -60,6 +64,8 @@ export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  const deliveries = deps.deliveries ?? new InProcessDeliveries();
+  if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const compliance = (): ComplianceDeps => {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
     return deps.compliance;
@@ -70,7 +76,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now }),
+        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
     },
     {
       method: 'POST',

@@ -1,5 +1,5 @@
 import { AlertValidationError, parseGenericAlert } from '../alert';
-import { SignatureError, verifyKlaxonSignature } from '../signature';
+import { REPLAY_MEMORY_SECONDS, SignatureError, verifyKlaxonSignature } from '../signature';
 import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource } from './source';
 
 /** Klaxon's own JSON, signed with `Klaxon-Signature` (see core/signature.ts). */
@@ -7,6 +7,7 @@ export const genericSource: AlertSource = {
   name: 'generic',
   secretVariables: ['KLAXON_WEBHOOK_SECRET'],
   requires: 'all',
+  replayWindowSeconds: REPLAY_MEMORY_SECONDS.signedTimestamp,
   receive(req, settings) {
     let signed: { timestamp: number };
     try {

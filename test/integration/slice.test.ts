@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
+import { Incidents } from '../../client/incidents';
+import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncidentState } from '../../core/incident';
@@ -268,7 +271,7 @@ describe('the vertical slice over HTTP', () => {
     // The sender sends the same alert again, signed anew: a second alert, not a replay.
     const resent = await postAlert(body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, t - 10) });
     expect(first.body.deduplicated).toBe(false);
-    expect(replay.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
+    expect(replay.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true, replayed: true });
     expect(resent.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
     openIncidentId = first.body.incidentId as string;
     const state = await waitFor('both alerts counted', async () => {
@@ -277,6 +280,38 @@ describe('the vertical slice over HTTP', () => {
     });
     expect(state.alertCount).toBe(2);
     await waitFor('both alerts in the ledger', async () => (await ledger.timeline(openIncidentId)).filter((e) => e.kind === 'alert.received').length === 2);
+  });
+
+  it('takes the same signed bytes once: not again after the incident was resolved, nor on another replica, yet again after Temporal refused them', async () => {
+    // Another API replica on the same ledger database; `reach` is its Temporal.
+    const replica = async (reach: Incidents) => {
+      const server = createApiServer({ ...apiDepsFromConfig(stack.config, reach, undefined, new SeenDeliveries(db.pool)), log: () => undefined });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((ok) => server.close(ok)) };
+    };
+    const body = alertBody();
+    const headers = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) };
+    const cutOff = await replica(new Incidents(new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) }), stack.config.temporal.taskQueue));
+    const other = await replica(incidents);
+    try {
+      expect((await postStackAlert(cutOff.url, body, headers)).status).toBe(503);
+      const first = await postAlert(body, headers);
+      expect(first).toMatchObject({ status: 202, body: { deduplicated: false } });
+      const id = String(first.body.incidentId);
+      await waitFor('the Slack page', () => messageFor(id));
+      await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+      await env.client.workflow.getHandle(id).result();
+      const pages = slack.messages.size;
+
+      expect(await postAlert(body, headers)).toEqual({ status: 202, body: { incidentId: id, deduplicated: true, replayed: true } });
+      expect(await postStackAlert(other.url, body, headers)).toEqual({ status: 202, body: { incidentId: id, deduplicated: true, replayed: true } });
+      expect((await env.client.workflow.count(`WorkflowId = '${id}'`)).count).toBe(1);
+      expect((await incidents.state(id)).status).toBe('resolved');
+      expect(slack.messages.size).toBe(pages);
+    } finally {
+      await Promise.all([cutOff.close(), other.close()]);
+    }
   });
 
   describe('bad input gets a 4xx naming the problem, and nothing is recorded', () => {
