@@ -107,8 +107,9 @@ export class Incidents {
     }
   }
 
-  async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(acknowledgeUpdate, { args: [by] }));
+  /** With `runId`, only that run is acknowledged: a later run of the same id refuses it as closed. */
+  async acknowledge(incidentId: string, by: ResponderRef, runId?: string): Promise<AckResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId, runId).executeUpdate(acknowledgeUpdate, { args: [by] }));
   }
 
   /** Pages the next level now instead of when the current one times out. */
@@ -167,8 +168,20 @@ export class Incidents {
     return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(repinUpdate, { args: [{ by, policy }] }));
   }
 
-  async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {
-    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by, note }] }));
+  /** With `runId`, only that run is resolved: a later run of the same id refuses it as closed. */
+  async resolve(incidentId: string, by: ResponderRef, note?: string, runId?: string): Promise<ResolveResult> {
+    return this.update(incidentId, () => this.client.workflow.getHandle(incidentId, runId).executeUpdate(resolveUpdate, { args: [{ by, note }] }));
+  }
+
+  /**
+   * The incident's latest run: an id opens a new run once the last was resolved, so what
+   * happened before `openedAt` was about an earlier run.
+   */
+  async currentRun(incidentId: string): Promise<{ runId: string; openedAt: Date }> {
+    return this.update(incidentId, async () => {
+      const d = await this.client.workflow.getHandle(incidentId).describe();
+      return { runId: d.runId, openedAt: d.startTime };
+    });
   }
 
   /** The incident's legal clocks, every instant also in `zone`. */

@@ -91,7 +91,7 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/pagerduty\/webhooks$/,
-      handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [] }),
+      handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [], deliveries, now }),
     },
     { method: 'GET', pattern: /^\/v1\/incidents$/, handle: async (req) => listIncidents(req, compliance(), deps.incidents, now()) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, decodeURIComponent(id)) },
