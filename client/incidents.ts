@@ -26,6 +26,7 @@ import {
   repinUpdate,
   requestContainmentUpdate,
   resolveUpdate,
+  responderQuery,
   riskDecisionUpdate,
   snoozeUpdate,
   sourceResolvedSignal,
@@ -188,6 +189,15 @@ export class Incidents {
   async clocks(incidentId: string, zone: string): Promise<ClocksView> {
     try {
       return await this.client.workflow.getHandle(incidentId).query(clocksQuery, zone);
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
+  }
+
+  /** The responder of the incident's policy that `ref` names, if any. */
+  async responderOf(incidentId: string, ref: ResponderRef): Promise<string | undefined> {
+    try {
+      return (await this.client.workflow.getHandle(incidentId).query(responderQuery, ref)) ?? undefined;
     } catch (err) {
       throw translate(err, incidentId);
     }

@@ -172,13 +172,38 @@ describe('the vertical slice over HTTP', () => {
     expect(status).toMatchObject({ status: 200, body: { response_type: 'ephemeral' } });
     expect(status.body.text).toContain(`\`${id}\`: triggered`);
     expect(status.body.text).toContain('Orders of [email] shown to globex');
-    expect((await command('U0MALLORY', `ack ${id}`)).body.text).toMatch(/^Refused: Slack user U0MALLORY is not a responder/);
+    // Someone outside the incident's policy learns nothing about it, not even that it exists.
+    const notYours = 'Refused: that incident does not exist, or you are not a responder of it.';
+    expect((await command('U0MALLORY', `status ${id}`)).body.text).toBe(notYours);
+    expect((await command('U0MALLORY', `ack ${id}`)).body.text).toBe(notYours);
+    expect((await command('U0MALLORY', `resolve ${id}`)).body.text).toBe(notYours);
+    expect((await incidents.state(id)).status).toBe('triggered');
     expect((await command('U0ALICE', `ack ${id}`)).body.text).toBe(`\`${id}\` acknowledged by alice: paging stopped.`);
     expect((await command('U0BOB', `resolve ${id} customer notified, route fixed`)).body.text).toBe(`\`${id}\` resolved by bob.`);
     expect(await incidents.state(id)).toMatchObject({ status: 'resolved', resolveNote: 'customer notified, route fixed' });
     expect((await command('U0ALICE', 'dance')).body.text).toContain('needs an incident id');
-    expect((await command('U0ALICE', `status inc-acme-0000000000000000`)).body.text).toMatch(/^Refused: incident inc-acme-0000000000000000 was not found/);
+    expect((await command('U0ALICE', `status inc-acme-0000000000000000`)).body.text).toBe(notYours);
     expect(await command('U0ALICE', `ack ${id}`, 'forged')).toMatchObject({ status: 401 });
+  });
+
+  it('shows outside text in Slack as written: a title cannot ping the channel or disguise a link', async () => {
+    const hostile = '<!channel> <https://evil.example|click> & more';
+    const { body: { incidentId } } = await postAlert(alertBody({ title: hostile, dataCategories: ['<!here>'] }));
+    const id = String(incidentId);
+    const page = await waitFor('the Slack page', () => messageFor(id));
+    // The page of an ordinary incident carries no channel alert and no link of Klaxon's own: any
+    // in its text or mrkdwn would be injected (plain_text, such as the header, is never read as markup).
+    const blocks = (typeof page.blocks === 'string' ? JSON.parse(page.blocks) : page.blocks) as unknown;
+    const mrkdwnTexts = JSON.stringify(blocks).match(/\{"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"\}/g) ?? [];
+    expect(mrkdwnTexts.length).toBeGreaterThan(3);
+    for (const text of [page.text, ...mrkdwnTexts]) expect(text).not.toMatch(/<!channel>|<!here>|<https:/);
+    expect(page.text).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; more');
+    const form = new URLSearchParams({ command: '/klaxon', text: `status ${id}`, user_id: 'U0ALICE' }).toString();
+    const res = await fetch(`${apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
+    const answer = ((await res.json()) as { text: string }).text;
+    expect(answer).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt;');
+    expect(answer).not.toMatch(/<!channel>|<https:/);
+    await incidents.resolve(id, { responder: 'bob', via: 'cli' });
   });
 
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {
