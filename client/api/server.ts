@@ -9,6 +9,7 @@ import { AlertIntake } from '../alert-intake';
 import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
+import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
@@ -64,6 +65,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  const failures = new FailedAttempts();
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const compliance = (): ComplianceDeps => {
@@ -122,11 +124,20 @@ export function createApiServer(deps: ApiDeps): Server {
       if (matches.length) return finish(405, { error: `method ${req.method} is not allowed on ${path}` });
       return finish(404, { error: `no route for ${req.method} ${path}` });
     }
+    // A client that keeps failing with bearer tokens is refused for a while before any lookup.
+    const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
+    const retryAfter = client ? failures.retryAfterSeconds(client) : 0;
+    if (retryAfter > 0) {
+      req.resume();
+      res.setHeader('retry-after', String(retryAfter));
+      return finish(429, { error: `too many failed bearer-token attempts from this address: retry after ${retryAfter} s` });
+    }
     route
       .handle(req, route.pattern.exec(path)!.slice(1))
       .then(({ status, body }) => finish(status, body))
       .catch((err: unknown) => {
         if (err instanceof HttpError) {
+          if (err.status === 401 && client) failures.failed(client);
           // Stop reading an oversized or refused body; the connection is closed after the answer.
           if (!req.complete) res.setHeader('connection', 'close');
           return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);

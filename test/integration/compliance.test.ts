@@ -1,4 +1,9 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../core/alert';
+import { complianceDeps } from '../../client/api/compliance';
+import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS } from '../../client/api/failed-attempts';
+import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { FilterError, type IncidentFilter } from '../../client/incident-filter';
 import type { EvidencePack } from '../../core/evidence';
 import { incidentIdFor } from '../../core/incident-id';
@@ -6,7 +11,8 @@ import type { PeriodReport } from '../../core/period-report';
 import { acknowledgeUpdate, fileUpdate, incident, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { signKlaxon } from '../support/signing';
 import { waitFor } from '../support/waiting';
 
 /** Compliance queries on the real stack: incidents listed by what they are, through Temporal visibility. */
@@ -275,5 +281,36 @@ describe('tokens bound to tenants', () => {
     expect(await call(`/v1/incidents/${ids['t-acme']}/acknowledge`, 'POST')).toMatchObject({ status: 200, text: expect.stringContaining('"acknowledgedBy":"bob"') });
     const report = JSON.parse((await call(`/v1/evidence?since=${since.toISOString()}&until=${new Date(Date.now() + 60_000).toISOString()}`)).text) as PeriodReport;
     expect(report.rows.map((r) => r.incidentId)).toEqual([ids['t-acme']]);
+  });
+});
+
+describe('failed bearer-token attempts', () => {
+  it('are limited per client: past the limit, 429 with Retry-After before any token is looked up, and signed alerts still pass', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const good = (await klaxon(['tokens', 'create', '--name', 'limit-reader', '--scope', 'incidents:read'], env)).stdout.split('\n')[0];
+    // An API of its own on the same stack, so the other tests' answers are not limited.
+    const api = createApiServer({ ...apiDepsFromConfig(stack.config, stack.incidents, complianceDeps(stack.db.pool, stack.env.client)), log: () => undefined });
+    api.listen(0, '127.0.0.1');
+    await once(api, 'listening');
+    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const get = async (bearer: string) => {
+      const res = await fetch(`${url}/v1/incidents`, { headers: { authorization: `Bearer ${bearer}` } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: string } };
+    };
+    try {
+      expect((await get(good)).status).toBe(200);
+      for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) expect((await get(`kx_guess${i}`)).status).toBe(401);
+      const limited = await get('kx_one-more-guess');
+      expect(limited).toMatchObject({ status: 429, body: { error: expect.stringContaining('too many failed bearer-token attempts') } });
+      expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+      expect(Number(limited.retryAfter)).toBeLessThanOrEqual(FAILED_ATTEMPTS_WINDOW_MS / 1000);
+      // Refused before the lookup: even the right token waits out the window from this address.
+      expect((await get(good)).status).toBe(429);
+      const alert = JSON.stringify({ title: 'limited client, alerts still taken', severity: 'SEV4', tenant: 'q-limit' });
+      const res = await fetch(`${url}/v1/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, alert) }, body: alert });
+      expect(res.status).toBe(202);
+    } finally {
+      await new Promise((ok) => api.close(ok));
+    }
   });
 });
