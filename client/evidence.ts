@@ -17,8 +17,8 @@ export function renderEvidence(pack: EvidencePack, format: EvidenceFormat): stri
 }
 
 /** The response-time report of the incidents opened between `from` and `to`. */
-export async function periodEvidence(incidents: Incidents, from: Date, to: Date, format: EvidenceFormat): Promise<string> {
-  const listed = await incidents.list({ openedFrom: from, openedTo: to }, 10_000);
+export async function periodEvidence(incidents: Incidents, from: Date, to: Date, format: EvidenceFormat, tenants?: string[]): Promise<string> {
+  const listed = await incidents.list({ openedFrom: from, openedTo: to, ...(tenants ? { tenants } : {}) }, 10_000);
   const states = await Promise.all(listed.map((r) => incidents.state(r.incidentId)));
   const report = periodReport(states, from.toISOString(), to.toISOString());
   if (format === 'md') return periodMarkdown(report);

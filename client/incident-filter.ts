@@ -13,6 +13,8 @@ export interface IncidentFilter {
   status?: string[];
   severity?: string[];
   tenant?: string;
+  /** Only these tenants' incidents (a token bound to tenants); narrows whatever `tenant` asks for. */
+  tenants?: string[];
   dataCategory?: string;
   jurisdiction?: string;
   /** Opened at or after / before these instants. */
@@ -51,6 +53,8 @@ export function visibilityQuery(f: IncidentFilter): string {
     ...(f.status?.length ? [inList(sa.status.name, oneOf('status', f.status, STATUSES))] : []),
     ...(f.severity?.length ? [inList(sa.severity.name, oneOf('severity', f.severity, SEVERITIES))] : []),
     ...(f.tenant ? [`${sa.tenant.name} = ${token('tenant', f.tenant)}`] : []),
+    // Bound to no tenant at all matches nothing: no tenant is empty.
+    ...(f.tenants ? [f.tenants.length ? `${sa.tenant.name} IN (${f.tenants.map((t) => token('tenant', t)).join(', ')})` : `${sa.tenant.name} = ''`] : []),
     ...(f.dataCategory ? [`${sa.dataCategories.name} = ${token('data category', f.dataCategory)}`] : []),
     ...(f.jurisdiction ? [`${sa.jurisdictions.name} = ${token('jurisdiction', f.jurisdiction)}`] : []),
     ...(f.openedFrom ? [`StartTime >= '${f.openedFrom.toISOString()}'`] : []),

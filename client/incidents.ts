@@ -27,6 +27,7 @@ import {
   repinUpdate,
   requestContainmentUpdate,
   resolveUpdate,
+  responderQuery,
   riskDecisionUpdate,
   snoozeUpdate,
   sourceResolvedSignal,
@@ -108,8 +109,9 @@ export class Incidents {
     }
   }
 
-  async acknowledge(incidentId: string, by: ResponderRef): Promise<AckResult> {
-    return this.update(incidentId, acknowledgeUpdate, by);
+  /** With `runId`, only that run is acknowledged: a later run of the same id refuses it as closed. */
+  async acknowledge(incidentId: string, by: ResponderRef, runId?: string): Promise<AckResult> {
+    return this.update(incidentId, acknowledgeUpdate, by, runId);
   }
 
   /** Pages the next level now instead of when the current one times out. */
@@ -168,14 +170,37 @@ export class Incidents {
     return this.update(incidentId, repinUpdate, { by, policy });
   }
 
-  async resolve(incidentId: string, by: ResponderRef, note?: string): Promise<ResolveResult> {
-    return this.update(incidentId, resolveUpdate, { by, note });
+  /** With `runId`, only that run is resolved: a later run of the same id refuses it as closed. */
+  async resolve(incidentId: string, by: ResponderRef, note?: string, runId?: string): Promise<ResolveResult> {
+    return this.update(incidentId, resolveUpdate, { by, note }, runId);
+  }
+
+  /**
+   * The incident's latest run: an id opens a new run once the last was resolved, so what
+   * happened before `openedAt` was about an earlier run.
+   */
+  async currentRun(incidentId: string): Promise<{ runId: string; openedAt: Date }> {
+    try {
+      const d = await this.client.workflow.getHandle(incidentId).describe();
+      return { runId: d.runId, openedAt: d.startTime };
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
   }
 
   /** The incident's legal clocks, every instant also in `zone`. */
   async clocks(incidentId: string, zone: string): Promise<ClocksView> {
     try {
       return await this.client.workflow.getHandle(incidentId).query(clocksQuery, zone);
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
+  }
+
+  /** The responder of the incident's policy that `ref` names, if any. */
+  async responderOf(incidentId: string, ref: ResponderRef): Promise<string | undefined> {
+    try {
+      return (await this.client.workflow.getHandle(incidentId).query(responderQuery, ref)) ?? undefined;
     } catch (err) {
       throw translate(err, incidentId);
     }
@@ -217,10 +242,10 @@ export class Incidents {
    * Every change to an incident: its text checked (TextFieldError names the field) and its free
    * text redacted before it leaves for Temporal, whichever way it came (Slack, CLI, REST).
    */
-  private async update<T, A>(incidentId: string, update: UpdateDefinition<T, [A]>, arg: A): Promise<T> {
+  private async update<T, A>(incidentId: string, update: UpdateDefinition<T, [A]>, arg: A, runId?: string): Promise<T> {
     checkUpdateText(arg);
     try {
-      return await this.client.workflow.getHandle(incidentId).executeUpdate(update, { args: [redactUpdateText(arg)] });
+      return await this.client.workflow.getHandle(incidentId, runId).executeUpdate(update, { args: [redactUpdateText(arg)] });
     } catch (err) {
       throw translate(err, incidentId);
     }

@@ -11,8 +11,11 @@ export interface EmailMessage {
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Header values come from alerts: no line breaks may reach a header (no header injection). */
-const oneLine = (s: string): string => s.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
+/**
+ * Header values come from alerts: no line break of any kind (CR, LF, NEL, VT, FF, U+2028/9)
+ * nor any other control character may reach a header (no header injection).
+ */
+const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 
 /** A titled table of facts and the command to act, as plain text and HTML. */
 function render(subject: string, title: string, rows: Array<[string, string]>, act: string): EmailMessage {

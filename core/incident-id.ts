@@ -26,3 +26,12 @@ export function incidentIdFor(alert: Pick<Alert, 'tenant' | 'dedupKey'>): string
 export function pseudonymousKey(tenant: string, dedupKey: string): string {
   return `${PSEUDONYMOUS_KEY_PREFIX}${keyDigest(tenant, dedupKey)}`;
 }
+
+/**
+ * Whether `incidentId` is an incident of one of `tenants`, read from the id itself (see
+ * incidentIdFor): exact, so tenant `acme` does not own `inc-acme-eu-…`, and answerable without
+ * asking Temporal or the ledger whether the incident exists.
+ */
+export function isIncidentOf(incidentId: string, tenants: readonly string[]): boolean {
+  return tenants.some((t) => incidentId.startsWith(`inc-${t}-`) && /^[0-9a-f]{16}$/.test(incidentId.slice(`inc-${t}-`.length)));
+}

@@ -3,6 +3,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Signatures older or newer than this are refused, so a captured request cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
+/**
+ * How long a verified delivery is remembered against replays (client/delivery-memory.ts).
+ * A signed timestamp verifies at most twice the tolerance after the earliest moment it could
+ * (one signed ahead of the receiver's clock), so that long covers every replay of it. Senders
+ * that sign only the body (Sentry, Vercel, PagerDuty) give no such bound: their deliveries are
+ * remembered for a day, and the same bytes sent after that are not recognised as a replay.
+ */
+export const REPLAY_MEMORY_SECONDS = { signedTimestamp: 2 * SIGNATURE_TOLERANCE_SECONDS, bodyOnly: 24 * 60 * 60 } as const;
+
 export class SignatureError extends Error {}
 
 function hmacHex(secret: string, data: string | Buffer, algorithm = 'sha256'): string {
@@ -16,7 +25,6 @@ function equalHex(a: string, b: string): boolean {
 }
 
 function checkFreshness(timestamp: number, nowSeconds: number): void {
-  if (!Number.isInteger(timestamp)) throw new SignatureError('signature timestamp is not a unix time in seconds');
   if (Math.abs(nowSeconds - timestamp) > SIGNATURE_TOLERANCE_SECONDS) {
     throw new SignatureError('signature timestamp is outside the five-minute tolerance');
   }
@@ -27,25 +35,54 @@ export function klaxonSignatureHeader(secret: string, rawBody: Buffer | string, 
   return `t=${timestamp},v1=${hmacHex(secret, Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(rawBody)]))}`;
 }
 
+/** The most `v1=` entries a header may carry: two secrets during a rotation, with room for one more. */
+export const MAX_KLAXON_SIGNATURES = 3;
+
+const UNIX_SECONDS = /^[1-9][0-9]{0,11}$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
 /**
- * Verifies a Klaxon signature header. Several `v1=` entries are accepted so a sender can
- * sign with an old and a new secret while a secret is rotated.
+ * Reads `t=<unix seconds>,v1=<hex>[,v1=<hex>…]` strictly: digits only in `t`, once; lowercase
+ * hex SHA-256 in each `v1`, no repeats; no other keys, no spaces. A lenient reader would let one
+ * captured request be re-sent under many spellings (`t=0x…`, `t=+…`, ` t=…`, an extra `v1=`)
+ * that all verify; strictness leaves exactly one spelling per signature.
  */
-export function verifyKlaxonSignature(secret: string, rawBody: Buffer, header: string | undefined, nowSeconds: number): void {
-  if (!header) throw new SignatureError('missing Klaxon-Signature header');
+function parseKlaxonSignature(header: string): { timestamp: number; signatures: string[] } {
+  const malformed = (why: string) => new SignatureError(`malformed Klaxon-Signature header (${why}): expected t=<unix seconds>,v1=<hex>`);
   let timestamp: number | undefined;
-  const candidates: string[] = [];
+  const signatures: string[] = [];
   for (const part of header.split(',')) {
-    const [key, value] = part.trim().split('=', 2);
-    if (key === 't') timestamp = Number(value);
-    else if (key === 'v1' && value) candidates.push(value);
+    const eq = part.indexOf('=');
+    const [key, value] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+    if (key === 't') {
+      if (timestamp !== undefined) throw malformed('t is given twice');
+      if (!UNIX_SECONDS.test(value)) throw malformed('t is not a unix time in whole seconds, digits only');
+      timestamp = Number(value);
+    } else if (key === 'v1') {
+      if (!HEX_SHA256.test(value)) throw malformed('a v1 is not 64 lowercase hex digits');
+      if (signatures.includes(value)) throw malformed('a v1 is given twice');
+      signatures.push(value);
+    } else {
+      throw malformed(`unknown entry "${key.slice(0, 20)}"`);
+    }
   }
-  if (timestamp === undefined || candidates.length === 0) {
-    throw new SignatureError('malformed Klaxon-Signature header: expected t=<unix seconds>,v1=<hex>');
-  }
+  if (timestamp === undefined || signatures.length === 0) throw malformed('t and at least one v1 are required');
+  if (signatures.length > MAX_KLAXON_SIGNATURES) throw malformed(`more than ${MAX_KLAXON_SIGNATURES} v1 entries`);
+  return { timestamp, signatures };
+}
+
+/**
+ * Verifies a Klaxon signature header and returns the timestamp it signs. Several `v1=`
+ * entries are accepted so a sender can sign with an old and a new secret while a secret is
+ * rotated.
+ */
+export function verifyKlaxonSignature(secret: string, rawBody: Buffer, header: string | undefined, nowSeconds: number): { timestamp: number } {
+  if (!header) throw new SignatureError('missing Klaxon-Signature header');
+  const { timestamp, signatures } = parseKlaxonSignature(header);
   checkFreshness(timestamp, nowSeconds);
   const expected = klaxonSignatureHeader(secret, rawBody, timestamp).split('v1=')[1];
-  if (!candidates.some((c) => equalHex(c, expected))) throw new SignatureError('signature does not match the body');
+  if (!signatures.some((c) => equalHex(c, expected))) throw new SignatureError('signature does not match the body');
+  return { timestamp };
 }
 
 /**
@@ -62,6 +99,8 @@ export function verifySlackSignature(
   if (!headers.signature || !headers.timestamp) {
     throw new SignatureError('missing X-Slack-Signature or X-Slack-Request-Timestamp header');
   }
+  // Slack signs the timestamp as sent, but read it as strictly as Klaxon's own: digits only.
+  if (!UNIX_SECONDS.test(headers.timestamp)) throw new SignatureError('X-Slack-Request-Timestamp is not a unix time in whole seconds, digits only');
   checkFreshness(Number(headers.timestamp), nowSeconds);
   const base = Buffer.concat([Buffer.from(`v0:${headers.timestamp}:`), rawBody]);
   if (!equalHex(headers.signature, `v0=${hmacHex(signingSecret, base)}`)) {

@@ -3,6 +3,7 @@ import { describeSpec, type ContainmentAction } from './containment';
 import type { ClockNotice } from './legal-clocks';
 import { TEXT_LIMITS } from './free-text';
 import { redact } from './redaction';
+import { joinMarkup, linkChannel, mentionUser, mrkdwn, slackDate, type SlackMarkup } from './slack-text';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
 export const SLACK_ACTIONS = {
@@ -35,57 +36,54 @@ export interface SlackMessage {
   blocks: unknown[];
 }
 
-/**
- * Slack renders `<!date^…>` in each reader's own zone; the fallback names UTC.
- * https://api.slack.com/reference/surfaces/formatting#date-formatting
- */
-function slackDate(iso: string): string {
-  const seconds = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time_secs}|${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC>`;
-}
+/** A section of mrkdwn text. */
+const section = (text: SlackMarkup) => ({ type: 'section', text: { type: 'mrkdwn', text: text.markup } });
 
-function statusLine(s: IncidentState): string {
+function statusLine(s: IncidentState): SlackMarkup {
   switch (s.status) {
     case 'triggered':
-      return `:rotating_light: *Triggered*, level ${s.level}${s.ladderExhausted ? ' (ladder exhausted)' : ''}`;
+      return mrkdwn`:rotating_light: *Triggered*, level ${s.level}${s.ladderExhausted ? ' (ladder exhausted)' : ''}`;
     case 'snoozed':
-      return `:zzz: *Snoozed* until ${slackDate(s.snoozedUntil!)}, then level ${Math.max(1, s.level)} is paged again`;
+      return mrkdwn`:zzz: *Snoozed* until ${slackDate(s.snoozedUntil!)}, then level ${Math.max(1, s.level)} is paged again`;
     case 'acknowledged':
-      return `:eyes: *Acknowledged* by ${s.acknowledgedBy} at ${slackDate(s.acknowledgedAt!)}`;
+      return mrkdwn`:eyes: *Acknowledged* by ${s.acknowledgedBy ?? ''} at ${slackDate(s.acknowledgedAt!)}`;
     case 'resolved':
-      return `:white_check_mark: *Resolved* by ${s.resolvedBy} at ${slackDate(s.resolvedAt!)}`;
+      return mrkdwn`:white_check_mark: *Resolved* by ${s.resolvedBy ?? ''} at ${slackDate(s.resolvedAt!)}`;
   }
 }
 
 /**
  * The incident message as it must read now. Alert text is redacted: the incident is about
- * leaked personal data, and the page must not repeat it.
+ * leaked personal data, and the page must not repeat it. Every outside word is escaped (see
+ * core/slack-text.ts): a title cannot ping the channel or hide a link.
  */
 export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage {
-  const who = paged.slackUserId ? `<@${paged.slackUserId}>` : `<#${paged.slackChannel}>`;
+  const who = paged.slackUserId ? mentionUser(paged.slackUserId) : linkChannel(paged.slackChannel ?? '');
   const title = redact(s.title);
   const categories = s.dataCategories.length ? s.dataCategories.join(', ') : 'none reported';
+  const field = (text: SlackMarkup) => ({ type: 'mrkdwn', text: text.markup });
   const blocks: unknown[] = [
+    // plain_text is never read as markup.
     { type: 'header', text: { type: 'plain_text', text: `${s.severity}: ${title}`.slice(0, 150) } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Tenant*\n${s.tenant}` },
-        { type: 'mrkdwn', text: `*Severity*\n${s.severity}` },
-        { type: 'mrkdwn', text: `*Data categories*\n${categories}` },
-        { type: 'mrkdwn', text: `*Paged*\n${who} (level ${paged.level})` },
-        ...(s.surfaces.length ? [{ type: 'mrkdwn', text: `*Affected*\n${s.surfaces.join(', ')}` }] : []),
-        ...(s.assignedTo ? [{ type: 'mrkdwn', text: `*Assigned to*\n${s.assignedTo}` }] : []),
+        field(mrkdwn`*Tenant*\n${s.tenant}`),
+        field(mrkdwn`*Severity*\n${s.severity}`),
+        field(mrkdwn`*Data categories*\n${categories}`),
+        field(mrkdwn`*Paged*\n${who} (level ${paged.level})`),
+        ...(s.surfaces.length ? [field(mrkdwn`*Affected*\n${s.surfaces.join(', ')}`)] : []),
+        ...(s.assignedTo ? [field(mrkdwn`*Assigned to*\n${s.assignedTo}`)] : []),
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: statusLine(s) } },
+    section(statusLine(s)),
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `Incident \`${s.incidentId}\` · opened ${slackDate(s.openedAt)} · ${s.alertCount} alert(s)` }],
+      elements: [field(mrkdwn`Incident \`${s.incidentId}\` · opened ${slackDate(s.openedAt)} · ${s.alertCount} alert(s)`)],
     },
   ];
   if (s.status !== 'resolved') blocks.push(...actionBlocks(s));
-  return { text: `${s.severity} incident for ${s.tenant}: ${title} (paging ${who}, ${s.status})`, blocks };
+  return { text: mrkdwn`${s.severity} incident for ${s.tenant}: ${title} (paging ${who}, ${s.status})`.markup, blocks };
 }
 
 const button = (action: string, text: string, incidentId: string, style?: 'primary' | 'danger') => ({
@@ -132,7 +130,7 @@ export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>): un
     submit: { type: 'plain_text', text: 'Resolve' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${redact(s.title).slice(0, 200)}*\n\`${s.incidentId}\`` } },
+      section(mrkdwn`*${redact(s.title).slice(0, 200)}*\n\`${s.incidentId}\``),
       {
         type: 'input',
         block_id: RESOLVE_MODAL.block,
@@ -150,16 +148,16 @@ export function statusReply(s: IncidentState): SlackMessage {
   const text = (() => {
     switch (s.status) {
       case 'acknowledged':
-        return `:eyes: Acknowledged by ${s.acknowledgedBy}${via} at ${slackDate(s.acknowledgedAt!)}`;
+        return mrkdwn`:eyes: Acknowledged by ${s.acknowledgedBy ?? ''}${via} at ${slackDate(s.acknowledgedAt!)}`;
       case 'snoozed':
-        return `:zzz: Snoozed${via} until ${slackDate(s.snoozedUntil!)}`;
+        return mrkdwn`:zzz: Snoozed${via} until ${slackDate(s.snoozedUntil!)}`;
       case 'resolved':
-        return `:white_check_mark: Resolved by ${s.resolvedBy}${via} at ${slackDate(s.resolvedAt!)}${s.resolveNote ? `: ${redact(s.resolveNote)}` : ''}`;
+        return mrkdwn`:white_check_mark: Resolved by ${s.resolvedBy ?? ''}${via} at ${slackDate(s.resolvedAt!)}${s.resolveNote ? `: ${redact(s.resolveNote)}` : ''}`;
       case 'triggered':
-        return `:rotating_light: Triggered again${s.assignedTo ? `, assigned to ${s.assignedTo}` : ''}: paging resumes at level ${Math.max(1, s.level)}`;
+        return mrkdwn`:rotating_light: Triggered again${s.assignedTo ? `, assigned to ${s.assignedTo}` : ''}: paging resumes at level ${Math.max(1, s.level)}`;
     }
   })();
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return { text: text.markup, blocks: [section(text)] };
 }
 
 /**
@@ -167,36 +165,34 @@ export function statusReply(s: IncidentState): SlackMessage {
  * a missed deadline also alerts the whole channel and asks for the reasons for the delay.
  */
 export function clockNoticeMessage(s: IncidentState, notice: ClockNotice, mention: string[], obligation: { title: string; regime: string; lateNeedsReasons: boolean }): SlackMessage {
-  const who = mention.map((u) => `<@${u}>`).join(' ');
-  const what = `${obligation.regime}: ${obligation.title} for \`${s.incidentId}\` (${s.tenant})`;
+  const who = joinMarkup(mention.map(mentionUser), ' ');
+  const what = mrkdwn`${obligation.regime}: ${obligation.title} for \`${s.incidentId}\` (${s.tenant})`;
   const text =
     notice.kind === 'overdue'
-      ? `<!channel> :alarm_clock: *OVERDUE* ${what}: the deadline ${slackDate(notice.dueAt)} has passed. ${who}${obligation.lateNeedsReasons ? ' File it now with the reasons for the delay: `klaxon clocks file`.' : ''}`
+      ? mrkdwn`<!channel> :alarm_clock: *OVERDUE* ${what}: the deadline ${slackDate(notice.dueAt)} has passed. ${who}${obligation.lateNeedsReasons ? ' File it now with the reasons for the delay: `klaxon clocks file`.' : ''}`
       : notice.kind === 'follow-up'
-        ? `:memo: Follow-up owed: ${what} was filed in phases; the rest was due ${slackDate(notice.dueAt)}.${notice.outstanding?.length ? ` Outstanding: ${notice.outstanding.join('; ')}.` : ''} ${who}`
-        : `:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+        ? mrkdwn`:memo: Follow-up owed: ${what} was filed in phases; the rest was due ${slackDate(notice.dueAt)}.${notice.outstanding?.length ? ` Outstanding: ${notice.outstanding.join('; ')}.` : ''} ${who}`
+        : mrkdwn`:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
+  return { text: text.markup, blocks: [section(text)] };
 }
 
 /** What containment needs people to know: an approval to give, or an action or undo that keeps failing. */
 export type ContainmentNotice = 'approval-needed' | 'failed' | 'undo-failed';
 
 export function containmentNoticeMessage(s: IncidentState, a: ContainmentAction, notice: ContainmentNotice, mention: string[]): SlackMessage {
-  const who = mention.map((u) => `<@${u}>`).join(' ');
-  const what = `${a.id} ${describeSpec(a.spec, a.tenant)} for \`${s.incidentId}\``;
+  const who = joinMarkup(mention.map(mentionUser), ' ');
+  const what = mrkdwn`${a.id} ${describeSpec(a.spec, a.tenant)} for \`${s.incidentId}\``;
   if (notice === 'approval-needed') {
-    const text = `:shield: Containment awaits approval: ${what}, requested by ${a.requestedBy}${a.reason ? ` (${a.reason})` : ''}. An approver other than the requester approves; reject with \`klaxon containment reject ${s.incidentId} ${a.id} --reason …\`. ${who}`;
+    const text = mrkdwn`:shield: Containment awaits approval: ${what}, requested by ${a.requestedBy}${a.reason ? ` (${a.reason})` : ''}. An approver other than the requester approves; reject with \`klaxon containment reject ${s.incidentId} ${a.id} --reason …\`. ${who}`;
     return {
-      text,
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text } },
-        { type: 'actions', elements: [{ ...button(SLACK_ACTIONS.approveContainment, 'Approve', `${s.incidentId} ${a.id}`, 'primary') }] },
-      ],
+      text: text.markup,
+      blocks: [section(text), { type: 'actions', elements: [{ ...button(SLACK_ACTIONS.approveContainment, 'Approve', `${s.incidentId} ${a.id}`, 'primary') }] }],
     };
   }
+  const failure = a.failure ?? '';
   const text =
     notice === 'failed'
-      ? `<!channel> :rotating_light: *Containment failed*: ${what} could not be applied: ${a.failure}. The leak may not be contained. ${who}`
-      : `<!channel> :rotating_light: *Containment undo failed*: ${what} is still in place: ${a.failure}. Klaxon tries again every 30 minutes. ${who}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+      ? mrkdwn`<!channel> :rotating_light: *Containment failed*: ${what} could not be applied: ${failure}. The leak may not be contained. ${who}`
+      : mrkdwn`<!channel> :rotating_light: *Containment undo failed*: ${what} is still in place: ${failure}. Klaxon tries again every 30 minutes. ${who}`;
+  return { text: text.markup, blocks: [section(text)] };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { databaseStep } from './database-error';
+import { isValidTenant } from '../core/alert';
 
 /** What a token may do: read incidents, read audit data (ledger, histories, evidence), change incidents. */
 export const SCOPES = ['incidents:read', 'audit:read', 'incidents:write'] as const;
@@ -11,6 +12,8 @@ export interface ApiToken {
   scopes: Scope[];
   /** Whom an incidents:write token acts as. */
   responder?: string;
+  /** The tenants it is bound to: it sees, lists, exports and changes only their incidents. Absent: every tenant. */
+  tenants?: string[];
   createdAt: string;
   revokedAt?: string;
 }
@@ -24,28 +27,32 @@ export class ApiTokens {
   constructor(private readonly db: Pool) {}
 
   /** Creates a token and returns its secret: the only time it is ever shown. */
-  async create(name: string, scopes: string[], responder?: string): Promise<{ token: string; name: string; scopes: Scope[] }> {
+  async create(name: string, scopes: string[], responder?: string, tenants?: string[]): Promise<{ token: string; name: string; scopes: Scope[]; tenants?: string[] }> {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new TokenError(`token name "${name}" is not a plain name (letters, digits, _ . -)`);
     if (scopes.length === 0) throw new TokenError(`a token needs at least one scope (${SCOPES.join(', ')})`);
     for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new TokenError(`"${s}" is not a scope (${SCOPES.join(', ')})`);
     if (scopes.includes('incidents:write') && !responder) throw new TokenError('an incidents:write token acts as a responder: name one (--as <responder>)');
+    if (tenants?.length === 0) throw new TokenError('a token bound to tenants needs at least one tenant');
+    for (const t of tenants ?? []) if (!isValidTenant(t)) throw new TokenError(`"${t}" is not a tenant (letters, digits, ".", "_" or "-", at most 128)`);
     const token = `kx_${randomBytes(32).toString('base64url')}`;
+    const bound = tenants && [...new Set(tenants)];
     const r = await databaseStep('create an API token', () =>
-      this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null]),
+      this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder, tenants) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null, bound ?? null]),
     );
     if (r.rowCount !== 1) throw new TokenError(`a token named "${name}" exists already (revoked ones keep their name)`);
-    return { token, name, scopes: scopes as Scope[] };
+    return { token, name, scopes: scopes as Scope[], ...(bound ? { tenants: bound } : {}) };
   }
 
   /** The live token a secret belongs to, if any. */
   async find(secret: string): Promise<ApiToken | undefined> {
     const r = await databaseStep('look up an API token', () =>
-      this.db.query<{ name: string; scopes: Scope[]; responder: string | null; created_at: Date }>('SELECT name, scopes, responder, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL', [
-        hashOf(secret),
-      ]),
+      this.db.query<{ name: string; scopes: Scope[]; responder: string | null; tenants: string[] | null; created_at: Date }>(
+        'SELECT name, scopes, responder, tenants, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL',
+        [hashOf(secret)],
+      ),
     );
     const row = r.rows[0];
-    return row && { name: row.name, scopes: row.scopes, ...(row.responder ? { responder: row.responder } : {}), createdAt: row.created_at.toISOString() };
+    return row && { name: row.name, scopes: row.scopes, ...(row.responder ? { responder: row.responder } : {}), ...(row.tenants ? { tenants: row.tenants } : {}), createdAt: row.created_at.toISOString() };
   }
 
   async revoke(name: string): Promise<void> {
@@ -55,8 +62,14 @@ export class ApiTokens {
 
   async list(): Promise<ApiToken[]> {
     const r = await databaseStep('list the API tokens', () =>
-      this.db.query<{ name: string; scopes: Scope[]; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at'),
+      this.db.query<{ name: string; scopes: Scope[]; tenants: string[] | null; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, tenants, created_at, revoked_at FROM api_tokens ORDER BY created_at'),
     );
-    return r.rows.map((row) => ({ name: row.name, scopes: row.scopes, createdAt: row.created_at.toISOString(), ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}) }));
+    return r.rows.map((row) => ({
+      name: row.name,
+      scopes: row.scopes,
+      ...(row.tenants ? { tenants: row.tenants } : {}),
+      createdAt: row.created_at.toISOString(),
+      ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}),
+    }));
   }
 }

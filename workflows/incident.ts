@@ -72,6 +72,9 @@ export const stateQuery = defineQuery<IncidentState>('state');
 // The legal clocks as compliance reads them: every instant in UTC, the authority's zone and the
 // reader's (the argument, an IANA zone; UTC when absent).
 export const clocksQuery = defineQuery<ClocksView, [string?]>('clocks');
+// Whom a reference names among the pinned policy's responders (null: nobody), so readers
+// outside Temporal (the slash command) answer only the incident's own responders.
+export const responderQuery = defineQuery<string | null, [ResponderRef]>('responder');
 
 export interface IncidentInput {
   incidentId: string;
@@ -155,6 +158,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   setHandler(clocksQuery, (zone) =>
     clocksView(incident.snapshot(), { obligations: incident.legal.obligations().map((o) => o.id), nearestDeadline: incident.legal.nearestDeadline() }, zone ?? 'UTC'),
   );
+  setHandler(responderQuery, (ref) => {
+    try {
+      return incident.identify(ref).name;
+    } catch {
+      return null;
+    }
+  });
   setHandler(alertsSignal, (batch) => {
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });

@@ -3,7 +3,9 @@ import { classify, classifyResolution, type ClassificationRules } from '../../co
 import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/kept-alert';
 import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
+import { incidentIdFor } from '../../core/incident-id';
 import type { AlertIntake } from '../alert-intake';
+import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { header, HttpError, readBody, requireContentType } from './http';
 
@@ -14,6 +16,8 @@ export interface AlertRouteDeps {
   sources: ReadonlyMap<string, AlertSource>;
   settings: SourceSettings;
   rules: ClassificationRules;
+  /** Deliveries taken before, so a replay of signed bytes is not taken again. */
+  deliveries: DeliveryMemory;
   now: () => Date;
 }
 
@@ -32,8 +36,9 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   const raw = await readBody(req);
   requireContentType(req, ...(source.contentTypes ?? ['application/json']));
   let result;
+  const receivedAt = deps.now();
   try {
-    result = source.receive({ header: (n) => header(req, n), rawBody: raw, receivedAt: deps.now() }, deps.settings);
+    result = source.receive({ header: (n) => header(req, n), rawBody: raw, receivedAt }, deps.settings);
   } catch (err) {
     if (err instanceof SourceRejection) throw new HttpError(err.status, err.message, err.problems ? { problems: err.problems } : undefined);
     throw err;
@@ -44,11 +49,16 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     ...result.resolutions.flatMap((r, i) => resolutionTextProblems(r, (f) => `resolutions.${i}.${f}`)),
   ];
   if (problems.length) throw new HttpError(422, `alert refused: ${problems.join('; ')}`, { problems });
+  const window = source.replayWindowSeconds;
+  const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
+  const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   try {
+    // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.
     const [alerts, resolved] = await Promise.all([
-      Promise.all(result.alerts.map((a) => deps.intake.submit(keptAlert(classify(a, deps.rules))))),
-      Promise.all(result.resolutions.map((r) => deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules))))),
+      Promise.all(result.alerts.map((a) => (replayed.has(a.deliveryId) ? { incidentId: incidentIdFor(classify(a, deps.rules)), deduplicated: true, replayed: true } : deps.intake.submit(keptAlert(classify(a, deps.rules)))))),
+      Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
     ]);
+    if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
     // Klaxon's own format carries one alert, and answers with its incident.
     return { status: 202, body: name === 'generic' ? alerts[0] : { alerts, resolved } };
   } catch (err) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { isIncidentOf } from '../../core/incident-id';
 import { isInstantWithOffset } from '../../core/time-format';
 import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
 import { HistoryArchive } from '../../ledger/history-archive';
@@ -43,6 +44,17 @@ async function authorize(req: IncomingMessage, tokens: ApiTokens, scope: Scope):
   return token;
 }
 
+/**
+ * A token bound to tenants meets another tenant's incident as one that does not exist: the
+ * same 404 and words as the route gives for an unknown id, so it cannot even learn that.
+ */
+function hideOtherTenants(token: ApiToken, incidentId: string, notFound = `incident ${incidentId} was not found`): void {
+  if (token.tenants && !isIncidentOf(incidentId, token.tenants)) throw new HttpError(404, notFound);
+}
+
+/** Narrows a filter to the tenants a token is bound to. */
+const withinTenants = (token: ApiToken, filter: IncidentFilter): IncidentFilter => (token.tenants ? { ...filter, tenants: token.tenants } : filter);
+
 /** Every read of audit data is itself written to the ledger: who read what, when. */
 async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string | undefined, what: string, req: IncomingMessage): Promise<void> {
   await deps.ledger.append({
@@ -81,10 +93,10 @@ type Answer = Promise<{ status: number; body: unknown }>;
 
 /** `GET /v1/incidents?status=…&severity=…&tenant=…&category=…&jurisdiction=…&since=…&until=…&deadlineWithinHours=…&all=true` */
 export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
-  await authorize(req, deps.tokens, 'incidents:read');
+  const token = await authorize(req, deps.tokens, 'incidents:read');
   try {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    return { status: 200, body: { incidents: await incidents.list(filterOf(query, now)) } };
+    return { status: 200, body: { incidents: await incidents.list(withinTenants(token, filterOf(query, now))) } };
   } catch (err) {
     if (err instanceof FilterError) throw new HttpError(400, err.message);
     throw err;
@@ -93,7 +105,7 @@ export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, 
 
 /** `GET /v1/incidents/:id`: the state, with every legal clock in UTC and the authority's zone. */
 export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string): Answer {
-  await authorize(req, deps.tokens, 'incidents:read');
+  hideOtherTenants(await authorize(req, deps.tokens, 'incidents:read'), id);
   const [state, clocks] = await answeringRefusals(() => Promise.all([incidents.state(id), incidents.clocks(id, 'UTC')]));
   return { status: 200, body: { incident: state, clocks } };
 }
@@ -101,6 +113,7 @@ export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, i
 /** `GET /v1/incidents/:id/timeline`: the ledger events of the incident, hashes included (audited). */
 export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
   const token = await authorize(req, deps.tokens, 'audit:read');
+  hideOtherTenants(token, id, `the ledger holds no event of incident ${id}`);
   const events = await deps.ledger.timeline(id);
   if (events.length === 0) throw new HttpError(404, `the ledger holds no event of incident ${id}`);
   await audited(deps, token, id, 'timeline', req);
@@ -118,6 +131,7 @@ function formatOf(req: IncomingMessage): EvidenceFormat {
 /** `GET /v1/incidents/:id/evidence?format=json|csv|md`: the evidence pack (audited). */
 export async function incidentEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, now: Date): Answer {
   const token = await authorize(req, deps.tokens, 'audit:read');
+  hideOtherTenants(token, id);
   const format = formatOf(req);
   const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now));
   await audited(deps, token, id, `evidence (${format})`, req);
@@ -131,7 +145,7 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
   const query = new URL(req.url ?? '/', 'http://x').searchParams;
   const { openedFrom, openedTo } = filterOf(query, now);
   if (!openedFrom || !openedTo) throw new HttpError(400, 'a period report needs since and until (date-times with an offset)');
-  const text = await periodEvidence(incidents, openedFrom, openedTo, format).catch((err: unknown) => {
+  const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants).catch((err: unknown) => {
     throw err instanceof FilterError ? new HttpError(400, err.message) : err;
   });
   await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);
@@ -145,6 +159,7 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
  */
 export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, change: 'acknowledge' | 'resolve'): Answer {
   const token = await authorize(req, deps.tokens, 'incidents:write');
+  hideOtherTenants(token, id);
   const by = { responder: token.responder!, via: 'api' as const };
   if (change === 'acknowledge') {
     req.resume();
@@ -164,6 +179,7 @@ export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps,
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */
 export async function incidentHistoryRoute(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
   const token = await authorize(req, deps.tokens, 'audit:read');
+  hideOtherTenants(token, id, `incident ${id} has no history in Temporal or in the ledger archive`);
   try {
     const history = await incidentHistory(deps.client, deps.archive, id);
     await audited(deps, token, id, 'history', req);

@@ -6,8 +6,10 @@ import { enabledSources } from '../../core/sources/registry';
 import { SpikeWindows } from '../../core/sources/vercel';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
+import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
+import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
 import { HttpError, sendJson } from './http';
@@ -22,6 +24,8 @@ export interface ApiDeps {
   sources: ReadonlyMap<string, AlertSource>;
   sourceSettings: SourceSettings;
   rules: ClassificationRules;
+  /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
+  deliveries?: DeliveryMemory;
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
   vercelVerify?: string;
   slackSigningSecret?: string;
@@ -36,7 +40,7 @@ export interface ApiDeps {
 }
 
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
-export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps): ApiDeps {
+export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory): ApiDeps {
   const { sources, settings } = enabledSources(config);
   const rules = loadRulesFile(config.rulesFile);
   return {
@@ -50,6 +54,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
     ...(compliance ? { compliance } : {}),
+    ...(deliveries ? { deliveries } : {}),
   };
 }
 
@@ -60,6 +65,9 @@ export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  const failures = new FailedAttempts();
+  const deliveries = deps.deliveries ?? new InProcessDeliveries();
+  if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const compliance = (): ComplianceDeps => {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
     return deps.compliance;
@@ -70,7 +78,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, now }),
+        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
     },
     {
       method: 'POST',
@@ -85,7 +93,7 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/pagerduty\/webhooks$/,
-      handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [] }),
+      handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [], deliveries, now }),
     },
     { method: 'GET', pattern: /^\/v1\/incidents$/, handle: async (req) => listIncidents(req, compliance(), deps.incidents, now()) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, decodeURIComponent(id)) },
@@ -116,11 +124,20 @@ export function createApiServer(deps: ApiDeps): Server {
       if (matches.length) return finish(405, { error: `method ${req.method} is not allowed on ${path}` });
       return finish(404, { error: `no route for ${req.method} ${path}` });
     }
+    // A client that keeps failing with bearer tokens is refused for a while before any lookup.
+    const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
+    const retryAfter = client ? failures.retryAfterSeconds(client) : 0;
+    if (retryAfter > 0) {
+      req.resume();
+      res.setHeader('retry-after', String(retryAfter));
+      return finish(429, { error: `too many failed bearer-token attempts from this address: retry after ${retryAfter} s` });
+    }
     route
       .handle(req, route.pattern.exec(path)!.slice(1))
       .then(({ status, body }) => finish(status, body))
       .catch((err: unknown) => {
         if (err instanceof HttpError) {
+          if (err.status === 401 && client) failures.failed(client);
           // Stop reading an oversized or refused body; the connection is closed after the answer.
           if (!req.complete) res.setHeader('connection', 'close');
           return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { IncidentState, ResponderRef } from '../../core/incident';
 import { redact } from '../../core/redaction';
-import type { Incidents } from '../incidents';
+import { mrkdwn, slackDate, type SlackMarkup } from '../../core/slack-text';
+import { IncidentNotFoundError, type Incidents } from '../incidents';
 import { HttpError } from './http';
 import { answeringRefusals } from './incident-errors';
 import { readSlackForm } from './slack-request';
@@ -19,12 +20,15 @@ const HELP = [
 ].join('\n');
 
 /** Only the caller sees the answer: it may name an incident of a tenant others in the channel should not see. */
-const ephemeral = (text: string) => ({ status: 200, body: { response_type: 'ephemeral', text } });
+const ephemeral = (text: SlackMarkup) => ({ status: 200, body: { response_type: 'ephemeral', text: text.markup } });
 
-function describe(s: IncidentState): string {
-  const next = s.nextStep ? `\nNext: ${s.nextStep.action} at <!date^${Math.floor(Date.parse(s.nextStep.at) / 1000)}^{date_short_pretty} {time}|${s.nextStep.at}>` : '';
+/** The same words whether the incident is unknown or the caller is not its responder: nothing to learn from the difference. */
+const NOT_YOURS = mrkdwn`Refused: that incident does not exist, or you are not a responder of it.`;
+
+function describe(s: IncidentState): SlackMarkup {
+  const next = s.nextStep ? mrkdwn`\nNext: ${s.nextStep.action} at ${slackDate(s.nextStep.at, '{date_short_pretty} {time}')}` : '';
   const who = s.acknowledgedBy ? `, acknowledged by ${s.acknowledgedBy}` : s.resolvedBy ? `, resolved by ${s.resolvedBy}` : '';
-  return `*${s.severity} ${s.tenant}*: ${redact(s.title)}\n\`${s.incidentId}\`: ${s.status}${who}, level ${s.level} (pass ${s.pass}), ${s.alertCount} alert(s)${next}`;
+  return mrkdwn`*${s.severity} ${s.tenant}*: ${redact(s.title)}\n\`${s.incidentId}\`: ${s.status}${who}, level ${s.level} (pass ${s.pass}), ${s.alertCount} alert(s)${next}`;
 }
 
 /**
@@ -37,25 +41,25 @@ export async function receiveSlackCommand(req: IncomingMessage, deps: SlackComma
   const userId = form.get('user_id');
   if (!userId) throw new HttpError(400, 'the command names no Slack user (user_id)');
   const [verb = 'help', incidentId, ...rest] = (form.get('text') ?? '').trim().split(/\s+/).filter(Boolean);
-  if (verb === 'help' || !incidentId) return ephemeral(verb === 'help' ? HELP : `\`/klaxon ${verb}\` needs an incident id.\n${HELP}`);
+  if (verb === 'help' || !incidentId) return ephemeral(verb === 'help' ? mrkdwn`${HELP}` : mrkdwn`\`/klaxon ${verb}\` needs an incident id.\n${HELP}`);
+  if (!['status', 'ack', 'resolve'].includes(verb)) return ephemeral(mrkdwn`Unknown command \`${verb}\`.\n${HELP}`);
   const by: ResponderRef = { slackUserId: userId, via: 'slack' };
   try {
-    switch (verb) {
-      case 'status':
-        return ephemeral(describe(await answeringRefusals(() => deps.incidents.state(incidentId))));
-      case 'ack': {
-        const r = await answeringRefusals(() => deps.incidents.acknowledge(incidentId, by));
-        return ephemeral(r.alreadyDone ? `\`${incidentId}\` was already acknowledged by ${r.acknowledgedBy}.` : `\`${incidentId}\` acknowledged by ${r.acknowledgedBy}: paging stopped.`);
-      }
-      case 'resolve': {
-        const r = await answeringRefusals(() => deps.incidents.resolve(incidentId, by, rest.join(' ') || undefined));
-        return ephemeral(r.alreadyDone ? `\`${incidentId}\` was already resolved by ${r.resolvedBy}.` : `\`${incidentId}\` resolved by ${r.resolvedBy}.`);
-      }
-      default:
-        return ephemeral(`Unknown command \`${verb}\`.\n${HELP}`);
+    // Only the incident's own responders learn anything about it, even that it exists.
+    const responder = await deps.incidents.responderOf(incidentId, by).catch((err: unknown) => {
+      if (err instanceof IncidentNotFoundError) return undefined;
+      throw err;
+    });
+    if (!responder) return ephemeral(NOT_YOURS);
+    if (verb === 'status') return ephemeral(describe(await answeringRefusals(() => deps.incidents.state(incidentId))));
+    if (verb === 'ack') {
+      const r = await answeringRefusals(() => deps.incidents.acknowledge(incidentId, by));
+      return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already acknowledged by ${r.acknowledgedBy}.` : mrkdwn`\`${incidentId}\` acknowledged by ${r.acknowledgedBy}: paging stopped.`);
     }
+    const r = await answeringRefusals(() => deps.incidents.resolve(incidentId, by, rest.join(' ') || undefined));
+    return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already resolved by ${r.resolvedBy}.` : mrkdwn`\`${incidentId}\` resolved by ${r.resolvedBy}.`);
   } catch (err) {
-    if (err instanceof HttpError && err.status < 500) return ephemeral(`Refused: ${err.message}`);
+    if (err instanceof HttpError && err.status < 500) return ephemeral(mrkdwn`Refused: ${err.message}`);
     throw err;
   }
 }

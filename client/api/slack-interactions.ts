@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResponderRef } from '../../core/incident';
 import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/slack-message';
+import { mrkdwn } from '../../core/slack-text';
 import type { Incidents } from '../incidents';
 import { HttpError } from './http';
 import { answeringRefusals } from './incident-errors';
@@ -109,7 +110,7 @@ async function withinDeadline(deps: SlackRouteDeps, payload: Interaction, change
   work.catch(async (err: Error) => {
     (deps.log ?? console.error)(`klaxon: slack action finished after the deadline and failed: ${err.message}`);
     if (payload.response_url) {
-      await fetch(payload.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: err.message }) }).catch(() => undefined);
+      await fetch(payload.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: mrkdwn`${err.message}`.markup }) }).catch(() => undefined);
     }
   });
   return { status: 200, body: { accepted: true, pending: true } };

@@ -89,9 +89,10 @@ Usage:
                                                          controls, with the ledger hashes to verify it
   klaxon evidence export --since <time> --until <time> [--format json|csv|md]
                                                          response times (acknowledge, contain, notify) per severity
-  klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write… [--as <responder>]
+  klaxon tokens create --name <name> --scope incidents:read|audit:read|incidents:write… [--as <responder>] [--tenant t1,t2]
                                                          a bearer token for the REST API (shown once); a write
-                                                         token acts as the responder --as names
+                                                         token acts as the responder --as names; with --tenant it
+                                                         sees, lists, exports and changes only those tenants' incidents
   klaxon tokens list | klaxon tokens revoke <name>
   klaxon simulate --policy <file> --alert <json|file> --at <time> [--ack-at <time>] [--ack-by name]
                                                          who would be paged when, by the workflow's own rules
@@ -201,8 +202,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       const tokens = new ApiTokens(db);
       if (sub === 'create') {
         if (!values.name || !values.scope?.length) throw new UsageError(`usage: klaxon tokens create --name <name> --scope <${SCOPES.join('|')}>…`);
-        const t = await tokens.create(values.name, values.scope, values.as);
-        return print(t, () => `${t.token}\n(token "${t.name}", scopes ${t.scopes.join(', ')}: shown this once; Klaxon keeps only its SHA-256)`);
+        const tenants = values.tenant === undefined ? undefined : values.tenant.split(',').map((t) => t.trim()).filter(Boolean);
+        const t = await tokens.create(values.name, values.scope, values.as, tenants);
+        const bound = t.tenants ? `, tenants ${t.tenants.join(', ')} only` : '';
+        return print(t, () => `${t.token}\n(token "${t.name}", scopes ${t.scopes.join(', ')}${bound}: shown this once; Klaxon keeps only its SHA-256)`);
       }
       if (sub === 'revoke') {
         if (!arg) throw new UsageError('usage: klaxon tokens revoke <name>');
@@ -211,7 +214,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       }
       if (sub === 'list') {
         const all = await tokens.list();
-        return print(all, () => all.map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} created ${t.createdAt}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`).join('\n') || 'No tokens.');
+        return print(all, () => all.map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} ${(t.tenants ? `tenants ${t.tenants.join(',')}` : 'every tenant').padEnd(24)} created ${t.createdAt}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`).join('\n') || 'No tokens.');
       }
       throw new UsageError('usage: klaxon tokens create|list|revoke');
     });

@@ -1,5 +1,5 @@
 import { AlertValidationError, parseGenericAlert } from '../alert';
-import { SignatureError, verifyKlaxonSignature } from '../signature';
+import { REPLAY_MEMORY_SECONDS, SignatureError, verifyKlaxonSignature } from '../signature';
 import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource } from './source';
 
 /** Klaxon's own JSON, signed with `Klaxon-Signature` (see core/signature.ts). */
@@ -7,17 +7,19 @@ export const genericSource: AlertSource = {
   name: 'generic',
   secretVariables: ['KLAXON_WEBHOOK_SECRET'],
   requires: 'all',
+  replayWindowSeconds: REPLAY_MEMORY_SECONDS.signedTimestamp,
   receive(req, settings) {
-    const signature = req.header('klaxon-signature');
+    let signed: { timestamp: number };
     try {
-      verifyKlaxonSignature(settings.secrets.KLAXON_WEBHOOK_SECRET!, req.rawBody, signature, Math.floor(req.receivedAt.getTime() / 1000));
+      signed = verifyKlaxonSignature(settings.secrets.KLAXON_WEBHOOK_SECRET!, req.rawBody, req.header('klaxon-signature'), Math.floor(req.receivedAt.getTime() / 1000));
     } catch (err) {
       if (err instanceof SignatureError) throw new SourceRejection(401, err.message);
       throw err;
     }
     const body = parseJsonBody(req.rawBody);
-    // A redelivery of the same signed request has the same id; a resend with a new timestamp is a new alert.
-    const deliveryId = deliveryIdOf(signature ?? '', req.rawBody);
+    // Keyed on what the signature covers, not on the header's bytes: a redelivery of the same
+    // signed request has the same id however its header is spelt; a resend with a new timestamp is a new alert.
+    const deliveryId = deliveryIdOf('generic', String(signed.timestamp), req.rawBody);
     try {
       return { alerts: [parseGenericAlert(body, { deliveryId, receivedAt: req.receivedAt.toISOString() })], resolutions: [] };
     } catch (err) {

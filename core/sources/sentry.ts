@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { REPLAY_MEMORY_SECONDS } from '../signature';
 import { sameSecret, severityFrom } from './shared';
 import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
 
@@ -54,12 +55,14 @@ export const sentrySource: AlertSource = {
   name: 'sentry',
   secretVariables: ['SENTRY_CLIENT_SECRET'],
   requires: 'all',
+  replayWindowSeconds: REPLAY_MEMORY_SECONDS.bodyOnly,
   receive(req, settings) {
     authenticate(req, settings);
     const resource = req.header('sentry-hook-resource');
     const body = parseJsonBody(req.rawBody);
-    // Sentry's Request-ID names one delivery; its retries carry the same.
-    const deliveryId = deliveryIdOf('sentry', req.header('request-id') ?? '', req.rawBody);
+    // Of the signed body only: Sentry's retries repeat it, and Request-ID is not signed, so a
+    // replay could carry any Request-ID it likes.
+    const deliveryId = deliveryIdOf('sentry', req.rawBody);
     const receivedAt = req.receivedAt.toISOString();
     const base = { source: 'sentry', dataCategories: [], deliveryId, receivedAt };
 

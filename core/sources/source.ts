@@ -52,6 +52,13 @@ export interface AlertSource {
   secretVariables: string[];
   /** Which of `secretVariables` must be set: all of them, or any one (alternative auth schemes). */
   requires: 'all' | 'any';
+  /**
+   * How long its deliveries are remembered against replays once Temporal took them (see
+   * REPLAY_MEMORY_SECONDS). Absent for sources authenticated by a bearer token: the token
+   * binds a request to neither a moment nor a body, and those tools resend a firing alert
+   * on purpose.
+   */
+  replayWindowSeconds?: number;
   /** Content types it takes; application/json when not said. */
   contentTypes?: string[];
   /** Authenticates and parses a request; throws SourceRejection. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
 import { matchesPattern } from '../patterns';
+import { REPLAY_MEMORY_SECONDS } from '../signature';
 import { sameSecret } from './shared';
 import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
 import type { VercelDetector, VercelRules } from './vercel-rules';
@@ -83,6 +84,7 @@ export const vercelSource: AlertSource = {
   name: 'vercel',
   secretVariables: ['KLAXON_VERCEL_SECRET'],
   requires: 'all',
+  replayWindowSeconds: REPLAY_MEMORY_SECONDS.bodyOnly,
   contentTypes: ['application/json', 'application/x-ndjson'],
   receive(req, settings) {
     authenticate(req, settings);

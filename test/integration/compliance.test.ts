@@ -1,11 +1,18 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../core/alert';
+import { complianceDeps } from '../../client/api/compliance';
+import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS } from '../../client/api/failed-attempts';
+import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { FilterError, type IncidentFilter } from '../../client/incident-filter';
 import type { EvidencePack } from '../../core/evidence';
+import { incidentIdFor } from '../../core/incident-id';
 import type { PeriodReport } from '../../core/period-report';
 import { acknowledgeUpdate, fileUpdate, incident, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { signKlaxon } from '../support/signing';
 import { waitFor } from '../support/waiting';
 
 /** Compliance queries on the real stack: incidents listed by what they are, through Temporal visibility. */
@@ -230,5 +237,80 @@ describe('evidence', () => {
     expect((await get('/v1/evidence?since=2026-11-01T00:00Z')).status).toBe(400);
     const periodMd = (await klaxon(['evidence', 'export', '--since', since.toISOString(), '--until', until.toISOString(), '--format', 'md'], env)).stdout;
     expect(periodMd).toContain(`| ${id} | SEV1 | q-evidence | resolved |`);
+  });
+});
+
+describe('tokens bound to tenants', () => {
+  it('see, list, export and change only their tenants\' incidents; another tenant\'s answers as unknown (404)', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const since = new Date(Date.now() - 1000);
+    // Real incident ids (derived from tenant and key): `t-acme` must not own `t-acme-eu`'s.
+    const ids = Object.fromEntries(['t-acme', 't-acme-eu', 't-globex'].map((tenant) => [tenant, incidentIdFor({ tenant, dedupKey: 'leak-1' })]));
+    for (const [tenant, id] of Object.entries(ids)) await open(id, { tenant, severity: 'SEV2' }, ['DE']);
+    const created = await klaxon(['tokens', 'create', '--name', 'acme-ops', '--scope', 'incidents:read', '--scope', 'audit:read', '--scope', 'incidents:write', '--as', 'bob', '--tenant', 't-acme'], env);
+    expect(created.stdout).toContain('tenants t-acme only');
+    const bound = created.stdout.split('\n')[0];
+    expect((await klaxon(['tokens', 'list'], env)).stdout).toMatch(/acme-ops +\S+ +tenants t-acme /);
+    const bad = await klaxon(['tokens', 'create', '--name', 'x-bad', '--scope', 'incidents:read', '--tenant', "acme' OR '1"], env).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a tenant') });
+
+    const call = async (path: string, method = 'GET') => {
+      const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${bound}` } });
+      return { status: res.status, text: await res.text() };
+    };
+    const listed = await waitFor('visibility to know all three', async () => {
+      const all = (await stack.incidents.list({ openOnly: true })).map((r) => r.incidentId);
+      return Object.values(ids).every((id) => all.includes(id)) ? ((JSON.parse((await call('/v1/incidents')).text) as { incidents: Array<{ incidentId: string }> }).incidents) : undefined;
+    });
+    expect(listed.map((r) => r.incidentId)).toEqual([ids['t-acme']]);
+    expect(JSON.parse((await call('/v1/incidents?tenant=t-globex')).text)).toEqual({ incidents: [] });
+
+    // An id of its own tenant that exists nowhere: what "unknown" reads like on each route.
+    const unknown = incidentIdFor({ tenant: 't-acme', dedupKey: 'never-alerted' });
+    for (const other of [ids['t-globex'], ids['t-acme-eu']]) {
+      for (const [path, method] of [['', 'GET'], ['/timeline', 'GET'], ['/evidence', 'GET'], ['/history', 'GET'], ['/acknowledge', 'POST'], ['/resolve', 'POST']]) {
+        const answer = await call(`/v1/incidents/${other}${path}`, method);
+        expect({ path, ...answer }).toEqual({ path, status: 404, text: expect.stringContaining(other) });
+        // Word for word what an id that exists nowhere gets.
+        expect(answer.text.replace(other, 'ID')).toBe((await call(`/v1/incidents/${unknown}${path}`, method)).text.replace(unknown, 'ID'));
+      }
+    }
+    expect((await stack.incidents.state(ids['t-globex'])).status).toBe('triggered');
+
+    expect(await call(`/v1/incidents/${ids['t-acme']}`)).toMatchObject({ status: 200 });
+    expect(await call(`/v1/incidents/${ids['t-acme']}/acknowledge`, 'POST')).toMatchObject({ status: 200, text: expect.stringContaining('"acknowledgedBy":"bob"') });
+    const report = JSON.parse((await call(`/v1/evidence?since=${since.toISOString()}&until=${new Date(Date.now() + 60_000).toISOString()}`)).text) as PeriodReport;
+    expect(report.rows.map((r) => r.incidentId)).toEqual([ids['t-acme']]);
+  });
+});
+
+describe('failed bearer-token attempts', () => {
+  it('are limited per client: past the limit, 429 with Retry-After before any token is looked up, and signed alerts still pass', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const good = (await klaxon(['tokens', 'create', '--name', 'limit-reader', '--scope', 'incidents:read'], env)).stdout.split('\n')[0];
+    // An API of its own on the same stack, so the other tests' answers are not limited.
+    const api = createApiServer({ ...apiDepsFromConfig(stack.config, stack.incidents, complianceDeps(stack.db.pool, stack.env.client)), log: () => undefined });
+    api.listen(0, '127.0.0.1');
+    await once(api, 'listening');
+    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const get = async (bearer: string) => {
+      const res = await fetch(`${url}/v1/incidents`, { headers: { authorization: `Bearer ${bearer}` } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: string } };
+    };
+    try {
+      expect((await get(good)).status).toBe(200);
+      for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) expect((await get(`kx_guess${i}`)).status).toBe(401);
+      const limited = await get('kx_one-more-guess');
+      expect(limited).toMatchObject({ status: 429, body: { error: expect.stringContaining('too many failed bearer-token attempts') } });
+      expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+      expect(Number(limited.retryAfter)).toBeLessThanOrEqual(FAILED_ATTEMPTS_WINDOW_MS / 1000);
+      // Refused before the lookup: even the right token waits out the window from this address.
+      expect((await get(good)).status).toBe(429);
+      const alert = JSON.stringify({ title: 'limited client, alerts still taken', severity: 'SEV4', tenant: 'q-limit' });
+      const res = await fetch(`${url}/v1/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, alert) }, body: alert });
+      expect(res.status).toBe(202);
+    } finally {
+      await new Promise((ok) => api.close(ok));
+    }
   });
 });

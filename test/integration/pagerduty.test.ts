@@ -79,7 +79,7 @@ describe('PagerDuty', () => {
     const state = await stack.incidents.state(incidentId);
     expect(state).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice', changedVia: 'pagerduty' });
     // The replayed delivery is answered, not re-applied.
-    expect((await deliver(body, signPagerDuty(body, PREVIOUS_SECRET))).body).toMatchObject({ applied: true, alreadyDone: true });
+    expect((await deliver(body, signPagerDuty(body, PREVIOUS_SECRET))).body).toMatchObject({ applied: false, reason: expect.stringContaining('applied before: a replay') });
     await new Promise((r) => setTimeout(r, 1500));
     expect(eventsFor(incidentId)).toEqual(['trigger']);
     // Resolved in Klaxon: PagerDuty is told.
@@ -113,6 +113,29 @@ describe('PagerDuty', () => {
     expect(eventsFor(incidentId)).toEqual(['trigger']);
   });
 
+  it('leaves a newer incident of the same key alone when an earlier run\'s signed events are sent again', async () => {
+    const alert = JSON.stringify({ title: 'Payouts of acme sent to globex', severity: 'SEV2', tenant: 'acme', dedupKey: 'pd-replayed', dataCategories: ['financial'] });
+    const sign = (b: string) => signPagerDuty(b, CURRENT_SECRET);
+    const triggers = (id: string) => eventsFor(id).filter((e) => e === 'trigger').length;
+    const first = await postAlert(stack.apiUrl, alert, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, alert) });
+    const incidentId = String(first.body.incidentId);
+    await waitFor('the PagerDuty trigger', () => triggers(incidentId) === 1);
+    // Captured from the first run: a resolution that was applied, and an acknowledgement never delivered.
+    const resolved = webhook('incident.resolved', incidentId);
+    const unsent = webhook('incident.acknowledged', incidentId);
+    expect((await deliver(resolved, sign(resolved))).body).toMatchObject({ applied: true, resolvedBy: 'alice' });
+    await stack.env.client.workflow.getHandle(incidentId).result();
+
+    // The same key alerts again, a second later: a new run of the same incident id.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await postAlert(stack.apiUrl, alert, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, alert) })).toMatchObject({ status: 202, body: { incidentId, deduplicated: false } });
+    await waitFor('the second PagerDuty trigger', () => triggers(incidentId) === 2);
+    expect(await deliver(resolved, sign(resolved))).toMatchObject({ status: 200, body: { applied: false, reason: expect.stringContaining('applied before: a replay') } });
+    expect(await deliver(unsent, sign(unsent))).toMatchObject({ status: 200, body: { applied: false, reason: expect.stringContaining("before the incident's current run opened") } });
+    expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
+    await stack.incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
+  });
+
   it('refuses forged, unsigned and malformed deliveries with the reason', async () => {
     const incidentId = await openIncident();
     const body = webhook('incident.acknowledged', incidentId);
@@ -122,6 +145,8 @@ describe('PagerDuty', () => {
     const tampered = body.replace('PALICE1', 'PBOB001');
     expect((await deliver(tampered, signPagerDuty(body, CURRENT_SECRET))).status).toBe(401);
     expect(await deliver('{"event":', signPagerDuty('{"event":', CURRENT_SECRET))).toMatchObject({ status: 400, body: { error: expect.stringContaining('malformed JSON') } });
+    const undated = body.replace(/"occurred_at":"[^"]+"/, '"occurred_at":"yesterday"');
+    expect(await deliver(undated, signPagerDuty(undated, CURRENT_SECRET))).toMatchObject({ status: 400, body: { error: 'the payload has no event.id string or no event.occurred_at date-time' } });
     expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
   });
 });

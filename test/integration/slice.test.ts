@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
+import { Incidents } from '../../client/incidents';
+import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IncidentState } from '../../core/incident';
@@ -169,13 +172,38 @@ describe('the vertical slice over HTTP', () => {
     expect(status).toMatchObject({ status: 200, body: { response_type: 'ephemeral' } });
     expect(status.body.text).toContain(`\`${id}\`: triggered`);
     expect(status.body.text).toContain('Orders of [email] shown to globex');
-    expect((await command('U0MALLORY', `ack ${id}`)).body.text).toMatch(/^Refused: Slack user U0MALLORY is not a responder/);
+    // Someone outside the incident's policy learns nothing about it, not even that it exists.
+    const notYours = 'Refused: that incident does not exist, or you are not a responder of it.';
+    expect((await command('U0MALLORY', `status ${id}`)).body.text).toBe(notYours);
+    expect((await command('U0MALLORY', `ack ${id}`)).body.text).toBe(notYours);
+    expect((await command('U0MALLORY', `resolve ${id}`)).body.text).toBe(notYours);
+    expect((await incidents.state(id)).status).toBe('triggered');
     expect((await command('U0ALICE', `ack ${id}`)).body.text).toBe(`\`${id}\` acknowledged by alice: paging stopped.`);
     expect((await command('U0BOB', `resolve ${id} customer notified, route fixed`)).body.text).toBe(`\`${id}\` resolved by bob.`);
     expect(await incidents.state(id)).toMatchObject({ status: 'resolved', resolveNote: 'customer notified, route fixed' });
     expect((await command('U0ALICE', 'dance')).body.text).toContain('needs an incident id');
-    expect((await command('U0ALICE', `status inc-acme-0000000000000000`)).body.text).toMatch(/^Refused: incident inc-acme-0000000000000000 was not found/);
+    expect((await command('U0ALICE', `status inc-acme-0000000000000000`)).body.text).toBe(notYours);
     expect(await command('U0ALICE', `ack ${id}`, 'forged')).toMatchObject({ status: 401 });
+  });
+
+  it('shows outside text in Slack as written: a title cannot ping the channel or disguise a link', async () => {
+    const hostile = '<!channel> <https://evil.example|click> & more';
+    const { body: { incidentId } } = await postAlert(alertBody({ title: hostile, dataCategories: ['<!here>'] }));
+    const id = String(incidentId);
+    const page = await waitFor('the Slack page', () => messageFor(id));
+    // The page of an ordinary incident carries no channel alert and no link of Klaxon's own: any
+    // in its text or mrkdwn would be injected (plain_text, such as the header, is never read as markup).
+    const blocks = (typeof page.blocks === 'string' ? JSON.parse(page.blocks) : page.blocks) as unknown;
+    const mrkdwnTexts = JSON.stringify(blocks).match(/\{"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"\}/g) ?? [];
+    expect(mrkdwnTexts.length).toBeGreaterThan(3);
+    for (const text of [page.text, ...mrkdwnTexts]) expect(text).not.toMatch(/<!channel>|<!here>|<https:/);
+    expect(page.text).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; more');
+    const form = new URLSearchParams({ command: '/klaxon', text: `status ${id}`, user_id: 'U0ALICE' }).toString();
+    const res = await fetch(`${apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
+    const answer = ((await res.json()) as { text: string }).text;
+    expect(answer).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt;');
+    expect(answer).not.toMatch(/<!channel>|<https:/);
+    await incidents.resolve(id, { responder: 'bob', via: 'cli' });
   });
 
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {
@@ -268,7 +296,7 @@ describe('the vertical slice over HTTP', () => {
     // The sender sends the same alert again, signed anew: a second alert, not a replay.
     const resent = await postAlert(body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body, t - 10) });
     expect(first.body.deduplicated).toBe(false);
-    expect(replay.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
+    expect(replay.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true, replayed: true });
     expect(resent.body).toEqual({ incidentId: first.body.incidentId, deduplicated: true });
     openIncidentId = first.body.incidentId as string;
     const state = await waitFor('both alerts counted', async () => {
@@ -277,6 +305,38 @@ describe('the vertical slice over HTTP', () => {
     });
     expect(state.alertCount).toBe(2);
     await waitFor('both alerts in the ledger', async () => (await ledger.timeline(openIncidentId)).filter((e) => e.kind === 'alert.received').length === 2);
+  });
+
+  it('takes the same signed bytes once: not again after the incident was resolved, nor on another replica, yet again after Temporal refused them', async () => {
+    // Another API replica on the same ledger database; `reach` is its Temporal.
+    const replica = async (reach: Incidents) => {
+      const server = createApiServer({ ...apiDepsFromConfig(stack.config, reach, undefined, new SeenDeliveries(db.pool)), log: () => undefined });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((ok) => server.close(ok)) };
+    };
+    const body = alertBody();
+    const headers = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) };
+    const cutOff = await replica(new Incidents(new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) }), stack.config.temporal.taskQueue));
+    const other = await replica(incidents);
+    try {
+      expect((await postStackAlert(cutOff.url, body, headers)).status).toBe(503);
+      const first = await postAlert(body, headers);
+      expect(first).toMatchObject({ status: 202, body: { deduplicated: false } });
+      const id = String(first.body.incidentId);
+      await waitFor('the Slack page', () => messageFor(id));
+      await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+      await env.client.workflow.getHandle(id).result();
+      const pages = slack.messages.size;
+
+      expect(await postAlert(body, headers)).toEqual({ status: 202, body: { incidentId: id, deduplicated: true, replayed: true } });
+      expect(await postStackAlert(other.url, body, headers)).toEqual({ status: 202, body: { incidentId: id, deduplicated: true, replayed: true } });
+      expect((await env.client.workflow.count(`WorkflowId = '${id}'`)).count).toBe(1);
+      expect((await incidents.state(id)).status).toBe('resolved');
+      expect(slack.messages.size).toBe(pages);
+    } finally {
+      await Promise.all([cutOff.close(), other.close()]);
+    }
   });
 
   describe('bad input gets a 4xx naming the problem, and nothing is recorded', () => {

@@ -95,6 +95,21 @@ describe('Sentry', () => {
     expect(await post('sentry', resolvedBody, sentry(resolvedBody, 'issue'))).toMatchObject({ status: 202, body: { resolved: [{ incidentId, matched: true }] } });
   });
 
+  it('takes a delivery once whatever its unsigned Request-ID says, and remembers it after the incident is resolved', async () => {
+    const created = fixture('sentry-issue-created.json').replace('WEB-APP-1Q', 'WEB-APP-7Q').replace(/"id": "(\d+)"/, '"id": "$17"');
+    const opened = await post('sentry', created, { ...sentry(created, 'issue'), 'request-id': 'first' });
+    expect(opened).toMatchObject({ status: 202, body: { alerts: [{ deduplicated: false }] } });
+    const incidentId = opened.body.alerts[0].incidentId;
+    const replay = await post('sentry', created, { ...sentry(created, 'issue'), 'request-id': 'another' });
+    expect(replay).toEqual({ status: 202, body: { alerts: [{ incidentId, deduplicated: true, replayed: true }], resolved: [] } });
+    expect((await stack.incidents.state(incidentId)).alertCount).toBe(1);
+
+    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.env.client.workflow.getHandle(incidentId).result();
+    expect(await post('sentry', created, { ...sentry(created, 'issue'), 'request-id': 'later' })).toEqual(replay);
+    expect((await stack.env.client.workflow.count(`WorkflowId = '${incidentId}'`)).count).toBe(1);
+  });
+
   it('refuses a body whose signature does not match', async () => {
     const created = fixture('sentry-issue-created.json');
     const res = await post('sentry', created.replace('WEB-APP-1Q', 'WEB-APP-2Q'), sentry(created, 'issue'));
@@ -119,5 +134,14 @@ describe('Vercel log drain', () => {
       ['acme', 'SEV1'],
       ['acme', 'SEV2'],
     ]);
+
+    // The same drain bytes again: the lines were taken, none of them counts twice.
+    const again = await fetch(`${stack.apiUrl}/v1/alerts/vercel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'x-vercel-signature': createHmac('sha1', VERCEL_SECRET).update(body).digest('hex') },
+      body,
+    });
+    expect(await again.json()).toEqual({ alerts: answer.alerts.map((a) => ({ incidentId: a.incidentId, deduplicated: true, replayed: true })), resolved: [] });
+    expect((await Promise.all(answer.alerts.map((a) => stack.incidents.state(a.incidentId)))).map((s) => s.alertCount)).toEqual([1, 1]);
   });
 });

@@ -9,6 +9,7 @@ import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
+import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
 import { ContainmentAdapters } from '../../activities/containment';
 import { complianceDeps } from '../../client/api/compliance';
@@ -92,7 +93,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
   const workerDone = worker.run();
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
-  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client)), log: () => undefined });
+  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client), new SeenDeliveries(db.pool)), log: () => undefined });
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {

@@ -1,0 +1,48 @@
+import type { Pool } from 'pg';
+
+/** Expired rows are swept at most this often per process. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Deliveries remembered in the ledger database (table `seen_deliveries`), shared by every API
+ * replica and kept across restarts. The database being away must not stop alerts: a failed
+ * look-up lets the delivery through (the incident still counts it once per run) and a failed
+ * write is logged, both named, never thrown.
+ */
+export class SeenDeliveries {
+  private lastSweep = 0;
+
+  constructor(
+    private readonly db: Pool,
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {}
+
+  async seen(ids: string[], now: Date): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    try {
+      const r = await this.db.query<{ id: string }>('SELECT id FROM seen_deliveries WHERE id = ANY($1::text[]) AND expires_at > $2', [ids, now]);
+      return new Set(r.rows.map((row) => row.id));
+    } catch (err) {
+      this.log(`klaxon: replay check skipped, the ledger database did not answer: ${(err as Error).message}`);
+      return new Set();
+    }
+  }
+
+  async remember(ids: string[], now: Date, until: Date): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      // A row left from an expired window (not swept yet) starts a new window.
+      await this.db.query(
+        `INSERT INTO seen_deliveries (id, seen_at, expires_at) SELECT unnest($1::text[]), $2, $3
+         ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at, expires_at = EXCLUDED.expires_at WHERE seen_deliveries.expires_at <= EXCLUDED.seen_at`,
+        [[...new Set(ids)], now, until],
+      );
+      if (now.getTime() - this.lastSweep >= SWEEP_INTERVAL_MS) {
+        this.lastSweep = now.getTime();
+        await this.db.query('DELETE FROM seen_deliveries WHERE expires_at <= $1', [now]);
+      }
+    } catch (err) {
+      this.log(`klaxon: could not remember ${ids.length} delivery id(s) against replays: ${(err as Error).message}`);
+    }
+  }
+}
