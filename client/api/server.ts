@@ -93,7 +93,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, decodeURIComponent(id), now()) },
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/acknowledge$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'acknowledge') },
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/resolve$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'resolve') },
-    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents, now()) },
+    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), decodeURIComponent(id)) },
   ];
 
