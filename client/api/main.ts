@@ -4,10 +4,12 @@ import { connectIncidents } from '../connect';
 import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';
 import { complianceDeps } from './compliance';
+import { keepServingOnUncaughtErrors } from './crash-guard';
 import { apiDepsFromConfig, createApiServer } from './server';
 
 /** The API process of the production shape (docker-compose `api` service). */
 async function main(): Promise<void> {
+  keepServingOnUncaughtErrors();
   const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   const { incidents, client, connection } = await connectIncidents(config);
   // The compliance API reads the ledger database, when there is one.
