@@ -55,7 +55,8 @@ export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(body)';
     if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+    // zod keeps no `input` on an issue (unless asked to), so a missing field is told by its message.
+    if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return `${path}: is required`;
     return `${path}: ${issue.message}`;
   });
 }

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
 import { startEmbeddedStack } from './embedded-stack';
 
 /** `npm start`: the embedded stack, with Ctrl-C stopping it cleanly. */
 async function main(): Promise<void> {
   // This process owns Ctrl-C: the stack stops the API first, then the worker, the ledger and Temporal.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  // One request's escaped error must not take the worker and the PGlite ledger down with the API.
+  keepServingOnUncaughtErrors();
   const stack = await startEmbeddedStack(process.env);
   let stopping = false;
   const stop = async (code: number): Promise<void> => {

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { z } from 'zod';
+import { describeIssues } from '../../core/alert';
 import { isIncidentOf } from '../../core/incident-id';
-import { isInstantWithOffset } from '../../core/time-format';
 import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore } from '../../ledger/store';
 import { FilterError, type IncidentFilter } from '../incident-filter';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
-import { EVIDENCE_FORMATS, incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
-import { header, HttpError, readBody, TextBody } from './http';
+import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
+import { header, HttpError, parseRequestJson, readBody, TextBody } from './http';
+import { evidenceQuery, incidentListQuery, periodEvidenceQuery } from './compliance-query';
 import { answeringRefusals } from './incident-errors';
 
 /** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
@@ -67,36 +69,13 @@ async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string
   });
 }
 
-function filterOf(query: URLSearchParams, now: Date): IncidentFilter {
-  const instant = (name: string): Date | undefined => {
-    const v = query.get(name);
-    if (v === null) return undefined;
-    if (!isInstantWithOffset(v)) throw new HttpError(400, `query parameter ${name}="${v}" is not a date-time with an offset`);
-    return new Date(v);
-  };
-  const hours = query.get('deadlineWithinHours');
-  if (hours !== null && !(Number(hours) > 0)) throw new HttpError(400, `query parameter deadlineWithinHours="${hours}" is not a positive number`);
-  return {
-    openOnly: query.get('all') !== 'true',
-    status: query.getAll('status'),
-    severity: query.getAll('severity'),
-    tenant: query.get('tenant') ?? undefined,
-    dataCategory: query.get('category') ?? undefined,
-    jurisdiction: query.get('jurisdiction') ?? undefined,
-    openedFrom: instant('since'),
-    openedTo: instant('until'),
-    ...(hours !== null ? { deadlineBefore: new Date(now.getTime() + Number(hours) * 3_600_000) } : {}),
-  };
-}
-
 type Answer = Promise<{ status: number; body: unknown }>;
 
 /** `GET /v1/incidents?status=…&severity=…&tenant=…&category=…&jurisdiction=…&since=…&until=…&deadlineWithinHours=…&all=true` */
 export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
   const token = await authorize(req, deps.tokens, 'incidents:read');
   try {
-    const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    return { status: 200, body: { incidents: await incidents.list(withinTenants(token, filterOf(query, now))) } };
+    return { status: 200, body: { incidents: await incidents.list(withinTenants(token, incidentListQuery(req, now))) } };
   } catch (err) {
     if (err instanceof FilterError) throw new HttpError(400, err.message);
     throw err;
@@ -122,29 +101,20 @@ export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDep
 
 const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8', md: 'text/markdown; charset=utf-8' };
 
-function formatOf(req: IncomingMessage): EvidenceFormat {
-  const format = new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'json';
-  if (!(EVIDENCE_FORMATS as string[]).includes(format)) throw new HttpError(400, `format "${format}" is not one of ${EVIDENCE_FORMATS.join(', ')}`);
-  return format as EvidenceFormat;
-}
-
 /** `GET /v1/incidents/:id/evidence?format=json|csv|md`: the evidence pack (audited). */
 export async function incidentEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, now: Date): Answer {
   const token = await authorize(req, deps.tokens, 'audit:read');
   hideOtherTenants(token, id);
-  const format = formatOf(req);
+  const { format } = evidenceQuery(req);
   const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now));
   await audited(deps, token, id, `evidence (${format})`, req);
   return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format]) };
 }
 
 /** `GET /v1/evidence?since=…&until=…&format=json|csv|md`: response times of a period (audited). */
-export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
+export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents): Answer {
   const token = await authorize(req, deps.tokens, 'audit:read');
-  const format = formatOf(req);
-  const query = new URL(req.url ?? '/', 'http://x').searchParams;
-  const { openedFrom, openedTo } = filterOf(query, now);
-  if (!openedFrom || !openedTo) throw new HttpError(400, 'a period report needs since and until (date-times with an offset)');
+  const { since: openedFrom, until: openedTo, format } = periodEvidenceQuery(req);
   const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants).catch((err: unknown) => {
     throw err instanceof FilterError ? new HttpError(400, err.message) : err;
   });
@@ -166,15 +136,12 @@ export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps,
     return { status: 200, body: await answeringRefusals(() => incidents.acknowledge(id, by)) };
   }
   const raw = (await readBody(req)).toString('utf8');
-  let note: unknown;
-  try {
-    note = raw ? (JSON.parse(raw) as { note?: unknown }).note : undefined;
-  } catch {
-    throw new HttpError(400, 'the body is not JSON');
-  }
-  if (note !== undefined && typeof note !== 'string') throw new HttpError(422, 'note must be a string');
-  return { status: 200, body: await answeringRefusals(() => incidents.resolve(id, by, note as string | undefined)) };
+  const body = resolveBodySchema.safeParse(raw ? parseRequestJson(raw) : {});
+  if (!body.success) throw new HttpError(422, `the body must be {"note": "…"} (note optional): ${describeIssues(body.error).join('; ')}`);
+  return { status: 200, body: await answeringRefusals(() => incidents.resolve(id, by, body.data.note)) };
 }
+
+const resolveBodySchema = z.strictObject({ note: z.string().optional() });
 
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */
 export async function incidentHistoryRoute(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {

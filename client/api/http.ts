@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonBodyError, parseBoundedJson } from '../../core/bounded-json';
 
 /** Bodies above this are refused with 413 before they are read in full. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -53,5 +54,15 @@ export function requireContentType(req: IncomingMessage, ...expected: string[]):
   const type = header(req, 'content-type');
   if (type && !expected.some((e) => type.toLowerCase().startsWith(e))) {
     throw new HttpError(415, `content-type must be ${expected.join(' or ')}, got "${type}"`);
+  }
+}
+
+/** JSON a request carries (a body, a form field), its depth bounded: 400 naming what is wrong. */
+export function parseRequestJson(text: string, what = 'the body'): unknown {
+  try {
+    return parseBoundedJson(text);
+  } catch (err) {
+    if (err instanceof JsonBodyError) throw new HttpError(400, `${what}: ${err.message}`);
+    throw err;
   }
 }

@@ -5,10 +5,12 @@ import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { complianceDeps } from './compliance';
+import { keepServingOnUncaughtErrors } from './crash-guard';
 import { apiDepsFromConfig, createApiServer } from './server';
 
 /** The API process of the production shape (docker-compose `api` service). */
 async function main(): Promise<void> {
+  keepServingOnUncaughtErrors();
   const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   const { incidents, client, connection } = await connectIncidents(config);
   // The compliance API reads the ledger database, when there is one.

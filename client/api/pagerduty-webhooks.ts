@@ -3,7 +3,7 @@ import type { ResponderRef } from '../../core/incident';
 import { REPLAY_MEMORY_SECONDS, SignatureError, verifyPagerDutySignature } from '../../core/signature';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
-import { header, HttpError, readBody, requireContentType } from './http';
+import { header, HttpError, parseRequestJson, readBody, requireContentType } from './http';
 import { answeringRefusals } from './incident-errors';
 
 export interface PagerDutyRouteDeps {
@@ -45,12 +45,7 @@ export async function receivePagerDutyWebhook(req: IncomingMessage, deps: PagerD
     throw err;
   }
   requireContentType(req, 'application/json');
-  let payload: WebhookPayload | null;
-  try {
-    payload = JSON.parse(raw.toString('utf8')) as WebhookPayload | null;
-  } catch (err) {
-    throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
-  }
+  const payload = parseRequestJson(raw.toString('utf8')) as WebhookPayload | null;
   // Signed is not the same as well-formed: every field is checked for its type before use.
   const event = typeof payload === 'object' && payload !== null && typeof payload.event === 'object' && payload.event !== null ? payload.event : undefined;
   if (typeof event?.event_type !== 'string') throw new HttpError(400, 'the payload has no event.event_type string');

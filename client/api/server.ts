@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClassificationRules } from '../../core/classification';
 import type { KlaxonConfig } from '../../core/config';
 import type { PolicyBook } from '../../core/routing';
@@ -12,11 +14,13 @@ import { receiveAlert } from './alerts';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
+import { describeError } from './crash-guard';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
 import { webApiSlack } from './slack-api';
 import { receiveSlackCommand } from './slack-commands';
 import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
+import { checkPath, decodeSegment } from './request-path';
 
 export interface ApiDeps {
   incidents: Incidents;
@@ -78,7 +82,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, decodeURIComponent(source), { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
+        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
     },
     {
       method: 'POST',
@@ -96,16 +100,16 @@ export function createApiServer(deps: ApiDeps): Server {
       handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [], deliveries, now }),
     },
     { method: 'GET', pattern: /^\/v1\/incidents$/, handle: async (req) => listIncidents(req, compliance(), deps.incidents, now()) },
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, decodeURIComponent(id)) },
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), decodeURIComponent(id)) },
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, decodeURIComponent(id), now()) },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/acknowledge$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'acknowledge') },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/resolve$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, decodeURIComponent(id), 'resolve') },
-    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents, now()) },
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), decodeURIComponent(id)) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/acknowledge$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, id, 'acknowledge') },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/resolve$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, id, 'resolve') },
+    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];
 
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
     const finish = (status: number, body: unknown, note = ''): void => {
@@ -113,37 +117,53 @@ export function createApiServer(deps: ApiDeps): Server {
       sendJson(res, status, body);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // Method, path and outcome only: bodies may hold personal data, headers hold signatures.
-      log(`api ${req.method} ${path} ${status} ${ms.toFixed(1)}ms${note ? ` ${note}` : ''}`);
+      log(`api ${req.method} ${path.slice(0, 200)} ${status} ${ms.toFixed(1)}ms${note ? ` ${note}` : ''}`);
     };
-    // Vercel checks a drain's endpoint by this header, on whatever answer it gets.
-    if (deps.vercelVerify && path === '/v1/alerts/vercel') res.setHeader('x-vercel-verify', deps.vercelVerify);
-    const matches = routes.filter((r) => r.pattern.test(path));
-    const route = matches.find((r) => r.method === req.method);
-    if (!route) {
-      req.resume();
-      if (matches.length) return finish(405, { error: `method ${req.method} is not allowed on ${path}` });
-      return finish(404, { error: `no route for ${req.method} ${path}` });
-    }
     // A client that keeps failing with bearer tokens is refused for a while before any lookup.
     const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
-    const retryAfter = client ? failures.retryAfterSeconds(client) : 0;
-    if (retryAfter > 0) {
-      req.resume();
-      res.setHeader('retry-after', String(retryAfter));
-      return finish(429, { error: `too many failed bearer-token attempts from this address: retry after ${retryAfter} s` });
-    }
-    route
-      .handle(req, route.pattern.exec(path)!.slice(1))
-      .then(({ status, body }) => finish(status, body))
-      .catch((err: unknown) => {
-        if (err instanceof HttpError) {
-          if (err.status === 401 && client) failures.failed(client);
-          // Stop reading an oversized or refused body; the connection is closed after the answer.
-          if (!req.complete) res.setHeader('connection', 'close');
-          return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);
+    const fail = (err: unknown): void => {
+      if (err instanceof HttpError) {
+        if (err.status === 401 && client) failures.failed(client);
+        // Stop reading an oversized or refused body; the connection is closed after the answer.
+        if (!req.complete) res.setHeader('connection', 'close');
+        return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);
+      }
+      console.error(`klaxon: api ${req.method} ${path.slice(0, 200)} failed: ${describeError(err)}`);
+      finish(500, { error: 'internal error' });
+    };
+    // Everything a request does runs inside this chain, so whatever throws, synchronously or
+    // not, in the routing or in a handler, becomes that request's answer and nothing more.
+    Promise.resolve()
+      .then(() => {
+        checkPath(path);
+        // Vercel checks a drain's endpoint by this header, on whatever answer it gets.
+        if (deps.vercelVerify && path === '/v1/alerts/vercel') res.setHeader('x-vercel-verify', deps.vercelVerify);
+        const matches = routes.filter((r) => r.pattern.test(path));
+        const route = matches.find((r) => r.method === req.method);
+        if (!route) {
+          req.resume();
+          if (matches.length) throw new HttpError(405, `method ${req.method} is not allowed on ${path}`);
+          throw new HttpError(404, `no route for ${req.method} ${path}`);
         }
-        console.error(`klaxon: api ${req.method} ${path} failed:`, err);
-        finish(500, { error: 'internal error' });
-      });
+        const retryAfter = client ? failures.retryAfterSeconds(client) : 0;
+        if (retryAfter > 0) {
+          req.resume();
+          res.setHeader('retry-after', String(retryAfter));
+          throw new HttpError(429, `too many failed bearer-token attempts from this address: retry after ${retryAfter} s`);
+        }
+        return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
+      })
+      .then(({ status, body }) => finish(status, body), fail)
+      .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${path.slice(0, 200)}: the answer failed: ${describeError(err)}`));
   });
+  // What Node's parser refuses itself (a raw control character or non-ASCII byte in the request
+  // line, headers over its 16 KB limit) is answered as Node would, but with the problem named.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const why = status === 431 ? 'the request line and headers are too large' : status === 408 ? 'the request took too long to arrive' : `the request is not well-formed HTTP (${err.code ?? 'unparseable'}): a request path must be printable ASCII, percent-encoded`;
+    const body = JSON.stringify({ error: why });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  return server;
 }

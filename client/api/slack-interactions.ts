@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { describeIssues } from '../../core/alert';
 import type { ResponderRef } from '../../core/incident';
 import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/slack-message';
 import { mrkdwn } from '../../core/slack-text';
 import type { Incidents } from '../incidents';
-import { HttpError } from './http';
+import { HttpError, parseRequestJson } from './http';
 import { answeringRefusals } from './incident-errors';
 import { readSlackForm } from './slack-request';
 
@@ -23,14 +25,27 @@ export interface SlackRouteDeps {
   log?: (line: string) => void;
 }
 
-interface Interaction {
-  type: string;
-  user?: { id?: string };
-  trigger_id?: string;
-  response_url?: string;
-  actions?: Array<{ action_id?: string; value?: string; block_id?: string; selected_option?: { value?: string } }>;
-  view?: { callback_id?: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
-}
+/**
+ * The parts of Slack's interaction payload Klaxon reads, each of the type Slack documents
+ * (other fields are dropped). Signed is not the same as well-formed: anything else is a 400
+ * naming the field, not a TypeError later.
+ * https://api.slack.com/reference/interaction-payloads
+ */
+const interactionSchema = z.object({
+  type: z.string(),
+  user: z.object({ id: z.string().min(1) }),
+  trigger_id: z.string().optional(),
+  response_url: z.string().optional(),
+  actions: z.array(z.object({ action_id: z.string().optional(), value: z.string().optional(), block_id: z.string().optional(), selected_option: z.object({ value: z.string() }).nullish() })).optional(),
+  view: z
+    .object({
+      callback_id: z.string().optional(),
+      private_metadata: z.string().optional(),
+      state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))).optional() }).optional(),
+    })
+    .optional(),
+});
+type Interaction = z.infer<typeof interactionSchema>;
 
 const SLACK_DEADLINE_MS = 2500;
 
@@ -42,7 +57,6 @@ const SLACK_DEADLINE_MS = 2500;
 export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
   const form = await readSlackForm(req, deps.signingSecret, deps.now);
   const payload = parsePayload(form);
-  if (!payload.user?.id) throw new HttpError(400, 'the payload names no Slack user');
   const by: ResponderRef = { slackUserId: payload.user.id, via: 'slack' };
   if (payload.type === 'view_submission') return submitResolveModal(payload, by, deps);
   if (payload.type !== 'block_actions') throw new HttpError(400, `unsupported interaction type "${payload.type}"`);
@@ -62,8 +76,10 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
     case SLACK_ACTIONS.escalate:
       return withinDeadline(deps, payload, () => incidents.escalate(incidentId, by));
     case SLACK_ACTIONS.snooze: {
-      const minutes = Number(action.selected_option?.value);
-      if (!Number.isInteger(minutes)) throw new HttpError(400, `snooze length "${action.selected_option?.value}" is not a whole number of minutes`);
+      // Digits only: `1e300` or `0x10` are numbers to Number() but no length the menu offers (the policy bounds the rest).
+      const chosen = action.selected_option?.value ?? '';
+      if (!/^\d{1,6}$/.test(chosen)) throw new HttpError(400, `snooze length "${chosen.slice(0, 40)}" is not a whole number of minutes`);
+      const minutes = Number(chosen);
       return withinDeadline(deps, payload, () => incidents.snooze(incidentId, by, minutes));
     }
     default: {
@@ -120,9 +136,10 @@ async function withinDeadline(deps: SlackRouteDeps, payload: Interaction, change
 function parsePayload(form: URLSearchParams): Interaction {
   const encoded = form.get('payload');
   if (!encoded) throw new HttpError(400, 'missing form field "payload"');
-  try {
-    return JSON.parse(encoded) as Interaction;
-  } catch (err) {
-    throw new HttpError(400, `malformed payload JSON: ${(err as Error).message}`);
+  const parsed = interactionSchema.safeParse(parseRequestJson(encoded, 'the payload'));
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error);
+    throw new HttpError(400, `the payload is not a Slack interaction Klaxon reads: ${problems.join('; ')}`, { problems });
   }
+  return parsed.data;
 }

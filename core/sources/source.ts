@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert';
+import { JsonBodyError, parseBoundedJson } from '../bounded-json';
 import type { VercelDetection } from './vercel';
 
 /** A webhook request as a source sees it: headers, the exact bytes, and when it arrived. */
@@ -72,10 +73,12 @@ export function deliveryIdOf(...parts: Array<string | Buffer>): string {
   return hash.digest('hex').slice(0, 32);
 }
 
+/** The body as JSON, its depth bounded (core/bounded-json.ts); 400 naming what is wrong. */
 export function parseJsonBody(raw: Buffer): unknown {
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return parseBoundedJson(raw.toString('utf8'));
   } catch (err) {
-    throw new SourceRejection(400, `malformed JSON: ${(err as Error).message}`);
+    if (err instanceof JsonBodyError) throw new SourceRejection(400, err.message);
+    throw err;
   }
 }

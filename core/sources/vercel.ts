@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { JsonBodyError, parseBoundedJson } from '../bounded-json';
 import { matchesPattern } from '../patterns';
 import { REPLAY_MEMORY_SECONDS } from '../signature';
 import { sameSecret } from './shared';
@@ -59,10 +60,11 @@ export interface VercelDetection {
 function linesOf(raw: Buffer): unknown[] {
   const text = raw.toString('utf8').trim();
   try {
-    if (text.startsWith('[')) return JSON.parse(text) as unknown[];
-    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+    if (text.startsWith('[')) return parseBoundedJson(text) as unknown[];
+    return text.split('\n').filter((l) => l.trim()).map((l) => parseBoundedJson(l));
   } catch (err) {
-    throw new SourceRejection(400, `malformed log drain body (JSON array or NDJSON expected): ${(err as Error).message}`);
+    if (err instanceof JsonBodyError) throw new SourceRejection(400, `malformed log drain body (JSON array or NDJSON expected): ${err.message}`);
+    throw err;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Child, freePort } from '../support/processes';
-import { postAlert, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { apiProcessEnv, postAlert, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
 /** Alert storms and crashes on the real stack: counts stay exact, history stays small, nothing acknowledged is lost. */
@@ -75,14 +75,7 @@ describe('an API process that dies', () => {
   it('loses no alert it answered 202, even when killed mid-storm', async () => {
     const port = await freePort();
     // `node --import tsx` rather than the tsx command: the kill must reach the process that serves.
-    const api = Child.start(process.execPath, ['--import', 'tsx', 'client/api/main.ts'], {
-      ...process.env,
-      PORT: String(port),
-      TEMPORAL_ADDRESS: stack.env.address,
-      KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue,
-      KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
-    });
+    const api = Child.start(process.execPath, ['--import', 'tsx', 'client/api/main.ts'], apiProcessEnv(stack, port));
     await api.waitForOutput('listening');
     const apiUrl = `http://127.0.0.1:${port}`;
 

@@ -116,6 +116,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 }
 
+/** The environment of an API process (`client/api/main.ts`) beside the stack, on `port`, configured as production configures it. */
+export function apiProcessEnv(stack: TestStack, port: number, more: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(port),
+    TEMPORAL_ADDRESS: stack.env.address,
+    KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue,
+    KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
+    ...more,
+  };
+}
+
 /** POSTs a generic alert, signed correctly unless other headers are given. */
 export async function postAlert(
   apiUrl: string,

@@ -27,6 +27,9 @@ describe('generic alert', () => {
     expect(problemsOf({ ...valid, tenant: 'acme corp/../x' })[0]).toMatch(/^tenant: /);
     expect(problemsOf({ ...valid, severty: 'SEV1' })).toEqual(['(body): unknown field(s) severty']);
     expect(problemsOf([1, 2])[0]).toMatch(/^\(body\)/);
+    // Present but of the wrong type is not "required": the problem is the type.
+    expect(problemsOf({ ...valid, title: 5 })).toEqual(['title: Invalid input: expected string, received number']);
+    expect(problemsOf(null)).toEqual(['(body): Invalid input: expected object, received null']);
   });
 
   it('maps the same tenant and dedup key to the same incident, and others apart', () => {

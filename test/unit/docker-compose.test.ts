@@ -10,7 +10,7 @@ import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
  */
 const root = join(__dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { environment?: Record<string, string | number>; ports?: string[]; command?: string[] | string; build?: string }>;
+  services: Record<string, { environment?: Record<string, string | number>; ports?: string[]; command?: string[] | string; build?: string; restart?: string; depends_on?: unknown }>;
 };
 const services = compose.services;
 
@@ -57,7 +57,17 @@ describe('docker-compose.yml', () => {
     expect(loadConfig(resolvedEnv('api')).policies).toEqual(loadConfig(resolvedEnv('worker')).policies);
   });
 
-  it('registers the search attributes the workflow writes', () => {
+  it('restarts every long-running service after a crash, and never re-runs a one-shot set-up job that succeeded', () => {
+    // A one-shot job is one another service waits on to complete successfully.
+    const oneShot = new Set(Object.values(services).flatMap((s) => Object.entries((s.depends_on ?? {}) as Record<string, { condition?: string }>).filter(([, d]) => d.condition === 'service_completed_successfully').map(([name]) => name)));
+    expect([...oneShot].sort()).toEqual(['temporal-schema', 'temporal-search-attributes']);
+    for (const [name, service] of Object.entries(services)) {
+      if (oneShot.has(name)) expect([undefined, 'no', 'on-failure']).toContain(service.restart);
+      else expect([name, service.restart]).toEqual([name, expect.stringMatching(/^(unless-stopped|always)$/)]);
+    }
+  });
+
+    it('registers the search attributes the workflow writes', () => {
     const script = String(services['temporal-search-attributes'].command);
     for (const flag of SEARCH_ATTRIBUTE_FLAGS) expect(script).toContain(flag);
   });

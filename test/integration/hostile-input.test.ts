@@ -1,0 +1,137 @@
+import { createHmac } from 'node:crypto';
+import { ApiTokens } from '../../ledger/api-tokens';
+import { MAX_JSON_DEPTH } from '../../core/bounded-json';
+import { PagerDutyStandIn } from '../support/pagerduty-stand-in';
+import { signKlaxon, signSlack } from '../support/signing';
+import { postAlert, SLACK_SIGNING_SECRET, startTestStack, VERCEL_SECRET, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+
+/**
+ * Signed or authorised input of odd shapes (null where an object belongs, numbers where text
+ * belongs, numbers out of any range, nesting thousands deep) is the sender's mistake: a 4xx
+ * naming the problem, never a 5xx and never a 503 that invites a retry.
+ */
+const PAGERDUTY_SECRET = 'pd-webhook-secret-hostile';
+const pagerduty = new PagerDutyStandIn();
+let stack: TestStack;
+let reader: string;
+let writer: string;
+
+beforeAll(async () => {
+  await pagerduty.start();
+  stack = await startTestStack({ pagerduty: { standIn: pagerduty, routingKeys: 'ops=R0OPSHOSTILE00000000000000000000', webhookSecrets: PAGERDUTY_SECRET } });
+  const tokens = new ApiTokens(stack.db.pool);
+  reader = (await tokens.create('hostile-reader', ['incidents:read', 'audit:read'])).token;
+  writer = (await tokens.create('hostile-writer', ['incidents:write'], 'alice')).token;
+});
+afterAll(async () => {
+  await stack?.stop();
+  await pagerduty.stop();
+});
+
+/** JSON text nested `depth` objects deep (JSON.stringify itself runs out of stack on such values). */
+const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+/** `JSON.stringify(value)` with `"$NESTED"` replaced by the nested text. */
+const withNested = (value: unknown, depth: number): string => JSON.stringify(value).replace('"$NESTED"', nested(depth));
+
+async function answer(res: Response): Promise<{ status: number; error: string }> {
+  const body = (await res.json()) as { error?: string };
+  return { status: res.status, error: body.error ?? '' };
+}
+
+describe('Slack interactions with odd payloads', () => {
+  const interact = async (payload: string) => {
+    const body = new URLSearchParams({ payload }).toString();
+    const res = await fetch(`${stack.apiUrl}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, body) }, body });
+    return answer(res);
+  };
+  const user = { id: 'U0ALICE' };
+
+  it.each([
+    ['payload=null', 'null', /payload/],
+    ['a payload that is a number', '42', /payload/],
+    ['actions as an object', JSON.stringify({ type: 'block_actions', user, actions: {} }), /actions/],
+    ['a numeric button value', JSON.stringify({ type: 'block_actions', user, actions: [{ action_id: 'klaxon_acknowledge', value: 123 }] }), /value/],
+    ['a numeric block_id', JSON.stringify({ type: 'block_actions', user, actions: [{ action_id: 'klaxon_snooze', block_id: 7, selected_option: { value: '15' } }] }), /block_id/],
+    ['a null user', JSON.stringify({ type: 'block_actions', user: null, actions: [] }), /user/],
+    ['a numeric modal value', JSON.stringify({ type: 'view_submission', user, view: { callback_id: 'klaxon_resolve_modal', private_metadata: 'inc-x', state: { values: { note: { note: { value: 5 } } } } } }), /value/],
+    ['a snooze of 1e300 minutes', JSON.stringify({ type: 'block_actions', user, actions: [{ action_id: 'klaxon_snooze', block_id: 'klaxon_snooze:inc-x', selected_option: { value: '1e300' } }] }), /minutes/],
+    ['nesting 5,000 deep', withNested({ type: 'block_actions', user, actions: [], extra: '$NESTED' }, 5000), new RegExp(`deeper than ${MAX_JSON_DEPTH}`)],
+  ])('%s → 400 naming the problem', async (_, payload, why) => {
+    const r = await interact(payload);
+    expect(r.status).toBe(400);
+    expect(r.error).toMatch(why);
+  });
+});
+
+describe('the compliance REST API with odd queries and bodies', () => {
+  const get = async (path: string) => answer(await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${reader}` } }));
+
+  it.each(['1e308', 'Infinity', '-1', 'NaN', '1e3000', '0', '', '0x10', '1e5x'])('deadlineWithinHours=%s → 400 naming the parameter', async (hours) => {
+    const r = await get(`/v1/incidents?deadlineWithinHours=${encodeURIComponent(hours)}`);
+    expect(r.status).toBe(400);
+    expect(r.error).toMatch(/deadlineWithinHours/);
+  });
+
+  it('still takes a sensible deadlineWithinHours', async () => {
+    expect((await get('/v1/incidents?deadlineWithinHours=72')).status).toBe(200);
+    expect((await get('/v1/incidents?deadlineWithinHours=0.5')).status).toBe(200);
+  });
+
+  it.each([
+    ['an unknown parameter', '/v1/incidents?tennant=acme', /unknown query parameter.*tennant/],
+    ['a repeated single parameter', '/v1/incidents?tenant=a&tenant=b', /tenant.*once/],
+    ['all=maybe', '/v1/incidents?all=maybe', /all/],
+    ['a period with a year out of range', '/v1/evidence?since=%2B275760-09-14T00:00:00Z&until=2026-01-01T00:00:00Z', /since/],
+    ['an unknown format', '/v1/evidence?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z&format=pdf', /format/],
+  ])('%s → 400 naming it', async (_, path, why) => {
+    const r = await get(path);
+    expect(r.status).toBe(400);
+    expect(r.error).toMatch(why);
+  });
+
+  it.each([
+    ['null', 'null', /object/],
+    ['an array', '[]', /object/],
+    ['a number', '5', /object/],
+    ['a nested note', withNested({ note: '$NESTED' }, 3), /note/],
+    ['nesting 5,000 deep', nested(5000), new RegExp(`deeper than ${MAX_JSON_DEPTH}`)],
+  ])('a resolve body of %s → 4xx naming the problem', async (_, body, why) => {
+    const res = await fetch(`${stack.apiUrl}/v1/incidents/inc-hostile-none/resolve`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body });
+    const r = await answer(res);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(r.error).toMatch(why);
+  });
+});
+
+describe('alerts nested thousands deep', () => {
+  const deep = (depth: number) => withNested({ title: 'deep', severity: 'SEV3', tenant: 'acme', dedupKey: `deep-${depth}`, details: '$NESTED' }, depth);
+
+  it('are refused with 400 naming the depth limit, not 503 "retry later"', async () => {
+    const r = await postAlert(stack.apiUrl, deep(5000));
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(new RegExp(`nested deeper than ${MAX_JSON_DEPTH} levels`));
+  });
+
+  it('are taken up to the documented depth', async () => {
+    // The body's own object is the first level.
+    const r = await postAlert(stack.apiUrl, deep(MAX_JSON_DEPTH - 1));
+    expect(r.status).toBe(202);
+    expect((await postAlert(stack.apiUrl, deep(MAX_JSON_DEPTH))).status).toBe(400);
+  });
+
+  it('in a Vercel drain line or a PagerDuty webhook are refused the same way', async () => {
+    const line = withNested({ id: 'x', message: 'm', timestamp: Date.now(), projectId: 'p', source: 'lambda', extra: '$NESTED' }, 5000);
+    const vercel = await fetch(`${stack.apiUrl}/v1/alerts/vercel`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'x-vercel-signature': createHmac('sha1', VERCEL_SECRET).update(line).digest('hex') }, body: line });
+    expect(await answer(vercel)).toMatchObject({ status: 400, error: expect.stringMatching(/deeper than/) });
+    const event = withNested({ event: { id: 'e', event_type: 'incident.acknowledged', data: '$NESTED' } }, 5000);
+    const pd = await fetch(`${stack.apiUrl}/v1/pagerduty/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': `v1=${createHmac('sha256', PAGERDUTY_SECRET).update(event).digest('hex')}` }, body: event });
+    expect(await answer(pd)).toMatchObject({ status: 400, error: expect.stringMatching(/deeper than/) });
+  });
+
+  it('leave a signed alert of ordinary depth unaffected', async () => {
+    const body = JSON.stringify({ title: 'ordinary', severity: 'SEV3', tenant: 'acme', dedupKey: 'ordinary', details: { a: { b: [1, { c: 'x' }] } } });
+    const r = await postAlert(stack.apiUrl, body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) });
+    expect(r.status).toBe(202);
+  });
+});
