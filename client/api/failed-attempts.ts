@@ -17,12 +17,16 @@ export const MAX_TRACKED_ADDRESSES = 10_000;
 export class FailedAttempts {
   private readonly windows = new Map<string, { since: number; failures: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Failures per window before 429; only a test that fuzzes the token check itself raises it. */
+    private readonly limit = MAX_FAILED_ATTEMPTS,
+  ) {}
 
   /** Seconds until `key` may try again, or 0 when it may now. */
   retryAfterSeconds(key: string): number {
     const w = this.windows.get(key);
-    if (!w || w.failures < MAX_FAILED_ATTEMPTS) return 0;
+    if (!w || w.failures < this.limit) return 0;
     const left = w.since + FAILED_ATTEMPTS_WINDOW_MS - this.now();
     if (left <= 0) {
       this.windows.delete(key);

@@ -39,6 +39,8 @@ export interface ApiDeps {
   pagerDutyWebhookSecrets?: string[];
   /** The read-only compliance API; without a ledger database its routes answer 503. */
   compliance?: ComplianceDeps;
+  /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
+  failedAttempts?: FailedAttempts;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -69,7 +71,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
-  const failures = new FailedAttempts();
+  const failures = deps.failedAttempts ?? new FailedAttempts();
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const compliance = (): ComplianceDeps => {
