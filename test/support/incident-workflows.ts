@@ -107,7 +107,7 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
     alertFor,
     /** Runs `fn` with a worker on the test server, then stops the worker. */
     async withWorker<T>(fn: () => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {
-      const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: {} });
+      const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: new Map() });
       try {
         return await (await startWorker(options, containment)).runUntil(fn());
       } finally {
