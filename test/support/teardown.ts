@@ -1,0 +1,42 @@
+/**
+ * What a test file starts is stopped when the file ends, whatever happened. Helpers register
+ * each server, worker, pool, environment and child process the moment it exists; one afterAll
+ * (jest runs it after a failed beforeAll or test too) stops, newest first, whatever is still
+ * running. Without it a file that failed half-way through its set-up (one of several things
+ * started together with Promise.all failing) lost the handles of the others, and a leaked
+ * worker went on polling a closed server through the rest of the run, keeping jest alive.
+ *
+ * Every test file runs in jest's one process (maxWorkers: 1), each with its own module
+ * registry, so this list is per file.
+ */
+const running: Array<() => Promise<void>> = [];
+
+afterAll(async () => {
+  const failures: unknown[] = [];
+  for (const stop of running.splice(0).reverse()) await stop().catch((err: unknown) => failures.push(err));
+  if (failures.length) throw new AggregateError(failures, `stopping what the tests started: ${failures.map(String).join('; ')}`);
+}, 60_000);
+
+/**
+ * Registers how to stop `thing`, and returns it. `stop` runs once: at the end of the file, or
+ * earlier through `stopTracked` (a test that restarts something).
+ */
+export function track<T>(thing: T, stop: (thing: T) => Promise<unknown> | unknown): T {
+  stopOnce.set(thing, register(() => stop(thing)));
+  return thing;
+}
+
+/** Stops a tracked thing now (once; the end of the file skips it). */
+export async function stopTracked(thing: unknown): Promise<void> {
+  await stopOnce.get(thing)?.();
+}
+
+/** Registers a stop with no handle to name it by; returns it, callable early, run once. */
+export function register(stop: () => Promise<unknown> | unknown): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => (done ??= Promise.resolve().then(stop).then(() => undefined));
+  running.push(once);
+  return once;
+}
+
+const stopOnce = new Map<unknown, () => Promise<void>>();
