@@ -87,6 +87,8 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
         ...createClockActivities(),
         ...createContainmentActivities(containment),
       },
+      // As in production (worker/worker.ts): a stuck activity fails the test's stop in seconds instead of stalling it.
+      shutdownForceTime: '10 seconds',
       ...options,
     });
 

@@ -22,29 +22,19 @@ if (typeof afterAll === 'function') {
   }, 60_000);
 }
 
-/**
- * Registers how to stop `thing`, and returns it. `stop` runs once: at the end of the file, or
- * earlier through `stopTracked` (a test that restarts something).
- */
+/** Registers how to stop `thing` at the end of the file, and returns it. */
 export function track<T>(thing: T, stop: (thing: T) => Promise<unknown> | unknown): T {
-  stopOnce.set(thing, register(() => stop(thing)));
+  register(() => stop(thing));
   return thing;
 }
 
-/** Stops a tracked thing now (once; the end of the file skips it). */
-export async function stopTracked(thing: unknown): Promise<void> {
-  await stopOnce.get(thing)?.();
-}
-
-/** Registers a stop with no handle to name it by; returns it, callable early, run once. */
+/** Registers a stop for the end of the file; returns it, to call earlier if need be (it runs once). */
 export function register(stop: () => Promise<unknown> | unknown): () => Promise<void> {
   let done: Promise<void> | undefined;
   const once = () => (done ??= Promise.resolve().then(stop).then(() => undefined));
   running.push(once);
   return once;
 }
-
-const stopOnce = new Map<unknown, () => Promise<void>>();
 
 /** Closes a server and every connection it holds (an HTTP keep-alive one would keep it open); done at once if there is none. */
 export async function closeServer(server: Server | undefined): Promise<void> {
