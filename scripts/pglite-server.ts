@@ -142,7 +142,9 @@ export class PgliteServer {
       }
       if (conn.buffer.length < 5) return;
       const length = conn.buffer.readInt32BE(1);
-      if (length < 4 || conn.partialBytes + length > MAX_UNIT_BYTES) throw new Error('invalid message length');
+      // Before the login, only a password message, as small as a startup packet.
+      const limit = conn.phase === 'password' ? MAX_STARTUP_BYTES : MAX_UNIT_BYTES - conn.partialBytes;
+      if (length < 4 || length > limit) throw new Error('invalid message length');
       if (conn.buffer.length < 1 + length) return;
       const message = conn.buffer.subarray(0, 1 + length);
       conn.buffer = conn.buffer.subarray(1 + length);
