@@ -34,7 +34,7 @@ export class ContainmentAdapters {
   constructor(private readonly targets: ContainmentTargets) {}
 
   of(tenant: string): { adapter: ContainmentAdapter; type: string } {
-    const config = tenant === '*' ? this.targets.global : this.targets.tenants[tenant];
+    const config = tenant === '*' ? this.targets.global : this.targets.tenants.get(tenant);
     if (!config) throw ApplicationFailure.nonRetryable(`no containment adapter is configured for ${tenant === '*' ? 'global actions' : `tenant "${tenant}"`} (KLAXON_CONTAINMENT_FILE)`, 'ContainmentUnconfigured');
     if (!this.made.has(tenant)) this.made.set(tenant, adapterFor(config));
     return { adapter: this.made.get(tenant)!, type: config.adapter };

@@ -44,7 +44,8 @@ const SEVERITY: Record<Severity, EventPayloadV2['payload']['severity']> = { SEV1
  */
 export function createPagerDutyActivities(settings: PagerDutySettings) {
   const keyOf = (service: string): string => {
-    const key = settings.routingKeys[service];
+    // Own properties only: a service named "constructor" must not find Object.prototype's.
+    const key = Object.hasOwn(settings.routingKeys, service) ? settings.routingKeys[service] : undefined;
     if (!key) throw ApplicationFailure.nonRetryable(`no routing key is configured for PagerDuty service "${service}" (PAGERDUTY_ROUTING_KEYS)`, 'PagerDutyPermanentError');
     return key;
   };

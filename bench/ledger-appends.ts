@@ -1,11 +1,12 @@
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
+import { PgliteServer } from '../scripts/pglite-server';
 import { createTestDatabase } from '../test/support/database';
-import { freePort } from '../test/support/processes';
 
 /**
  * Ledger appends per second, one writer and 8 concurrent writers (each its own incident, as
@@ -56,17 +57,16 @@ async function main(): Promise<void> {
     await pgPool.end();
     await pg.drop();
   }
-  const pglite = await PGlite.create();
-  const port = await freePort();
-  const socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port, maxConnections: 16 });
-  await socket.start();
-  const pool = openDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`, { max: 8 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-pglite-'));
+  const pglite = new PgliteServer({ dataDir, port: 0, password: 'bench' });
+  await pglite.start();
+  const pool = openDatabase(pglite.url, { max: 8 });
   try {
     await measure('PGlite (wire protocol)', pool);
   } finally {
     await pool.end();
-    await socket.stop();
-    await pglite.close();
+    await pglite.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

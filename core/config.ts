@@ -156,13 +156,13 @@ function booleanVariable(env: Env, name: string): boolean {
 
 /** `ops=R0123…,security=R0456…`: routing keys by service name. */
 function routingKeys(spec: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  const entries = (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean).map((entry) => {
     const [service, key] = entry.split('=').map((x) => x.trim());
     if (!service || !key) throw new ConfigError(`PAGERDUTY_ROUTING_KEYS: "${entry.replace(/=.*/, '=…')}" is not service=routing-key`);
-    out[service] = key;
-  }
-  return out;
+    return [service, key] as const;
+  });
+  // fromEntries defines own properties: a service "__proto__" is a name, not the object's prototype.
+  return Object.fromEntries(entries);
 }
 
 /** Recorded when an incident pins the policy, so the ledger says which version paged. */
@@ -221,6 +221,6 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     ledgerKeyFile: env.KLAXON_LEDGER_SIGNING_KEY_FILE || `${dataDir}/ledger-signing-key`,
     containment: env.KLAXON_CONTAINMENT_FILE
       ? parseContainmentTargets(fileOf('KLAXON_CONTAINMENT_FILE', env.KLAXON_CONTAINMENT_FILE, readText), env.KLAXON_CONTAINMENT_FILE, env)
-      : { tenants: {} },
+      : { tenants: new Map() },
   };
 }

@@ -1,6 +1,9 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { isValidTenant } from './alert';
 import { ConfigError } from './config-error';
+import { CONTAINMENT_KINDS } from './containment';
+import { CONTAINMENT_KEY_MAX_LENGTH, containmentKey } from './containment-key';
 
 /**
  * Which adapter reaches each tenant's control plane (KLAXON_CONTAINMENT_FILE). Secrets stay in
@@ -16,7 +19,8 @@ export type AdapterConfig =
   | { adapter: 'postgres'; databaseUrl: string; table: string };
 
 export interface ContainmentTargets {
-  tenants: Record<string, AdapterConfig>;
+  /** A Map, not an object: a tenant named `constructor` or `toString` must not find Object.prototype's. */
+  tenants: ReadonlyMap<string, AdapterConfig>;
   /** Where global throttles go (every tenant's provisioning), if anywhere. */
   global?: AdapterConfig;
 }
@@ -33,7 +37,12 @@ export const EDGE_CONFIG_API = 'https://api.vercel.com';
 export function parseContainmentTargets(text: string, path: string, env: Record<string, string | undefined>): ContainmentTargets {
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ConfigError(`${path}: ${doc.errors[0].message}`);
-  const parsed = file.safeParse(doc.toJS());
+  const raw: unknown = doc.toJS();
+  // Checked before zod, which drops a `__proto__` key silently instead of reporting it.
+  const names = typeof raw === 'object' && raw && 'tenants' in raw && typeof raw.tenants === 'object' && raw.tenants ? Object.keys(raw.tenants) : [];
+  const badName = names.find((tenant) => !isValidTenant(tenant));
+  if (badName !== undefined) throw new ConfigError(`${path}: tenants: "${badName}" is not a tenant name (letters, digits, ".", "_" or "-", at most 128, starting with a letter or digit)`);
+  const parsed = file.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`${path}: ${issue.path.join('.')}: ${issue.message}`);
@@ -53,8 +62,33 @@ export function parseContainmentTargets(text: string, path: string, env: Record<
         return { adapter: a.adapter, databaseUrl: secret(where, a.databaseUrlEnv), table: a.table ?? 'klaxon_containment' };
     }
   };
-  return {
-    tenants: Object.fromEntries(Object.entries(parsed.data.tenants).map(([tenant, a]) => [tenant, resolve(`tenant "${tenant}"`, a)])),
+  const targets: ContainmentTargets = {
+    tenants: new Map(Object.entries(parsed.data.tenants).map(([tenant, a]) => [tenant, resolve(`tenant "${tenant}"`, a)])),
     ...(parsed.data.global ? { global: resolve('global', parsed.data.global) } : {}),
   };
+  checkEdgeConfigKeys(targets, path);
+  return targets;
+}
+
+/**
+ * Refuses a configuration in which two tenants (or a tenant and the global throttle) would
+ * share an item of one Edge Config, or a tenant's key would not fit Edge Config's length limit:
+ * a shared item lets one tenant's undo lift another's containment. containmentKey is
+ * injective, so this holds by construction; the check keeps it so should the encoding change.
+ */
+function checkEdgeConfigKeys(targets: ContainmentTargets, path: string): void {
+  const owners = new Map<string, string>();
+  const entries: Array<[string, AdapterConfig | undefined]> = [...targets.tenants, ['*', targets.global]];
+  for (const [tenant, config] of entries) {
+    if (config?.adapter !== 'edge-config') continue;
+    const who = tenant === '*' ? 'global' : `tenant "${tenant}"`;
+    for (const kind of CONTAINMENT_KINDS) {
+      const key = containmentKey(tenant, kind);
+      if (key.length > CONTAINMENT_KEY_MAX_LENGTH) throw new ConfigError(`${path}: ${who}: its Edge Config key ${key} is longer than ${CONTAINMENT_KEY_MAX_LENGTH} characters; use a shorter tenant name`);
+      const slot = `${config.edgeConfigId}/${key}`;
+      const other = owners.get(slot);
+      if (other !== undefined && other !== who) throw new ConfigError(`${path}: ${who} and ${other} would share the Edge Config item ${key} of ${config.edgeConfigId}`);
+      owners.set(slot, who);
+    }
+  }
 }

@@ -317,8 +317,8 @@ export class Incident {
     } else {
       return undefined;
     }
-    const local: Record<string, string> = {};
-    for (const p of s.pages) if (p.timeZone) local[p.responder] = formatInstant(at!, p.timeZone);
+    // fromEntries defines own properties, whatever a responder is called ("__proto__" included).
+    const local: Record<string, string> = Object.fromEntries(s.pages.flatMap((p) => (p.timeZone ? [[p.responder, formatInstant(at!, p.timeZone)]] : [])));
     return { at: at!, action, local };
   }
 

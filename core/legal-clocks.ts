@@ -267,7 +267,7 @@ export class LegalClocks {
     this.host.identify(req.by);
     if (typeof req.highRisk !== 'boolean') throw new IncidentRuleError('the Art. 34 decision is high risk or not: highRisk is true or false');
     if (typeof req.reasons !== 'string' || !req.reasons.trim()) throw new IncidentRuleError('the Art. 34 decision needs its reasons (Art. 33(5) documentation)');
-    if (req.exception !== undefined && !(req.exception in ART34_EXCEPTIONS)) {
+    if (req.exception !== undefined && !Object.hasOwn(ART34_EXCEPTIONS, req.exception)) {
       throw new IncidentRuleError(`"${req.exception}" is not an Art. 34(3) exception; known: ${Object.keys(ART34_EXCEPTIONS).join(', ')}`);
     }
     if (req.exception && !req.highRisk) throw new IncidentRuleError('an Art. 34(3) exception is relied on only for a high-risk breach');

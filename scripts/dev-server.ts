@@ -55,7 +55,8 @@ export async function startDevServer(binary: string, opts: { dbFile: string; por
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // It stops in well under a second; one that does not is killed, so Ctrl-C ends within 10 s.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
       await exited;
       clearTimeout(timer);
     },

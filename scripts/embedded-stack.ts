@@ -1,10 +1,8 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { NativeConnection } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../client/api/server';
-import { embeddedWebhookSecret, stackFilePath, writeStackFile } from '../client/cli/stack-file';
+import { embeddedLedgerPassword, embeddedWebhookSecret, stackFilePath, webhookSecretPath, writeStackFile } from '../client/cli/stack-file';
 import { connectIncidents } from '../client/connect';
 import { loadConfig, type KlaxonConfig } from '../core/config';
 import { openDatabase } from '../ledger/database';
@@ -17,17 +15,22 @@ import { complianceDeps } from '../client/api/compliance';
 import { startHistoryArchiver } from '../client/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
-import { startDevServer } from './dev-server';
+import { startDevServer, type DevServer } from './dev-server';
+import { PgliteServer } from './pglite-server';
 import { findTemporalBinary } from './temporal-binaries';
+
+/** What the parts of the stack other than Temporal get, together, to stop (Ctrl-C ends within 10 s). */
+const STOP_BUDGET_MS = 6_000;
 
 export interface EmbeddedStack {
   config: KlaxonConfig;
   apiUrl: string;
   temporalAddress: string;
   temporalUiUrl: string;
+  /** The ledger's URL; the embedded PGlite server's carries its password. */
   databaseUrl: string;
-  /** Set when the webhook secret was generated (no KLAXON_WEBHOOK_SECRET). */
-  generatedSecret?: string;
+  /** Where the generated webhook secret is kept, when it was generated (no KLAXON_WEBHOOK_SECRET). */
+  webhookSecretFile?: string;
   /** Resolves, with the reason, if the worker or the Temporal server stops without `stop()`. */
   failed: Promise<Error>;
   stop(): Promise<void>;
@@ -48,33 +51,48 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
   // The key that signs ledger anchors and purges lives beside the secret, never in the ledger database.
   if (!env.KLAXON_LEDGER_SIGNING_KEY_FILE) ensureLedgerKey(join(dataDir, 'ledger-signing-key'));
   const stops: Array<() => Promise<unknown>> = [];
+  let temporal: DevServer | undefined;
   let stopping = false;
   let fail: (reason: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = (reason) => !stopping && resolve(reason)));
+  // Ctrl-C must not hang behind a stuck part (an activity waiting on a Slack that never
+  // answers, a statement): the parts get STOP_BUDGET_MS between them, newest first, and what
+  // has not stopped by then is left to the process's exit; work in flight is retried by
+  // Temporal on the next start. The Temporal dev server stops last whatever happened (killed
+  // if it does not stop within seconds), so it never outlives the stack.
   const stop = async (): Promise<void> => {
     stopping = true;
-    for (const s of stops.splice(0).reverse()) await s().catch((err) => console.error(`klaxon: while stopping: ${err.message}`));
+    const deadline = Date.now() + STOP_BUDGET_MS;
+    for (const s of stops.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))));
+      const outcome = await Promise.race([s().catch((err: Error) => console.error(`klaxon: while stopping: ${err.message}`)), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') console.error('klaxon: a part of the stack did not stop in time; leaving it behind');
+    }
+    await temporal?.stop();
     rmSync(stackFilePath(dataDir), { force: true });
   };
 
   try {
-    const temporal = await startDevServer(findTemporalBinary('cli'), {
+    temporal = await startDevServer(findTemporalBinary('cli'), {
       dbFile: join(dataDir, 'temporal.db'),
       port: Number(env.KLAXON_TEMPORAL_PORT || 7233),
       uiPort: Number(env.KLAXON_TEMPORAL_UI_PORT || 8233),
     });
-    stops.push(() => temporal.stop());
     temporal.process.once('exit', (code) => fail(new Error(`the Temporal dev server exited (code ${code})`)));
 
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      const pglitePort = Number(env.KLAXON_PGLITE_PORT || 55432);
-      const pglite = await PGlite.create(join(dataDir, 'ledger'));
-      const socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: pglitePort, maxConnections: 16 });
-      await socket.start();
-      stops.push(() => pglite.close());
-      stops.push(() => socket.stop());
-      databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+      const pglite = new PgliteServer({
+        dataDir: join(dataDir, 'ledger'),
+        port: Number(env.KLAXON_PGLITE_PORT || 55432),
+        password: embeddedLedgerPassword(dataDir),
+        log: (line) => console.error(line),
+      });
+      await pglite.start();
+      stops.push(() => pglite.stop());
+      databaseUrl = pglite.url;
     }
 
     const config = loadConfig({
@@ -112,7 +130,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, pid: process.pid, startedAt: new Date().toISOString() });
-    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, generatedSecret, failed, stop };
+    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, stop };
   } catch (err) {
     await stop();
     throw err;

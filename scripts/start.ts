@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
+import { ledgerPasswordPath } from '../client/cli/stack-file';
 import { startEmbeddedStack } from './embedded-stack';
 
 /** `npm start`: the embedded stack, with Ctrl-C stopping it cleanly. */
@@ -28,12 +29,12 @@ Klaxon is running (Ctrl-C stops everything; open incidents resume on the next st
   API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
-  Ledger          ${stack.databaseUrl}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')})`}
+  Ledger          ${withoutPassword(stack.databaseUrl)}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')}, password in ${ledgerPasswordPath(config.dataDir)})`}
   Slack           ${config.slack.botToken ? `Slack API, channel ${config.slack.channel}` : `outbox ${join(config.outboxDir, 'slack')} (set SLACK_BOT_TOKEN for real Slack)`}
   PagerDuty       ${Object.keys(config.pagerduty.routingKeys).length ? `services ${Object.keys(config.pagerduty.routingKeys).join(', ')}` : 'none (set PAGERDUTY_ROUTING_KEYS)'}
   Email           ${config.email.smtpUrl ? config.email.smtpUrl.replace(/\/\/[^@]*@/, '//…@') : `outbox ${join(config.outboxDir, 'email')} (set SMTP_URL for a mail server)`}
   Responders      ${config.policies.policies[0].responders.map((r) => `${r.name} (${r.slackUserId ?? 'no Slack id'})`).join(', ')}
-${stack.generatedSecret ? `  Webhook secret  ${stack.generatedSecret}   (generated, kept in ${join(config.dataDir, 'webhook-secret')})\n` : ''}
+${stack.webhookSecretFile ? `  Webhook secret  in ${stack.webhookSecretFile}   (generated; klaxon alert test signs with it)\n` : ''}
 Fire a signed test alert, then look at it:
   npx klaxon alert test
   npx klaxon incidents list
@@ -42,6 +43,11 @@ Fire a signed test alert, then look at it:
   const reason = await stack.failed;
   console.error(`klaxon: ${reason.message}; stopping`);
   await stop(1);
+}
+
+/** A URL as the banner shows it: secrets stay in their files, never on a terminal or in a log. */
+function withoutPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:…@');
 }
 
 main().catch((err: Error) => {

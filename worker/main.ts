@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const { client, connection: clientConnection } = await connectIncidents(config);
   const stopArchiver = startHistoryArchiver(client, new HistoryArchive(db), ledger, config.archiveIntervalMinutes * 60_000, (line) => console.log(line));
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
-  // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
+  // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
+  // follows (the archiver's sweep, the connections) gets the rest of 10 s, then the process exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());
   await worker.run();
   await stopArchiver();
   await clientConnection.close();

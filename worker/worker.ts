@@ -45,5 +45,10 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     },
     // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
     maxCachedWorkflows: 1000,
+    // A stop (Ctrl-C, SIGTERM) must not wait on a stuck activity (a Slack call that never
+    // answers): activities get 2 s to finish, are then cancelled, and after 5 s the worker
+    // stops regardless. Temporal retries what was in flight once its timeout passes.
+    shutdownGraceTime: '2 seconds',
+    shutdownForceTime: '5 seconds',
   });
 }

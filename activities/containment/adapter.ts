@@ -31,9 +31,3 @@ export interface ContainmentAdapter {
 
 /** An answer no retry can cure (bad credentials, a refused request): the action fails at once. */
 export class PermanentAdapterError extends Error {}
-
-/** The name of the state an action sets, per tenant and kind: one tenant's key never names another. */
-export function containmentKey(tenant: string, kind: string): string {
-  const safe = tenant === '*' ? 'global' : `tenant_${tenant.replace(/[^\w-]/g, '_')}`;
-  return `klaxon_${safe}_${kind}`;
-}

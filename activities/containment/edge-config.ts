@@ -1,5 +1,6 @@
 import type { AdapterConfig } from '../../core/containment-config';
-import { containmentKey, PermanentAdapterError, type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
+import { containmentKey } from '../../core/containment-key';
+import { PermanentAdapterError, type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
 
 type EdgeConfigSettings = Extract<AdapterConfig, { adapter: 'edge-config' }>;
 

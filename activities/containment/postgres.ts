@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { AdapterConfig } from '../../core/containment-config';
-import { containmentKey, type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
+import { containmentKey } from '../../core/containment-key';
+import { type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
 
 type PostgresSettings = Extract<AdapterConfig, { adapter: 'postgres' }>;
 

@@ -51,7 +51,7 @@ function tagsOf(tags: string): Map<string, string[]> {
   return out;
 }
 
-const PRIORITY: Record<string, string> = { P1: 'SEV1', P2: 'SEV2', P3: 'SEV3', P4: 'SEV4', P5: 'SEV4' };
+const PRIORITY = new Map(Object.entries({ P1: 'SEV1', P2: 'SEV2', P3: 'SEV3', P4: 'SEV4', P5: 'SEV4' }));
 
 export const datadogSource: AlertSource = {
   name: 'datadog',
@@ -79,7 +79,7 @@ export const datadogSource: AlertSource = {
         {
           source: 'datadog',
           title,
-          severity: severityFrom(tags.get('klaxon_severity')?.[0] ?? PRIORITY[p.priority?.toUpperCase() ?? ''], 'SEV3'),
+          severity: severityFrom(tags.get('klaxon_severity')?.[0] ?? PRIORITY.get(p.priority?.toUpperCase() ?? ''), 'SEV3'),
           dedupKey,
           tenant,
           dataCategories: tags.get('klaxon_data_category') ?? [],

@@ -99,7 +99,7 @@ export const vercelSource: AlertSource = {
       const line = parsed.data;
       const path = line.proxy?.path ?? line.path;
       const status = line.proxy?.statusCode ?? line.statusCode;
-      const mapped = detection.rules.projects[line.projectId];
+      const mapped = Object.hasOwn(detection.rules.projects, line.projectId) ? detection.rules.projects[line.projectId] : undefined;
       const tenant = isValidTenant(mapped) ? mapped : settings.defaultTenant;
       for (const d of detection.rules.detectors) {
         if (!fires(d, line, path, status, detection)) continue;

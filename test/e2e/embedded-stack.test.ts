@@ -1,7 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { Child, isolatedStackEnv, klaxon, ROOT } from '../support/processes';
+import { track } from '../support/teardown';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -49,11 +54,22 @@ const pages = () => (existsSync(join(dataDir, 'outbox/slack')) ? readdirSync(joi
 const json = async (args: string[]) => JSON.parse((await klaxon([...args, '--json'], env)).stdout);
 
 describe('the embedded stack (npm start)', () => {
-  it('prints where it listens and a generated webhook secret, and takes a test alert through to the ledger', async () => {
+  it('prints where it listens and where its generated secrets are kept (never the secrets), and takes a test alert through to the ledger', async () => {
     const first = await startStack();
     expect(first.output).toContain(`API             http://127.0.0.1:${env.PORT}`);
-    expect(first.output).toMatch(/Webhook secret {2}whsec_[0-9a-f]{48}/);
+    expect(first.output).toContain(`Webhook secret  in ${join(dataDir, 'webhook-secret')}`);
+    expect(first.output).toContain(`password in ${join(dataDir, 'ledger-password')}`);
+    const webhookSecret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const ledgerPassword = readFileSync(join(dataDir, 'ledger-password'), 'utf8').trim();
+    expect(webhookSecret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    expect(first.output).not.toContain(webhookSecret);
+    expect(first.output).not.toContain(ledgerPassword);
     expect(first.output).toContain('npx klaxon alert test');
+
+    // The ledger's PGlite server takes only its own processes' logins.
+    const ledger = (password: string) => new Client({ connectionString: `postgres://postgres${password}@127.0.0.1:${env.KLAXON_PGLITE_PORT}/postgres` });
+    await expect(ledger('').connect()).rejects.toThrow();
+    await expect(ledger(':guess').connect()).rejects.toThrow('password authentication failed');
 
     const accepted = await json(['alert', 'test', '--dedup-key', 'e2e-acked']);
     expect(accepted.deduplicated).toBe(false);
@@ -89,5 +105,31 @@ describe('the embedded stack (npm start)', () => {
     expect(human).toMatch(/Next step:\s+escalate to level \d( \(pass \d\))? at \S+ \S+ -05:00 \(America\/New_York\)\n\s+primary: \S+ \S+ \+00:00 \(UTC\)/);
     expect(await json(['resolve', incidentId, '--as', 'secondary', '--note', 'false alarm'])).toMatchObject({ resolvedBy: 'secondary' });
     await stopStack();
+  });
+
+  it('stops within 10 s of Ctrl-C while an activity hangs on a Slack that never answers, Temporal included', async () => {
+    const calls: string[] = [];
+    const silentSlack = track(
+      createServer((req: IncomingMessage) => calls.push(req.url ?? '')),
+      (s) => {
+        s.closeAllConnections();
+        return new Promise((ok) => s.close(ok));
+      },
+    );
+    await new Promise<void>((ok) => silentSlack.listen(0, '127.0.0.1', ok));
+    const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-silent', SLACK_API_URL: `http://127.0.0.1:${(silentSlack.address() as AddressInfo).port}/api/`, KLAXON_SLACK_CHANNEL: 'C0INCIDENTS' };
+    env = { ...env, ...slackEnv };
+    await startStack();
+    await json(['alert', 'test', '--dedup-key', 'e2e-hung-slack']);
+    await waitFor('the page stuck on Slack', () => calls.length > 0);
+
+    const asked = performance.now();
+    stack!.process.kill('SIGINT');
+    expect(await stack!.exited).toBe(0);
+    expect(performance.now() - asked).toBeLessThan(10_000);
+    const probe = connect(Number(env.KLAXON_TEMPORAL_PORT), '127.0.0.1');
+    const temporalAnswers = await new Promise<boolean>((ok) => probe.once('connect', () => ok(true)).once('error', () => ok(false)));
+    probe.destroy();
+    expect(temporalAnswers).toBe(false);
   });
 });

@@ -36,6 +36,7 @@ describe('klaxon incidents list', () => {
     await open('inc-q-a', { tenant: 'q-acme', severity: 'SEV1', dataCategories: ['personal-data'] }, ['DE']);
     await open('inc-q-b', { tenant: 'q-acme', severity: 'SEV3', dataCategories: ['health'] }, ['US']);
     const middle = new Date();
+    // Not a wait for anything: the next two must start a second after `middle` (visibility keeps start times to the second).
     await new Promise((r) => setTimeout(r, 1100));
     await open('inc-q-c', { tenant: 'q-globex', severity: 'SEV1', dataCategories: ['health'] }, ['DE', 'US-CA']);
     const d = await open('inc-q-d', { tenant: 'q-globex', severity: 'SEV2', dataCategories: ['credentials'] }, []);

@@ -62,11 +62,19 @@ describe('the Vercel Edge Config adapter', () => {
   it('keeps tenants apart: a tenant name cannot reach another tenant\'s item', async () => {
     const a = adapter();
     await a.apply(request('inc-4', 'globex'));
-    await a.apply(request('inc-4', 'acme/../globex'));
-    expect(edge.value('ecfg_adapters', 'klaxon_tenant_globex_isolate-tenant')).toBeDefined();
+    await expect(a.apply(request('inc-4', 'acme/../globex'))).rejects.toThrow('not a tenant name');
     expect(Object.keys((edge.value('ecfg_adapters', 'klaxon_tenant_globex_isolate-tenant') as { holders: object }).holders)).toEqual(['inc-4/a1']);
     await a.undo(request('inc-4', 'globex'));
-    await a.undo(request('inc-4', 'acme/../globex'));
+  });
+
+  it('keeps acme.eu and acme_eu apart: isolating one leaves the other served at the edge', async () => {
+    const a = adapter();
+    await a.apply(request('inc-6', 'acme_eu'));
+    // The items the README's middleware reads for each tenant.
+    expect(edge.value('ecfg_adapters', 'klaxon_tenant_acme_5feu_isolate-tenant')).toBeDefined();
+    expect(edge.value('ecfg_adapters', 'klaxon_tenant_acme_2eeu_isolate-tenant')).toBeUndefined();
+    expect(await a.read(request('inc-7', 'acme.eu'))).toMatchObject({ active: false, observed: { holders: [] } });
+    await a.undo(request('inc-6', 'acme_eu'));
   });
 });
 

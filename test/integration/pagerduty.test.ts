@@ -80,11 +80,10 @@ describe('PagerDuty', () => {
     expect(state).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice', changedVia: 'pagerduty' });
     // The replayed delivery is answered, not re-applied.
     expect((await deliver(body, signPagerDuty(body, PREVIOUS_SECRET))).body).toMatchObject({ applied: false, reason: expect.stringContaining('applied before: a replay') });
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(eventsFor(incidentId)).toEqual(['trigger']);
-    // Resolved in Klaxon: PagerDuty is told.
+    // Resolved in Klaxon: PagerDuty is told. Once the incident has finished, everything it
+    // sent is in: the resolution, and no echo of the acknowledgement PagerDuty itself sent.
     await stack.incidents.resolve(incidentId, { responder: 'bob', via: 'cli' }, 'fixed');
-    await waitFor('PagerDuty resolved', () => eventsFor(incidentId).includes('resolve'));
+    await stack.env.client.workflow.getHandle(incidentId).result();
     expect(eventsFor(incidentId)).toEqual(['trigger', 'resolve']);
     await waitFor('the acknowledgement in the ledger', async () => (await stack.ledger.timeline(incidentId)).some((e) => e.kind === 'incident.acknowledged'));
     const ack = (await stack.ledger.timeline(incidentId)).find((e) => e.kind === 'incident.acknowledged')!;
@@ -109,7 +108,8 @@ describe('PagerDuty', () => {
     expect((await stack.incidents.state(incidentId)).resolveNote).toBe('resolved in PagerDuty');
     const late = webhook('incident.acknowledged', incidentId);
     expect((await deliver(late, sign(late))).body).toMatchObject({ applied: false });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Finished: nothing more will be sent, and PagerDuty, which resolved it, was not told again.
+    await stack.env.client.workflow.getHandle(incidentId).result();
     expect(eventsFor(incidentId)).toEqual(['trigger']);
   });
 

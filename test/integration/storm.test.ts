@@ -14,7 +14,7 @@ const body = (dedupKey: string, i: number, tenant = 'acme') =>
   JSON.stringify({ title: 'Spike of 403 on /admin/users', severity: i === 4321 ? 'SEV1' : 'SEV3', tenant, dedupKey, details: { seq: i } });
 
 /** Sends `count` alerts with at most `concurrency` requests open at once; returns the answers in order. */
-async function fire(apiUrl: string, count: number, make: (i: number) => string, concurrency = 64) {
+async function fire(apiUrl: string, count: number, make: (i: number) => string, concurrency = 64, progress = { answered: 0 }) {
   const answers: Array<{ status: number; body: Record<string, unknown> }> = new Array(count);
   let next = 0;
   await Promise.all(
@@ -22,6 +22,7 @@ async function fire(apiUrl: string, count: number, make: (i: number) => string, 
       while (next < count) {
         const i = next++;
         answers[i] = await postAlert(apiUrl, make(i)).catch((err: Error) => ({ status: 0, body: { error: err.message } }));
+        progress.answered += 1;
       }
     }),
   );
@@ -83,8 +84,9 @@ describe('an API process that dies', () => {
     const first = await postAlert(apiUrl, body('crash', 0));
     expect(first.status).toBe(202);
     // Then a storm, killed a moment in, with requests in every stage of their life.
-    const storm = fire(apiUrl, 2000, (i) => body('crash', i + 1), 32);
-    await new Promise((r) => setTimeout(r, 300));
+    const progress = { answered: 0 };
+    const storm = fire(apiUrl, 2000, (i) => body('crash', i + 1), 32, progress);
+    await waitFor('the storm under way', () => progress.answered >= 64);
     api.process.kill('SIGKILL');
     const answers = await storm;
     const accepted = 1 + answers.filter((a) => a.status === 202).length;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyKlaxonSignature } from '../../core/signature';
+import { closeServer, register } from './teardown';
 
 interface ContainmentCall {
   operation: 'apply' | 'undo' | 'status';
@@ -74,10 +75,10 @@ export class AdminApiStandIn {
       reply(answer.status, answer.body);
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    register(() => this.stop());
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((ok) => this.server?.close(ok));
+    await closeServer(this.server);
   }
 }

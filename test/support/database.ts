@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';
+import { register } from './teardown';
 
 /** The machine's PostgreSQL (trust auth), database `test`; TEST_DATABASE_URL overrides. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -18,17 +19,13 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const schema = `klaxon_test_${randomBytes(6).toString('hex')}`;
   const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
   const pool = openDatabase(TEST_DATABASE_URL, { schema });
+  // Registered before the first query: a failed set-up still ends both pools.
+  const drop = register(async () => {
+    await pool.end();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
+  });
+  await admin.query(`CREATE SCHEMA ${schema}`);
   await migrate(pool);
-  return {
-    pool,
-    schema,
-    url: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    async drop() {
-      await pool.end();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
+  return { pool, schema, url: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, drop };
 }

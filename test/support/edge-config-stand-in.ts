@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, register } from './teardown';
 
 /** A request as the stand-in received it. */
 export interface EdgeConfigRequest {
@@ -106,10 +107,10 @@ export class EdgeConfigStandIn {
       reply(200, { status: 'ok' });
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    register(() => this.stop());
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((ok) => this.server?.close(ok));
+    await closeServer(this.server);
   }
 }

@@ -20,6 +20,7 @@ import { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
 import { SmtpStandIn } from './smtp-stand-in';
 import { registerSearchAttributes } from './temporal';
+import { startAll, track } from './teardown';
 
 /** PagerDuty services the test workers know, by the names policies use. */
 export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000', security: 'R0SEC0000000000000000000000000000' };
@@ -41,10 +42,11 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
   let db: TestDatabase;
   let counter = 0;
 
+  // Stopped by the file's teardown (test/support/teardown), failed set-up included.
   beforeAll(async () => {
     installTestRuntime();
-    [h.env, bundle, db] = await Promise.all([
-      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }),
+    [h.env, bundle, db] = await startAll<[TestWorkflowEnvironment, WorkflowBundle, TestDatabase, void, void, void]>([
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }).then((env) => track(env, (e) => e.teardown())),
       bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
       createTestDatabase(),
       h.slack.start(),
@@ -54,12 +56,6 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
     h.ledger = new LedgerStore(db.pool);
     for (const key of Object.values(PAGERDUTY_ROUTING_KEYS)) h.pagerduty.routingKeys.add(key);
     await registerSearchAttributes(h.env.connection);
-  });
-
-  afterAll(async () => {
-    await h.env?.teardown();
-    await db?.drop();
-    await Promise.all([h.slack.stop(), h.pagerduty.stop(), h.smtp.stop()]);
   });
 
   const alertFor = (over: Partial<Alert> = {}): Alert => {
@@ -91,6 +87,8 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
         ...createClockActivities(),
         ...createContainmentActivities(containment),
       },
+      // As in production (worker/worker.ts): a stuck activity fails the test's stop in seconds instead of stalling it.
+      shutdownForceTime: '10 seconds',
       ...options,
     });
 
@@ -107,7 +105,7 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
     alertFor,
     /** Runs `fn` with a worker on the test server, then stops the worker. */
     async withWorker<T>(fn: () => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {
-      const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: {} });
+      const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: new Map() });
       try {
         return await (await startWorker(options, containment)).runUntil(fn());
       } finally {

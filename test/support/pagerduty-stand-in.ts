@@ -1,6 +1,7 @@
 import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
+import { closeServer, register } from './teardown';
 
 export interface PagerDutyEvent {
   routing_key: string;
@@ -63,10 +64,10 @@ export class PagerDutyStandIn {
       reply(202, { status: 'success', message: 'Event processed', dedup_key: event.dedup_key });
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    register(() => this.stop());
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((ok) => this.server?.close(ok));
+    await closeServer(this.server);
   }
 }

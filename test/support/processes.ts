@@ -1,7 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { register } from './teardown';
 
 export const ROOT = join(__dirname, '../..');
 
@@ -36,27 +38,72 @@ export function klaxon(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout
   return promisify(execFile)(process.execPath, [join(ROOT, 'bin/klaxon.cjs'), ...args], { env, cwd: ROOT });
 }
 
-/** A long-running child whose output is collected, with a way to wait for a line. */
+/**
+ * A long-running child whose output is collected, with a way to wait for a line. It leads a
+ * process group of its own, so what it starts (an embedded stack's Temporal server) is
+ * stopped with it, at the end of the test file at the latest.
+ */
 export class Child {
   output = '';
   readonly exited: Promise<number | null>;
+  private readonly printed = new EventEmitter();
+  /** Its output has ended ('close'). */
+  private closed = false;
 
   constructor(readonly process: ChildProcess) {
-    process.stdout?.on('data', (d) => (this.output += d));
-    process.stderr?.on('data', (d) => (this.output += d));
+    const collect = (d: Buffer) => {
+      this.output += d;
+      this.printed.emit('output');
+    };
+    process.stdout?.on('data', collect);
+    process.stderr?.on('data', collect);
     this.exited = new Promise((ok) => process.once('exit', ok));
+    process.once('close', () => (this.closed = true));
+    register(() => this.stop());
   }
 
   static start(command: string, args: string[], env: NodeJS.ProcessEnv): Child {
-    return new Child(spawn(command, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+    return new Child(spawn(command, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   }
 
-  async waitForOutput(text: string, timeoutMs = 90_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes(text)) {
-      if (this.process.exitCode !== null) throw new Error(`exited (${this.process.exitCode}) before printing "${text}":\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`did not print "${text}" within ${timeoutMs} ms:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
+  /** Resolves when `text` has been printed; fails as soon as the child's output ends without it. */
+  waitForOutput(text: string, timeoutMs = 90_000): Promise<void> {
+    return new Promise((ok, fail) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.printed.off('output', check);
+        this.process.off('close', closed);
+        if (err) fail(err);
+        else ok();
+      };
+      const check = () => void (this.output.includes(text) && done());
+      // 'close' comes after the last output, unlike 'exit'.
+      const closed = () => done(new Error(`exited (${this.process.exitCode ?? this.process.signalCode}) before printing "${text}":\n${this.output}`));
+      const timer = setTimeout(() => done(new Error(`did not print "${text}" within ${timeoutMs} ms:\n${this.output}`)), timeoutMs);
+      this.printed.on('output', check);
+      this.process.once('close', closed);
+      check();
+      if (this.closed) closed();
+    });
+  }
+
+  /** Ctrl-C (SIGINT), then SIGKILL to its whole group if it has not exited within 15 s; whatever it left in its group goes too. */
+  async stop(): Promise<void> {
+    const group = -this.process.pid!;
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGINT');
+      const timer = setTimeout(() => killGroup(group), 15_000);
+      await this.exited;
+      clearTimeout(timer);
     }
+    killGroup(group);
+  }
+}
+
+function killGroup(group: number): void {
+  try {
+    process.kill(group, 'SIGKILL');
+  } catch {
+    // The group is already gone.
   }
 }

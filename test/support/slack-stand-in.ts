@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, register } from './teardown';
 
 export interface SlackCall {
   method: string;
@@ -94,10 +95,11 @@ export class SlackStandIn extends EventEmitter {
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
+    register(() => this.stop());
   }
 
   async stop(): Promise<void> {
-    await new Promise((ok) => this.server?.close(ok));
+    await closeServer(this.server);
   }
 
   callsOf(method: string): SlackCall[] {

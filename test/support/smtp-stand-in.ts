@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { register } from './teardown';
 
 /** A real SMTP server (`smtp-server`) on a loopback port that keeps what it receives, parsed. */
 export class SmtpStandIn {
@@ -34,9 +35,11 @@ export class SmtpStandIn {
       },
     });
     await new Promise<void>((ok) => this.server!.listen(port, '127.0.0.1', ok));
+    register(() => this.stop());
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((ok) => this.server?.close(() => ok()));
+    if (!this.server?.server.listening) return;
+    await new Promise<void>((ok) => this.server!.close(() => ok()));
   }
 }

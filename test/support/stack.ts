@@ -19,6 +19,7 @@ import { installTestRuntime } from './runtime';
 import { signKlaxon } from './signing';
 import type { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
+import { closeServer, register, startAll } from './teardown';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
 export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
@@ -56,13 +57,19 @@ export interface TestStackOptions {
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   installTestRuntime();
+  // Each part's stop is registered as it starts (the file's teardown stops what a failed start left).
+  const stops: Array<() => Promise<void>> = [];
+  const keep = <T>(thing: T, stop: (t: T) => Promise<unknown>): T => {
+    stops.push(register(() => stop(thing)));
+    return thing;
+  };
   const slack = new SlackStandIn('xoxb-integration');
-  const [env, db] = await Promise.all([
+  const [env, db] = await startAll<[TestWorkflowEnvironment, TestDatabase, void]>([
     TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! }, extraArgs: [...DEV_SERVER_EXTRA_ARGS, ...(options.serverArgs ?? [])] },
-    }),
-    createTestDatabase(),
-    slack.start(),
+    }).then((e) => keep(e, (x) => x.teardown())),
+    createTestDatabase().then((d) => keep(d, (x) => x.drop())),
+    slack.start().then(() => void keep(slack, (s) => s.stop())),
   ]);
   const config = loadConfig({
     TEMPORAL_ADDRESS: env.address,
@@ -89,11 +96,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
-  const containment = new ContainmentAdapters(config.containment);
+  const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
   const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
   const workerDone = worker.run();
+  keep(worker, async (w) => {
+    if (w.getState() === 'RUNNING') w.shutdown();
+    await workerDone;
+  });
   const incidents = new Incidents(env.client, config.temporal.taskQueue);
-  const api: Server = createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client), new SeenDeliveries(db.pool)), log: () => undefined });
+  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {
@@ -104,14 +115,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     incidents,
     ledger,
     apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    /** Stops the API, the worker, Temporal, the database and Slack, newest first (once). */
     async stop() {
-      await new Promise((ok) => api.close(ok));
-      worker.shutdown();
-      await workerDone;
-      await containment.close();
-      await env.teardown();
-      await db.drop();
-      await slack.stop();
+      for (const stop of [...stops].reverse()) await stop();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { closeServer, register } from './teardown';
 
 /**
  * A loopback TCP proxy in front of a service (the ledger's PostgreSQL): `cut()` drops every
@@ -31,6 +32,7 @@ export class TcpProxy {
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    register(() => this.stop());
   }
 
   cut(): void {
@@ -44,6 +46,6 @@ export class TcpProxy {
 
   async stop(): Promise<void> {
     this.cut();
-    await new Promise((ok) => this.server?.close(ok));
+    await closeServer(this.server);
   }
 }

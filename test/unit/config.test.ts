@@ -35,12 +35,12 @@ describe('the containment file', () => {
       ].join('\n'),
       { VERCEL_API_TOKEN: 'tok', GLOBEX_SECRET: 'sec', INITECH_DATABASE_URL: 'postgres://initech' },
     );
-    expect(c.containment.tenants).toEqual({
+    expect(Object.fromEntries(c.containment.tenants)).toEqual({
       acme: { adapter: 'edge-config', edgeConfigId: 'ecfg_abc123', token: 'tok', teamId: 'team_acme', apiUrl: 'https://api.vercel.com' },
       globex: { adapter: 'webhook', url: 'https://admin.globex.example/klaxon', secret: 'sec', timeoutMs: 10_000 },
       initech: { adapter: 'postgres', databaseUrl: 'postgres://initech', table: 'klaxon_containment' },
     });
-    expect(loadConfig({}).containment).toEqual({ tenants: {} });
+    expect(loadConfig({}).containment).toEqual({ tenants: new Map() });
   });
 
   it('says which tenant, field or variable is wrong', () => {

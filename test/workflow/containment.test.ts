@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ContainmentPolicy } from '../../core/containment';
-import type { ContainmentTargets } from '../../core/containment-config';
+import type { AdapterConfig, ContainmentTargets } from '../../core/containment-config';
 import { validatePolicy, type Policy } from '../../core/policy';
 import {
   approveContainmentUpdate,
@@ -26,7 +26,7 @@ const admin = new AdminApiStandIn('admin-secret');
 const targets = (): ContainmentTargets => {
   const edgeConfig = { adapter: 'edge-config' as const, edgeConfigId: 'ecfg_saas', token: 'vercel-token', apiUrl: edge.url };
   return {
-    tenants: { acme: edgeConfig, globex: edgeConfig, initech: { adapter: 'webhook', url: admin.url, secret: 'admin-secret', timeoutMs: 2000 } },
+    tenants: new Map<string, AdapterConfig>([['acme', edgeConfig], ['globex', edgeConfig], ['initech', { adapter: 'webhook', url: admin.url, secret: 'admin-secret', timeoutMs: 2000 }]]),
     global: edgeConfig,
   };
 };

@@ -31,7 +31,7 @@ async function main(name: string): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
   const db = await createTestDatabase();
   const outbox = mkdtempSync(join(tmpdir(), 'klaxon-record-'));
-  const containment = new ContainmentAdapters({ tenants: { acme: { adapter: 'postgres', databaseUrl: db.url, table: 'klaxon_containment' } } });
+  const containment = new ContainmentAdapters({ tenants: new Map([['acme', { adapter: 'postgres', databaseUrl: db.url, table: 'klaxon_containment' }]]) });
   try {
     await registerSearchAttributes(env.connection);
     const worker = await Worker.create({
