@@ -1,14 +1,14 @@
 import { evidenceCsv, evidenceMarkdown, evidencePack, type EvidencePack } from '../core/evidence';
 import { periodMarkdown, periodReport } from '../core/period-report';
-import type { LedgerStore } from '../ledger/store';
+import type { LedgerStore, LedgerVerifySettings } from '../ledger/store';
 import type { Incidents } from './incidents';
 
 export type EvidenceFormat = 'json' | 'csv' | 'md';
 export const EVIDENCE_FORMATS: EvidenceFormat[] = ['json', 'csv', 'md'];
 
 /** One incident's evidence pack: its state from Temporal, its record and verification from the ledger. */
-export async function incidentEvidence(incidents: Incidents, ledger: LedgerStore, incidentId: string, now: Date): Promise<EvidencePack> {
-  const [state, events, verification] = await Promise.all([incidents.state(incidentId), ledger.timeline(incidentId), ledger.verify(incidentId)]);
+export async function incidentEvidence(incidents: Incidents, ledger: LedgerStore, incidentId: string, now: Date, verify: LedgerVerifySettings = {}): Promise<EvidencePack> {
+  const [state, events, verification] = await Promise.all([incidents.state(incidentId), ledger.timeline(incidentId), ledger.verify(incidentId, verify)]);
   return evidencePack(state, events, verification, now.toISOString());
 }
 

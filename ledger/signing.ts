@@ -34,6 +34,20 @@ export function readLedgerKey(path: string): LedgerKey {
   return keyOf(createPublicKey(pem));
 }
 
+/**
+ * The key at `path` when there is one: verification works without it until a purge record or
+ * an anchor needs checking, and then says that the key is missing.
+ */
+export function ledgerKeyIfPresent(path: string): LedgerKey | undefined {
+  return existsSync(path) ? readLedgerKey(path) : undefined;
+}
+
+/** What verification needs from the configuration: the key, where there is one, and the retention purges must respect. */
+export function ledgerVerifySettings(config: { ledgerKeyFile: string; retentionDays: number }): { key?: LedgerKey; retentionDays: number } {
+  const key = ledgerKeyIfPresent(config.ledgerKeyFile);
+  return { ...(key ? { key } : {}), retentionDays: config.retentionDays };
+}
+
 /** The key at `path`, generated there (mode 600) when there is none yet: the embedded stack's, like its webhook secret. */
 export function ensureLedgerKey(path: string): LedgerKey {
   if (!existsSync(path)) {

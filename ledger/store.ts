@@ -76,6 +76,15 @@ export interface VerifyOptions {
   retentionDays?: number;
 }
 
+/** What verifying needs besides the database: the key that checks purge records, and the retention. */
+export type LedgerVerifySettings = Omit<VerifyOptions, 'anchors'>;
+
+/** What `verify` adds to one incident's own chain: the global chain from its first event to the head. */
+export interface IncidentVerifyResult extends VerifyResult {
+  /** Where that check began: the incident's first place in the global chain. */
+  globalCheckedFrom?: number;
+}
+
 interface Row {
   incident_id: string;
   seq: number;
@@ -253,6 +262,16 @@ export class LedgerStore {
    * the substitutes of unstorable events.
    */
   async verifyAll(options: VerifyOptions = {}): Promise<LedgerVerifyResult> {
+    return this.verifyFrom(options);
+  }
+
+  /**
+   * verifyAll, or (with `fromGlobalSeq`) its global part from that place on: every link and
+   * every gap of the global chain from there to the head, trusting the link into that place
+   * (incident chains are not checked there: those that began before it cannot be).
+   */
+  private async verifyFrom(options: VerifyOptions & { fromGlobalSeq?: number }): Promise<LedgerVerifyResult> {
+    const from = options.fromGlobalSeq;
     const { key } = options;
     for (const a of options.anchors ?? []) checkAnchor(key, a);
     const anchors = [...(options.anchors ?? [])].sort((a, b) => a.globalSeq - b.globalSeq);
@@ -279,6 +298,10 @@ export class LedgerStore {
     const chains = new IncidentChains();
     const substitutes: UnstorableRecord[] = [];
     let global = { seq: 0, hash: GENESIS_HASH };
+    if (from !== undefined) {
+      const start = await databaseStep('read the ledger', () => this.db.query<{ global_prev_hash: string }>('SELECT global_prev_hash FROM ledger_events WHERE global_seq = $1', [from]));
+      global = { seq: from - 1, hash: start.rows[0]?.global_prev_hash ?? GENESIS_HASH };
+    }
     let globalVersion = 1;
     let lastHeld: SignedAnchor | undefined;
     let checked = 0;
@@ -307,13 +330,17 @@ export class LedgerStore {
     };
 
     for (let afterId = 0; ; ) {
-      const page = await databaseStep('read the ledger', () => this.db.query<Row & { id: string }>('SELECT * FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, PAGE]));
+      const page = await databaseStep('read the ledger', () =>
+        from === undefined
+          ? this.db.query<Row & { id: string }>('SELECT * FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, PAGE])
+          : this.db.query<Row & { id: string }>('SELECT * FROM ledger_events WHERE id > $1 AND global_seq >= $3 ORDER BY id LIMIT $2', [afterId, PAGE, from]),
+      );
       if (page.rows.length === 0) break;
       for (const row of page.rows) {
         afterId = Number(row.id);
         const e = fromRow(row);
         const broken = (reason: string) => result({ incidentId: e.incidentId, seq: e.seq, ...(e.globalSeq !== undefined ? { globalSeq: e.globalSeq } : {}), reason });
-        const chainProblem = chains.check(e);
+        const chainProblem = from === undefined ? chains.check(e) : undefined;
         if (chainProblem) return broken(chainProblem);
         if (e.globalSeq === undefined) {
           if (global.seq > 0) return broken('has no place in the global chain, though events before it have');
@@ -351,8 +378,13 @@ export class LedgerStore {
     return result();
   }
 
-  /** Recomputes the chain of one incident, names the first event that does not hold, and lists its substitutes. */
-  async verify(incidentId: string): Promise<VerifyResult> {
+  /**
+   * Recomputes the chain of one incident and the global chain from its first event to the head,
+   * names the first event that does not hold, and lists the incident's substitutes. The global
+   * part is what catches the incident's tail deleted (a gap where its events were) or a later
+   * event rewritten; only an anchor catches the ledger's own tail removed from the end.
+   */
+  async verify(incidentId: string, options: LedgerVerifySettings = {}): Promise<IncidentVerifyResult> {
     const events = await this.timeline(incidentId);
     const chains = new IncidentChains();
     const substitutes: UnstorableRecord[] = [];
@@ -361,6 +393,13 @@ export class LedgerStore {
       if (problem) return { ok: false, checked: i, firstBroken: { incidentId, seq: e.seq, reason: problem }, ...(substitutes.length ? { substitutes } : {}) };
       if (e.kind === UNSTORABLE_KIND) substitutes.push(unstorableRecord(e));
     }
-    return { ok: true, checked: events.length, ...(substitutes.length ? { substitutes } : {}) };
+    const own = { checked: events.length, ...(substitutes.length ? { substitutes } : {}) };
+    const first = events.find((e) => e.globalSeq !== undefined)?.globalSeq;
+    if (first === undefined) return { ok: true, ...own };
+    const since = await this.verifyFrom({ ...options, fromGlobalSeq: first });
+    if (since.firstBroken) {
+      return { ok: false, ...own, globalCheckedFrom: first, firstBroken: { ...since.firstBroken, reason: `the ledger since this incident began does not hold: ${since.firstBroken.reason}` } };
+    }
+    return { ok: true, ...own, globalCheckedFrom: first };
   }
 }

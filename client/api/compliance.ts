@@ -7,7 +7,7 @@ import { describeIssues } from '../../core/alert';
 import { isIncidentOf } from '../../core/incident-id';
 import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
 import { HistoryArchive } from '../../ledger/history-archive';
-import { LedgerStore } from '../../ledger/store';
+import { LedgerStore, type LedgerVerifySettings } from '../../ledger/store';
 import { FilterError, type IncidentFilter } from '../incident-filter';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
@@ -22,11 +22,13 @@ export interface ComplianceDeps {
   ledger: LedgerStore;
   archive: HistoryArchive;
   client: Client;
+  /** The ledger key and retention, with which one incident's verification accepts purge records. */
+  verify: LedgerVerifySettings;
 }
 
 /** The compliance API over one ledger database and a Temporal client. */
-export function complianceDeps(db: Pool, client: Client): ComplianceDeps {
-  return { tokens: new ApiTokens(db), ledger: new LedgerStore(db), archive: new HistoryArchive(db), client };
+export function complianceDeps(db: Pool, client: Client, verify: LedgerVerifySettings = {}): ComplianceDeps {
+  return { tokens: new ApiTokens(db), ledger: new LedgerStore(db), archive: new HistoryArchive(db), client, verify };
 }
 
 /** Reads of audit data not about one incident are chained under this id. */
@@ -96,7 +98,7 @@ export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDep
   const events = await deps.ledger.timeline(id);
   if (events.length === 0) throw new HttpError(404, `the ledger holds no event of incident ${id}`);
   await audited(deps, token, id, 'timeline', req);
-  return { status: 200, body: { incidentId: id, events, verified: await deps.ledger.verify(id) } };
+  return { status: 200, body: { incidentId: id, events, verified: await deps.ledger.verify(id, deps.verify) } };
 }
 
 const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8', md: 'text/markdown; charset=utf-8' };
@@ -106,7 +108,7 @@ export async function incidentEvidenceRoute(req: IncomingMessage, deps: Complian
   const token = await authorize(req, deps.tokens, 'audit:read');
   hideOtherTenants(token, id);
   const { format } = evidenceQuery(req);
-  const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now));
+  const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now, deps.verify));
   await audited(deps, token, id, `evidence (${format})`, req);
   return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format]) };
 }

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { formatAnchor, parseAnchors, signAnchor } from '../../ledger/anchor';
-import { readLedgerKey } from '../../ledger/signing';
+import { ledgerKeyIfPresent, readLedgerKey } from '../../ledger/signing';
 import type { BrokenAt, LedgerStore, LedgerVerifyResult, VerifyResult } from '../../ledger/store';
 
 /** The ledger is not what it was: the CLI exits 1 with the finding. */
@@ -45,12 +45,12 @@ export async function runAudit(
     const kept = options.out ? `appended to ${options.out}; ` : '';
     return { data: { ...anchor, anchor: line }, text: `${line}\n(global event ${head.globalSeq}, signed with ledger key ${anchor.keyId}; ${kept}keep it outside Klaxon and check it later with \`klaxon audit verify --anchor <anchor or file>\`)` };
   }
-  const key = existsSync(settings.keyFile) ? readLedgerKey(settings.keyFile) : undefined;
+  const key = ledgerKeyIfPresent(settings.keyFile);
   const anchorText = options.anchor && existsSync(options.anchor) ? readFileSync(options.anchor, 'utf8') : options.anchor;
   const anchors = anchorText !== undefined ? parseAnchors(anchorText) : undefined;
   if (options.incident && anchors) throw new RangeError('--anchor checks the whole ledger: leave out --incident');
   const result: VerifyResult & Partial<LedgerVerifyResult> = options.incident
-    ? await ledger.verify(options.incident)
+    ? await ledger.verify(options.incident, { key, retentionDays: settings.retentionDays })
     : await ledger.verifyAll({ anchors, key, retentionDays: settings.retentionDays });
   if (result.firstBroken) {
     throw new LedgerBrokenError(`ledger broken at ${place(result.firstBroken)}: ${result.firstBroken.reason} (${result.checked} event(s) verified before it)`);

@@ -26,7 +26,7 @@ import { HistoryArchive } from '../../ledger/history-archive';
 import { ApiTokens, SCOPES } from '../../ledger/api-tokens';
 import { migrate } from '../../ledger/migrate';
 import { Retention } from '../../ledger/retention';
-import { readLedgerKey } from '../../ledger/signing';
+import { ledgerVerifySettings, readLedgerKey } from '../../ledger/signing';
 import { runAudit } from './audit';
 import { incidentHistory } from '../incident-history';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes, triggerEvent } from './clocks';
@@ -252,7 +252,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         if (!values.since || !values.until || !isInstantWithOffset(values.since) || !isInstantWithOffset(values.until)) throw new UsageError(usage);
         return await periodEvidence(incidents, new Date(values.since), new Date(values.until), format);
       }
-      return await withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date()), format));
+      return await withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), arg, new Date(), ledgerVerifySettings(config)), format));
     }
     if (command === 'incidents' && sub === 'history') {
       if (!arg) throw new UsageError('usage: klaxon incidents history <id>');

@@ -149,6 +149,16 @@ describe('tampering with the ledger', () => {
     // The tail of one incident, with others' events after it, is a gap the global chain sees.
     await tampered(`DELETE FROM ledger_events WHERE incident_id = 'inc-a' AND seq = 3`, async () => {
       expect(await verifyAll()).toMatchObject({ ok: false, firstBroken: { incidentId: 'inc-old', seq: 2, globalSeq: 7, reason: 'expected global sequence 6, found 7: events are missing before it' } });
+      // One incident's verification (its evidence pack, its timeline) sees it too: it checks the
+      // global chain from the incident's first event on, not only the incident's own chain.
+      expect(await store.verify('inc-a', { key: ledger.key })).toMatchObject({
+        ok: false,
+        checked: 2,
+        globalCheckedFrom: 1,
+        firstBroken: { incidentId: 'inc-old', globalSeq: 7, reason: 'the ledger since this incident began does not hold: expected global sequence 6, found 7: events are missing before it' },
+      });
+      // Nor is it only the incident whose event went: any incident that began before the gap sees it.
+      expect(await store.verify('inc-old', { key: ledger.key })).toMatchObject({ ok: false, globalCheckedFrom: 4, firstBroken: { globalSeq: 7 } });
     });
   });
 
