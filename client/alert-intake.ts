@@ -1,4 +1,6 @@
 import type { Alert } from '../core/alert';
+import { SAMPLE_SIZE } from '../core/alert-batch';
+import type { UnredactedAlert } from '../core/unredacted-alert';
 import { incidentIdFor } from '../core/incident-id';
 import { policyFor, type PolicyBook } from '../core/routing';
 import type { Incidents } from './incidents';
@@ -16,6 +18,7 @@ export interface Accepted {
 
 interface Waiting {
   alert: Alert;
+  unredacted?: UnredactedAlert;
   resolve: (accepted: Accepted) => void;
   reject: (err: unknown) => void;
 }
@@ -43,14 +46,15 @@ export class AlertIntake {
     private readonly now: () => number = Date.now,
   ) {}
 
-  submit(alert: Alert): Promise<Accepted> {
+  /** `alert` as Klaxon keeps it (redacted); `unredacted` as sent, passed on only where the policy keeps it. */
+  submit(alert: Alert, unredacted?: UnredactedAlert): Promise<Accepted> {
     const key = incidentIdFor(alert);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { waiting: [], inFlight: false, lastSentAt: -Infinity };
       this.lanes.set(key, lane);
     }
-    const accepted = new Promise<Accepted>((resolve, reject) => lane!.waiting.push({ alert, resolve, reject }));
+    const accepted = new Promise<Accepted>((resolve, reject) => lane!.waiting.push({ alert, unredacted, resolve, reject }));
     this.schedule(key, lane);
     return accepted;
   }
@@ -73,10 +77,14 @@ export class AlertIntake {
     lane.inFlight = true;
     lane.lastSentAt = this.now();
     try {
+      // The first alert chooses the policy; it is pinned to the incident for good.
+      const policy = policyFor(this.policies, batch[0].alert);
+      // Like the sample of kept alerts, a bounded few per signal.
+      const unredacted = policy.keepUnredactedAlerts ? batch.slice(0, SAMPLE_SIZE).flatMap((w) => (w.unredacted ? [w.unredacted] : [])) : [];
       const { incidentId, started } = await this.incidents.open(
         batch.map((w) => w.alert),
-        // The first alert chooses the policy; it is pinned to the incident for good.
-        policyFor(this.policies, batch[0].alert),
+        policy,
+        unredacted,
       );
       batch.forEach((w, i) => w.resolve({ incidentId, deduplicated: !(started && i === 0) }));
     } catch (err) {

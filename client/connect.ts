@@ -1,10 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import type { KlaxonConfig } from '../core/config';
 import { Incidents } from './incidents';
+import { dataConverterFor } from './payload-codec';
 
-/** Connects to Temporal as configured and returns the incidents facade, the client under it and its connection. */
+/**
+ * Connects to Temporal as configured and returns the incidents facade, the client under it and
+ * its connection; with KLAXON_PAYLOAD_KEYS_FILE, the client encrypts and decrypts every payload.
+ */
 export async function connectIncidents(config: KlaxonConfig): Promise<{ incidents: Incidents; client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
   return { incidents: new Incidents(client, config.temporal.taskQueue), client, connection };
 }

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import type { Alert } from '../core/alert';
 import type { ClocksView } from '../core/clock-view';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
-import { batchAlerts, capDetails } from '../core/alert-batch';
+import { batchAlerts, capDetails, type AlertBatch } from '../core/alert-batch';
 import { checkUpdateText, redactUpdateText } from '../core/free-text';
 import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
 import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
 import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
+import type { UnredactedAlert } from '../core/unredacted-alert';
 import {
   acknowledgeUpdate,
   alertsSignal,
@@ -33,6 +35,7 @@ import {
   sourceResolvedSignal,
   stateQuery,
   triggerUpdate,
+  unredactedAlertsQuery,
   type IncidentInput,
 } from '../workflows/incident';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -71,11 +74,15 @@ export class Incidents {
   /**
    * Signal-with-start of a batch of alerts that share one incident key: atomic, durable once
    * it returns, and it works while no worker runs. Called on the raw service because the
-   * SDK's `signalWithStart` hides `started`, which the sender's answer (`deduplicated`) needs.
+   * SDK's `signalWithStart` hides `started`, which the sender's answer (`deduplicated`) needs;
+   * the payloads go through the client's data converter, its payload codec included, as the
+   * SDK's own calls do. `unredacted`: the alerts as sent, when the policy keeps them.
    */
-  async open(alerts: Alert[], policy: Policy): Promise<{ incidentId: string; started: boolean }> {
+  async open(alerts: Alert[], policy: Policy, unredacted: UnredactedAlert[] = []): Promise<{ incidentId: string; started: boolean }> {
     const incidentId = incidentIdFor(alerts[0]);
     const input: IncidentInput = { incidentId, policy, alert: capDetails(alerts[0]) };
+    const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
+    const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
     const response = await this.client.workflowService.signalWithStartWorkflowExecution({
       namespace: this.client.options.namespace,
@@ -84,9 +91,9 @@ export class Incidents {
       workflowId: incidentId,
       workflowType: { name: INCIDENT_WORKFLOW_TYPE },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      input: { payloads: [defaultPayloadConverter.toPayload(input)] },
+      input: { payloads: [await encodeToPayload(converter, input)] },
       signalName: alertsSignal.name,
-      signalInput: { payloads: [defaultPayloadConverter.toPayload(batchAlerts(alerts))] },
+      signalInput: { payloads: [await encodeToPayload(converter, batch)] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -215,7 +222,18 @@ export class Incidents {
     }
   }
 
-  /** Incidents from Temporal visibility, newest first. */
+  /**
+   * The incident's alerts as sent, when its policy keeps them (empty otherwise). Readable only
+   * by a client holding the payload key: the answer travels, like the state, encrypted.
+   */
+  async unredactedAlerts(incidentId: string): Promise<UnredactedAlert[]> {
+    try {
+      return await this.client.workflow.getHandle(incidentId).query(unredactedAlertsQuery);
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
+  }
+
   /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */
   async list(filter: IncidentFilter = {}, limit = 100): Promise<IncidentSummary[]> {
     const query = visibilityQuery(filter);

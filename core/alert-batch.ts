@@ -1,5 +1,6 @@
 import type { Alert } from './alert';
 import type { Severity } from './severity';
+import type { UnredactedAlert } from './unredacted-alert';
 
 /**
  * Alerts for one incident key, coalesced on the way in: one signal carries a whole batch, so
@@ -17,6 +18,11 @@ export interface AlertBatch {
   jurisdictions: string[];
   firstReceivedAt: string;
   lastReceivedAt: string;
+  /**
+   * The sample's alerts as sent, only when the incident's policy keeps them unredacted: the
+   * workflow keeps them in its state, and nothing else reads them (core/unredacted-alert.ts).
+   */
+  unredacted?: UnredactedAlert[];
 }
 
 export const SAMPLE_SIZE = 5;

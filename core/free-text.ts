@@ -89,3 +89,11 @@ export function redactUpdateText<T>(arg: T): T {
   }
   return out as T;
 }
+
+/** A title cut to TEXT_LIMITS.title, as sources always cut it. */
+export function cutTitle(title: string): string {
+  if (title.length <= TEXT_LIMITS.title) return title;
+  // Never cut a surrogate pair in two: half of one is not text.
+  const end = /[\ud800-\udbff]/.test(title[TEXT_LIMITS.title - 1]) ? TEXT_LIMITS.title - 1 : TEXT_LIMITS.title;
+  return title.slice(0, end);
+}

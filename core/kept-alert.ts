@@ -1,6 +1,6 @@
 import type { Alert } from './alert';
 import { capDetails } from './alert-batch';
-import { sanitiseText, TEXT_LIMITS, textProblem } from './free-text';
+import { cutTitle, sanitiseText, TEXT_LIMITS, textProblem } from './free-text';
 import { PSEUDONYMOUS_KEY_PREFIX, pseudonymousKey } from './incident-id';
 import { redact } from './redaction';
 import type { SourceResolution } from './sources/source';
@@ -78,13 +78,6 @@ export function keptResolution(r: SourceResolution): SourceResolution {
  */
 function keptKey(tenant: string, key: string): string {
   return redact(key) === key ? key : pseudonymousKey(tenant, key);
-}
-
-function cutTitle(title: string): string {
-  if (title.length <= TEXT_LIMITS.title) return title;
-  // Never cut a surrogate pair in two: half of one is not text.
-  const end = /[\ud800-\udbff]/.test(title[TEXT_LIMITS.title - 1]) ? TEXT_LIMITS.title - 1 : TEXT_LIMITS.title;
-  return title.slice(0, end);
 }
 
 function keptValue(value: unknown): unknown {

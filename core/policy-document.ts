@@ -147,6 +147,7 @@ const policySchema = z
     ackTimeoutMinutes: z.number().positive().optional(),
     maxSnoozeMinutes: z.number().int().positive().optional(),
     autoResolve: z.boolean().default(false),
+    keepUnredactedAlerts: z.boolean().optional(),
   })
   .strict();
 

@@ -125,6 +125,13 @@ export interface Policy {
   maxSnoozeMinutes?: number;
   /** Whether a source's own "resolved" (Alertmanager, Sentry) resolves the incident, or is only recorded. */
   autoResolve: boolean;
+  /**
+   * Keep each incident's first alerts unredacted too (title, dedup key, categories, details as
+   * sent), in the workflow's state only: encrypted by the payload codec (the configuration is
+   * refused without KLAXON_PAYLOAD_KEYS_FILE), gone with the run under Temporal's retention,
+   * read only with the key (`klaxon incidents unredacted`). Never in the ledger or a notification.
+   */
+  keepUnredactedAlerts?: boolean;
   /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
   hash?: string;
 }

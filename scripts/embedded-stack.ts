@@ -129,7 +129,8 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     stops.push(() => new Promise((ok) => api.close(ok)));
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
-    writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, pid: process.pid, startedAt: new Date().toISOString() });
+    const payloadKeysFile = env.KLAXON_PAYLOAD_KEYS_FILE ? resolve(env.KLAXON_PAYLOAD_KEYS_FILE) : undefined;
+    writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, ...(payloadKeysFile ? { payloadKeysFile } : {}), pid: process.pid, startedAt: new Date().toISOString() });
     return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, stop };
   } catch (err) {
     await stop();

@@ -10,6 +10,7 @@ import { OutboxSlack } from '../activities/slack-outbox';
 import { WebApiSlack } from '../activities/slack-web-api';
 import type { KlaxonConfig } from '../core/config';
 import type { LedgerStore } from '../ledger/store';
+import { dataConverterFor } from '../client/payload-codec';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -34,6 +35,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // The same codec as the API's and the CLI's: the worker reads what they encrypted.
+    dataConverter: dataConverterFor(config),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/incident') }),
     activities: {
       ...createSlackActivities(slackTransportFor(config), config.slack.channel),

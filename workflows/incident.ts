@@ -26,6 +26,7 @@ import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerReq
 import type { TriggerKind } from '../core/regimes';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
+import { withUnredacted, type UnredactedAlert } from '../core/unredacted-alert';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
 import { createNotifier, reasonOf } from './notifications';
@@ -75,6 +76,9 @@ export const clocksQuery = defineQuery<ClocksView, [string?]>('clocks');
 // Whom a reference names among the pinned policy's responders (null: nobody), so readers
 // outside Temporal (the slash command) answer only the incident's own responders.
 export const responderQuery = defineQuery<string | null, [ResponderRef]>('responder');
+// The alerts as sent, kept when the policy says keepUnredactedAlerts: a query of their own, so
+// the state (which notifications, the CLI and the REST API read) never carries them.
+export const unredactedAlertsQuery = defineQuery<UnredactedAlert[]>('unredactedAlerts');
 
 export interface IncidentInput {
   incidentId: string;
@@ -86,6 +90,8 @@ export interface IncidentInput {
   resume?: {
     incident: IncidentMemento;
     ledgerIndex: number;
+    /** The alerts as sent that the previous run kept (keepUnredactedAlerts). */
+    unredacted?: UnredactedAlert[];
   };
 }
 
@@ -154,6 +160,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     ]);
   };
 
+  // Only in this variable (and its continue-as-new input): encrypted by the payload codec, gone
+  // when Temporal's retention removes the closed run. Kept only if the pinned policy says so,
+  // whatever a batch carries.
+  let unredacted: UnredactedAlert[] = input.resume?.unredacted ?? [];
+  setHandler(unredactedAlertsQuery, () => unredacted);
   setHandler(stateQuery, () => incident.snapshot());
   setHandler(clocksQuery, (zone) =>
     clocksView(incident.snapshot(), { obligations: incident.legal.obligations().map((o) => o.id), nearestDeadline: incident.legal.nearestDeadline() }, zone ?? 'UTC'),
@@ -166,6 +177,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     }
   });
   setHandler(alertsSignal, (batch) => {
+    if (batch.unredacted && incident.policy.keepUnredactedAlerts) unredacted = withUnredacted(unredacted, batch.unredacted);
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });
   setHandler(sourceResolvedSignal, (resolution) => {
@@ -220,7 +232,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     await condition(() => allHandlersFinished() && !notifier.busy);
     if (channelWork) await channelWork;
     await ledgerQueue;
-    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex } });
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex, ...(unredacted.length ? { unredacted } : {}) } });
   };
 
   const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());

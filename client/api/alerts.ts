@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { Alert } from '../../core/alert';
 import { classify, classifyResolution, type ClassificationRules } from '../../core/classification';
 import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/kept-alert';
 import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
 import { incidentIdFor } from '../../core/incident-id';
+import { unredactedAlert } from '../../core/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
@@ -52,10 +54,12 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   const window = source.replayWindowSeconds;
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
+  // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
+  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), unredactedAlert(classified));
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.
     const [alerts, resolved] = await Promise.all([
-      Promise.all(result.alerts.map((a) => (replayed.has(a.deliveryId) ? { incidentId: incidentIdFor(classify(a, deps.rules)), deduplicated: true, replayed: true } : deps.intake.submit(keptAlert(classify(a, deps.rules)))))),
+      Promise.all(result.alerts.map((a) => (replayed.has(a.deliveryId) ? { incidentId: incidentIdFor(classify(a, deps.rules)), deduplicated: true, replayed: true } : submit(classify(a, deps.rules))))),
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));

@@ -13,5 +13,6 @@ export function cliEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     DATABASE_URL: env.DATABASE_URL || stack?.databaseUrl,
     KLAXON_API_URL: env.KLAXON_API_URL || stack?.apiUrl || `http://127.0.0.1:${env.PORT || 8080}`,
     KLAXON_WEBHOOK_SECRET: env.KLAXON_WEBHOOK_SECRET || embeddedWebhookSecret(dataDir, false),
+    KLAXON_PAYLOAD_KEYS_FILE: env.KLAXON_PAYLOAD_KEYS_FILE || stack?.payloadKeysFile,
   };
 }

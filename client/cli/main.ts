@@ -42,6 +42,8 @@ Usage:
                                                          between --since and --until, or with a legal deadline
                                                          within 90m, 24h, 3d… (overdue included)
   klaxon incidents show <id> [--json] [--tz Zone]        state and audit timeline of one incident
+  klaxon incidents unredacted <id>                       the incident's first alerts as sent (JSON), kept only under a
+                                                         policy with keepUnredactedAlerts; needs KLAXON_PAYLOAD_KEYS_FILE
   klaxon ack <id> --as <responder> [--json]              acknowledge: stops the paging
   klaxon resolve <id> --as <responder> [--note text] [--json]
   klaxon escalate <id> --as <responder> [--json]         page the next level now
@@ -283,6 +285,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         ...(within ? { deadlineBefore: new Date(Date.now() + durationMs('--deadline-within', within)) } : {}),
       });
       return print(rows, () => renderList(rows, zone()));
+    }
+    if (command === 'incidents' && sub === 'unredacted') {
+      if (!arg) throw new UsageError('usage: klaxon incidents unredacted <id>');
+      // No REST route and no token reads them: only who holds the payload key and reaches Temporal.
+      if (!config.payloadKeys.length) throw new UsageError('unredacted alerts are kept encrypted: set KLAXON_PAYLOAD_KEYS_FILE to the payload key file to read them');
+      return JSON.stringify(await incidents.unredactedAlerts(arg), null, 2);
     }
     if (command === 'incidents' && sub === 'show') {
       if (!arg) throw new UsageError('usage: klaxon incidents show <id>');

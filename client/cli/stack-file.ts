@@ -11,6 +11,8 @@ export interface StackFile {
   temporalAddress: string;
   temporalUiUrl: string;
   databaseUrl: string;
+  /** Where the payload keys are (KLAXON_PAYLOAD_KEYS_FILE), when the stack encrypts: the CLI must decrypt what it reads. */
+  payloadKeysFile?: string;
   pid: number;
   startedAt: string;
 }

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
+import { dataConverterFor } from '../../client/payload-codec';
 import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
@@ -103,8 +105,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     if (w.getState() === 'RUNNING') w.shutdown();
     await workerDone;
   });
-  const incidents = new Incidents(env.client, config.temporal.taskQueue);
-  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, env.client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
+  // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
+  const dataConverter = dataConverterFor(config);
+  const client = dataConverter ? new Client({ connection: env.connection, dataConverter }) : env.client;
+  const incidents = new Incidents(client, config.temporal.taskQueue);
+  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {
