@@ -11,20 +11,72 @@
  * their own characters ends, so no attempt rescans what another attempt read.
  */
 
+type Replacement = string | ((match: string, ...groups: string[]) => string);
+
+/**
+ * Secrets known by their shape or by the name they stand under. Every quantifier is bounded,
+ * and an attempt starts only at a fixed prefix (`AKIA`, `ghp_`, `Bearer`, `password`…), so the
+ * work per character stays constant.
+ */
+const CREDENTIALS: Array<[RegExp, Replacement]> = [
+  // AWS access key ids; GitHub tokens (classic and fine-grained); Stripe restricted keys.
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '[secret]'],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})/g, '[secret]'],
+  [/\brk_(?:live|test)_[A-Za-z0-9]{10,255}/g, '[secret]'],
+  // `Authorization: Bearer …` / `Basic …`: the credential, whatever its shape.
+  [/\b(Bearer|Basic)([ \t]{1,8})[A-Za-z0-9._~+/=-]{8,4096}/g, '$1$2[secret]'],
+  // A value under a credential's name: `password=…`, `passwd: …`, `"api_key": "…"`, `aws_secret_access_key = …`.
+  [/\b((?:aws_secret_access_key|client_secret|secret_key|password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)[^\s"',;&]{1,1024}/gi, '$1[secret]'],
+];
+
 // Order matters: tokens and addresses go first, before the digit patterns could split them.
-const AFTER_ADDRESSES: Array<[RegExp, string]> = [
+const AFTER_ADDRESSES: Array<[RegExp, Replacement]> = [
+  // IBANs before the digit patterns, which would take their digits for a phone or a card.
+  [/\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g, (m) => (isIban(m) ? '[iban]' : m)],
   [/\b\d{3}-\d{2}-\d{4}\b/g, '[ssn]'],
-  // Card numbers: 13–19 digits, optionally grouped by spaces or dashes.
-  [/\b(?:\d[ -]?){12,18}\d\b/g, '[number]'],
+  // Card numbers: 13–19 digits, optionally grouped by spaces, dashes, slashes or dots.
+  [/\b(?:\d[ ./-]?){12,18}\d\b/g, '[number]'],
+  // IPv6 (checked, so clock times like 10:30:00 stay); IPv4-mapped tails are left to the IPv4 pattern.
+  [/(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g, (m) => (isIpv6(m) ? '[ip]' : m)],
   [/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, '[ip]'],
   // Linear: an attempt that fails had no digit 8 places on in its run, so at most 8 attempts read a run.
   [/\+?\d[\d ().-]{7,}\d/g, '[phone]'],
 ];
 
 export function redact(text: string): string {
-  let out = redactEmails(redactTokens(text));
-  for (const [pattern, replacement] of AFTER_ADDRESSES) out = out.replace(pattern, replacement);
+  // NFKC first: full-width digits and `＠`, ligatures and the like read as what they look like,
+  // so `４１１１…` and `john＠example.com` are found as a card and an address.
+  let out = text.normalize('NFKC');
+  for (const [pattern, replacement] of CREDENTIALS) out = out.replace(pattern, replacement as string);
+  out = redactEmails(redactTokens(out));
+  for (const [pattern, replacement] of AFTER_ADDRESSES) out = out.replace(pattern, replacement as string);
   return out;
+}
+
+/** Countries that issue IBANs: with the check digits, a random capitalised word is not taken for one. */
+const IBAN_COUNTRIES = new Set('AD AE AL AT AZ BA BE BG BH BR BY CH CR CY CZ DE DK DO EE EG ES FI FO FR GB GE GI GL GR GT HR HU IE IL IQ IS IT JO KW KZ LB LC LI LT LU LV MC MD ME MK MR MT MU NL NO PK PL PS PT QA RO RS SA SC SE SI SK SM ST SV TL TN TR UA VA VG XK'.split(' '));
+
+/** An IBAN by ISO 13616: a known country and check digits that make the number 1 modulo 97. */
+function isIban(candidate: string): boolean {
+  const iban = candidate.replaceAll(' ', '');
+  if (!IBAN_COUNTRIES.has(iban.slice(0, 2))) return false;
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (let i = 0; i < moved.length; i += 1) {
+    const c = moved.charCodeAt(i);
+    // Digits stand for themselves, letters for 10 (A) to 35 (Z).
+    rest = (isDigit(c) ? rest * 10 + (c - 48) : rest * 100 + (c - 55)) % 97;
+  }
+  return rest === 1;
+}
+
+/** Eight groups, or fewer with one `::`, each of at most four hex digits. */
+function isIpv6(candidate: string): boolean {
+  const gap = candidate.indexOf('::');
+  if (gap !== candidate.lastIndexOf('::')) return false;
+  const groups = candidate.split(':').filter((g) => g !== '');
+  if (gap === -1) return groups.length === 8 && !candidate.startsWith(':') && !candidate.endsWith(':');
+  return groups.length <= 7 && !candidate.includes(':::');
 }
 
 /** Where a token may start: only the runs holding one are split and looked at. */

@@ -64,6 +64,11 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
   };
 }
 
+/** `/^\/v1\/incidents\/([^/]+)\/timeline$/` → `/v1/incidents/:param/timeline`: a request named without what it was sent with. */
+function routeTemplate(pattern: RegExp): string {
+  return pattern.source.slice(1, -1).replaceAll('([^/]+)', ':param').replaceAll('\\/', '/');
+}
+
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
 /** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
@@ -114,12 +119,18 @@ export function createApiServer(deps: ApiDeps): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
-    const finish = (status: number, body: unknown, note = ''): void => {
+    // What the access log names the request by: its route's template, not its path (below).
+    let routeName = '(no route)';
+    const finish = (status: number, body: unknown): void => {
       if (res.headersSent) return;
       sendJson(res, status, body);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // Method, path and outcome only: bodies may hold personal data, headers hold signatures.
-      log(`api ${req.method} ${path.slice(0, 200)} ${status} ${ms.toFixed(1)}ms${note ? ` ${note}` : ''}`);
+      // Method, route and status only, no outside text: bodies, paths and the messages that
+      // refuse them quote what was sent (an unknown field named by an e-mail address, a
+      // tenant, an incident id made of a dedup key), and logs are kept and shipped where
+      // redaction does not reach. Headers hold signatures. The sender reads the message in
+      // the answer; redacting it here would still let through what no pattern recognises.
+      log(`api ${req.method} ${routeName} ${status} ${ms.toFixed(1)}ms`);
     };
     // A client that keeps failing with bearer tokens is refused for a while before any lookup.
     const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
@@ -128,9 +139,9 @@ export function createApiServer(deps: ApiDeps): Server {
         if (err.status === 401 && client) failures.failed(client);
         // Stop reading an oversized or refused body; the connection is closed after the answer.
         if (!req.complete) res.setHeader('connection', 'close');
-        return finish(err.status, { error: err.message, ...err.details }, `(${err.message})`);
+        return finish(err.status, { error: err.message, ...err.details });
       }
-      console.error(`klaxon: api ${req.method} ${path.slice(0, 200)} failed: ${describeError(err)}`);
+      console.error(`klaxon: api ${req.method} ${routeName} failed: ${describeError(err)}`);
       finish(500, { error: 'internal error' });
     };
     // Everything a request does runs inside this chain, so whatever throws, synchronously or
@@ -142,6 +153,7 @@ export function createApiServer(deps: ApiDeps): Server {
         if (deps.vercelVerify && path === '/v1/alerts/vercel') res.setHeader('x-vercel-verify', deps.vercelVerify);
         const matches = routes.filter((r) => r.pattern.test(path));
         const route = matches.find((r) => r.method === req.method);
+        if (matches.length) routeName = routeTemplate(matches[0].pattern);
         if (!route) {
           req.resume();
           if (matches.length) throw new HttpError(405, `method ${req.method} is not allowed on ${path}`);
@@ -156,7 +168,7 @@ export function createApiServer(deps: ApiDeps): Server {
         return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
       })
       .then(({ status, body }) => finish(status, body), fail)
-      .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${path.slice(0, 200)}: the answer failed: ${describeError(err)}`));
+      .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
   });
   // What Node's parser refuses itself (a raw control character or non-ASCII byte in the request
   // line, headers over its 16 KB limit) is answered as Node would, but with the problem named.

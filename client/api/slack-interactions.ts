@@ -6,6 +6,7 @@ import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from 
 import { mrkdwn } from '../../core/slack-text';
 import type { Incidents } from '../incidents';
 import { HttpError, parseRequestJson } from './http';
+import { describeError } from './crash-guard';
 import { answeringRefusals } from './incident-errors';
 import { readSlackForm } from './slack-request';
 
@@ -124,7 +125,8 @@ async function withinDeadline(deps: SlackRouteDeps, payload: Interaction, change
     clearTimeout(timer);
   }
   work.catch(async (err: Error) => {
-    (deps.log ?? console.error)(`klaxon: slack action finished after the deadline and failed: ${err.message}`);
+    // The refusal may quote a note or a reason: the responder reads it, the log names only the error.
+    (deps.log ?? console.error)(`klaxon: slack action finished after the deadline and failed: ${describeError(err)}`);
     if (payload.response_url) {
       await fetch(payload.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: mrkdwn`${err.message}`.markup }) }).catch(() => undefined);
     }
