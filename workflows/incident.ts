@@ -29,7 +29,7 @@ import type { SourceResolution } from '../core/sources/source';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
 import { createNotifier, reasonOf } from './notifications';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { publishableKeywords, SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
 // Alerts arrive as a Signal carrying a batch: the sender needs only Temporal's durable
@@ -149,8 +149,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       { key: SEARCH_ATTRIBUTES.status, value: s.status },
       { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
       { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
-      { key: SEARCH_ATTRIBUTES.dataCategories, value: s.dataCategories },
-      { key: SEARCH_ATTRIBUTES.jurisdictions, value: s.jurisdictions },
+      { key: SEARCH_ATTRIBUTES.dataCategories, value: publishableKeywords(s.dataCategories) },
+      { key: SEARCH_ATTRIBUTES.jurisdictions, value: publishableKeywords(s.jurisdictions) },
     ]);
   };
 

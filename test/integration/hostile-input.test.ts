@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { MAX_JSON_DEPTH } from '../../core/bounded-json';
+import { MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from '../../core/data-categories';
+import { TEXT_LIMITS } from '../../core/free-text';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { waitFor } from '../support/waiting';
 import { PagerDutyStandIn } from '../support/pagerduty-stand-in';
 import { signKlaxon, signSlack } from '../support/signing';
 import { postAlert, SLACK_SIGNING_SECRET, startTestStack, VERCEL_SECRET, WEBHOOK_SECRET, type TestStack } from '../support/stack';
@@ -133,5 +137,49 @@ describe('alerts nested thousands deep', () => {
     const body = JSON.stringify({ title: 'ordinary', severity: 'SEV3', tenant: 'acme', dedupKey: 'ordinary', details: { a: { b: [1, { c: 'x' }] } } });
     const r = await postAlert(stack.apiUrl, body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) });
     expect(r.status).toBe(202);
+  });
+});
+
+describe('alerts naming many long data categories', () => {
+  it("leave the incident paging, acknowledgeable and resolvable, its search attributes within Temporal's limits", async () => {
+    // Each alert names the most categories of the longest length a sender may: together
+    // (and the first alone) more than Temporal takes in one search-attribute value (2 KB).
+    const categories = (alert: number) => Array.from({ length: 32 }, (_, i) => `c${alert}-${i}-`.padEnd(TEXT_LIMITS.dataCategory, 'x'));
+    const ids: string[] = [];
+    for (let a = 0; a < 3; a++) {
+      const body = JSON.stringify({ title: 'categories', severity: 'SEV2', tenant: 'acme', dedupKey: 'many-categories', dataCategories: a === 2 ? [...categories(a).slice(1), 'health'] : categories(a) });
+      const r = await postAlert(stack.apiUrl, body);
+      expect(r.status).toBe(202);
+      ids.push(String(r.body.incidentId));
+    }
+    const incidentId = ids[0];
+    expect(new Set(ids)).toEqual(new Set([incidentId]));
+    const state = await waitFor('the three alerts counted', async () => {
+      const s = await stack.incidents.state(incidentId);
+      return s.alertCount === 3 && s;
+    });
+    await waitFor('the level-1 page in Slack', () => stack.slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks).includes(incidentId)));
+    // The first categories are kept up to the documented bounds; the rest are counted, and a
+    // category a rule matches on (health: HIPAA) is kept however many came before it.
+    expect(state.dataCategories.length).toBeLessThanOrEqual(MAX_DATA_CATEGORIES + 1);
+    expect(Buffer.byteLength(state.dataCategories.join(''))).toBeLessThanOrEqual(MAX_DATA_CATEGORIES_BYTES + 'health'.length);
+    expect(state.dataCategories[0]).toBe(categories(0)[0]);
+    expect(state.dataCategories).toContain('health');
+    expect(state.dataCategories.length + state.dataCategoriesNotKept!).toBe(3 * 32);
+    const timeline = await waitFor('the bound in the ledger', async () => {
+      const t = await stack.ledger.timeline(incidentId);
+      return t.some((e) => e.kind === 'incident.data_categories_not_kept') && t;
+    });
+    expect(timeline.filter((e) => e.kind === 'incident.data_categories_not_kept')).toHaveLength(1);
+
+    expect(await stack.incidents.acknowledge(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ acknowledgedBy: 'alice' });
+    expect(await stack.incidents.resolve(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ resolvedBy: 'alice' });
+    const described = await waitFor('the resolution in the search attributes', async () => {
+      const d = await stack.env.client.workflow.getHandle(incidentId).describe();
+      return d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) === 'resolved' && d;
+    });
+    const published = described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.dataCategories) ?? [];
+    expect(published).toEqual(state.dataCategories);
+    expect(Buffer.byteLength(JSON.stringify(published))).toBeLessThan(2048);
   });
 });
