@@ -11,6 +11,7 @@ import { LegalClocks, type ObligationChange, type ObligationClock, type Recorded
 import type { TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
 import { formatInstant } from './time-format';
+import { staleResolution } from './stale-resolution';
 import { keepDataCategories, MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from './data-categories';
 
 /** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
@@ -385,14 +386,17 @@ export class Incident {
 
   /**
    * A source says what it alerted on is over. Recorded; and when the policy allows it, the
-   * incident is resolved by the source (a person's resolution is never overridden).
+   * incident is resolved by the source (a person's resolution is never overridden). One that
+   * ended before this run opened (`runOpenedAt`: when its first alert was received) is about
+   * an earlier run of the id: recorded as ignored, with the reason.
    */
-  recordSourceResolution(resolution: SourceResolution, now: string): boolean {
+  recordSourceResolution(resolution: SourceResolution, now: string, runOpenedAt: string): boolean {
     if (this.deliveries.includes(resolution.deliveryId)) return false;
     this.deliveries.push(resolution.deliveryId);
     const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
-    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve });
-    if (this.policy.autoResolve && this.state.status !== 'resolved') {
+    const ignored = staleResolution(resolution.resolvedAt, runOpenedAt);
+    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve, ...(ignored ? { ignored } : {}) });
+    if (this.policy.autoResolve && this.state.status !== 'resolved' && !ignored) {
       this.endPaging();
       this.state.status = 'resolved';
       this.state.resolvedBy = resolution.source;

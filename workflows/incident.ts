@@ -169,7 +169,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });
   setHandler(sourceResolvedSignal, (resolution) => {
-    if (incident.recordSourceResolution(resolution, nowIso())) void flushLedger();
+    // The run opened when the API received its first alert (carried across continue-as-new).
+    if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) void flushLedger();
   });
   /** An Update that changes the incident: refused by its check with nothing recorded, or applied and audited. */
   const handleUpdate = <Result, Arg>(update: UpdateDefinition<Result, [Arg]>, check: (arg: Arg) => void, apply: (arg: Arg, now: string) => Result): void => {
