@@ -89,12 +89,12 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
-      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, deadlineMs: deps.slackDeadlineMs, now, log }),
+      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, deadlineMs: deps.slackDeadlineMs, deliveries, now, log }),
     },
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/commands$/,
-      handle: (req) => receiveSlackCommand(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
+      handle: (req) => receiveSlackCommand(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, deliveries, now }),
     },
     {
       method: 'POST',
