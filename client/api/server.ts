@@ -159,7 +159,7 @@ export function createApiServer(deps: ApiDeps): Server {
         if (retryAfter > 0) {
           req.resume();
           res.setHeader('retry-after', String(retryAfter));
-          throw new HttpError(429, `too many failed or unanswered bearer-token attempts from this address: retry after ${retryAfter} s`);
+          throw new HttpError(429, `too many failed bearer-token attempts from this address (those not yet answered count too): retry after ${retryAfter} s`);
         }
         return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
       })
