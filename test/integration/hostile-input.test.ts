@@ -183,3 +183,29 @@ describe('alerts naming many long data categories', () => {
     expect(Buffer.byteLength(JSON.stringify(published))).toBeLessThan(2048);
   });
 });
+
+describe('incident ids longer than any incident id', () => {
+  // Longer than Temporal takes for a workflow id (1,000 characters): asked about it, Temporal
+  // answers "not found", which Klaxon answers as for any unknown incident, never with a 500.
+  const long = `inc-acme-${'a'.repeat(1500)}`;
+
+  it('are answered 404 by the REST API, never 500', async () => {
+    for (const path of [`/v1/incidents/${long}`, `/v1/incidents/${long}/evidence`]) {
+      const r = await answer(await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${reader}` } }));
+      expect(r).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
+    }
+    const res = await fetch(`${stack.apiUrl}/v1/incidents/${long}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(await answer(res)).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
+  });
+
+  it('are refused as text by the slash command, and as not found in a PagerDuty webhook', async () => {
+    const form = new URLSearchParams({ command: '/klaxon', text: `ack ${long}`, user_id: 'U0ALICE', trigger_id: 'long.1' }).toString();
+    const slack = await fetch(`${stack.apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
+    expect(slack.status).toBe(200);
+    expect(((await slack.json()) as { text: string }).text).toMatch(/^Refused: that incident does not exist/);
+    const event = JSON.stringify({ event: { id: 'long-1', event_type: 'incident.acknowledged', occurred_at: new Date().toISOString(), agent: { id: 'P0ALICE', type: 'user_reference' }, data: { incident_key: long } } });
+    const pd = await fetch(`${stack.apiUrl}/v1/pagerduty/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': `v1=${createHmac('sha256', PAGERDUTY_SECRET).update(event).digest('hex')}` }, body: event });
+    // As for any incident Temporal does not know.
+    expect(await answer(pd)).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
+  });
+});
