@@ -100,8 +100,9 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
     default: {
       // Resolve asks for a note first when Klaxon can open a modal; it cannot without a bot token.
       if (deps.slackApi && payload.trigger_id) {
+        const run = await signedRun();
         const state = await answeringRefusals(() => incidents.state(incidentId));
-        await deps.slackApi.openView(payload.trigger_id, resolveModal(state));
+        await deps.slackApi.openView(payload.trigger_id, resolveModal(state, run));
         return { status: 200, body: {} };
       }
       return withinDeadline(deps, payload, async () => incidents.resolve(incidentId, by, undefined, await signedRun()));
@@ -113,10 +114,11 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
 async function submitResolveModal(payload: Interaction, by: ResponderRef, signedAt: Date, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
   const view = payload.view;
   if (view?.callback_id !== RESOLVE_MODAL.callbackId || !view.private_metadata) throw new HttpError(400, `unsupported view "${view?.callback_id}"`);
-  const incidentId = view.private_metadata;
+  // "<incident> <run>" (a modal opened before runs were named in it has the incident only).
+  const [incidentId, openedFor] = view.private_metadata.split(' ');
   const note = view.state?.values?.[RESOLVE_MODAL.block]?.[RESOLVE_MODAL.action]?.value?.trim() || undefined;
   try {
-    const run = await runSignedFor(deps.incidents, incidentId, signedAt);
+    const run = openedFor ?? (await runSignedFor(deps.incidents, incidentId, signedAt));
     await answeringRefusals(() => deps.incidents.resolve(incidentId, by, note, run));
     return { status: 200, body: { response_action: 'clear' } };
   } catch (err) {

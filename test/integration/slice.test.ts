@@ -96,7 +96,7 @@ describe('the vertical slice over HTTP', () => {
     // The Resolve button asks for a note in a modal; submitting it closes the incident.
     expect(await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).toEqual({ status: 200, body: {} });
     const modal = slack.views.at(-1)!;
-    expect(modal).toMatchObject({ type: 'modal', callback_id: RESOLVE_MODAL.callbackId, private_metadata: incidentId });
+    expect(modal).toMatchObject({ type: 'modal', callback_id: RESOLVE_MODAL.callbackId, private_metadata: expect.stringMatching(new RegExp(`^${incidentId} `)) });
     expect((await incidents.state(incidentId)).status).toBe('acknowledged');
     const submitted = await interact(slackViewSubmission('U0BOB', modal, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: 'route fixed, keys rotated' } } }));
     expect(submitted).toEqual({ status: 200, body: { response_action: 'clear' } });

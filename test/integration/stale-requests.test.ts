@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SLACK_ACTIONS } from '../../core/slack-message';
+import { RESOLVE_MODAL, SLACK_ACTIONS } from '../../core/slack-message';
 import { sourceResolvedSignal } from '../../workflows/incident';
-import { signSlack, slackButtonClick } from '../support/signing';
+import { signSlack, slackButtonClick, slackViewSubmission } from '../support/signing';
 import { ALERTMANAGER_TOKEN, postAlert, SLACK_SIGNING_SECRET, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
@@ -127,6 +127,19 @@ describe('Slack requests sent again, or signed before the run they would change 
     const state = await stack.incidents.state(incidentId);
     expect(state.status).toBe('triggered');
     expect(state.acknowledgedBy).toBeUndefined();
+    // A resolve form opened on the first run resolves only that one, whenever it is submitted.
+    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await closed(incidentId);
+    expect(await openIncident('slack-signed-before')).toBe(incidentId);
+    expect(await slack('interactions', slackButtonClick('U0ALICE', SLACK_ACTIONS.resolve, incidentId))).toMatchObject({ status: 200 });
+    const form = stack.slack.views.at(-1)!;
+    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await closed(incidentId);
+    expect(await openIncident('slack-signed-before')).toBe(incidentId);
+    const submitted = await slack('interactions', slackViewSubmission('U0ALICE', form, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: 'done' } } }));
+    expect(submitted).toMatchObject({ status: 200, body: { response_action: 'errors' } });
+    expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
+
     // A click on the new run's page is taken.
     expect(await slack('interactions', slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId))).toMatchObject({ status: 200, body: { acknowledgedBy: 'alice' } });
   });
