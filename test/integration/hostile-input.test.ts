@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { describeEvent } from '../../client/cli/render';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { MAX_JSON_DEPTH } from '../../core/bounded-json';
 import { MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from '../../core/data-categories';
@@ -170,7 +171,9 @@ describe('alerts naming many long data categories', () => {
       const t = await stack.ledger.timeline(incidentId);
       return t.some((e) => e.kind === 'incident.data_categories_not_kept') && t;
     });
-    expect(timeline.filter((e) => e.kind === 'incident.data_categories_not_kept')).toHaveLength(1);
+    const notKept = timeline.filter((e) => e.kind === 'incident.data_categories_not_kept');
+    expect(notKept).toHaveLength(1);
+    expect(describeEvent(notKept[0])).toMatch(/^data categories beyond the first 16 not kept: an incident keeps at most 32 data categories, 1024 bytes/);
 
     expect(await stack.incidents.acknowledge(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ acknowledgedBy: 'alice' });
     expect(await stack.incidents.resolve(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ resolvedBy: 'alice' });

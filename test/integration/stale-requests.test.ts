@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeEvent } from '../../client/cli/render';
 import { RESOLVE_MODAL, SLACK_ACTIONS } from '../../core/slack-message';
 import { sourceResolvedSignal } from '../../workflows/incident';
 import { signSlack, slackButtonClick, slackViewSubmission } from '../support/signing';
@@ -55,6 +56,7 @@ describe('a source resolution that ended before the current run opened', () => {
     await handle.signal(sourceResolvedSignal, { source: 'alertmanager', title: 'late', labels: {}, tenant: 'acme', dedupKey: `alertmanager:${fp}`, deliveryId: 'late-signal', resolvedAt: endedEarlier.alerts[0].endsAt });
     const ignored = await waitFor('the ignored resolution in the ledger', async () => (await stack.ledger.timeline(incidentId)).find((e) => e.payload.deliveryId === 'late-signal'));
     expect(ignored.payload.ignored).toMatch(/about an earlier run/);
+    expect(describeEvent(ignored)).toMatch(/^alertmanager reports the alert resolved: ignored, the resolution ended at /);
     expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
 
     // One that ended now is this run's, and resolves it.
