@@ -97,7 +97,7 @@ export class Incidents {
 
   /**
    * Passes a source's "resolved" to the open incident of its key. There may be none (never
-   * opened, or already closed), or the resolution may have ended before the open one did (it
+   * opened, or already closed), or the resolution may have ended before the open one opened (it
    * is about an earlier run): then nothing happens, and `matched` and `reason` say so. The
    * workflow checks the time again (core/stale-resolution.ts), so a run that opens meanwhile
    * is not resolved either.
