@@ -14,6 +14,7 @@ import { incidentIdFor } from '../core/incident-id';
 import type { Policy } from '../core/policy';
 import type { SourceResolution } from '../core/sources/source';
 import type { UnredactedAlert } from '../core/unredacted-alert';
+import { staleResolution } from '../core/stale-resolution';
 import {
   acknowledgeUpdate,
   alertsSignal,
@@ -103,15 +104,23 @@ export class Incidents {
 
   /**
    * Passes a source's "resolved" to the open incident of its key. There may be none (never
-   * opened, or already closed): then nothing happens, and `matched` says so.
+   * opened, or already closed), or the resolution may have ended before the open one opened (it
+   * is about an earlier run): then nothing happens, and `matched` and `reason` say so. The
+   * workflow checks the time again (core/stale-resolution.ts), so a run that opens meanwhile
+   * is not resolved either.
    */
-  async recordResolution(resolution: SourceResolution): Promise<{ incidentId: string; matched: boolean }> {
+  async recordResolution(resolution: SourceResolution): Promise<{ incidentId: string; matched: boolean; reason?: string }> {
     const incidentId = incidentIdFor(resolution);
+    const unmatched = (reason: string) => ({ incidentId, matched: false, reason });
     try {
+      const run = await this.currentRun(incidentId);
+      if (!run.open) return unmatched('the incident is closed');
+      const stale = staleResolution(resolution.resolvedAt, run.openedAt.toISOString());
+      if (stale) return unmatched(stale);
       await this.client.workflow.getHandle(incidentId).signal(sourceResolvedSignal, resolution);
       return { incidentId, matched: true };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { incidentId, matched: false };
+      if (err instanceof IncidentNotFoundError || err instanceof WorkflowNotFoundError) return unmatched('no incident of this key is open');
       throw err;
     }
   }
@@ -184,12 +193,16 @@ export class Incidents {
 
   /**
    * The incident's latest run: an id opens a new run once the last was resolved, so what
-   * happened before `openedAt` was about an earlier run.
+   * happened before `openedAt` was about an earlier run. A run continued-as-new is the same
+   * incident: it opened when the first run of its chain started (the latest run's start when
+   * Temporal no longer keeps the first, which refuses more, never less).
    */
-  async currentRun(incidentId: string): Promise<{ runId: string; openedAt: Date }> {
+  async currentRun(incidentId: string): Promise<{ runId: string; openedAt: Date; open: boolean }> {
     try {
       const d = await this.client.workflow.getHandle(incidentId).describe();
-      return { runId: d.runId, openedAt: d.startTime };
+      const first = d.raw.workflowExecutionInfo?.firstRunId;
+      const chainStart = first && first !== d.runId ? await this.client.workflow.getHandle(incidentId, first).describe().then((f) => f.startTime, () => d.startTime) : d.startTime;
+      return { runId: d.runId, openedAt: chainStart, open: d.status.name === 'RUNNING' };
     } catch (err) {
       throw translate(err, incidentId);
     }

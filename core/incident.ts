@@ -11,6 +11,8 @@ import { LegalClocks, type ObligationChange, type ObligationClock, type Recorded
 import type { TriggerKind } from './regimes';
 import type { SourceResolution } from './sources/source';
 import { formatInstant } from './time-format';
+import { staleResolution } from './stale-resolution';
+import { keepDataCategories, MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from './data-categories';
 
 /** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'snoozed' | 'resolved';
@@ -64,6 +66,8 @@ export interface IncidentState {
   severity: Severity;
   tenant: string;
   dataCategories: string[];
+  /** Categories alerts named beyond what an incident keeps (core/data-categories.ts); absent while none. */
+  dataCategoriesNotKept?: number;
   /** From the classification rules: the service, affected surfaces and jurisdictions. */
   service: string;
   surfaces: string[];
@@ -250,7 +254,8 @@ export class Incident {
         title: first.title,
         severity: first.severity,
         tenant: first.tenant,
-        dataCategories: [...first.dataCategories],
+        // Filled, within its bounds, by the first alert's batch below.
+        dataCategories: [],
         service: first.classification?.service ?? 'unclassified',
         surfaces: [],
         jurisdictions: [],
@@ -336,7 +341,6 @@ export class Incident {
     const first = this.state.alertCount + 1;
     this.state.alertCount += fresh.length;
     this.state.lastAlertAt = batch.lastReceivedAt;
-    mergeInto(this.state.dataCategories, batch.dataCategories);
     // Batches signalled before classification existed carry no surfaces or jurisdictions.
     mergeInto(this.state.surfaces, batch.surfaces ?? []);
     mergeInto(this.state.jurisdictions, batch.jurisdictions ?? []);
@@ -354,6 +358,7 @@ export class Incident {
       lastReceivedAt: batch.lastReceivedAt,
       alertCount: this.state.alertCount,
     });
+    this.keepDataCategories(batch.dataCategories, now);
     if (severity !== this.state.severity) {
       this.emit('severity.raised', now, SYSTEM, { from: this.state.severity, to: severity });
       this.state.severity = severity;
@@ -365,16 +370,33 @@ export class Incident {
     return { counted: fresh.length, alertCount: this.state.alertCount };
   }
 
+  /** The batch's categories, within the bounds; those left out are counted, and recorded the first time. */
+  private keepDataCategories(categories: string[], now: string): void {
+    const left = keepDataCategories(this.state.dataCategories, categories, this.policy);
+    if (left === 0) return;
+    const before = this.state.dataCategoriesNotKept ?? 0;
+    this.state.dataCategoriesNotKept = before + left;
+    if (before === 0) {
+      this.emit('incident.data_categories_not_kept', now, SYSTEM, {
+        kept: this.state.dataCategories.length,
+        reason: `an incident keeps at most ${MAX_DATA_CATEGORIES} data categories, ${MAX_DATA_CATEGORIES_BYTES} bytes in all (besides those its rules match on): the rest are counted, not kept`,
+      });
+    }
+  }
+
   /**
    * A source says what it alerted on is over. Recorded; and when the policy allows it, the
-   * incident is resolved by the source (a person's resolution is never overridden).
+   * incident is resolved by the source (a person's resolution is never overridden). One that
+   * ended before this run opened (`runOpenedAt`: when its first alert was received) is about
+   * an earlier run of the id: recorded as ignored, with the reason.
    */
-  recordSourceResolution(resolution: SourceResolution, now: string): boolean {
+  recordSourceResolution(resolution: SourceResolution, now: string, runOpenedAt: string): boolean {
     if (this.deliveries.includes(resolution.deliveryId)) return false;
     this.deliveries.push(resolution.deliveryId);
     const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
-    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve });
-    if (this.policy.autoResolve && this.state.status !== 'resolved') {
+    const ignored = staleResolution(resolution.resolvedAt, runOpenedAt);
+    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve, ...(ignored ? { ignored } : {}) });
+    if (this.policy.autoResolve && this.state.status !== 'resolved' && !ignored) {
       this.endPaging();
       this.state.status = 'resolved';
       this.state.resolvedBy = resolution.source;

@@ -121,11 +121,12 @@ function actionBlocks(s: IncidentState): unknown[] {
 }
 
 /** The modal a Resolve click opens: a note for the record (optional), the incident in private_metadata. */
-export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>): unknown {
+export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>, runId?: string): unknown {
   return {
     type: 'modal',
     callback_id: RESOLVE_MODAL.callbackId,
-    private_metadata: s.incidentId,
+    // The run it was opened for, so submitting it cannot resolve a run of the same id opened since.
+    private_metadata: runId ? `${s.incidentId} ${runId}` : s.incidentId,
     title: { type: 'plain_text', text: 'Resolve incident' },
     submit: { type: 'plain_text', text: 'Resolve' },
     close: { type: 'plain_text', text: 'Cancel' },

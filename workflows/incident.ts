@@ -30,7 +30,7 @@ import { withUnredacted, type UnredactedAlert } from '../core/unredacted-alert';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
 import { createNotifier, reasonOf } from './notifications';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { publishableKeywords, SEARCH_ATTRIBUTES } from './search-attributes';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
 // Alerts arrive as a Signal carrying a batch: the sender needs only Temporal's durable
@@ -155,8 +155,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       { key: SEARCH_ATTRIBUTES.status, value: s.status },
       { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
       { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
-      { key: SEARCH_ATTRIBUTES.dataCategories, value: s.dataCategories },
-      { key: SEARCH_ATTRIBUTES.jurisdictions, value: s.jurisdictions },
+      { key: SEARCH_ATTRIBUTES.dataCategories, value: publishableKeywords(s.dataCategories) },
+      { key: SEARCH_ATTRIBUTES.jurisdictions, value: publishableKeywords(s.jurisdictions) },
     ]);
   };
 
@@ -181,7 +181,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
   });
   setHandler(sourceResolvedSignal, (resolution) => {
-    if (incident.recordSourceResolution(resolution, nowIso())) void flushLedger();
+    // The run opened when the API received its first alert (carried across continue-as-new).
+    if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) void flushLedger();
   });
   /** An Update that changes the incident: refused by its check with nothing recorded, or applied and audited. */
   const handleUpdate = <Result, Arg>(update: UpdateDefinition<Result, [Arg]>, check: (arg: Arg) => void, apply: (arg: Arg, now: string) => Result): void => {

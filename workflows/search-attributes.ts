@@ -20,3 +20,24 @@ const CLI_TYPES = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: '
 
 /** `Name=Type` pairs as the Temporal CLI takes them. */
 export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).map((k) => `${k.name}=${CLI_TYPES[k.type as keyof typeof CLI_TYPES]}`);
+
+/**
+ * The most of a keyword list published, in bytes of its JSON. Temporal refuses a search
+ * attribute value over 2 KB (`limit.searchAttributesSizeOfValue`) and all of a workflow's over
+ * 40 KB, and a refused upsert fails the workflow task: the incident would stop paging. What an
+ * incident keeps is bounded already (core/data-categories.ts; jurisdictions come from the rules
+ * file); this bound holds whatever a state restored from an earlier version carries.
+ */
+export const MAX_KEYWORD_LIST_BYTES = 1536;
+
+/** The leading values of `values` whose JSON fits MAX_KEYWORD_LIST_BYTES. */
+export function publishableKeywords(values: readonly string[]): string[] {
+  const out: string[] = [];
+  let bytes = 2;
+  for (const v of values) {
+    bytes += new TextEncoder().encode(JSON.stringify(v)).length + 1;
+    if (bytes > MAX_KEYWORD_LIST_BYTES) break;
+    out.push(v);
+  }
+  return out;
+}

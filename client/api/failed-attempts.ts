@@ -16,6 +16,12 @@ export const MAX_TRACKED_ADDRESSES = 10_000;
  */
 export class FailedAttempts {
   private readonly windows = new Map<string, { since: number; failures: number }>();
+  /**
+   * Attempts admitted and not yet answered, per client. Each counts against the limit as if it
+   * had failed: failures are only known once answered, and a client that sends thousands of
+   * guesses at once must not have them all checked before the first one is counted.
+   */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -23,19 +29,31 @@ export class FailedAttempts {
     private readonly limit = MAX_FAILED_ATTEMPTS,
   ) {}
 
-  /** Seconds until `key` may try again, or 0 when it may now. */
-  retryAfterSeconds(key: string): number {
+  /**
+   * Admits one attempt of `key` (0), or says in how many seconds it may try again. An admitted
+   * attempt must be settled once answered. A client whose failures and unanswered attempts
+   * together reach the limit waits: for the end of its window when the failures alone reach
+   * it, else a second (by then its attempts in flight are answered).
+   */
+  admit(key: string): number {
+    const pending = this.inFlight.get(key) ?? 0;
     const w = this.windows.get(key);
-    if (!w || w.failures < this.limit) return 0;
-    const left = w.since + FAILED_ATTEMPTS_WINDOW_MS - this.now();
-    if (left <= 0) {
-      this.windows.delete(key);
-      return 0;
-    }
-    return Math.ceil(left / 1000);
+    const failures = w && this.now() - w.since < FAILED_ATTEMPTS_WINDOW_MS ? w.failures : 0;
+    if (failures >= this.limit) return Math.ceil((w!.since + FAILED_ATTEMPTS_WINDOW_MS - this.now()) / 1000);
+    if (failures + pending >= this.limit) return 1;
+    this.inFlight.set(key, pending + 1);
+    return 0;
   }
 
-  failed(key: string): void {
+  /** An admitted attempt was answered: counted as a failure when its token was refused (401). */
+  settle(key: string, failed: boolean): void {
+    const pending = (this.inFlight.get(key) ?? 1) - 1;
+    if (pending > 0) this.inFlight.set(key, pending);
+    else this.inFlight.delete(key);
+    if (failed) this.failed(key);
+  }
+
+  private failed(key: string): void {
     const t = this.now();
     const w = this.windows.get(key);
     this.windows.delete(key);

@@ -94,12 +94,12 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/interactions$/,
-      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, deadlineMs: deps.slackDeadlineMs, now, log }),
+      handle: (req) => receiveSlackInteraction(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, slackApi: deps.slackApi, deadlineMs: deps.slackDeadlineMs, deliveries, now, log }),
     },
     {
       method: 'POST',
       pattern: /^\/v1\/slack\/commands$/,
-      handle: (req) => receiveSlackCommand(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, now }),
+      handle: (req) => receiveSlackCommand(req, { incidents: deps.incidents, signingSecret: deps.slackSigningSecret, deliveries, now }),
     },
     {
       method: 'POST',
@@ -134,13 +134,20 @@ export function createApiServer(deps: ApiDeps): Server {
     };
     // A client that keeps failing with bearer tokens is refused for a while before any lookup.
     const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
+    // Set once the client's attempt is admitted; settled with its answer, whatever that is.
+    let admitted = false;
+    const settle = (status: number): void => {
+      if (admitted && client) failures.settle(client, status === 401);
+      admitted = false;
+    };
     const fail = (err: unknown): void => {
       if (err instanceof HttpError) {
-        if (err.status === 401 && client) failures.failed(client);
+        settle(err.status);
         // Stop reading an oversized or refused body; the connection is closed after the answer.
         if (!req.complete) res.setHeader('connection', 'close');
         return finish(err.status, { error: err.message, ...err.details });
       }
+      settle(500);
       console.error(`klaxon: api ${req.method} ${routeName} failed: ${describeError(err)}`);
       finish(500, { error: 'internal error' });
     };
@@ -159,15 +166,16 @@ export function createApiServer(deps: ApiDeps): Server {
           if (matches.length) throw new HttpError(405, `method ${req.method} is not allowed on ${path}`);
           throw new HttpError(404, `no route for ${req.method} ${path}`);
         }
-        const retryAfter = client ? failures.retryAfterSeconds(client) : 0;
+        const retryAfter = client ? failures.admit(client) : 0;
+        admitted = Boolean(client) && retryAfter === 0;
         if (retryAfter > 0) {
           req.resume();
           res.setHeader('retry-after', String(retryAfter));
-          throw new HttpError(429, `too many failed bearer-token attempts from this address: retry after ${retryAfter} s`);
+          throw new HttpError(429, `too many failed bearer-token attempts from this address (those not yet answered count too): retry after ${retryAfter} s`);
         }
         return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
       })
-      .then(({ status, body }) => finish(status, body), fail)
+      .then(({ status, body }) => (settle(status), finish(status, body)), fail)
       .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
   });
   // What Node's parser refuses itself (a raw control character or non-ASCII byte in the request

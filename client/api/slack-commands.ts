@@ -5,11 +5,14 @@ import { mrkdwn, slackDate, type SlackMarkup } from '../../core/slack-text';
 import { IncidentNotFoundError, type Incidents } from '../incidents';
 import { HttpError } from './http';
 import { answeringRefusals } from './incident-errors';
-import { readSlackForm } from './slack-request';
+import type { DeliveryMemory } from '../delivery-memory';
+import { ALREADY_TAKEN, readSlackRequest, runSignedFor } from './slack-request';
 
 export interface SlackCommandDeps {
   incidents: Incidents;
   signingSecret?: string;
+  /** Slack deliveries taken, against replays (see readSlackRequest). */
+  deliveries: DeliveryMemory;
   now: () => Date;
 }
 
@@ -37,7 +40,8 @@ function describe(s: IncidentState): SlackMarkup {
  * nothing useful for an HTTP error; a bad signature is still 401.
  */
 export async function receiveSlackCommand(req: IncomingMessage, deps: SlackCommandDeps): Promise<{ status: number; body: unknown }> {
-  const form = await readSlackForm(req, deps.signingSecret, deps.now);
+  const { form, signedAt, replayed } = await readSlackRequest(req, deps);
+  if (replayed) return ALREADY_TAKEN;
   const userId = form.get('user_id');
   if (!userId) throw new HttpError(400, 'the command names no Slack user (user_id)');
   const [verb = 'help', incidentId, ...rest] = (form.get('text') ?? '').trim().split(/\s+/).filter(Boolean);
@@ -53,10 +57,12 @@ export async function receiveSlackCommand(req: IncomingMessage, deps: SlackComma
     if (!responder) return ephemeral(NOT_YOURS);
     if (verb === 'status') return ephemeral(describe(await answeringRefusals(() => deps.incidents.state(incidentId))));
     if (verb === 'ack') {
-      const r = await answeringRefusals(() => deps.incidents.acknowledge(incidentId, by));
+      const run = await runSignedFor(deps.incidents, incidentId, signedAt);
+      const r = await answeringRefusals(() => deps.incidents.acknowledge(incidentId, by, run));
       return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already acknowledged by ${r.acknowledgedBy}.` : mrkdwn`\`${incidentId}\` acknowledged by ${r.acknowledgedBy}: paging stopped.`);
     }
-    const r = await answeringRefusals(() => deps.incidents.resolve(incidentId, by, rest.join(' ') || undefined));
+    const run = await runSignedFor(deps.incidents, incidentId, signedAt);
+    const r = await answeringRefusals(() => deps.incidents.resolve(incidentId, by, rest.join(' ') || undefined, run));
     return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already resolved by ${r.resolvedBy}.` : mrkdwn`\`${incidentId}\` resolved by ${r.resolvedBy}.`);
   } catch (err) {
     if (err instanceof HttpError && err.status < 500) return ephemeral(mrkdwn`Refused: ${err.message}`);

@@ -8,7 +8,8 @@ import type { Incidents } from '../incidents';
 import { HttpError, parseRequestJson } from './http';
 import { describeError } from './crash-guard';
 import { answeringRefusals } from './incident-errors';
-import { readSlackForm } from './slack-request';
+import type { DeliveryMemory } from '../delivery-memory';
+import { ALREADY_TAKEN, readSlackRequest, runSignedFor } from './slack-request';
 
 /** What the API needs of Slack itself: opening a modal, and answering late through response_url. */
 export interface SlackApi {
@@ -20,6 +21,8 @@ export interface SlackRouteDeps {
   signingSecret?: string;
   /** Without it (no bot token), Resolve resolves at once, with no note. */
   slackApi?: SlackApi;
+  /** Slack deliveries taken, against replays (see readSlackRequest). */
+  deliveries: DeliveryMemory;
   now: () => Date;
   /** Slack gives up on an answer after 3 seconds; Klaxon answers by then and finishes the work after. */
   deadlineMs?: number;
@@ -56,10 +59,11 @@ const SLACK_DEADLINE_MS = 2500;
  * the workflow rewrites the message.
  */
 export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
-  const form = await readSlackForm(req, deps.signingSecret, deps.now);
+  const { form, signedAt, replayed } = await readSlackRequest(req, deps);
+  if (replayed) return ALREADY_TAKEN;
   const payload = parsePayload(form);
   const by: ResponderRef = { slackUserId: payload.user.id, via: 'slack' };
-  if (payload.type === 'view_submission') return submitResolveModal(payload, by, deps);
+  if (payload.type === 'view_submission') return submitResolveModal(payload, by, signedAt, deps);
   if (payload.type !== 'block_actions') throw new HttpError(400, `unsupported interaction type "${payload.type}"`);
 
   const action = payload.actions?.find((a) => Object.values(SLACK_ACTIONS).includes(a.action_id as never));
@@ -68,40 +72,55 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
   const [incidentId, containmentAction] = (action.action_id === SLACK_ACTIONS.snooze ? action.block_id?.slice(SNOOZE_BLOCK_PREFIX.length) : action.value)?.split(' ') ?? [];
   if (!incidentId) throw new HttpError(400, 'the action names no incident');
   const { incidents } = deps;
+  // A click changes only the run it was made on: never one opened after Slack signed it.
+  const signedRun = () => runSignedFor(incidents, incidentId, signedAt);
   switch (action.action_id) {
     case SLACK_ACTIONS.approveContainment:
       if (!containmentAction) throw new HttpError(400, 'the approval names no containment action');
-      return withinDeadline(deps, payload, () => incidents.decideContainment(incidentId, 'approve', { by, actionId: containmentAction }));
+      return withinDeadline(deps, payload, async () => {
+        await signedRun();
+        return incidents.decideContainment(incidentId, 'approve', { by, actionId: containmentAction });
+      });
     case SLACK_ACTIONS.acknowledge:
-      return withinDeadline(deps, payload, () => incidents.acknowledge(incidentId, by));
+      return withinDeadline(deps, payload, async () => incidents.acknowledge(incidentId, by, await signedRun()));
     case SLACK_ACTIONS.escalate:
-      return withinDeadline(deps, payload, () => incidents.escalate(incidentId, by));
+      return withinDeadline(deps, payload, async () => {
+        await signedRun();
+        return incidents.escalate(incidentId, by);
+      });
     case SLACK_ACTIONS.snooze: {
       // Digits only: `1e300` or `0x10` are numbers to Number() but no length the menu offers (the policy bounds the rest).
       const chosen = action.selected_option?.value ?? '';
       if (!/^\d{1,6}$/.test(chosen)) throw new HttpError(400, `snooze length "${chosen.slice(0, 40)}" is not a whole number of minutes`);
       const minutes = Number(chosen);
-      return withinDeadline(deps, payload, () => incidents.snooze(incidentId, by, minutes));
+      return withinDeadline(deps, payload, async () => {
+        await signedRun();
+        return incidents.snooze(incidentId, by, minutes);
+      });
     }
     default: {
       // Resolve asks for a note first when Klaxon can open a modal; it cannot without a bot token.
       if (deps.slackApi && payload.trigger_id) {
+        const run = await signedRun();
         const state = await answeringRefusals(() => incidents.state(incidentId));
-        await deps.slackApi.openView(payload.trigger_id, resolveModal(state));
+        await deps.slackApi.openView(payload.trigger_id, resolveModal(state, run));
         return { status: 200, body: {} };
       }
-      return withinDeadline(deps, payload, () => incidents.resolve(incidentId, by));
+      return withinDeadline(deps, payload, async () => incidents.resolve(incidentId, by, undefined, await signedRun()));
     }
   }
 }
 
 /** The resolve modal's submission: resolved with the note; a refusal is shown in the modal. */
-async function submitResolveModal(payload: Interaction, by: ResponderRef, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
+async function submitResolveModal(payload: Interaction, by: ResponderRef, signedAt: Date, deps: SlackRouteDeps): Promise<{ status: number; body: unknown }> {
   const view = payload.view;
   if (view?.callback_id !== RESOLVE_MODAL.callbackId || !view.private_metadata) throw new HttpError(400, `unsupported view "${view?.callback_id}"`);
+  // "<incident> <run>" (a modal opened before runs were named in it has the incident only).
+  const [incidentId, openedFor] = view.private_metadata.split(' ');
   const note = view.state?.values?.[RESOLVE_MODAL.block]?.[RESOLVE_MODAL.action]?.value?.trim() || undefined;
   try {
-    await answeringRefusals(() => deps.incidents.resolve(view.private_metadata!, by, note));
+    const run = openedFor ?? (await runSignedFor(deps.incidents, incidentId, signedAt));
+    await answeringRefusals(() => deps.incidents.resolve(incidentId, by, note, run));
     return { status: 200, body: { response_action: 'clear' } };
   } catch (err) {
     if (err instanceof HttpError) return { status: 200, body: { response_action: 'errors', errors: { [RESOLVE_MODAL.block]: err.message } } };

@@ -25,7 +25,10 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>
       return `${first === last ? `alert #${first}` : `alerts #${first}–#${last}`} from ${p.source}: ${p.severity}`;
     }
     case 'alert.resolved_by_source':
+      if (p.ignored) return `${p.source} reports the alert resolved: ignored, ${p.ignored}`;
       return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
+    case 'incident.data_categories_not_kept':
+      return `data categories beyond the first ${p.kept} not kept: ${p.reason}`;
     case 'severity.raised':
       return `severity raised from ${p.from} to ${p.to}`;
     case 'responder.paged':

@@ -314,4 +314,27 @@ describe('failed bearer-token attempts', () => {
       await new Promise((ok) => api.close(ok));
     }
   });
+
+  it('are limited when sent all at once: guesses still in flight count, so no more than the limit reach the token check', async () => {
+    const api = createApiServer({ ...apiDepsFromConfig(stack.config, stack.incidents, complianceDeps(stack.db.pool, stack.env.client)), log: () => undefined });
+    api.listen(0, '127.0.0.1');
+    await once(api, 'listening');
+    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    // The token table is held locked meanwhile, so every lookup waits (as on a slow database) and
+    // all the guesses are in flight together, none of them answered yet.
+    const lock = await stack.db.pool.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE');
+      const answers = Promise.all(Array.from({ length: 200 }, (_, i) => fetch(`${url}/v1/incidents`, { headers: { authorization: `Bearer kx_parallel${i}` } }).then((r) => r.status)));
+      await new Promise((ok) => setTimeout(ok, 1000));
+      await lock.query('COMMIT');
+      const statuses = await answers;
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS);
+      expect(statuses.filter((s) => s !== 401).every((s) => s === 429)).toBe(true);
+    } finally {
+      lock.release();
+      await new Promise((ok) => api.close(ok));
+    }
+  });
 });

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { describeEvent } from '../../client/cli/render';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { MAX_JSON_DEPTH } from '../../core/bounded-json';
+import { MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from '../../core/data-categories';
+import { TEXT_LIMITS } from '../../core/free-text';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { waitFor } from '../support/waiting';
 import { PagerDutyStandIn } from '../support/pagerduty-stand-in';
 import { signKlaxon, signSlack } from '../support/signing';
 import { postAlert, SLACK_SIGNING_SECRET, startTestStack, VERCEL_SECRET, WEBHOOK_SECRET, type TestStack } from '../support/stack';
@@ -133,5 +138,77 @@ describe('alerts nested thousands deep', () => {
     const body = JSON.stringify({ title: 'ordinary', severity: 'SEV3', tenant: 'acme', dedupKey: 'ordinary', details: { a: { b: [1, { c: 'x' }] } } });
     const r = await postAlert(stack.apiUrl, body, { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) });
     expect(r.status).toBe(202);
+  });
+});
+
+describe('alerts naming many long data categories', () => {
+  it("leave the incident paging, acknowledgeable and resolvable, its search attributes within Temporal's limits", async () => {
+    // Each alert names the most categories of the longest length a sender may: together
+    // (and the first alone) more than Temporal takes in one search-attribute value (2 KB).
+    const categories = (alert: number) => Array.from({ length: 32 }, (_, i) => `c${alert}-${i}-`.padEnd(TEXT_LIMITS.dataCategory, 'x'));
+    const ids: string[] = [];
+    for (let a = 0; a < 3; a++) {
+      const body = JSON.stringify({ title: 'categories', severity: 'SEV2', tenant: 'acme', dedupKey: 'many-categories', dataCategories: a === 2 ? [...categories(a).slice(1), 'health'] : categories(a) });
+      const r = await postAlert(stack.apiUrl, body);
+      expect(r.status).toBe(202);
+      ids.push(String(r.body.incidentId));
+    }
+    const incidentId = ids[0];
+    expect(new Set(ids)).toEqual(new Set([incidentId]));
+    const state = await waitFor('the three alerts counted', async () => {
+      const s = await stack.incidents.state(incidentId);
+      return s.alertCount === 3 && s;
+    });
+    await waitFor('the level-1 page in Slack', () => stack.slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks).includes(incidentId)));
+    // The first categories are kept up to the documented bounds; the rest are counted, and a
+    // category a rule matches on (health: HIPAA) is kept however many came before it.
+    expect(state.dataCategories.length).toBeLessThanOrEqual(MAX_DATA_CATEGORIES + 1);
+    expect(Buffer.byteLength(state.dataCategories.join(''))).toBeLessThanOrEqual(MAX_DATA_CATEGORIES_BYTES + 'health'.length);
+    expect(state.dataCategories[0]).toBe(categories(0)[0]);
+    expect(state.dataCategories).toContain('health');
+    expect(state.dataCategories.length + state.dataCategoriesNotKept!).toBe(3 * 32);
+    const timeline = await waitFor('the bound in the ledger', async () => {
+      const t = await stack.ledger.timeline(incidentId);
+      return t.some((e) => e.kind === 'incident.data_categories_not_kept') && t;
+    });
+    const notKept = timeline.filter((e) => e.kind === 'incident.data_categories_not_kept');
+    expect(notKept).toHaveLength(1);
+    expect(describeEvent(notKept[0])).toMatch(/^data categories beyond the first 16 not kept: an incident keeps at most 32 data categories, 1024 bytes/);
+
+    expect(await stack.incidents.acknowledge(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ acknowledgedBy: 'alice' });
+    expect(await stack.incidents.resolve(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ resolvedBy: 'alice' });
+    const described = await waitFor('the resolution in the search attributes', async () => {
+      const d = await stack.env.client.workflow.getHandle(incidentId).describe();
+      return d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) === 'resolved' && d;
+    });
+    const published = described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.dataCategories) ?? [];
+    expect(published).toEqual(state.dataCategories);
+    expect(Buffer.byteLength(JSON.stringify(published))).toBeLessThan(2048);
+  });
+});
+
+describe('incident ids longer than any incident id', () => {
+  // Longer than Temporal takes for a workflow id (1,000 characters): asked about it, Temporal
+  // answers "not found", which Klaxon answers as for any unknown incident, never with a 500.
+  const long = `inc-acme-${'a'.repeat(1500)}`;
+
+  it('are answered 404 by the REST API, never 500', async () => {
+    for (const path of [`/v1/incidents/${long}`, `/v1/incidents/${long}/evidence`]) {
+      const r = await answer(await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${reader}` } }));
+      expect(r).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
+    }
+    const res = await fetch(`${stack.apiUrl}/v1/incidents/${long}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(await answer(res)).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
+  });
+
+  it('are refused as text by the slash command, and as not found in a PagerDuty webhook', async () => {
+    const form = new URLSearchParams({ command: '/klaxon', text: `ack ${long}`, user_id: 'U0ALICE', trigger_id: 'long.1' }).toString();
+    const slack = await fetch(`${stack.apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
+    expect(slack.status).toBe(200);
+    expect(((await slack.json()) as { text: string }).text).toMatch(/^Refused: that incident does not exist/);
+    const event = JSON.stringify({ event: { id: 'long-1', event_type: 'incident.acknowledged', occurred_at: new Date().toISOString(), agent: { id: 'P0ALICE', type: 'user_reference' }, data: { incident_key: long } } });
+    const pd = await fetch(`${stack.apiUrl}/v1/pagerduty/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': `v1=${createHmac('sha256', PAGERDUTY_SECRET).update(event).digest('hex')}` }, body: event });
+    // As for any incident Temporal does not know.
+    expect(await answer(pd)).toMatchObject({ status: 404, error: expect.stringMatching(/not found/) });
   });
 });

@@ -96,7 +96,7 @@ describe('the vertical slice over HTTP', () => {
     // The Resolve button asks for a note in a modal; submitting it closes the incident.
     expect(await clickButton('U0BOB', SLACK_ACTIONS.resolve, incidentId)).toEqual({ status: 200, body: {} });
     const modal = slack.views.at(-1)!;
-    expect(modal).toMatchObject({ type: 'modal', callback_id: RESOLVE_MODAL.callbackId, private_metadata: incidentId });
+    expect(modal).toMatchObject({ type: 'modal', callback_id: RESOLVE_MODAL.callbackId, private_metadata: expect.stringMatching(new RegExp(`^${incidentId} `)) });
     expect((await incidents.state(incidentId)).status).toBe('acknowledged');
     const submitted = await interact(slackViewSubmission('U0BOB', modal, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: 'route fixed, keys rotated' } } }));
     expect(submitted).toEqual({ status: 200, body: { response_action: 'clear' } });
@@ -163,8 +163,10 @@ describe('the vertical slice over HTTP', () => {
     const { body: { incidentId } } = await postAlert(alertBody({ title: 'Orders of jane@example.com shown to globex' }));
     const id = String(incidentId);
     await waitFor('the Slack page', () => messageFor(id));
+    // Slack gives every invocation its own trigger_id: two alike are not the same bytes.
+    let invocations = 0;
     const command = async (userId: string, text: string, secret = SLACK_SIGNING_SECRET) => {
-      const form = new URLSearchParams({ command: '/klaxon', text, user_id: userId, team_id: 'T0TEST', channel_id: 'C0INCIDENTS', response_url: 'https://hooks.slack.invalid/commands/1', trigger_id: '1.2.3' }).toString();
+      const form = new URLSearchParams({ command: '/klaxon', text, user_id: userId, team_id: 'T0TEST', channel_id: 'C0INCIDENTS', response_url: 'https://hooks.slack.invalid/commands/1', trigger_id: `${++invocations}.1.2` }).toString();
       const res = await fetch(`${apiUrl}/v1/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(secret, form) }, body: form });
       return { status: res.status, body: (await res.json()) as { response_type?: string; text?: string; error?: string } };
     };

@@ -43,7 +43,10 @@ describe('Alertmanager', () => {
     expect(state).toMatchObject({ service: 'customers-api', surfaces: ['api-route', 'server-rendered-page'], jurisdictions: ['EU', 'UK'], dataCategories: ['personal-data', 'credentials'] });
     expect(state.triage).toBeUndefined();
 
-    const resolved = await post('alertmanager', fixture('alertmanager-resolved.json'), bearer);
+    // It ended after the incident opened (a resolution that ended before is about an earlier run).
+    const ended = JSON.parse(fixture('alertmanager-resolved.json'));
+    ended.alerts[0].endsAt = new Date().toISOString();
+    const resolved = await post('alertmanager', JSON.stringify(ended), bearer);
     expect(resolved).toMatchObject({ status: 202, body: { alerts: [], resolved: [{ incidentId: acme, matched: true }] } });
     const timeline = await waitFor('the resolution in the ledger', async () => {
       const t = await stack.ledger.timeline(acme);

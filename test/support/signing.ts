@@ -17,11 +17,17 @@ export function signSlack(signingSecret: string, body: string, t = Math.floor(Da
 }
 
 const asForm = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+/**
+ * Slack gives every interaction its own trigger_id, and every click its own action_ts: two
+ * clicks, a double click too, never have the same bytes (only a replay does).
+ */
+let interactions = 0;
+const slackMoment = () => `${(Date.now() / 1000).toFixed(3)}${String(++interactions % 1000).padStart(3, '0')}`;
 const envelope = (userId: string) => ({
   user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
   team: { id: 'T0TEST', domain: 'test' },
   api_app_id: 'A0KLAXON',
-  trigger_id: '1.2.3',
+  trigger_id: `${++interactions}.${Date.now()}.t0test`,
 });
 
 /** A block_actions interaction as Slack posts it: a form with one field, `payload`. */
@@ -30,7 +36,7 @@ export function slackButtonClick(userId: string, actionId: string, incidentId: s
     type: 'block_actions',
     ...envelope(userId),
     response_url: 'https://hooks.slack.invalid/actions/T0TEST/1/x',
-    actions: [{ type: 'button', action_id: actionId, block_id: 'klaxon_incident_actions', value: incidentId, action_ts: '1.0' }],
+    actions: [{ type: 'button', action_id: actionId, block_id: 'klaxon_incident_actions', value: incidentId, action_ts: slackMoment() }],
   });
 }
 
@@ -39,7 +45,7 @@ export function slackMenuChoice(userId: string, actionId: string, blockId: strin
   return asForm({
     type: 'block_actions',
     ...envelope(userId),
-    actions: [{ type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { text: { type: 'plain_text', text: value }, value }, action_ts: '1.0' }],
+    actions: [{ type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { text: { type: 'plain_text', text: value }, value }, action_ts: slackMoment() }],
   });
 }
 

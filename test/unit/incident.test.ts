@@ -91,20 +91,32 @@ describe('resolutions from a source', () => {
 
   it('are recorded only, unless the policy lets them resolve the incident', () => {
     const inc = Incident.open('inc-1', policy, alert(), T);
-    expect(inc.recordSourceResolution(resolution, T)).toBe(true);
+    expect(inc.recordSourceResolution(resolution, T, T)).toBe(true);
     expect(inc.status).toBe('triggered');
-    expect(inc.recordSourceResolution(resolution, T)).toBe(false);
+    expect(inc.recordSourceResolution(resolution, T, T)).toBe(false);
     expect(inc.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'alert.resolved_by_source']);
   });
 
   it('resolve the incident when the policy allows it, never undoing a person', () => {
     const inc = Incident.open('inc-1', { ...policy, autoResolve: true }, alert(), T);
-    inc.recordSourceResolution(resolution, T);
+    inc.recordSourceResolution(resolution, T, T);
     expect(inc.snapshot()).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager', resolveNote: 'resolved by alertmanager' });
     const byHand = Incident.open('inc-2', { ...policy, autoResolve: true }, alert(), T);
     byHand.resolve({ responder: 'bob', via: 'cli' }, T, 'fixed');
-    byHand.recordSourceResolution(resolution, T);
+    byHand.recordSourceResolution(resolution, T, T);
     expect(byHand.snapshot()).toMatchObject({ resolvedBy: 'bob', resolveNote: 'fixed' });
+  });
+
+  it('are ignored, and recorded with the reason, when they ended before the run opened (beyond the clock skew allowed)', () => {
+    const opened = '2026-11-24T12:00:00.000Z';
+    const inc = Incident.open('inc-1', { ...policy, autoResolve: true }, alert(), opened);
+    inc.takeEvents();
+    inc.recordSourceResolution({ ...resolution, resolvedAt: T }, opened, opened);
+    expect(inc.status).toBe('triggered');
+    expect(inc.takeEvents()[0].payload.ignored).toMatch(/before the incident's current run opened at 2026-11-24T12:00:00.000Z/);
+    // Within the skew allowed, a resolution is taken as this run's.
+    inc.recordSourceResolution({ ...resolution, deliveryId: 'r2', resolvedAt: '2026-11-24T11:59:30.000Z' }, opened, opened);
+    expect(inc.status).toBe('resolved');
   });
 });
 
