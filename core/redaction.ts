@@ -108,34 +108,60 @@ function redactTokens(text: string): string {
  * The tokens of one run of `[\w.-]`: a JSON Web Token (`eyJ…` and two more dot-separated
  * segments) or an API key by its vendor's prefix (the rest of its segment, ten characters or
  * more), each starting at a word boundary (the run's start, or after `.` or `-`), leftmost first.
+ * Segments are walked by index, not split out: a megabyte of `-eyJ.` is 200,000 segments.
  */
 function tokensInRun(run: string): string {
-  const segments = run.split('.');
-  const out: string[] = [];
-  for (let i = 0; i < segments.length; ) {
-    const segment = segments[i];
-    const found = tokenIn(segment, Boolean(segments[i + 1] && segments[i + 2]));
-    out.push(found ? `${segment.slice(0, found.at)}[secret]` : segment);
-    i += found?.kind === 'jwt' ? 3 : 1;
+  let out = '';
+  let copied = 0;
+  let found = false;
+  for (let segment = 0; segment <= run.length; ) {
+    const end = dotOrEnd(run, segment);
+    const token = tokenIn(run, segment, end, twoSegmentsAfter(run, end));
+    if (!token) {
+      segment = end + 1;
+      continue;
+    }
+    // A JWT takes its two following segments with it; a key, the rest of its segment.
+    const stop = token.kind === 'jwt' ? dotOrEnd(run, dotOrEnd(run, end + 1) + 1) : end;
+    out += `${run.slice(copied, token.at)}[secret]`;
+    copied = stop;
+    found = true;
+    segment = stop + 1;
   }
-  return out.join('.');
+  return found ? out + run.slice(copied) : run;
 }
 
-/** The first token starting at a word boundary of a segment; a JWT only when two segments follow it. */
-function tokenIn(segment: string, twoFollow: boolean): { at: number; kind: 'jwt' | 'key' } | undefined {
-  for (let at = 0; ; ) {
-    if (twoFollow && segment.startsWith('eyJ', at) && at + 3 < segment.length) return { at, kind: 'jwt' };
-    if (isKeyAt(segment, at)) return { at, kind: 'key' };
-    const dash = segment.indexOf('-', at);
-    if (dash === -1) return undefined;
+const dotOrEnd = (run: string, from: number): number => {
+  const dot = run.indexOf('.', from);
+  return dot === -1 ? run.length : dot;
+};
+
+/** Whether the two segments after the one ending at `end` exist and are not empty. */
+function twoSegmentsAfter(run: string, end: number): boolean {
+  const next = end + 1;
+  if (next >= run.length || run.charCodeAt(next) === 46) return false;
+  const second = dotOrEnd(run, next) + 1;
+  return second < run.length && run.charCodeAt(second) !== 46;
+}
+
+/** The first token starting at a word boundary of the segment [from, to); a JWT only when two segments follow it. */
+function tokenIn(run: string, from: number, to: number, twoFollow: boolean): { at: number; kind: 'jwt' | 'key' } | undefined {
+  for (let at = from; at < to; ) {
+    if (twoFollow && run.startsWith('eyJ', at) && at + 3 < to) return { at, kind: 'jwt' };
+    if (isKeyAt(run, at, to)) return { at, kind: 'key' };
+    // The next boundary within the segment only: looking past it would read later segments again.
+    let dash = at;
+    while (dash < to && run.charCodeAt(dash) !== 45) dash += 1;
     at = dash + 1;
   }
+  return undefined;
 }
 
-/** `(?:sk|pk|xox[abpr])[-_]` at `at`, then ten or more characters to the segment's end. */
-function isKeyAt(segment: string, at: number): boolean {
-  const prefix = segment.startsWith('sk', at) || segment.startsWith('pk', at) ? 2 : segment.startsWith('xox', at) && 'abpr'.includes(segment[at + 3] || '-') ? 4 : 0;
-  return prefix > 0 && (segment[at + prefix] === '-' || segment[at + prefix] === '_') && segment.length - (at + prefix + 1) >= 10;
+/** `(?:sk|pk|xox[abpr])[-_]` at `at`, then ten or more characters to the segment's end `to`. */
+function isKeyAt(run: string, at: number, to: number): boolean {
+  const prefix = run.startsWith('sk', at) || run.startsWith('pk', at) ? 2 : run.startsWith('xox', at) && at + 3 < to && 'abpr'.includes(run[at + 3]) ? 4 : 0;
+  const sep = run.charCodeAt(at + prefix);
+  return prefix > 0 && at + prefix < to && (sep === 45 || sep === 95) && to - (at + prefix + 1) >= 10;
 }
 
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
