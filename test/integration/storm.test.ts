@@ -53,7 +53,10 @@ describe('an alert storm', () => {
 
     const history = await stack.env.client.workflow.getHandle(incidentId).fetchHistory();
     console.log(`storm: workflow history has ${history.events!.length} events`);
-    expect(history.events!.length).toBeLessThan(500);
+    // Alerts are coalesced per 250 ms window, so the history grows with how long the storm lasts
+    // (259 events in 10 s idle, 525 when a busy core stretched it to 27 s), never with how many
+    // alerts it held: one signal per alert would make over 10,000 events.
+    expect(history.events!.length).toBeLessThan(1_000);
 
     const counted = await waitFor('the ledger to hold every alert', async () => {
       const events = (await stack.ledger.timeline(incidentId)).filter((e) => e.kind === 'alert.received');
