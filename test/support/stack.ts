@@ -22,6 +22,7 @@ import { signKlaxon } from './signing';
 import type { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
 import { closeServer, register, startAll } from './teardown';
+import { settlingConnection } from './settling-connection';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
 export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
@@ -107,7 +108,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
-  const client = dataConverter ? new Client({ connection: env.connection, dataConverter }) : env.client;
+  // Its own connection, closed only once its calls settle (test/support/settling-connection.ts).
+  const own = await settlingConnection(env.address);
+  keep(own, (c) => c.close());
+  const client = new Client({ connection: own.connection, ...(dataConverter ? { dataConverter } : {}) });
   const incidents = new Incidents(client, config.temporal.taskQueue);
   const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
   api.listen(0, '127.0.0.1');
