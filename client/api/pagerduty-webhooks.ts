@@ -74,7 +74,9 @@ export async function receivePagerDutyWebhook(req: IncomingMessage, deps: PagerD
     await deps.deliveries.remember([deliveryId], now, new Date(now.getTime() + REPLAY_MEMORY_SECONDS.bodyOnly * 1000));
     return { status: 200, body: { applied: true, ...result } };
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 403 || err.status === 409)) return ignored(err.message);
+    // Unknown (404), closed (409) or refused (403): nothing PagerDuty can fix by sending it again,
+    // and it retries every answer but a 2xx.
+    if (err instanceof HttpError && (err.status === 403 || err.status === 404 || err.status === 409)) return ignored(err.message);
     throw err;
   }
 }

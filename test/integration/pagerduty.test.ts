@@ -99,6 +99,9 @@ describe('PagerDuty', () => {
     expect((await deliver(byService, sign(byService))).body).toMatchObject({ applied: false, reason: 'no PagerDuty user acted (agent service_reference)' });
     const foreign = webhook('incident.acknowledged', 'd3640fbd41094207a1c11e58e46b1662');
     expect((await deliver(foreign, sign(foreign))).body).toMatchObject({ applied: false, reason: expect.stringContaining('not a Klaxon incident') });
+    // An incident id Klaxon does not know (another stack's, or one long gone): answered 200, else PagerDuty retries it for hours.
+    const unknown = webhook('incident.acknowledged', 'inc-0000000000000000000000000000dead');
+    expect(await deliver(unknown, sign(unknown))).toMatchObject({ status: 200, body: { applied: false, reason: expect.stringContaining('inc-0000000000000000000000000000dead') } });
     const other = webhook('incident.priority_updated', incidentId);
     expect((await deliver(other, sign(other))).body).toMatchObject({ applied: false, reason: 'Klaxon does not follow incident.priority_updated' });
     expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
