@@ -43,6 +43,8 @@ export interface ApiDeps {
   compliance?: ComplianceDeps;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
+  /** What the configuration leaves aside (core/config.ts), said once at start. */
+  notices?: string[];
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -61,6 +63,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
+    notices: config.notices,
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
@@ -80,6 +83,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
   const failures = deps.failedAttempts ?? new FailedAttempts();
+  for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const spikeWindows = deps.spikeWindows ?? new InProcessSpikeWindows();
