@@ -9,15 +9,15 @@ import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, ty
 import { windowStart, type SpikeHit } from './spike-windows';
 import type { VercelDetector } from './vercel-rules';
 
+/** A line or project id: what spike windows are keyed by in the ledger database, whose text holds no NUL. */
+const vercelId = z.string().min(1).max(256).regex(/^[^\u0000]+$/, 'holds a NUL character');
+
 /**
  * Vercel log drains: batches of log lines (a JSON array, or NDJSON), signed with
  * `x-vercel-signature`, the hex HMAC-SHA1 of the body with the drain's secret. Log lines
  * are not alerts: the detectors of the rules file turn them into alerts.
  * https://vercel.com/docs/drains/reference/logs, https://vercel.com/docs/drains/security
  */
-/** A line or project id: what spike windows are keyed by in the ledger database, whose text holds no NUL. */
-const vercelId = z.string().min(1).max(256).regex(/^[^\u0000]+$/, 'holds a NUL character');
-
 const logLineSchema = z.object({
   id: vercelId,
   projectId: vercelId,
