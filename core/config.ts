@@ -3,7 +3,7 @@ import { parseContainmentTargets, type ContainmentTargets } from './containment-
 import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from './policy';
 import { parsePayloadKeys, type PayloadKey } from './payload-keys';
-import { parsePolicyBook } from './policy-document';
+import { readPolicyFile } from './policy-document';
 import type { PolicyBook } from './routing';
 import { SOURCE_SECRET_VARIABLES } from './sources/registry';
 
@@ -48,6 +48,8 @@ export interface KlaxonConfig {
   dataDir: string;
   /** The escalation policies and the routes that choose one per alert (tenant, service, severity). */
   policies: PolicyBook;
+  /** What the configuration leaves aside and an operator should hear of: printed once at start by the API and the worker. */
+  notices: string[];
   /** The adapter that reaches each tenant's control plane for containment. */
   containment: ContainmentTargets;
   /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
@@ -80,7 +82,7 @@ export const CONFIG_VARIABLES = {
   SENTRY_CLIENT_SECRET: 'client secret of the Sentry internal integration (Sentry-Hook-Signature)',
   KLAXON_RULES_FILE: 'YAML file of classification rules (tenant, service, severity, data categories, surfaces, jurisdictions)',
   KLAXON_DEFAULT_TENANT: 'tenant of alerts that name none, flagged for triage (default unassigned)',
-  KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only; a policy file says it itself)',
+  KLAXON_AUTO_RESOLVE: 'true: a source saying an alert is resolved resolves its incident (default false: recorded only); with a policy file, the default of its policies that do not say autoResolve themselves',
   SLACK_BOT_TOKEN: 'Slack bot token; without it pages go to the outbox folder',
   SLACK_API_URL: 'base URL of the Slack Web API (tests point it at a stand-in)',
   SLACK_SIGNING_SECRET: 'Slack signing secret for POST /v1/slack/interactions',
@@ -99,6 +101,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
+  KLAXON_API_URL: 'URL of the API the CLI posts to (`klaxon alert test`); default: the running embedded stack\'s (.data/stack.json), else http://127.0.0.1:$PORT',
   KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
   KLAXON_OUTBOX_DIR: 'where notifications go without channel credentials (default <data dir>/outbox)',
 } as const;
@@ -142,13 +145,24 @@ function fileOf(variable: string, path: string, readText: ((path: string) => str
   }
 }
 
-function policiesFromFile(path: string, readText: ((path: string) => string) | undefined): PolicyBook {
+/**
+ * The policy file, read with KLAXON_AUTO_RESOLVE as the default of the policies that do not say
+ * autoResolve themselves; a policy that says it wins, and the conflict is named in a notice.
+ */
+function policiesFromFile(env: Env, path: string, readText: ((path: string) => string) | undefined): { book: PolicyBook; notices: string[] } {
   const text = fileOf('KLAXON_POLICY_FILE', path, readText);
+  const autoResolve = env.KLAXON_AUTO_RESOLVE ? booleanVariable(env, 'KLAXON_AUTO_RESOLVE') : undefined;
+  let read;
   try {
-    return parsePolicyBook(text, path);
+    read = readPolicyFile(text, path, { autoResolve });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  const said = read.overrides.map((o) => `policy "${o.policy}" says ${o.field}: ${o.value}`);
+  const notices = said.length
+    ? [`KLAXON_AUTO_RESOLVE=${autoResolve} applies to the policies of ${path} that do not say autoResolve; ${said.join(', ')}, and that applies to ${said.length > 1 ? 'their' : 'its'} incidents`]
+    : [];
+  return { book: read.book, notices };
 }
 
 function booleanVariable(env: Env, name: string): boolean {
@@ -185,7 +199,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
   const dataDir = env.KLAXON_DATA_DIR || '.data';
   const port = positiveNumber(env, 'PORT', 8080);
   if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
-  const book = env.KLAXON_POLICY_FILE ? policiesFromFile(env.KLAXON_POLICY_FILE, readText) : { policies: [policyFromVariables(env)], routes: [] };
+  const { book, notices } = env.KLAXON_POLICY_FILE ? policiesFromFile(env, env.KLAXON_POLICY_FILE, readText) : { book: { policies: [policyFromVariables(env)], routes: [] }, notices: [] };
   const payloadKeys = env.KLAXON_PAYLOAD_KEYS_FILE ? parsePayloadKeys(fileOf('KLAXON_PAYLOAD_KEYS_FILE', env.KLAXON_PAYLOAD_KEYS_FILE, readText), env.KLAXON_PAYLOAD_KEYS_FILE) : [];
   // An unredacted alert is kept only encrypted: never as plain JSON in Temporal.
   const keeping = book.policies.filter((p) => p.keepUnredactedAlerts).map((p) => `"${p.name}"`);
@@ -226,6 +240,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
     policies: { ...book, policies: book.policies.map(withHash) },
+    notices,
     archiveIntervalMinutes: positiveNumber(env, 'KLAXON_ARCHIVE_INTERVAL_MINUTES', 10),
     retentionDays: retentionDays(env),
     ledgerKeyFile: env.KLAXON_LEDGER_SIGNING_KEY_FILE || `${dataDir}/ledger-signing-key`,

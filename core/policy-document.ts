@@ -146,7 +146,8 @@ const policySchema = z
     quietHours: hoursWindow.optional(),
     ackTimeoutMinutes: z.number().positive().optional(),
     maxSnoozeMinutes: z.number().int().positive().optional(),
-    autoResolve: z.boolean().default(false),
+    /** Absent: the default the file is read with (KLAXON_AUTO_RESOLVE, else false). */
+    autoResolve: z.boolean().optional(),
     keepUnredactedAlerts: z.boolean().optional(),
   })
   .strict();
@@ -183,11 +184,28 @@ function locate(doc: Document, lines: LineCounter, file: string, path: Array<str
   return file;
 }
 
+/** What a policy that does not say a field gets: KLAXON_AUTO_RESOLVE, for one. */
+export interface PolicyDefaults {
+  autoResolve?: boolean;
+}
+
+/** A policy that says a field itself, other than the default it was read with. */
+export interface PolicyOverride {
+  policy: string;
+  field: 'autoResolve';
+  value: boolean;
+}
+
 /**
  * Reads a policy file: one policy, or `policies:` with `routes:` choosing among them by
  * tenant, service and severity. Every problem is reported at once.
  */
-export function parsePolicyBook(text: string, file: string): PolicyBook {
+export function parsePolicyBook(text: string, file: string, defaults: PolicyDefaults = {}): PolicyBook {
+  return readPolicyFile(text, file, defaults).book;
+}
+
+/** The same, and which policies set a field against the defaults given (for a start-up warning). */
+export function readPolicyFile(text: string, file: string, defaults: PolicyDefaults): { book: PolicyBook; overrides: PolicyOverride[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
@@ -208,11 +226,16 @@ export function parsePolicyBook(text: string, file: string): PolicyBook {
       }),
     );
   }
-  const book: PolicyBook = isBook ? (parsed.data as PolicyBook) : { policies: [parsed.data as Policy], routes: [] };
+  type Read = Omit<Policy, 'autoResolve'> & { autoResolve?: boolean };
+  const read: { policies: Read[]; routes: PolicyBook['routes'] } = isBook ? (parsed.data as { policies: Read[]; routes: PolicyBook['routes'] }) : { policies: [parsed.data as Read], routes: [] };
+  const overrides = read.policies.flatMap((p) =>
+    defaults.autoResolve !== undefined && p.autoResolve !== undefined && p.autoResolve !== defaults.autoResolve ? [{ policy: p.name, field: 'autoResolve' as const, value: p.autoResolve }] : [],
+  );
+  const book: PolicyBook = { ...read, policies: read.policies.map((p) => ({ ...p, autoResolve: p.autoResolve ?? defaults.autoResolve ?? false })) };
   const problems = [
     ...book.policies.flatMap((policy, i) => policyProblems(policy).map((p) => ({ ...p, path: isBook ? ['policies', i, ...p.path] : p.path }))),
     ...routeProblems(book),
   ];
   if (problems.length) return fail(problems);
-  return book;
+  return { book, overrides };
 }

@@ -9,6 +9,7 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { ensureLedgerKey, ledgerVerifySettings } from '../ledger/signing';
 import { SeenDeliveries } from '../ledger/seen-deliveries';
+import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
@@ -124,7 +125,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     const { incidents, client, connection: clientConnection } = await connectIncidents(config);
     stops.push(() => clientConnection.close());
     stops.push(startHistoryArchiver(client, new HistoryArchive(db), new LedgerStore(db), config.archiveIntervalMinutes * 60_000, (line) => console.log(line)));
-    const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db)));
+    const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)));
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));
 

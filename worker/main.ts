@@ -14,6 +14,7 @@ import { createKlaxonWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   if (!config.databaseUrl) throw new Error('DATABASE_URL must name the ledger database (PostgreSQL)');
+  for (const notice of config.notices) console.log(`klaxon worker: ${notice}`);
   const db = openDatabase(config.databaseUrl);
   const applied = await migrate(db);
   if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);

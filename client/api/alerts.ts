@@ -2,13 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Alert } from '../../core/alert';
 import { classify, classifyResolution, type ClassificationRules } from '../../core/classification';
 import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/kept-alert';
-import { SourceRejection, type AlertSource, type SourceSettings } from '../../core/sources/source';
+import { SourceRejection, type AlertSource, type SourceResult, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
 import { incidentIdFor } from '../../core/incident-id';
 import { unredactedAlert } from '../../core/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
+import { spikeAlertsOf, type SpikeWindows } from '../spike-windows';
 import { header, HttpError, readBody, requireContentType } from './http';
 
 export interface AlertRouteDeps {
@@ -20,6 +21,8 @@ export interface AlertRouteDeps {
   rules: ClassificationRules;
   /** Deliveries taken before, so a replay of signed bytes is not taken again. */
   deliveries: DeliveryMemory;
+  /** Vercel's status-spike windows: the ledger database's when there is one, shared by every replica. */
+  spikeWindows: SpikeWindows;
   now: () => Date;
 }
 
@@ -37,7 +40,7 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   }
   const raw = await readBody(req);
   requireContentType(req, ...(source.contentTypes ?? ['application/json']));
-  let result;
+  let result: SourceResult;
   const receivedAt = deps.now();
   try {
     result = source.receive({ header: (n) => header(req, n), rawBody: raw, receivedAt }, deps.settings);
@@ -45,17 +48,29 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     if (err instanceof SourceRejection) throw new HttpError(err.status, err.message, err.problems ? { problems: err.problems } : undefined);
     throw err;
   }
+  const spikeHits = result.spikeHits ?? [];
   // Klaxon's own format names its fields as sent (`title`); a source's request, by position.
   const problems = [
     ...result.alerts.flatMap((a, i) => alertTextProblems(a, (f) => (name === 'generic' ? f : `alerts.${i}.${f}`))),
     ...result.resolutions.flatMap((r, i) => resolutionTextProblems(r, (f) => `resolutions.${i}.${f}`)),
+    ...spikeHits.flatMap((h, i) => alertTextProblems(h.alert, (f) => `spikeHits.${i}.${f}`)),
   ];
   if (problems.length) throw new HttpError(422, `alert refused: ${problems.join('; ')}`, { problems });
+  // Spike windows not counted (the database away) do not hold back the batch's other alerts:
+  // those are taken, and the batch is answered 503 below, so Vercel sends it again and the
+  // windows count it then (the alerts already taken are recognised as replays).
+  let uncounted: Error | undefined;
+  const spikes = await spikeAlertsOf(spikeHits, deps.spikeWindows, receivedAt).catch((err: Error) => {
+    uncounted = err;
+    return [];
+  });
+  result = { ...result, alerts: [...result.alerts, ...spikes] };
   const window = source.replayWindowSeconds;
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), unredactedAlert(classified));
+  let body: unknown;
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.
     const [alerts, resolved] = await Promise.all([
@@ -64,9 +79,11 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
     // Klaxon's own format carries one alert, and answers with its incident.
-    return { status: 202, body: name === 'generic' ? alerts[0] : { alerts, resolved } };
+    body = name === 'generic' ? alerts[0] : { alerts, resolved };
   } catch (err) {
     // Not accepted: the sender must retry, and nothing it sent is lost by retrying (deliveries are counted once).
     throw new HttpError(503, `Temporal did not accept the alert, retry later: ${(err as Error).message}`);
   }
+  if (uncounted) throw new HttpError(503, `the batch's other alerts were taken, but its status-spike windows could not be counted, retry later: ${uncounted.message}`);
+  return { status: 202, body };
 }

@@ -4,6 +4,7 @@ import { connectIncidents } from '../connect';
 import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
+import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { ledgerVerifySettings } from '../../ledger/signing';
 import { complianceDeps } from './compliance';
 import { keepServingOnUncaughtErrors } from './crash-guard';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   // The compliance API reads the ledger database, when there is one.
   const db = config.databaseUrl ? openDatabase(config.databaseUrl) : undefined;
   if (db) await migrate(db);
-  const server = createApiServer(apiDepsFromConfig(config, incidents, db && complianceDeps(db, client, ledgerVerifySettings(config)), db && new SeenDeliveries(db)));
+  const server = createApiServer(apiDepsFromConfig(config, incidents, db && complianceDeps(db, client, ledgerVerifySettings(config)), db && new SeenDeliveries(db), db && new DatabaseSpikeWindows(db)));
   server.listen(config.api.port, config.api.host, () => console.log(`klaxon api: listening on http://${config.api.host}:${config.api.port}`));
   const stop = (): void => {
     server.close(() => void Promise.all([connection.close(), db?.end()]).then(() => process.exit(0)));

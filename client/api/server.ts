@@ -5,11 +5,11 @@ import type { ClassificationRules } from '../../core/classification';
 import type { KlaxonConfig } from '../../core/config';
 import type { PolicyBook } from '../../core/routing';
 import { enabledSources } from '../../core/sources/registry';
-import { SpikeWindows } from '../../core/sources/vercel';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
 import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
+import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
@@ -30,6 +30,8 @@ export interface ApiDeps {
   rules: ClassificationRules;
   /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
   deliveries?: DeliveryMemory;
+  /** Vercel's status-spike windows: the ledger database's when there is one, else this process's. */
+  spikeWindows?: SpikeWindows;
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
   vercelVerify?: string;
   slackSigningSecret?: string;
@@ -41,26 +43,30 @@ export interface ApiDeps {
   compliance?: ComplianceDeps;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
+  /** What the configuration leaves aside (core/config.ts), said once at start. */
+  notices?: string[];
   now?: () => Date;
   log?: (line: string) => void;
 }
 
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
-export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory): ApiDeps {
+export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
   const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
     policies: config.policies,
     sources,
-    sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
+    sourceSettings: { ...settings, vercel: rules.vercel },
     rules,
     slackSigningSecret: config.slack.signingSecret,
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
+    notices: config.notices,
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
+    ...(spikeWindows ? { spikeWindows } : {}),
   };
 }
 
@@ -77,8 +83,11 @@ export function createApiServer(deps: ApiDeps): Server {
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
   const failures = deps.failedAttempts ?? new FailedAttempts();
+  for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
+  const spikeWindows = deps.spikeWindows ?? new InProcessSpikeWindows();
+  if (spikeWindows.limitation && deps.sources.has('vercel')) log(`klaxon api: ${spikeWindows.limitation}`);
   const compliance = (): ComplianceDeps => {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
     return deps.compliance;
@@ -89,7 +98,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
+        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, now }),
     },
     {
       method: 'POST',

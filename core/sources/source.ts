@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert';
 import { JsonBodyError, parseBoundedJson } from '../bounded-json';
-import type { VercelDetection } from './vercel';
+import type { SpikeHit } from './spike-windows';
+import type { VercelRules } from './vercel-rules';
 
 /** A webhook request as a source sees it: headers, the exact bytes, and when it arrived. */
 export interface SourceRequest {
@@ -25,6 +26,8 @@ export interface SourceResolution {
 export interface SourceResult {
   alerts: Alert[];
   resolutions: SourceResolution[];
+  /** Lines that matched a status-spike detector: the client counts them in windows shared by every API replica, and pages for those that reach their threshold. */
+  spikeHits?: SpikeHit[];
 }
 
 export interface SourceSettings {
@@ -32,8 +35,8 @@ export interface SourceSettings {
   secrets: Record<string, string | undefined>;
   /** Tenant of alerts that name none (flagged for triage in their details). */
   defaultTenant: string;
-  /** The Vercel detectors and their spike windows (the `vercel` section of the rules file). */
-  vercel?: VercelDetection;
+  /** The Vercel detectors (the `vercel` section of the rules file). */
+  vercel?: VercelRules;
 }
 
 /** The request is refused; `status` and the message go back to the sender, nothing is recorded. */

@@ -10,7 +10,8 @@ import { SEVERITIES } from '../severity';
  */
 
 const common = {
-  name: z.string().min(1),
+  /** Part of the key of its spike windows in the ledger database, whose text holds no NUL. */
+  name: z.string().min(1).max(200).regex(/^[^\u0000]+$/, 'holds a NUL character'),
   severity: z.enum(SEVERITIES),
   dataCategories: z.array(z.string().min(1)).default([]),
   /** Only lines whose request path matches. */
@@ -25,7 +26,8 @@ const detectorSchema = z.discriminatedUnion('kind', [
       ...common,
       statuses: z.array(z.number().int().min(100).max(599)).min(1),
       threshold: z.number().int().min(1),
-      windowSeconds: z.number().positive().default(60),
+      /** Whole seconds, up to a day: a window's start is a whole number of ms, and its lines are kept a while beyond it. */
+      windowSeconds: z.number().int().min(1).max(86_400).default(60),
     })
     .strict(),
 ]);

@@ -6,7 +6,11 @@ import { matchesPattern } from '../patterns';
 import { REPLAY_MEMORY_SECONDS } from '../signature';
 import { sameSecret } from './shared';
 import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
-import type { VercelDetector, VercelRules } from './vercel-rules';
+import { windowStart, type SpikeHit } from './spike-windows';
+import type { VercelDetector } from './vercel-rules';
+
+/** A line or project id: what spike windows are keyed by in the ledger database, whose text holds no NUL. */
+const vercelId = z.string().min(1).max(256).regex(/^[^\u0000]+$/, 'holds a NUL character');
 
 /**
  * Vercel log drains: batches of log lines (a JSON array, or NDJSON), signed with
@@ -15,12 +19,13 @@ import type { VercelDetector, VercelRules } from './vercel-rules';
  * https://vercel.com/docs/drains/reference/logs, https://vercel.com/docs/drains/security
  */
 const logLineSchema = z.object({
-  id: z.string(),
-  projectId: z.string(),
+  id: vercelId,
+  projectId: vercelId,
   deploymentId: z.string().optional(),
   source: z.string().optional(),
   host: z.string().optional(),
-  timestamp: z.number(),
+  /** ms since the epoch; past what a Date holds it is no time at all. */
+  timestamp: z.number().min(0).max(8.64e15),
   level: z.string().optional(),
   message: z.string().optional(),
   path: z.string().optional(),
@@ -30,32 +35,6 @@ const logLineSchema = z.object({
   proxy: z.object({ path: z.string().optional(), statusCode: z.number().optional(), method: z.string().optional() }).partial().optional(),
 });
 type LogLine = z.infer<typeof logLineSchema>;
-
-/**
- * Sliding windows of matching responses per detector and project, kept by the API process:
- * a spike is counted where the lines arrive (each API replica sees its share).
- */
-export class SpikeWindows {
-  private readonly hits = new Map<string, number[]>();
-
-  /** Records a hit; true when it completes a spike (the window then starts over). */
-  hit(key: string, at: number, detector: Extract<VercelDetector, { kind: 'status-spike' }>): boolean {
-    const since = at - detector.windowSeconds * 1000;
-    const hits = (this.hits.get(key) ?? []).filter((t) => t > since);
-    hits.push(at);
-    if (hits.length >= detector.threshold) {
-      this.hits.delete(key);
-      return true;
-    }
-    this.hits.set(key, hits);
-    return false;
-  }
-}
-
-export interface VercelDetection {
-  rules: VercelRules;
-  windows: SpikeWindows;
-}
 
 function linesOf(raw: Buffer): unknown[] {
   const text = raw.toString('utf8').trim();
@@ -75,11 +54,11 @@ function authenticate(req: SourceRequest, settings: SourceSettings): void {
   if (!sameSecret(signature, expected)) throw new SourceRejection(401, 'x-vercel-signature does not match the body');
 }
 
-function fires(d: VercelDetector, line: LogLine, path: string | undefined, status: number | undefined, detection: VercelDetection): boolean {
+/** Whether the line matches the detector: for a status spike, one hit of its window (counted by the client). */
+function matches(d: VercelDetector, line: LogLine, path: string | undefined, status: number | undefined): boolean {
   if (d.paths && !(path && matchesPattern(d.paths, path))) return false;
   if (d.kind === 'message') return Boolean(line.message && matchesPattern(d.pattern, line.message));
-  if (status === undefined || !d.statuses.includes(status)) return false;
-  return detection.windows.hit(`${d.name}\0${line.projectId}`, line.timestamp, d);
+  return status !== undefined && d.statuses.includes(status);
 }
 
 export const vercelSource: AlertSource = {
@@ -90,20 +69,21 @@ export const vercelSource: AlertSource = {
   contentTypes: ['application/json', 'application/x-ndjson'],
   receive(req, settings) {
     authenticate(req, settings);
-    const detection = settings.vercel;
+    const rules = settings.vercel;
     const alerts: Alert[] = [];
+    const spikeHits: SpikeHit[] = [];
     for (const [i, entry] of linesOf(req.rawBody).entries()) {
       const parsed = logLineSchema.safeParse(entry);
       // A line Klaxon cannot read is skipped, not the batch: Vercel would redeliver it forever.
-      if (!parsed.success || !detection) continue;
+      if (!parsed.success || !rules) continue;
       const line = parsed.data;
       const path = line.proxy?.path ?? line.path;
       const status = line.proxy?.statusCode ?? line.statusCode;
-      const mapped = Object.hasOwn(detection.rules.projects, line.projectId) ? detection.rules.projects[line.projectId] : undefined;
+      const mapped = Object.hasOwn(rules.projects, line.projectId) ? rules.projects[line.projectId] : undefined;
       const tenant = isValidTenant(mapped) ? mapped : settings.defaultTenant;
-      for (const d of detection.rules.detectors) {
-        if (!fires(d, line, path, status, detection)) continue;
-        alerts.push({
+      for (const d of rules.detectors) {
+        if (!matches(d, line, path, status)) continue;
+        const alert = (deliveryId: string): Alert => ({
           source: 'vercel',
           title: `${d.name}${path ? ` on ${path}` : ''}`.slice(0, MAX_TITLE_LENGTH),
           severity: d.severity,
@@ -123,11 +103,19 @@ export const vercelSource: AlertSource = {
             lineIndex: i,
             ...(tenant === mapped ? {} : { triage: `Vercel project ${line.projectId} is mapped to no tenant: assigned to the default tenant` }),
           },
-          deliveryId: deliveryIdOf('vercel', d.name, line.id),
+          deliveryId,
           receivedAt: req.receivedAt.toISOString(),
         });
+        if (d.kind === 'message') {
+          alerts.push(alert(deliveryIdOf('vercel', d.name, line.id)));
+          continue;
+        }
+        const window = { detector: d.name, project: line.projectId, start: windowStart(line.timestamp, d.windowSeconds) };
+        // A spike pages once per window, whichever of its lines completes it: its delivery id names the window.
+        const deliveryId = deliveryIdOf('vercel', d.name, line.projectId, String(window.start));
+        spikeHits.push({ window, lineId: line.id, threshold: d.threshold, windowSeconds: d.windowSeconds, alert: alert(deliveryId) });
       }
     }
-    return { alerts, resolutions: [] };
+    return { alerts, resolutions: [], spikeHits };
   },
 };

@@ -1,7 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { Pool } from 'pg';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
+import { incidentIdFor } from '../../core/incident-id';
+import { SeenDeliveries } from '../../ledger/seen-deliveries';
+import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { ALERTMANAGER_TOKEN, SENTRY_CLIENT_SECRET, startTestStack, VERCEL_SECRET, type TestStack } from '../support/stack';
+import { closeServer, register } from '../support/teardown';
 import { waitFor } from '../support/waiting';
 
 /** Alertmanager and Sentry webhooks over HTTP on the real stack, as those tools send them. */
@@ -146,5 +155,107 @@ describe('Vercel log drain', () => {
     });
     expect(await again.json()).toEqual({ alerts: answer.alerts.map((a) => ({ incidentId: a.incidentId, deduplicated: true, replayed: true })), resolved: [] });
     expect((await Promise.all(answer.alerts.map((a) => stack.incidents.state(a.incidentId)))).map((s) => s.alertCount)).toEqual([1, 1]);
+  });
+});
+
+describe('Vercel status spikes, each log line counted once', () => {
+  // The fixture's rules: 3 responses 401/403 on /admin within a 60 s window page (SEV2).
+  const DETECTOR = 'spike of 401/403 on admin routes';
+  /** A second API process on the same Temporal and ledger database, as a replica is. */
+  let replica: string;
+  beforeAll(async () => {
+    const server: Server = createApiServer({
+      ...apiDepsFromConfig(stack.config, stack.incidents, undefined, new SeenDeliveries(stack.db.pool), new DatabaseSpikeWindows(stack.db.pool)),
+      log: () => undefined,
+    });
+    register(() => closeServer(server));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    replica = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  /** Forbidden admin requests of a project (mapped to no tenant), one line each, `seconds` into a window of their own. */
+  const start = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+  const forbidden = (project: string, ...seconds: number[]) =>
+    seconds.map((s) => ({ id: `${project}-line-${s}`, projectId: project, timestamp: start + s * 1000, source: 'edge', proxy: { method: 'POST', path: '/admin/users', statusCode: 403 } }));
+  async function drain(apiUrl: string, lines: unknown[]): Promise<{ status: number; alerts: Array<{ incidentId: string; deduplicated: boolean; replayed?: boolean }> }> {
+    const body = JSON.stringify(lines);
+    const res = await fetch(`${apiUrl}/v1/alerts/vercel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vercel-signature': createHmac('sha1', VERCEL_SECRET).update(body).digest('hex') },
+      body,
+    });
+    return { status: res.status, alerts: ((await res.json()) as { alerts: Array<{ incidentId: string; deduplicated: boolean }> }).alerts };
+  }
+  const incidentOf = (project: string) => incidentIdFor({ tenant: stack.config.defaultTenant, dedupKey: `vercel:${DETECTOR}:${project}` });
+
+  it('does not page when Vercel redelivers a batch below the threshold', async () => {
+    const batch = forbidden('prj_redelivered', 1, 2);
+    expect(await drain(stack.apiUrl, batch)).toEqual({ status: 202, alerts: [] });
+    // The same two lines again: still two lines in the window, not four.
+    expect(await drain(stack.apiUrl, batch)).toEqual({ status: 202, alerts: [] });
+    await expect(stack.incidents.state(incidentOf('prj_redelivered'))).rejects.toThrow();
+  });
+
+  it('does not raise an open incident\'s count when a batch is redelivered', async () => {
+    const opened = await drain(stack.apiUrl, forbidden('prj_open', 1, 2, 3));
+    expect(opened.alerts).toEqual([{ incidentId: incidentOf('prj_open'), deduplicated: false }]);
+    // The next window: two lines, delivered twice.
+    const next = forbidden('prj_open', 61, 62);
+    expect((await drain(stack.apiUrl, next)).alerts).toEqual([]);
+    expect((await drain(stack.apiUrl, next)).alerts).toEqual([]);
+    expect((await stack.incidents.state(incidentOf('prj_open'))).alertCount).toBe(1);
+    // A third line in that window is a spike of its own: counted, once.
+    expect((await drain(stack.apiUrl, forbidden('prj_open', 63))).alerts).toEqual([{ incidentId: incidentOf('prj_open'), deduplicated: true }]);
+    await waitFor('the second window counted', async () => (await stack.incidents.state(incidentOf('prj_open'))).alertCount === 2);
+  });
+
+  it('counts a spike split across two API replicas once, and pages at the threshold', async () => {
+    const [first, second, third, fourth] = forbidden('prj_split', 1, 2, 3, 4);
+    expect((await drain(stack.apiUrl, [first])).alerts).toEqual([]);
+    expect((await drain(replica, [second])).alerts).toEqual([]);
+    expect((await drain(stack.apiUrl, [third])).alerts).toEqual([{ incidentId: incidentOf('prj_split'), deduplicated: false }]);
+    // The window has paged: a fourth line on either replica raises nothing more.
+    expect((await drain(replica, [fourth])).alerts).toEqual([]);
+    expect((await stack.incidents.state(incidentOf('prj_split'))).alertCount).toBe(1);
+  });
+
+  it('takes a batch\'s other alerts when its spike windows cannot be counted, and answers 503 so Vercel sends it again', async () => {
+    // A replica whose ledger database is away (nothing listens on port 1).
+    const away = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectionTimeoutMillis: 1000 });
+    register(() => away.end());
+    const server: Server = createApiServer({ ...apiDepsFromConfig(stack.config, stack.incidents, undefined, new SeenDeliveries(stack.db.pool), new DatabaseSpikeWindows(away)), log: () => undefined });
+    register(() => closeServer(server));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const lines = fixture('vercel-drain.ndjson')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((l) => ({ ...l, id: `away-${l.id}`, projectId: l.projectId && 'prj_away', timestamp: start + 1000 }));
+    const body = JSON.stringify(lines);
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/alerts/vercel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vercel-signature': createHmac('sha1', VERCEL_SECRET).update(body).digest('hex') },
+      body,
+    });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^the batch's other alerts were taken, but its status-spike windows could not be counted, retry later/);
+    // The sensitive response was taken at once.
+    const leak = incidentIdFor({ tenant: stack.config.defaultTenant, dedupKey: 'vercel:sensitive fields in a response:prj_away' });
+    expect((await stack.incidents.state(leak)).alertCount).toBe(1);
+    // Vercel's retry reaches a replica whose database answers: the spike pages, the leak is not counted again.
+    const retried = await drain(stack.apiUrl, lines);
+    expect(retried).toEqual({ status: 202, alerts: [{ incidentId: leak, deduplicated: true, replayed: true }, { incidentId: incidentOf('prj_away'), deduplicated: false }] });
+    expect((await stack.incidents.state(leak)).alertCount).toBe(1);
+  });
+
+  it('counts a line taken by one replica and redelivered to another once', async () => {
+    const batch = forbidden('prj_replayed', 1, 2);
+    expect((await drain(stack.apiUrl, batch)).alerts).toEqual([]);
+    expect((await drain(replica, batch)).alerts).toEqual([]);
+    expect((await drain(replica, batch)).alerts).toEqual([]);
+    await expect(stack.incidents.state(incidentOf('prj_replayed'))).rejects.toThrow();
+    expect((await drain(replica, forbidden('prj_replayed', 3))).alerts).toEqual([{ incidentId: incidentOf('prj_replayed'), deduplicated: false }]);
   });
 });

@@ -12,6 +12,7 @@ import { dataConverterFor } from '../../client/payload-codec';
 import { loadConfig, type KlaxonConfig } from '../../core/config';
 import { LedgerStore } from '../../ledger/store';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
+import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
 import { ContainmentAdapters } from '../../activities/containment';
 import { complianceDeps } from '../../client/api/compliance';
@@ -113,7 +114,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   keep(own, (c) => c.close());
   const client = new Client({ connection: own.connection, ...(dataConverter ? { dataConverter } : {}) });
   const incidents = new Incidents(client, config.temporal.taskQueue);
-  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
+  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: () => undefined }), closeServer);
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {

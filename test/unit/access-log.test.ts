@@ -32,6 +32,14 @@ afterAll(async () => {
   await connection.close();
 });
 
+it('says at start what the configuration left aside (KLAXON_AUTO_RESOLVE against a policy that says autoResolve)', async () => {
+  const file = 'name: manual\nresponders: [{ name: a, slackUserId: U0A, timeZone: UTC }]\nlevels: [{ targets: [a], timeoutMinutes: 5 }]\nautoResolve: false\n';
+  const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', KLAXON_SOURCES: 'generic', KLAXON_WEBHOOK_SECRET: SECRET, KLAXON_POLICY_FILE: 'policy.yaml', KLAXON_AUTO_RESOLVE: 'true' }, () => file);
+  const said: string[] = [];
+  createApiServer({ ...apiDepsFromConfig(config, new Incidents(new Client({ connection }), config.temporal.taskQueue)), log: (line) => said.push(line) });
+  expect(said).toContain('klaxon api: KLAXON_AUTO_RESOLVE=true applies to the policies of policy.yaml that do not say autoResolve; policy "manual" says autoResolve: false, and that applies to its incidents');
+});
+
 it('logs the refusal of an alert whose unknown field is an e-mail address without the address, while the sender is told', async () => {
   const body = JSON.stringify({ title: 'x', severity: 'SEV2', tenant: 'acme', 'john.doe@example.com': 1 });
   const res = await fetch(`${url}/v1/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'klaxon-signature': signKlaxon(SECRET, body) }, body });

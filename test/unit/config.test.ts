@@ -22,6 +22,34 @@ describe('configuration', () => {
   });
 });
 
+describe('KLAXON_AUTO_RESOLVE beside a policy file', () => {
+  const file = [
+    'policies:',
+    '  - { name: quiet, responders: [{ name: a, slackUserId: U0A, timeZone: UTC }], levels: [{ targets: [a], timeoutMinutes: 5 }] }',
+    '  - { name: manual, responders: [{ name: a, slackUserId: U0A, timeZone: UTC }], levels: [{ targets: [a], timeoutMinutes: 5 }], autoResolve: false }',
+    'routes:',
+    '  - { policy: manual, match: { tenant: [bank] } }',
+  ].join('\n');
+  const load = (env: Record<string, string>) => loadConfig({ KLAXON_POLICY_FILE: 'policy.yaml', ...env }, () => file);
+
+  it('is the default of the policies that do not say autoResolve themselves; a policy that says it wins', () => {
+    const c = load({ KLAXON_AUTO_RESOLVE: 'true' });
+    expect(c.policies.policies.map((p) => [p.name, p.autoResolve])).toEqual([
+      ['quiet', true],
+      ['manual', false],
+    ]);
+    expect(load({}).policies.policies.map((p) => p.autoResolve)).toEqual([false, false]);
+  });
+
+  it('names the conflict, and what applies, when a policy says otherwise', () => {
+    expect(load({ KLAXON_AUTO_RESOLVE: 'true' }).notices).toEqual([
+      'KLAXON_AUTO_RESOLVE=true applies to the policies of policy.yaml that do not say autoResolve; policy "manual" says autoResolve: false, and that applies to its incidents',
+    ]);
+    expect(load({ KLAXON_AUTO_RESOLVE: 'false' }).notices).toEqual([]);
+    expect(load({}).notices).toEqual([]);
+  });
+});
+
 describe('the containment file', () => {
   const load = (text: string, env: Record<string, string> = {}) => loadConfig({ KLAXON_CONTAINMENT_FILE: 'containment.yaml', ...env }, () => text);
 

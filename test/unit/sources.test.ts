@@ -7,7 +7,8 @@ import { datadogSource } from '../../core/sources/datadog';
 import { grafanaSource } from '../../core/sources/grafana';
 import { enabledSources } from '../../core/sources/registry';
 import { sentrySource } from '../../core/sources/sentry';
-import { SpikeWindows, vercelSource } from '../../core/sources/vercel';
+import { vercelSource } from '../../core/sources/vercel';
+import { InProcessSpikeWindows, spikeAlertsOf } from '../../client/spike-windows';
 import { parse } from 'yaml';
 import { parseRules } from '../../core/classification';
 import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
@@ -146,29 +147,46 @@ describe('Vercel log drain source', () => {
   const vercelSettings = (): SourceSettings => ({
     ...settings,
     secrets: { KLAXON_VERCEL_SECRET: 'drain-secret' },
-    vercel: { rules: rules.vercel, windows: new SpikeWindows() },
+    vercel: rules.vercel,
   });
   const signed = (body: Buffer, secret = 'drain-secret') => ({ 'x-vercel-signature': createHmac('sha1', secret).update(body).digest('hex') });
 
-  it('turns matching log lines into alerts: a sensitive response, and a spike of 403s on admin routes', () => {
+  it('turns matching log lines into alerts, and reports the lines of a spike detector as hits of their window', async () => {
     const body = fixture('vercel-drain.ndjson');
-    const { alerts } = vercelSource.receive(request(body, signed(body)), vercelSettings());
-    expect(alerts.map((a) => [a.title, a.severity, a.tenant])).toEqual([
-      ['sensitive fields in a response on /api/customers', 'SEV1', 'acme'],
-      ['spike of 401/403 on admin routes on /admin/users/invite', 'SEV2', 'acme'],
-    ]);
+    const { alerts, spikeHits = [] } = vercelSource.receive(request(body, signed(body)), vercelSettings());
+    expect(alerts.map((a) => [a.title, a.severity, a.tenant])).toEqual([['sensitive fields in a response on /api/customers', 'SEV1', 'acme']]);
     // The leaking message itself never leaves the drain.
     expect(JSON.stringify(alerts)).not.toContain('ssn');
     expect(alerts[0].details).toMatchObject({ requestId: '643af4e3-975a-4cc7-9e7a-1eda11539d90', statusCode: 200 });
+    // Three 403s on admin routes, all in the minute from 10:20 UTC: one window, one delivery id.
+    expect(spikeHits.map((h) => [h.lineId, new Date(h.window.start).toISOString()])).toEqual([
+      ['1573817187330377061717300010', '2026-11-24T10:20:00.000Z'],
+      ['1573817187330377061717300011', '2026-11-24T10:20:00.000Z'],
+      ['1573817187330377061717300012', '2026-11-24T10:20:00.000Z'],
+    ]);
+    expect(new Set(spikeHits.map((h) => h.alert.deliveryId)).size).toBe(1);
+    const spikes = await spikeAlertsOf(spikeHits, new InProcessSpikeWindows(), new Date());
+    expect(spikes.map((a) => [a.title, a.severity, a.tenant, a.details.linesInWindow])).toEqual([['spike of 401/403 on admin routes on /admin/users/invite', 'SEV2', 'acme', 3]]);
   });
 
-  it('reads a JSON array as well as NDJSON, and counts a spike across batches', () => {
+  it('reads a JSON array as well as NDJSON, and counts a spike across batches', async () => {
     const lines = fixture('vercel-drain.ndjson').toString().trim().split('\n').map((l) => JSON.parse(l));
     const s = vercelSettings();
-    const first = Buffer.from(JSON.stringify(lines.slice(2, 4)));
-    expect(vercelSource.receive(request(first, signed(first)), s).alerts).toEqual([]);
-    const second = Buffer.from(JSON.stringify(lines.slice(4, 5)));
-    expect(vercelSource.receive(request(second, signed(second)), s).alerts.map((a) => a.severity)).toEqual(['SEV2']);
+    const windows = new InProcessSpikeWindows();
+    const hitsOf = (batch: unknown[]) => {
+      const body = Buffer.from(JSON.stringify(batch));
+      return vercelSource.receive(request(body, signed(body)), s).spikeHits ?? [];
+    };
+    expect(await spikeAlertsOf(hitsOf(lines.slice(2, 4)), windows, new Date())).toEqual([]);
+    // Vercel redelivers the first batch: its two lines are counted already.
+    expect(await spikeAlertsOf(hitsOf(lines.slice(2, 4)), windows, new Date())).toEqual([]);
+    expect((await spikeAlertsOf(hitsOf(lines.slice(4, 5)), windows, new Date())).map((a) => a.severity)).toEqual(['SEV2']);
+  });
+
+  it('skips a line whose ids could not key a window (no NUL, bounded), not the batch', () => {
+    const [, , spike] = fixture('vercel-drain.ndjson').toString().trim().split('\n').map((l) => JSON.parse(l));
+    const body = Buffer.from(JSON.stringify([{ ...spike, id: 'a\u0000b' }, { ...spike, projectId: 'p'.repeat(257) }, spike]));
+    expect(vercelSource.receive(request(body, signed(body)), vercelSettings()).spikeHits?.map((h) => h.lineId)).toEqual([spike.id]);
   });
 
   it('refuses a forged or missing signature', () => {
