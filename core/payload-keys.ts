@@ -24,7 +24,9 @@ export function parsePayloadKeys(text: string, file: string): PayloadKey[] {
     const eq = line.indexOf('=');
     const id = eq > 0 ? line.slice(0, eq).trim() : '';
     const encoded = line.slice(eq + 1).trim();
-    if (!KEY_ID.test(id)) throw new ConfigError(`${where}: expected keyid=<base64 of 32 bytes>, the key id of letters, digits, ".", "_" or "-" (at most 64)`);
+    // A bare key ends in "=" padding, which would read as a key id of the key's own bytes with
+    // nothing after it: quoting that id would print the key.
+    if (!KEY_ID.test(id) || !encoded) throw new ConfigError(`${where}: expected keyid=<base64 of 32 bytes>, the key id of letters, digits, ".", "_" or "-" (at most 64)`);
     if (keys.some((k) => k.id === id)) throw new ConfigError(`${where}: key id "${id}" is listed twice`);
     const key = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
     if (key.length !== 32) throw new ConfigError(`${where}: key "${id}" is not the base64 of 32 bytes (AES-256); make one with \`openssl rand -base64 32\``);

@@ -69,6 +69,11 @@ describe('KLAXON_PAYLOAD_KEYS_FILE', () => {
     expect(() => parsePayloadKeys(`a=${short}`, 'keys')).toThrow(new ConfigError('keys:1: key "a" is not the base64 of 32 bytes (AES-256); make one with `openssl rand -base64 32`'));
     expect(() => parsePayloadKeys(`a=${b64()}\na=${b64()}`, 'keys')).toThrow('keys:2: key id "a" is listed twice');
     expect(() => parsePayloadKeys(b64(), 'keys')).toThrow(/^keys:1: expected keyid=/);
+    // A bare key whose base64 has no "+" or "/" reads as "<id>=" with nothing after: still refused without quoting it.
+    const bare = Buffer.alloc(32, 7).toString('base64');
+    expect(bare).toMatch(/^[A-Za-z0-9]+=$/);
+    expect(() => parsePayloadKeys(bare, 'keys')).toThrow(/^keys:1: expected keyid=/);
+    expect(() => parsePayloadKeys(bare, 'keys')).not.toThrow(bare.slice(0, 20));
     expect(() => parsePayloadKeys('# none yet\n', 'keys')).toThrow('keys: holds no key');
   });
 
