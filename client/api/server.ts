@@ -53,7 +53,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     incidents,
     policies: config.policies,
     sources,
-    sourceSettings: { ...settings, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
+    sourceSettings: { ...settings, grouping: rules.grouping, vercel: { rules: rules.vercel, windows: new SpikeWindows() } },
     rules,
     slackSigningSecret: config.slack.signingSecret,
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,

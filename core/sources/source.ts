@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert';
 import { JsonBodyError, parseBoundedJson } from '../bounded-json';
+import type { GroupedSource, Grouping } from './grouping';
 import type { VercelDetection } from './vercel';
 
 /** A webhook request as a source sees it: headers, the exact bytes, and when it arrived. */
@@ -20,6 +21,8 @@ export interface SourceResolution {
   dedupKey: string;
   deliveryId: string;
   resolvedAt: string;
+  /** The resolved alert of a group (core/alert-group.ts): the incident resolves when all its members have. */
+  member?: { fingerprint: string; startsAt: string };
 }
 
 export interface SourceResult {
@@ -32,6 +35,8 @@ export interface SourceSettings {
   secrets: Record<string, string | undefined>;
   /** Tenant of alerts that name none (flagged for triage in their details). */
   defaultTenant: string;
+  /** Per source, one incident per notification group (the default) or per alert (the `grouping` section of the rules file). */
+  grouping?: Partial<Record<GroupedSource, Grouping>>;
   /** The Vercel detectors and their spike windows (the `vercel` section of the rules file). */
   vercel?: VercelDetection;
 }
