@@ -2,6 +2,7 @@ import { batchAlerts } from '../../core/alert-batch';
 import { MAX_TRACKED_MEMBERS, MEMBER_SAMPLE } from '../../core/alert-group';
 import type { Alert } from '../../core/alert';
 import { Incident } from '../../core/incident';
+import { alertTextProblems, keptAlert } from '../../core/kept-alert';
 import type { SourceResolution } from '../../core/sources/source';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
@@ -135,5 +136,21 @@ describe('a notification group', () => {
     expect(inc.snapshot().group).toBeUndefined();
     inc.recordSourceResolution(resolution('fp1'), LATER, T);
     expect(inc.snapshot()).toMatchObject({ status: 'resolved', resolveNote: 'resolved by alertmanager' });
+  });
+
+  it('takes any fingerprint as a name, "__proto__" too, across a continue-as-new', () => {
+    const inc = openGroup(['__proto__', 'constructor']);
+    const copy = Incident.restore({ ...samplePolicy, autoResolve: true }, JSON.parse(JSON.stringify(inc.memento())));
+    expect(copy.recordAlerts(batchAlerts([member('__proto__')]), LATER).counted).toBe(0);
+    copy.recordSourceResolution(resolution('__proto__'), LATER, T);
+    copy.recordSourceResolution(resolution('constructor'), LATER, T);
+    expect(copy.snapshot()).toMatchObject({ status: 'resolved', group: { firing: 0, memberCount: 2 } });
+  });
+
+  it('refuses at intake a member no record can hold (naming the field), and keeps its group key redacted', () => {
+    expect(alertTextProblems(member('f'.repeat(300)), (f) => `alerts.0.${f}`)).toEqual(['alerts.0.fingerprint: is 300 characters long; at most 255']);
+    expect(alertTextProblems({ ...member('fp'), member: { groupKey: 'g', fingerprint: 'fp', startsAt: 'now\u0000' } }, (f) => `alerts.0.${f}`)).toEqual([expect.stringMatching(/^alerts\.0\.startsAt: holds the control character U\+0000/)]);
+    const kept = keptAlert({ ...member('fp'), member: { groupKey: '{}:{user="jane@example.com"}', fingerprint: 'fp', startsAt: STARTS } });
+    expect(kept.member!.groupKey).not.toContain('jane@example.com');
   });
 });
