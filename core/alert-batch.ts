@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import { MEMBER_SAMPLE, type BatchMember } from './alert-group';
 import type { Severity } from './severity';
 import type { UnredactedAlert } from './unredacted-alert';
 
@@ -23,6 +24,12 @@ export interface AlertBatch {
    * workflow keeps them in its state, and nothing else reads them (core/unredacted-alert.ts).
    */
   unredacted?: UnredactedAlert[];
+  /**
+   * The alerts of a notification group, each by fingerprint and start (labels on the first
+   * MEMBER_SAMPLE, from the kept details): the group's incident counts and resolves them one
+   * by one (core/alert-group.ts). Absent for alerts that are not members of a group.
+   */
+  members?: BatchMember[];
 }
 
 export const SAMPLE_SIZE = 5;
@@ -61,5 +68,15 @@ export function batchAlerts(alerts: Alert[]): AlertBatch {
     jurisdictions: [...jurisdictions],
     firstReceivedAt: alerts[0].receivedAt,
     lastReceivedAt: alerts[alerts.length - 1].receivedAt,
+    ...(alerts.some((a) => a.member) ? { members: membersOf(alerts) } : {}),
   };
+}
+
+function membersOf(alerts: Alert[]): BatchMember[] {
+  return alerts.flatMap((a, i) => {
+    if (!a.member) return [];
+    const labels = a.details.labels;
+    const shown = i < MEMBER_SAMPLE && labels && typeof labels === 'object' ? { labels: labels as Record<string, string> } : {};
+    return [{ deliveryId: a.deliveryId, fingerprint: a.member.fingerprint, startsAt: a.member.startsAt, ...shown }];
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AlertMember } from './alert-group';
 import type { Classification } from './classification';
 import { TEXT_LIMITS } from './free-text';
 import { SEVERITIES, type Severity } from './severity';
@@ -42,6 +43,8 @@ export interface Alert {
   receivedAt: string;
   /** Added by the classification rules (core/classification.ts) before the alert enters Temporal. */
   classification?: Classification;
+  /** Set when the alert is one of a tool's notification group, and the group is the incident (core/alert-group.ts). */
+  member?: AlertMember;
 }
 
 export class AlertValidationError extends Error {

@@ -3,6 +3,7 @@ import { matchesPattern, patternSchema } from './patterns';
 import { describeIssues, isValidTenant, type Alert } from './alert';
 import { SEVERITIES } from './severity';
 import type { SourceResolution } from './sources/source';
+import { groupingSchema } from './sources/grouping';
 import { vercelRulesSchema } from './sources/vercel-rules';
 
 /**
@@ -44,6 +45,8 @@ const ruleSchema = z
 const rulesFileSchema = z
   .object({
     rules: z.array(ruleSchema).default([]),
+    /** One incident per Alertmanager / Grafana notification group, or per alert (core/sources/grouping.ts). */
+    grouping: groupingSchema,
     vercel: vercelRulesSchema.default({ projects: {}, detectors: [] }),
     defaults: z
       .object({ service: z.string().min(1).default('unclassified'), jurisdictions: z.array(jurisdiction).default([]) })

@@ -1,6 +1,7 @@
 import type { Alert } from './alert';
 import type { Severity } from './severity';
 import { batchAlerts, mostSevere, type AlertBatch } from './alert-batch';
+import { AlertGroup, type GroupView, type MemberIndex } from './alert-group';
 import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
 import { urgencyOf, type Channel } from './notification-rules';
 import { MAX_SNOOZE_MINUTES, policyProblems, type Policy, type Responder } from './policy';
@@ -87,6 +88,8 @@ export interface IncidentState {
   nextEscalationAt?: string;
   alertCount: number;
   lastAlertAt: string;
+  /** The notification group the incident stands for (Alertmanager, Grafana): its alerts, counted, and how many still fire. */
+  group?: GroupView;
   pages: Page[];
   /** 1 for the first run of the ladder; +1 each time it re-triggers (snooze ended, ack timed out). */
   trigger?: number;
@@ -192,6 +195,8 @@ export interface IncidentMemento {
   state: IncidentState;
   deliveries: string[];
   pending: IncidentEvent[];
+  /** The group's member index (core/alert-group.ts); absent for an incident that is no group's. */
+  members?: MemberIndex;
 }
 
 
@@ -222,12 +227,17 @@ export class Incident {
   /** The containment saga: actions, approvals, undo. */
   readonly containment: Containment;
 
+  /** The alerts of the notification group, when the incident is a group's (its view lives in the state). */
+  private readonly group: AlertGroup | undefined;
+
   private constructor(
     private pinned: Policy,
     private readonly state: IncidentState,
     private readonly deliveries: string[],
     private readonly pending: IncidentEvent[],
+    members?: MemberIndex,
   ) {
+    this.group = state.group ? AlertGroup.restore(state.group, members) : undefined;
     const incident = this;
     const host: IncidentPartHost = {
       state,
@@ -267,6 +277,7 @@ export class Incident {
         ladderExhausted: false,
         alertCount: 0,
         lastAlertAt: first.receivedAt,
+        ...(first.member ? { group: AlertGroup.start(first.member.groupKey).view } : {}),
         pages: [],
       },
       [],
@@ -279,12 +290,12 @@ export class Incident {
 
   /** The incident as `memento()` left it, e.g. in the previous run before a continue-as-new. */
   static restore(policy: Policy, memento: IncidentMemento): Incident {
-    return new Incident(policy, memento.state, [...memento.deliveries], [...memento.pending]);
+    return new Incident(policy, memento.state, [...memento.deliveries], [...memento.pending], memento.members);
   }
 
   /** Everything needed to carry on elsewhere, audit events not yet written included. */
   memento(): IncidentMemento {
-    return JSON.parse(JSON.stringify({ state: this.state, deliveries: this.deliveries, pending: this.pending })) as IncidentMemento;
+    return JSON.parse(JSON.stringify({ state: this.state, deliveries: this.deliveries, pending: this.pending, ...(this.group ? { members: this.group.index } : {}) })) as IncidentMemento;
   }
 
   get status(): IncidentStatus {
@@ -334,7 +345,17 @@ export class Incident {
 
   /** Counts a batch of alerts, each delivery once, and records them as one ledger event. */
   recordAlerts(batch: AlertBatch, now: string): AlertOutcome {
-    const fresh = [...new Set(batch.deliveryIds)].filter((id) => !this.deliveries.includes(id));
+    let fresh = [...new Set(batch.deliveryIds)].filter((id) => !this.deliveries.includes(id));
+    // A group's members are counted by alert, not only by delivery: a repeat of the whole group
+    // (group_interval, repeat_interval) is recognised even past the deliveries remembered.
+    // Batches without members (every batch of incidents opened before groups) skip this.
+    const unseen = new Set(fresh);
+    const joined = this.group && batch.members ? this.group.join(batch.members.filter((m) => unseen.has(m.deliveryId))) : undefined;
+    if (joined && batch.members) {
+      const members = new Set(batch.members.map((m) => m.deliveryId));
+      const counted = new Set(joined.map((m) => m.deliveryId));
+      fresh = fresh.filter((id) => !members.has(id) || counted.has(id));
+    }
     if (fresh.length === 0) return { counted: 0, alertCount: this.state.alertCount };
     this.deliveries.push(...fresh);
     this.deliveries.splice(0, Math.max(0, this.deliveries.length - REMEMBERED_DELIVERIES));
@@ -357,6 +378,7 @@ export class Incident {
       firstReceivedAt: batch.firstReceivedAt,
       lastReceivedAt: batch.lastReceivedAt,
       alertCount: this.state.alertCount,
+      ...(joined && this.group ? { group: { joined: joined.map((m) => ({ fingerprint: m.fingerprint, startsAt: m.startsAt })), firing: this.group.view.firing, members: this.group.view.memberCount } } : {}),
     });
     this.keepDataCategories(batch.dataCategories, now);
     if (severity !== this.state.severity) {
@@ -388,20 +410,32 @@ export class Incident {
    * A source says what it alerted on is over. Recorded; and when the policy allows it, the
    * incident is resolved by the source (a person's resolution is never overridden). One that
    * ended before this run opened (`runOpenedAt`: when its first alert was received) is about
-   * an earlier run of the id: recorded as ignored, with the reason.
+   * an earlier run of the id: recorded as ignored, with the reason. In a group's incident a
+   * member's resolution ends that member only (recorded, counted), and the incident is
+   * resolved by the source once every member that fired is resolved.
    */
   recordSourceResolution(resolution: SourceResolution, now: string, runOpenedAt: string): boolean {
     if (this.deliveries.includes(resolution.deliveryId)) return false;
     this.deliveries.push(resolution.deliveryId);
     const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
-    const ignored = staleResolution(resolution.resolvedAt, runOpenedAt);
-    this.emit('alert.resolved_by_source', now, actor, { ...resolution, autoResolve: this.policy.autoResolve, ...(ignored ? { ignored } : {}) });
-    if (this.policy.autoResolve && this.state.status !== 'resolved' && !ignored) {
+    let ignored = staleResolution(resolution.resolvedAt, runOpenedAt);
+    // Resolutions without a member (every one signalled before groups) take the path they always took.
+    const ofMember = this.group && resolution.member && !ignored ? this.group.resolve(resolution.member, resolution.resolvedAt) : undefined;
+    if (ofMember?.kind === 'repeat') return false;
+    if (ofMember?.kind === 'ignored') ignored = ofMember.reason;
+    const firing = ofMember?.kind === 'resolved' ? ofMember.firing : undefined;
+    this.emit('alert.resolved_by_source', now, actor, {
+      ...resolution,
+      autoResolve: this.policy.autoResolve,
+      ...(firing !== undefined ? { firing, members: this.group!.view.memberCount } : {}),
+      ...(ignored ? { ignored } : {}),
+    });
+    if (this.policy.autoResolve && this.state.status !== 'resolved' && !ignored && (firing === undefined || firing === 0)) {
       this.endPaging();
       this.state.status = 'resolved';
       this.state.resolvedBy = resolution.source;
       this.state.resolvedAt = now;
-      this.state.resolveNote = `resolved by ${resolution.source}`;
+      this.state.resolveNote = firing === undefined ? `resolved by ${resolution.source}` : `resolved by ${resolution.source}: all ${this.group!.view.memberCount} alerts of the group resolved`;
       this.emit('incident.resolved', now, actor, { auto: true });
     }
     return true;

@@ -34,12 +34,27 @@ export function alertTextProblems(alert: Alert, field: (name: string) => string 
   if (alert.dedupKey.startsWith(PSEUDONYMOUS_KEY_PREFIX)) problems.push(`${field('dedupKey')}: may not start with "${PSEUDONYMOUS_KEY_PREFIX}", which Klaxon reserves for keys it pseudonymised`);
   check('tenant', alert.tenant, { max: 128, oneLine: true });
   alert.dataCategories.forEach((c, i) => check(`dataCategories.${i}`, c, { max: TEXT_LIMITS.dataCategory, oneLine: true }));
+  if (alert.member) memberProblems(alert.member, field, problems);
   return problems;
+}
+
+/**
+ * A group member's fingerprint and start are the incident's index of its alerts: refused like
+ * a dedup key (its stand-in in per-alert incidents) when no record could hold them. The group
+ * key is not checked: it is only shown, hashed into the dedup key, and kept redacted and cut.
+ */
+function memberProblems(member: { fingerprint: string; startsAt: string }, field: (name: string) => string, problems: string[]): void {
+  for (const name of ['fingerprint', 'startsAt'] as const) {
+    const problem = textProblem(member[name], { max: name === 'fingerprint' ? TEXT_LIMITS.dedupKey : 64, oneLine: true });
+    if (problem) problems.push(`${field(name)}: ${problem}`);
+  }
 }
 
 /** The same check for a source's "resolved": what it repeats of the alert must match what the alert could be. */
 export function resolutionTextProblems(r: SourceResolution, field: (name: string) => string): string[] {
-  return alertTextProblems({ source: r.source, title: r.title, severity: 'SEV4', dedupKey: r.dedupKey, tenant: r.tenant, dataCategories: [], details: {}, deliveryId: r.deliveryId, receivedAt: r.resolvedAt }, field);
+  const problems = alertTextProblems({ source: r.source, title: r.title, severity: 'SEV4', dedupKey: r.dedupKey, tenant: r.tenant, dataCategories: [], details: {}, deliveryId: r.deliveryId, receivedAt: r.resolvedAt }, field);
+  if (r.member) memberProblems(r.member, field, problems);
+  return problems;
 }
 
 /**
@@ -57,6 +72,7 @@ export function keptAlert(alert: Alert): Alert {
     dedupKey: keptKey(alert.tenant, alert.dedupKey),
     dataCategories: alert.dataCategories.map(redact),
     details: keptValue(capped.details) as Record<string, unknown>,
+    ...(alert.member ? { member: { ...alert.member, groupKey: redact(sanitiseText(alert.member.groupKey.slice(0, TEXT_LIMITS.dedupKey))) } } : {}),
   };
 }
 

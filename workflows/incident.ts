@@ -176,6 +176,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       return null;
     }
   });
+  // Notification groups (core/alert-group.ts) need no patched(): what a group's incident does
+  // differently is chosen by data its messages carry (the first alert's `member`, a batch's
+  // `members`, a resolution's `member`), which no history recorded before groups holds. Replaying
+  // such a history takes the old path in the incident, which emits the same commands; a group
+  // never joins an incident opened per alert, since its alerts have a dedup key of their own.
   setHandler(alertsSignal, (batch) => {
     if (batch.unredacted && incident.policy.keepUnredactedAlerts) unredacted = withUnredacted(unredacted, batch.unredacted);
     if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();

@@ -57,7 +57,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     incidents,
     policies: config.policies,
     sources,
-    sourceSettings: { ...settings, vercel: rules.vercel },
+    sourceSettings: { ...settings, grouping: rules.grouping, vercel: rules.vercel },
     rules,
     slackSigningSecret: config.slack.signingSecret,
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,

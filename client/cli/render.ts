@@ -26,6 +26,8 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>
     }
     case 'alert.resolved_by_source':
       if (p.ignored) return `${p.source} reports the alert resolved: ignored, ${p.ignored}`;
+      // A member of a group: how many of the group's alerts still fire.
+      if (typeof p.firing === 'number') return `${p.source} reports alert ${(p.member as { fingerprint: string }).fingerprint} of the group resolved: ${p.firing} of ${p.members} still firing${p.autoResolve || p.firing > 0 ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
       return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
     case 'incident.data_categories_not_kept':
       return `data categories beyond the first ${p.kept} not kept: ${p.reason}`;
@@ -79,6 +81,7 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
     `  Level:           ${state.level} (pass ${state.pass}) of policy "${state.policyName}"`,
     `  Alerts:          ${state.alertCount}, last ${formatInstant(state.lastAlertAt, zone)}`,
   ];
+  if (state.group) out.push(`  Group:           ${state.group.memberCount} alert(s) of ${state.group.key}, ${state.group.firing} firing`);
   if (state.nextStep) {
     // The reader's zone, and the zone of each responder paged so far.
     const theirs = Object.entries(state.nextStep.local).map(([who, local]) => `${who}: ${local}`);

@@ -30,5 +30,5 @@ export const grafanaSource = prometheusStyleSource({
   tokenVariable: 'KLAXON_GRAFANA_TOKEN',
   basicAuthVariable: 'KLAXON_GRAFANA_BASIC_AUTH',
   schema: payloadSchema,
-  context: (p) => ({ receiver: p.receiver, orgId: p.orgId, externalURL: p.externalURL }),
+  context: (p) => ({ receiver: p.receiver, orgId: p.orgId, externalURL: p.externalURL, groupKey: p.groupKey }),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { groupDedupKey, type GroupedSource } from './grouping';
 import { listOf, sameSecret, severityFrom } from './shared';
 import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
 
@@ -40,21 +41,32 @@ export function authorize(req: SourceRequest, credentials: { token?: string; bas
 }
 
 /**
- * One alert per fingerprint: firing ones become alerts, resolved ones resolutions of the
- * same key. Labels name the tenant (`klaxon_tenant` or `tenant`), the severity
- * (`klaxon_severity` or `severity`) and data categories (`klaxon_data_categories`).
+ * The alerts of one notification. Labels name the tenant (`klaxon_tenant` or `tenant`), the
+ * severity (`klaxon_severity` or `severity`) and data categories (`klaxon_data_categories`).
+ *
+ * Per group (the default, when the tool sends a `groupKey`): every alert of the group has the
+ * group's dedup key, so the group is one incident, and carries its fingerprint and `startsAt`
+ * as a member (core/alert-group.ts), which the incident counts once however often the tool
+ * re-sends the group. Per alert (`grouping` in the rules file): the fingerprint is the key.
+ * Either way the tenant is each alert's own, and the incident id includes it: members of one
+ * group that belong to different tenants open one incident per tenant (see groupDedupKey).
+ * A delivery is fingerprint, status and start, so a repeat of the group is not counted twice.
  */
-export function alertsOf(source: string, items: AlertItem[], context: Record<string, unknown>, req: SourceRequest, settings: SourceSettings): SourceResult {
+export function alertsOf(source: GroupedSource, items: AlertItem[], group: { groupKey?: string; context: Record<string, unknown> }, req: SourceRequest, settings: SourceSettings): SourceResult {
   const result: SourceResult = { alerts: [], resolutions: [] };
+  const groupKey = (settings.grouping?.[source] ?? 'per-group') === 'per-group' ? group.groupKey : undefined;
   for (const a of items) {
     const fingerprint = a.fingerprint ?? deliveryIdOf(JSON.stringify(Object.entries(a.labels).sort()));
     const label = a.labels.klaxon_tenant ?? a.labels.tenant;
     const tenant = isValidTenant(label) ? label : undefined;
-    const dedupKey = `${source}:${fingerprint}`;
+    const dedupKey = groupKey === undefined ? `${source}:${fingerprint}` : groupDedupKey(source, groupKey);
     const deliveryId = deliveryIdOf(source, fingerprint, a.status, a.startsAt);
     const title = (a.annotations.summary ?? a.labels.alertname ?? `${source} alert`).slice(0, MAX_TITLE_LENGTH);
     if (a.status === 'resolved') {
-      result.resolutions.push({ source, title, labels: a.labels, tenant: tenant ?? settings.defaultTenant, dedupKey, deliveryId, resolvedAt: a.endsAt ?? req.receivedAt.toISOString() });
+      result.resolutions.push({
+        source, title, labels: a.labels, tenant: tenant ?? settings.defaultTenant, dedupKey, deliveryId, resolvedAt: a.endsAt ?? req.receivedAt.toISOString(),
+        ...(groupKey === undefined ? {} : { member: { fingerprint, startsAt: a.startsAt } }),
+      });
       continue;
     }
     const alert: Alert = {
@@ -69,11 +81,12 @@ export function alertsOf(source: string, items: AlertItem[], context: Record<str
         annotations: a.annotations,
         startsAt: a.startsAt,
         generatorURL: a.generatorURL,
-        ...context,
+        ...group.context,
         ...(tenant ? {} : { triage: `no usable tenant label (${label ?? 'none'}): assigned to the default tenant` }),
       },
       deliveryId,
       receivedAt: req.receivedAt.toISOString(),
+      ...(groupKey === undefined ? {} : { member: { groupKey, fingerprint, startsAt: a.startsAt } }),
     };
     result.alerts.push(alert);
   }
@@ -81,8 +94,8 @@ export function alertsOf(source: string, items: AlertItem[], context: Record<str
 }
 
 /** A source of this family: its payload schema, credential variables and the group context it keeps. */
-export function prometheusStyleSource<T extends { alerts: AlertItem[] }>(spec: {
-  name: string;
+export function prometheusStyleSource<T extends { alerts: AlertItem[]; groupKey?: string }>(spec: {
+  name: GroupedSource;
   /** The tool's name in error messages. */
   tool: string;
   tokenVariable: string;
@@ -97,7 +110,7 @@ export function prometheusStyleSource<T extends { alerts: AlertItem[] }>(spec: {
     receive(req, settings) {
       authorize(req, { token: settings.secrets[spec.tokenVariable], basic: settings.secrets[spec.basicAuthVariable] });
       const payload = parsePayload(spec.schema, req, spec.tool);
-      return alertsOf(spec.name, payload.alerts, spec.context(payload), req, settings);
+      return alertsOf(spec.name, payload.alerts, { groupKey: payload.groupKey, context: spec.context(payload) }, req, settings);
     },
   };
 }

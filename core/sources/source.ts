@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert';
 import { JsonBodyError, parseBoundedJson } from '../bounded-json';
+import type { GroupedSource, Grouping } from './grouping';
 import type { SpikeHit } from './spike-windows';
 import type { VercelRules } from './vercel-rules';
 
@@ -21,6 +22,8 @@ export interface SourceResolution {
   dedupKey: string;
   deliveryId: string;
   resolvedAt: string;
+  /** The resolved alert of a group (core/alert-group.ts): the incident resolves when all its members have. */
+  member?: { fingerprint: string; startsAt: string };
 }
 
 export interface SourceResult {
@@ -35,6 +38,8 @@ export interface SourceSettings {
   secrets: Record<string, string | undefined>;
   /** Tenant of alerts that name none (flagged for triage in their details). */
   defaultTenant: string;
+  /** Per source, one incident per notification group (the default) or per alert (the `grouping` section of the rules file). */
+  grouping?: Partial<Record<GroupedSource, Grouping>>;
   /** The Vercel detectors (the `vercel` section of the rules file). */
   vercel?: VercelRules;
 }

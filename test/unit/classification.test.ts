@@ -55,4 +55,12 @@ describe('classification rules', () => {
     expect(message).toContain('rule 3, name: is required');
     expect(message).toContain('rule 3, set.jurisdictions.0: a jurisdiction like EU');
   });
+
+  it('take a grouping per source, per-group by default, and refuse another word or source naming the field', () => {
+    expect(rules.grouping).toEqual({});
+    expect(parseRules({ grouping: { alertmanager: 'per-alert', grafana: 'per-group' } }, 'rules.yaml').grouping).toEqual({ alertmanager: 'per-alert', grafana: 'per-group' });
+    expect(() => parseRules({ grouping: { alertmanager: 'per-incident' } }, 'rules.yaml')).toThrow(/^rules\.yaml: grouping\.alertmanager: .*per-group.*per-alert/);
+    expect(() => parseRules({ grouping: { datadog: 'per-alert' } }, 'rules.yaml')).toThrow('rules.yaml: grouping: unknown field(s) datadog');
+    expect(() => parseRules({ grouping: 'per-alert' }, 'rules.yaml')).toThrow(/^rules\.yaml: grouping: /);
+  });
 });

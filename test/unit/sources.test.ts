@@ -11,7 +11,7 @@ import { vercelSource } from '../../core/sources/vercel';
 import { InProcessSpikeWindows, spikeAlertsOf } from '../../client/spike-windows';
 import { parse } from 'yaml';
 import { parseRules } from '../../core/classification';
-import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
+import { deliveryIdOf, SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
 const settings: SourceSettings = {
@@ -41,21 +41,39 @@ function rejection(run: () => unknown): SourceRejection {
 }
 
 describe('Alertmanager source', () => {
-  it('turns a group into one alert per fingerprint, with tenant, severity and categories from labels', () => {
+  const GROUP = 'alertmanager:group:' + deliveryIdOf('{}/{severity="critical"}:{alertname="TenantDataServedCrossTenant"}');
+
+  it('gives every alert of a group the group\'s key, each a member by fingerprint and start, with tenant, severity and categories from labels', () => {
     const { alerts, resolutions } = alertmanagerSource.receive(request(fixture('alertmanager-firing.json'), basic('alertmanager:s3cret')), settings);
     expect(resolutions).toEqual([]);
-    expect(alerts.map((a) => [a.tenant, a.dedupKey, a.severity])).toEqual([
-      ['acme', 'alertmanager:c4f1e2a3b4c5d6e7', 'SEV1'],
-      ['globex', 'alertmanager:0a1b2c3d4e5f6071', 'SEV1'],
+    // One group, two tenants: the incident id adds the tenant, so each tenant gets its own incident of the group.
+    expect(alerts.map((a) => [a.tenant, a.dedupKey, a.severity, a.member?.fingerprint])).toEqual([
+      ['acme', GROUP, 'SEV1', 'c4f1e2a3b4c5d6e7'],
+      ['globex', GROUP, 'SEV1', '0a1b2c3d4e5f6071'],
     ]);
+    expect(alerts[0].member).toEqual({ groupKey: '{}/{severity="critical"}:{alertname="TenantDataServedCrossTenant"}', fingerprint: 'c4f1e2a3b4c5d6e7', startsAt: '2026-11-24T09:58:30.123Z' });
     expect(alerts[0]).toMatchObject({ title: 'Responses for tenant acme carry records of other tenants', dataCategories: ['personal-data', 'credentials'] });
     expect(alerts[0].details).toMatchObject({ labels: { service: 'customers-api' }, receiver: 'klaxon' });
   });
 
-  it('makes resolved alerts resolutions of the same key', () => {
+  it('makes resolved alerts resolutions of their member of the group', () => {
     const { alerts, resolutions } = alertmanagerSource.receive(request(fixture('alertmanager-resolved.json'), basic('alertmanager:s3cret')), settings);
     expect(alerts).toEqual([]);
-    expect(resolutions).toEqual([expect.objectContaining({ tenant: 'acme', dedupKey: 'alertmanager:c4f1e2a3b4c5d6e7', resolvedAt: '2026-11-24T10:20:00.000Z' })]);
+    expect(resolutions).toEqual([
+      expect.objectContaining({ tenant: 'acme', dedupKey: GROUP, resolvedAt: '2026-11-24T10:20:00.000Z', member: { fingerprint: 'c4f1e2a3b4c5d6e7', startsAt: '2026-11-24T09:58:30.123Z' } }),
+    ]);
+  });
+
+  it('keys each alert by its fingerprint when the rules file says grouping: { alertmanager: per-alert }', () => {
+    const perAlert = { ...settings, grouping: parseRules(parse('grouping: { alertmanager: per-alert }'), 'rules.yaml').grouping };
+    const { alerts } = alertmanagerSource.receive(request(fixture('alertmanager-firing.json'), basic('alertmanager:s3cret')), perAlert);
+    expect(alerts.map((a) => [a.dedupKey, a.member])).toEqual([
+      ['alertmanager:c4f1e2a3b4c5d6e7', undefined],
+      ['alertmanager:0a1b2c3d4e5f6071', undefined],
+    ]);
+    const { resolutions } = alertmanagerSource.receive(request(fixture('alertmanager-resolved.json'), basic('alertmanager:s3cret')), perAlert);
+    expect(resolutions).toEqual([expect.not.objectContaining({ member: expect.anything() })]);
+    expect(resolutions[0].dedupKey).toBe('alertmanager:c4f1e2a3b4c5d6e7');
   });
 
   it('assigns alerts without a usable tenant label to the default tenant and flags them', () => {
@@ -78,13 +96,24 @@ describe('Alertmanager source', () => {
 });
 
 describe('Grafana source', () => {
+  const GROUP = 'grafana:group:' + deliveryIdOf('{}/{}:{alertname="AdminRoute403Spike", grafana_folder="Security"}');
+
   it('reads a contact-point webhook with its bearer credentials', () => {
     const body = fixture('grafana-firing.json');
     const { alerts } = grafanaSource.receive(request(body, { authorization: 'Bearer glsa_token' }), settings);
     expect(alerts).toEqual([
-      expect.objectContaining({ source: 'grafana', tenant: 'initech', severity: 'SEV3', dedupKey: 'grafana:57c6d9296de2ad39', title: '403 responses on /admin routes of initech tripled' }),
+      expect.objectContaining({ source: 'grafana', tenant: 'initech', severity: 'SEV3', dedupKey: GROUP, title: '403 responses on /admin routes of initech tripled' }),
     ]);
     expect(rejection(() => grafanaSource.receive(request(body, { authorization: 'Bearer other' }), settings)).status).toBe(401);
+  });
+
+  it('groups by the groupKey Grafana sends, and keys by fingerprint without one or with grouping: { grafana: per-alert }', () => {
+    const body = fixture('grafana-firing.json');
+    expect(grafanaSource.receive(request(body, { authorization: 'Bearer glsa_token' }), settings).alerts.map((a) => [a.dedupKey, a.member?.fingerprint])).toEqual([[GROUP, '57c6d9296de2ad39']]);
+    const perAlert = { ...settings, grouping: { grafana: 'per-alert' as const } };
+    expect(grafanaSource.receive(request(body, { authorization: 'Bearer glsa_token' }), perAlert).alerts[0]).toMatchObject({ dedupKey: 'grafana:57c6d9296de2ad39' });
+    const { groupKey: _, ...keyless } = JSON.parse(body.toString());
+    expect(grafanaSource.receive(request(Buffer.from(JSON.stringify(keyless)), { authorization: 'Bearer glsa_token' }), settings).alerts[0]).toMatchObject({ dedupKey: 'grafana:57c6d9296de2ad39' });
   });
 
   it('turns a resolved alert into a resolution', () => {
@@ -93,7 +122,7 @@ describe('Grafana source', () => {
     payload.alerts[0].status = 'resolved';
     payload.alerts[0].endsAt = '2026-11-24T10:05:00Z';
     const { resolutions } = grafanaSource.receive(request(Buffer.from(JSON.stringify(payload)), { authorization: 'Bearer glsa_token' }), settings);
-    expect(resolutions).toEqual([expect.objectContaining({ dedupKey: 'grafana:57c6d9296de2ad39', tenant: 'initech', resolvedAt: '2026-11-24T10:05:00Z' })]);
+    expect(resolutions).toEqual([expect.objectContaining({ dedupKey: GROUP, tenant: 'initech', resolvedAt: '2026-11-24T10:05:00Z', member: { fingerprint: '57c6d9296de2ad39', startsAt: '2026-11-24T09:40:00Z' } })]);
   });
 });
 
