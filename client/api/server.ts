@@ -11,6 +11,7 @@ import { AlertIntake } from '../alert-intake';
 import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { receiveAlert } from './alerts';
+import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   compliance?: ComplianceDeps;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
+  /** Deliveries accepted without an alert, by source and reason: what issue 19's metrics endpoint exports (made here when not given). */
+  quietCounts?: QuietDeliveryCounts;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -78,6 +81,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const intake = new AlertIntake(deps.incidents, deps.policies);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
+  const quietCounts = deps.quietCounts ?? new QuietDeliveryCounts();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const compliance = (): ComplianceDeps => {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
@@ -89,7 +93,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, now }),
+        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, quietCounts, ledger: deps.compliance?.ledger, log, now }),
     },
     {
       method: 'POST',

@@ -128,6 +128,8 @@ export const vercelSource: AlertSource = {
         });
       }
     }
-    return { alerts, resolutions: [] };
+    // Most batches are ordinary traffic: answered as ignored, with why, never silently.
+    const reason = !detection || detection.rules.detectors.length === 0 ? 'no Vercel detectors in the rules file' : 'no detector matched a line of the batch';
+    return { alerts, resolutions: [], ...(alerts.length ? {} : { ignored: [{ reason, deliveryId: deliveryIdOf('vercel-batch', req.rawBody) }] }) };
   },
 };

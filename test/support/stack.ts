@@ -55,6 +55,8 @@ export interface TestStackOptions {
   autoResolve?: boolean;
   /** More configuration, e.g. KLAXON_CONTAINMENT_FILE and the variables its adapters read. */
   env?: Record<string, string>;
+  /** Where the API's log lines go (dropped when not given). */
+  apiLog?: (line: string) => void;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -109,7 +111,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const dataConverter = dataConverterFor(config);
   const client = dataConverter ? new Client({ connection: env.connection, dataConverter }) : env.client;
   const incidents = new Incidents(client, config.temporal.taskQueue);
-  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool)), log: () => undefined }), closeServer);
+  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool)), log: options.apiLog ?? (() => undefined) }), closeServer);
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {
