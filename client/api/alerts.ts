@@ -11,6 +11,8 @@ import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { spikeAlertsOf, type SpikeWindows } from '../spike-windows';
 import { header, HttpError, readBody, requireContentType } from './http';
+import { noteIgnored, noteTest, type QuietDeliveryCounts } from './quiet-deliveries';
+import type { LedgerStore } from '../../ledger/store';
 
 export interface AlertRouteDeps {
   intake: AlertIntake;
@@ -23,8 +25,18 @@ export interface AlertRouteDeps {
   deliveries: DeliveryMemory;
   /** Vercel's status-spike windows: the ledger database's when there is one, shared by every replica. */
   spikeWindows: SpikeWindows;
+  /** Deliveries accepted without an alert (ignored, or a tool's test), by source and reason. */
+  quietCounts: QuietDeliveryCounts;
+  /** Where ignored deliveries of an open incident and test notifications are recorded, when the API has the database. */
+  ledger?: LedgerStore;
+  log: (line: string) => void;
   now: () => Date;
 }
+
+/** What the answer says of a delivery that carried nothing at all (an Alertmanager group with no alerts). */
+const EMPTY_DELIVERY = 'the delivery carries no alert, resolution or event Klaxon acts on';
+/** A Vercel batch whose lines were all counted in status-spike windows, none of which reached its threshold. */
+const SPIKES_BELOW_THRESHOLD = 'its lines were counted in status-spike windows, none reached its threshold';
 
 /**
  * `POST /v1/alerts/:source`: authenticated and parsed by the source, its text checked (422
@@ -65,6 +77,9 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
     return [];
   });
   result = { ...result, alerts: [...result.alerts, ...spikes] };
+  const tests = result.tests ?? [];
+  // Whatever a source accepts yields something: an alert, a resolution, a test, or a reason it was ignored.
+  const ignored = result.ignored?.length || result.alerts.length || result.resolutions.length || tests.length ? (result.ignored ?? []) : [{ reason: spikeHits.length && !uncounted ? SPIKES_BELOW_THRESHOLD : EMPTY_DELIVERY, deliveryId: '' }];
   const window = source.replayWindowSeconds;
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
@@ -78,8 +93,12 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
-    // Klaxon's own format carries one alert, and answers with its incident.
-    body = name === 'generic' ? alerts[0] : { alerts, resolved };
+    const quiet = { incidents: deps.incidents, rules: deps.rules, counts: deps.quietCounts, ledger: deps.ledger, log: deps.log };
+    const [ignoredAnswers, testAnswers] = await Promise.all([Promise.all(ignored.map((i) => noteIgnored(name, i, receivedAt, quiet))), Promise.all(tests.map((t) => noteTest(t, quiet)))]);
+    // Klaxon's own format carries one alert, and answers with its incident (or, for `test: true`, with the proof).
+    if (name === 'generic') body = alerts[0] ?? { test: true, ...testAnswers[0] };
+    // Fields added only when there is something in them: the answers senders already parse keep their shape.
+    else body = { alerts, resolved, ...(ignoredAnswers.length ? { ignored: ignoredAnswers } : {}), ...(testAnswers.length ? { tests: testAnswers } : {}) };
   } catch (err) {
     // Not accepted: the sender must retry, and nothing it sent is lost by retrying (deliveries are counted once).
     throw new HttpError(503, `Temporal did not accept the alert, retry later: ${(err as Error).message}`);

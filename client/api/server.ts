@@ -11,6 +11,7 @@ import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
+import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
 import { loadRulesFile } from './rules-file';
@@ -45,6 +46,8 @@ export interface ApiDeps {
   failedAttempts?: FailedAttempts;
   /** What the configuration leaves aside (core/config.ts), said once at start. */
   notices?: string[];
+  /** Deliveries accepted without an alert, by source and reason: what issue 19's metrics endpoint exports (made here when not given). */
+  quietCounts?: QuietDeliveryCounts;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -85,6 +88,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
+  const quietCounts = deps.quietCounts ?? new QuietDeliveryCounts();
   if (deliveries.limitation) log(`klaxon api: ${deliveries.limitation}`);
   const spikeWindows = deps.spikeWindows ?? new InProcessSpikeWindows();
   if (spikeWindows.limitation && deps.sources.has('vercel')) log(`klaxon api: ${spikeWindows.limitation}`);
@@ -98,7 +102,7 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, now }),
+        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now }),
     },
     {
       method: 'POST',

@@ -30,7 +30,7 @@ import { ledgerVerifySettings, readLedgerKey } from '../../ledger/signing';
 import { runAudit } from './audit';
 import { incidentHistory } from '../incident-history';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes, triggerEvent } from './clocks';
-import { renderIncident, renderList, renderSimulation } from './render';
+import { renderIncident, renderList, renderSimulation, renderTestProof } from './render';
 
 const USAGE = `klaxon — escalation orchestrator for data-leak incidents
 
@@ -50,8 +50,9 @@ Usage:
   klaxon snooze <id> --as <responder> --minutes N        pause paging; the level is paged again after
   klaxon reassign <id> --as <responder> --to <responder> page that person now; the ladder goes on from them
   klaxon repin <id> --as <responder> [--policy name]     pin the policy file's current version to the incident
-  klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--json]
-                                                         fire a signed test alert at the API
+  klaxon alert test [--tenant t] [--severity SEV2] [--title text] [--dedup-key k] [--page] [--json]
+                                                         fire a signed test alert at the API: received and
+                                                         recorded, nobody paged; --page opens a real incident
   klaxon policy validate <file>                          check a policy file (errors name line and field)
   klaxon clocks <id> [--tz Zone]                         an incident's legal clocks and their deadlines
   klaxon clocks trigger <id> --event aware|discovered|… --as <name> [--at <time>] [--reason text]
@@ -116,6 +117,7 @@ const options = {
   severity: { type: 'string' },
   title: { type: 'string' },
   'dedup-key': { type: 'string' },
+  page: { type: 'boolean' },
   minutes: { type: 'string' },
   to: { type: 'string' },
   policy: { type: 'string' },
@@ -459,6 +461,8 @@ async function fireTestAlert(values: Values, env: NodeJS.ProcessEnv): Promise<[u
     dataCategories: ['personal-data'],
     ...(values['dedup-key'] ? { dedupKey: values['dedup-key'] } : {}),
     details: { route: '/api/customers', sentBy: 'klaxon alert test' },
+    // Without --page, the API checks the alert, records it as a test and pages nobody.
+    ...(values.page ? {} : { test: true }),
   });
   const url = `${env.KLAXON_API_URL}/v1/alerts/generic`;
   const res = await fetch(url, {
@@ -468,7 +472,8 @@ async function fireTestAlert(values: Values, env: NodeJS.ProcessEnv): Promise<[u
   });
   const answer = (await res.json()) as Record<string, unknown>;
   if (res.status !== 202) throw new Error(`${url} answered ${res.status}: ${answer.error ?? JSON.stringify(answer)}`);
-  return [answer, () => `Alert accepted: incident ${answer.incidentId}${answer.deduplicated ? ' (joined the open incident)' : ' (new)'}`];
+  if (values.page) return [answer, () => `Alert accepted: incident ${answer.incidentId}${answer.deduplicated ? ' (joined the open incident)' : ' (new)'}`];
+  return [answer, () => renderTestProof(answer)];
 }
 
 run(process.argv.slice(2), cliEnvironment(process.env)).then(

@@ -29,6 +29,10 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>
       // A member of a group: how many of the group's alerts still fire.
       if (typeof p.firing === 'number') return `${p.source} reports alert ${(p.member as { fingerprint: string }).fingerprint} of the group resolved: ${p.firing} of ${p.members} still firing${p.autoResolve || p.firing > 0 ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
       return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
+    case 'alert.ignored':
+      return `${p.source} delivery recorded, nothing paged: ${p.reason}`;
+    case 'source.test_received':
+      return `test notification from ${p.source} (${p.recognisedAs}): nobody paged`;
     case 'incident.data_categories_not_kept':
       return `data categories beyond the first ${p.kept} not kept: ${p.reason}`;
     case 'severity.raised':
@@ -119,4 +123,15 @@ export function renderSimulation(events: IncidentEvent[], zone: string, policy: 
     return `  ${formatInstant(e.at, zone)}  ${describeEvent(e)}${local}`;
   });
   return [`Simulated escalation under policy "${policy.name}", times in ${zone}:`, ...lines].join('\n');
+}
+
+/** What `klaxon alert test` prints: the API's proof that a test went through the whole intake and paged nobody. */
+export function renderTestProof(answer: Record<string, unknown>): string {
+  const recorded = answer.recorded as { stream: string; seq: number } | false | undefined;
+  const paged = (answer.paged as string[] | undefined) ?? [];
+  return [
+    'Test alert received: signature and alert checked by the API.',
+    recorded ? `Recorded in the ledger: ${recorded.stream} #${recorded.seq} (GET /v1/incidents/${recorded.stream}/timeline)` : `Not recorded: ${answer.notRecordedBecause ?? 'the API gave no reason'}`,
+    paged.length ? `Paged: ${paged.join(', ')}` : 'Nobody paged. (--page fires a real alert that opens an incident and pages on-call.)',
+  ].join('\n');
 }

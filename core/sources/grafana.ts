@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertItemSchema, prometheusStyleSource } from './prometheus-style';
+import { deliveryIdOf, parseJsonBody, type AlertSource } from './source';
 
 /**
  * Grafana Alerting's webhook contact point (payload version 1): Alertmanager's shape plus
@@ -20,11 +21,10 @@ const payloadSchema = z.object({
         panelURL: z.string().optional(),
         values: z.record(z.string(), z.unknown()).nullish(),
       }),
-    )
-    .min(1),
+    ),
 });
 
-export const grafanaSource = prometheusStyleSource({
+const grafanaAlerts = prometheusStyleSource({
   name: 'grafana',
   tool: 'Grafana',
   tokenVariable: 'KLAXON_GRAFANA_TOKEN',
@@ -32,3 +32,21 @@ export const grafanaSource = prometheusStyleSource({
   schema: payloadSchema,
   context: (p) => ({ receiver: p.receiver, orgId: p.orgId, externalURL: p.externalURL, groupKey: p.groupKey }),
 });
+
+/**
+ * The alert Grafana sends from a contact point's "Test" button carries these labels (and the
+ * annotation `summary: Notification test`, which the Test dialog lets one override, so it is not
+ * relied on): grafana/alerting, notify/testreceivers.go, newTestAlert.
+ */
+const isTestAlert = (a: { labels: Record<string, string> }) => a.labels.alertname === 'TestAlert' && a.labels.instance === 'Grafana';
+
+export const grafanaSource: AlertSource = {
+  ...grafanaAlerts,
+  receive(req, settings) {
+    const result = grafanaAlerts.receive(req, settings);
+    // Authenticated and valid by now; a delivery of test alerts only is the contact point's test.
+    const alerts = payloadSchema.safeParse(parseJsonBody(req.rawBody)).data?.alerts ?? [];
+    if (alerts.length === 0 || !alerts.every(isTestAlert)) return result;
+    return { alerts: [], resolutions: [], tests: [{ source: 'grafana', recognisedAs: 'Grafana contact-point test (alertname TestAlert, instance Grafana)', deliveryId: deliveryIdOf('grafana-test', req.rawBody), receivedAt: req.receivedAt.toISOString() }] };
+  },
+};

@@ -26,11 +26,44 @@ export interface SourceResolution {
   member?: { fingerprint: string; startsAt: string };
 }
 
+/**
+ * Something a source accepted and deliberately did nothing with (a Sentry comment, a Datadog
+ * "No Data", a Vercel batch no detector matched). Never silent: the API answers it, logs it and
+ * counts it by source and reason, and records it in the ledger of the incident it belongs to.
+ */
+export interface SourceIgnored {
+  /**
+   * Why, in Klaxon's words and never the sender's: it is logged and is a counter's label, so it
+   * comes from a fixed vocabulary and quotes nothing of the request.
+   */
+  reason: string;
+  /**
+   * What it concerns, when it names something Klaxon may have an incident for (a Sentry issue
+   * assigned, a Datadog monitor's No Data): classified as a resolution is, to find the incident.
+   */
+  about?: Pick<SourceResolution, 'title' | 'labels' | 'tenant' | 'dedupKey'>;
+  deliveryId: string;
+}
+
+/**
+ * A tool's own "test this contact point" (Grafana's Test, Datadog's [TEST] notifications, Klaxon's
+ * `test: true`): proof that the wiring works, recorded and answered, paging nobody.
+ */
+export interface SourceTest {
+  source: string;
+  /** How the source recognised it, in Klaxon's words (e.g. "Grafana contact-point test"). */
+  recognisedAs: string;
+  deliveryId: string;
+  receivedAt: string;
+}
+
 export interface SourceResult {
   alerts: Alert[];
   resolutions: SourceResolution[];
   /** Lines that matched a status-spike detector: the client counts them in windows shared by every API replica, and pages for those that reach their threshold. */
   spikeHits?: SpikeHit[];
+  ignored?: SourceIgnored[];
+  tests?: SourceTest[];
 }
 
 export interface SourceSettings {

@@ -116,6 +116,9 @@ export const vercelSource: AlertSource = {
         spikeHits.push({ window, lineId: line.id, threshold: d.threshold, windowSeconds: d.windowSeconds, alert: alert(deliveryId) });
       }
     }
-    return { alerts, resolutions: [], spikeHits };
+    if (alerts.length || spikeHits.length) return { alerts, resolutions: [], spikeHits };
+    // Most batches are ordinary traffic: answered as ignored, with why, never silently.
+    const reason = !rules || rules.detectors.length === 0 ? 'no Vercel detectors in the rules file' : 'no detector matched a line of the batch';
+    return { alerts, resolutions: [], ignored: [{ reason, deliveryId: deliveryIdOf('vercel-batch', req.rawBody) }] };
   },
 };

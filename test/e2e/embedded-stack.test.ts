@@ -71,7 +71,7 @@ describe('the embedded stack (npm start)', () => {
     await expect(ledger('').connect()).rejects.toThrow();
     await expect(ledger(':guess').connect()).rejects.toThrow('password authentication failed');
 
-    const accepted = await json(['alert', 'test', '--dedup-key', 'e2e-acked']);
+    const accepted = await json(['alert', 'test', '--page', '--dedup-key', 'e2e-acked']);
     expect(accepted.deduplicated).toBe(false);
     const id = accepted.incidentId as string;
     await waitFor('the page in the outbox', () => pages().some((f) => f.startsWith(id)));
@@ -86,7 +86,7 @@ describe('the embedded stack (npm start)', () => {
   });
 
   it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire', async () => {
-    const { incidentId } = await json(['alert', 'test', '--dedup-key', 'e2e-open']);
+    const { incidentId } = await json(['alert', 'test', '--page', '--dedup-key', 'e2e-open']);
     await waitFor('the level-1 page', () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.1.primary')));
     await stopStack();
     const escalated = () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.2.secondary'));
@@ -120,7 +120,7 @@ describe('the embedded stack (npm start)', () => {
     const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-silent', SLACK_API_URL: `http://127.0.0.1:${(silentSlack.address() as AddressInfo).port}/api/`, KLAXON_SLACK_CHANNEL: 'C0INCIDENTS' };
     env = { ...env, ...slackEnv };
     await startStack();
-    await json(['alert', 'test', '--dedup-key', 'e2e-hung-slack']);
+    await json(['alert', 'test', '--page', '--dedup-key', 'e2e-hung-slack']);
     await waitFor('the page stuck on Slack', () => calls.length > 0);
 
     const asked = performance.now();

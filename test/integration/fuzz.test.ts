@@ -209,8 +209,37 @@ const datadogPayload = oneOdd(
   ),
 );
 
+/** Datadog's default payload (no template pasted): the title's prefix carries transition, scope and [TEST]. */
+const datadogDefaultPayload = oneOdd(
+  fc.record(
+    {
+      id: fc.string({ minLength: 1, maxLength: 20 }),
+      title: fc
+        .tuple(fc.constantFrom('', '[TEST] '), fc.constantFrom('[Triggered on {tenant:acme}] ', '[Recovered on {tenant:acme}] ', '[No Data] ', '[Warn on {', '[Bogus] ', '['), fc.string({ maxLength: 60 }))
+        .map((parts) => parts.join('')),
+      event_type: fc.constantFrom('query_alert_monitor', 'event_alert'),
+      body: fc.string({ maxLength: 80 }),
+      org: fc.record({ id: fc.string({ maxLength: 10 }) }),
+    },
+    { requiredKeys: ['id', 'title'] },
+  ),
+);
+
+/** Sentry's metric alert webhook, the three documented actions and others. */
+const sentryMetricAlert = oneOdd(
+  fc.record({
+    action: fc.constantFrom('critical', 'warning', 'resolved', 'other'),
+    data: fc.record({
+      description_title: fc.string({ maxLength: 40 }),
+      metric_alert: fc.record({ id: fc.constantFrom('4', '5', 6), alert_rule: fc.record({ id: fc.constantFrom('7', 8), name: fc.string({ minLength: 1, maxLength: 40 }), projects: fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }) }) }),
+    }),
+  }),
+);
+
 interface Endpoint {
   path: string;
+  /** The test's name when one path is fuzzed several ways (Sentry's resources); the path otherwise. */
+  name?: string;
   /** Headers a sender with the right credentials sends for this body. */
   signed: (body: string) => Record<string, string>;
   contentType: string;
@@ -223,13 +252,15 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/v1/alerts/generic', contentType: 'application/json', signed: (b) => ({ 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, b) }), own: genericAlert },
   { path: '/v1/alerts/alertmanager', contentType: 'application/json', signed: bearer(ALERTMANAGER_TOKEN), own: prometheusStyle },
   { path: '/v1/alerts/grafana', contentType: 'application/json', signed: bearer(GRAFANA_TOKEN), own: prometheusStyle },
-  { path: '/v1/alerts/datadog', contentType: 'application/json', signed: bearer(DATADOG_TOKEN), own: datadogPayload },
-  { path: '/v1/alerts/sentry', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'event_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }) },
+  { path: '/v1/alerts/datadog', contentType: 'application/json', signed: bearer(DATADOG_TOKEN), own: fc.oneof(datadogPayload, datadogDefaultPayload) },
+  { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (event_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'event_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }) },
+  { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (metric_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'metric_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }), own: sentryMetricAlert },
   { path: '/v1/alerts/vercel', contentType: 'application/json', signed: (b) => ({ 'x-vercel-signature': hmac('sha1', VERCEL_SECRET, b) }) },
   { path: '/v1/slack/interactions', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackForms },
   { path: '/v1/slack/commands', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackCommand },
   { path: '/v1/pagerduty/webhooks', contentType: 'application/json', signed: (b) => ({ 'x-pagerduty-signature': `v1=${hmac('sha256', PAGERDUTY_SECRET, b)}` }), own: pagerDutyEvent },
 ];
+const NAMED = ENDPOINTS.map((e) => ({ ...e, name: e.name ?? e.path }));
 const bodiesFor = (e: Endpoint) => (e.own ? fc.oneof({ weight: 1, arbitrary: bodies }, { weight: 2, arbitrary: e.own }) : bodies);
 
 /** Credentials that must not be enough: none, garbage, a signature of another body (where one signs the body) or secret, stale. */
@@ -310,7 +341,7 @@ const ledgerRows = async () => Number((await stack.db.pool.query('SELECT count(*
 // The forged properties run first, while nothing else is being written, so that "records
 // nothing" can be read off the ledger's row count.
 describe('forged or missing credentials get a 4xx, whatever the body, and record nothing', () => {
-  it.each(ENDPOINTS)('$path', async (e) => {
+  it.each(NAMED)('$name', async (e) => {
     const before = await ledgerRows();
     await fc.assert(
       fc.asyncProperty(bodiesFor(e), forged(e), async (body, headers) => expectRefused(await send('POST', e.path, body, headers, e.contentType))),
@@ -361,7 +392,7 @@ describe('a malformed path gets a 400 on every route, signed or not', () => {
 });
 
 describe('authorised input of any shape gets a 2xx or a 4xx naming the problem, never a 5xx', () => {
-  it.each(ENDPOINTS)('$path', async (e) => {
+  it.each(NAMED)('$name', async (e) => {
     await fc.assert(
       fc.asyncProperty(bodiesFor(e), async (body) => expectAnswered(await send('POST', e.path, body, e.signed(body), e.contentType))),
       { numRuns: RUNS },

@@ -57,6 +57,8 @@ export interface TestStackOptions {
   autoResolve?: boolean;
   /** More configuration, e.g. KLAXON_CONTAINMENT_FILE and the variables its adapters read. */
   env?: Record<string, string>;
+  /** Where the API's log lines go (dropped when not given). */
+  apiLog?: (line: string) => void;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -114,7 +116,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   keep(own, (c) => c.close());
   const client = new Client({ connection: own.connection, ...(dataConverter ? { dataConverter } : {}) });
   const incidents = new Incidents(client, config.temporal.taskQueue);
-  const api: Server = keep(createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: () => undefined }), closeServer);
+  const api: Server = keep(
+    createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: options.apiLog ?? (() => undefined) }),
+    closeServer,
+  );
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   return {

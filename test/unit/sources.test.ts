@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../core/config';
 import { alertmanagerSource } from '../../core/sources/alertmanager';
 import { datadogSource } from '../../core/sources/datadog';
+import { parseDatadogTitle } from '../../core/sources/datadog-title';
 import { grafanaSource } from '../../core/sources/grafana';
 import { enabledSources } from '../../core/sources/registry';
 import { sentrySource } from '../../core/sources/sentry';
@@ -144,6 +145,36 @@ describe('Datadog source', () => {
   });
 });
 
+describe("Datadog's title prefixes", () => {
+  it.each([
+    ['[Triggered on {host:ip-012345,tenant:acme}] Host is Down', { name: 'Host is Down', transition: 'Triggered', scope: 'host:ip-012345,tenant:acme', test: false }],
+    ['[Re-No Data on {tenant:acme}] Host is Down', { name: 'Host is Down', transition: 'Re-No Data', scope: 'tenant:acme', test: false }],
+    ['[Recovered] Host is Down', { name: 'Host is Down', transition: 'Recovered', test: false }],
+    ['[TEST] [Warn on {tenant:acme}] Host is Down', { name: 'Host is Down', transition: 'Warn', scope: 'tenant:acme', test: true }],
+    ['[Memory Alert] Host is Down', { name: '[Memory Alert] Host is Down', test: false }],
+    ['Host is Down', { name: 'Host is Down', test: false }],
+  ])('reads %s', (title, expected) => expect(parseDatadogTitle(title)).toEqual(expected));
+
+  it('reads a hostile title in linear time', () => {
+    const hostile = `[Triggered on {${'x on {'.repeat(400_000)}`;
+    const started = performance.now();
+    expect(parseDatadogTitle(hostile).transition).toBeUndefined();
+    expect(parseDatadogTitle(`[TEST] ${'['.repeat(1_000_000)}`).test).toBe(true);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});
+
+describe("Datadog's default payload", () => {
+  const bearer = { authorization: 'Bearer dd-token' };
+  it('is taken (not refused), keyed by the name and scope its recovery repeats', () => {
+    const { alerts } = datadogSource.receive(request(fixture('datadog-default-triggered.json'), bearer), settings);
+    expect(alerts).toEqual([expect.objectContaining({ tenant: 'initech', severity: 'SEV3', title: 'PII fields in /api/export responses', dedupKey: 'datadog:title:PII fields in /api/export responses:env:production,tenant:initech' })]);
+    expect(alerts[0].details).not.toHaveProperty('body');
+    const { resolutions } = datadogSource.receive(request(fixture('datadog-default-recovered.json'), bearer), settings);
+    expect(resolutions.map((r) => r.dedupKey)).toEqual([alerts[0].dedupKey]);
+  });
+});
+
 describe('Sentry source', () => {
   it('turns an issue created into an alert keyed by the issue, and resolved into a resolution', () => {
     const created = fixture('sentry-issue-created.json');
@@ -167,7 +198,26 @@ describe('Sentry source', () => {
     expect(rejection(() => sentrySource.receive(request(body, sentryHeaders(body, 'issue', 'forged')), settings)).status).toBe(401);
     expect(rejection(() => sentrySource.receive(request(body, { 'sentry-hook-resource': 'issue' }), settings)).message).toMatch(/missing Sentry-Hook-Signature/);
     const install = Buffer.from(JSON.stringify({ action: 'created', data: { installation: {} } }));
-    expect(sentrySource.receive(request(install, sentryHeaders(install, 'installation')), settings)).toEqual({ alerts: [], resolutions: [] });
+    expect(sentrySource.receive(request(install, sentryHeaders(install, 'installation')), settings)).toEqual({
+      alerts: [],
+      resolutions: [],
+      ignored: [{ reason: 'installation: not an alert', deliveryId: expect.any(String) }],
+    });
+  });
+
+  it('names no request text in the reason of a resource or action it does not know', () => {
+    const body = Buffer.from(JSON.stringify({ action: 'reticulated-by-mallory@example.com', data: { issue: JSON.parse(fixture('sentry-issue-created.json').toString()).data.issue } }));
+    const reasons = ['issue', 'mallory@example.com'].map((resource) => sentrySource.receive(request(body, sentryHeaders(body, resource)), settings).ignored?.[0].reason);
+    expect(reasons).toEqual(['issue action Klaxon does not know', 'resource Klaxon does not know (Sentry-Hook-Resource)']);
+  });
+
+  it('keys every delivery of one metric alert by the Sentry incident: critical SEV2, warning SEV3, resolved a resolution', () => {
+    const results = ['critical', 'warning', 'resolved'].map((action) => {
+      const body = fixture(`sentry-metric-alert-${action}.json`);
+      return sentrySource.receive(request(body, sentryHeaders(body, 'metric_alert')), settings);
+    });
+    expect(results.map((r) => r.alerts.map((a) => [a.dedupKey, a.severity, a.title]))).toEqual([[['sentry:metric_alert:4', 'SEV2', 'Too many errors']], [['sentry:metric_alert:4', 'SEV3', 'Too many errors']], []]);
+    expect(results[2].resolutions).toEqual([expect.objectContaining({ dedupKey: 'sentry:metric_alert:4', title: 'Too many errors', labels: expect.objectContaining({ alert_rule: '7', dataset: 'events' }) })]);
   });
 });
 
