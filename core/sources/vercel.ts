@@ -4,6 +4,7 @@ import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
 import { JsonBodyError, parseBoundedJson } from '../bounded-json';
 import { matchesPattern } from '../patterns';
 import { REPLAY_MEMORY_SECONDS } from '../signature';
+import { isStorableText } from '../storable-text';
 import { sameSecret } from './shared';
 import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
 import { windowStart, type SpikeHit } from './spike-windows';
@@ -11,6 +12,8 @@ import type { VercelDetector } from './vercel-rules';
 
 /** A line or project id: what spike windows are keyed by in the ledger database, whose text holds no NUL. */
 const vercelId = z.string().min(1).max(256).regex(/^[^\u0000]+$/, 'holds a NUL character');
+/** A path goes into the alert's title, which the ledger must store: a line whose path it cannot is skipped, not its whole batch refused. */
+const storedPath = z.string().refine(isStorableText, 'holds text no record can store');
 
 /**
  * Vercel log drains: batches of log lines (a JSON array, or NDJSON), signed with
@@ -28,11 +31,11 @@ const logLineSchema = z.object({
   timestamp: z.number().min(0).max(8.64e15),
   level: z.string().optional(),
   message: z.string().optional(),
-  path: z.string().optional(),
+  path: storedPath.optional(),
   statusCode: z.number().optional(),
   requestId: z.string().optional(),
   environment: z.string().optional(),
-  proxy: z.object({ path: z.string().optional(), statusCode: z.number().optional(), method: z.string().optional() }).partial().optional(),
+  proxy: z.object({ path: storedPath.optional(), statusCode: z.number().optional(), method: z.string().optional() }).partial().optional(),
 });
 type LogLine = z.infer<typeof logLineSchema>;
 

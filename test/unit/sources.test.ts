@@ -268,6 +268,15 @@ describe('Vercel log drain source', () => {
     expect(vercelSource.receive(request(body, signed(body)), vercelSettings()).spikeHits?.map((h) => h.lineId)).toEqual([spike.id]);
   });
 
+  it('skips a line whose path no record can store, so it never blocks the lines after it', () => {
+    const [message, , spike] = fixture('vercel-drain.ndjson').toString().trim().split('\n').map((l) => JSON.parse(l));
+    const bad = { ...spike, id: 'bad-path', proxy: { ...spike.proxy, path: '/admin/\u0000users' } };
+    const body = Buffer.from(JSON.stringify([bad, { ...message, path: '/api/\ud800' }, message, spike]));
+    const result = vercelSource.receive(request(body, signed(body)), vercelSettings());
+    expect(result.spikeHits?.map((h) => h.lineId)).toEqual([spike.id]);
+    expect(result.alerts.map((a) => a.details.requestId)).toEqual([message.requestId]);
+  });
+
   it('refuses a forged or missing signature', () => {
     const body = fixture('vercel-drain.ndjson');
     expect(rejection(() => vercelSource.receive(request(body, signed(body, 'wrong')), vercelSettings())).message).toBe('x-vercel-signature does not match the body');
