@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
-import { PgliteServer } from '../scripts/pglite-server';
 import { createTestDatabase } from '../test/support/database';
+import { withPgliteDatabase } from './pglite-database';
 
 /**
  * Ledger appends per second, one writer and 8 concurrent writers (each its own incident, as
@@ -57,17 +54,7 @@ async function main(): Promise<void> {
     await pgPool.end();
     await pg.drop();
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-pglite-'));
-  const pglite = new PgliteServer({ dataDir, port: 0, password: 'bench' });
-  await pglite.start();
-  const pool = openDatabase(pglite.url, { max: 8 });
-  try {
-    await measure('PGlite (wire protocol)', pool);
-  } finally {
-    await pool.end();
-    await pglite.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  await withPgliteDatabase({ max: 8 }, (pool) => measure('PGlite (wire protocol)', pool));
 }
 
 main().catch((err) => {

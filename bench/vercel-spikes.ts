@@ -1,17 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InProcessSpikeWindows, spikeAlertsOf, type SpikeWindows } from '../client/spike-windows';
 import type { SpikeHit } from '../core/sources/spike-windows';
 import { vercelSource } from '../core/sources/vercel';
 import { vercelRulesSchema } from '../core/sources/vercel-rules';
-import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { DatabaseSpikeWindows } from '../ledger/spike-windows';
-import { PgliteServer } from '../scripts/pglite-server';
 import { createTestDatabase } from '../test/support/database';
 import { percentile } from './percentile';
+import { withPgliteDatabase } from './pglite-database';
 
 /**
  * A Vercel drain batch of 1,000 log lines, every one a 403 on an admin route (the worst case:
@@ -81,18 +77,10 @@ async function main(): Promise<void> {
   } finally {
     await pg.drop();
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-pglite-'));
-  const pglite = new PgliteServer({ dataDir, port: 0, password: 'bench' });
-  await pglite.start();
-  const pool = openDatabase(pglite.url);
-  try {
+  await withPgliteDatabase({}, async (pool) => {
     await migrate(pool);
     await measure('PGlite (wire protocol)', new DatabaseSpikeWindows(pool), batches);
-  } finally {
-    await pool.end();
-    await pglite.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err) => {
