@@ -20,6 +20,7 @@ run npx tsx bench/notifications.ts
 run npx tsx bench/actions-per-incident.ts
 run npx tsx bench/ledger-appends.ts
 run npx tsx bench/vercel-spikes.ts
+run npx tsx bench/redaction.ts
 run npx tsx bench/schedule-year.ts
 run npx tsx bench/open-incidents.ts
 run npx jest test/integration/faults
