@@ -5,6 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund --no-save
 COPY core ./core
+COPY config ./config
 COPY workflows ./workflows
 COPY activities ./activities
 COPY ledger ./ledger

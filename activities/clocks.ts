@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { ClockError, computeClock, followUpDue, type Clock } from '../core/deadlines';
-import { obligationById, type TriggerKind } from '../core/regimes';
+import { ClockError, computeClock, followUpDue, type Clock } from '../core/regulation/deadlines';
+import { obligationById, type TriggerKind } from '../core/regulation/regimes';
 
 export interface ComputeClocksInput {
   obligations: string[];

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AdapterConfig, ContainmentTargets } from '../core/containment-config';
+import type { AdapterConfig, ContainmentTargets } from '../core/containment/containment-config';
 import { PermanentAdapterError, type AdapterRequest, type ContainmentAdapter } from './containment/adapter';
 import { EdgeConfigAdapter } from './containment/edge-config';
 import { PostgresAdapter } from './containment/postgres';

@@ -3,10 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { clockNoticeEmail, emailMessage, type EmailMessage } from '../core/email-message';
-import type { IncidentState } from '../core/incident';
-import type { ClockNotice } from '../core/legal-clocks';
-import { obligationById } from '../core/regimes';
+import { clockNoticeEmail, emailMessage, type EmailMessage } from '../core/channels/email-message';
+import type { IncidentState } from '../core/incident/incident';
+import type { ClockNotice } from '../core/regulation/legal-clocks';
+import { obligationById } from '../core/regulation/regimes';
 
 export interface EmailSettings {
   /** smtp://user:pass@host:port or smtps://…; without it, messages are written to the outbox as .eml files. */

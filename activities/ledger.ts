@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { LedgerStore, NewLedgerEvent } from '../ledger/store';
+import type { NewLedgerEvent } from '../ledger/event';
+import type { LedgerStore } from '../ledger/store';
 import { UNSTORABLE_KIND } from '../ledger/unstorable';
 
 export function createLedgerActivities(store: LedgerStore) {

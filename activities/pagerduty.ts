@@ -2,10 +2,10 @@ import type { Agent } from 'node:https';
 import { event } from '@pagerduty/pdjs';
 import type { EventPayloadV2 } from '@pagerduty/pdjs/build/src/events';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Severity } from '../core/severity';
-import type { IncidentState } from '../core/incident';
-import type { Alarm } from '../core/alarms';
-import { redact } from '../core/redaction';
+import type { Severity } from '../core/alerts/severity';
+import type { IncidentState } from '../core/incident/incident';
+import type { Alarm } from '../core/escalation/alarms';
+import { redact } from '../core/shared/redaction';
 
 export interface PagerDutySettings {
   /** Events API v2 routing (integration) keys by the service names policies use. */

@@ -1,6 +1,6 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SlackMessage } from '../core/slack-message';
+import type { SlackMessage } from '../core/channels/slack-message';
 import type { PostedMessage, SlackTransport } from './slack';
 
 /**

@@ -1,6 +1,6 @@
 import { WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SlackMessage } from '../core/slack-message';
+import type { SlackMessage } from '../core/channels/slack-message';
 import type { PostedMessage, SlackTransport } from './slack';
 
 /** Marks Klaxon's messages so a retried post can find the message an earlier attempt sent. */

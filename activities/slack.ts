@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import type { IncidentState } from '../core/incident';
-import type { ContainmentAction } from '../core/containment';
-import type { ClockNotice } from '../core/legal-clocks';
-import { obligationById } from '../core/regimes';
-import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/incident-channel';
-import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, type ContainmentNotice, statusReply, type PagedAs, type SlackMessage } from '../core/slack-message';
+import type { IncidentState } from '../core/incident/incident';
+import type { ContainmentAction } from '../core/containment/containment';
+import type { ClockNotice } from '../core/regulation/legal-clocks';
+import { obligationById } from '../core/regulation/regimes';
+import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/channels/incident-channel';
+import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, type ContainmentNotice, statusReply, type PagedAs, type SlackMessage } from '../core/channels/slack-message';
 
 /** Where a posted message lives, so it can be updated in place. */
 export interface PostedMessage {

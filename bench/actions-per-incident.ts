@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { connectIncidents } from '../client/connect';
-import { klaxonSignatureHeader } from '../core/signature';
+import { klaxonSignatureHeader } from '../core/shared/signature';
 import { startStackWithSlack } from './stack-with-slack';
 
 /**

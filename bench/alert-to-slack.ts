@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { klaxonSignatureHeader } from '../core/signature';
+import { klaxonSignatureHeader } from '../core/shared/signature';
 import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 import { floor } from './floor/workflow';
 import { percentile } from './percentile';

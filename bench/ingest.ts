@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import type { Alert } from '../core/alert';
-import { batchAlerts } from '../core/alert-batch';
-import { loadConfig } from '../core/config';
-import { klaxonSignatureHeader } from '../core/signature';
+import type { Alert } from '../core/alerts/alert';
+import { batchAlerts } from '../core/alerts/alert-batch';
+import { loadConfig } from '../config/environment';
+import { klaxonSignatureHeader } from '../core/shared/signature';
 import { alertsSignal, incident } from '../workflows/incident';
 import { Child, isolatedStackEnv } from '../test/support/processes';
 

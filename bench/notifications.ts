@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Incidents } from '../client/incidents';
-import type { Alert } from '../core/alert';
+import type { Alert } from '../core/alerts/alert';
 import { startStackWithSlack } from './stack-with-slack';
 
 /**

@@ -1,4 +1,4 @@
-import { redact } from '../core/redaction';
+import { redact } from '../core/shared/redaction';
 
 /**
  * Redaction of hostile text: CPU time to redact 1 MiB made of one short unit repeated (the

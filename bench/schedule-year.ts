@@ -1,4 +1,4 @@
-import { timeline, validateSchedule, type Schedule } from '../core/schedule';
+import { timeline, validateSchedule, type Schedule } from '../core/escalation/schedule';
 
 /**
  * One year of a three-layer follow-the-sun schedule (daily rotations, regional working hours

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { klaxonSignatureHeader } from '../core/signature';
+import { klaxonSignatureHeader } from '../core/shared/signature';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
 

@@ -1,8 +1,8 @@
-import type { Alert } from '../core/alert';
-import { SAMPLE_SIZE } from '../core/alert-batch';
-import type { UnredactedAlert } from '../core/unredacted-alert';
-import { incidentIdFor } from '../core/incident-id';
-import { policyFor, type PolicyBook } from '../core/routing';
+import type { Alert } from '../core/alerts/alert';
+import { SAMPLE_SIZE } from '../core/alerts/alert-batch';
+import type { UnredactedAlert } from '../core/alerts/unredacted-alert';
+import { incidentIdFor } from '../core/incident/incident-id';
+import { policyFor, type PolicyBook } from '../core/policy/routing';
 import type { Incidents } from './incidents';
 
 /** While alerts keep coming for one key, at most one signal per this interval. */

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import type { KlaxonConfig } from '../core/config';
+import type { KlaxonConfig } from '../config/environment';
 import { Incidents } from './incidents';
 import { dataConverterFor } from './payload-codec';
 

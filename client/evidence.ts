@@ -1,5 +1,5 @@
-import { evidenceCsv, evidenceMarkdown, evidencePack, type EvidencePack } from '../core/evidence';
-import { periodMarkdown, periodReport } from '../core/period-report';
+import { evidenceCsv, evidenceMarkdown, evidencePack, type EvidencePack } from '../core/audit/evidence';
+import { periodMarkdown, periodReport } from '../core/audit/period-report';
 import type { LedgerStore, LedgerVerifySettings } from '../ledger/store';
 import type { Incidents } from './incidents';
 

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../core/severity';
+import { SEVERITIES } from '../core/alerts/severity';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 /** The workflow type of incidents (the workflow function's name). */

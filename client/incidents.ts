@@ -3,18 +3,18 @@ import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
-import type { Alert } from '../core/alert';
-import type { ClocksView } from '../core/clock-view';
-import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
-import { batchAlerts, capDetails, type AlertBatch } from '../core/alert-batch';
-import { checkUpdateText, redactUpdateText } from '../core/free-text';
-import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident';
-import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
-import { incidentIdFor } from '../core/incident-id';
-import type { Policy } from '../core/policy';
+import type { ClocksView } from '../core/regulation/clock-view';
+import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment/containment';
+import { capDetails, type Alert } from '../core/alerts/alert';
+import { batchAlerts, type AlertBatch } from '../core/alerts/alert-batch';
+import { checkUpdateText, redactUpdateText } from '../core/shared/free-text';
+import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident/incident';
+import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/regulation/legal-clocks';
+import { incidentIdFor } from '../core/incident/incident-id';
+import type { Policy } from '../core/policy/policy';
 import type { SourceResolution } from '../core/sources/source';
-import type { UnredactedAlert } from '../core/unredacted-alert';
-import { staleResolution } from '../core/stale-resolution';
+import type { UnredactedAlert } from '../core/alerts/unredacted-alert';
+import { staleResolution } from '../core/alerts/stale-resolution';
 import {
   acknowledgeUpdate,
   alertsSignal,
@@ -106,7 +106,7 @@ export class Incidents {
    * Passes a source's "resolved" to the open incident of its key. There may be none (never
    * opened, or already closed), or the resolution may have ended before the open one opened (it
    * is about an earlier run): then nothing happens, and `matched` and `reason` say so. The
-   * workflow checks the time again (core/stale-resolution.ts), so a run that opens meanwhile
+   * workflow checks the time again (core/alerts/stale-resolution.ts), so a run that opens meanwhile
    * is not resolved either.
    */
   async recordResolution(resolution: SourceResolution): Promise<{ incidentId: string; matched: boolean; reason?: string }> {

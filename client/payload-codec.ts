@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { KlaxonConfig } from '../core/config';
-import type { PayloadKey } from '../core/payload-keys';
+import type { KlaxonConfig } from '../config/environment';
+import type { PayloadKey } from '../config/payload-keys';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 /** Which of the operator's keys encrypted a payload, so keys can rotate. */

@@ -1,4 +1,4 @@
-import type { Alert } from '../core/alert';
+import type { Alert } from '../core/alerts/alert';
 import { keptUntil, spikeAlerts, windowKey, type SpikeHit, type WindowTally } from '../core/sources/spike-windows';
 
 /**

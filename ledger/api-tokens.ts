@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { databaseStep } from './database-error';
-import { isValidTenant } from '../core/alert';
+import { isValidTenant } from '../core/alerts/alert';
 
 /** What a token may do: read incidents, read audit data (ledger, histories, evidence), change incidents. */
 export const SCOPES = ['incidents:read', 'audit:read', 'incidents:write'] as const;

@@ -1,33 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Actor } from '../core/incident';
+import type { Actor } from '../core/incident/incident';
 import { checkAnchor, type SignedAnchor } from './anchor';
 import { databaseStep, LedgerDatabaseError } from './database-error';
 import { eventHash, GENESIS_HASH, globalHash, HASH_VERSION } from './hash';
 import { MIN_RETENTION_DAYS, PURGE_KIND, purgeRecordProblem, type PurgePayload, type RemovedEvent } from './purge-record';
+import type { LedgerEvent, NewLedgerEvent } from './event';
 import type { LedgerKey } from './signing';
 import { substituteFor, UNSTORABLE_KIND, unstorableRecord, type UnstorableRecord } from './unstorable';
-
-export interface NewLedgerEvent {
-  incidentId: string;
-  /** Unique per step: a retried append with the same key is a no-op. */
-  stepKey: string;
-  kind: string;
-  occurredAt: string;
-  actor: Actor;
-  payload: Record<string, unknown>;
-}
-
-export interface LedgerEvent extends NewLedgerEvent {
-  seq: number;
-  recordedAt: string;
-  /** How `hash` was computed (ledger/hash.ts). */
-  hashVersion: number;
-  prevHash: string;
-  hash: string;
-  /** Place and link in the chain across all incidents (absent on events older than it). */
-  globalSeq?: number;
-  globalHash?: string;
-}
 
 /** The head of the global chain: signed and stored elsewhere (ledger/anchor.ts), it lets anyone check later that nothing before it changed. */
 export interface LedgerHead {

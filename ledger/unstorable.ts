@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { isStorableText } from '../core/storable-text';
+import { isStorableText } from '../core/shared/storable-text';
 import { conditionOf, type LedgerDatabaseError } from './database-error';
 import { canonicalJson } from './hash';
-import type { NewLedgerEvent } from './store';
+import type { NewLedgerEvent } from './event';
 
 /**
  * The kind of the event recorded in place of one the database refuses for good (a NUL in a

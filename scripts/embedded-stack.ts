@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../client/api/server';
 import { embeddedLedgerPassword, embeddedWebhookSecret, stackFilePath, webhookSecretPath, writeStackFile } from '../client/cli/stack-file';
 import { connectIncidents } from '../client/connect';
-import { loadConfig, type KlaxonConfig } from '../core/config';
+import { loadConfig, type KlaxonConfig } from '../config/environment';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { ensureLedgerKey, ledgerVerifySettings } from '../ledger/signing';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../core/config';
+import { loadConfig } from '../config/environment';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';

@@ -8,7 +8,7 @@ import { createPagerDutyActivities } from '../activities/pagerduty';
 import { createSlackActivities, type SlackTransport } from '../activities/slack';
 import { OutboxSlack } from '../activities/slack-outbox';
 import { WebApiSlack } from '../activities/slack-web-api';
-import type { KlaxonConfig } from '../core/config';
+import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
 import { dataConverterFor } from '../client/payload-codec';
 

@@ -3,10 +3,10 @@ import type { ClockActivities } from '../activities/clocks';
 import type { EmailActivities } from '../activities/email';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
-import type { Incident } from '../core/incident';
-import { clockAlarm, clockAlarmKey } from '../core/alarms';
-import type { ClockNotice } from '../core/legal-clocks';
-import { clockAudience } from '../core/regulatory-ladder';
+import type { Incident } from '../core/incident/incident';
+import { clockAlarm, clockAlarmKey } from '../core/escalation/alarms';
+import type { ClockNotice } from '../core/regulation/legal-clocks';
+import { clockAudience } from '../core/regulation/regulatory-ladder';
 import { reasonOf } from './notifications';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 

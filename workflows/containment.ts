@@ -2,10 +2,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ContainmentActivities } from '../activities/containment';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
-import { containmentAlarm, containmentAlarmKey } from '../core/alarms';
-import type { ContainmentAction } from '../core/containment';
-import type { Incident } from '../core/incident';
-import type { ContainmentNotice } from '../core/slack-message';
+import { containmentAlarm, containmentAlarmKey } from '../core/escalation/alarms';
+import type { ContainmentAction } from '../core/containment/containment';
+import type { Incident } from '../core/incident/incident';
+import type { ContainmentNotice } from '../core/channels/slack-message';
 import { reasonOf } from './notifications';
 
 // Containment runs with back-off; what still fails after about two minutes is recorded as

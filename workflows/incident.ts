@@ -16,17 +16,17 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
-import type { Alert } from '../core/alert';
-import type { AlertBatch } from '../core/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident';
-import { clocksView, type ClocksView } from '../core/clock-view';
-import { checkUpdateText } from '../core/free-text';
-import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment';
-import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/legal-clocks';
-import type { TriggerKind } from '../core/regimes';
-import type { Policy } from '../core/policy';
+import type { Alert } from '../core/alerts/alert';
+import type { AlertBatch } from '../core/alerts/alert-batch';
+import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident/incident';
+import { clocksView, type ClocksView } from '../core/regulation/clock-view';
+import { checkUpdateText } from '../core/shared/free-text';
+import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment/containment';
+import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/regulation/legal-clocks';
+import type { TriggerKind } from '../core/regulation/regimes';
+import type { Policy } from '../core/policy/policy';
 import type { SourceResolution } from '../core/sources/source';
-import { withUnredacted, type UnredactedAlert } from '../core/unredacted-alert';
+import { withUnredacted, type UnredactedAlert } from '../core/alerts/unredacted-alert';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
 import { createNotifier, reasonOf } from './notifications';
@@ -176,7 +176,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       return null;
     }
   });
-  // Notification groups (core/alert-group.ts) need no patched(): what a group's incident does
+  // Notification groups (core/alerts/alert-group.ts) need no patched(): what a group's incident does
   // differently is chosen by data its messages carry (the first alert's `member`, a batch's
   // `members`, a resolution's `member`), which no history recorded before groups holds. Replaying
   // such a history takes the old path in the incident, which emits the same commands; a group

@@ -2,8 +2,8 @@ import { ActivityFailure, CancellationScope, isCancellation, proxyActivities, sl
 import type { EmailActivities } from '../activities/email';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
-import type { Incident, LadderStep, PlannedPage } from '../core/incident';
-import type { Channel, NotificationRule } from '../core/notification-rules';
+import type { Incident, LadderStep, PlannedPage } from '../core/incident/incident';
+import type { Channel, NotificationRule } from '../core/escalation/notification-rules';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
 

@@ -25,7 +25,7 @@ export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).map((k) =
  * The most of a keyword list published, in bytes of its JSON. Temporal refuses a search
  * attribute value over 2 KB (`limit.searchAttributesSizeOfValue`) and all of a workflow's over
  * 40 KB, and a refused upsert fails the workflow task: the incident would stop paging. What an
- * incident keeps is bounded already (core/data-categories.ts; jurisdictions come from the rules
+ * incident keeps is bounded already (core/alerts/data-categories.ts; jurisdictions come from the rules
  * file); this bound holds whatever a state restored from an earlier version carries.
  */
 export const MAX_KEYWORD_LIST_BYTES = 1536;

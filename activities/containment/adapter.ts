@@ -1,4 +1,4 @@
-import type { ContainmentSpec } from '../../core/containment';
+import type { ContainmentSpec } from '../../core/containment/containment';
 
 /** One containment action as an adapter sees it. */
 export interface AdapterRequest {

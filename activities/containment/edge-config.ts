@@ -1,5 +1,5 @@
-import type { AdapterConfig } from '../../core/containment-config';
-import { containmentKey } from '../../core/containment-key';
+import type { AdapterConfig } from '../../core/containment/containment-config';
+import { containmentKey } from '../../core/containment/containment-key';
 import { PermanentAdapterError, type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
 
 type EdgeConfigSettings = Extract<AdapterConfig, { adapter: 'edge-config' }>;

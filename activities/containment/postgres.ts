@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { AdapterConfig } from '../../core/containment-config';
-import { containmentKey } from '../../core/containment-key';
+import type { AdapterConfig } from '../../core/containment/containment-config';
+import { containmentKey } from '../../core/containment/containment-key';
 import { type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
 
 type PostgresSettings = Extract<AdapterConfig, { adapter: 'postgres' }>;

@@ -1,5 +1,5 @@
-import type { AdapterConfig } from '../../core/containment-config';
-import { klaxonSignatureHeader } from '../../core/signature';
+import type { AdapterConfig } from '../../core/containment/containment-config';
+import { klaxonSignatureHeader } from '../../core/shared/signature';
 import { PermanentAdapterError, type AdapterReading, type AdapterRequest, type ContainmentAdapter } from './adapter';
 
 type WebhookSettings = Extract<AdapterConfig, { adapter: 'webhook' }>;

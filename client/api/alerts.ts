@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { Alert } from '../../core/alert';
-import { classify, classifyResolution, type ClassificationRules } from '../../core/classification';
-import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/kept-alert';
+import type { Alert } from '../../core/alerts/alert';
+import { classify, classifyResolution, type ClassificationRules } from '../../core/alerts/classification';
+import { alertTextProblems, keptAlert, keptResolution, resolutionTextProblems } from '../../core/alerts/kept-alert';
 import { SourceRejection, type AlertSource, type SourceResult, type SourceSettings } from '../../core/sources/source';
 import { SOURCES } from '../../core/sources/registry';
-import { incidentIdFor } from '../../core/incident-id';
-import { unredactedAlert } from '../../core/unredacted-alert';
+import { incidentIdFor } from '../../core/incident/incident-id';
+import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
@@ -41,7 +41,7 @@ const SPIKES_BELOW_THRESHOLD = 'its lines were counted in status-spike windows, 
 /**
  * `POST /v1/alerts/:source`: authenticated and parsed by the source, its text checked (422
  * naming the field, nothing taken), classified by the rules (which may set the tenant, and so
- * the incident), then taken into Temporal as Klaxon keeps it: redacted (core/kept-alert.ts).
+ * the incident), then taken into Temporal as Klaxon keeps it: redacted (core/alerts/kept-alert.ts).
  * Answers 202 only once Temporal holds every alert and resolution of the request.
  */
 export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {

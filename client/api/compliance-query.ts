@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { describeIssues } from '../../core/alert';
-import { isInstantWithOffset } from '../../core/time-format';
+import { describeIssues } from '../../core/alerts/alert';
+import { isInstantWithOffset } from '../../core/shared/time-format';
 import { EVIDENCE_FORMATS } from '../evidence';
 import type { IncidentFilter } from '../incident-filter';
 import { HttpError } from './http';

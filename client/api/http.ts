@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { JsonBodyError, parseBoundedJson } from '../../core/bounded-json';
+import { JsonBodyError, parseBoundedJson } from '../../core/shared/bounded-json';
 
 /** Bodies above this are refused with 413 before they are read in full. */
 export const MAX_BODY_BYTES = 1024 * 1024;

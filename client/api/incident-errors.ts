@@ -1,4 +1,4 @@
-import { TextFieldError } from '../../core/free-text';
+import { TextFieldError } from '../../core/shared/free-text';
 import { IncidentClosedError, IncidentNotFoundError, IncidentRejectedError } from '../incidents';
 import { HttpError } from './http';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../core/config';
+import { loadConfig } from '../../config/environment';
 import { connectIncidents } from '../connect';
 import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { ResponderRef } from '../../core/incident';
-import { REPLAY_MEMORY_SECONDS, SignatureError, verifyPagerDutySignature } from '../../core/signature';
+import type { ResponderRef } from '../../core/incident/incident';
+import { REPLAY_MEMORY_SECONDS, SignatureError, verifyPagerDutySignature } from '../../core/shared/signature';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { header, HttpError, parseRequestJson, readBody, requireContentType } from './http';

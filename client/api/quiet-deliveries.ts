@@ -1,6 +1,6 @@
-import type { ClassificationRules } from '../../core/classification';
-import { classifyResolution } from '../../core/classification';
-import { incidentIdFor } from '../../core/incident-id';
+import type { ClassificationRules } from '../../core/alerts/classification';
+import { classifyResolution } from '../../core/alerts/classification';
+import { incidentIdFor } from '../../core/incident/incident-id';
 import type { SourceIgnored, SourceTest } from '../../core/sources/source';
 import type { LedgerStore } from '../../ledger/store';
 import type { Incidents } from '../incidents';

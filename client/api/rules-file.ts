@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { parseRules, RulesError, type ClassificationRules } from '../../core/classification';
+import { parseRules, RulesError, type ClassificationRules } from '../../core/alerts/classification';
 
 /**
  * Reads the classification rules (YAML, or JSON, which is YAML too) named by KLAXON_RULES_FILE.

@@ -1,9 +1,9 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ClassificationRules } from '../../core/classification';
-import type { KlaxonConfig } from '../../core/config';
-import type { PolicyBook } from '../../core/routing';
+import type { ClassificationRules } from '../../core/alerts/classification';
+import type { KlaxonConfig } from '../../config/environment';
+import type { PolicyBook } from '../../core/policy/routing';
 import { enabledSources } from '../../core/sources/registry';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
@@ -44,7 +44,7 @@ export interface ApiDeps {
   compliance?: ComplianceDeps;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
-  /** What the configuration leaves aside (core/config.ts), said once at start. */
+  /** What the configuration leaves aside (config/environment.ts), said once at start. */
   notices?: string[];
   /** Deliveries accepted without an alert, by source and reason: what issue 19's metrics endpoint exports (made here when not given). */
   quietCounts?: QuietDeliveryCounts;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { IncidentState, ResponderRef } from '../../core/incident';
-import { redact } from '../../core/redaction';
-import { mrkdwn, slackDate, type SlackMarkup } from '../../core/slack-text';
+import type { IncidentState, ResponderRef } from '../../core/incident/incident';
+import { redact } from '../../core/shared/redaction';
+import { mrkdwn, slackDate, type SlackMarkup } from '../../core/channels/slack-text';
 import { IncidentNotFoundError, type Incidents } from '../incidents';
 import { HttpError } from './http';
 import { answeringRefusals } from './incident-errors';

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { describeIssues } from '../../core/alert';
-import type { ResponderRef } from '../../core/incident';
-import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/slack-message';
-import { mrkdwn } from '../../core/slack-text';
+import { describeIssues } from '../../core/alerts/alert';
+import type { ResponderRef } from '../../core/incident/incident';
+import { RESOLVE_MODAL, resolveModal, SLACK_ACTIONS, SNOOZE_BLOCK_PREFIX } from '../../core/channels/slack-message';
+import { mrkdwn } from '../../core/channels/slack-text';
 import type { Incidents } from '../incidents';
 import { HttpError, parseRequestJson } from './http';
 import { describeError } from './crash-guard';

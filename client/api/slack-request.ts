@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { REPLAY_MEMORY_SECONDS, SignatureError, verifySlackSignature } from '../../core/signature';
-import { deliveryIdOf } from '../../core/sources/source';
+import { REPLAY_MEMORY_SECONDS, SignatureError, verifySlackSignature } from '../../core/shared/signature';
+import { deliveryIdOf } from '../../core/sources/delivery-id';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { header, HttpError, readBody, requireContentType } from './http';

@@ -1,8 +1,8 @@
-import type { ClocksView, ClockView, InstantView } from '../../core/clock-view';
-import { computeClock, type Clock } from '../../core/deadlines';
-import type { Filing } from '../../core/legal-clocks';
-import { isRecordableTrigger, OBLIGATIONS, obligationById, RECORDABLE_TRIGGERS, type Obligation, type TriggerKind } from '../../core/regimes';
-import { formatInstant, isInstantWithOffset } from '../../core/time-format';
+import type { ClocksView, ClockView, InstantView } from '../../core/regulation/clock-view';
+import { computeClock, type Clock } from '../../core/regulation/deadlines';
+import type { Filing } from '../../core/regulation/legal-clocks';
+import { isRecordableTrigger, OBLIGATIONS, obligationById, RECORDABLE_TRIGGERS, type Obligation, type TriggerKind } from '../../core/regulation/regimes';
+import { formatInstant, isInstantWithOffset } from '../../core/shared/time-format';
 
 /** `klaxon clocks regimes`: every obligation Klaxon knows, with its rule and legal source. */
 export function renderRegimes(): string {

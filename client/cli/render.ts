@@ -1,8 +1,8 @@
-import { describeSpec } from '../../core/containment';
-import type { IncidentEvent, IncidentState } from '../../core/incident';
-import type { Policy } from '../../core/policy';
-import { formatInstant } from '../../core/time-format';
-import type { LedgerEvent } from '../../ledger/store';
+import { describeSpec } from '../../core/containment/containment';
+import type { IncidentEvent, IncidentState } from '../../core/incident/incident';
+import type { Policy } from '../../core/policy/policy';
+import { formatInstant } from '../../core/shared/time-format';
+import type { LedgerEvent } from '../../ledger/event';
 import type { IncidentSummary } from '../incidents';
 
 /** Human output of the CLI; every time is shown in `zone`, with the zone named. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
-import { SEVERITIES, type Severity } from '../severity';
+import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alerts/alert';
+import { SEVERITIES, type Severity } from '../alerts/severity';
 import { parseDatadogTitle } from './datadog-title';
 import { authorize, parsePayload } from './prometheus-style';
 import { severityFrom } from './shared';
-import { deliveryIdOf, parseJsonBody, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
+import { deliveryIdOf } from './delivery-id';
+import { parseJsonBody, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
 
 /**
  * Datadog's webhook integration with the payload template below pasted into the webhook's

@@ -1,6 +1,7 @@
-import { AlertValidationError, parseGenericAlert } from '../alert';
-import { REPLAY_MEMORY_SECONDS, SignatureError, verifyKlaxonSignature } from '../signature';
-import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource } from './source';
+import { AlertValidationError, parseGenericAlert } from '../alerts/alert';
+import { REPLAY_MEMORY_SECONDS, SignatureError, verifyKlaxonSignature } from '../shared/signature';
+import { deliveryIdOf } from './delivery-id';
+import { parseJsonBody, SourceRejection, type AlertSource } from './source';
 
 /** Separates Klaxon's `test` field from the alert; anything but a boolean there is refused. */
 function withoutTestFlag(body: unknown): { test: boolean; alert: unknown } {
@@ -10,7 +11,7 @@ function withoutTestFlag(body: unknown): { test: boolean; alert: unknown } {
   return { test, alert };
 }
 
-/** Klaxon's own JSON, signed with `Klaxon-Signature` (see core/signature.ts). */
+/** Klaxon's own JSON, signed with `Klaxon-Signature` (see core/shared/signature.ts). */
 export const genericSource: AlertSource = {
   name: 'generic',
   secretVariables: ['KLAXON_WEBHOOK_SECRET'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertItemSchema, prometheusStyleSource } from './prometheus-style';
-import { deliveryIdOf, parseJsonBody, type AlertSource } from './source';
+import { deliveryIdOf } from './delivery-id';
+import { parseJsonBody, type AlertSource } from './source';
 
 /**
  * Grafana Alerting's webhook contact point (payload version 1): Alertmanager's shape plus

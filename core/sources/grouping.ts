@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deliveryIdOf } from './source';
+import { deliveryIdOf } from './delivery-id';
 
 /**
  * The `grouping` section of the rules file: whether an Alertmanager or Grafana notification
@@ -22,7 +22,7 @@ export const groupingSchema = z.object({ alertmanager: grouping.optional(), graf
  * The dedup key of a group's incident. The group key is hashed: Alertmanager builds it from
  * the route and the `group_by` label values, so it may be long or hold personal data; the
  * key as sent stays readable in the incident's group and in the alerts' details. The incident
- * id adds the tenant (core/incident-id.ts), so a group whose alerts classify to several
+ * id adds the tenant (core/incident/incident-id.ts), so a group whose alerts classify to several
  * tenants is one incident per tenant: a tenant never sees another tenant's alerts.
  */
 export function groupDedupKey(source: string, groupKey: string): string {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
+import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alerts/alert';
 import { groupDedupKey, type GroupedSource } from './grouping';
 import { listOf, sameSecret, severityFrom } from './shared';
-import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
+import { deliveryIdOf } from './delivery-id';
+import { parseJsonBody, SourceRejection, type AlertSource, type SourceRequest, type SourceResult, type SourceSettings } from './source';
 
 /**
  * What Alertmanager and Grafana Alerting share: a webhook carrying a group of alerts, each
@@ -46,7 +47,7 @@ export function authorize(req: SourceRequest, credentials: { token?: string; bas
  *
  * Per group (the default, when the tool sends a `groupKey`): every alert of the group has the
  * group's dedup key, so the group is one incident, and carries its fingerprint and `startsAt`
- * as a member (core/alert-group.ts), which the incident counts once however often the tool
+ * as a member (core/alerts/alert-group.ts), which the incident counts once however often the tool
  * re-sends the group. Per alert (`grouping` in the rules file): the fingerprint is the key.
  * Either way the tenant is each alert's own, and the incident id includes it: members of one
  * group that belong to different tenants open one incident per tenant (see groupDedupKey).

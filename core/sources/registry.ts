@@ -1,5 +1,4 @@
-import type { KlaxonConfig } from '../config';
-import { ConfigError } from '../config-error';
+import { ConfigError } from '../shared/config-error';
 import { alertmanagerSource } from './alertmanager';
 import { datadogSource } from './datadog';
 import { genericSource } from './generic';
@@ -14,12 +13,19 @@ export const SOURCES: ReadonlyMap<string, AlertSource> = new Map([genericSource,
 /** Every variable a source may read its credentials from. */
 export const SOURCE_SECRET_VARIABLES = [...new Set([...SOURCES.values()].flatMap((s) => s.secretVariables))];
 
+/** What of Klaxon's configuration (config/environment.ts) the sources read. */
+export interface SourcesConfig {
+  sources: readonly string[];
+  sourceSecrets: Readonly<Record<string, string | undefined>>;
+  defaultTenant: string;
+}
+
 /**
  * The sources enabled by KLAXON_SOURCES, each checked for its credentials: a source enabled
  * without them stops the API at start with the variable to set, rather than refusing every
  * request later.
  */
-export function enabledSources(config: KlaxonConfig): { sources: Map<string, AlertSource>; settings: SourceSettings } {
+export function enabledSources(config: SourcesConfig): { sources: Map<string, AlertSource>; settings: SourceSettings } {
   const sources = new Map<string, AlertSource>();
   for (const name of config.sources) {
     const source = SOURCES.get(name);

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
-import { REPLAY_MEMORY_SECONDS } from '../signature';
-import type { Severity } from '../severity';
+import { describeIssues, isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alerts/alert';
+import { REPLAY_MEMORY_SECONDS } from '../shared/signature';
+import type { Severity } from '../alerts/severity';
 import { sameSecret, severityFrom } from './shared';
-import { deliveryIdOf, parseJsonBody, SourceRejection, type AlertSource, type SourceIgnored, type SourceRequest, type SourceResult, type SourceSettings } from './source';
+import { deliveryIdOf } from './delivery-id';
+import { parseJsonBody, SourceRejection, type AlertSource, type SourceIgnored, type SourceRequest, type SourceResult, type SourceSettings } from './source';
 
 /**
  * Sentry internal-integration webhooks, by `Sentry-Hook-Resource`: `issue` (created,

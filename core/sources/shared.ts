@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SEVERITIES, type Severity } from '../severity';
+import { SEVERITIES, type Severity } from '../alerts/severity';
 
 /**
  * Severity words monitoring tools use, mapped to Klaxon's scale; unknown words get `fallback`.

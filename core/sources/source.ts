@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Alert } from '../alert';
-import { JsonBodyError, parseBoundedJson } from '../bounded-json';
+import type { Alert } from '../alerts/alert';
+import { JsonBodyError, parseBoundedJson } from '../shared/bounded-json';
 import type { GroupedSource, Grouping } from './grouping';
 import type { SpikeHit } from './spike-windows';
 import type { VercelRules } from './vercel-rules';
@@ -22,7 +21,7 @@ export interface SourceResolution {
   dedupKey: string;
   deliveryId: string;
   resolvedAt: string;
-  /** The resolved alert of a group (core/alert-group.ts): the incident resolves when all its members have. */
+  /** The resolved alert of a group (core/alerts/alert-group.ts): the incident resolves when all its members have. */
   member?: { fingerprint: string; startsAt: string };
 }
 
@@ -107,14 +106,7 @@ export interface AlertSource {
   receive(req: SourceRequest, settings: SourceSettings): SourceResult;
 }
 
-/** A short stable id for one delivery, from the parts that make it that delivery. */
-export function deliveryIdOf(...parts: Array<string | Buffer>): string {
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(p).update('\0');
-  return hash.digest('hex').slice(0, 32);
-}
-
-/** The body as JSON, its depth bounded (core/bounded-json.ts); 400 naming what is wrong. */
+/** The body as JSON, its depth bounded (core/shared/bounded-json.ts); 400 naming what is wrong. */
 export function parseJsonBody(raw: Buffer): unknown {
   try {
     return parseBoundedJson(raw.toString('utf8'));

@@ -1,4 +1,4 @@
-import type { Alert } from '../alert';
+import type { Alert } from '../alerts/alert';
 
 /**
  * Status-spike windows of the Vercel detectors, as pure arithmetic: the source reports each

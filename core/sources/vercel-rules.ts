@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { patternSchema } from '../patterns';
-import { SEVERITIES } from '../severity';
+import { patternSchema } from '../shared/patterns';
+import { SEVERITIES } from '../alerts/severity';
 
 /**
  * How Vercel log lines become alerts: the `vercel` section of the rules file. A detector

@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alert';
-import { JsonBodyError, parseBoundedJson } from '../bounded-json';
-import { matchesPattern } from '../patterns';
-import { REPLAY_MEMORY_SECONDS } from '../signature';
-import { isStorableText } from '../storable-text';
+import { isValidTenant, MAX_TITLE_LENGTH, type Alert } from '../alerts/alert';
+import { JsonBodyError, parseBoundedJson } from '../shared/bounded-json';
+import { matchesPattern } from '../shared/patterns';
+import { REPLAY_MEMORY_SECONDS } from '../shared/signature';
+import { isStorableText } from '../shared/storable-text';
 import { sameSecret } from './shared';
-import { deliveryIdOf, SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
+import { deliveryIdOf } from './delivery-id';
+import { SourceRejection, type AlertSource, type SourceRequest, type SourceSettings } from './source';
 import { windowStart, type SpikeHit } from './spike-windows';
 import type { VercelDetector } from './vercel-rules';
 

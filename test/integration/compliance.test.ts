@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Alert } from '../../core/alert';
+import type { Alert } from '../../core/alerts/alert';
 import { complianceDeps } from '../../client/api/compliance';
 import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS } from '../../client/api/failed-attempts';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { FilterError, type IncidentFilter } from '../../client/incident-filter';
-import type { EvidencePack } from '../../core/evidence';
-import { incidentIdFor } from '../../core/incident-id';
-import type { PeriodReport } from '../../core/period-report';
+import type { EvidencePack } from '../../core/audit/evidence';
+import { incidentIdFor } from '../../core/incident/incident-id';
+import type { PeriodReport } from '../../core/audit/period-report';
 import { acknowledgeUpdate, fileUpdate, incident, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';

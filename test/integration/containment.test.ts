@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validatePolicy } from '../../core/policy';
+import { validatePolicy } from '../../core/policy/policy';
 import { incident, resolveUpdate, stateQuery } from '../../workflows/incident';
 import { AdminApiStandIn } from '../support/admin-api-stand-in';
-import { SLACK_ACTIONS } from '../../core/slack-message';
+import { SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { EdgeConfigStandIn } from '../support/edge-config-stand-in';
 import { Child, klaxon } from '../support/processes';
 import { signSlack, slackButtonClick } from '../support/signing';

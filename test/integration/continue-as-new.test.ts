@@ -1,5 +1,5 @@
-import { batchAlerts } from '../../core/alert-batch';
-import type { Alert } from '../../core/alert';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import type { Alert } from '../../core/alerts/alert';
 import { alertsSignal } from '../../workflows/incident';
 import { postAlert, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { SLACK_ACTIONS } from '../../core/slack-message';
+import { SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { complianceDeps } from '../../client/api/compliance';
 import { FailedAttempts } from '../../client/api/failed-attempts';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describeEvent } from '../../client/cli/render';
 import { ApiTokens } from '../../ledger/api-tokens';
-import { MAX_JSON_DEPTH } from '../../core/bounded-json';
-import { MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from '../../core/data-categories';
-import { TEXT_LIMITS } from '../../core/free-text';
+import { MAX_JSON_DEPTH } from '../../core/shared/bounded-json';
+import { MAX_DATA_CATEGORIES, MAX_DATA_CATEGORIES_BYTES } from '../../core/alerts/data-categories';
+import { TEXT_LIMITS } from '../../core/shared/free-text';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { waitFor } from '../support/waiting';
 import { PagerDutyStandIn } from '../support/pagerduty-stand-in';

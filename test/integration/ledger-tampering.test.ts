@@ -4,7 +4,8 @@ import { openDatabase } from '../../ledger/database';
 import { canonicalJson, eventHash, globalHash } from '../../ledger/hash';
 import { signPurge, type RemovedEvent } from '../../ledger/purge-record';
 import { Retention } from '../../ledger/retention';
-import { LedgerStore, type LedgerEvent, type NewLedgerEvent } from '../../ledger/store';
+import type { LedgerEvent, NewLedgerEvent } from '../../ledger/event';
+import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testLedgerKey } from '../support/ledger-key';
 

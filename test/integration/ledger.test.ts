@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../core/config';
+import { loadConfig } from '../../config/environment';
 import { migrate } from '../../ledger/migrate';
 import { signAnchor } from '../../ledger/anchor';
 import { openDatabase } from '../../ledger/database';
 import { HistoryArchive } from '../../ledger/history-archive';
-import { LedgerStore, type NewLedgerEvent } from '../../ledger/store';
+import type { NewLedgerEvent } from '../../ledger/event';
+import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testLedgerKey } from '../support/ledger-key';
 import { klaxon } from '../support/processes';

@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
-import { incidentIdFor } from '../../core/incident-id';
+import { incidentIdFor } from '../../core/incident/incident-id';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { ALERTMANAGER_TOKEN, SENTRY_CLIENT_SECRET, startTestStack, VERCEL_SECRET, type TestStack } from '../support/stack';

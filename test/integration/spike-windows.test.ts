@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/alert';
+import type { Alert } from '../../core/alerts/alert';
 import { SPIKE_MEMORY_SECONDS, windowKey, windowStart, type SpikeHit } from '../../core/sources/spike-windows';
 import { openDatabase } from '../../ledger/database';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeEvent } from '../../client/cli/render';
-import { RESOLVE_MODAL, SLACK_ACTIONS } from '../../core/slack-message';
+import { RESOLVE_MODAL, SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { sourceResolvedSignal } from '../../workflows/incident';
 import { signSlack, slackButtonClick, slackViewSubmission } from '../support/signing';
 import { ALERTMANAGER_TOKEN, postAlert, SLACK_SIGNING_SECRET, startTestStack, type TestStack } from '../support/stack';

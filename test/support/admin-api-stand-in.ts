@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyKlaxonSignature } from '../../core/signature';
+import { verifyKlaxonSignature } from '../../core/shared/signature';
 import { closeServer, register } from './teardown';
 
 interface ContainmentCall {

@@ -1,5 +1,5 @@
-import type { Alert } from '../../core/alert';
-import { defaultPolicy, parseResponders } from '../../core/policy';
+import type { Alert } from '../../core/alerts/alert';
+import { defaultPolicy, parseResponders } from '../../core/policy/policy';
 
 /** The two-level ladder most tests use: alice (Berlin), then bob (New York), five minutes each. */
 export const samplePolicy = defaultPolicy(parseResponders('alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York'), 5);

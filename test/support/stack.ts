@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/work
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { dataConverterFor } from '../../client/payload-codec';
-import { loadConfig, type KlaxonConfig } from '../../core/config';
+import { loadConfig, type KlaxonConfig } from '../../config/environment';
 import { LedgerStore } from '../../ledger/store';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
-import { loadConfig } from '../../core/config';
+import { loadConfig } from '../../config/environment';
 import { signKlaxon } from '../support/signing';
 
 /**

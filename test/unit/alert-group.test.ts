@@ -1,8 +1,8 @@
-import { batchAlerts } from '../../core/alert-batch';
-import { MAX_TRACKED_MEMBERS, MEMBER_SAMPLE } from '../../core/alert-group';
-import type { Alert } from '../../core/alert';
-import { Incident } from '../../core/incident';
-import { alertTextProblems, keptAlert } from '../../core/kept-alert';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import { MAX_TRACKED_MEMBERS, MEMBER_SAMPLE } from '../../core/alerts/alert-group';
+import type { Alert } from '../../core/alerts/alert';
+import { Incident } from '../../core/incident/incident';
+import { alertTextProblems, keptAlert } from '../../core/alerts/kept-alert';
 import type { SourceResolution } from '../../core/sources/source';
 import { sampleAlert, samplePolicy } from '../support/samples';
 

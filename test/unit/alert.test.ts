@@ -1,5 +1,5 @@
-import { AlertValidationError, parseGenericAlert } from '../../core/alert';
-import { incidentIdFor } from '../../core/incident-id';
+import { AlertValidationError, parseGenericAlert } from '../../core/alerts/alert';
+import { incidentIdFor } from '../../core/incident/incident-id';
 
 const meta = { deliveryId: 'd1', receivedAt: '2026-11-24T10:00:00.000Z' };
 const valid = { title: 'Customer emails in /api/users response', severity: 'SEV2', tenant: 'acme', dataCategories: ['personal-data'] };

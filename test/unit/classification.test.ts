@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { Alert } from '../../core/alert';
-import { classify, classifyResolution, parseRules, RulesError } from '../../core/classification';
+import type { Alert } from '../../core/alerts/alert';
+import { classify, classifyResolution, parseRules, RulesError } from '../../core/alerts/classification';
 
 const rules = parseRules(parse(readFileSync(join(__dirname, '../fixtures/rules.yaml'), 'utf8')), 'rules.yaml');
 const alert = (over: Partial<Alert>): Alert => ({

@@ -1,14 +1,14 @@
 import { DateTime } from 'luxon';
-import { computeClock, followUpDue, reminderAt } from '../../core/deadlines';
-import { batchAlerts } from '../../core/alert-batch';
-import type { ClockNotice } from '../../core/legal-clocks';
-import { clockAudience } from '../../core/regulatory-ladder';
-import { draftMarkdown, notificationDraft, UNKNOWN } from '../../core/drafts';
-import { Incident } from '../../core/incident';
-import { policyProblems, validatePolicy } from '../../core/policy';
+import { computeClock, followUpDue, reminderAt } from '../../core/regulation/deadlines';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import type { ClockNotice } from '../../core/regulation/legal-clocks';
+import { clockAudience } from '../../core/regulation/regulatory-ladder';
+import { draftMarkdown, notificationDraft, UNKNOWN } from '../../core/regulation/drafts';
+import { Incident } from '../../core/incident/incident';
+import { policyProblems, validatePolicy } from '../../core/policy/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
-import { applicableObligations } from '../../core/applicability';
-import { OBLIGATIONS, obligationById } from '../../core/regimes';
+import { applicableObligations } from '../../core/regulation/applicability';
+import { OBLIGATIONS, obligationById } from '../../core/regulation/regimes';
 import { klaxon } from '../support/processes';
 
 /** Deadlines as the clocks compute them: units, calendars, DST, backdating. */

@@ -1,4 +1,4 @@
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../core/config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../config/environment';
 import { SOURCE_SECRET_VARIABLES } from '../../core/sources/registry';
 
 describe('configuration', () => {

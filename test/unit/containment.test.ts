@@ -1,7 +1,7 @@
-import { batchAlerts } from '../../core/alert-batch';
-import { specProblems } from '../../core/containment';
-import { Incident } from '../../core/incident';
-import { validatePolicy } from '../../core/policy';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import { specProblems } from '../../core/containment/containment';
+import { Incident } from '../../core/incident/incident';
+import { validatePolicy } from '../../core/policy/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
 /** The containment rules as the incident keeps them (the workflow runs the actions; see test/workflow/containment). */

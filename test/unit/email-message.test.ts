@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
-import { Incident } from '../../core/incident';
-import { clockNoticeEmail, emailMessage } from '../../core/email-message';
-import { obligationById } from '../../core/regimes';
+import { Incident } from '../../core/incident/incident';
+import { clockNoticeEmail, emailMessage } from '../../core/channels/email-message';
+import { obligationById } from '../../core/regulation/regimes';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
 /** Every way text can break a line, or hide a control character, in a mail header. */

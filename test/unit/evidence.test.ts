@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { evidenceMarkdown, evidencePack, type EvidenceEvent } from '../../core/evidence';
-import { Incident } from '../../core/incident';
+import { evidenceMarkdown, evidencePack, type EvidenceEvent } from '../../core/audit/evidence';
+import { Incident } from '../../core/incident/incident';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
 /** An incident as the core records it, its events numbered and hashed as the ledger would. */

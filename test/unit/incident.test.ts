@@ -1,9 +1,9 @@
-import { batchAlerts } from '../../core/alert-batch';
-import { Incident } from '../../core/incident';
-import { IncidentRuleError } from '../../core/incident-rule-error';
-import { parseResponders, PolicyError, validatePolicy } from '../../core/policy';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import { Incident } from '../../core/incident/incident';
+import { IncidentRuleError } from '../../core/incident/incident-rule-error';
+import { parseResponders, PolicyError, validatePolicy } from '../../core/policy/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
-import { incidentMessage, SLACK_ACTIONS } from '../../core/slack-message';
+import { incidentMessage, SLACK_ACTIONS } from '../../core/channels/slack-message';
 
 const policy = samplePolicy;
 const alert = sampleAlert;

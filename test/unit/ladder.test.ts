@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import { Incident } from '../../core/incident';
-import type { IncidentEvent } from '../../core/incident';
-import { validatePolicy, type Policy } from '../../core/policy';
-import { simulate } from '../../core/simulation';
+import { Incident } from '../../core/incident/incident';
+import type { IncidentEvent } from '../../core/incident/incident';
+import { validatePolicy, type Policy } from '../../core/policy/policy';
+import { simulate } from '../../core/policy/simulation';
 import { sampleAlert } from '../support/samples';
 
 /**

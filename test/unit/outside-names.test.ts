@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ContainmentAdapters } from '../../activities/containment';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
-import { loadConfig } from '../../core/config';
-import { CONTAINMENT_KINDS } from '../../core/containment';
-import { containmentKey } from '../../core/containment-key';
-import { Incident } from '../../core/incident';
+import { loadConfig } from '../../config/environment';
+import { CONTAINMENT_KINDS } from '../../core/containment/containment';
+import { containmentKey } from '../../core/containment/containment-key';
+import { Incident } from '../../core/incident/incident';
 import { severityFrom } from '../../core/sources/shared';
 import { sampleAlert, samplePolicy } from '../support/samples';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseRules } from '../../core/classification';
+import { parseRules } from '../../core/alerts/classification';
 import { vercelRulesSchema } from '../../core/sources/vercel-rules';
-import { matchesPattern, patternSchema } from '../../core/patterns';
+import { matchesPattern, patternSchema } from '../../core/shared/patterns';
 import { cpuMs } from '../support/cpu-time';
 
 

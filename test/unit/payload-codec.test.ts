@@ -6,8 +6,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { cliEnvironment } from '../../client/cli/environment';
 import { writeStackFile } from '../../client/cli/stack-file';
 import { EncryptionCodec, KEY_ID_METADATA, PayloadDecryptionError } from '../../client/payload-codec';
-import { ConfigError, loadConfig } from '../../core/config';
-import { parsePayloadKeys, type PayloadKey } from '../../core/payload-keys';
+import { ConfigError, loadConfig } from '../../config/environment';
+import { parsePayloadKeys, type PayloadKey } from '../../config/payload-keys';
 
 const key = (id: string): PayloadKey => ({ id, key: new Uint8Array(randomBytes(32)) });
 const SECRET = { title: 'Card 4111 1111 1111 1111 of jane.doe@example.com' };

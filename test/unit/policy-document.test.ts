@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../core/config';
-import { parsePolicyBook } from '../../core/policy-document';
-import { PolicyError } from '../../core/policy';
-import { policyFor } from '../../core/routing';
+import { loadConfig } from '../../config/environment';
+import { parsePolicyBook } from '../../core/policy/policy-document';
+import { PolicyError } from '../../core/policy/policy';
+import { policyFor } from '../../core/policy/routing';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
 

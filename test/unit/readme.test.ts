@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES } from '../../core/config';
+import { CONFIG_VARIABLES } from '../../config/environment';
 import { DATADOG_PAYLOAD_TEMPLATE } from '../../core/sources/datadog';
 import { SOURCES } from '../../core/sources/registry';
 

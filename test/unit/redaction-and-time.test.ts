@@ -1,5 +1,5 @@
-import { redact } from '../../core/redaction';
-import { formatInstant, readerZone } from '../../core/time-format';
+import { redact } from '../../core/shared/redaction';
+import { formatInstant, readerZone } from '../../core/shared/time-format';
 import { cpuMs } from '../support/cpu-time';
 
 describe('redaction', () => {

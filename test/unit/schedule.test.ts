@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { covers, handoff, onCallAt, ScheduleError, timeline, turnAt, validateSchedule, type Layer, type Schedule } from '../../core/schedule';
+import { covers, handoff, onCallAt, ScheduleError, timeline, turnAt, validateSchedule, type Layer, type Schedule } from '../../core/escalation/schedule';
 
 const daily = (zone: string, start: string, members = ['ana', 'ben', 'cho']): Layer => ({ name: `daily ${zone}`, members, zone, start, turn: { days: 1 } });
 const single = (layer: Layer): Schedule => ({ name: 's', layers: [layer], overrides: [] });

@@ -1,4 +1,4 @@
-import { SignatureError, verifyKlaxonSignature, verifySlackSignature } from '../../core/signature';
+import { SignatureError, verifyKlaxonSignature, verifySlackSignature } from '../../core/shared/signature';
 import { genericSource } from '../../core/sources/generic';
 import { SourceRejection } from '../../core/sources/source';
 import { signKlaxon, signSlack } from '../support/signing';

@@ -1,7 +1,7 @@
-import type { ContainmentAction } from '../../core/containment';
-import { Incident, type IncidentState } from '../../core/incident';
-import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, resolveModal, statusReply, type SlackMessage } from '../../core/slack-message';
-import { escapeSlack, mrkdwn } from '../../core/slack-text';
+import type { ContainmentAction } from '../../core/containment/containment';
+import { Incident, type IncidentState } from '../../core/incident/incident';
+import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, resolveModal, statusReply, type SlackMessage } from '../../core/channels/slack-message';
+import { escapeSlack, mrkdwn } from '../../core/channels/slack-text';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
 /** What an attacker puts in every field that reaches Slack: a channel ping, a disguised link, an entity. */

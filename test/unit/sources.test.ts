@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../core/config';
+import { loadConfig } from '../../config/environment';
 import { alertmanagerSource } from '../../core/sources/alertmanager';
 import { datadogSource } from '../../core/sources/datadog';
 import { parseDatadogTitle } from '../../core/sources/datadog-title';
@@ -11,8 +11,9 @@ import { sentrySource } from '../../core/sources/sentry';
 import { vercelSource } from '../../core/sources/vercel';
 import { InProcessSpikeWindows, spikeAlertsOf } from '../../client/spike-windows';
 import { parse } from 'yaml';
-import { parseRules } from '../../core/classification';
-import { deliveryIdOf, SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
+import { parseRules } from '../../core/alerts/classification';
+import { deliveryIdOf } from '../../core/sources/delivery-id';
+import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
 import { cpuMs } from '../support/cpu-time';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));

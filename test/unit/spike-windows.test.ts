@@ -1,5 +1,5 @@
 import { InProcessSpikeWindows, MAX_LINES_IN_PROCESS, spikeAlertsOf } from '../../client/spike-windows';
-import type { Alert } from '../../core/alert';
+import type { Alert } from '../../core/alerts/alert';
 import { SPIKE_MEMORY_SECONDS, windowKey, windowStart, type SpikeHit } from '../../core/sources/spike-windows';
 
 describe('status-spike windows counted in process (no database)', () => {

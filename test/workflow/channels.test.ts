@@ -1,4 +1,4 @@
-import { validatePolicy, type Policy } from '../../core/policy';
+import { validatePolicy, type Policy } from '../../core/policy/policy';
 import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../workflows/incident';
 import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';

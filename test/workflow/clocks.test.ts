@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { validatePolicy } from '../../core/policy';
+import { validatePolicy } from '../../core/policy/policy';
 import { acknowledgeUpdate, clocksQuery, fileUpdate, obligationsUpdate, resolveUpdate, riskDecisionUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { samplePolicy } from '../support/samples';
 import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ContainmentPolicy } from '../../core/containment';
-import type { AdapterConfig, ContainmentTargets } from '../../core/containment-config';
-import { validatePolicy, type Policy } from '../../core/policy';
+import type { ContainmentPolicy } from '../../core/containment/containment';
+import type { AdapterConfig, ContainmentTargets } from '../../core/containment/containment-config';
+import { validatePolicy, type Policy } from '../../core/policy/policy';
 import {
   approveContainmentUpdate,
   falsePositiveUpdate,

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { batchAlerts } from '../../core/alert-batch';
-import type { Policy } from '../../core/policy';
-import { onCallAt, type Schedule } from '../../core/schedule';
+import { batchAlerts } from '../../core/alerts/alert-batch';
+import type { Policy } from '../../core/policy/policy';
+import { onCallAt, type Schedule } from '../../core/escalation/schedule';
 import { acknowledgeUpdate, alertsSignal, escalateUpdate, resolveUpdate, sourceResolvedSignal, stateQuery } from '../../workflows/incident';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { samplePolicy } from '../support/samples';

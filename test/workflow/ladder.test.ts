@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import { validatePolicy, type Policy } from '../../core/policy';
-import { simulate } from '../../core/simulation';
+import { validatePolicy, type Policy } from '../../core/policy/policy';
+import { simulate } from '../../core/policy/simulation';
 import { acknowledgeUpdate, reassignUpdate, repinUpdate, snoozeUpdate, stateQuery } from '../../workflows/incident';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';

@@ -1,4 +1,4 @@
-import { evidencePack } from '../../core/evidence';
+import { evidencePack } from '../../core/audit/evidence';
 import { acknowledgeUpdate, stateQuery } from '../../workflows/incident';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { FilingRequest, ObligationClock } from '../../core/legal-clocks';
-import { validatePolicy, type RegulatoryPolicy } from '../../core/policy';
-import { obligationById, type TriggerKind } from '../../core/regimes';
+import type { FilingRequest, ObligationClock } from '../../core/regulation/legal-clocks';
+import { validatePolicy, type RegulatoryPolicy } from '../../core/policy/policy';
+import { obligationById, type TriggerKind } from '../../core/regulation/regimes';
 import { acknowledgeUpdate, fileUpdate, incident, stateQuery, triggerUpdate } from '../../workflows/incident';
 import { samplePolicy } from '../support/samples';
 import { timeSkippingIncidents } from '../support/incident-workflows';

@@ -1,0 +1,67 @@
+import type { Severity } from '../alerts/severity';
+import { incidentFigures } from './evidence';
+import type { IncidentState } from '../incident/incident';
+
+/** Response-time figures of a period, per severity: what an auditor samples across incidents. */
+export interface PeriodReport {
+  from: string;
+  to: string;
+  incidents: number;
+  bySeverity: Array<{
+    severity: Severity;
+    incidents: number;
+    /** Median and worst, in minutes, over the incidents that reached that point. */
+    acknowledge: Spread;
+    contain: Spread;
+    notify: Spread;
+  }>;
+  rows: Array<{ incidentId: string; severity: Severity; tenant: string; status: string; openedAt: string } & ReturnType<typeof incidentFigures>>;
+}
+
+export interface Spread {
+  count: number;
+  medianMinutes?: number;
+  maxMinutes?: number;
+}
+
+function spread(values: number[]): Spread {
+  if (values.length === 0) return { count: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { count: sorted.length, medianMinutes: Math.round(median * 100) / 100, maxMinutes: sorted.at(-1) };
+}
+
+export function periodReport(states: IncidentState[], from: string, to: string): PeriodReport {
+  const rows = states.map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, ...incidentFigures(s) }));
+  const severities = [...new Set(rows.map((r) => r.severity))].sort();
+  return {
+    from,
+    to,
+    incidents: rows.length,
+    bySeverity: severities.map((severity) => {
+      const of = rows.filter((r) => r.severity === severity);
+      const pick = (k: 'minutesToAcknowledge' | 'minutesToContain' | 'minutesToNotify') => spread(of.flatMap((r) => (r[k] === undefined ? [] : [r[k]!])));
+      return { severity, incidents: of.length, acknowledge: pick('minutesToAcknowledge'), contain: pick('minutesToContain'), notify: pick('minutesToNotify') };
+    }),
+    rows,
+  };
+}
+
+export function periodMarkdown(r: PeriodReport): string {
+  const fmt = (s: Spread) => (s.count ? `${s.medianMinutes} / ${s.maxMinutes} min (${s.count})` : 'n/a');
+  return [
+    `# Incident response, ${r.from} to ${r.to}`,
+    '',
+    `${r.incidents} incident(s) opened in the period. Median / worst minutes (incidents that reached the point).`,
+    '',
+    '| severity | incidents | to acknowledge | to contain | to notify |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.bySeverity.map((b) => `| ${b.severity} | ${b.incidents} | ${fmt(b.acknowledge)} | ${fmt(b.contain)} | ${fmt(b.notify)} |`),
+    '',
+    '| incident | severity | tenant | status | opened | ack | contain | notify |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.rows.map((x) => `| ${x.incidentId} | ${x.severity} | ${x.tenant} | ${x.status} | ${x.openedAt} | ${x.minutesToAcknowledge ?? ''} | ${x.minutesToContain ?? ''} | ${x.minutesToNotify ?? ''} |`),
+    '',
+  ].join('\n');
+}
