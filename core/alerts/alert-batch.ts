@@ -1,4 +1,6 @@
-import { capDetails, type Alert } from './alert';
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
+import type { Alert } from './alert';
+import { capDetails } from './alert-details';
 import { MEMBER_SAMPLE, type BatchMember } from './alert-group';
 import type { Severity } from './severity';
 import type { UnredactedAlert } from './unredacted-alert';

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * The alerts of one notification group (Alertmanager's and Grafana's `groupKey`) as the one
  * incident of that group keeps them. The tools re-send the whole group at every

@@ -89,12 +89,3 @@ export interface Classification {
   /** The rule that matched, or undefined when none did (then the alert is flagged for triage). */
   rule?: string;
 }
-
-/** Alert details kept in Temporal and the ledger are capped: they may hold the very data that leaked. */
-export const MAX_DETAILS_BYTES = 8 * 1024;
-
-/** Replaces details larger than MAX_DETAILS_BYTES by a note of their size. */
-export function capDetails(alert: Alert): Alert {
-  const size = new TextEncoder().encode(JSON.stringify(alert.details)).length;
-  return size <= MAX_DETAILS_BYTES ? alert : { ...alert, details: { truncated: true, originalBytes: size } };
-}

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { Policy } from '../policy/policy';
 import { OBLIGATIONS } from '../regulation/regimes';
 

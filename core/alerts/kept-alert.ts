@@ -1,4 +1,5 @@
-import { capDetails, type Alert } from './alert';
+import type { Alert } from './alert';
+import { capDetails } from './alert-details';
 import { cutTitle, sanitiseText, TEXT_LIMITS, textProblem } from '../shared/free-text';
 import { PSEUDONYMOUS_KEY_PREFIX, pseudonymousKey } from '../incident/incident-id';
 import { redact } from '../shared/redaction';

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * Severities, most severe first. A module of its own, free of zod: workflow code needs them,
  * and every module a workflow imports is evaluated again for each new incident, so a schema

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * How far a source's clock may run behind the API's before its resolution is taken for one
  * about an earlier run. The resolution's time (Alertmanager's `endsAt`) comes from the

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { describeSpec, type ContainmentAction } from '../containment/containment';
 import type { IncidentState } from '../incident/incident';
 import type { ClockNotice } from '../regulation/legal-clocks';

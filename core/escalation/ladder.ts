@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { DEFAULT_BUSINESS_HOURS, DEFAULT_QUIET_HOURS, withinHours, type HoursWindow } from './hours';
 import type { EscalationLevel, HoursZone, Policy, Responder, Target } from '../policy/policy';
 import { onCallAt } from './schedule';

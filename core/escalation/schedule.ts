@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { DateTime, Duration, IANAZone } from 'luxon';
 import { CLOCK_TIME, spanCovers } from './hours';
 

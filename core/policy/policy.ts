@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { IANAZone } from 'luxon';
 import { SEVERITIES, type Severity } from '../alerts/severity';
 import { hoursProblems, type HoursWindow } from '../escalation/hours';

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { OBLIGATIONS, type Obligation } from './regimes';
 
 /** EU and EEA member states: an incident in any of them falls under EU law (GDPR, NIS2, DORA). */

@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { IncidentState } from '../incident/incident';
 import type { Clock } from './deadlines';
 import type { Filing, ObligationChange, ObligationClock, RecordedTrigger, RiskDecision } from './legal-clocks';

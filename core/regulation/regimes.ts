@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * Notification obligations as data: one entry per obligation, each citing its legal source.
  * Facts from ../shared/REGULATIONS.md, where [P] marks a primary text and [S] a secondary

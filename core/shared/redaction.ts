@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * Removes personal data from text before it is stored (ledger, Temporal) or leaves for Slack,
  * PagerDuty or email: the alert describes a leak, and the record must not leak it again.

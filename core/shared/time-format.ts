@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { DateTime, IANAZone } from 'luxon';
 
 /** Shows a UTC instant in the reader's zone with the zone named, e.g. `2026-03-29 03:30:00 +02:00 (Europe/Berlin)`. */

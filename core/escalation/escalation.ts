@@ -1,0 +1,264 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
+import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
+import { urgencyOf, type Channel } from './notification-rules';
+import type { EscalationSlice, LadderStep, LevelRecord, NextStep, Page, PlannedPage } from './paging';
+import { SYSTEM } from '../incident/actor';
+import type { IncidentPartHost } from '../incident/incident-part';
+import { IncidentRuleError } from '../incident/incident-rule-error';
+import type { Responder } from '../policy/policy';
+import { formatInstant } from '../shared/time-format';
+
+/** What escalation reads and writes: its slice, and the acknowledgement a re-trigger undoes. */
+type EscalationState = EscalationSlice & { acknowledgedBy?: string; acknowledgedAt?: string };
+
+/**
+ * The incident's escalation: the ladder's place and timers (escalation, end of a snooze, lapse
+ * of an acknowledgement, a reassignment's page), the levels it reached and why any was
+ * skipped, the pages it started and what became of each, and the incident's Slack channel.
+ * The ladder's targets come from `./ladder`; its timing is decided here, in `step`.
+ */
+export class Escalation {
+  constructor(private readonly host: IncidentPartHost<EscalationState>) {}
+
+  private get state() {
+    return this.host.state;
+  }
+
+  private get policy() {
+    return this.host.policy;
+  }
+
+  private get trigger(): number {
+    return this.state.trigger ?? 1;
+  }
+
+  /**
+   * What the incident needs next at `now`: the single place where the ladder advances.
+   * Timers that are due (escalation, end of a snooze, lapse of an acknowledgement) take
+   * effect here, so the workflow and the simulator behave alike.
+   */
+  step(now: string): LadderStep {
+    const t = Date.parse(now);
+    const s = this.state;
+    if (s.status === 'resolved') return { kind: 'done' };
+    if (s.status === 'snoozed') {
+      if (t < Date.parse(s.snoozedUntil!)) return { kind: 'wait', until: Date.parse(s.snoozedUntil!) };
+      this.retrigger(now, 'the snooze ended', 'same level');
+    }
+    if (s.status === 'acknowledged') {
+      if (s.ackExpiresAt === undefined) return { kind: 'wait' };
+      if (t < Date.parse(s.ackExpiresAt)) return { kind: 'wait', until: Date.parse(s.ackExpiresAt) };
+      this.retrigger(now, `acknowledged ${this.policy.ackTimeoutMinutes} minutes ago and still not resolved`, 'first level');
+    }
+    if (s.reassignTo !== undefined) return this.pageReassigned(now);
+    if (s.escalationRequested || (s.nextEscalationAt !== undefined && t >= Date.parse(s.nextEscalationAt))) {
+      delete s.escalationRequested;
+      delete s.nextEscalationAt;
+    }
+    if (s.nextEscalationAt !== undefined) return { kind: 'wait', until: Date.parse(s.nextEscalationAt) };
+    if (s.ladderExhausted) return { kind: 'wait' };
+    return this.beginNextLevel(now);
+  }
+
+  /** Whatever was about to page (escalation, snooze, lapse, reassignment) is called off. */
+  stop(): void {
+    this.host.changed();
+    for (const key of ['nextEscalationAt', 'escalationRequested', 'snoozedUntil', 'ackExpiresAt', 'reassignTo'] as const) delete this.state[key];
+  }
+
+  /** The next timed step, if one is set, shown in UTC and in each paged responder's zone. */
+  nextStep(): NextStep | undefined {
+    const s = this.state;
+    let at: string | undefined;
+    let action: string;
+    if (s.status === 'triggered' && s.nextEscalationAt) {
+      at = s.nextEscalationAt;
+      const last = s.level >= this.policy.levels.length;
+      action = last && s.pass > this.policy.repeat ? 'the ladder is exhausted' : `escalate to level ${last ? 1 : s.level + 1}${last ? ` (pass ${s.pass + 1})` : ''}`;
+    } else if (s.status === 'snoozed') {
+      at = s.snoozedUntil;
+      action = `the snooze ends: level ${Math.max(1, s.level)} is paged again`;
+    } else if (s.status === 'acknowledged' && s.ackExpiresAt) {
+      at = s.ackExpiresAt;
+      action = 'the acknowledgement lapses: the incident re-triggers from level 1';
+    } else {
+      return undefined;
+    }
+    // fromEntries defines own properties, whatever a responder is called ("__proto__" included).
+    const local: Record<string, string> = Object.fromEntries(s.pages.flatMap((p) => (p.timeZone ? [[p.responder, formatInstant(at!, p.timeZone)]] : [])));
+    return { at: at!, action, local };
+  }
+
+  /**
+   * Moves to the next level that pages someone, recording each level skipped (conditions,
+   * nobody reachable) and why; when none is left, the ladder is exhausted.
+   */
+  private beginNextLevel(now: string): LadderStep {
+    const s = this.state;
+    const levels = this.policy.levels.length;
+    const first = s.level === 0 && s.pass === 1;
+    for (;;) {
+      let level = s.level + 1;
+      let pass = s.pass;
+      if (level > levels) {
+        level = 1;
+        pass += 1;
+      }
+      if (pass > this.policy.repeat + 1) return this.exhaust(now);
+      const resolution = resolveLevel(this.policy, level, {
+        incidentId: s.incidentId, severity: s.severity, dataCategories: s.dataCategories, pass, trigger: this.trigger, at: Date.parse(now),
+      });
+      for (const note of resolution.notes) this.host.record(note.kind, now, SYSTEM, { ...note.payload, pass });
+      s.level = level;
+      s.pass = pass;
+      const record: LevelRecord = { level, pass, trigger: this.trigger, at: now, paged: resolution.recipients.map((r) => r.name) };
+      (s.levels ??= []).push(record);
+      if (resolution.skipped) {
+        record.skipped = resolution.skipped;
+        this.host.record('level.skipped', now, SYSTEM, { level, pass, reason: resolution.skipped });
+        continue;
+      }
+      const timeoutMinutes = this.policy.levels[level - 1].timeoutMinutes;
+      s.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
+      if (!first) this.host.record('incident.escalated', now, SYSTEM, { level, pass });
+      // Keys of the first trigger keep the form incidents opened before re-triggers existed use.
+      const prefix = this.trigger > 1 ? `t${this.trigger}.` : '';
+      const pages = resolution.recipients.map((recipient) => this.plan(recipient, level, pass, `${prefix}${pass}.${level}.${recipient.name}`, now));
+      return { kind: 'page', pages, level, pass, within: timeoutMinutes };
+    }
+  }
+
+  /** Records, once, that the ladder ran out with nobody acknowledging, and pages its `exhausted` targets. */
+  private exhaust(now: string): LadderStep {
+    const s = this.state;
+    if (s.ladderExhausted) return { kind: 'wait' };
+    s.ladderExhausted = true;
+    s.level = Math.min(s.level, this.policy.levels.length);
+    s.pass = Math.min(s.pass, this.policy.repeat + 1);
+    this.host.record('ladder.exhausted', now, SYSTEM, { passes: s.pass, levels: this.policy.levels.length });
+    const recipients = resolveExhausted(this.policy, Date.parse(now), s.severity);
+    if (recipients.length === 0) return { kind: 'wait' };
+    const pages = recipients.map((r) => this.plan(r, s.level, s.pass, `t${this.trigger}.exhausted.${r.name}`, now));
+    return { kind: 'page', pages, level: s.level, pass: s.pass, within: this.policy.levels[s.level - 1].timeoutMinutes };
+  }
+
+  /** The page of a reassignment, at the current level, whose time starts again. */
+  private pageReassigned(now: string): LadderStep {
+    const s = this.state;
+    const name = s.reassignTo!;
+    delete s.reassignTo;
+    const level = Math.max(1, s.level);
+    s.level = level;
+    const timeoutMinutes = this.policy.levels[level - 1].timeoutMinutes;
+    s.nextEscalationAt = new Date(Date.parse(now) + timeoutMinutes * 60_000).toISOString();
+    const page = this.plan(asRecipient(this.responderNamed(name), urgencyOf(s.severity)), level, s.pass, `t${this.trigger}.reassign${s.pages.length}.${name}`, now);
+    return { kind: 'page', pages: [page], level, pass: s.pass, within: timeoutMinutes };
+  }
+
+  private responderNamed(name: string): Responder {
+    const r = this.policy.responders.find((x) => x.name === name);
+    if (!r) throw new IncidentRuleError(`policy "${this.policy.name}" names unknown responder "${name}"`);
+    return r;
+  }
+
+  private plan(recipient: Recipient, level: number, pass: number, key: string, now: string): PlannedPage {
+    const index = this.startPage({
+      level, pass, responder: recipient.name, at: now,
+      ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}),
+      ...(recipient.slackChannel ? { slackChannel: recipient.slackChannel } : {}),
+      ...(recipient.timeZone ? { timeZone: recipient.timeZone } : {}),
+      ...(recipient.pagerDutyService ? { pagerDutyService: recipient.pagerDutyService } : {}),
+      ...(recipient.email ? { email: recipient.email } : {}),
+    });
+    return { index, key, recipient };
+  }
+
+  /** The ladder starts again: at the level it was at (snooze ended) or from the first (acknowledgement lapsed). */
+  private retrigger(now: string, reason: string, from: 'same level' | 'first level'): void {
+    const s = this.state;
+    const fromStatus = s.status;
+    s.status = 'triggered';
+    s.trigger = this.trigger + 1;
+    delete s.snoozedUntil;
+    delete s.ackExpiresAt;
+    delete s.acknowledgedBy;
+    delete s.acknowledgedAt;
+    delete s.nextEscalationAt;
+    s.ladderExhausted = false;
+    if (from === 'first level') {
+      s.level = 0;
+      s.pass = 1;
+    } else {
+      s.level = Math.max(0, s.level - 1);
+    }
+    this.host.record('incident.retriggered', now, SYSTEM, { from: fromStatus, reason, trigger: s.trigger, resumesAt: from });
+  }
+
+  /**
+   * Records a page as it starts, before it is delivered: a responder can only act on a page
+   * after it began, so the ledger keeps paged → acknowledged in that order even when the
+   * acknowledgement arrives before the delivery is confirmed. Returns the page's index.
+   */
+  startPage(page: Omit<Page, 'channel' | 'ts'>): number {
+    this.host.record('responder.paged', page.at, SYSTEM, { ...page });
+    return this.state.pages.push({ ...page }) - 1;
+  }
+
+  /** Where a started page landed, so its message can be updated in place. */
+  pageDelivered(index: number, posted: { channel: string; ts: string }): void {
+    Object.assign(this.state.pages[index], posted);
+  }
+
+  /** A page that could not be delivered within its level's time: recorded loudly, and the ladder goes on. */
+  pageFailed(index: number, reason: string, now: string): void {
+    const page = this.state.pages[index];
+    page.failed = reason;
+    this.host.record('page.failed', now, SYSTEM, { level: page.level, pass: page.pass, responder: page.responder, slackUserId: page.slackUserId, reason });
+  }
+
+  /** A notification of a page went out on a channel (by the responder's rules). */
+  notified(index: number, channel: Channel, now: string): void {
+    const page = this.state.pages[index];
+    (page.notifications ??= []).push({ channel, at: now });
+    this.host.record('notification.sent', now, SYSTEM, { responder: page.responder, channel, level: page.level, pass: page.pass });
+  }
+
+  /** A channel failed for good (or past its bound): recorded, and the next channel, if any, takes over at once. */
+  notificationFailed(index: number, channel: Channel, reason: string, next: Channel | undefined, now: string): void {
+    const page = this.state.pages[index];
+    (page.notifications ??= []).push({ channel, at: now, failed: reason });
+    this.host.record('notification.failed', now, SYSTEM, { responder: page.responder, channel, level: page.level, pass: page.pass, reason, failover: next ?? 'none: no channel left' });
+  }
+
+  /** Notifications still waiting for their minute when paging stopped: called off, and recorded. */
+  notificationsCancelled(pending: Array<{ responder: string; channel: Channel }>, now: string): void {
+    if (pending.length) this.host.record('notification.cancelled', now, SYSTEM, { status: this.state.status, pending });
+  }
+
+  /** PagerDuty services holding a triggered incident for this one, to keep them in step. */
+  pagerDutyServices(): string[] {
+    const services = this.state.pages.filter((p) => p.pagerDutyService && p.notifications?.some((n) => n.channel === 'pagerduty' && !n.failed)).map((p) => p.pagerDutyService!);
+    return [...new Set(services)];
+  }
+
+  /** Whether the incident should have its own Slack channel now and has none yet (asked once). */
+  wantsIncidentChannel(): boolean {
+    const s = this.state;
+    return s.incidentChannel === undefined && s.status !== 'resolved' && (this.policy.incidentChannelFor ?? []).includes(s.severity);
+  }
+
+  /** Marks the channel as being opened, so it is asked for once however the severity moves. */
+  openingIncidentChannel(): void {
+    this.state.incidentChannel = { id: '', name: '' };
+  }
+
+  incidentChannelOpened(channel: { id: string; name: string; ts: string }, now: string): void {
+    this.state.incidentChannel = { ...channel };
+    this.host.record('slack.channel_opened', now, SYSTEM, { channel: channel.id, name: channel.name, severity: this.state.severity });
+  }
+
+  incidentChannelFailed(reason: string, now: string): void {
+    this.state.incidentChannel = { id: '', name: '', failed: reason };
+    this.host.record('slack.channel_failed', now, SYSTEM, { reason });
+  }
+}
