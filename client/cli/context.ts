@@ -10,6 +10,17 @@ import type { Incidents } from '../incidents';
 import { SetupError } from './command';
 import { howToStart, requireReachable, shown } from './reachability';
 
+/** Runs `use` on the ledger database at `url`, said to be down at once if it is; closed after. */
+async function openLedger<T>(url: string, env: NodeJS.ProcessEnv, use: (db: Pool) => Promise<T>): Promise<T> {
+  await requireReachable({ what: 'the ledger database', address: url, variable: 'DATABASE_URL' }, env);
+  const db = openDatabase(url, { max: 2 });
+  try {
+    return await use(db);
+  } finally {
+    await db.end();
+  }
+}
+
 /** The CLI gives Temporal this long to answer once its port takes connections (the SDK's default is 10 s). */
 const TEMPORAL_CONNECT_MS = 5_000;
 
@@ -52,18 +63,13 @@ export class CliContext {
   async withLedger<T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> {
     const url = this.config().databaseUrl;
     if (!url) throw new SetupError(`${purpose} in the ledger database, and DATABASE_URL is not set (no embedded stack is running).\n${howToStart(this.env, 'set DATABASE_URL to the ledger\'s PostgreSQL')}`);
-    await requireReachable({ what: 'the ledger database', address: url, variable: 'DATABASE_URL' }, this.env);
-    const db = openDatabase(url, { max: 2 });
-    try {
-      return await use(db);
-    } finally {
-      await db.end();
-    }
+    return openLedger(url, this.env, use);
   }
 
-  /** The ledger database when one is configured (reachable), else undefined: for what reads it only if it can. */
+  /** The ledger database when one is configured, else undefined: for what reads it only if it can. */
   async withOptionalLedger<T>(use: (db: Pool | undefined) => Promise<T>): Promise<T> {
-    return this.config().databaseUrl ? this.withLedger('it is', use) : use(undefined);
+    const url = this.config().databaseUrl;
+    return url ? openLedger(url, this.env, use) : use(undefined);
   }
 
   /** Runs `use` with the incidents facade and the Temporal client, the connection closed after. */

@@ -41,6 +41,8 @@ KLAXON_WEBHOOK_SECRET) or, while \`npm start\` runs, from .data/stack.json.`;
  */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { words, rest } = splitCommandWords(argv);
+  // `klaxon help incidents list`, as newcomers type it.
+  if (words[0] === 'help') return runCli([...words.slice(1), '--help'], env);
   const command = COMMANDS.filter((c) => c.name.split(' ').every((w, i) => words[i] === w)).sort((a, b) => b.name.length - a.name.length)[0];
   const asksHelp = rest.includes('--help') || rest.includes('-h');
   if (!command) {

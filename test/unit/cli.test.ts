@@ -29,6 +29,7 @@ describe('the klaxon CLI', () => {
       expect(withJson.message).toContain(`klaxon ${command.name} does not take --bogus`);
     }
     expect(await runCli(['--help'], {})).toContain('klaxon <command> --help');
+    expect(await runCli(['help', 'clocks', 'risk'], {})).toMatch(/^Usage: klaxon clocks risk <id> --high-risk yes\|no\b/);
     expect(await runCli(['incidents', '--help'], {})).toMatch(/^klaxon incidents commands:\n {2}klaxon incidents list /);
   });
 
