@@ -1,3 +1,4 @@
+import { isInstantWithOffset } from '../../core/shared/time-format';
 import type { CliContext } from './context';
 
 /** A mistake in how the CLI was called: the CLI exits 2 and shows the command's usage. */
@@ -48,6 +49,18 @@ export interface Command<O extends Options = Options> {
 /** Keeps a command's option types, so `run` sees `values.regime` as a string and `values.all` as a boolean. */
 export function defineCommand<const O extends Options>(command: Command<O>): Command {
   return command as unknown as Command;
+}
+
+/**
+ * A value the caller typed, as a message quotes it: in double quotes, with quotes and control
+ * characters escaped, so the quoting stays balanced and no escape sequence reaches the terminal.
+ */
+export const quoted = (text: string): string => JSON.stringify(text);
+
+/** The instant a time option names; it needs an offset or Z, so that it means one instant whoever reads it. */
+export function instantOption(flag: string, text: string): Date {
+  if (!isInstantWithOffset(text)) throw new UsageError(`--${flag} ${quoted(text)} needs a date-time with an offset or Z (e.g. 2026-11-01T00:00Z)`);
+  return new Date(text);
 }
 
 /** The options every command takes, whatever it does. */

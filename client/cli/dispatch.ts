@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { COMMON_OPTIONS, commandHelp, SetupError, synopsis, UsageError, type Command, type Options } from './command';
+import { COMMON_OPTIONS, commandHelp, quoted, SetupError, synopsis, UsageError, type Command, type Options } from './command';
 import { alertCommands } from './commands/alert';
 import { auditCommands } from './commands/audit';
 import { clocksCommands } from './commands/clocks';
@@ -49,10 +49,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<st
     if (words.length === 0 && (asksHelp || rest.length === 0)) return OVERVIEW;
     const group = COMMANDS.filter((c) => c.name.split(' ')[0] === words[0]);
     const known = `the commands: ${[...new Set(COMMANDS.map((c) => c.name.split(' ')[0]))].join(', ')} (klaxon --help says what each does)`;
-    if (group.length === 0) throw new UsageError(`${words.length ? `unknown command "${words[0]}"` : 'give a command first'}; ${known}`);
+    if (group.length === 0) throw new UsageError(`${words.length ? `unknown command ${quoted(words[0])}` : 'give a command first'}; ${known}`);
     const listing = `klaxon ${words[0]} commands:\n${group.map((c) => `  ${synopsis(c)}`).join('\n')}`;
     if (asksHelp && words.length === 1) return listing;
-    throw new UsageError(`${words.length > 1 ? `unknown command "${words.slice(0, 2).join(' ')}"` : `"klaxon ${words[0]}" needs a command`}\n\n${listing}`);
+    throw new UsageError(`${words.length > 1 ? `unknown command ${quoted(words.slice(0, 2).join(' '))}` : `${quoted(`klaxon ${words[0]}`)} needs a command`}\n\n${listing}`);
   }
   const args = words.slice(command.name.split(' ').length);
   try {
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<st
     const expected = command.args ?? [];
     const missing = expected.slice(args.length).filter((a) => !a.startsWith('['));
     if (missing.length) throw new UsageError(`klaxon ${command.name} needs ${missing.join(' ')}`);
-    if (args.length > expected.length) throw new UsageError(`klaxon ${command.name} takes ${expected.length ? expected.join(' ') : 'no argument'}; "${args[expected.length]}" is one too many`);
+    if (args.length > expected.length) throw new UsageError(`klaxon ${command.name} takes ${expected.length ? expected.join(' ') : 'no argument'}; ${quoted(args[expected.length])} is one too many`);
     for (const [name, o] of Object.entries(command.options)) {
       if (values[name] === undefined && o.env && env[o.env]) values[name] = env[o.env];
       if (values[name] === undefined && o.required) throw new UsageError(`klaxon ${command.name} needs --${name}${o.value ? ` ${o.value}` : ''}${o.env ? ` (or ${o.env} in the environment)` : ''}`);
@@ -98,7 +98,7 @@ function parseCommandOptions(command: Command, rest: string[]): Record<string, u
     const name = flag.replace(/^-+/, '');
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const elsewhere = COMMANDS.filter((c) => name in c.options).map((c) => `klaxon ${c.name}`);
-      throw new UsageError(`klaxon ${command.name} does not take ${flag}${elsewhere.length && elsewhere.length < 5 ? ` (${elsewhere.join(', ')} does)` : ''}`);
+      throw new UsageError(`klaxon ${command.name} does not take ${/^-{1,2}[\w.-]+$/.test(flag) ? flag : quoted(flag)}${elsewhere.length && elsewhere.length < 5 ? ` (${elsewhere.join(', ')} does)` : ''}`);
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       if (options[name]?.type === 'boolean') throw new UsageError(`--${name} takes no value`);

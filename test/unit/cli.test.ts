@@ -13,7 +13,8 @@ const refusal = (args: string[], env: NodeJS.ProcessEnv = { KLAXON_DATA_DIR: '/n
   },
   (err: Error) => err,
 );
-const balanced = (text: string) => (text.match(/"/g) ?? []).length % 2 === 0 && (text.match(/`/g) ?? []).length % 2 === 0;
+/** Every opening quote closed (an escaped one, inside a quoted value, aside). */
+const balanced = (text: string) => (text.replace(/\\"/g, '').match(/"/g) ?? []).length % 2 === 0 && (text.match(/`/g) ?? []).length % 2 === 0;
 
 describe('the klaxon CLI', () => {
   it("prints a command's own usage for --help, and every command takes --json", async () => {
@@ -54,11 +55,15 @@ describe('the klaxon CLI', () => {
       [['bogus'], 'unknown command "bogus"; the commands: incidents, ack,'],
       [['incidents'], '"klaxon incidents" needs a command'],
       [['tokens', 'create', '--name', 'x'], 'klaxon tokens create needs --scope'],
+      // What the caller typed is quoted escaped: no quote left open, no escape sequence on the terminal.
+      [['snooze', 'inc-1', '--as', 'a', '--minutes', 'a"\u001b[2J'], '--minutes "a\\"\\u001b[2J" is not a whole number'],
+      [['ack', 'inc-1', '--as', 'a', '--\u001b[2J'], 'klaxon ack does not take "--\\u001b[2J"'],
     ];
     for (const [args, message] of cases) {
       const err = await refusal(args);
       expect(err).toBeInstanceOf(UsageError);
       expect(err.message).toContain(message);
+      expect(err.message).not.toContain('\u001b');
       expect(balanced(err.message)).toBe(true);
     }
     expect(await runCli(['ack', 'inc-1', '--help'], {})).toMatch(/^Usage: klaxon ack <id> --as <responder> \[--json\]/);

@@ -4,7 +4,7 @@ import type { Art34Exception } from '../../../core/regulation/legal-clocks';
 import { OBLIGATIONS, obligationById, RECORDABLE_TRIGGERS } from '../../../core/regulation/regimes';
 import { formatInstant } from '../../../core/shared/time-format';
 import { computeRegimeClock, renderClock, renderIncidentClocks, renderRegimes, triggerEvent } from '../clocks';
-import { AS_OPTION, defineCommand, REASON_OPTION, TZ_OPTION, UsageError } from '../command';
+import { AS_OPTION, defineCommand, quoted, REASON_OPTION, TZ_OPTION, UsageError } from '../command';
 
 const REGIME_OPTION = { type: 'string', value: '<regime>', required: true, help: 'the obligation, by id (klaxon clocks regimes lists them)' } as const;
 const started = (starts: string[]): string => (starts.length ? ` Clocks started: ${starts.join(', ')}.` : '');
@@ -99,7 +99,7 @@ const risk = defineCommand({
     at: { type: 'string', value: '<time>', help: 'when it was determined (default: now)' },
   },
   async run({ values, args: [id] }, cli) {
-    if (!['yes', 'no'].includes(values['high-risk'])) throw new UsageError(`--high-risk "${values['high-risk']}" is neither yes nor no`);
+    if (!['yes', 'no'].includes(values['high-risk'])) throw new UsageError(`--high-risk ${quoted(values['high-risk'])} is neither yes nor no`);
     const r = await cli.withTemporal(({ incidents }) =>
       incidents.decideRisk(id, {
         by: cli.actingAs(values.as), highRisk: values['high-risk'] === 'yes', exception: values.exception as Art34Exception | undefined, reasons: values.reasons, at: values.at,

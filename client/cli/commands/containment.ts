@@ -1,5 +1,5 @@
 import type { ContainmentKind, ContainmentSpec } from '../../../core/containment/containment';
-import { AS_OPTION, defineCommand, REASON_OPTION, UsageError, type Values } from '../command';
+import { AS_OPTION, defineCommand, quoted, REASON_OPTION, UsageError, type Values } from '../command';
 
 const REQUEST_OPTIONS = {
   kind: { type: 'string', value: 'isolate-tenant|throttle-provisioning|suspend-credentials', required: true, help: 'the action' },
@@ -41,7 +41,7 @@ function containmentSpecOf(values: Values<typeof REQUEST_OPTIONS>): ContainmentS
   const limits = Object.fromEntries(
     (values.limit ?? []).map((entry) => {
       const [name, n] = entry.split('=');
-      if (!name || !/^\d+$/.test(n ?? '')) throw new UsageError(`--limit "${entry}" is not name=<whole number>, e.g. invitations=0`);
+      if (!name || !/^\d+$/.test(n ?? '')) throw new UsageError(`--limit ${quoted(entry)} is not name=<whole number>, e.g. invitations=0`);
       return [name, Number(n)];
     }),
   );

@@ -1,8 +1,7 @@
-import { isInstantWithOffset } from '../../../core/shared/time-format';
 import { HistoryArchive } from '../../../ledger/history-archive';
 import { LedgerStore } from '../../../ledger/store';
 import { incidentHistory } from '../../incident-history';
-import { defineCommand, SetupError, TZ_OPTION, UsageError } from '../command';
+import { defineCommand, instantOption, quoted, SetupError, TZ_OPTION, UsageError } from '../command';
 import { renderIncident, renderList } from '../render';
 
 const list = defineCommand({
@@ -23,12 +22,7 @@ const list = defineCommand({
   },
   async run({ values }, cli) {
     const within = values['deadline-within'];
-    const instant = (flag: 'since' | 'until') => {
-      const text = values[flag];
-      if (text === undefined) return undefined;
-      if (!isInstantWithOffset(text)) throw new UsageError(`--${flag} "${text}" needs a date-time with an offset or Z (e.g. 2026-11-01T00:00Z)`);
-      return new Date(text);
-    };
+    const instant = (flag: 'since' | 'until') => (values[flag] === undefined ? undefined : instantOption(flag, values[flag]));
     const filter = {
       openOnly: !values.all,
       status: values.status,
@@ -91,7 +85,7 @@ const history = defineCommand({
 /** `90m`, `24h`, `3d` in milliseconds. */
 function durationMs(flag: string, text: string): number {
   const m = /^(\d+)([mhd])$/.exec(text);
-  if (!m) throw new UsageError(`${flag} "${text}" is not a duration such as 90m, 24h or 3d`);
+  if (!m) throw new UsageError(`${flag} ${quoted(text)} is not a duration such as 90m, 24h or 3d`);
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 

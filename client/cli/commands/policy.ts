@@ -5,7 +5,7 @@ import { parseGenericAlert } from '../../../core/alerts/alert';
 import { parsePolicyBook } from '../../../core/policy/policy-document';
 import { policyFor } from '../../../core/policy/routing';
 import { simulate } from '../../../core/policy/simulation';
-import { defineCommand, TZ_OPTION, UsageError } from '../command';
+import { defineCommand, quoted, TZ_OPTION, UsageError } from '../command';
 import { renderSimulation } from '../render';
 
 // Both read a policy file and nothing else: no Temporal, no ledger, no environment.
@@ -44,7 +44,7 @@ const simulateCommand = defineCommand({
     const book = parsePolicyBook(readFileSync(values.policy, 'utf8'), values.policy);
     const instant = (flag: string, text: string): string => {
       const t = DateTime.fromISO(text, { zone, setZone: true });
-      if (!t.isValid) throw new UsageError(`--${flag} "${text}" is not an ISO date-time (e.g. 2026-03-08T01:30 with --tz America/New_York, or 2026-03-08T01:30-05:00)`);
+      if (!t.isValid) throw new UsageError(`--${flag} ${quoted(text)} is not an ISO date-time (e.g. 2026-03-08T01:30 with --tz America/New_York, or 2026-03-08T01:30-05:00)`);
       return t.toUTC().toISO()!;
     };
     const at = instant('at', values.at);

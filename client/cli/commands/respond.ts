@@ -1,5 +1,5 @@
 import { formatInstant } from '../../../core/shared/time-format';
-import { AS_OPTION, defineCommand, REASON_OPTION, TZ_OPTION, UsageError } from '../command';
+import { AS_OPTION, defineCommand, quoted, REASON_OPTION, TZ_OPTION, UsageError } from '../command';
 
 // A responder's actions on one incident, each an Update of its workflow (client/incidents.ts).
 
@@ -44,7 +44,7 @@ const snooze = defineCommand({
   options: { as: AS_OPTION, minutes: { type: 'string', value: '<N>', required: true, help: 'for how many whole minutes' }, tz: TZ_OPTION },
   async run({ values, args: [id] }, cli) {
     const minutes = Number(values.minutes);
-    if (!Number.isInteger(minutes)) throw new UsageError(`--minutes "${values.minutes}" is not a whole number of minutes`);
+    if (!Number.isInteger(minutes)) throw new UsageError(`--minutes ${quoted(values.minutes)} is not a whole number of minutes`);
     const r = await cli.withTemporal(({ incidents }) => incidents.snooze(id, cli.actingAs(values.as), minutes));
     return cli.print(r, () => `${id} snoozed until ${formatInstant(r.snoozedUntil, cli.zone())}; the level is paged again then.`);
   },
@@ -71,7 +71,7 @@ const repin = defineCommand({
     const r = await cli.withTemporal(async ({ incidents }) => {
       const name = values.policy ?? (await incidents.state(id)).policyName;
       const policy = cli.config().policies.policies.find((p) => p.name === name);
-      if (!policy) throw new UsageError(`the policy file has no policy "${name}"; name one with --policy`);
+      if (!policy) throw new UsageError(`the policy file has no policy ${quoted(name)}; name one with --policy`);
       return incidents.repin(id, cli.actingAs(values.as), policy);
     });
     return cli.print(r, () => `${id} now follows policy "${r.policy}" (sha256 ${r.policyHash}).`);
