@@ -74,7 +74,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<st
   }
 }
 
-/** Every option any command takes, for finding the command words: a value like `--tz Europe/Berlin`'s is not a word. */
+/**
+ * Every option any command takes, for finding the command words: a value like `--tz Europe/Berlin`'s
+ * is not a word (so an option name has one type across commands; a unit test checks it).
+ */
 const ALL_OPTIONS = Object.fromEntries(COMMANDS.flatMap((c) => Object.entries({ ...c.options, ...COMMON_OPTIONS }).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }])));
 
 /** The positional words that name the command (and its arguments), and the other arguments as given. */

@@ -34,6 +34,12 @@ describe('the klaxon CLI', () => {
     expect(await runCli(['incidents', '--help'], {})).toMatch(/^klaxon incidents commands:\n {2}klaxon incidents list /);
   });
 
+  it('gives each option name one type across commands (the dispatcher finds the command words with all of them)', () => {
+    const types = new Map<string, Set<string>>();
+    for (const c of COMMANDS) for (const [name, o] of Object.entries(c.options)) types.set(name, (types.get(name) ?? new Set()).add(o.type));
+    expect([...types].filter(([, t]) => t.size > 1)).toEqual([]);
+  });
+
   it('refuses an option the command does not take, naming it and the commands that do', async () => {
     const err = await refusal(['ack', 'inc-1', '--as', 'alice', '--regime', 'gdpr-art33']);
     expect(err).toBeInstanceOf(UsageError);
