@@ -6,9 +6,14 @@ import { dataConverterFor } from './payload-codec';
 /**
  * Connects to Temporal as configured and returns the incidents facade, the client under it and
  * its connection; with KLAXON_PAYLOAD_KEYS_FILE, the client encrypts and decrypts every payload.
+ * `connectTimeoutMs` shortens the SDK's 10 s wait for a server that does not answer (the CLI's
+ * user is waiting; long-running processes keep the default).
  */
-export async function connectIncidents(config: KlaxonConfig): Promise<{ incidents: Incidents; client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+export async function connectIncidents(
+  config: KlaxonConfig,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<{ incidents: Incidents; client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: config.temporal.address, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
   return { incidents: new Incidents(client, config.temporal.taskQueue), client, connection };
 }

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../client/api/server';
-import { embeddedLedgerPassword, embeddedWebhookSecret, stackFilePath, webhookSecretPath, writeStackFile } from '../client/cli/stack-file';
+import { embeddedLedgerPassword, embeddedWebhookSecret, removeStackFile, webhookSecretPath, writeStackFile } from '../client/cli/stack-file';
 import { connectIncidents } from '../client/connect';
 import { loadConfig, type KlaxonConfig } from '../config/environment';
 import { openDatabase } from '../ledger/database';
@@ -63,6 +63,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
   // if it does not stop within seconds), so it never outlives the stack.
   const stop = async (): Promise<void> => {
     stopping = true;
+    // First: from now on the stack serves nobody, and the CLI must not send anyone to it, even if
+    // the stop is cut short.
+    removeStackFile(dataDir, process.pid);
     const deadline = Date.now() + STOP_BUDGET_MS;
     for (const s of stops.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
@@ -72,7 +75,6 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
       if (outcome === 'late') console.error('klaxon: a part of the stack did not stop in time; leaving it behind');
     }
     await temporal?.stop();
-    rmSync(stackFilePath(dataDir), { force: true });
   };
 
   try {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
-import { ledgerPasswordPath } from '../client/cli/stack-file';
+import { shown } from '../client/cli/reachability';
+import { ledgerPasswordPath, removeStackFile } from '../client/cli/stack-file';
 import { startEmbeddedStack } from './embedded-stack';
 
 /** `npm start`: the embedded stack, with Ctrl-C stopping it cleanly. */
@@ -19,8 +20,13 @@ async function main(): Promise<void> {
     await stack.stop();
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  // `on`, not `once`: a second Ctrl-C while stopping (or the one npm passes on) must not kill the
+  // process halfway, leaving the Temporal server and .data/stack.json behind; the stop ends
+  // within 10 s anyway.
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  // Whatever ends the process (an exit elsewhere), the CLI must not be sent to a stack that is gone.
+  process.once('exit', () => removeStackFile(stack.config.dataDir, process.pid));
 
   const { config } = stack;
   console.log(`
@@ -29,7 +35,7 @@ Klaxon is running (Ctrl-C stops everything; open incidents resume on the next st
   API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
-  Ledger          ${withoutPassword(stack.databaseUrl)}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')}, password in ${ledgerPasswordPath(config.dataDir)})`}
+  Ledger          ${shown(stack.databaseUrl)}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')}, password in ${ledgerPasswordPath(config.dataDir)})`}
   Slack           ${config.slack.botToken ? `Slack API, channel ${config.slack.channel}` : `outbox ${join(config.outboxDir, 'slack')} (set SLACK_BOT_TOKEN for real Slack)`}
   PagerDuty       ${Object.keys(config.pagerduty.routingKeys).length ? `services ${Object.keys(config.pagerduty.routingKeys).join(', ')}` : 'none (set PAGERDUTY_ROUTING_KEYS)'}
   Email           ${config.email.smtpUrl ? config.email.smtpUrl.replace(/\/\/[^@]*@/, '//…@') : `outbox ${join(config.outboxDir, 'email')} (set SMTP_URL for a mail server)`}
@@ -43,11 +49,6 @@ Fire a signed test alert, then look at it:
   const reason = await stack.failed;
   console.error(`klaxon: ${reason.message}; stopping`);
   await stop(1);
-}
-
-/** A URL as the banner shows it: secrets stay in their files, never on a terminal or in a log. */
-function withoutPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:…@');
 }
 
 main().catch((err: Error) => {

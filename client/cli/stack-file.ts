@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
@@ -30,6 +30,11 @@ export function writeStackFile(dataDir: string, stack: StackFile): void {
 export function readStackFile(dataDir: string): StackFile | undefined {
   const path = stackFilePath(dataDir);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StackFile) : undefined;
+}
+
+/** Removes the stack file if process `pid` wrote it: a stack that stops never removes another's. */
+export function removeStackFile(dataDir: string, pid: number): void {
+  if (readStackFile(dataDir)?.pid === pid) rmSync(stackFilePath(dataDir), { force: true });
 }
 
 /** Where the embedded stack keeps its generated webhook secret. */

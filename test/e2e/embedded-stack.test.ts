@@ -44,8 +44,10 @@ async function startStack(): Promise<Child> {
   return stack;
 }
 
-async function stopStack(): Promise<void> {
+/** Ctrl-C; `twice`: pressed again while the stack stops, which must not cut the stop short. */
+async function stopStack(twice = false): Promise<void> {
   stack!.process.kill('SIGINT');
+  if (twice) setTimeout(() => stack!.process.kill('SIGINT'), 300);
   expect(await stack!.exited).toBe(0);
   expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
 }
@@ -92,7 +94,13 @@ describe('the embedded stack (npm start)', () => {
     const escalated = () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.2.secondary'));
     expect(escalated()).toBe(false);
     // The level times out (6 s) while nothing runs.
-    await new Promise((r) => setTimeout(r, 6500));
+    const down = new Promise((r) => setTimeout(r, 6500));
+    // Meanwhile the CLI says at once that Klaxon is down, and how to start it.
+    const asked = performance.now();
+    const refused = await klaxon(['incidents', 'list'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${env.KLAXON_TEMPORAL_PORT}` }).catch((e: { code: number; stderr: string }) => e);
+    expect(performance.now() - asked).toBeLessThan(5_000);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining(`cannot reach Temporal at 127.0.0.1:${env.KLAXON_TEMPORAL_PORT} (nothing listens there).\nIs Klaxon running? Start it with \`npm start\``) });
+    await down;
     expect(escalated()).toBe(false);
 
     await startStack();
@@ -104,7 +112,7 @@ describe('the embedded stack (npm start)', () => {
     // When the next step comes, in the reader's zone and the paged responder's.
     expect(human).toMatch(/Next step:\s+escalate to level \d( \(pass \d\))? at \S+ \S+ -05:00 \(America\/New_York\)\n\s+primary: \S+ \S+ \+00:00 \(UTC\)/);
     expect(await json(['resolve', incidentId, '--as', 'secondary', '--note', 'false alarm'])).toMatchObject({ resolvedBy: 'secondary' });
-    await stopStack();
+    await stopStack(true);
   });
 
   it('stops within 10 s of Ctrl-C while an activity hangs on a Slack that never answers, Temporal included', async () => {

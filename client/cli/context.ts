@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { loadConfig, type KlaxonConfig } from '../../config/environment';
+import type { ResponderRef } from '../../core/incident/incident';
+import { readerZone } from '../../core/shared/time-format';
+import { openDatabase } from '../../ledger/database';
+import { connectIncidents } from '../connect';
+import type { Incidents } from '../incidents';
+import { SetupError } from './command';
+import { howToStart, requireReachable, shown } from './reachability';
+
+/** Runs `use` on the ledger database at `url`, said to be down at once if it is; closed after. */
+async function openLedger<T>(url: string, env: NodeJS.ProcessEnv, use: (db: Pool) => Promise<T>): Promise<T> {
+  await requireReachable({ what: 'the ledger database', address: url, variable: 'DATABASE_URL' }, env);
+  const db = openDatabase(url, { max: 2 });
+  try {
+    return await use(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** The CLI gives Temporal this long to answer once its port takes connections (the SDK's default is 10 s). */
+const TEMPORAL_CONNECT_MS = 5_000;
+
+/**
+ * What a command runs with: the environment, how to print, and the parts of the stack it
+ * needs, each reached only when the command asks for it (so `klaxon policy validate` needs
+ * no Temporal, and a refusal comes before anything connects).
+ */
+export class CliContext {
+  #config?: KlaxonConfig;
+
+  constructor(
+    readonly env: NodeJS.ProcessEnv,
+    readonly json: boolean,
+    private readonly tz: string | undefined,
+  ) {}
+
+  /** The reader's zone: --tz, else TZ, else the system's. */
+  zone(): string {
+    return readerZone(this.tz, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  }
+
+  /** `data` as JSON with --json, else the text `human` writes. */
+  print(data: unknown, human: () => string): string {
+    return this.json ? JSON.stringify(data, null, 2) : human();
+  }
+
+  /** The configuration, read from the environment the first time a command needs it. */
+  config(): KlaxonConfig {
+    this.#config ??= loadConfig(this.env, (path) => readFileSync(path, 'utf8'));
+    return this.#config;
+  }
+
+  /** Who acts: --as, which the dispatcher completed from $KLAXON_AS. */
+  actingAs(as: string): ResponderRef {
+    return { responder: as, via: 'cli' };
+  }
+
+  /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */
+  async withLedger<T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> {
+    const url = this.config().databaseUrl;
+    if (!url) throw new SetupError(`${purpose} in the ledger database, and DATABASE_URL is not set (no embedded stack is running).\n${howToStart(this.env, 'set DATABASE_URL to the ledger\'s PostgreSQL')}`);
+    return openLedger(url, this.env, use);
+  }
+
+  /** The ledger database when one is configured, else undefined: for what reads it only if it can. */
+  async withOptionalLedger<T>(use: (db: Pool | undefined) => Promise<T>): Promise<T> {
+    const url = this.config().databaseUrl;
+    return url ? openLedger(url, this.env, use) : use(undefined);
+  }
+
+  /** Runs `use` with the incidents facade and the Temporal client, the connection closed after. */
+  async withTemporal<T>(use: (temporal: { incidents: Incidents; client: Client }) => Promise<T>): Promise<T> {
+    const config = this.config();
+    const address = config.temporal.address;
+    await requireReachable({ what: 'Temporal', address, variable: 'TEMPORAL_ADDRESS' }, this.env);
+    const { incidents, client, connection } = await connectIncidents(config, { connectTimeoutMs: TEMPORAL_CONNECT_MS }).catch((err: Error) => {
+      throw new Error(`Temporal at ${shown(address)} does not answer: ${err.message}`);
+    });
+    try {
+      return await use({ incidents, client });
+    } finally {
+      await connection.close();
+    }
+  }
+}
