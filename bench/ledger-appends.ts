@@ -3,6 +3,7 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { createTestDatabase } from '../test/support/database';
+import { testEvent } from '../test/support/ledger-events';
 import { withPgliteDatabase } from './pglite-database';
 
 /**
@@ -20,14 +21,16 @@ async function rate(store: LedgerStore, writers: number, tag: string): Promise<n
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let i = 0; i < each; i++) {
-        await store.append({
-          incidentId: `inc-bench-${tag}-${w}`,
-          stepKey: `inc-bench-${tag}-${w}/${i}`,
-          kind: 'responder.paged',
-          occurredAt: new Date().toISOString(),
-          actor: { type: 'system', name: 'klaxon' },
-          payload: { level: 1, pass: 1, responder: 'alice', i },
-        });
+        await store.append(
+          testEvent({
+            incidentId: `inc-bench-${tag}-${w}`,
+            stepKey: `inc-bench-${tag}-${w}/${i}`,
+            kind: 'responder.paged',
+            occurredAt: new Date().toISOString(),
+            actor: { type: 'system', name: 'klaxon' },
+            payload: { level: 1, pass: 1, responder: 'alice', i },
+          }),
+        );
       }
     }),
   );

@@ -1,3 +1,4 @@
+import type { AuditEventKind, AuditPayload } from '../core/audit/events';
 import { canonicalJson } from './hash';
 import { signText, verifyText, type LedgerKey } from './signing';
 
@@ -5,33 +6,24 @@ import { signText, verifyText, type LedgerKey } from './signing';
 export const LEDGER_RECORDS = '_ledger';
 
 /** The kind of the ledger's record of a purge. */
-export const PURGE_KIND = 'ledger.purged';
+export const PURGE_KIND = 'ledger.purged' satisfies AuditEventKind;
 
 /** The floor of KLAXON_LEDGER_RETENTION_DAYS: no purge record removing younger incidents is accepted. */
 export const MIN_RETENTION_DAYS = 365;
 
 /**
+ * What a purge record's payload holds, as the event catalogue types it; `keyId` and `signature`
+ * sign everything else with the stepKey and time.
+ */
+export type PurgePayload = AuditPayload<typeof PURGE_KIND>;
+
+/**
  * One removed event of the global chain: its place, its incident, its own hash and its global
  * link, so verification recomputes the global chain across the gap instead of trusting it.
  */
-export type RemovedEvent = [globalSeq: number, incidentId: string, hash: string, globalHash: string];
+export type RemovedEvent = PurgePayload['removed'][number];
 
-export interface PurgedIncident {
-  incidentId: string;
-  events: number;
-  lastEventAt: string;
-  headSeq: number;
-  headHash: string;
-}
-
-/** What a purge record's payload holds; `keyId` and `signature` sign everything else with the stepKey and time. */
-export interface PurgePayload {
-  retentionDays: number;
-  incidents: PurgedIncident[];
-  removed: RemovedEvent[];
-  keyId: string;
-  signature: string;
-}
+export type PurgedIncident = PurgePayload['incidents'][number];
 
 type Signed = { stepKey: string; occurredAt: string; retentionDays: number; incidents: PurgedIncident[]; removed: RemovedEvent[] };
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditEventKind } from '../core/audit/events';
 import { isStorableText } from '../core/shared/storable-text';
 import { conditionOf, type LedgerDatabaseError } from './database-error';
 import { canonicalJson } from './hash';
@@ -10,7 +11,7 @@ import type { NewLedgerEvent } from './event';
  * retried batch finds it and goes on; its payload says what was refused and why, and holds a
  * SHA-256 of the refused content (to match against the workflow's history), never the content.
  */
-export const UNSTORABLE_KIND = 'ledger.unstorable';
+export const UNSTORABLE_KIND = 'ledger.unstorable' satisfies AuditEventKind;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

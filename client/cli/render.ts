@@ -1,3 +1,4 @@
+import { catalogued, isAuditEventKind } from '../../core/audit/events';
 import { describeSpec } from '../../core/containment/containment';
 import type { IncidentEvent, IncidentState } from '../../core/incident/incident';
 import type { Policy } from '../../core/policy/policy';
@@ -17,60 +18,67 @@ export function renderList(rows: IncidentSummary[], zone: string): string {
 /** One audit event in words; ledger events and simulated ones read alike. */
 export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>): string {
   const p = e.payload;
-  switch (e.kind) {
-    case 'incident.opened':
-      return `opened under policy "${p.policy}"`;
-    case 'alert.received': {
-      const [first, last] = p.alertNumbers as [number, number];
-      return `${first === last ? `alert #${first}` : `alerts #${first}–#${last}`} from ${p.source}: ${p.severity}`;
+  try {
+    // Narrowed to the catalogue's kinds, so a case that names no kind is a type error.
+    switch (isAuditEventKind(e.kind) ? e.kind : undefined) {
+      case 'incident.opened':
+        return `opened under policy "${p.policy}"`;
+      case 'alert.received': {
+        const [first, last] = p.alertNumbers as [number, number];
+        return `${first === last ? `alert #${first}` : `alerts #${first}–#${last}`} from ${p.source}: ${p.severity}`;
+      }
+      case 'alert.resolved_by_source':
+        if (p.ignored) return `${p.source} reports the alert resolved: ignored, ${p.ignored}`;
+        // A member of a group: how many of the group's alerts still fire.
+        if (typeof p.firing === 'number') return `${p.source} reports alert ${(p.member as { fingerprint: string }).fingerprint} of the group resolved: ${p.firing} of ${p.members} still firing${p.autoResolve || p.firing > 0 ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
+        return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
+      case 'alert.ignored':
+        return `${p.source} delivery recorded, nothing paged: ${p.reason}`;
+      case 'source.test_received':
+        return `test notification from ${p.source} (${p.recognisedAs}): nobody paged`;
+      case 'incident.data_categories_not_kept':
+        return `data categories beyond the first ${p.kept} not kept: ${p.reason}`;
+      case 'severity.raised':
+        return `severity raised from ${p.from} to ${p.to}`;
+      case 'responder.paged':
+        return `paged ${p.responder}${p.slackChannel ? ' (channel)' : ''} (level ${p.level}, pass ${p.pass})`;
+      case 'page.failed':
+        return `FAILED to page ${p.responder} (level ${p.level}): ${p.reason}`;
+      case 'incident.escalated':
+        return `escalated to level ${p.level} (pass ${p.pass})`;
+      case 'incident.escalation_requested':
+        return `${e.actor.name} asked to escalate past level ${p.fromLevel} via ${e.actor.via}`;
+      case 'target.unresolved':
+        return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
+      case 'target.unreachable':
+      case 'target.outside_hours':
+        return `level ${p.level}: ${p.target} not paged (${p.reason})`;
+      case 'level.skipped':
+        return `level ${p.level} (pass ${p.pass}) skipped: ${p.reason}`;
+      case 'incident.snoozed':
+        return `snoozed by ${e.actor.name} for ${p.minutes} min, until ${p.until}`;
+      case 'incident.reassigned':
+        return `reassigned to ${p.to}${p.from ? ` (from ${p.from})` : ''} by ${e.actor.name} via ${e.actor.via}`;
+      case 'incident.retriggered':
+        return `re-triggered: ${p.reason}; the ladder resumes at the ${p.resumesAt}`;
+      case 'policy.repinned': {
+        const [from, to] = [p.from, p.to] as Array<{ policy: string; policyHash?: string }>;
+        return `${e.actor.name} re-pinned policy "${from.policy}" (${from.policyHash?.slice(0, 12) ?? 'no hash'}) → "${to.policy}" (${to.policyHash?.slice(0, 12) ?? 'no hash'})`;
+      }
+      case 'ladder.exhausted':
+        return 'escalation ladder exhausted: nobody acknowledged';
+      case 'incident.acknowledged':
+        return `acknowledged by ${e.actor.name} via ${e.actor.via}`;
+      case 'incident.resolved':
+        return `resolved by ${e.actor.name} via ${e.actor.via}${p.auto ? ' (automatically)' : ''}${p.note ? `: ${p.note}` : ''}`;
     }
-    case 'alert.resolved_by_source':
-      if (p.ignored) return `${p.source} reports the alert resolved: ignored, ${p.ignored}`;
-      // A member of a group: how many of the group's alerts still fire.
-      if (typeof p.firing === 'number') return `${p.source} reports alert ${(p.member as { fingerprint: string }).fingerprint} of the group resolved: ${p.firing} of ${p.members} still firing${p.autoResolve || p.firing > 0 ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
-      return `${p.source} reports the alert resolved${p.autoResolve ? '' : ' (recorded; the policy leaves resolving to a person)'}`;
-    case 'alert.ignored':
-      return `${p.source} delivery recorded, nothing paged: ${p.reason}`;
-    case 'source.test_received':
-      return `test notification from ${p.source} (${p.recognisedAs}): nobody paged`;
-    case 'incident.data_categories_not_kept':
-      return `data categories beyond the first ${p.kept} not kept: ${p.reason}`;
-    case 'severity.raised':
-      return `severity raised from ${p.from} to ${p.to}`;
-    case 'responder.paged':
-      return `paged ${p.responder}${p.slackChannel ? ' (channel)' : ''} (level ${p.level}, pass ${p.pass})`;
-    case 'page.failed':
-      return `FAILED to page ${p.responder} (level ${p.level}): ${p.reason}`;
-    case 'incident.escalated':
-      return `escalated to level ${p.level} (pass ${p.pass})`;
-    case 'incident.escalation_requested':
-      return `${e.actor.name} asked to escalate past level ${p.fromLevel} via ${e.actor.via}`;
-    case 'target.unresolved':
-      return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
-    case 'target.unreachable':
-    case 'target.outside_hours':
-      return `level ${p.level}: ${p.target} not paged (${p.reason})`;
-    case 'level.skipped':
-      return `level ${p.level} (pass ${p.pass}) skipped: ${p.reason}`;
-    case 'incident.snoozed':
-      return `snoozed by ${e.actor.name} for ${p.minutes} min, until ${p.until}`;
-    case 'incident.reassigned':
-      return `reassigned to ${p.to}${p.from ? ` (from ${p.from})` : ''} by ${e.actor.name} via ${e.actor.via}`;
-    case 'incident.retriggered':
-      return `re-triggered: ${p.reason}; the ladder resumes at the ${p.resumesAt}`;
-    case 'policy.repinned': {
-      const [from, to] = [p.from, p.to] as Array<{ policy: string; policyHash?: string }>;
-      return `${e.actor.name} re-pinned policy "${from.policy}" (${from.policyHash?.slice(0, 12) ?? 'no hash'}) → "${to.policy}" (${to.policyHash?.slice(0, 12) ?? 'no hash'})`;
-    }
-    case 'ladder.exhausted':
-      return 'escalation ladder exhausted: nobody acknowledged';
-    case 'incident.acknowledged':
-      return `acknowledged by ${e.actor.name} via ${e.actor.via}`;
-    case 'incident.resolved':
-      return `resolved by ${e.actor.name} via ${e.actor.via}${p.auto ? ' (automatically)' : ''}${p.note ? `: ${p.note}` : ''}`;
-    default:
-      return e.kind;
+  } catch {
+    // An event recorded by an earlier Klaxon may lack a field read above: its name still tells what happened.
   }
+  const entry = catalogued(e.kind);
+  // A kind this Klaxon does not know (a newer one wrote it) is shown as stored, quoted so control characters show.
+  if (!entry) return `${JSON.stringify(e.kind)}: an event kind this version of Klaxon does not know`;
+  return e.actor.type === 'system' ? entry.name : `${entry.name} by ${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`;
 }
 
 export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | undefined, zone: string): string {

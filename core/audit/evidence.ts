@@ -1,32 +1,21 @@
 import type { IncidentState } from '../incident/incident';
 import { redact } from '../shared/redaction';
+import { catalogued } from './events';
+import { SECTIONS, type SectionId } from './sections';
 
 /**
  * Evidence packs: an incident's record arranged the way an auditor reads it, each part mapped
- * to the controls it evidences, every item carrying the ledger sequence and hash that let the
- * auditor check it against the ledger (`klaxon audit verify`). Mapping per
- * ../shared/REGULATIONS.md, "Controls that incident evidence maps to": SOC 2 (2017 TSC, 2022
- * points of focus) and ISO/IEC 27001:2022 Annex A.
+ * to the controls it evidences (./sections.ts, which cites the criteria), every item carrying
+ * the ledger sequence and hash that let the auditor check it against the ledger (`klaxon audit
+ * verify`). Each event goes to the part its kind's catalogue entry names (./events.ts).
  */
-export const SECTIONS = {
-  detection: { title: 'Detection and triage', controls: ['SOC 2 CC7.2', 'SOC 2 CC7.3', 'ISO 27001 A.8.16', 'ISO 27001 A.5.25', 'ISO 27001 A.6.8'] },
-  escalation: { title: 'Escalation and response', controls: ['SOC 2 CC7.3', 'SOC 2 CC7.4', 'ISO 27001 A.5.24', 'ISO 27001 A.5.26'] },
-  containment: { title: 'Containment, approvals and rollback', controls: ['SOC 2 CC7.4', 'SOC 2 CC7.5', 'ISO 27001 A.5.26'] },
-  notification: { title: 'Regulatory and external notification', controls: ['SOC 2 CC2.3', 'SOC 2 P6.6', 'ISO 27001 A.5.5', 'ISO 27001 A.5.34'] },
-  resolution: { title: 'Resolution and lessons', controls: ['SOC 2 CC7.5', 'ISO 27001 A.5.27'] },
-  record: { title: 'Integrity of the record', controls: ['ISO 27001 A.5.28', 'ISO 27001 A.8.15', 'ISO 27001 A.8.17'] },
-} as const;
-export type SectionId = keyof typeof SECTIONS;
 
-/** Which part of the pack a ledger event evidences, by its kind. */
-export function sectionOf(kind: string): SectionId {
-  if (/^(incident\.opened|alert\.|severity\.)/.test(kind)) return 'detection';
-  if (kind.startsWith('containment.')) return 'containment';
-  if (/^(clock\.|obligation\.)/.test(kind)) return 'notification';
-  if (/^incident\.(resolved|false_positive)$/.test(kind)) return 'resolution';
-  if (/^(audit\.|history\.|ledger\.)/.test(kind)) return 'record';
-  return 'escalation';
-}
+/**
+ * Where events of kinds this Klaxon does not know go (a newer Klaxon wrote them): listed, so the
+ * pack still holds every ledger event, and claiming no control, since nothing says what they
+ * evidence. Present only when there are such events.
+ */
+export const UNKNOWN_KINDS = { id: 'unknown-kinds', title: 'Events of kinds this version of Klaxon does not know', controls: [] } as const;
 
 /** A ledger event as the pack needs it (the ledger store's events have these fields). */
 export interface EvidenceEvent {
@@ -69,7 +58,7 @@ export interface EvidencePack {
   };
   /** Minutes from opening to the first acknowledgement, the first containment applied, the first filing. */
   figures: { minutesToAcknowledge?: number; minutesToContain?: number; minutesToNotify?: number };
-  sections: Array<{ id: SectionId; title: string; controls: readonly string[]; items: EvidenceItem[] }>;
+  sections: Array<{ id: SectionId | typeof UNKNOWN_KINDS.id; title: string; controls: readonly string[]; items: EvidenceItem[] }>;
   /** What lets an auditor verify the pack against the ledger. */
   ledger: { events: number; verified: boolean; firstBroken?: unknown; substitutes?: unknown[]; headSeq?: number; headHash?: string; headGlobalSeq?: number; howToVerify: string };
 }
@@ -109,6 +98,22 @@ export function incidentFigures(s: IncidentState): EvidencePack['figures'] {
   };
 }
 
+const itemOf = (e: EvidenceEvent): EvidenceItem => ({
+  seq: e.seq,
+  at: e.occurredAt,
+  kind: e.kind,
+  actor: `${e.actor.type}:${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`,
+  detail: redactFreeText(e.payload) as Record<string, unknown>,
+  hash: e.hash,
+});
+
+/** The events by part of the pack, in ledger order within each; those of unknown kinds last, apart. */
+function packSections(events: EvidenceEvent[]): EvidencePack['sections'] {
+  const known = (Object.keys(SECTIONS) as SectionId[]).map((id) => ({ id, ...SECTIONS[id], items: events.filter((e) => catalogued(e.kind)?.section === id).map(itemOf) }));
+  const unknown = events.filter((e) => !catalogued(e.kind)).map(itemOf);
+  return unknown.length ? [...known, { ...UNKNOWN_KINDS, items: unknown }] : known;
+}
+
 export function evidencePack(s: IncidentState, events: EvidenceEvent[], verification: { ok: boolean; firstBroken?: unknown; substitutes?: unknown[] }, generatedAt: string): EvidencePack {
   const head = events.at(-1);
   return {
@@ -130,14 +135,7 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
       ...(s.falsePositive ? { falsePositive: { ...s.falsePositive, reason: redact(s.falsePositive.reason) } } : {}),
     },
     figures: incidentFigures(s),
-    sections: (Object.keys(SECTIONS) as SectionId[]).map((id) => ({
-      id,
-      title: SECTIONS[id].title,
-      controls: SECTIONS[id].controls,
-      items: events
-        .filter((e) => sectionOf(e.kind) === id)
-        .map((e) => ({ seq: e.seq, at: e.occurredAt, kind: e.kind, actor: `${e.actor.type}:${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`, detail: redactFreeText(e.payload) as Record<string, unknown>, hash: e.hash })),
-    })),
+    sections: packSections(events),
     ledger: {
       events: events.length,
       verified: verification.ok,
@@ -202,7 +200,7 @@ export function evidenceMarkdown(p: EvidencePack): string {
     ...p.sections.flatMap((s) => [
       `## ${s.title}`,
       '',
-      `Evidences: ${s.controls.join(', ')}`,
+      `Evidences: ${s.controls.join(', ') || 'no control claimed'}`,
       '',
       ...(s.items.length ? ['| # | at | event | by | detail | hash |', '| --- | --- | --- | --- | --- | --- |', ...s.items.map((it) => `| ${it.seq} | ${it.at} | ${it.kind} | ${mdCell(it.actor)} | ${mdCell(JSON.stringify(it.detail).slice(0, 300))} | \`${it.hash.slice(0, 16)}…\` |`)] : ['Nothing recorded.']),
       '',

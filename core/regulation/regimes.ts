@@ -1,7 +1,7 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * Notification obligations as data: one entry per obligation, each citing its legal source.
- * Facts from ../shared/REGULATIONS.md, where [P] marks a primary text and [S] a secondary
+ * Facts from the legal texts each entry cites, where [P] marks a primary text and [S] a secondary
  * summary; a customer's counsel can review every rule here and override it by policy. This
  * is not legal advice.
  */

@@ -7,6 +7,7 @@ import { Retention } from '../../ledger/retention';
 import type { LedgerEvent, NewLedgerEvent } from '../../ledger/event';
 import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testEvent } from '../support/ledger-events';
 import { testLedgerKey } from '../support/ledger-key';
 
 /**
@@ -24,14 +25,15 @@ const attacker = testLedgerKey();
 
 const RECENT = '2026-11-24T10:00:00.000Z';
 const OLD = '2024-06-01T10:00:00.000Z';
-const ev = (incidentId: string, n: number, occurredAt = RECENT): NewLedgerEvent => ({
-  incidentId,
-  stepKey: `${incidentId}/${n}`,
-  kind: n === 1 ? 'alert.received' : 'incident.acknowledged',
-  occurredAt,
-  actor: { type: 'responder', name: 'alice', via: 'cli' },
-  payload: { n, title: `event ${n} of ${incidentId}` },
-});
+const ev = (incidentId: string, n: number, occurredAt = RECENT): NewLedgerEvent =>
+  testEvent({
+    incidentId,
+    stepKey: `${incidentId}/${n}`,
+    kind: n === 1 ? 'alert.received' : 'incident.acknowledged',
+    occurredAt,
+    actor: { type: 'responder', name: 'alice', via: 'cli' },
+    payload: { n, title: `event ${n} of ${incidentId}` },
+  });
 
 /** Global order: inc-a 1, inc-b 1, inc-a 2, inc-old 1, inc-b 2, inc-a 3, inc-old 2, inc-b 3. */
 const APPENDS: Array<[string, number, string?]> = [['inc-a', 1], ['inc-b', 1], ['inc-a', 2], ['inc-old', 1, OLD], ['inc-b', 2], ['inc-a', 3], ['inc-old', 2, OLD], ['inc-b', 3]];
@@ -226,7 +228,7 @@ describe('tampering with the ledger', () => {
     it('an unsigned one is itself a break, where it stands', async () => {
       await tampered(
         async () => {
-          await store.append({ incidentId: '_ledger', stepKey: '_ledger/purge/forged', kind: 'ledger.purged', occurredAt: new Date().toISOString(), actor: { type: 'system', name: 'klaxon-retention' }, payload: { retentionDays: 365, incidents: [], removed: [] } });
+          await store.append(testEvent({ incidentId: '_ledger', stepKey: '_ledger/purge/forged', kind: 'ledger.purged', occurredAt: new Date().toISOString(), actor: { type: 'system', name: 'klaxon-retention' }, payload: { retentionDays: 365, incidents: [], removed: [] } }));
         },
         async () => {
           expect(await verifyAll()).toMatchObject({ ok: false, firstBroken: { incidentId: '_ledger', seq: 1, globalSeq: 9, reason: 'is not an acceptable purge record: the purge record is not signed' } });

@@ -4,9 +4,11 @@ import { migrate } from '../../ledger/migrate';
 import { signAnchor } from '../../ledger/anchor';
 import { openDatabase } from '../../ledger/database';
 import { HistoryArchive } from '../../ledger/history-archive';
+import type { AuditEventKind } from '../../core/audit/events';
 import type { NewLedgerEvent } from '../../ledger/event';
 import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testEvent } from '../support/ledger-events';
 import { testLedgerKey } from '../support/ledger-key';
 import { klaxon } from '../support/processes';
 
@@ -24,14 +26,15 @@ function ownLedger(): { db: TestDatabase; store: LedgerStore } {
 const main = ownLedger();
 const ledgerKey = testLedgerKey();
 
-const event = (incidentId: string, step: string, kind = 'alert.received'): NewLedgerEvent => ({
-  incidentId,
-  stepKey: `${incidentId}/${step}`,
-  kind,
-  occurredAt: '2026-11-24T10:00:00.123Z',
-  actor: { type: 'system', name: 'klaxon' },
-  payload: { step, nested: { b: 1, a: [1, 'x'] } },
-});
+const event = (incidentId: string, step: string, kind: AuditEventKind = 'alert.received'): NewLedgerEvent =>
+  testEvent({
+    incidentId,
+    stepKey: `${incidentId}/${step}`,
+    kind,
+    occurredAt: '2026-11-24T10:00:00.123Z',
+    actor: { type: 'system', name: 'klaxon' },
+    payload: { step, nested: { b: 1, a: [1, 'x'] } },
+  });
 
 /** Edits only the owner can make, by switching the append-only triggers off for a moment. */
 async function asOwnerBypassingTriggers(on: TestDatabase, sql: string): Promise<void> {
@@ -217,7 +220,7 @@ describe('the runtime role', () => {
 
 describe('an event the database refuses for good', () => {
   const own = ownLedger();
-  const withPayload = (incidentId: string, step: string, payload: Record<string, unknown>): NewLedgerEvent => ({ ...event(incidentId, step, 'alert.received'), payload });
+  const withPayload = (incidentId: string, step: string, payload: Record<string, unknown>): NewLedgerEvent => testEvent({ ...event(incidentId, step, 'alert.received'), payload });
 
   it('is recorded as a substitute under its step key, and the events after it are written', async () => {
     const refused = withPayload('inc-nul', '1', { title: 'Leak of acme\u0000 customer rows' });

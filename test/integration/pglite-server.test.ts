@@ -7,6 +7,7 @@ import { HistoryArchive } from '../../ledger/history-archive';
 import { migrate } from '../../ledger/migrate';
 import { LedgerStore } from '../../ledger/store';
 import { PgliteServer } from '../../scripts/pglite-server';
+import { testEvent } from '../support/ledger-events';
 import { track } from '../support/teardown';
 
 /**
@@ -61,7 +62,7 @@ describe('the PGlite server of the embedded stack', () => {
       return ledger.byStepKey(`inc-a${i}/run-${i}/history-archived`);
     });
     const appending = Array.from({ length: 40 }, (_, i) =>
-      ledger.append({ incidentId: `inc-p${i % 4}`, stepKey: `inc-p${i}/step`, kind: 'note.added', occurredAt: new Date().toISOString(), actor: { type: 'system', name: 'test' }, payload: { i } }),
+      ledger.append(testEvent({ incidentId: `inc-p${i % 4}`, stepKey: `inc-p${i}/step`, kind: 'alert.received', occurredAt: new Date().toISOString(), actor: { type: 'system', name: 'test' }, payload: { i } })),
     );
     const results = await Promise.allSettled([...archiving, ...appending]);
     expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
