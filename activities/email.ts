@@ -7,6 +7,7 @@ import { clockNoticeEmail, emailMessage, type EmailMessage } from '../core/chann
 import type { IncidentState } from '../core/incident/incident';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
 import { obligationById } from '../core/regulation/regimes';
+import type { ChannelDeps } from './channels';
 
 export interface EmailSettings {
   /** smtp://user:pass@host:port or smtps://…; without it, messages are written to the outbox as .eml files. */
@@ -88,3 +89,6 @@ export function createEmailActivities(settings: EmailSettings) {
 }
 
 export type EmailActivities = ReturnType<typeof createEmailActivities>;
+
+/** The worker's email activities (activities/channels.ts). */
+export const channelActivities = ({ config }: ChannelDeps) => createEmailActivities({ ...config.email, outboxDir: config.outboxDir });

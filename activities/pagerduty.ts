@@ -6,6 +6,7 @@ import type { Severity } from '../core/alerts/severity';
 import type { IncidentState } from '../core/incident/incident';
 import type { Alarm } from '../core/escalation/alarms';
 import { redact } from '../core/shared/redaction';
+import type { ChannelDeps } from './channels';
 
 export interface PagerDutySettings {
   /** Events API v2 routing (integration) keys by the service names policies use. */
@@ -121,3 +122,6 @@ export function createPagerDutyActivities(settings: PagerDutySettings) {
 }
 
 export type PagerDutyActivities = ReturnType<typeof createPagerDutyActivities>;
+
+/** The worker's PagerDuty activities (activities/channels.ts). */
+export const channelActivities = ({ config, agent }: ChannelDeps) => createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl, agent });

@@ -1,7 +1,7 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SlackMessage } from '../core/channels/slack-message';
-import type { PostedMessage, SlackTransport } from './slack';
+import type { PostedMessage, SlackTransport } from './slack-transport';
 
 /**
  * Slack stand-in for the embedded stack when no SLACK_BOT_TOKEN is set: each message is a JSON

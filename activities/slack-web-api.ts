@@ -1,7 +1,7 @@
 import { WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SlackMessage } from '../core/channels/slack-message';
-import type { PostedMessage, SlackTransport } from './slack';
+import type { PostedMessage, SlackTransport } from './slack-transport';
 
 /** Marks Klaxon's messages so a retried post can find the message an earlier attempt sent. */
 const METADATA_EVENT = 'klaxon_page';

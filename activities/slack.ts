@@ -4,30 +4,11 @@ import type { ContainmentAction } from '../core/containment/containment';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
 import { obligationById } from '../core/regulation/regimes';
 import { channelNameCandidates, incidentChannelName, incidentChannelPurpose } from '../core/channels/incident-channel';
-import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, type ContainmentNotice, statusReply, type PagedAs, type SlackMessage } from '../core/channels/slack-message';
-
-/** Where a posted message lives, so it can be updated in place. */
-export interface PostedMessage {
-  channel: string;
-  ts: string;
-}
-
-/** The two ways a page leaves Klaxon: the Slack Web API, or the local outbox when Slack is not configured. */
-export interface SlackTransport {
-  /** Posts a message; `stepKey` identifies the page so a retry can find an earlier attempt's message. */
-  post(channel: string, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage>;
-  update(posted: PostedMessage, message: SlackMessage): Promise<void>;
-  /**
-   * Creates a public channel under the first free name of `names`, with `purpose` set; a name
-   * taken by a channel with that purpose is one an earlier attempt created, and is reused.
-   */
-  createChannel(names: string[], purpose: string): Promise<{ id: string; name: string }>;
-  invite(channel: string, users: string[]): Promise<void>;
-  pin(posted: PostedMessage): Promise<void>;
-  /** Replies in the thread of `root`; like `post`, a retry first looks for its earlier reply. */
-  reply(root: PostedMessage, message: SlackMessage, stepKey: string, isRetry: boolean): Promise<PostedMessage>;
-}
-
+import { clockNoticeMessage, containmentNoticeMessage, incidentMessage, type ContainmentNotice, statusReply, type PagedAs } from '../core/channels/slack-message';
+import type { ChannelDeps } from './channels';
+import { OutboxSlack } from './slack-outbox';
+import type { PostedMessage, SlackTransport } from './slack-transport';
+import { WebApiSlack } from './slack-web-api';
 
 export interface PageInput extends PagedAs {
   stepKey: string;
@@ -87,3 +68,11 @@ export function createSlackActivities(transport: SlackTransport, channel: string
 }
 
 export type SlackActivities = ReturnType<typeof createSlackActivities>;
+
+/** Slack when a bot token is set, the local outbox otherwise. */
+export function slackTransportFor(config: ChannelDeps['config']): SlackTransport {
+  return config.slack.botToken ? new WebApiSlack(config.slack.botToken, config.slack.apiUrl) : new OutboxSlack(config.outboxDir);
+}
+
+/** The worker's Slack activities (activities/channels.ts). */
+export const channelActivities = ({ config }: ChannelDeps) => createSlackActivities(slackTransportFor(config), config.slack.channel);

@@ -1,13 +1,9 @@
 import type { Agent } from 'node:https';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { allChannelActivities } from '../activities/channels';
 import { createClockActivities } from '../activities/clocks';
 import { createContainmentActivities, type ContainmentAdapters } from '../activities/containment';
-import { createEmailActivities } from '../activities/email';
 import { createLedgerActivities } from '../activities/ledger';
-import { createPagerDutyActivities } from '../activities/pagerduty';
-import { createSlackActivities, type SlackTransport } from '../activities/slack';
-import { OutboxSlack } from '../activities/slack-outbox';
-import { WebApiSlack } from '../activities/slack-web-api';
 import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
 import { dataConverterFor } from '../client/payload-codec';
@@ -24,11 +20,6 @@ export interface WorkerDeps {
   containment: ContainmentAdapters;
 }
 
-/** Slack when a bot token is set, the local outbox otherwise. */
-export function slackTransportFor(config: KlaxonConfig): SlackTransport {
-  return config.slack.botToken ? new WebApiSlack(config.slack.botToken, config.slack.apiUrl) : new OutboxSlack(config.outboxDir);
-}
-
 export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
   const { config } = deps;
   return Worker.create({
@@ -39,10 +30,9 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     dataConverter: dataConverterFor(config),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/incident') }),
     activities: {
-      ...createSlackActivities(slackTransportFor(config), config.slack.channel),
+      // Every channel's (core/channels/channels.ts), then the rest.
+      ...allChannelActivities({ config, agent: deps.pagerDutyAgent }),
       ...createLedgerActivities(deps.ledger),
-      ...createPagerDutyActivities({ ...config.pagerduty, publicUrl: config.publicUrl, agent: deps.pagerDutyAgent }),
-      ...createEmailActivities({ ...config.email, outboxDir: config.outboxDir }),
       ...createClockActivities(),
       ...createContainmentActivities(deps.containment),
     },

@@ -1,21 +1,20 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClockActivities } from '../activities/clocks';
-import type { EmailActivities } from '../activities/email';
-import type { PagerDutyActivities } from '../activities/pagerduty';
-import type { SlackActivities } from '../activities/slack';
+import { addressOn, channelsWith } from '../core/channels/channels';
 import type { Incident } from '../core/incident/incident';
 import { clockAlarm, clockAlarmKey } from '../core/escalation/alarms';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
 import { clockAudience } from '../core/regulation/regulatory-ladder';
-import { reasonOf } from './notifications';
+import { channelActivities, closeAlarm, reasonOf } from './channel-activities';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute' } as const;
 const { computeClocks, computeFollowUp } = proxyActivities<ClockActivities>({ startToCloseTimeout: '30 seconds', retry });
-const { postClockNotice } = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry });
-// Email and PagerDuty for the DPO / legal ladder are given up after a while and recorded: the
-// Slack notice has gone out already, and a clock's next notice must not wait behind them.
-const ladder = proxyActivities<EmailActivities & PagerDutyActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry });
+const announce = channelActivities({ startToCloseTimeout: '30 seconds', retry });
+// Notices to the DPO / legal ladder (email) and alarms (PagerDuty) are given up after a while and
+// recorded: the notice to the incidents room has gone out already, and a clock's next notice
+// must not wait behind them.
+const ladder = channelActivities({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry });
 
 /**
  * The incident's legal clocks, tended from its main loop: clocks whose trigger was recorded
@@ -29,15 +28,26 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
   /** The deadline last written to the KlaxonNextDeadline search attribute. */
   let published = legal.nearestDeadline();
 
-  /** Email (and, overdue, PagerDuty) to the rungs the notice reaches; each outcome recorded. */
+  /**
+   * The notice to each rung it reaches, on every channel that tells a person of a clock (email),
+   * and, overdue, an alarm on every alarm channel (PagerDuty); each outcome recorded.
+   */
   const climb = async (notice: ClockNotice, stepKey: string, now: () => string): Promise<void> => {
     const audience = clockAudience(incident.policy, notice);
     const state = incident.snapshot();
     const sends = audience.responders.flatMap((r) => [
-      ...(r.email ? [{ responder: r.name, channel: 'email', send: () => ladder.sendClockEmail({ stepKey: `${stepKey}/email/${r.name}`, state, notice, to: r.email!, responder: r.name }) }] : []),
-      ...(audience.loud && r.pagerDutyService
-        ? [{ responder: r.name, channel: 'pagerduty', service: r.pagerDutyService, send: () => ladder.triggerAlarm({ incidentId: state.incidentId, tenant: state.tenant, service: r.pagerDutyService!, alarm: clockAlarm(state, notice) }) }]
-        : []),
+      ...channelsWith('clockNotice').flatMap((c) => {
+        const address = addressOn(c, r);
+        if (!address) return [];
+        const request = { stepKey: `${stepKey}/${c.id}/${r.name}`, state, notice, address, responder: r.name };
+        return [{ responder: r.name, channel: c.id, send: () => ladder[c.clockNotice.activity](c.clockNotice.input(request)) }];
+      }),
+      ...(audience.loud ? channelsWith('alarm') : []).flatMap((c) => {
+        const address = addressOn(c, r);
+        if (!address) return [];
+        const raise = () => ladder[c.alarm.raise.activity](c.alarm.raise.input({ incidentId: state.incidentId, tenant: state.tenant, address, alarm: clockAlarm(state, notice) }));
+        return [{ responder: r.name, channel: c.id, alarmed: address, send: raise }];
+      }),
     ]);
     const outcomes = await Promise.allSettled(sends.map((s) => s.send()));
     const told = sends.map((s, i) => {
@@ -45,7 +55,7 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
       return { responder: s.responder, channel: s.channel, ...(outcome.status === 'rejected' ? { failed: reasonOf(outcome.reason) } : {}) };
     });
     legal.told(notice, told, now());
-    const paged = sends.filter((s, i) => s.channel === 'pagerduty' && outcomes[i].status === 'fulfilled').map((s) => s.service!);
+    const paged = sends.flatMap((s, i) => ('alarmed' in s && outcomes[i].status === 'fulfilled' ? [s.alarmed] : []));
     if (paged.length) legal.paged(notice.obligation, paged);
   };
 
@@ -78,16 +88,14 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
       const policy = incident.policy;
       for (const notice of legal.fire(now())) {
         const stepKey = `${stepKeyBase}/clock/${notice.obligation}/${notice.label}`;
-        const mention = clockAudience(policy, notice).responders.flatMap((r) => (r.slackUserId ? [r.slackUserId] : []));
-        await postClockNotice({ stepKey, state: incident.snapshot(), notice, mention, ...(policy.slackChannel ? { channel: policy.slackChannel } : {}) });
+        for (const c of channelsWith('announce')) {
+          const mention = clockAudience(policy, notice).responders.flatMap((r) => addressOn(c, r) ?? []);
+          await announce[c.announce.activities.clock](c.announce.input({ stepKey, state: incident.snapshot(), about: { notice }, mention, policy }));
+        }
         if (policy.regulatory?.ladder?.length) await climb(notice, stepKey, now);
       }
       for (const { obligation, services } of legal.pagesToClose()) {
-        const closed = await ladder.resolveAlarm({ dedupKey: clockAlarmKey(incident.snapshot().incidentId, obligation), services }).then(
-          () => undefined,
-          (err: unknown) => reasonOf(err),
-        );
-        legal.pagesClosed(obligation, closed, now());
+        legal.pagesClosed(obligation, await closeAlarm(ladder, clockAlarmKey(incident.snapshot().incidentId, obligation), services), now());
       }
       // Visibility follows: `klaxon incidents list --deadline-within 24h` asks Temporal, not the incidents.
       const nearest = legal.nearestDeadline();

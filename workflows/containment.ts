@@ -1,12 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ContainmentActivities } from '../activities/containment';
-import type { PagerDutyActivities } from '../activities/pagerduty';
-import type { SlackActivities } from '../activities/slack';
+import { addressOn, channelsWith, type Channel } from '../core/channels/channels';
 import { containmentAlarm, containmentAlarmKey } from '../core/escalation/alarms';
 import type { ContainmentAction } from '../core/containment/containment';
 import type { Incident } from '../core/incident/incident';
 import type { ContainmentNotice } from '../core/channels/slack-message';
-import { reasonOf } from './notifications';
+import { channelActivities, closeAlarm, reasonOf } from './channel-activities';
 
 // Containment runs with back-off; what still fails after about two minutes is recorded as
 // failed and announced loudly (the people decide), never retried silently for ever.
@@ -16,9 +15,9 @@ const act = proxyActivities<ContainmentActivities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
 });
-const { postContainmentNotice } = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
-// Pages about a failure are given up after a while (and recorded): the Slack notice is out already.
-const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+const announce = channelActivities({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+// Alarms about a failure are given up after a while (and recorded): the notice to the incidents room is out already.
+const alarms = channelActivities({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 
 /**
  * The containment saga of an incident, run from its main loop: approvals are announced to
@@ -29,7 +28,15 @@ const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '3
  */
 export function createContainmentRunner(incident: Incident, stepKeyBase: string) {
   const c = incident.containment;
-  const slackIdsOf = (names: Iterable<string>) => [...new Set(names)].flatMap((n) => incident.policy.responders.find((r) => r.name === n)?.slackUserId ?? []);
+  /** The addresses on `channel` of the responders named, each once. */
+  const addressesOn = (channel: Channel, names: string[]) => [
+    ...new Set(
+      names.flatMap((n) => {
+        const r = incident.policy.responders.find((x) => x.name === n);
+        return (r && addressOn(channel, r)) ?? [];
+      }),
+    ),
+  ];
   const approvers = () => {
     const role = incident.policy.containment?.approverRole ?? 'approver';
     return incident.policy.responders.filter((r) => r.roles?.includes(role)).map((r) => r.name);
@@ -38,24 +45,21 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
   const everyone = () => [...incident.snapshot().pages.map((p) => p.responder), ...approvers()];
 
   const tell = async (a: ContainmentAction, notice: ContainmentNotice, names: string[], attempt = 0): Promise<void> => {
-    const policy = incident.policy;
-    await postContainmentNotice({
-      stepKey: `${stepKeyBase}/containment/${a.id}/${notice}${attempt ? `/${attempt}` : ''}`,
-      state: incident.snapshot(),
-      action: a,
-      notice,
-      mention: slackIdsOf(names),
-      ...(policy.slackChannel ? { channel: policy.slackChannel } : {}),
-    });
+    const stepKey = `${stepKeyBase}/containment/${a.id}/${notice}${attempt ? `/${attempt}` : ''}`;
+    for (const ch of channelsWith('announce')) {
+      await announce[ch.announce.activities.containment](ch.announce.input({ stepKey, state: incident.snapshot(), about: { action: a, notice }, mention: addressesOn(ch, names), policy: incident.policy }));
+    }
   };
-  /** A failure pages, by PagerDuty, everyone told of it who has a service: loud, as the issue of a leak still open is. */
+  /** A failure raises an alarm (PagerDuty) for everyone told of it who can get one: loud, as the issue of a leak still open is. */
   const alarm = async (a: ContainmentAction, names: string[], now: () => string): Promise<void> => {
     const state = incident.snapshot();
-    const services = [...new Set(names.flatMap((n) => incident.policy.responders.find((r) => r.name === n)?.pagerDutyService ?? []))];
-    if (!services.length) return;
-    const outcomes = await Promise.allSettled(services.map((service) => pagerduty.triggerAlarm({ incidentId: state.incidentId, tenant: state.tenant, service, alarm: containmentAlarm(state, a) })));
-    const paged = services.filter((_, i) => outcomes[i].status === 'fulfilled');
-    const failures = services.flatMap((service, i) => (outcomes[i].status === 'rejected' ? [{ service, reason: reasonOf((outcomes[i] as PromiseRejectedResult).reason) }] : []));
+    const raises = channelsWith('alarm').flatMap((ch) =>
+      addressesOn(ch, names).map((address) => ({ address, raise: () => alarms[ch.alarm.raise.activity](ch.alarm.raise.input({ incidentId: state.incidentId, tenant: state.tenant, address, alarm: containmentAlarm(state, a) })) })),
+    );
+    if (!raises.length) return;
+    const outcomes = await Promise.allSettled(raises.map((r) => r.raise()));
+    const paged = raises.filter((_, i) => outcomes[i].status === 'fulfilled').map((r) => r.address);
+    const failures = raises.flatMap((r, i) => (outcomes[i].status === 'rejected' ? [{ service: r.address, reason: reasonOf((outcomes[i] as PromiseRejectedResult).reason) }] : []));
     c.alarmed(a.id, paged, failures, now());
   };
   const requestOf = (a: ContainmentAction) => ({ incidentId: incident.snapshot().incidentId, actionId: a.id, tenant: a.tenant, spec: a.spec, idempotencyKey: `${incident.snapshot().incidentId}/${a.id}` });
@@ -81,11 +85,7 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
       }
       c.settle(now());
       for (const a of c.alarmsToClose()) {
-        const failed = await pagerduty.resolveAlarm({ dedupKey: containmentAlarmKey(incident.snapshot().incidentId, a.id), services: a.pagedServices! }).then(
-          () => undefined,
-          (err: unknown) => reasonOf(err),
-        );
-        c.alarmClosed(a.id, failed, now());
+        c.alarmClosed(a.id, await closeAlarm(alarms, containmentAlarmKey(incident.snapshot().incidentId, a.id), a.pagedServices!), now());
       }
       for (const a of c.toUndo(now())) {
         try {

@@ -1,21 +1,19 @@
-import { ActivityFailure, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
-import type { EmailActivities } from '../activities/email';
-import type { PagerDutyActivities } from '../activities/pagerduty';
-import type { SlackActivities } from '../activities/slack';
+import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { addressOn, channelById } from '../core/channels/channels';
 import type { Incident, LadderStep, PlannedPage } from '../core/incident/incident';
 import type { Channel, NotificationRule } from '../core/escalation/notification-rules';
+import { channelActivities, reasonOf } from './channel-activities';
+
+// The incident workflow reads it here, beside the notifier.
+export { reasonOf } from './channel-activities';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
 
 /** Activities bounded in total time: a channel that stays down must give way (to the next level, or the next channel). */
-const within = (minutes: number) =>
-  proxyActivities<SlackActivities & PagerDutyActivities & EmailActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: minutes * 60_000, retry });
+const within = (minutes: number) => channelActivities({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: minutes * 60_000, retry });
 
 /** How long a channel may keep failing before the responder's next channel takes over. */
 export const FAILOVER_MINUTES = 2;
-
-/** Why an activity failed, as people should read it: the cause, not Temporal's wrapper. */
-export const reasonOf = (err: unknown): string => (err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message);
 
 /**
  * Reaching the people a ladder step pages, by their notification rules: the first Slack
@@ -31,7 +29,8 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
   let following = 0;
 
   /**
-   * Sends one notification; false when the channel failed (and the next rule should fire now).
+   * Sends one notification, through the channel's page activity (core/channels/channels.ts);
+   * false when the channel failed (and the next rule should fire now).
    * The first Slack message of a page (`first`) is recorded as it always was: the page itself,
    * under the key incidents have always used; every other notification is recorded by channel.
    */
@@ -39,19 +38,11 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
     const { index, key, recipient } = page;
     const { bound, first, next } = o;
     const stepKey = `${stepKeyBase}/page/${key}${first ? '' : `/${channel}`}`;
+    const on = channelById(channel);
     try {
-      if (channel === 'slack') {
-        // A person is mentioned in the policy's incidents channel (each tenant's own, when routed
-        // so), or messaged directly when the policy says so.
-        const dm = incident.policy.slackPaging === 'dm' && recipient.slackUserId;
-        const channel = recipient.slackChannel ?? (dm ? recipient.slackUserId : incident.policy.slackChannel);
-        const target = { ...(recipient.slackUserId ? { slackUserId: recipient.slackUserId } : {}), ...(channel ? { slackChannel: channel } : {}) };
-        incident.pageDelivered(index, await within(bound).postPage({ stepKey, state: incident.snapshot(), ...target, level }));
-      } else if (channel === 'pagerduty') {
-        await within(bound).triggerPagerDuty({ state: incident.snapshot(), service: recipient.pagerDutyService!, responder: recipient.name, level });
-      } else {
-        await within(bound).sendEmail({ stepKey, state: incident.snapshot(), to: recipient.email!, responder: recipient.name, level });
-      }
+      const request = { stepKey, state: incident.snapshot(), responder: recipient.name, address: addressOn(on, recipient), recipient, level, policy: incident.policy };
+      const landed = await within(bound)[on.page.activity](on.page.input(request));
+      if ('landsAt' in on.page) incident.pageDelivered(index, landed as { channel: string; ts: string });
       if (!first) incident.notified(index, channel, new Date().toISOString());
       return true;
     } catch (err) {

@@ -83,7 +83,9 @@ export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage 
     },
   ];
   if (s.status !== 'resolved') blocks.push(...actionBlocks(s));
-  return { text: mrkdwn`${s.severity} incident for ${s.tenant}: ${title} (paging ${who}, ${s.status})`.markup, blocks };
+  // Only a triggered incident is paging anyone; once acknowledged, snoozed or resolved the text says who was paged.
+  const paging = s.status === 'triggered' ? 'paging' : 'paged';
+  return { text: mrkdwn`${s.severity} incident for ${s.tenant}: ${title} (${paging} ${who}, ${s.status})`.markup, blocks };
 }
 
 const button = (action: string, text: string, incidentId: string, style?: 'primary' | 'danger') => ({

@@ -4,6 +4,7 @@ import type { EscalationLevel, HoursZone, Policy, Responder, Target } from '../p
 import { onCallAt } from './schedule';
 import type { Severity } from '../alerts/severity';
 import { rulesFor, urgencyOf, type NotificationRule, type Urgency } from './notification-rules';
+import { addressesOf, type Addresses } from '../channels/channels';
 
 /**
  * How one level of a ladder turns into the people and channels to page at a given instant:
@@ -12,13 +13,10 @@ import { rulesFor, urgencyOf, type NotificationRule, type Urgency } from './noti
  */
 
 /** Someone (or somewhere) a level pages. */
-export interface Recipient {
+export interface Recipient extends Addresses {
   /** Responder name, or `#<channel id>` for a channel. */
   name: string;
-  slackUserId?: string;
   slackChannel?: string;
-  pagerDutyService?: string;
-  email?: string;
   timeZone?: string;
   /** How this recipient is notified at the incident's urgency, first rule first. */
   rules: NotificationRule[];
@@ -66,9 +64,7 @@ export function asRecipient(r: Responder, urgency: Urgency): Recipient {
   return {
     name: r.name,
     timeZone: r.timeZone,
-    ...(r.slackUserId ? { slackUserId: r.slackUserId } : {}),
-    ...(r.pagerDutyService ? { pagerDutyService: r.pagerDutyService } : {}),
-    ...(r.email ? { email: r.email } : {}),
+    ...addressesOf(r),
     rules: rulesFor(r, urgency),
   };
 }

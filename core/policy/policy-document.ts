@@ -2,7 +2,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES } from '../alerts/severity';
 import { WEEKDAYS } from '../escalation/hours';
-import { CHANNELS } from '../escalation/notification-rules';
+import { CHANNEL_IDS, CHANNELS } from '../channels/channels';
 import { CONTAINMENT_KINDS, type ContainmentKind } from '../containment/containment';
 import { policyProblems, PolicyError, type Policy } from './policy';
 import { routeProblems, type PolicyBook } from './routing';
@@ -30,7 +30,11 @@ const target = z.union([
   z.object({ team: z.string() }).strict(),
   z.object({ slackChannel: z.string() }).strict(),
 ]);
-const notificationRules = z.array(z.object({ channel: z.enum(CHANNELS), afterMinutes: z.number().min(0).default(0) }).strict()).min(1);
+const notificationRules = z.array(z.object({ channel: z.enum(CHANNEL_IDS), afterMinutes: z.number().min(0).default(0) }).strict()).min(1);
+/** Each channel's contact fields: a format is checked with the rest of the policy (policyProblems), any other field must not be empty. */
+const contactSchema = Object.fromEntries(
+  CHANNELS.flatMap((c) => Object.entries(c.contact).map(([field, spec]) => [field, 'format' in spec ? z.string().optional() : z.string().min(1).optional()])),
+);
 const hoursWindow = z.object({ days: z.array(z.enum(WEEKDAYS)).min(1), from: z.string(), to: z.string() }).strict();
 
 const policySchema = z
@@ -41,10 +45,7 @@ const policySchema = z
         z
           .object({
             name: z.string().min(1),
-            slackUserId: z.string().optional(),
-            pagerDutyService: z.string().min(1).optional(),
-            pagerDutyUserId: z.string().regex(/^P[A-Z0-9]+$/, 'a PagerDuty user id (P…)').optional(),
-            email: z.string().optional(),
+            ...contactSchema,
             timeZone: z.string(),
             roles: z.array(z.string()).optional(),
             notify: z.object({ high: notificationRules.optional(), low: notificationRules.optional() }).strict().optional(),

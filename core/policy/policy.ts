@@ -6,20 +6,16 @@ import { specProblems, type ContainmentPolicy } from '../containment/containment
 import { OBLIGATIONS } from '../regulation/regimes';
 import { REMINDER_PATTERN } from '../regulation/reminders';
 import { hasChannel, type NotificationRule, type Urgency } from '../escalation/notification-rules';
+import { contactProblems, type Contacts } from '../channels/channels';
 import { validateSchedule, type Schedule } from '../escalation/schedule';
 
 /**
- * A person who can be paged and may act on incidents. A responder with no channel at all
- * cannot be paged: recorded when a level reaches them, never skipped silently.
+ * A person who can be paged and may act on incidents, reached by the contact fields each
+ * channel adds (core/channels/). A responder with no channel at all cannot be paged: recorded
+ * when a level reaches them, never skipped silently.
  */
-export interface Responder {
+export interface Responder extends Contacts {
   name: string;
-  slackUserId?: string;
-  /** Name of a PagerDuty service whose Events API routing key is configured (PAGERDUTY_ROUTING_KEYS). */
-  pagerDutyService?: string;
-  /** The responder's PagerDuty user id (P…), so an acknowledgement in PagerDuty counts as theirs. */
-  pagerDutyUserId?: string;
-  email?: string;
   /** Personal notification rules per urgency; without them, every channel at once. */
   notify?: Partial<Record<Urgency, NotificationRule[]>>;
   /** IANA zone in which this responder reads times and keeps business hours. */
@@ -148,7 +144,7 @@ export interface PolicyProblem {
   message: string;
 }
 
-/** Every rule a policy breaks (names, Slack ids, zones, ladder), with the field it concerns. */
+/** Every rule a policy breaks (names, contact details, zones, ladder), with the field it concerns. */
 export function policyProblems(policy: Policy): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   const names = new Set<string>();
@@ -157,9 +153,8 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     if (!r.name) problems.push({ path: at('name'), message: 'a responder has no name' });
     if (names.has(r.name)) problems.push({ path: at('name'), message: `responder "${r.name}" is defined twice` });
     names.add(r.name);
-    if (r.slackUserId !== undefined && !/^[UW][A-Z0-9]+$/.test(r.slackUserId)) problems.push({ path: at('slackUserId'), message: `responder "${r.name}": "${r.slackUserId}" is not a Slack user id (U… or W…)` });
+    for (const { field, message } of contactProblems(r)) problems.push({ path: at(field), message });
     if (!IANAZone.isValidZone(r.timeZone)) problems.push({ path: at('timeZone'), message: `responder "${r.name}": "${r.timeZone}" is not an IANA time zone` });
-    if (r.email !== undefined && !/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(r.email)) problems.push({ path: at('email'), message: `responder "${r.name}": "${r.email}" is not an email address` });
     for (const [urgency, rules] of Object.entries(r.notify ?? {})) {
       rules.forEach((rule, k) => {
         const path = ['responders', i, 'notify', urgency, k];

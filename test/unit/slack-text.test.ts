@@ -75,3 +75,17 @@ describe('outside text in Slack messages', () => {
     expect(mrkdwn`*${'<b>'}* ${mrkdwn`${'&'}`}`.markup).toBe('*&lt;b&gt;* &amp;');
   });
 });
+
+describe('the page once paging has stopped', () => {
+  const open = Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert(), T).snapshot();
+
+  it('says it is paging while the incident is triggered', () => {
+    expect(incidentMessage(open, { slackUserId: 'U0ALICE', level: 1 }).text).toContain('(paging <@U0ALICE>, triggered)');
+  });
+
+  it('no longer says it is paging anyone once resolved, but still who was paged', () => {
+    const resolved = incidentMessage({ ...open, status: 'resolved', resolvedBy: 'alice', resolvedAt: T }, { slackUserId: 'U0ALICE', level: 1 });
+    for (const text of markupOf(resolved)) expect(text).not.toMatch(/paging/i);
+    expect(resolved.text).toContain('(paged <@U0ALICE>, resolved)');
+  });
+});
