@@ -1,15 +1,9 @@
 import { isInstantWithOffset } from '../../core/shared/time-format';
 import type { CliContext } from './context';
 
-/** A mistake in how the CLI was called: the CLI exits 2 and shows the command's usage. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** A setting the command needs is missing: exits 2 like a usage error, naming the setting rather than the usage. */
-export class SetupError extends UsageError {
-  override name = 'SetupError';
-}
+// The CLI's errors live apart so that what commands run with (./context) can throw them too.
+import { UsageError } from './errors';
+export { SetupError, UsageError } from './errors';
 
 /** One option of a command: its value's placeholder and help are what `--help` shows. */
 export interface OptionSpec {

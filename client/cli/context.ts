@@ -7,7 +7,7 @@ import { readerZone } from '../../core/shared/time-format';
 import { openDatabase } from '../../ledger/database';
 import { connectIncidents } from '../connect';
 import type { Incidents } from '../incidents';
-import { SetupError } from './command';
+import { SetupError } from './errors';
 import { howToStart, requireReachable, shown } from './reachability';
 
 /** Runs `use` on the ledger database at `url`, said to be down at once if it is; closed after. */
