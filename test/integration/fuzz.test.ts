@@ -47,6 +47,14 @@ beforeAll(async () => {
   incidentId = opened.body.incidentId as string;
   // Settled before the forged properties count rows.
   await waitFor('the target incident in the ledger', async () => (await stack.ledger.timeline(incidentId)).some((e) => e.kind === 'alert.received'));
+  // Its first page is recorded a moment after its alert: the count must stand still for 2 s.
+  let rows = -1;
+  await waitFor('the ledger to stop growing', async () => {
+    const was = rows;
+    await new Promise((r) => setTimeout(r, 2000));
+    rows = await ledgerRows();
+    return rows === was;
+  });
 }, TIMEOUT);
 afterAll(async () => {
   await stack?.stop();
