@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { ChannelDescriptor, ContactField } from './channel';
 import { email } from './email';
 import { pagerduty } from './pagerduty';

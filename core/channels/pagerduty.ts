@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { AlarmRequest, ChannelDescriptor, PageRequest } from './channel';
 
 /**

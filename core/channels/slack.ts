@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { AnnounceRequest, ChannelDescriptor, PageRequest } from './channel';
 
 /** What Slack reads of a policy: its incidents channel (else KLAXON_SLACK_CHANNEL), and how a person is paged there. */
