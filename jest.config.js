@@ -9,5 +9,10 @@ module.exports = {
   testTimeout: 120_000,
   // Temporal servers and workers are heavy on a 2-core machine: run files one after another.
   maxWorkers: 1,
+  // A worker whose SDK shutdown got stuck (seen under heavy load) holds native threads that keep
+  // the process alive: its stop fails the file by name (test/support/teardown.ts stopWorker) and
+  // the global teardown names any leaked socket or process, so ending the process then hides
+  // nothing and keeps a failed run from hanging until CI's deadline.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

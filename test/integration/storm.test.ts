@@ -47,7 +47,7 @@ describe('an alert storm', () => {
     const state = await waitFor('all 10,000 alerts counted', async () => {
       const s = await stack.incidents.state(incidentId);
       return s.alertCount >= 10_000 && s;
-    });
+    }, 120_000);
     expect(state.alertCount).toBe(10_000);
     expect(state.severity).toBe('SEV1');
 
@@ -62,9 +62,10 @@ describe('an alert storm', () => {
       const events = (await stack.ledger.timeline(incidentId)).filter((e) => e.kind === 'alert.received');
       const total = events.reduce((sum, e) => sum + (e.payload.count as number), 0);
       return total === 10_000 && events;
-    });
+    }, 120_000);
     expect(new Set(counted.flatMap((e) => e.payload.deliveryIds as string[])).size).toBe(10_000);
-  });
+    // 10 s on an idle machine; a busy core has stretched it past jest's default of 120 s.
+  }, 600_000);
 
   it('keeps tenants apart: the same dedup key from two tenants is two incidents', async () => {
     const [a, b] = await Promise.all([postAlert(stack.apiUrl, body('shared-key', 1, 'acme')), postAlert(stack.apiUrl, body('shared-key', 1, 'globex'))]);

@@ -20,7 +20,7 @@ import { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
 import { SmtpStandIn } from './smtp-stand-in';
 import { registerSearchAttributes } from './temporal';
-import { register, startAll, track } from './teardown';
+import { register, startAll, stopWorker, track } from './teardown';
 
 /** PagerDuty services the test workers know, by the names policies use. */
 export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000', security: 'R0SEC0000000000000000000000000000' };
@@ -112,10 +112,7 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
         // A test that times out leaves runUntil pending and this worker polling: the file's
         // teardown stops it before the server it polls (registered later, stopped first), or it
         // holds the connection the environment must close and polls a dead server for ever.
-        register(async () => {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await run.catch(() => undefined);
-        });
+        register(() => stopWorker(worker, run.catch(() => undefined)));
         return await run;
       } finally {
         await containment.close();

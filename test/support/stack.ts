@@ -22,7 +22,7 @@ import { installTestRuntime } from './runtime';
 import { signKlaxon } from './signing';
 import type { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
-import { closeServer, register, startAll } from './teardown';
+import { closeServer, register, startAll, stopWorker } from './teardown';
 import { settlingConnection } from './settling-connection';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
@@ -105,10 +105,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
   const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
   const workerDone = worker.run();
-  keep(worker, async (w) => {
-    if (w.getState() === 'RUNNING') w.shutdown();
-    await workerDone;
-  });
+  keep(worker, (w) => stopWorker(w, workerDone));
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
   // Its own connection, closed only once its calls settle (test/support/settling-connection.ts).

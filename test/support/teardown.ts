@@ -36,6 +36,25 @@ export function register(stop: () => Promise<unknown> | unknown): () => Promise<
   return once;
 }
 
+/**
+ * Stops a worker and waits for its run to end, at most `withinMs`. Under a loaded machine the
+ * SDK's shutdown has been seen to throw ("Workflow execution context should have been disposed
+ * first") and leave its run pending for ever: the stop then fails the file naming the worker,
+ * rather than waiting on it, and jest's forceExit (jest.config.js) ends the run once reported.
+ * A run that fails fails the stop (pass `run.catch(...)` where the test already reported it).
+ */
+export async function stopWorker(worker: { getState(): string; shutdown(): void }, run: Promise<unknown>, withinMs = 30_000): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  let timer: NodeJS.Timeout | undefined;
+  const overdue = new Promise<'overdue'>((ok) => (timer = setTimeout(() => ok('overdue'), withinMs)));
+  try {
+    const ended = await Promise.race([run.then(() => 'stopped' as const), overdue]);
+    if (ended === 'overdue') throw new Error(`a worker did not stop within ${withinMs} ms of its shutdown (state ${worker.getState()})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Closes a server and every connection it holds (an HTTP keep-alive one would keep it open); done at once if there is none. */
 export async function closeServer(server: Server | undefined): Promise<void> {
   if (!server?.listening) return;
