@@ -64,8 +64,8 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`level 2 was not paged within 120 s (${pagesOf().length} pages)`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await incidents.acknowledge(incidentId, { responder: 'bob', via: 'slack' });
-    await incidents.resolve(incidentId, { responder: 'bob', via: 'slack' }, 'Leaking route reverted');
+    await incidents.change('acknowledge', incidentId, { responder: 'bob', via: 'slack' });
+    await incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'slack' }, note: 'Leaking route reverted' });
     const handle = client.workflow.getHandle(incidentId);
     await handle.result();
 

@@ -7,7 +7,8 @@ import type { Alert } from '../core/alerts/alert';
 import { batchAlerts } from '../core/alerts/alert-batch';
 import { loadConfig } from '../config/environment';
 import { klaxonSignatureHeader } from '../core/shared/signature';
-import { alertsSignal, incident } from '../workflows/incident';
+import { incident } from '../workflows/incident';
+import { signals } from '../workflows/messages';
 import { Child, isolatedStackEnv } from '../test/support/processes';
 
 /**
@@ -42,7 +43,7 @@ async function rawSignalWithStart(address: string, env: NodeJS.ProcessEnv): Prom
           taskQueue: config.temporal.taskQueue,
           workflowId: incidentId,
           args: [{ incidentId, policy: config.policies.policies[0], alert }],
-          signal: alertsSignal,
+          signal: signals.alerts,
           signalArgs: [batchAlerts([alert])],
         });
         done += 1;

@@ -1,45 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import type { ClocksView } from '../core/regulation/clock-view';
-import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment/containment';
 import type { Alert } from '../core/alerts/alert';
 import { capDetails } from '../core/alerts/alert-details';
 import { batchAlerts, type AlertBatch } from '../core/alerts/alert-batch';
 import { checkUpdateText, redactUpdateText } from '../core/shared/free-text';
-import type { AckResult, IncidentState, ResolveResult, ResponderRef } from '../core/incident/incident';
-import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/regulation/legal-clocks';
 import { incidentIdFor } from '../core/incident/incident-id';
-import type { Policy } from '../core/policy/policy';
 import type { SourceResolution } from '../core/sources/source';
 import type { UnredactedAlert } from '../core/alerts/unredacted-alert';
 import { staleResolution } from '../core/alerts/stale-resolution';
-import {
-  acknowledgeUpdate,
-  alertsSignal,
-  approveContainmentUpdate,
-  clocksQuery,
-  escalateUpdate,
-  falsePositiveUpdate,
-  fileUpdate,
-  obligationsUpdate,
-  overrideContainmentUpdate,
-  reassignUpdate,
-  rejectContainmentUpdate,
-  repinUpdate,
-  requestContainmentUpdate,
-  resolveUpdate,
-  responderQuery,
-  riskDecisionUpdate,
-  snoozeUpdate,
-  sourceResolvedSignal,
-  stateQuery,
-  triggerUpdate,
-  unredactedAlertsQuery,
-  type IncidentInput,
-} from '../workflows/incident';
+import type { IncidentState, ResponderRef } from '../core/incident/incident';
+import type { Policy } from '../core/policy/policy';
+import type { IncidentInput } from '../workflows/incident';
+import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
 
@@ -94,7 +70,7 @@ export class Incidents {
       workflowType: { name: INCIDENT_WORKFLOW_TYPE },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       input: { payloads: [await encodeToPayload(converter, input)] },
-      signalName: alertsSignal.name,
+      signalName: signals.alerts.name,
       signalInput: { payloads: [await encodeToPayload(converter, batch)] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
@@ -118,7 +94,7 @@ export class Incidents {
       if (!run.open) return unmatched('the incident is closed');
       const stale = staleResolution(resolution.resolvedAt, run.openedAt.toISOString());
       if (stale) return unmatched(stale);
-      await this.client.workflow.getHandle(incidentId).signal(sourceResolvedSignal, resolution);
+      await this.client.workflow.getHandle(incidentId).signal(signals.sourceResolved, resolution);
       return { incidentId, matched: true };
     } catch (err) {
       if (err instanceof IncidentNotFoundError || err instanceof WorkflowNotFoundError) return unmatched('no incident of this key is open');
@@ -126,70 +102,21 @@ export class Incidents {
     }
   }
 
-  /** With `runId`, only that run is acknowledged: a later run of the same id refuses it as closed. */
-  async acknowledge(incidentId: string, by: ResponderRef, runId?: string): Promise<AckResult> {
-    return this.update(incidentId, acknowledgeUpdate, by, runId);
-  }
-
-  /** Pages the next level now instead of when the current one times out. */
-  async escalate(incidentId: string, by: ResponderRef): Promise<{ incidentId: string; fromLevel: number }> {
-    return this.update(incidentId, escalateUpdate, by);
-  }
-
-  /** Pauses paging for `minutes` (bounded by policy); the current level is paged again after. */
-  async snooze(incidentId: string, by: ResponderRef, minutes: number): Promise<{ incidentId: string; snoozedUntil: string }> {
-    return this.update(incidentId, snoozeUpdate, { by, minutes });
-  }
-
-  /** Hands the incident to a responder, who is paged at once. */
-  async reassign(incidentId: string, by: ResponderRef, to: string): Promise<{ incidentId: string; assignedTo: string }> {
-    return this.update(incidentId, reassignUpdate, { by, to });
-  }
-
-  /** Records an event that starts legal clocks (aware, discovered, …); refused in the future, or backdated without a reason. */
-  async recordTrigger(incidentId: string, req: TriggerRequest): Promise<{ incidentId: string; event: string; at: string; starts: string[] }> {
-    return this.update(incidentId, triggerUpdate, req);
-  }
-
-  /** Records a filing, which stops its clock; a late one needs the reasons for the delay where the regime says so. */
-  async file(incidentId: string, req: FilingRequest): Promise<{ incidentId: string; obligation: string; late: boolean; outstanding: string[]; starts: string[] }> {
-    return this.update(incidentId, fileUpdate, req);
-  }
-
-  /** Adds or removes obligations on the incident, with the reason (recorded). */
-  async changeObligations(incidentId: string, req: ObligationsRequest): Promise<{ incidentId: string; obligations: string[]; starts: string[] }> {
-    return this.update(incidentId, obligationsUpdate, req);
-  }
-
-  /** Records the Art. 34 decision: high risk or not, an exception relied on, and why. */
-  async decideRisk(incidentId: string, req: RiskDecisionRequest): Promise<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }> {
-    return this.update(incidentId, riskDecisionUpdate, req);
-  }
-
-  /** Asks for a containment action; a second person approves it. */
-  async requestContainment(incidentId: string, req: ContainmentRequest): Promise<ContainmentResult> {
-    return this.update(incidentId, requestContainmentUpdate, req);
-  }
-
-  /** Approves, rejects (with a reason) or overrides (with a reason, by the override role) a containment action. */
-  async decideContainment(incidentId: string, decision: 'approve' | 'reject' | 'override', d: ContainmentDecision): Promise<ContainmentResult> {
-    const update = { approve: approveContainmentUpdate, reject: rejectContainmentUpdate, override: overrideContainmentUpdate }[decision];
-    return this.update(incidentId, update, d);
-  }
-
-  /** Closes the incident as a false positive: resolved, and its containment rolled back. */
-  async falsePositive(incidentId: string, by: ResponderRef, reason: string): Promise<ResolveResult> {
-    return this.update(incidentId, falsePositiveUpdate, { by, reason });
-  }
-
-  /** Pins `policy` (e.g. the edited file) to the running incident; recorded with both hashes. */
-  async repin(incidentId: string, by: ResponderRef, policy: Policy): Promise<{ incidentId: string; policy: string; policyHash?: string }> {
-    return this.update(incidentId, repinUpdate, { by, policy });
-  }
-
-  /** With `runId`, only that run is resolved: a later run of the same id refuses it as closed. */
-  async resolve(incidentId: string, by: ResponderRef, note?: string, runId?: string): Promise<ResolveResult> {
-    return this.update(incidentId, resolveUpdate, { by, note }, runId);
+  /**
+   * Sends a change (an Update of the catalogue, workflows/messages.ts) to the incident, and
+   * answers what the workflow answered. Its text is checked (TextFieldError names the field)
+   * and its free text redacted before it leaves for Temporal, whichever way it came (Slack,
+   * CLI, REST). With `runId`, only that run takes it: a later run of the same id refuses it
+   * as closed (a Slack button pressed on an old incident's message).
+   */
+  async change<N extends UpdateName>(name: N, incidentId: string, arg: UpdateArg<N>, runId?: string): Promise<UpdateResult<N>> {
+    checkUpdateText(arg);
+    try {
+      const update = updates[name] as UpdateDefinition<UpdateResult<N>, [UpdateArg<N>]>;
+      return await this.client.workflow.getHandle(incidentId, runId).executeUpdate(update, { args: [redactUpdateText(arg)] });
+    } catch (err) {
+      throw translate(err, incidentId);
+    }
   }
 
   /**
@@ -211,29 +138,17 @@ export class Incidents {
 
   /** The incident's legal clocks, every instant also in `zone`. */
   async clocks(incidentId: string, zone: string): Promise<ClocksView> {
-    try {
-      return await this.client.workflow.getHandle(incidentId).query(clocksQuery, zone);
-    } catch (err) {
-      throw translate(err, incidentId);
-    }
+    return await this.read('clocks', incidentId, zone);
   }
 
   /** The responder of the incident's policy that `ref` names, if any. */
   async responderOf(incidentId: string, ref: ResponderRef): Promise<string | undefined> {
-    try {
-      return (await this.client.workflow.getHandle(incidentId).query(responderQuery, ref)) ?? undefined;
-    } catch (err) {
-      throw translate(err, incidentId);
-    }
+    return (await this.read('responder', incidentId, ref)) ?? undefined;
   }
 
   /** The incident's state as its workflow answers it (also after it closed, while Temporal keeps it). */
   async state(incidentId: string): Promise<IncidentState> {
-    try {
-      return await this.client.workflow.getHandle(incidentId).query(stateQuery);
-    } catch (err) {
-      throw translate(err, incidentId);
-    }
+    return await this.read('state', incidentId);
   }
 
   /**
@@ -241,11 +156,7 @@ export class Incidents {
    * by a client holding the payload key: the answer travels, like the state, encrypted.
    */
   async unredactedAlerts(incidentId: string): Promise<UnredactedAlert[]> {
-    try {
-      return await this.client.workflow.getHandle(incidentId).query(unredactedAlertsQuery);
-    } catch (err) {
-      throw translate(err, incidentId);
-    }
+    return await this.read('unredactedAlerts', incidentId);
   }
 
   /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */
@@ -270,14 +181,9 @@ export class Incidents {
     return out;
   }
 
-  /**
-   * Every change to an incident: its text checked (TextFieldError names the field) and its free
-   * text redacted before it leaves for Temporal, whichever way it came (Slack, CLI, REST).
-   */
-  private async update<T, A>(incidentId: string, update: UpdateDefinition<T, [A]>, arg: A, runId?: string): Promise<T> {
-    checkUpdateText(arg);
+  private async read<N extends QueryName>(name: N, incidentId: string, ...args: QueryArgs<N>): Promise<QueryResult<N>> {
     try {
-      return await this.client.workflow.getHandle(incidentId, runId).executeUpdate(update, { args: [redactUpdateText(arg)] });
+      return await this.client.workflow.getHandle(incidentId).query(queries[name] as QueryDefinition<QueryResult<N>, QueryArgs<N>>, ...args);
     } catch (err) {
       throw translate(err, incidentId);
     }

@@ -1,84 +1,17 @@
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alerts/alert';
-import type { AlertBatch } from '../core/alerts/alert-batch';
-import { Incident, type AckResult, type IncidentMemento, type IncidentState, type IncidentStatus, type ResolveResult, type ResponderRef } from '../core/incident/incident';
-import { clocksView, type ClocksView } from '../core/regulation/clock-view';
-import { checkUpdateText } from '../core/shared/free-text';
-import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment/containment';
-import type { FilingRequest, ObligationsRequest, RiskDecisionRequest, TriggerRequest } from '../core/regulation/legal-clocks';
-import type { TriggerKind } from '../core/regulation/regimes';
+import { Incident, type IncidentMemento, type IncidentState, type IncidentStatus } from '../core/incident/incident';
+import { clocksView } from '../core/regulation/clock-view';
 import type { Policy } from '../core/policy/policy';
-import type { SourceResolution } from '../core/sources/source';
 import { withUnredacted, type UnredactedAlert } from '../core/alerts/unredacted-alert';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
+import { registerHandlers } from './messages';
 import { createNotifier, reasonOf } from './notifications';
 import { publishableKeywords, SEARCH_ATTRIBUTES } from './search-attributes';
-
-// ── Messages ────────────────────────────────────────────────────────────────────────────
-// Alerts arrive as a Signal carrying a batch: the sender needs only Temporal's durable
-// acceptance (signal-with-start is atomic and works while no worker runs), never an answer
-// from the workflow; the API coalesces concurrent alerts for one key into one batch.
-export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
-
-// A source's own "resolved" is a Signal too: the source only needs it durably taken.
-export const sourceResolvedSignal = defineSignal<[SourceResolution]>('sourceResolved');
-
-// Acknowledge and resolve are Updates: the caller (a Slack click, the CLI) must learn whether
-// it was accepted and by whom, and a validator rejects strangers before anything is recorded.
-export const acknowledgeUpdate = defineUpdate<AckResult, [ResponderRef]>('acknowledge');
-export const resolveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; note?: string }]>('resolve');
-export const escalateUpdate = defineUpdate<{ incidentId: string; fromLevel: number }, [ResponderRef]>('escalate');
-export const snoozeUpdate = defineUpdate<{ incidentId: string; snoozedUntil: string }, [{ by: ResponderRef; minutes: number }]>('snooze');
-export const reassignUpdate = defineUpdate<{ incidentId: string; assignedTo: string }, [{ by: ResponderRef; to: string }]>('reassign');
-// Re-pinning carries the whole policy: the workflow cannot read files, and the caller's copy
-// (validated again here) is exactly what the ledger records by hash.
-// Recording a trigger is an Update: the caller must learn at once whether it was refused (in
-// the future, backdated without a reason, already recorded) and which clocks it starts.
-export const triggerUpdate = defineUpdate<{ incidentId: string; event: TriggerKind; at: string; starts: string[] }, [TriggerRequest]>('trigger');
-// A filing stops a clock (or, with items outstanding, leaves a follow-up owed); refused (with
-// the reason) when late without the reasons for delay.
-export const fileUpdate = defineUpdate<{ incidentId: string; obligation: string; late: boolean; outstanding: string[]; starts: string[] }, [FilingRequest]>('file');
-// Counsel's decisions are Updates too: refused without a reason, and answered with what now applies.
-export const obligationsUpdate = defineUpdate<{ incidentId: string; obligations: string[]; starts: string[] }, [ObligationsRequest]>('obligations');
-export const riskDecisionUpdate = defineUpdate<{ incidentId: string; highRisk: boolean; art34: string; starts: string[] }, [RiskDecisionRequest]>('riskDecision');
-// Containment decisions are Updates: the requester and the approver must learn at once
-// whether the two-person rule or a missing role refused them.
-export const requestContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentRequest]>('requestContainment');
-export const approveContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('approveContainment');
-export const rejectContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('rejectContainment');
-export const overrideContainmentUpdate = defineUpdate<ContainmentResult, [ContainmentDecision]>('overrideContainment');
-// A false positive resolves the incident and rolls its containment back; the reason is required.
-export const falsePositiveUpdate = defineUpdate<ResolveResult, [{ by: ResponderRef; reason: string }]>('falsePositive');
-export const repinUpdate = defineUpdate<{ incidentId: string; policy: string; policyHash?: string }, [{ by: ResponderRef; policy: Policy }]>('repin');
-
-export const stateQuery = defineQuery<IncidentState>('state');
-// The legal clocks as compliance reads them: every instant in UTC, the authority's zone and the
-// reader's (the argument, an IANA zone; UTC when absent).
-export const clocksQuery = defineQuery<ClocksView, [string?]>('clocks');
-// Whom a reference names among the pinned policy's responders (null: nobody), so readers
-// outside Temporal (the slash command) answer only the incident's own responders.
-export const responderQuery = defineQuery<string | null, [ResponderRef]>('responder');
-// The alerts as sent, kept when the policy says keepUnredactedAlerts: a query of their own, so
-// the state (which notifications, the CLI and the REST API read) never carries them.
-export const unredactedAlertsQuery = defineQuery<UnredactedAlert[]>('unredactedAlerts');
 
 export interface IncidentInput {
   incidentId: string;
@@ -165,66 +98,58 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   // when Temporal's retention removes the closed run. Kept only if the pinned policy says so,
   // whatever a batch carries.
   let unredacted: UnredactedAlert[] = input.resume?.unredacted ?? [];
-  setHandler(unredactedAlertsQuery, () => unredacted);
-  setHandler(stateQuery, () => incident.snapshot());
-  setHandler(clocksQuery, (zone) =>
-    clocksView(incident.snapshot(), { obligations: incident.legal.obligations().map((o) => o.id), nearestDeadline: incident.legal.nearestDeadline() }, zone ?? 'UTC'),
-  );
-  setHandler(responderQuery, (ref) => {
-    try {
-      return incident.identify(ref).name;
-    } catch {
-      return null;
-    }
-  });
-  // Notification groups (core/alerts/alert-group.ts) need no patched(): what a group's incident does
-  // differently is chosen by data its messages carry (the first alert's `member`, a batch's
-  // `members`, a resolution's `member`), which no history recorded before groups holds. Replaying
-  // such a history takes the old path in the incident, which emits the same commands; a group
-  // never joins an incident opened per alert, since its alerts have a dedup key of their own.
-  setHandler(alertsSignal, (batch) => {
-    if (batch.unredacted && incident.policy.keepUnredactedAlerts) unredacted = withUnredacted(unredacted, batch.unredacted);
-    if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
-  });
-  setHandler(sourceResolvedSignal, (resolution) => {
-    // The run opened when the API received its first alert (carried across continue-as-new).
-    if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) void flushLedger();
-  });
-  /** An Update that changes the incident: refused by its check with nothing recorded, or applied and audited. */
-  const handleUpdate = <Result, Arg>(update: UpdateDefinition<Result, [Arg]>, check: (arg: Arg) => void, apply: (arg: Arg, now: string) => Result): void => {
-    setHandler(
-      update,
-      (arg: Arg) => {
-        const result = apply(arg, nowIso());
-        void flushLedger();
-        return result;
-      },
-      // Text first: an argument no record can hold is refused whatever the rules would say.
-      {
-        validator: (arg: Arg) =>
-          rejectAsFailure(() => {
-            checkUpdateText(arg);
-            check(arg);
-          }),
-      },
-    );
-  };
-  handleUpdate(acknowledgeUpdate, (ref) => incident.validateAcknowledge(ref), (ref, now) => incident.acknowledge(ref, now));
-  handleUpdate(escalateUpdate, (ref) => incident.validateEscalate(ref), (ref, now) => incident.requestEscalation(ref, now));
-  handleUpdate(resolveUpdate, ({ by, note }) => incident.validateResolve(by, note), ({ by, note }, now) => incident.resolve(by, now, note));
-  handleUpdate(snoozeUpdate, ({ by, minutes }) => incident.validateSnooze(by, minutes), ({ by, minutes }, now) => incident.snooze(by, minutes, now));
-  handleUpdate(reassignUpdate, ({ by, to }) => incident.validateReassign(by, to), ({ by, to }, now) => incident.reassign(by, to, now));
-  handleUpdate(triggerUpdate, (req) => incident.legal.validateTrigger(req, nowIso()), (req, now) => incident.legal.recordTrigger(req, now));
-  handleUpdate(fileUpdate, (req) => incident.legal.validateFiling(req, nowIso()), (req, now) => incident.legal.recordFiling(req, now));
-  handleUpdate(obligationsUpdate, (req) => incident.legal.validateObligations(req), (req, now) => incident.legal.changeObligations(req, now));
-  handleUpdate(riskDecisionUpdate, (req) => incident.legal.validateRiskDecision(req, nowIso()), (req, now) => incident.legal.decideRisk(req, now));
+  const legal = incident.legal;
   const containment = incident.containment;
-  handleUpdate(requestContainmentUpdate, (req) => containment.validateRequest(req), (req, now) => containment.request(req, now));
-  handleUpdate(approveContainmentUpdate, (d) => containment.validateApprove(d), (d, now) => containment.approve(d, now));
-  handleUpdate(rejectContainmentUpdate, (d) => containment.validateReject(d), (d, now) => containment.reject(d, now));
-  handleUpdate(overrideContainmentUpdate, (d) => containment.validateOverride(d), (d, now) => containment.override(d, now));
-  handleUpdate(falsePositiveUpdate, ({ by, reason }) => incident.validateFalsePositive(by, reason), ({ by, reason }, now) => incident.markFalsePositive(by, reason, now));
-  handleUpdate(repinUpdate, ({ by, policy }) => incident.validateRepin(by, policy), ({ by, policy }, now) => incident.repin(by, policy, now));
+  registerHandlers(
+    {
+      signals: {
+        // Notification groups (core/alerts/alert-group.ts) need no patched(): what a group's incident does
+        // differently is chosen by data its messages carry (the first alert's `member`, a batch's
+        // `members`, a resolution's `member`), which no history recorded before groups holds. Replaying
+        // such a history takes the old path in the incident, which emits the same commands; a group
+        // never joins an incident opened per alert, since its alerts have a dedup key of their own.
+        alerts: (batch) => {
+          if (batch.unredacted && incident.policy.keepUnredactedAlerts) unredacted = withUnredacted(unredacted, batch.unredacted);
+          if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
+        },
+        sourceResolved: (resolution) => {
+          // The run opened when the API received its first alert (carried across continue-as-new).
+          if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) void flushLedger();
+        },
+      },
+      queries: {
+        state: () => incident.snapshot(),
+        clocks: (zone) => clocksView(incident.snapshot(), { obligations: legal.obligations().map((o) => o.id), nearestDeadline: legal.nearestDeadline() }, zone ?? 'UTC'),
+        responder: (ref) => {
+          try {
+            return incident.identify(ref).name;
+          } catch {
+            return null;
+          }
+        },
+        unredactedAlerts: () => unredacted,
+      },
+      updates: {
+        acknowledge: { check: (ref) => incident.validateAcknowledge(ref), apply: (ref, now) => incident.acknowledge(ref, now) },
+        escalate: { check: (ref) => incident.validateEscalate(ref), apply: (ref, now) => incident.requestEscalation(ref, now) },
+        resolve: { check: ({ by, note }) => incident.validateResolve(by, note), apply: ({ by, note }, now) => incident.resolve(by, now, note) },
+        snooze: { check: ({ by, minutes }) => incident.validateSnooze(by, minutes), apply: ({ by, minutes }, now) => incident.snooze(by, minutes, now) },
+        reassign: { check: ({ by, to }) => incident.validateReassign(by, to), apply: ({ by, to }, now) => incident.reassign(by, to, now) },
+        trigger: { check: (req, now) => legal.validateTrigger(req, now), apply: (req, now) => legal.recordTrigger(req, now) },
+        file: { check: (req, now) => legal.validateFiling(req, now), apply: (req, now) => legal.recordFiling(req, now) },
+        obligations: { check: (req) => legal.validateObligations(req), apply: (req, now) => legal.changeObligations(req, now) },
+        riskDecision: { check: (req, now) => legal.validateRiskDecision(req, now), apply: (req, now) => legal.decideRisk(req, now) },
+        requestContainment: { check: (req) => containment.validateRequest(req), apply: (req, now) => containment.request(req, now) },
+        approveContainment: { check: (d) => containment.validateApprove(d), apply: (d, now) => containment.approve(d, now) },
+        rejectContainment: { check: (d) => containment.validateReject(d), apply: (d, now) => containment.reject(d, now) },
+        overrideContainment: { check: (d) => containment.validateOverride(d), apply: (d, now) => containment.override(d, now) },
+        falsePositive: { check: ({ by, reason }) => incident.validateFalsePositive(by, reason), apply: ({ by, reason }, now) => incident.markFalsePositive(by, reason, now) },
+        repin: { check: ({ by, policy }) => incident.validateRepin(by, policy), apply: ({ by, policy }, now) => incident.repin(by, policy, now) },
+      },
+    },
+    nowIso,
+    () => void flushLedger(),
+  );
 
   publishState();
   // Not awaited: the first page must not wait for the ledger. Ledger writes stay in order
@@ -318,13 +243,4 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   await condition(allHandlersFinished);
   await flushLedger();
   return incident.snapshot();
-}
-
-/** Validators reject by throwing; an ApplicationFailure carries the reason to the caller intact. */
-function rejectAsFailure(check: () => void): void {
-  try {
-    check();
-  } catch (err) {
-    throw ApplicationFailure.create({ type: 'IncidentRuleError', message: (err as Error).message, nonRetryable: true });
-  }
 }

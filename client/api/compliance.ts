@@ -135,12 +135,12 @@ export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps,
   const by = { responder: token.responder!, via: 'api' as const };
   if (change === 'acknowledge') {
     req.resume();
-    return { status: 200, body: await answeringRefusals(() => incidents.acknowledge(id, by)) };
+    return { status: 200, body: await answeringRefusals(() => incidents.change('acknowledge', id, by)) };
   }
   const raw = (await readBody(req)).toString('utf8');
   const body = resolveBodySchema.safeParse(raw ? parseRequestJson(raw) : {});
   if (!body.success) throw new HttpError(422, `the body must be {"note": "…"} (note optional): ${describeIssues(body.error).join('; ')}`);
-  return { status: 200, body: await answeringRefusals(() => incidents.resolve(id, by, body.data.note)) };
+  return { status: 200, body: await answeringRefusals(() => incidents.change('resolve', id, { by, note: body.data.note })) };
 }
 
 const resolveBodySchema = z.strictObject({ note: z.string().optional() });

@@ -69,7 +69,7 @@ export async function receivePagerDutyWebhook(req: IncomingMessage, deps: PagerD
     // pinned to the run checked, so a run that opens meanwhile is not touched either.
     if (occurredAt < run.openedAt.getTime()) return ignored(`the event occurred at ${new Date(occurredAt).toISOString()}, before the incident's current run opened at ${run.openedAt.toISOString()}`);
     const result = await answeringRefusals<object>(() =>
-      eventType === 'incident.acknowledged' ? deps.incidents.acknowledge(incidentId, by, run.runId) : deps.incidents.resolve(incidentId, by, 'resolved in PagerDuty', run.runId),
+      eventType === 'incident.acknowledged' ? deps.incidents.change('acknowledge', incidentId, by, run.runId) : deps.incidents.change('resolve', incidentId, { by, note: 'resolved in PagerDuty' }, run.runId),
     );
     await deps.deliveries.remember([deliveryId], now, new Date(now.getTime() + REPLAY_MEMORY_SECONDS.bodyOnly * 1000));
     return { status: 200, body: { applied: true, ...result } };

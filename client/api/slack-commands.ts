@@ -58,11 +58,11 @@ export async function receiveSlackCommand(req: IncomingMessage, deps: SlackComma
     if (verb === 'status') return ephemeral(describe(await answeringRefusals(() => deps.incidents.state(incidentId))));
     if (verb === 'ack') {
       const run = await runSignedFor(deps.incidents, incidentId, signedAt);
-      const r = await answeringRefusals(() => deps.incidents.acknowledge(incidentId, by, run));
+      const r = await answeringRefusals(() => deps.incidents.change('acknowledge', incidentId, by, run));
       return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already acknowledged by ${r.acknowledgedBy}.` : mrkdwn`\`${incidentId}\` acknowledged by ${r.acknowledgedBy}: paging stopped.`);
     }
     const run = await runSignedFor(deps.incidents, incidentId, signedAt);
-    const r = await answeringRefusals(() => deps.incidents.resolve(incidentId, by, rest.join(' ') || undefined, run));
+    const r = await answeringRefusals(() => deps.incidents.change('resolve', incidentId, { by, note: rest.join(' ') || undefined }, run));
     return ephemeral(r.alreadyDone ? mrkdwn`\`${incidentId}\` was already resolved by ${r.resolvedBy}.` : mrkdwn`\`${incidentId}\` resolved by ${r.resolvedBy}.`);
   } catch (err) {
     if (err instanceof HttpError && err.status < 500) return ephemeral(mrkdwn`Refused: ${err.message}`);

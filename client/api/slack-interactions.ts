@@ -79,14 +79,14 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
       if (!containmentAction) throw new HttpError(400, 'the approval names no containment action');
       return withinDeadline(deps, payload, async () => {
         await signedRun();
-        return incidents.decideContainment(incidentId, 'approve', { by, actionId: containmentAction });
+        return incidents.change('approveContainment', incidentId, { by, actionId: containmentAction });
       });
     case SLACK_ACTIONS.acknowledge:
-      return withinDeadline(deps, payload, async () => incidents.acknowledge(incidentId, by, await signedRun()));
+      return withinDeadline(deps, payload, async () => incidents.change('acknowledge', incidentId, by, await signedRun()));
     case SLACK_ACTIONS.escalate:
       return withinDeadline(deps, payload, async () => {
         await signedRun();
-        return incidents.escalate(incidentId, by);
+        return incidents.change('escalate', incidentId, by);
       });
     case SLACK_ACTIONS.snooze: {
       // Digits only: `1e300` or `0x10` are numbers to Number() but no length the menu offers (the policy bounds the rest).
@@ -95,7 +95,7 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
       const minutes = Number(chosen);
       return withinDeadline(deps, payload, async () => {
         await signedRun();
-        return incidents.snooze(incidentId, by, minutes);
+        return incidents.change('snooze', incidentId, { by, minutes });
       });
     }
     default: {
@@ -106,7 +106,7 @@ export async function receiveSlackInteraction(req: IncomingMessage, deps: SlackR
         await deps.slackApi.openView(payload.trigger_id, resolveModal(state, run));
         return { status: 200, body: {} };
       }
-      return withinDeadline(deps, payload, async () => incidents.resolve(incidentId, by, undefined, await signedRun()));
+      return withinDeadline(deps, payload, async () => incidents.change('resolve', incidentId, { by }, await signedRun()));
     }
   }
 }
@@ -124,7 +124,7 @@ async function submitResolveModal(payload: Interaction, by: ResponderRef, signed
   const note = view.state?.values?.[RESOLVE_MODAL.block]?.[RESOLVE_MODAL.action]?.value?.trim() || undefined;
   try {
     const run = openedFor ?? (await runSignedFor(deps.incidents, incidentId, signedAt));
-    await answeringRefusals(() => deps.incidents.resolve(incidentId, by, note, run));
+    await answeringRefusals(() => deps.incidents.change('resolve', incidentId, { by, note }, run));
     return { status: 200, body: { response_action: 'clear' } };
   } catch (err) {
     if (err instanceof HttpError) return { status: 200, body: { response_action: 'errors', errors: { [RESOLVE_MODAL.block]: err.message } } };

@@ -8,7 +8,8 @@ import { FilterError, type IncidentFilter } from '../../client/incident-filter';
 import type { EvidencePack } from '../../core/audit/evidence';
 import { incidentIdFor } from '../../core/incident/incident-id';
 import type { PeriodReport } from '../../core/audit/period-report';
-import { acknowledgeUpdate, fileUpdate, incident, resolveUpdate, stateQuery, triggerUpdate } from '../../workflows/incident';
+import { incident } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
 import { startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
@@ -40,7 +41,7 @@ describe('klaxon incidents list', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await open('inc-q-c', { tenant: 'q-globex', severity: 'SEV1', dataCategories: ['health'] }, ['DE', 'US-CA']);
     const d = await open('inc-q-d', { tenant: 'q-globex', severity: 'SEV2', dataCategories: ['credentials'] }, []);
-    await d.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+    await d.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
     await d.result();
 
     const ids = async (filter: IncidentFilter) => (await stack.incidents.list(filter)).map((r) => r.incidentId).filter((id) => id.startsWith('inc-q-')).sort();
@@ -71,7 +72,7 @@ describe('the history archive', () => {
   it('copies a closed incident\'s Temporal history into the ledger, which serves it once Temporal has deleted it', async () => {
     const id = 'inc-archive-1';
     const handle = await open(id, { tenant: 'q-archive', severity: 'SEV2' }, ['FR']);
-    await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'bob', via: 'cli' } }] });
+    await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' } }] });
     await handle.result();
     const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' };
     const cli = (args: string[]) => klaxon(args, env);
@@ -187,12 +188,12 @@ describe('evidence', () => {
     const id = 'inc-evidence-1';
     const handle = await open(id, { tenant: 'q-evidence', severity: 'SEV1', title: 'Invoices of jane@example.com served to globex' }, ['DE']);
     const alice = { responder: 'alice', via: 'cli' as const };
-    await waitFor('the first page', async () => (await handle.query(stateQuery)).pages.length === 1);
-    await handle.executeUpdate(acknowledgeUpdate, { args: [alice] });
-    await handle.executeUpdate(triggerUpdate, { args: [{ by: alice, event: 'aware' }] });
-    await waitFor('the GDPR clock', async () => (await handle.query(stateQuery)).clocks?.length === 1);
-    await handle.executeUpdate(fileUpdate, { args: [{ by: alice, obligation: 'gdpr-art33', reference: 'BfDI-2026-77' }] });
-    await handle.executeUpdate(resolveUpdate, { args: [{ by: alice, note: 'tenant filter restored on /api/invoices' }] });
+    await waitFor('the first page', async () => (await handle.query(queries.state)).pages.length === 1);
+    await handle.executeUpdate(updates.acknowledge, { args: [alice] });
+    await handle.executeUpdate(updates.trigger, { args: [{ by: alice, event: 'aware' }] });
+    await waitFor('the GDPR clock', async () => (await handle.query(queries.state)).clocks?.length === 1);
+    await handle.executeUpdate(updates.file, { args: [{ by: alice, obligation: 'gdpr-art33', reference: 'BfDI-2026-77' }] });
+    await handle.executeUpdate(updates.resolve, { args: [{ by: alice, note: 'tenant filter restored on /api/invoices' }] });
     await handle.result();
     await waitFor('the resolution in the ledger', async () => (await stack.ledger.timeline(id)).some((e) => e.kind === 'incident.resolved'));
     const until = new Date(Date.now() + 1000);

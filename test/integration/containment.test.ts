@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validatePolicy } from '../../core/policy/policy';
-import { incident, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { incident } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { AdminApiStandIn } from '../support/admin-api-stand-in';
 import { SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { EdgeConfigStandIn } from '../support/edge-config-stand-in';
@@ -131,10 +132,10 @@ it('a worker killed mid-action: the next one finishes it, and the customer acts 
   const second = await startWorker();
   try {
     // The dead worker's attempt misses its heartbeat (15 s); the retry lands on the new worker.
-    await waitFor('the action to be verified', async () => (await handle.query(stateQuery)).containment?.[0]?.status === 'active', 60_000);
+    await waitFor('the action to be verified', async () => (await handle.query(queries.state)).containment?.[0]?.status === 'active', 60_000);
     expect(admin.received.filter((k) => k === `${incidentId}/a1/apply`).length).toBeGreaterThanOrEqual(2);
     expect(admin.effects.get(`${incidentId}/a1/apply`)).toBe(1);
-    await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+    await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
     const final = await handle.result();
     expect(final.containment![0].status).toBe('undone');
     expect(admin.effects.get(`${incidentId}/a1/undo`)).toBe(1);

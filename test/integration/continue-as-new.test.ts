@@ -1,6 +1,6 @@
 import { batchAlerts } from '../../core/alerts/alert-batch';
 import type { Alert } from '../../core/alerts/alert';
-import { alertsSignal } from '../../workflows/incident';
+import { signals } from '../../workflows/messages';
 import { postAlert, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
@@ -30,7 +30,7 @@ it('continues as new with its alerts, its timer, its pages and its ledger intact
     source: 'generic', title: 'Slow leak', severity: 'SEV2', dedupKey: 'long-one', tenant: 'acme', dataCategories: [],
     details: {}, deliveryId: `trickle-${i}`, receivedAt: new Date().toISOString(),
   });
-  for (let i = 0; i < 40; i++) await handle.signal(alertsSignal, batchAlerts([alert(i)]));
+  for (let i = 0; i < 40; i++) await handle.signal(signals.alerts, batchAlerts([alert(i)]));
 
   await waitFor('a new run', async () => (await handle.describe()).runId !== firstRun);
   const firstHistory = await stack.env.client.workflow.getHandle(incidentId, firstRun).fetchHistory();
@@ -50,7 +50,7 @@ it('continues as new with its alerts, its timer, its pages and its ledger intact
   const at = (kind: string) => Date.parse(timeline.find((e) => e.kind === kind)!.occurredAt);
   expect((at('incident.escalated') - at('responder.paged')) / 1000).toBeCloseTo(6, 0);
 
-  expect(await stack.incidents.acknowledge(incidentId, { responder: 'bob', via: 'cli' })).toMatchObject({ acknowledgedBy: 'bob', alreadyDone: false });
+  expect(await stack.incidents.change('acknowledge', incidentId, { responder: 'bob', via: 'cli' })).toMatchObject({ acknowledgedBy: 'bob', alreadyDone: false });
   const final = await waitFor('the acknowledgement in the ledger', async () => {
     const t = await stack.ledger.timeline(incidentId);
     return t.some((e) => e.kind === 'incident.acknowledged') && t;

@@ -160,7 +160,7 @@ async function click(userId: string, action: string, incidentId: string) {
 
 /** Resolves the incident and waits for its workflow to end; then its ledger must hold each step once and verify. */
 async function resolveAndAudit(incidentId: string, expectedKinds: Record<string, number>, by = 'bob'): Promise<IncidentState> {
-  await incidents.resolve(incidentId, { responder: by, via: 'cli' }, 'fault run');
+  await incidents.change('resolve', incidentId, { by: { responder: by, via: 'cli' }, note: 'fault run' });
   const final = (await client.workflow.getHandle(incidentId).result()) as IncidentState;
   const timeline = await ledger.timeline(incidentId);
   const counts: Record<string, number> = {};

@@ -175,8 +175,8 @@ describe('alerts naming many long data categories', () => {
     expect(notKept).toHaveLength(1);
     expect(describeEvent(notKept[0])).toMatch(/^data categories beyond the first 16 not kept: an incident keeps at most 32 data categories, 1024 bytes/);
 
-    expect(await stack.incidents.acknowledge(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ acknowledgedBy: 'alice' });
-    expect(await stack.incidents.resolve(incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ resolvedBy: 'alice' });
+    expect(await stack.incidents.change('acknowledge', incidentId, { slackUserId: 'U0ALICE', via: 'slack' })).toMatchObject({ acknowledgedBy: 'alice' });
+    expect(await stack.incidents.change('resolve', incidentId, { by: { slackUserId: 'U0ALICE', via: 'slack' } })).toMatchObject({ resolvedBy: 'alice' });
     const described = await waitFor('the resolution in the search attributes', async () => {
       const d = await stack.env.client.workflow.getHandle(incidentId).describe();
       return d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status) === 'resolved' && d;

@@ -82,7 +82,7 @@ describe('PagerDuty', () => {
     expect((await deliver(body, signPagerDuty(body, PREVIOUS_SECRET))).body).toMatchObject({ applied: false, reason: expect.stringContaining('applied before: a replay') });
     // Resolved in Klaxon: PagerDuty is told. Once the incident has finished, everything it
     // sent is in: the resolution, and no echo of the acknowledgement PagerDuty itself sent.
-    await stack.incidents.resolve(incidentId, { responder: 'bob', via: 'cli' }, 'fixed');
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'cli' }, note: 'fixed' });
     await stack.env.client.workflow.getHandle(incidentId).result();
     expect(eventsFor(incidentId)).toEqual(['trigger', 'resolve']);
     await waitFor('the acknowledgement in the ledger', async () => (await stack.ledger.timeline(incidentId)).some((e) => e.kind === 'incident.acknowledged'));
@@ -136,7 +136,7 @@ describe('PagerDuty', () => {
     expect(await deliver(resolved, sign(resolved))).toMatchObject({ status: 200, body: { applied: false, reason: expect.stringContaining('applied before: a replay') } });
     expect(await deliver(unsent, sign(unsent))).toMatchObject({ status: 200, body: { applied: false, reason: expect.stringContaining("before the incident's current run opened") } });
     expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
-    await stack.incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'cli' } });
   });
 
   it('refuses forged, unsigned and malformed deliveries with the reason', async () => {

@@ -5,7 +5,7 @@ import { incidentEvidence, renderEvidence } from '../../client/evidence';
 import type { EvidencePack } from '../../core/audit/evidence';
 import { incidentIdFor } from '../../core/incident/incident-id';
 import { isInstantWithOffset } from '../../core/shared/time-format';
-import { resolveUpdate } from '../../workflows/incident';
+import { updates } from '../../workflows/messages';
 import { klaxon } from '../support/processes';
 import { ALERTMANAGER_TOKEN, postAlert, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
@@ -75,7 +75,7 @@ describe('personal data in an alert', () => {
     expect(incidentId).toBe(incidentIdFor({ tenant: 'pd-acme', dedupKey }));
     expect(await postAlert(stack.apiUrl, body.replace('"severity":"SEV2"', '"severity":"SEV1"'))).toMatchObject({ status: 202, body: { incidentId, deduplicated: true } });
 
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' }, `Rotated ${API_KEY}, told ${EMAIL}`);
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' }, note: `Rotated ${API_KEY}, told ${EMAIL}` });
     const events = await waitFor('the resolution in the ledger', async () => {
       const rows = await stack.ledger.timeline(incidentId);
       return rows.some((e) => e.kind === 'incident.resolved') ? rows : undefined;
@@ -165,7 +165,7 @@ describe('text no record can hold', () => {
     const fp = await cli(['false-positive', incidentId, '--reason', 'test\u001b[2J', '--as', 'alice']).catch((e: { code: number; stderr: string }) => e);
     expect(fp).toMatchObject({ code: 1, stderr: expect.stringContaining('reason: holds the control character U+001B') });
     // The workflow refuses such text too, should anything reach it without the client's check.
-    await expect(stack.env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'x\u0000' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('note: holds the control character U+0000') } });
+    await expect(stack.env.client.workflow.getHandle(incidentId).executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'x\u0000' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('note: holds the control character U+0000') } });
     expect((await stack.incidents.state(incidentId)).status).toBe('triggered');
   });
 });

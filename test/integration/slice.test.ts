@@ -109,7 +109,7 @@ describe('the vertical slice over HTTP', () => {
     expect(again.body).toEqual({ incidentId, deduplicated: false });
     expect(await incidents.state(incidentId)).toMatchObject({ status: 'triggered', alertCount: 1 });
     await waitFor('the new page', () => slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)).length === 2);
-    await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
+    await incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'cli' } });
     await env.client.workflow.getHandle(incidentId).result();
   });
 
@@ -133,7 +133,7 @@ describe('the vertical slice over HTTP', () => {
     const refused = await interact(slackViewSubmission('U0MALLORY', slack.views.at(-1)!, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: null } } }));
     expect(refused).toMatchObject({ status: 200, body: { response_action: 'errors', errors: { [RESOLVE_MODAL.block]: expect.stringContaining('Slack user U0MALLORY is not a responder') } } });
     expect((await incidents.state(id)).status).toBe('snoozed');
-    await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+    await incidents.change('resolve', id, { by: { responder: 'bob', via: 'cli' } });
   });
 
   it('answers Slack by its deadline even when the Update takes longer, and the Update still lands', async () => {
@@ -153,7 +153,7 @@ describe('the vertical slice over HTTP', () => {
       });
       expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { accepted: true, pending: true } });
       await waitFor('the acknowledgement', async () => (await incidents.state(id)).status === 'acknowledged');
-      await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+      await incidents.change('resolve', id, { by: { responder: 'bob', via: 'cli' } });
     } finally {
       await new Promise((ok) => hasty.close(ok));
     }
@@ -205,7 +205,7 @@ describe('the vertical slice over HTTP', () => {
     const answer = ((await res.json()) as { text: string }).text;
     expect(answer).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt;');
     expect(answer).not.toMatch(/<!channel>|<https:/);
-    await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+    await incidents.change('resolve', id, { by: { responder: 'bob', via: 'cli' } });
   });
 
   it('shows the incident with the CLI, state and timeline in the reader zone', async () => {
@@ -286,7 +286,7 @@ describe('the vertical slice over HTTP', () => {
     expect(filed.stdout).toContain(`${incidentId}: gdpr-art33 filed.`);
     expect((await run(['clocks', incidentId])).stdout).toMatch(/Status: +FILED\n +Filed .* by alice to competent \(lead\) supervisory authority, reference BfDI-42/);
     await waitFor('the filed deadline to leave visibility', async () => !(await listed('3d')).includes(incidentId));
-    await incidents.resolve(incidentId, { responder: 'bob', via: 'cli' });
+    await incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'cli' } });
   });
 
   it('joins repeated alerts to the open incident and ignores a replayed delivery', async () => {
@@ -327,7 +327,7 @@ describe('the vertical slice over HTTP', () => {
       expect(first).toMatchObject({ status: 202, body: { deduplicated: false } });
       const id = String(first.body.incidentId);
       await waitFor('the Slack page', () => messageFor(id));
-      await incidents.resolve(id, { responder: 'bob', via: 'cli' });
+      await incidents.change('resolve', id, { by: { responder: 'bob', via: 'cli' } });
       await env.client.workflow.getHandle(id).result();
       const pages = slack.messages.size;
 

@@ -118,7 +118,7 @@ describe('Sentry', () => {
     expect(replay).toEqual({ status: 202, body: { alerts: [{ incidentId, deduplicated: true, replayed: true }], resolved: [] } });
     expect((await stack.incidents.state(incidentId)).alertCount).toBe(1);
 
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await stack.env.client.workflow.getHandle(incidentId).result();
     expect(await post('sentry', created, { ...sentry(created, 'issue'), 'request-id': 'later' })).toEqual(replay);
     expect((await stack.env.client.workflow.count(`WorkflowId = '${incidentId}'`)).count).toBe(1);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeEvent } from '../../client/cli/render';
 import { RESOLVE_MODAL, SLACK_ACTIONS } from '../../core/channels/slack-message';
-import { sourceResolvedSignal } from '../../workflows/incident';
+import { signals } from '../../workflows/messages';
 import { signSlack, slackButtonClick, slackViewSubmission } from '../support/signing';
 import { ALERTMANAGER_TOKEN, postAlert, SLACK_SIGNING_SECRET, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
@@ -39,7 +39,7 @@ describe('a source resolution that ended before the current run opened', () => {
     const incidentId = first.body.alerts[0].incidentId;
     // An earlier episode of the alert ended five minutes ago; its resolution is still on its way.
     const endedEarlier = notification(fp, 'resolved', new Date(Date.now() - 300_000).toISOString());
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await waitFor('the first run closed', async () => (await stack.env.client.workflow.getHandle(incidentId).describe()).status.name === 'COMPLETED');
 
     // It fires again: a new run of the same id.
@@ -53,7 +53,7 @@ describe('a source resolution that ended before the current run opened', () => {
     // The workflow itself refuses it too (a run may open between the API's check and its signal),
     // and records it as ignored.
     const handle = stack.env.client.workflow.getHandle(incidentId);
-    await handle.signal(sourceResolvedSignal, { source: 'alertmanager', title: 'late', labels: {}, tenant: 'acme', dedupKey: `alertmanager:${fp}`, deliveryId: 'late-signal', resolvedAt: endedEarlier.alerts[0].endsAt });
+    await handle.signal(signals.sourceResolved, { source: 'alertmanager', title: 'late', labels: {}, tenant: 'acme', dedupKey: `alertmanager:${fp}`, deliveryId: 'late-signal', resolvedAt: endedEarlier.alerts[0].endsAt });
     const ignored = await waitFor('the ignored resolution in the ledger', async () => (await stack.ledger.timeline(incidentId)).find((e) => e.payload.deliveryId === 'late-signal'));
     expect(ignored.payload.ignored).toMatch(/about an earlier run/);
     expect(describeEvent(ignored)).toMatch(/^alertmanager reports the alert resolved: ignored, the resolution ended at /);
@@ -115,7 +115,7 @@ describe('Slack requests sent again, or signed before the run they would change 
     const signedAt = Math.floor(Date.now() / 1000);
     const click = slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId);
     const command = slashCommand(`resolve ${incidentId} held back`);
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await closed(incidentId);
     // Slack's timestamp has whole seconds: the new run opens in a later one.
     await new Promise((ok) => setTimeout(ok, 1100));
@@ -130,12 +130,12 @@ describe('Slack requests sent again, or signed before the run they would change 
     expect(state.status).toBe('triggered');
     expect(state.acknowledgedBy).toBeUndefined();
     // A resolve form opened on the first run resolves only that one, whenever it is submitted.
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await closed(incidentId);
     expect(await openIncident('slack-signed-before')).toBe(incidentId);
     expect(await slack('interactions', slackButtonClick('U0ALICE', SLACK_ACTIONS.resolve, incidentId))).toMatchObject({ status: 200 });
     const form = stack.slack.views.at(-1)!;
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await closed(incidentId);
     expect(await openIncident('slack-signed-before')).toBe(incidentId);
     const submitted = await slack('interactions', slackViewSubmission('U0ALICE', form, { [RESOLVE_MODAL.block]: { [RESOLVE_MODAL.action]: { type: 'plain_text_input', value: 'done' } } }));

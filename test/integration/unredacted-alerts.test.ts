@@ -11,7 +11,7 @@ import { dataConverterFor, EncryptionCodec } from '../../client/payload-codec';
 import { batchAlerts, type AlertBatch } from '../../core/alerts/alert-batch';
 import type { Alert } from '../../core/alerts/alert';
 import { MAX_UNREDACTED_ALERTS, unredactedAlert } from '../../core/alerts/unredacted-alert';
-import { alertsSignal } from '../../workflows/incident';
+import { signals } from '../../workflows/messages';
 import { parsePayloadKeys } from '../../config/payload-keys';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { klaxon } from '../support/processes';
@@ -111,7 +111,7 @@ describe('unredacted alerts', () => {
     expect(leaked(JSON.stringify(await stack.incidents.state(incidentId)))).toEqual([]);
 
     // Nowhere else: the ledger, Slack, the state, memo and search attributes.
-    await stack.incidents.resolve(incidentId, { responder: 'alice', via: 'cli' });
+    await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     await keyedClient().workflow.getHandle(incidentId).result();
     const rows = await stack.db.pool.query<{ row: string }>('SELECT row_to_json(e)::text AS row FROM ledger_events e WHERE incident_id = $1', [incidentId]);
     expect(rows.rows.length).toBeGreaterThan(2);
@@ -152,7 +152,7 @@ describe('unredacted alerts', () => {
     const alert = (i: number): Alert => ({
       source: 'generic', title: `Card ${CARD} again (${i})`, severity: 'SEV2', dedupKey: 'ua-payments-trickle', tenant: 'ua-payments', dataCategories: [], details: {}, deliveryId: `trickle-${i}`, receivedAt: new Date().toISOString(),
     });
-    for (let i = 1; i <= 40; i++) await handle.signal(alertsSignal, { ...batchAlerts([alert(i)]), unredacted: [unredactedAlert(alert(i))] });
+    for (let i = 1; i <= 40; i++) await handle.signal(signals.alerts, { ...batchAlerts([alert(i)]), unredacted: [unredactedAlert(alert(i))] });
     await waitFor('a new run', async () => (await handle.describe()).runId !== firstRun);
     const kept = await waitFor('every alert counted in the new run', async () => ((await stack.incidents.state(incidentId)).alertCount === 41 ? new Incidents(keyedClient(), stack.config.temporal.taskQueue).unredactedAlerts(incidentId) : undefined));
     expect(kept.map((a) => a.title)).toEqual([`Card ${CARD} of ${EMAIL} served to tenant globex`, ...Array.from({ length: MAX_UNREDACTED_ALERTS - 1 }, (_, i) => `Card ${CARD} again (${i + 1})`)]);

@@ -12,7 +12,8 @@ import { WebApiSlack } from '../../activities/slack-web-api';
 import type { Alert } from '../../core/alerts/alert';
 import type { Policy } from '../../core/policy/policy';
 import { LedgerStore } from '../../ledger/store';
-import { incident, resolveUpdate } from '../../workflows/incident';
+import { incident } from '../../workflows/incident';
+import { updates } from '../../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
 import { samplePolicy } from './samples';
@@ -129,7 +130,7 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
      * still outstanding, which would stall the next test's `env.sleep`.
      */
     async resolveAndFinish(handle: WorkflowHandle<typeof incident>): Promise<void> {
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
       await handle.result();
     },
     postsFor: (incidentId: string) => h.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)),

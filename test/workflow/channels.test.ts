@@ -1,5 +1,5 @@
 import { validatePolicy, type Policy } from '../../core/policy/policy';
-import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -36,7 +36,7 @@ describe('notification rules', () => {
   it('reach a responder channel after channel at their minutes, redacted, and PagerDuty follows the acknowledgement and resolution', async () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident(stepped, alertFor({ title: 'Emails of jane@example.com visible\r\nBcc: mallory@evil.example' }));
-      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      await waitFor('the Slack page', async () => (await handle.query(queries.state)).pages[0]?.channel);
       await t.env.sleep('4 minutes');
       expect(eventsFor(incidentId)).toHaveLength(0);
       await t.env.sleep('2 minutes');
@@ -57,9 +57,9 @@ describe('notification rules', () => {
       expect(mail.html).toContain('Emails of [email] visible');
       expect(mail.text).not.toContain('jane@example.com');
 
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await waitFor('PagerDuty acknowledged', () => eventsFor(incidentId).some((e) => e.event_action === 'acknowledge'));
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
       await handle.result();
       expect(eventsFor(incidentId).map((e) => e.event_action)).toEqual(['trigger', 'acknowledge', 'resolve']);
       expect((await kinds(incidentId)).filter((k) => k.startsWith('notification.'))).toEqual(['notification.sent', 'notification.sent']);
@@ -69,9 +69,9 @@ describe('notification rules', () => {
   it('are all called off by an acknowledgement, which the ledger records', async () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident(stepped);
-      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      await waitFor('the Slack page', async () => (await handle.query(queries.state)).pages[0]?.channel);
       await t.env.sleep('2 minutes');
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await t.env.sleep('1 hour');
       expect(eventsFor(incidentId)).toHaveLength(0);
       expect(mailsFor(incidentId)).toHaveLength(0);
@@ -115,7 +115,7 @@ describe('failover', () => {
           ['notification.sent', 'email', undefined],
         ]);
         expect(String(timeline.find((e) => e.kind === 'notification.failed')!.payload.reason)).toContain('no routing key is configured for PagerDuty service "billing"');
-        const state = await handle.query(stateQuery);
+        const state = await handle.query(queries.state);
         expect(Date.parse(state.pages[0].notifications!.at(-1)!.at) - Date.parse(state.pages[0].at)).toBeLessThan(60_000);
         await resolveAndFinish(handle);
       } finally {
@@ -168,7 +168,7 @@ describe('Slack rate limits', () => {
       t.slack.rateLimits.set('chat.postMessage', { retryAfter: 1, remaining: 2 });
       const started = Date.now();
       const { handle, incidentId } = await startIncident();
-      await waitFor('the Slack page', async () => (await handle.query(stateQuery)).pages[0]?.channel, 30_000);
+      await waitFor('the Slack page', async () => (await handle.query(queries.state)).pages[0]?.channel, 30_000);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
       expect(t.slack.rateLimits.get('chat.postMessage')!.remaining).toBe(0);
       // Two refused attempts and the one that landed: one message in the channel.
@@ -186,7 +186,7 @@ describe('a crash between sending and recording', () => {
       // Slack takes the post, but its answer never comes back (as if the worker died mid-call).
       t.slack.lostAnswers.set('chat.postMessage', 1);
       const { handle, incidentId } = await startIncident();
-      await waitFor('the page recorded', async () => (await handle.query(stateQuery)).pages[0]?.channel, 30_000);
+      await waitFor('the page recorded', async () => (await handle.query(queries.state)).pages[0]?.channel, 30_000);
       expect(t.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId))).toHaveLength(1);
       expect(t.slack.callsOf('conversations.history').length).toBeGreaterThan(0);
       expect([...t.slack.messages.values()].filter((m) => JSON.stringify(m.blocks).includes(incidentId))).toHaveLength(1);
@@ -200,7 +200,7 @@ describe('an incident channel', () => {
   type Handle = Awaited<ReturnType<typeof startIncident>>['handle'];
   const channelOf = (handle: Handle) =>
     waitFor('the incident channel', async () => {
-      const ch = (await handle.query(stateQuery)).incidentChannel;
+      const ch = (await handle.query(queries.state)).incidentChannel;
       return ch?.ts ? ch : undefined;
     });
 
@@ -208,7 +208,7 @@ describe('an incident channel', () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident(withChannels, alertFor({ severity: 'SEV1' }));
       const state = await waitFor('the channel', async () => {
-        const s = await handle.query(stateQuery);
+        const s = await handle.query(queries.state);
         return s.incidentChannel?.ts ? s : undefined;
       });
       const day = state.openedAt.slice(0, 10).replace(/-/g, '');
@@ -217,7 +217,7 @@ describe('an incident channel', () => {
       expect(channel).toMatchObject({ purpose: `Klaxon incident ${incidentId}`, members: ['U0ALICE', 'U0BOB'], pins: [state.incidentChannel!.ts] });
       expect(t.slack.messages.get(state.incidentChannel!.ts!)!.channel).toBe(channel.id);
       await waitFor('the channel in the ledger', async () => (await kinds(incidentId)).includes('slack.channel_opened'));
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await waitFor('the brief to show the acknowledgement', () => JSON.stringify(t.slack.messages.get(state.incidentChannel!.ts!)!.blocks).includes('Acknowledged* by alice'));
       await resolveAndFinish(handle);
     });
@@ -241,8 +241,8 @@ describe('an incident channel', () => {
       const got = await channelOf(other.handle);
       expect(got.name).toBe(`${taken}-2`);
       const low = await startIncident(withChannels, alertFor({ severity: 'SEV3' }));
-      await waitFor('the SEV3 page', async () => (await low.handle.query(stateQuery)).pages[0]?.channel);
-      expect((await low.handle.query(stateQuery)).incidentChannel).toBeUndefined();
+      await waitFor('the SEV3 page', async () => (await low.handle.query(queries.state)).pages[0]?.channel);
+      expect((await low.handle.query(queries.state)).incidentChannel).toBeUndefined();
       for (const h of [handle, other.handle, low.handle]) await resolveAndFinish(h);
     });
   });
@@ -270,7 +270,7 @@ describe('channels that hang or refuse', () => {
       const { handle, incidentId } = await startIncident(mailFirst);
       const failed = await waitFor('the refusal in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'notification.failed'));
       expect(failed.payload).toMatchObject({ channel: 'email', failover: 'slack', reason: expect.stringContaining('email to gone@example.com refused') });
-      await waitFor('the Slack page instead', async () => (await handle.query(stateQuery)).pages[0]?.channel);
+      await waitFor('the Slack page instead', async () => (await handle.query(queries.state)).pages[0]?.channel);
       expect(mailsFor(incidentId)).toHaveLength(0);
       await resolveAndFinish(handle);
     });
@@ -282,14 +282,14 @@ describe('the thread of the incident message', () => {
     await withWorker(async () => {
       const { handle } = await startIncident();
       const root = await waitFor('the page', async () => {
-        const p = (await handle.query(stateQuery)).pages[0];
+        const p = (await handle.query(queries.state)).pages[0];
         return p?.ts ? p : undefined;
       });
       const replies = () => [...t.slack.messages.values()].filter((m) => m.thread_ts === root.ts).map((m) => m.text.replace(/<!date[^>]*>/, '<date>'));
       t.slack.lostAnswers.set('chat.postMessage', 1);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await waitFor('the acknowledgement in the thread', () => replies().length === 1, 30_000);
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'keys rotated for jane@example.com' }] });
+      await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'keys rotated for jane@example.com' }] });
       await handle.result();
       expect(replies()).toEqual([':eyes: Acknowledged by alice via cli at <date>', ':white_check_mark: Resolved by bob via cli at <date>: keys rotated for [email]']);
       expect(t.slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
@@ -302,11 +302,11 @@ describe('direct messages', () => {
     await withWorker(async () => {
       const { handle } = await startIncident(validatePolicy({ ...policyFor({}), slackPaging: 'dm' }));
       const page = await waitFor('the DM', async () => {
-        const p = (await handle.query(stateQuery)).pages[0];
+        const p = (await handle.query(queries.state)).pages[0];
         return p?.ts ? p : undefined;
       });
       expect(page.channel).toBe('D0ALICE');
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await waitFor('the DM to show the acknowledgement', () => JSON.stringify(t.slack.messages.get(page.ts!)!.blocks).includes('Acknowledged* by alice'));
       await resolveAndFinish(handle);
     });

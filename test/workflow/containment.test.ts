@@ -2,15 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ContainmentPolicy } from '../../core/containment/containment';
 import type { AdapterConfig, ContainmentTargets } from '../../core/containment/containment-config';
 import { validatePolicy, type Policy } from '../../core/policy/policy';
-import {
-  approveContainmentUpdate,
-  falsePositiveUpdate,
-  overrideContainmentUpdate,
-  rejectContainmentUpdate,
-  requestContainmentUpdate,
-  resolveUpdate,
-  stateQuery,
-} from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { AdminApiStandIn } from '../support/admin-api-stand-in';
 import { EdgeConfigStandIn } from '../support/edge-config-stand-in';
 import { PAGERDUTY_ROUTING_KEYS, timeSkippingIncidents } from '../support/incident-workflows';
@@ -61,7 +53,7 @@ const sev1 = (tenant: string) => alertFor({ tenant, severity: 'SEV1', dataCatego
 const refusal = (err: unknown) => String((err as WorkflowUpdateFailedError).cause?.message);
 const key = (tenant: string, kind: string) => `klaxon_tenant_${tenant}_${kind}`;
 const holdersOf = (tenant: string, kind: string) => Object.keys((edge.value('ecfg_saas', key(tenant, kind)) as { holders?: object } | undefined)?.holders ?? {});
-const containmentOf = async (handle: Awaited<ReturnType<typeof startIncident>>['handle']) => (await handle.query(stateQuery)).containment ?? [];
+const containmentOf = async (handle: Awaited<ReturnType<typeof startIncident>>['handle']) => (await handle.query(queries.state)).containment ?? [];
 const statuses = async (handle: Awaited<ReturnType<typeof startIncident>>['handle']) => (await containmentOf(handle)).map((a) => `${a.id}:${a.status}`);
 const kindsOf = async (incidentId: string) => (await t.ledger.timeline(incidentId)).filter((e) => e.kind.startsWith('containment.')).map((e) => `${e.kind}:${e.payload.action}`);
 
@@ -97,36 +89,36 @@ describe('containment', () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident(policyWith({ rules: [] }), sev1('initech'));
       const alice = { responder: 'alice', via: 'cli' as const };
-      const requested = await handle.executeUpdate(requestContainmentUpdate, { args: [{ by: alice, spec: { kind: 'suspend-credentials', credentials: ['segment'] }, reason: 'the leaking export runs on the Segment key' }] });
+      const requested = await handle.executeUpdate(updates.requestContainment, { args: [{ by: alice, spec: { kind: 'suspend-credentials', credentials: ['segment'] }, reason: 'the leaking export runs on the Segment key' }] });
       expect(requested).toEqual({ incidentId, actionId: 'a1', status: 'awaiting-approval' });
-      const self = await handle.executeUpdate(approveContainmentUpdate, { args: [{ by: alice, actionId: 'a1' }] }).catch((e: unknown) => e);
+      const self = await handle.executeUpdate(updates.approveContainment, { args: [{ by: alice, actionId: 'a1' }] }).catch((e: unknown) => e);
       expect(refusal(self)).toBe('alice requested a1: a second person must approve it (two-person rule)');
-      const noRole = await handle.executeUpdate(approveContainmentUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: 'a1' }] }).catch((e: unknown) => e);
+      const noRole = await handle.executeUpdate(updates.approveContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: 'a1' }] }).catch((e: unknown) => e);
       expect(refusal(noRole)).toBe('bob does not have the approver role and cannot approve containment');
-      const global = await handle.executeUpdate(requestContainmentUpdate, { args: [{ by: alice, spec: { ...THROTTLE, scope: 'global' }, reason: 'x' }] }).catch((e: unknown) => e);
+      const global = await handle.executeUpdate(updates.requestContainment, { args: [{ by: alice, spec: { ...THROTTLE, scope: 'global' }, reason: 'x' }] }).catch((e: unknown) => e);
       expect(refusal(global)).toMatch(/a global throttle comes from policy only/);
 
-      await handle.executeUpdate(approveContainmentUpdate, { args: [{ by: { responder: 'carol', via: 'slack' }, actionId: 'a1' }] });
+      await handle.executeUpdate(updates.approveContainment, { args: [{ by: { responder: 'carol', via: 'slack' }, actionId: 'a1' }] });
       await waitFor('a1 applied through the admin API', async () => (await statuses(handle)).join() === 'a1:active');
       expect([...admin.active.get('initech')!]).toEqual([`${incidentId}/a1`]);
 
       // An emergency: the incident commander isolates without waiting for an approver.
-      await handle.executeUpdate(requestContainmentUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, spec: ISOLATE, reason: 'rows still streaming' }] });
+      await handle.executeUpdate(updates.requestContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, spec: ISOLATE, reason: 'rows still streaming' }] });
       const ivan = { responder: 'ivan', via: 'cli' as const };
-      const bare = await handle.executeUpdate(overrideContainmentUpdate, { args: [{ by: ivan, actionId: 'a2' }] }).catch((e: unknown) => e);
+      const bare = await handle.executeUpdate(updates.overrideContainment, { args: [{ by: ivan, actionId: 'a2' }] }).catch((e: unknown) => e);
       expect(refusal(bare)).toBe('an emergency override needs a reason');
-      const notIc = await handle.executeUpdate(overrideContainmentUpdate, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a2', reason: 'now' }] }).catch((e: unknown) => e);
+      const notIc = await handle.executeUpdate(updates.overrideContainment, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a2', reason: 'now' }] }).catch((e: unknown) => e);
       expect(refusal(notIc)).toBe('carol does not have the incident-commander role and cannot override the approval');
-      await handle.executeUpdate(overrideContainmentUpdate, { args: [{ by: ivan, actionId: 'a2', reason: 'approvers asleep, data still leaking' }] });
+      await handle.executeUpdate(updates.overrideContainment, { args: [{ by: ivan, actionId: 'a2', reason: 'approvers asleep, data still leaking' }] });
       await waitFor('a2 applied', async () => (await statuses(handle)).join() === 'a1:active,a2:active');
       // A third request, rejected with a reason.
-      await handle.executeUpdate(requestContainmentUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, spec: THROTTLE, reason: 'sign-ups spiking' }] });
-      const noReason = await handle.executeUpdate(rejectContainmentUpdate, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a3' }] }).catch((e: unknown) => e);
+      await handle.executeUpdate(updates.requestContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, spec: THROTTLE, reason: 'sign-ups spiking' }] });
+      const noReason = await handle.executeUpdate(updates.rejectContainment, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a3' }] }).catch((e: unknown) => e);
       expect(refusal(noReason)).toBe('a rejection needs a reason');
-      await handle.executeUpdate(rejectContainmentUpdate, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a3', reason: 'the spike is a marketing campaign' }] });
+      await handle.executeUpdate(updates.rejectContainment, { args: [{ by: { responder: 'carol', via: 'cli' }, actionId: 'a3', reason: 'the spike is a marketing campaign' }] });
 
       // It was a false positive after all: everything applied is rolled back.
-      const fp = await handle.executeUpdate(falsePositiveUpdate, { args: [{ by: alice, reason: 'synthetic test data in the alert' }] });
+      const fp = await handle.executeUpdate(updates.falsePositive, { args: [{ by: alice, reason: 'synthetic test data in the alert' }] });
       expect(fp).toMatchObject({ resolvedBy: 'alice' });
       const final = await handle.result();
       expect(final.falsePositive).toMatchObject({ by: 'alice', reason: 'synthetic test data in the alert' });
@@ -198,7 +190,7 @@ describe('containment', () => {
       const { handle, incidentId } = await startIncident(policyWith({ rules: [{ mode: 'automatic', actions: [THROTTLE] }] }), sev1('globex'));
       await waitFor('the throttle', async () => (await statuses(handle)).join() === 'a1:active');
       edge.failingKeys.set(key('globex', 'throttle-provisioning'), 503);
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
+      await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' } }] });
       await t.env.sleep('3 minutes');
       await waitFor('the failed undo', async () => (await statuses(handle)).join() === 'a1:undo-failed');
       expect((await handle.describe()).status.name).toBe('RUNNING');

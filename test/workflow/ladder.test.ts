@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { validatePolicy, type Policy } from '../../core/policy/policy';
 import { simulate } from '../../core/policy/simulation';
-import { acknowledgeUpdate, reassignUpdate, repinUpdate, snoozeUpdate, stateQuery } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -29,7 +29,7 @@ const ladder = (over: Partial<Policy> = {}): Policy =>
   });
 
 type Handle = Awaited<ReturnType<typeof startIncident>>['handle'];
-const pagesOf = async (handle: Handle) => (await handle.query(stateQuery)).pages;
+const pagesOf = async (handle: Handle) => (await handle.query(queries.state)).pages;
 const pageCount = (handle: Handle, n: number) => waitFor(`${n} page(s)`, async () => ((await pagesOf(handle)).length === n ? pagesOf(handle) : undefined));
 
 describe('acknowledging at each level', () => {
@@ -43,7 +43,7 @@ describe('acknowledging at each level', () => {
       await pageCount(handle, 1);
       if (level > 1) await t.env.sleep(`${(level - 1) * 10} minutes`);
       await pageCount(handle, level);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: who, via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: who, via: 'cli' }] });
       await t.env.sleep('2 hours');
       expect((await pagesOf(handle)).map((p) => p.responder)).toEqual(['alice', 'bob', 'chandra'].slice(0, level));
       expect(postsFor(incidentId)).toHaveLength(level);
@@ -58,8 +58,8 @@ describe('after an acknowledgement', () => {
       const { handle, incidentId } = await startIncident(ladder({ ackTimeoutMinutes: 60 }));
       await pageCount(handle, 1);
       await t.env.sleep('3 minutes');
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
-      const acked = await handle.query(stateQuery);
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
+      const acked = await handle.query(queries.state);
       expect(acked.nextStep).toMatchObject({ action: 'the acknowledgement lapses: the incident re-triggers from level 1' });
       await t.env.sleep('59 minutes');
       expect(await pagesOf(handle)).toHaveLength(1);
@@ -67,7 +67,7 @@ describe('after an acknowledgement', () => {
       const pages = await pageCount(handle, 2);
       expect(pages[1]).toMatchObject({ responder: 'alice', level: 1 });
       expect(Date.parse(pages[1].at) - Date.parse(acked.acknowledgedAt!)).toBeGreaterThanOrEqual(60 * 60_000);
-      expect(await handle.query(stateQuery)).toMatchObject({ status: 'triggered', trigger: 2, acks: [{ by: 'alice' }] });
+      expect(await handle.query(queries.state)).toMatchObject({ status: 'triggered', trigger: 2, acks: [{ by: 'alice' }] });
       // A new message was posted for the new trigger (its own idempotency key), not the old one reused.
       expect(postsFor(incidentId)).toHaveLength(2);
       await waitFor('the re-trigger in the ledger', async () => (await kinds(incidentId)).includes('incident.retriggered'));
@@ -81,10 +81,10 @@ describe('after an acknowledgement', () => {
       await pageCount(handle, 1);
       await t.env.sleep('10 minutes');
       await pageCount(handle, 2);
-      const refused = await handle.executeUpdate(snoozeUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 121 }] }).catch((e: Error) => e);
+      const refused = await handle.executeUpdate(updates.snooze, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 121 }] }).catch((e: Error) => e);
       expect(String((refused as Error & { cause?: Error }).cause?.message)).toMatch(/a snooze lasts 1 to 120 whole minutes/);
-      const { snoozedUntil } = await handle.executeUpdate(snoozeUpdate, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 30 }] });
-      expect((await handle.query(stateQuery)).status).toBe('snoozed');
+      const { snoozedUntil } = await handle.executeUpdate(updates.snooze, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 30 }] });
+      expect((await handle.query(queries.state)).status).toBe('snoozed');
       await waitFor('the message to say snoozed', () => t.slack.callsOf('chat.update').some((c) => JSON.stringify(c.args.blocks).includes('Snoozed*') && JSON.stringify(c.args.blocks).includes(incidentId)));
       await t.env.sleep('29 minutes');
       expect(await pagesOf(handle)).toHaveLength(2);
@@ -100,8 +100,8 @@ describe('after an acknowledgement', () => {
     await withWorker(async () => {
       const { handle, incidentId } = await startIncident(ladder());
       await pageCount(handle, 1);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
-      expect(await handle.executeUpdate(reassignUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'chandra' }] })).toMatchObject({ assignedTo: 'chandra' });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
+      expect(await handle.executeUpdate(updates.reassign, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'chandra' }] })).toMatchObject({ assignedTo: 'chandra' });
       const pages = await pageCount(handle, 2);
       expect(pages[1]).toMatchObject({ responder: 'chandra', level: 1 });
       // The page is recorded as it starts; its message lands a moment later.
@@ -122,7 +122,7 @@ describe('the policy of a running incident', () => {
       const { handle, incidentId } = await startIncident(original);
       await pageCount(handle, 1);
       const edited = { ...ladder({ name: 'ladder-v2', levels: [{ targets: ['alice'], timeoutMinutes: 10 }, { targets: ['chandra'], timeoutMinutes: 10 }] }), hash: 'b'.repeat(64) };
-      await handle.executeUpdate(repinUpdate, { args: [{ by: { responder: 'alice', via: 'cli' }, policy: edited }] });
+      await handle.executeUpdate(updates.repin, { args: [{ by: { responder: 'alice', via: 'cli' }, policy: edited }] });
       await t.env.sleep('10 minutes');
       expect((await pageCount(handle, 2))[1]).toMatchObject({ responder: 'chandra', level: 2 });
       const repinned = await waitFor('the re-pin in the ledger', async () => (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'policy.repinned'));
@@ -173,7 +173,7 @@ describe('the ladder over time', () => {
       await pageCount(handle, 1);
       await t.env.sleep('61 minutes');
       const state = await waitFor('exhaustion', async () => {
-        const s = await handle.query(stateQuery);
+        const s = await handle.query(queries.state);
         return s.ladderExhausted ? s : undefined;
       });
       const start = Date.parse(state.openedAt);

@@ -1,5 +1,5 @@
 import { evidencePack } from '../../core/audit/evidence';
-import { acknowledgeUpdate, stateQuery } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -14,7 +14,7 @@ describe('the ledger path of an incident', () => {
   it('records a substitute for an unstorable event and writes every later event of the incident', async () => {
     await t.withWorker(async () => {
       const { handle, incidentId } = await t.startIncident(undefined, t.alertFor({ title: 'Customer rows of acme\u0000 exposed' }));
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
+      await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
       await t.resolveAndFinish(handle);
       const timeline = await waitFor('the resolution in the ledger', async () => {
         const events = await t.ledger.timeline(incidentId);
@@ -27,7 +27,7 @@ describe('the ledger path of an incident', () => {
       const verified = await t.ledger.verify(incidentId);
       expect(verified).toMatchObject({ ok: true, checked: timeline.length, substitutes: [{ incidentId, kind: 'alert.received', sqlstate: '22P05' }] });
       // The evidence pack says so too, and files the substitute with the record, not the escalation.
-      const pack = evidencePack(await handle.query(stateQuery), timeline, verified, new Date().toISOString());
+      const pack = evidencePack(await handle.query(queries.state), timeline, verified, new Date().toISOString());
       expect(pack.ledger).toMatchObject({ verified: true, substitutes: verified.substitutes });
       expect(pack.sections.find((s) => s.id === 'record')!.items.map((i) => i.kind)).toContain('ledger.unstorable');
     });

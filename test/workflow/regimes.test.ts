@@ -2,7 +2,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { FilingRequest, ObligationClock } from '../../core/regulation/legal-clocks';
 import { validatePolicy, type RegulatoryPolicy } from '../../core/policy/policy';
 import { obligationById, type TriggerKind } from '../../core/regulation/regimes';
-import { acknowledgeUpdate, fileUpdate, incident, stateQuery, triggerUpdate } from '../../workflows/incident';
+import { incident } from '../../workflows/incident';
+import { queries, updates } from '../../workflows/messages';
 import { samplePolicy } from '../support/samples';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
@@ -54,23 +55,23 @@ const noticesFor = (incidentId: string, obligation: string) => {
 async function clockFor(c: Case): Promise<{ handle: WorkflowHandle<typeof incident>; incidentId: string; clock: ObligationClock }> {
   const alert = alertFor({ dataCategories: c.dataCategories ?? ['personal-data'], classification: { service: 'api', surfaces: [], jurisdictions: c.jurisdictions } });
   const { handle, incidentId } = await startIncident(policyWith(c.regulatory ?? {}), alert);
-  await handle.executeUpdate(acknowledgeUpdate, { args: [{ responder: 'alice', via: 'cli' }] });
-  const recorded = await handle.executeUpdate(triggerUpdate, { args: [{ by, event: c.event }] });
+  await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] });
+  const recorded = await handle.executeUpdate(updates.trigger, { args: [{ by, event: c.event }] });
   expect(recorded.starts).toContain(c.obligation);
-  const clock = await waitFor(`the ${c.obligation} clock`, async () => (await handle.query(stateQuery)).clocks?.find((k) => k.obligation === c.obligation));
+  const clock = await waitFor(`the ${c.obligation} clock`, async () => (await handle.query(queries.state)).clocks?.find((k) => k.obligation === c.obligation));
   return { handle, incidentId, clock };
 }
 
 /** Files one obligation, and waits for the clocks the filing starts (NIS2's and DORA's later reports). */
 async function file(handle: WorkflowHandle<typeof incident>, req: Omit<FilingRequest, 'by'>) {
-  const filed = await handle.executeUpdate(fileUpdate, { args: [{ by, ...req }] });
-  for (const next of filed.starts) await waitFor(`the ${next} clock`, async () => (await handle.query(stateQuery)).clocks?.some((x) => x.obligation === next));
+  const filed = await handle.executeUpdate(updates.file, { args: [{ by, ...req }] });
+  for (const next of filed.starts) await waitFor(`the ${next} clock`, async () => (await handle.query(queries.state)).clocks?.some((x) => x.obligation === next));
   return filed;
 }
 
 /** Files whatever else is owed, so the incident can end. */
 async function fileTheRest(handle: WorkflowHandle<typeof incident>): Promise<void> {
-  const owed = ((await handle.query(stateQuery)).clocks ?? []).filter((k) => k.status === 'open' || k.status === 'overdue');
+  const owed = ((await handle.query(queries.state)).clocks ?? []).filter((k) => k.status === 'open' || k.status === 'overdue');
   for (const k of owed) await file(handle, { obligation: k.obligation, reference: `rest-${k.obligation}`, reasonsForDelay: 'filed at the end of the test' });
   if (owed.length) await fileTheRest(handle);
 }
@@ -106,11 +107,11 @@ describe.each(CASES)('$obligation', (c) => {
       await sleepUntil(clock.dueAt);
       await t.env.sleep('1 minute');
       await waitFor('the overdue notice', () => noticesFor(incidentId, c.obligation).find((n) => n.includes('OVERDUE')));
-      expect((await handle.query(stateQuery)).clocks!.find((k) => k.obligation === c.obligation)!.status).toBe('overdue');
+      expect((await handle.query(queries.state)).clocks!.find((k) => k.obligation === c.obligation)!.status).toBe('overdue');
 
       const o = obligationById(c.obligation);
       if (o.lateNeedsReasons) {
-        const bare = await handle.executeUpdate(fileUpdate, { args: [{ by, obligation: c.obligation, reference: 'LATE-1' }] }).catch((e: unknown) => e);
+        const bare = await handle.executeUpdate(updates.file, { args: [{ by, obligation: c.obligation, reference: 'LATE-1' }] }).catch((e: unknown) => e);
         expect(refusal(bare)).toMatch(new RegExp(`"${c.obligation}" is filed after its deadline .*: the reasons for the delay are required`));
       }
       const filed = await file(handle, { obligation: c.obligation, reference: 'LATE-1', reasonsForDelay: 'the scope was confirmed only after the deadline' });

@@ -36,7 +36,7 @@ const trigger = defineCommand({
   async run({ values, args: [id] }, cli) {
     // Checked before anything connects: an unknown event must never reach the append-only ledger.
     const event = triggerEvent(values.event);
-    const r = await cli.withTemporal(({ incidents }) => incidents.recordTrigger(id, { by: cli.actingAs(values.as), event, at: values.at, reason: values.reason }));
+    const r = await cli.withTemporal(({ incidents }) => incidents.change('trigger', id, { by: cli.actingAs(values.as), event, at: values.at, reason: values.reason }));
     return cli.print(r, () => `${id}: "${r.event}" recorded at ${formatInstant(r.at, cli.zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
   },
 });
@@ -57,7 +57,7 @@ const file = defineCommand({
   },
   async run({ values, args: [id] }, cli) {
     const r = await cli.withTemporal(({ incidents }) =>
-      incidents.file(id, {
+      incidents.change('file', id, {
         by: cli.actingAs(values.as), obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
         outstanding: values.outstanding,
       }),
@@ -79,7 +79,7 @@ const obligations = defineCommand({
     as: AS_OPTION,
   },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.changeObligations(id, { by: cli.actingAs(values.as), add: values.add, remove: values.remove, reason: values.reason }));
+    const r = await cli.withTemporal(({ incidents }) => incidents.change('obligations', id, { by: cli.actingAs(values.as), add: values.add, remove: values.remove, reason: values.reason }));
     return cli.print(r, () => `${id}: obligations now ${r.obligations.join(', ') || 'none'}.${started(r.starts)}`);
   },
 });
@@ -101,7 +101,7 @@ const risk = defineCommand({
   async run({ values, args: [id] }, cli) {
     if (!['yes', 'no'].includes(values['high-risk'])) throw new UsageError(`--high-risk ${quoted(values['high-risk'])} is neither yes nor no`);
     const r = await cli.withTemporal(({ incidents }) =>
-      incidents.decideRisk(id, {
+      incidents.change('riskDecision', id, {
         by: cli.actingAs(values.as), highRisk: values['high-risk'] === 'yes', exception: values.exception as Art34Exception | undefined, reasons: values.reasons, at: values.at,
       }),
     );
