@@ -71,13 +71,12 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       if (wait > 0) await sleep(wait);
       ledgerWriteQueued = false;
       lastLedgerWrite = Date.now();
-      // Until core/incident records catalogue kinds (AuditRecord, core/audit/events.ts), its events name theirs as text; the cast goes then.
       const events = incident.takeEvents().map((e) => ({
         ...e,
         incidentId: input.incidentId,
         occurredAt: e.at,
         stepKey: `${info.workflowId}/${info.firstExecutionRunId}/${++ledgerIndex}`,
-      })) as Parameters<typeof appendLedgerEvents>[0];
+      }));
       if (events.length) await appendLedgerEvents(events);
     });
     return ledgerQueue;

@@ -16,8 +16,9 @@ export function renderList(rows: IncidentSummary[], zone: string): string {
 }
 
 /** One audit event in words; ledger events and simulated ones read alike. */
-export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'payload' | 'actor'>): string {
-  const p = e.payload;
+export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload: object }): string {
+  // Read as a plain record: a stored payload may predate (or postdate) its kind's catalogued shape.
+  const p = e.payload as Record<string, unknown>;
   try {
     // Narrowed to the catalogue's kinds, so a case that names no kind is a type error.
     switch (isAuditEventKind(e.kind) ? e.kind : undefined) {

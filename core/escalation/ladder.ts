@@ -3,6 +3,7 @@ import { DEFAULT_BUSINESS_HOURS, DEFAULT_QUIET_HOURS, withinHours, type HoursWin
 import type { EscalationLevel, HoursZone, Policy, Responder, Target } from '../policy/policy';
 import { onCallAt } from './schedule';
 import type { Severity } from '../alerts/severity';
+import type { AuditPayload } from '../audit/events';
 import { rulesFor, urgencyOf, type NotificationRule, type Urgency } from './notification-rules';
 import { addressesOf, type Addresses } from '../channels/channels';
 
@@ -23,10 +24,8 @@ export interface Recipient extends Addresses {
 }
 
 /** Something the resolution decided that the audit must keep (e.g. why a target was not paged). */
-export interface LadderNote {
-  kind: 'target.unresolved' | 'target.unreachable' | 'target.outside_hours';
-  payload: Record<string, unknown>;
-}
+export type LadderNote = { [K in NoteKind]: { kind: K; payload: Omit<AuditPayload<K>, 'pass'> } }[NoteKind];
+type NoteKind = 'target.unresolved' | 'target.unreachable' | 'target.outside_hours';
 
 export interface LevelResolution {
   recipients: Recipient[];
@@ -145,7 +144,7 @@ export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderCon
     recipients = [recipients[turn]];
   }
   if (recipients.length > 0) return { recipients, notes };
-  const why = notes.map((n) => `${n.payload.target ?? `schedule ${n.payload.schedule}`} ${n.payload.reason}`);
+  const why = notes.map((n) => `${'target' in n.payload ? n.payload.target : `schedule ${n.payload.schedule}`} ${n.payload.reason}`);
   return { recipients, notes, skipped: `nobody to page (${why.join('; ')})` };
 }
 

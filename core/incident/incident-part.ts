@@ -1,5 +1,6 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { Severity } from '../alerts/severity';
+import type { AuditEventKind, AuditPayload } from '../audit/events';
 import type { Policy, Responder } from '../policy/policy';
 import type { Actor, ResponderRef } from './actor';
 
@@ -36,7 +37,7 @@ export interface IncidentPartHost<S> {
   readonly state: IncidentFacts & S;
   readonly policy: Policy;
   identify(ref: ResponderRef): Responder;
-  record(kind: string, at: string, actor: Actor, payload: Record<string, unknown>): void;
+  record<K extends AuditEventKind>(kind: K, at: string, actor: Actor, payload: AuditPayload<K>): void;
   /** Something changed that the workflow must look at (a clock to compute, an action to run, the ladder's next step). */
   changed(): void;
 }

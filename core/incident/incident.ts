@@ -2,6 +2,7 @@
 import type { Alert } from '../alerts/alert';
 import { batchAlerts, type AlertBatch } from '../alerts/alert-batch';
 import { AlertGroup, type MemberIndex } from '../alerts/alert-group';
+import type { AuditEventKind, AuditPayload } from '../audit/events';
 import type { Channel } from '../escalation/notification-rules';
 import { Escalation } from '../escalation/escalation';
 import type { LadderStep, Page } from '../escalation/paging';
@@ -60,7 +61,7 @@ export class Incident {
         return incident.pinned;
       },
       identify: (ref: ResponderRef) => this.identify(ref),
-      record: (kind: string, at: string, actor: Actor, payload: Record<string, unknown>) => this.emit(kind, at, actor, payload),
+      record: (kind, at, actor, payload) => this.emit(kind, at, actor, payload),
       changed: () => {
         this.changes += 1;
       },
@@ -228,7 +229,8 @@ export class Incident {
     return { incidentId: this.state.incidentId, policy: policy.name, policyHash: policy.hash };
   }
 
-  private emit(kind: string, at: string, actor: Actor, payload: Record<string, unknown>): void {
-    this.pending.push({ kind, at, actor, payload });
+  private emit<K extends AuditEventKind>(kind: K, at: string, actor: Actor, payload: AuditPayload<K>): void {
+    // TypeScript cannot see that a kind K with K's payload is one member of the AuditRecord union.
+    this.pending.push({ kind, at, actor, payload } as IncidentEvent);
   }
 }

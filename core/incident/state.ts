@@ -1,5 +1,6 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { MemberIndex } from '../alerts/alert-group';
+import type { AuditRecord } from '../audit/events';
 import type { ContainmentSlice } from '../containment/containment';
 import type { EscalationSlice } from '../escalation/paging';
 import type { LegalSlice } from '../regulation/legal-clocks';
@@ -14,13 +15,8 @@ import type { ResponderSlice } from './responder-actions';
  */
 export interface IncidentState extends IncidentFacts, AlertsSlice, EscalationSlice, ResponderSlice, LegalSlice, ContainmentSlice {}
 
-/** One audit record the incident produced; the workflow writes them to the ledger in order. */
-export interface IncidentEvent {
-  kind: string;
-  at: string;
-  actor: Actor;
-  payload: Record<string, unknown>;
-}
+/** One audit record the incident produced, of a catalogued kind; the workflow writes them to the ledger in order. */
+export type IncidentEvent = { at: string; actor: Actor } & AuditRecord;
 
 export interface IncidentMemento {
   state: IncidentState;

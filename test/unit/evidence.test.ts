@@ -13,7 +13,7 @@ function recorded(title: string, note: string, actorName = 'alice') {
     kind: e.kind,
     occurredAt: e.at,
     actor: e.actor.type === 'responder' ? { ...e.actor, name: actorName } : e.actor,
-    payload: e.payload,
+    payload: { ...e.payload },
     hash: createHash('sha256').update(JSON.stringify(e)).digest('hex'),
   }));
   return { state: incident.snapshot(), events };

@@ -4,6 +4,7 @@ import { IncidentRuleError } from '../../core/incident/incident-rule-error';
 import { parseResponders, PolicyError, validatePolicy } from '../../core/policy/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
 import { incidentMessage, SLACK_ACTIONS } from '../../core/channels/slack-message';
+import { ignoredBecause } from '../support/ledger-events';
 
 const policy = samplePolicy;
 const alert = sampleAlert;
@@ -113,7 +114,7 @@ describe('resolutions from a source', () => {
     inc.takeEvents();
     inc.recordSourceResolution({ ...resolution, resolvedAt: T }, opened, opened);
     expect(inc.status).toBe('triggered');
-    expect(inc.takeEvents()[0].payload.ignored).toMatch(/before the incident's current run opened at 2026-11-24T12:00:00.000Z/);
+    expect(ignoredBecause(inc.takeEvents()[0])).toMatch(/before the incident's current run opened at 2026-11-24T12:00:00.000Z/);
     // Within the skew allowed, a resolution is taken as this run's.
     inc.recordSourceResolution({ ...resolution, deliveryId: 'r2', resolvedAt: '2026-11-24T11:59:30.000Z' }, opened, opened);
     expect(inc.status).toBe('resolved');
