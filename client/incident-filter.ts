@@ -25,7 +25,9 @@ export interface IncidentFilter {
 }
 
 /** A filter value that cannot be used, named. */
-export class FilterError extends Error {}
+export class FilterError extends Error {
+  override readonly name = 'FilterError';
+}
 
 const STATUSES = ['triggered', 'acknowledged', 'snoozed', 'resolved'];
 

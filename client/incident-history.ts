@@ -1,7 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { HistoryArchive } from '../ledger/history-archive';
-import { historyJson } from './history-archiver';
 import { visibilityQuery } from './incident-filter';
 
 export interface RunHistory {
@@ -18,7 +17,9 @@ export interface RunHistory {
   history: unknown;
 }
 
-export class HistoryNotFoundError extends Error {}
+export class HistoryNotFoundError extends Error {
+  override readonly name = 'HistoryNotFoundError';
+}
 
 /** gRPC's NOT_FOUND, which fetching a deleted run's history answers. */
 const GRPC_NOT_FOUND = 5;
@@ -48,4 +49,10 @@ export async function incidentHistory(client: Client, archive: HistoryArchive | 
   }
   if (runs.length === 0) throw new HistoryNotFoundError(`incident ${incidentId} has no history in Temporal${archive ? ' or in the ledger archive' : ' (and no ledger database is configured to read the archive)'}`);
   return { incidentId, runs };
+}
+
+/** A run's history as JSON (enums and 64-bit numbers as strings), for export. */
+export function historyJson(bytes: Buffer | Uint8Array): unknown {
+  const history = temporal.api.history.v1.History.decode(bytes);
+  return temporal.api.history.v1.History.toObject(history, { enums: String, longs: String, bytes: String, defaults: false });
 }

@@ -20,11 +20,17 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
 
 /** The incident does not exist (or Temporal no longer keeps it). */
-export class IncidentNotFoundError extends Error {}
+export class IncidentNotFoundError extends Error {
+  override readonly name = 'IncidentNotFoundError';
+}
 /** The incident has ended (resolved and closed): it takes no more actions. */
-export class IncidentClosedError extends Error {}
+export class IncidentClosedError extends Error {
+  override readonly name = 'IncidentClosedError';
+}
 /** The incident refused the request (unknown responder, already resolved…); nothing was recorded. */
-export class IncidentRejectedError extends Error {}
+export class IncidentRejectedError extends Error {
+  override readonly name = 'IncidentRejectedError';
+}
 
 export interface IncidentSummary {
   incidentId: string;

@@ -12,7 +12,9 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** A payload this process cannot decrypt: its key is not configured, or its bytes were changed. */
-export class PayloadDecryptionError extends Error {}
+export class PayloadDecryptionError extends Error {
+  override readonly name = 'PayloadDecryptionError';
+}
 
 /**
  * Encrypts every payload Klaxon hands Temporal (workflow input, signals, updates, queries,

@@ -20,7 +20,9 @@ export interface ApiToken {
 
 const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
-export class TokenError extends Error {}
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+}
 
 /** Bearer tokens of the compliance API, stored as SHA-256 only. */
 export class ApiTokens {

@@ -15,7 +15,9 @@ export interface LedgerKey {
   privateKey?: KeyObject;
 }
 
-export class LedgerKeyError extends Error {}
+export class LedgerKeyError extends Error {
+  override readonly name = 'LedgerKeyError';
+}
 
 function keyOf(publicKey: KeyObject, privateKey?: KeyObject): LedgerKey {
   if (publicKey.asymmetricKeyType !== 'ed25519') throw new LedgerKeyError(`the ledger key is ${publicKey.asymmetricKeyType}, not Ed25519`);

@@ -13,7 +13,7 @@ import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
-import { startHistoryArchiver } from '../client/history-archiver';
+import { startHistoryArchiver } from '../worker/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer, type DevServer } from './dev-server';

@@ -6,7 +6,7 @@ import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { connectIncidents } from '../client/connect';
-import { startHistoryArchiver } from '../client/history-archiver';
+import { startHistoryArchiver } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 

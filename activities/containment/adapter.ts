@@ -30,4 +30,6 @@ export interface ContainmentAdapter {
 }
 
 /** An answer no retry can cure (bad credentials, a refused request): the action fails at once. */
-export class PermanentAdapterError extends Error {}
+export class PermanentAdapterError extends Error {
+  override readonly name = 'PermanentAdapterError';
+}

@@ -6,6 +6,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An error that is the answer: its status and message go to the caller as JSON. */
 export class HttpError extends Error {
+  override readonly name = 'HttpError';
   constructor(
     readonly status: number,
     message: string,

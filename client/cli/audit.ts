@@ -4,7 +4,9 @@ import { ledgerKeyIfPresent, readLedgerKey } from '../../ledger/signing';
 import type { BrokenAt, LedgerStore, LedgerVerifyResult, VerifyResult } from '../../ledger/store';
 
 /** The ledger is not what it was: the CLI exits 1 with the finding. */
-export class LedgerBrokenError extends Error {}
+export class LedgerBrokenError extends Error {
+  override readonly name = 'LedgerBrokenError';
+}
 
 const place = (b: BrokenAt): string =>
   b.incidentId !== undefined ? `${b.incidentId} event ${b.seq}${b.globalSeq !== undefined ? ` (global event ${b.globalSeq})` : ''}` : `global event ${b.globalSeq}`;

@@ -47,6 +47,7 @@ export interface Alert {
 }
 
 export class AlertValidationError extends Error {
+  override readonly name = 'AlertValidationError';
   constructor(readonly problems: string[]) {
     super(problems.join('; '));
   }

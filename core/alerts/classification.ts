@@ -58,7 +58,9 @@ const rulesFileSchema = z
 export type ClassificationRules = z.infer<typeof rulesFileSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 
-export class RulesError extends Error {}
+export class RulesError extends Error {
+  override readonly name = 'RulesError';
+}
 
 /** Validates parsed rules (from YAML or JSON); errors name the rule by position and name. */
 export function parseRules(data: unknown, file: string): ClassificationRules {

@@ -44,7 +44,9 @@ export interface OnCall {
   layers: Array<{ layer: string; responder?: string }>;
 }
 
-export class ScheduleError extends Error {}
+export class ScheduleError extends Error {
+  override readonly name = 'ScheduleError';
+}
 
 export function validateSchedule(s: Schedule): Schedule {
   const problems: string[] = [];

@@ -136,7 +136,9 @@ export interface Policy {
 /** Snoozes are bounded: a forgotten snooze must not silence an incident for days. */
 export const MAX_SNOOZE_MINUTES = 240;
 
-export class PolicyError extends Error {}
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
 
 /** One thing wrong with a policy, and where: the path of the field within the policy. */
 export interface PolicyProblem {

@@ -21,7 +21,9 @@ export interface Clock {
 /** Reminder points: fractions of the time allowed, and times before the deadline. */
 export const DEFAULT_REMINDERS = ['50%', '75%', 'T-12h', 'T-2h'];
 
-export class ClockError extends Error {}
+export class ClockError extends Error {
+  override readonly name = 'ClockError';
+}
 
 function endOfLocal(day: DateTime, hhmm: string): DateTime {
   const [hour, minute] = hhmm.split(':').map(Number);

@@ -8,7 +8,9 @@
 export const MAX_JSON_DEPTH = 32;
 
 /** A body that is not JSON, or nests deeper than allowed; the message names which, never quoting the body. */
-export class JsonBodyError extends Error {}
+export class JsonBodyError extends Error {
+  override readonly name = 'JsonBodyError';
+}
 
 const OPEN = new Set(['{', '[']);
 const CLOSE = new Set(['}', ']']);

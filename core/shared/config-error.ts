@@ -1,2 +1,4 @@
 /** Configuration that cannot work; the message names the variable to fix. */
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

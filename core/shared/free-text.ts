@@ -28,6 +28,7 @@ const MAX_UPDATE_DEPTH = 32;
 
 /** A field's text was refused: the 422 names the field and says why. */
 export class TextFieldError extends Error {
+  override readonly name = 'TextFieldError';
   constructor(
     readonly field: string,
     readonly problem: string,

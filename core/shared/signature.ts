@@ -12,7 +12,9 @@ export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
  */
 export const REPLAY_MEMORY_SECONDS = { signedTimestamp: 2 * SIGNATURE_TOLERANCE_SECONDS, bodyOnly: 24 * 60 * 60 } as const;
 
-export class SignatureError extends Error {}
+export class SignatureError extends Error {
+  override readonly name = 'SignatureError';
+}
 
 function hmacHex(secret: string, data: string | Buffer, algorithm = 'sha256'): string {
   return createHmac(algorithm, secret).update(data).digest('hex');

@@ -78,6 +78,7 @@ export interface SourceSettings {
 
 /** The request is refused; `status` and the message go back to the sender, nothing is recorded. */
 export class SourceRejection extends Error {
+  override readonly name = 'SourceRejection';
   constructor(
     readonly status: 400 | 401 | 415 | 422,
     message: string,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { archiveClosedRuns } from '../../client/history-archiver';
+import { archiveClosedRuns } from '../../worker/history-archiver';
 import { Incidents } from '../../client/incidents';
 import { dataConverterFor, EncryptionCodec } from '../../client/payload-codec';
 import { batchAlerts, type AlertBatch } from '../../core/alerts/alert-batch';

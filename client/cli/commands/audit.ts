@@ -2,7 +2,8 @@ import { HistoryArchive } from '../../../ledger/history-archive';
 import { Retention } from '../../../ledger/retention';
 import { readLedgerKey } from '../../../ledger/signing';
 import { LedgerStore } from '../../../ledger/store';
-import { archiveClosedRuns } from '../../history-archiver';
+// One sweep of the worker's archiving job, run by hand.
+import { archiveClosedRuns } from '../../../worker/history-archiver';
 import { runAudit } from '../audit';
 import type { CliContext } from '../context';
 import { defineCommand } from '../command';

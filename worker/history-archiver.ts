@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { HistoryArchive } from '../ledger/history-archive';
 import type { LedgerStore } from '../ledger/store';
-import { visibilityQuery } from './incident-filter';
+import { visibilityQuery } from '../client/incident-filter';
 
 export interface ArchivedNow {
   incidentId: string;
@@ -16,7 +16,8 @@ export interface ArchivedNow {
 const archivedStep = (incidentId: string, runId: string): string => `${incidentId}/${runId}/history-archived`;
 
 /**
- * Copies the Temporal history of every closed incident run into the archive, and records its
+ * A worker job (worker/main.ts starts it; the embedded stack too; `klaxon audit archive` runs
+ * one sweep by hand): copies the Temporal history of every closed incident run into the archive, and records its
  * SHA-256 in the ledger (so the chains cover it), before namespace retention deletes it.
  * Safe to run from several workers at once and again after a crash: both writes are
  * idempotent (run id, step key), and a run archived but not yet in the ledger is completed.
@@ -64,10 +65,4 @@ export function startHistoryArchiver(client: Client, archive: HistoryArchive, le
     clearInterval(timer);
     await running;
   };
-}
-
-/** A run's history as JSON (enums and 64-bit numbers as strings), for export. */
-export function historyJson(bytes: Buffer | Uint8Array): unknown {
-  const history = temporal.api.history.v1.History.decode(bytes);
-  return temporal.api.history.v1.History.toObject(history, { enums: String, longs: String, bytes: String, defaults: false });
 }
