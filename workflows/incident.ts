@@ -146,8 +146,14 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         repin: { check: ({ by, policy }) => incident.validateRepin(by, policy), apply: ({ by, policy }, now) => incident.repin(by, policy, now) },
       },
     },
-    nowIso,
-    () => void flushLedger(),
+    {
+      now: nowIso,
+      changed: () => void flushLedger(),
+      refused: (message, reason) => {
+        incident.recordRefusedMessage(message, reason, nowIso());
+        void flushLedger();
+      },
+    },
   );
 
   publishState();

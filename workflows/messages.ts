@@ -1,6 +1,7 @@
 // Workflow-safe: definitions only; the workflow bundle and the client both read this catalogue.
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import { IncidentRuleError } from '../core/incident/incident-rule-error';
 import type { AlertBatch } from '../core/alerts/alert-batch';
 import type { UnredactedAlert } from '../core/alerts/unredacted-alert';
 import type { ContainmentDecision, ContainmentRequest, ContainmentResult } from '../core/containment/containment';
@@ -121,15 +122,34 @@ export interface Handlers {
   queries: { [N in QueryName]: (...args: QueryArgs<N>) => QueryResult<N> };
 }
 
+/** What the workflow does besides its handlers: the clock, and what follows a change or a refused signal. */
+export interface HandlerHooks {
+  now(): string;
+  /** An Update applied (the workflow writes its ledger then). */
+  changed(): void;
+  /** A signal's handler threw: its argument was malformed (see registerHandlers). */
+  refused(message: SignalName, reason: string): void;
+}
+
 /**
  * Registers every handler with its description. An Update's validator checks its text first (an
  * argument no record can hold is refused whatever the rules would say), then its rules; a refusal
- * travels to the caller as an IncidentRuleError with the reason intact. `changed` runs after an
- * Update applied (the workflow writes its ledger then).
+ * travels to the caller as an IncidentRuleError with the reason intact, also when the rule broke
+ * in the handler itself (a plain error there would fail the workflow task, again and again).
+ * A signal has no caller to answer: one whose handler throws is handed to `refused` and dropped,
+ * since rethrowing would fail every workflow task from then on and freeze the incident.
  */
-export function registerHandlers(handlers: Handlers, now: () => string, changed: () => void): void {
+export function registerHandlers(handlers: Handlers, hooks: HandlerHooks): void {
   for (const name of Object.keys(signals) as SignalName[]) {
-    setHandler(signals[name] as SignalDefinition<[unknown]>, handlers.signals[name] as (arg: unknown) => void, { description: descriptions[name] });
+    const handler = handlers.signals[name] as (arg: unknown) => void;
+    const guarded = (arg: unknown) => {
+      try {
+        handler(arg);
+      } catch (err) {
+        hooks.refused(name, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      }
+    };
+    setHandler(signals[name] as SignalDefinition<[unknown]>, guarded, { description: descriptions[name] });
   }
   for (const name of Object.keys(queries) as QueryName[]) {
     setHandler(queries[name] as QueryDefinition<unknown, unknown[]>, handlers.queries[name] as (...args: unknown[]) => unknown, { description: descriptions[name] });
@@ -140,8 +160,8 @@ export function registerHandlers(handlers: Handlers, now: () => string, changed:
     setHandler(
       updates[name] as UpdateDefinition<unknown, [unknown]>,
       (arg: unknown) => {
-        const result = handler.apply(arg, now());
-        changed();
+        const result = rejectAsFailure(() => handler.apply(arg, hooks.now()), (err) => err instanceof IncidentRuleError);
+        hooks.changed();
         return result;
       },
       {
@@ -149,18 +169,19 @@ export function registerHandlers(handlers: Handlers, now: () => string, changed:
         validator: (arg: unknown) =>
           rejectAsFailure(() => {
             checkUpdateText(arg);
-            handler.check(arg, now());
+            handler.check(arg, hooks.now());
           }),
       },
     );
   }
 }
 
-/** Validators refuse by throwing; an ApplicationFailure carries the reason to the caller intact. */
-function rejectAsFailure(check: () => void): void {
+/** Rules refuse by throwing; an ApplicationFailure carries the reason to the caller intact. Errors `refusal` does not pick are bugs: they fail the task, to be retried once fixed. */
+function rejectAsFailure<T>(run: () => T, refusal: (err: unknown) => boolean = () => true): T {
   try {
-    check();
+    return run();
   } catch (err) {
+    if (!refusal(err)) throw err;
     throw ApplicationFailure.create({ type: 'IncidentRuleError', message: (err as Error).message, nonRetryable: true });
   }
 }

@@ -132,6 +132,7 @@ export const AUDIT_EVENTS = {
     keyId: string;
     signature: string;
   }>('Ledger purged past retention', 'record'),
+  'message.refused': kind<{ message: string; reason: string }>('Message the incident could not apply, dropped', 'record'),
   'ledger.unstorable': kind<{ kind: string; sqlstate: string; condition: string; column?: string; constraint?: string; contentSha256: string }>(
     'Event refused by the database, substitute recorded',
     'record',

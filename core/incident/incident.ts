@@ -15,8 +15,12 @@ import { identifyResponder } from './identify';
 import { IncidentAlerts, type AlertOutcome } from './incident-alerts';
 import type { IncidentPartHost, IncidentStatus } from './incident-part';
 import { IncidentRuleError } from './incident-rule-error';
+import { alertBatchProblem, resolutionProblem } from './message-shapes';
 import { ResponderActions, type AckResult, type ResolveResult } from './responder-actions';
 import type { IncidentEvent, IncidentMemento, IncidentState } from './state';
+
+/** A refusal's reason is an error message about outside input: bounded, like every stored text. */
+const MAX_REFUSAL_REASON = 300;
 
 // What the rest of Klaxon reads of an incident, named where the incident is.
 export type { Actor, ResponderRef } from './actor';
@@ -147,6 +151,7 @@ export class Incident {
 
   /** Counts a batch of alerts, each delivery once; new facts can start a legal clock or call for containment. */
   recordAlerts(batch: AlertBatch, now: string): AlertOutcome {
+    refuseMalformed(alertBatchProblem(batch));
     const outcome = this.alerts.record(batch, now);
     if (outcome.counted === 0) return outcome;
     this.legal.awareByPolicy(now);
@@ -159,7 +164,17 @@ export class Incident {
    * when that ends the incident, paging stops and the incident is resolved by the source.
    * False when the resolution was seen before.
    */
+  /**
+   * A signal the incident could not apply (malformed: Klaxon's API never sends one, so someone
+   * with access to Temporal did) is dropped and said so in the audit record, instead of failing
+   * every workflow task after it and freezing the incident.
+   */
+  recordRefusedMessage(message: string, reason: string, now: string): void {
+    this.emit('message.refused', now, SYSTEM, { message, reason: reason.slice(0, MAX_REFUSAL_REASON) });
+  }
+
   recordSourceResolution(resolution: SourceResolution, now: string, runOpenedAt: string): boolean {
+    refuseMalformed(resolutionProblem(resolution));
     const recorded = this.alerts.recordSourceResolution(resolution, now, runOpenedAt);
     if (!recorded) return false;
     if (recorded.resolves) {
@@ -233,4 +248,9 @@ export class Incident {
     // TypeScript cannot see that a kind K with K's payload is one member of the AuditRecord union.
     this.pending.push({ kind, at, actor, payload } as IncidentEvent);
   }
+}
+
+/** A message that fails its shape check is refused whole, before any of it is applied. */
+function refuseMalformed(problem: string | undefined): void {
+  if (problem) throw new IncidentRuleError(problem);
 }

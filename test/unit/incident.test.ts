@@ -163,3 +163,31 @@ describe('incident message', () => {
     expect(closed).not.toContain(SLACK_ACTIONS.resolve);
   });
 });
+
+describe('messages of a malformed shape', () => {
+  const T = '2026-11-24T12:00:00.000Z';
+  const good = () => batchAlerts([sampleAlert({ deliveryId: 'd-2' })]);
+  it.each([
+    ['delivery ids as a string', { ...good(), deliveryIds: 'd-2' }, 'batch.deliveryIds is missing or malformed'],
+    ['no sample', { ...good(), sample: [] }, 'batch.sample is missing or malformed'],
+    ['a sample alert without a tenant', { ...good(), sample: [{ ...sampleAlert(), tenant: undefined }] }, 'batch.sample is missing or malformed'],
+    ['an unknown severity', { ...good(), severity: 'SEV0' }, 'batch.severity is missing or malformed'],
+    ['members that are not a list', { ...good(), members: {} }, 'batch.members is malformed'],
+    ['null', null, 'batch is not an object'],
+  ])('refuses a batch with %s whole: nothing counted, nothing recorded', (_, batch, problem) => {
+    const inc = Incident.open('inc-1', samplePolicy, sampleAlert(), T);
+    inc.takeEvents();
+    expect(() => inc.recordAlerts(batch as never, T)).toThrow(new IncidentRuleError(problem));
+    expect(inc.snapshot().alertCount).toBe(1);
+    expect(inc.takeEvents()).toEqual([]);
+    // The batch as the API builds it still counts.
+    expect(inc.recordAlerts(good(), T).counted).toBe(1);
+  });
+
+  it('refuses a resolution without its delivery id, and takes one as sources send it', () => {
+    const inc = Incident.open('inc-1', samplePolicy, sampleAlert(), T);
+    const resolution = { source: 'alertmanager', title: 't', labels: {}, tenant: 'acme', dedupKey: 'k', deliveryId: 'r-1', resolvedAt: T };
+    expect(() => inc.recordSourceResolution({ ...resolution, deliveryId: 7 } as never, T, T)).toThrow('resolution.deliveryId is missing or malformed');
+    expect(inc.recordSourceResolution(resolution, T, T)).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { batchAlerts } from '../../core/alerts/alert-batch';
+import { batchAlerts, type AlertBatch } from '../../core/alerts/alert-batch';
+import type { SourceResolution } from '../../core/sources/source';
 import type { Policy } from '../../core/policy/policy';
 import { onCallAt, type Schedule } from '../../core/escalation/schedule';
 import { descriptions, queries, signals, updates } from '../../workflows/messages';
@@ -83,6 +84,25 @@ describe('incident workflow', () => {
       expect((await handle.query(queries.state)).status).toBe('triggered');
       await t.env.sleep('10 seconds');
       expect(await kinds(incidentId)).not.toContain('incident.acknowledged');
+      await resolveAndFinish(handle);
+    });
+  });
+
+  it('drops a malformed signal (sent past the API, straight to Temporal) with a ledger record, and goes on', async () => {
+    await withWorker(async () => {
+      const { handle, incidentId } = await startIncident();
+      await waitFor('the level-1 page', async () => (await handle.query(queries.state)).pages.length === 1);
+      await handle.signal(signals.alerts, { deliveryIds: 'not a list' } as unknown as AlertBatch);
+      await handle.signal(signals.sourceResolved, null as unknown as SourceResolution);
+      // Had either failed the workflow task, the incident would answer nothing from here on.
+      expect(await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'alice', via: 'cli' }] })).toMatchObject({ acknowledgedBy: 'alice' });
+      const refused = await waitFor('both refusals in the ledger', async () => {
+        const events = (await t.ledger.timeline(incidentId)).filter((e) => e.kind === 'message.refused');
+        return events.length === 2 && events;
+      });
+      expect(refused.map((e) => e.payload.message)).toEqual(['alerts', 'sourceResolved']);
+      expect(refused.map((e) => e.payload.reason)).toEqual(['IncidentRuleError: batch.deliveryIds is missing or malformed', 'IncidentRuleError: resolution is not an object']);
+      expect((await handle.query(queries.state)).alertCount).toBe(1);
       await resolveAndFinish(handle);
     });
   });
