@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { connectIncidents } from '../client/connect';
 import { klaxonSignatureHeader } from '../core/shared/signature';
 import { startStackWithSlack } from './stack-with-slack';
+import { runBench } from './run-bench';
 
 /**
  * Temporal actions one standard incident costs: a SEV2 alert through the API, level 1 paged,
@@ -103,10 +104,6 @@ async function main(): Promise<void> {
     await connection.close();
     await bench.stop();
   }
-  process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -6,6 +6,7 @@ import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 import { floor } from './floor/workflow';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
+import { runBench } from './run-bench';
 
 /**
  * Time from an alert POST to the Slack stand-in receiving the incident message, on the
@@ -69,7 +70,6 @@ async function main(): Promise<void> {
   console.log(`alert POST → Slack stand-in receives the page (${ALERTS} alerts, embedded stack): ${fmt(toSlack)}`);
   console.log(`alert POST → 202 answered                       (${ALERTS} alerts, embedded stack): ${fmt(to202)}`);
   console.log(`floor: workflow start → its one activity posts to Slack (${ALERTS} workflows, same server): ${fmt(floorTimes)}`);
-  process.exit(0);
 }
 
 /** Start → Slack message of the one-activity workflow, ALERTS times, one every 100 ms. */
@@ -104,7 +104,4 @@ async function measureFloor(address: string, slack: SlackStandIn): Promise<numbe
   return times;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -10,6 +10,7 @@ import { klaxonSignatureHeader } from '../core/shared/signature';
 import { incident } from '../workflows/incident';
 import { signals } from '../workflows/messages';
 import { Child, isolatedStackEnv } from '../test/support/processes';
+import { runBench } from './run-bench';
 
 /**
  * Alerts per second accepted by POST /v1/alerts/generic on the embedded stack (distinct keys,
@@ -103,10 +104,4 @@ async function main(): Promise<void> {
   console.log(`ratio: ${(accepted / raw).toFixed(2)} × the raw rate`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

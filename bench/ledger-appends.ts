@@ -5,6 +5,7 @@ import { LedgerStore } from '../ledger/store';
 import { createTestDatabase } from '../test/support/database';
 import { testEvent } from '../test/support/ledger-events';
 import { withPgliteDatabase } from './pglite-database';
+import { runBench } from './run-bench';
 
 /**
  * Ledger appends per second, one writer and 8 concurrent writers (each its own incident, as
@@ -60,7 +61,4 @@ async function main(): Promise<void> {
   await withPgliteDatabase({ max: 8 }, (pool) => measure('PGlite (wire protocol)', pool));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Incidents } from '../client/incidents';
 import type { Alert } from '../core/alerts/alert';
 import { startStackWithSlack } from './stack-with-slack';
+import { runBench } from './run-bench';
 
 /**
  * Slack notifications per second the embedded stack's worker sustains: BENCH_INCIDENTS
@@ -54,10 +55,6 @@ async function main(): Promise<void> {
     await connection.close();
     await bench.stop();
   }
-  process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

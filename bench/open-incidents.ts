@@ -12,6 +12,7 @@ import { findTemporalBinary } from '../scripts/temporal-binaries';
 import { Child, freePort } from '../test/support/processes';
 import { SlackStandIn } from '../test/support/slack-stand-in';
 import { percentile } from './percentile';
+import { runBench } from './run-bench';
 
 /**
  * As many open incidents as one worker holds: BENCH_INCIDENTS (10,000) SEV2 incidents with
@@ -161,10 +162,6 @@ async function main(): Promise<void> {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { klaxonSignatureHeader } from '../core/shared/signature';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
+import { runBench } from './run-bench';
 
 /**
  * An alert storm on the embedded stack: BENCH_STORM_ALERTS (10,000) distinct deliveries of one
@@ -74,10 +75,6 @@ async function main(): Promise<void> {
     await connection.close();
     await bench.stop();
   }
-  process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

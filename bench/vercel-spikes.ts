@@ -8,6 +8,7 @@ import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { createTestDatabase } from '../test/support/database';
 import { percentile } from './percentile';
 import { withPgliteDatabase } from './pglite-database';
+import { runBench } from './run-bench';
 
 /**
  * A Vercel drain batch of 1,000 log lines, every one a 403 on an admin route (the worst case:
@@ -83,7 +84,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);
