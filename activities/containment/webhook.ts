@@ -5,7 +5,7 @@ import { PermanentAdapterError, type AdapterReading, type AdapterRequest, type C
 type WebhookSettings = Extract<AdapterConfig, { adapter: 'webhook' }>;
 
 /**
- * The customer's own admin API. The contract (README, "Containment webhook"): Klaxon POSTs
+ * The customer's own admin API. The contract (README, "Containment", adapter `webhook`): Klaxon POSTs
  * JSON `{ operation: apply|undo|status, tenant, incidentId, actionId, action }` signed with
  * `Klaxon-Signature` (as Klaxon's own alert webhook: t=…,v1=HMAC-SHA256 of "t.body") and an
  * `Idempotency-Key` header (`<incident>/<action>/<operation>`) that stays the same on retries.
