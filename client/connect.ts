@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import type { KlaxonConfig } from '../config/environment';
+import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { Incidents } from './incidents';
 import { dataConverterFor } from './payload-codec';
 
 /**
  * Connects to Temporal as configured and returns the incidents facade, the client under it and
- * its connection; with KLAXON_PAYLOAD_KEYS_FILE, the client encrypts and decrypts every payload.
+ * its connection (TLS, API key and profiles as config/temporal-connection.ts reads them); with KLAXON_PAYLOAD_KEYS_FILE, the client encrypts and decrypts every payload.
  * `connectTimeoutMs` shortens the SDK's 10 s wait for a server that does not answer (the CLI's
  * user is waiting; long-running processes keep the default).
  */
@@ -13,7 +14,10 @@ export async function connectIncidents(
   config: KlaxonConfig,
   options: { connectTimeoutMs?: number } = {},
 ): Promise<{ incidents: Incidents; client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address: config.temporal.address, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await withConnectionHint(
+    config.temporal,
+    Connection.connect({ ...connectionOptions(config.temporal), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) }),
+  );
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
   return { incidents: new Incidents(client, config.temporal.taskQueue), client, connection };
 }

@@ -3,6 +3,7 @@ import { parseContainmentTargets, type ContainmentTargets } from '../core/contai
 import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from '../core/policy/policy';
 import { parsePayloadKeys, type PayloadKey } from './payload-keys';
+import { temporalConnectionSettings, type TemporalConnectionSettings } from './temporal-connection';
 import { readPolicyFile } from '../core/policy/policy-document';
 import type { PolicyBook } from '../core/policy/routing';
 import { SOURCE_SECRET_VARIABLES } from '../core/sources/registry';
@@ -14,7 +15,7 @@ export { ConfigError };
  * repository). Parsing is pure: callers pass `process.env`, tests pass a literal.
  */
 export interface KlaxonConfig {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConnectionSettings & { taskQueue: string };
   databaseUrl?: string;
   api: { host: string; port: number };
   /** Sources the API takes alerts from (KLAXON_SOURCES). */
@@ -64,8 +65,16 @@ export interface KlaxonConfig {
 
 /** Every variable Klaxon reads, with what it means (the README's configuration table). */
 export const CONFIG_VARIABLES = {
-  TEMPORAL_ADDRESS: 'Temporal frontend host:port (default 127.0.0.1:7233)',
+  TEMPORAL_ADDRESS: 'Temporal frontend host:port (default 127.0.0.1:7233; Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233 or the region endpoint for API keys)',
   TEMPORAL_NAMESPACE: 'Temporal namespace (default "default")',
+  TEMPORAL_API_KEY: 'API key for Temporal Cloud (turns TLS on)',
+  TEMPORAL_TLS: 'true: connect over TLS with the system roots (implied by the TEMPORAL_TLS_* files and an API key)',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'client certificate for mTLS (PEM), with TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: 'its private key (PEM)',
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'CA certificate that signed the server (PEM), when not a public one',
+  TEMPORAL_TLS_SERVER_NAME: 'server name to verify, when it differs from the address',
+  TEMPORAL_CONFIG_FILE: "Temporal's TOML client profiles, read only when this or TEMPORAL_PROFILE is set (then default ~/.config/temporalio/temporal.toml); variables override the profile",
+  TEMPORAL_PROFILE: 'the profile of that file to use (default "default")',
   KLAXON_TASK_QUEUE: 'task queue of the incident workflows (default klaxon-incidents)',
   DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
   HOST: 'address the API binds (default 127.0.0.1)',
@@ -212,11 +221,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     throw new ConfigError(`KLAXON_SLACK_CHANNEL="${channel}" must be a Slack channel id (C…) when SLACK_BOT_TOKEN is set`);
   }
   return {
-    temporal: {
-      address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
-      namespace: env.TEMPORAL_NAMESPACE || 'default',
-      taskQueue: env.KLAXON_TASK_QUEUE || 'klaxon-incidents',
-    },
+    temporal: { ...temporalConnectionSettings(env), taskQueue: env.KLAXON_TASK_QUEUE || 'klaxon-incidents' },
     databaseUrl: env.DATABASE_URL || undefined,
     api: { host: env.HOST || '127.0.0.1', port },
     sources: (env.KLAXON_SOURCES || 'generic').split(',').map((s) => s.trim()).filter(Boolean),

@@ -98,8 +98,10 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
       databaseUrl = pglite.url;
     }
 
+    // Its own dev server, on plain TCP: Temporal settings meant for another server do not apply.
+    const notTemporal = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('TEMPORAL_')));
     const config = loadConfig({
-      ...env,
+      ...notTemporal,
       KLAXON_DATA_DIR: dataDir,
       TEMPORAL_ADDRESS: temporal.address,
       DATABASE_URL: databaseUrl,

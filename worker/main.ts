@@ -6,6 +6,7 @@ import { migrate } from '../ledger/migrate';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { connectIncidents } from '../client/connect';
+import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { startHistoryArchiver } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databaseUrl);
   const applied = await migrate(db);
   if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await withConnectionHint(config.temporal, NativeConnection.connect(connectionOptions(config.temporal)));
   const containment = new ContainmentAdapters(config.containment);
   const ledger = new LedgerStore(db);
   const worker = await createKlaxonWorker({ connection, config, ledger, containment });
