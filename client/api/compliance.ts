@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { z } from 'zod';
-import { describeIssues } from '../../core/alerts/alert';
 import { isIncidentOf } from '../../core/incident/incident-id';
 import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
 import { HistoryArchive } from '../../ledger/history-archive';
@@ -15,6 +13,8 @@ import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat }
 import { header, HttpError, parseRequestJson, readBody, TextBody } from './http';
 import { evidenceQuery, incidentListQuery, periodEvidenceQuery } from './compliance-query';
 import { answeringRefusals } from './incident-errors';
+import { CHANGE_NAMES, changeArgument, isChangeName } from './incident-changes';
+import type { PolicyBook } from '../../core/policy/routing';
 
 /** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
 export interface ComplianceDeps {
@@ -125,25 +125,21 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
 }
 
 /**
- * `POST /v1/incidents/:id/acknowledge` and `/resolve` (`{ "note": "…" }`): an automation's
- * changes, as the responder its incidents:write token acts as, through the same Updates as a
- * Slack click (the incident's rules refuse a stranger with 403).
+ * `POST /v1/incidents/:id/<change>` for every change of the workflow's catalogue (acknowledge,
+ * resolve, escalate, snooze, reassign, trigger, file, obligations, riskDecision, the containment
+ * decisions, falsePositive, repin), its fields as the body (client/api/incident-changes.ts): as
+ * the responder its incidents:write token is bound to, through the same Updates as a Slack click,
+ * so the incident's rules (a stranger, the two-person rule) refuse with 403 whatever the path.
  */
-export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, change: 'acknowledge' | 'resolve'): Answer {
+export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, policies: PolicyBook, id: string, change: string): Answer {
+  if (!isChangeName(change)) throw new HttpError(404, `"${change}" is not a change of an incident; known: ${CHANGE_NAMES.join(', ')}`);
   const token = await authorize(req, deps.tokens, 'incidents:write');
   hideOtherTenants(token, id);
   const by = { responder: token.responder!, via: 'api' as const };
-  if (change === 'acknowledge') {
-    req.resume();
-    return { status: 200, body: await answeringRefusals(() => incidents.change('acknowledge', id, by)) };
-  }
   const raw = (await readBody(req)).toString('utf8');
-  const body = resolveBodySchema.safeParse(raw ? parseRequestJson(raw) : {});
-  if (!body.success) throw new HttpError(422, `the body must be {"note": "…"} (note optional): ${describeIssues(body.error).join('; ')}`);
-  return { status: 200, body: await answeringRefusals(() => incidents.change('resolve', id, { by, note: body.data.note })) };
+  const arg = changeArgument(change, raw.trim() ? parseRequestJson(raw) : {}, by, policies);
+  return { status: 200, body: await answeringRefusals(() => incidents.change(change, id, arg)) };
 }
-
-const resolveBodySchema = z.strictObject({ note: z.string().optional() });
 
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */
 export async function incidentHistoryRoute(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {

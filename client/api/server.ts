@@ -123,8 +123,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/acknowledge$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, id, 'acknowledge') },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/resolve$/, handle: async (req, [id]) => changeIncident(req, compliance(), deps.incidents, id, 'resolve') },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/([A-Za-z]+)$/, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.policies, id, change) },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];

@@ -5,6 +5,17 @@ import { WEEKDAYS } from '../escalation/hours';
 import { CHANNEL_IDS, CHANNELS } from '../channels/channels';
 import { CONTAINMENT_KINDS, type ContainmentKind } from '../containment/containment';
 import { policyProblems, PolicyError, type Policy } from './policy';
+
+/** A containment action as a policy names it, and as a person requests one (client/api/incident-changes.ts). */
+export const containmentSpecSchema = z
+  .object({
+    kind: z.enum(CONTAINMENT_KINDS as [ContainmentKind, ...ContainmentKind[]]),
+    mode: z.enum(['read-only', 'maintenance', 'blocked']).optional(),
+    limits: z.object({ invitations: z.number().optional(), signups: z.number().optional(), roleChanges: z.number().optional() }).strict().optional(),
+    scope: z.enum(['tenant', 'global']).optional(),
+    credentials: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
 import { routeProblems, type PolicyBook } from './routing';
 
 /**
@@ -122,15 +133,7 @@ const policySchema = z
               mode: z.enum(['automatic', 'approval', 'suggest']),
               actions: z
                 .array(
-                  z
-                    .object({
-                      kind: z.enum(CONTAINMENT_KINDS as [ContainmentKind, ...ContainmentKind[]]),
-                      mode: z.enum(['read-only', 'maintenance', 'blocked']).optional(),
-                      limits: z.object({ invitations: z.number().optional(), signups: z.number().optional(), roleChanges: z.number().optional() }).strict().optional(),
-                      scope: z.enum(['tenant', 'global']).optional(),
-                      credentials: z.array(z.string().min(1)).optional(),
-                    })
-                    .strict(),
+                  containmentSpecSchema,
                 )
                 .min(1),
               keepOnResolve: z.boolean().optional(),

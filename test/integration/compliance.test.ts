@@ -7,6 +7,7 @@ import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { FilterError, type IncidentFilter } from '../../client/incident-filter';
 import type { EvidencePack } from '../../core/audit/evidence';
 import { incidentIdFor } from '../../core/incident/incident-id';
+import { validatePolicy } from '../../core/policy/policy';
 import type { PeriodReport } from '../../core/audit/period-report';
 import { incident } from '../../workflows/incident';
 import { queries, updates } from '../../workflows/messages';
@@ -177,6 +178,47 @@ describe('the REST API\'s writes', () => {
     expect((await handle.result()).resolveNote).toBe('runbook: cache purged');
     const acked = await waitFor('the ledger', async () => (await stack.ledger.timeline(id)).find((e) => e.kind === 'incident.acknowledged'));
     expect(acked.actor).toEqual({ type: 'responder', name: 'bob', via: 'api' });
+  });
+
+  it('takes every change of the catalogue as the token\'s responder, and the two-person rule holds whichever path each person takes', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent' };
+    const tokenAs = async (name: string, responder: string) => (await klaxon(['tokens', 'create', '--name', name, '--scope', 'incidents:write', '--as', responder], env)).stdout.split('\n')[0];
+    const [bob, alice] = await Promise.all([tokenAs('bob-cli', 'bob'), tokenAs('alice-cli', 'alice')]);
+    const base = stack.config.policies.policies[0];
+    const policy = validatePolicy({ ...base, responders: base.responders.map((r) => ({ ...r, roles: ['approver'] })), containment: { rules: [] } });
+    const id = 'inc-rest-changes';
+    await stack.env.client.workflow.start(incident, {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: id,
+      args: [{ incidentId: id, policy, alert: sampleAlert({ dedupKey: id, tenant: 'q-changes', severity: 'SEV2' }) }],
+    });
+    const post = async (change: string, bearer: string, body?: unknown) => {
+      const res = await fetch(`${stack.apiUrl}/v1/incidents/${id}/${change}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    const requested = await post('requestContainment', bob, { spec: { kind: 'isolate-tenant', mode: 'read-only' }, reason: 'tenant data served across tenants' });
+    expect(requested).toMatchObject({ status: 200, body: { actionId: 'a1', status: 'awaiting-approval' } });
+    // Bob asked: neither the API nor Slack lets him approve it.
+    expect(await post('approveContainment', bob, { actionId: 'a1' })).toMatchObject({ status: 403, body: { error: expect.stringContaining('a second person must approve it (two-person rule)') } });
+    await expect(stack.incidents.change('approveContainment', id, { by: { slackUserId: 'U0BOB', via: 'slack' }, actionId: 'a1' })).rejects.toThrow('two-person rule');
+    expect(await post('approveContainment', alice, { actionId: 'a1' })).toMatchObject({ status: 200, body: { actionId: 'a1', status: 'approved' } });
+
+    expect(await post('snooze', bob, { minutes: 'ten' })).toMatchObject({ status: 422, body: { error: expect.stringContaining('minutes') } });
+    expect(await post('snooze', bob, { minutes: 15, by: { responder: 'alice' } })).toMatchObject({ status: 422, body: { error: expect.stringContaining('by') } });
+    expect(await post('trigger', alice, { event: 'aware', reason: 'confirmed by the tenant admin' })).toMatchObject({ status: 200, body: { event: 'aware' } });
+    expect(await post('repin', alice, { policy: 'made-up' })).toMatchObject({ status: 422, body: { error: expect.stringContaining('"made-up" is not one of') } });
+    expect(await post('explode', alice)).toMatchObject({ status: 404, body: { error: expect.stringContaining('known: acknowledge, resolve') } });
+    expect(await post('falsePositive', alice, { reason: 'a test tenant' })).toMatchObject({ status: 200, body: { resolvedBy: 'alice' } });
+
+    const events = await waitFor('the ledger', async () => {
+      const timeline = await stack.ledger.timeline(id);
+      return timeline.some((e) => e.kind === 'incident.false_positive') && timeline;
+    });
+    const actorOf = (kind: string) => events.find((e) => e.kind === kind)?.actor;
+    expect(actorOf('containment.requested')).toEqual({ type: 'responder', name: 'bob', via: 'api' });
+    expect(actorOf('containment.approved')).toEqual({ type: 'responder', name: 'alice', via: 'api' });
+    expect(actorOf('clock.trigger_recorded')).toEqual({ type: 'responder', name: 'alice', via: 'api' });
   });
 });
 

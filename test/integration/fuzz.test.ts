@@ -6,6 +6,7 @@ import { SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { complianceDeps } from '../../client/api/compliance';
 import { FailedAttempts } from '../../client/api/failed-attempts';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
+import { updates } from '../../workflows/messages';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { PagerDutyStandIn } from '../support/pagerduty-stand-in';
 import { signKlaxon, signSlack } from '../support/signing';
@@ -296,12 +297,22 @@ const query = fc.oneof(
   fc.array(fc.tuple(queryName, queryValue), { maxLength: 6 }).map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '')),
   fc.constantFrom('?%', '?a=%E0%A4%A', '?deadlineWithinHours=%', '?&&&', '?since', '?=x', `?status=${'x'.repeat(5000)}`),
 );
-const resolveBodies = fc.oneof(bodies, oneOdd(fc.record({ note: fc.string({ maxLength: 200 }) }, { requiredKeys: [] })));
+// Bodies of every change (client/api/incident-changes.ts), right and wrong in shape.
+const changeBodies = fc.oneof(
+  bodies,
+  oneOdd(
+    fc.record(
+      { note: fc.string({ maxLength: 200 }), minutes: fc.oneof(fc.integer(), fc.double()), to: fc.string({ maxLength: 40 }), reason: fc.string({ maxLength: 200 }), actionId: fc.string({ maxLength: 10 }), event: fc.constantFrom('aware', 'discovered', 'high-risk-determined', ''), policy: fc.string({ maxLength: 40 }) },
+      { requiredKeys: [] },
+    ),
+  ),
+);
+const changes = fc.constantFrom(...Object.keys(updates), 'explode', 'constructor', '__proto__');
 const restRequest = fc.oneof(
   fc.tuple(fc.constantFrom('', '/timeline', '/evidence', '/history'), pathSegment, query).map(([tail, id, q]) => ({ method: 'GET', path: real(`/v1/incidents/${id}${tail}${q}`), body: undefined })),
   query.map((q) => ({ method: 'GET', path: `/v1/incidents${q}`, body: undefined })),
   query.map((q) => ({ method: 'GET', path: `/v1/evidence${q}`, body: undefined })),
-  fc.tuple(fc.constantFrom('acknowledge', 'resolve'), pathSegment, resolveBodies).map(([change, id, body]) => ({ method: 'POST', path: real(`/v1/incidents/${id}/${change}`), body })),
+  fc.tuple(changes, pathSegment, changeBodies).map(([change, id, body]) => ({ method: 'POST', path: real(`/v1/incidents/${id}/${change}`), body })),
 );
 const forgedBearer = fc.oneof(
   fc.constant({}),
