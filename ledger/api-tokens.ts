@@ -16,6 +16,16 @@ export interface ApiToken {
   tenants?: string[];
   createdAt: string;
   revokedAt?: string;
+  /** From then on the API refuses it. Absent: it never expires. */
+  expiresAt?: string;
+}
+
+/** What a new token is bound to besides its scopes. */
+export interface TokenBinding {
+  /** Whom an incidents:write token acts as. */
+  responder?: string;
+  tenants?: string[];
+  expiresAt?: Date;
 }
 
 const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
@@ -29,7 +39,7 @@ export class ApiTokens {
   constructor(private readonly db: Pool) {}
 
   /** Creates a token and returns its secret: the only time it is ever shown. */
-  async create(name: string, scopes: string[], responder?: string, tenants?: string[]): Promise<{ token: string; name: string; scopes: Scope[]; tenants?: string[] }> {
+  async create(name: string, scopes: string[], { responder, tenants, expiresAt }: TokenBinding = {}): Promise<{ token: string; name: string; scopes: Scope[]; tenants?: string[]; expiresAt?: string }> {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new TokenError(`token name "${name}" is not a plain name (letters, digits, _ . -)`);
     if (scopes.length === 0) throw new TokenError(`a token needs at least one scope (${SCOPES.join(', ')})`);
     for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new TokenError(`"${s}" is not a scope (${SCOPES.join(', ')})`);
@@ -39,22 +49,28 @@ export class ApiTokens {
     const token = `kx_${randomBytes(32).toString('base64url')}`;
     const bound = tenants && [...new Set(tenants)];
     const r = await databaseStep('create an API token', () =>
-      this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder, tenants) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', [name, hashOf(token), scopes, responder ?? null, bound ?? null]),
+      this.db.query('INSERT INTO api_tokens (name, sha256, scopes, responder, tenants, expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING', [
+        name,
+        hashOf(token),
+        scopes,
+        responder ?? null,
+        bound ?? null,
+        expiresAt ?? null,
+      ]),
     );
     if (r.rowCount !== 1) throw new TokenError(`a token named "${name}" exists already (revoked ones keep their name)`);
-    return { token, name, scopes: scopes as Scope[], ...(bound ? { tenants: bound } : {}) };
+    return { token, name, scopes: scopes as Scope[], ...(bound ? { tenants: bound } : {}), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
   }
 
   /** The live token a secret belongs to, if any. */
   async find(secret: string): Promise<ApiToken | undefined> {
     const r = await databaseStep('look up an API token', () =>
-      this.db.query<{ name: string; scopes: Scope[]; responder: string | null; tenants: string[] | null; created_at: Date }>(
-        'SELECT name, scopes, responder, tenants, created_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL',
+      this.db.query<TokenRow>(
+        'SELECT name, scopes, responder, tenants, created_at, revoked_at, expires_at FROM api_tokens WHERE sha256 = $1 AND revoked_at IS NULL',
         [hashOf(secret)],
       ),
     );
-    const row = r.rows[0];
-    return row && { name: row.name, scopes: row.scopes, ...(row.responder ? { responder: row.responder } : {}), ...(row.tenants ? { tenants: row.tenants } : {}), createdAt: row.created_at.toISOString() };
+    return r.rows[0] && tokenOf(r.rows[0]);
   }
 
   async revoke(name: string): Promise<void> {
@@ -64,14 +80,28 @@ export class ApiTokens {
 
   async list(): Promise<ApiToken[]> {
     const r = await databaseStep('list the API tokens', () =>
-      this.db.query<{ name: string; scopes: Scope[]; tenants: string[] | null; created_at: Date; revoked_at: Date | null }>('SELECT name, scopes, tenants, created_at, revoked_at FROM api_tokens ORDER BY created_at'),
+      this.db.query<TokenRow>('SELECT name, scopes, responder, tenants, created_at, revoked_at, expires_at FROM api_tokens ORDER BY created_at'),
     );
-    return r.rows.map((row) => ({
-      name: row.name,
-      scopes: row.scopes,
-      ...(row.tenants ? { tenants: row.tenants } : {}),
-      createdAt: row.created_at.toISOString(),
-      ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}),
-    }));
+    return r.rows.map(tokenOf);
   }
 }
+
+interface TokenRow {
+  name: string;
+  scopes: Scope[];
+  responder: string | null;
+  tenants: string[] | null;
+  created_at: Date;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+}
+
+const tokenOf = (row: TokenRow): ApiToken => ({
+  name: row.name,
+  scopes: row.scopes,
+  ...(row.responder ? { responder: row.responder } : {}),
+  ...(row.tenants ? { tenants: row.tenants } : {}),
+  createdAt: row.created_at.toISOString(),
+  ...(row.revoked_at ? { revokedAt: row.revoked_at.toISOString() } : {}),
+  ...(row.expires_at ? { expiresAt: row.expires_at.toISOString() } : {}),
+});

@@ -44,6 +44,7 @@ async function authorize(req: IncomingMessage, tokens: ApiTokens, scope: Scope):
   if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', { scope });
   const token = await tokens.find(secret);
   if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
+  if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
   if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
   return token;
 }

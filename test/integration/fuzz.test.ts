@@ -43,7 +43,7 @@ beforeAll(async () => {
     escalationMinutes: 24 * 60,
     env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
   });
-  token = (await new ApiTokens(stack.db.pool).create('fuzz', ['incidents:read', 'audit:read', 'incidents:write'], 'alice')).token;
+  token = (await new ApiTokens(stack.db.pool).create('fuzz', ['incidents:read', 'audit:read', 'incidents:write'], { responder: 'alice' })).token;
   const opened = await postAlert(stack.apiUrl, JSON.stringify({ title: 'fuzz target', severity: 'SEV3', tenant: 'acme', dedupKey: 'fuzz-target' }));
   incidentId = opened.body.incidentId as string;
   // Settled before the forged properties count rows.

@@ -26,7 +26,7 @@ beforeAll(async () => {
   stack = await startTestStack({ pagerduty: { standIn: pagerduty, routingKeys: 'ops=R0OPSHOSTILE00000000000000000000', webhookSecrets: PAGERDUTY_SECRET } });
   const tokens = new ApiTokens(stack.db.pool);
   reader = (await tokens.create('hostile-reader', ['incidents:read', 'audit:read'])).token;
-  writer = (await tokens.create('hostile-writer', ['incidents:write'], 'alice')).token;
+  writer = (await tokens.create('hostile-writer', ['incidents:write'], { responder: 'alice' })).token;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -106,6 +106,21 @@ describe('the compliance REST API with odd queries and bodies', () => {
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect(r.error).toMatch(why);
+  });
+});
+
+describe('tokens past their time', () => {
+  it('are refused with 401 saying when they expired, and nothing is read or changed', async () => {
+    const tokens = new ApiTokens(stack.db.pool);
+    const expired = (await tokens.create('hostile-expired', ['incidents:read', 'incidents:write'], { responder: 'alice', expiresAt: new Date(Date.now() - 60_000) })).token;
+    const live = (await tokens.create('hostile-live', ['incidents:read'], { expiresAt: new Date(Date.now() + 86_400_000) })).token;
+    const get = (bearer: string) => fetch(`${stack.apiUrl}/v1/incidents`, { headers: { authorization: `Bearer ${bearer}` } });
+    const refused = await get(expired);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^token "hostile-expired" expired at 20\d\d-/);
+    const write = await fetch(`${stack.apiUrl}/v1/incidents/inc-hostile-none/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${expired}` } });
+    expect(write.status).toBe(401);
+    expect((await get(live)).status).toBe(200);
   });
 });
 

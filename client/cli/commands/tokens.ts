@@ -1,7 +1,7 @@
 import { ApiTokens, SCOPES } from '../../../ledger/api-tokens';
 import { migrate } from '../../../ledger/migrate';
 import type { CliContext } from '../context';
-import { defineCommand } from '../command';
+import { defineCommand, UsageError } from '../command';
 
 /** Tokens live in the ledger database: the CLI creates and revokes them there, with no API running. */
 const withTokens = <T>(cli: CliContext, use: (tokens: ApiTokens) => Promise<T>): Promise<T> =>
@@ -9,6 +9,13 @@ const withTokens = <T>(cli: CliContext, use: (tokens: ApiTokens) => Promise<T>):
     await migrate(db);
     return use(new ApiTokens(db));
   });
+
+/** --days: whole days, 1 to 3650. */
+function tokenDays(text: string): number {
+  const days = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(days >= 1 && days <= 3650)) throw new UsageError(`--days "${text}" must be a whole number of days from 1 to 3650`);
+  return days;
+}
 
 const create = defineCommand({
   name: 'tokens create',
@@ -19,11 +26,13 @@ const create = defineCommand({
     scope: { type: 'string', multiple: true, value: SCOPES.join('|'), required: true, help: 'what it may do; repeat for several' },
     as: { type: 'string', value: '<responder>', help: 'incidents:write: the responder it acts as' },
     tenant: { type: 'string', value: '<t1,t2>', help: 'bind it to these tenants, comma-separated' },
+    days: { type: 'string', value: '<n>', help: 'it expires after n days (default: never)' },
   },
   async run({ values }, cli) {
     const tenants = values.tenant === undefined ? undefined : values.tenant.split(',').map((t) => t.trim()).filter(Boolean);
-    const t = await withTokens(cli, (tokens) => tokens.create(values.name, values.scope, values.as, tenants));
-    const bound = t.tenants ? `, tenants ${t.tenants.join(', ')} only` : '';
+    const expiresAt = values.days === undefined ? undefined : new Date(Date.now() + tokenDays(values.days) * 86_400_000);
+    const t = await withTokens(cli, (tokens) => tokens.create(values.name, values.scope, { responder: values.as, tenants, expiresAt }));
+    const bound = `${t.tenants ? `, tenants ${t.tenants.join(', ')} only` : ''}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`;
     return cli.print(t, () => `${t.token}\n(token "${t.name}", scopes ${t.scopes.join(', ')}${bound}: shown this once; Klaxon keeps only its SHA-256)`);
   },
 });
@@ -31,12 +40,14 @@ const create = defineCommand({
 const list = defineCommand({
   name: 'tokens list',
   summary: 'every token (never the token itself)',
-  details: 'Name, scopes, tenants, when created and revoked.',
+  details: 'Name, scopes, tenants, when created, expiring and revoked.',
   options: {},
   async run(_, cli) {
     const all = await withTokens(cli, (tokens) => tokens.list());
     return cli.print(all, () =>
-      all.map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} ${(t.tenants ? `tenants ${t.tenants.join(',')}` : 'every tenant').padEnd(24)} created ${t.createdAt}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`).join('\n') || 'No tokens.',
+      all
+        .map((t) => `${t.name.padEnd(24)} ${t.scopes.join(',').padEnd(40)} ${(t.tenants ? `tenants ${t.tenants.join(',')}` : 'every tenant').padEnd(24)} created ${t.createdAt}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}${t.revokedAt ? `, revoked ${t.revokedAt}` : ''}`)
+        .join('\n') || 'No tokens.',
     );
   },
 });
