@@ -108,7 +108,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_CONTAINMENT_FILE: 'YAML file naming the containment adapter of each tenant (edge-config, webhook, postgres) and the variables holding their secrets',
   KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
-  KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone, comma-separated, level 1 first',
+  KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone[:role+role], comma-separated, level 1 first (roles: approver, incident-commander, dpo, legal…)',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
   KLAXON_API_URL: 'URL of the API the CLI posts to (`klaxon alert test`); default: the running embedded stack\'s (.data/stack.json), else http://127.0.0.1:$PORT',
   KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
@@ -198,7 +198,9 @@ export function withHash(policy: Policy): Policy {
 }
 
 /** Placeholder on-call pair so the embedded stack works before anyone is configured. */
-const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC,secondary:U0SECONDARY:UTC';
+// Roles that let a newcomer walk containment's two-person rule on the embedded stack: one
+// requests (or, as incident commander, overrides), the other approves.
+const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC:incident-commander,secondary:U0SECONDARY:UTC:approver';
 
 /**
  * Reads the configuration. `readText` reads the files it names (KLAXON_POLICY_FILE); core does

@@ -39,7 +39,7 @@ Klaxon is running (Ctrl-C stops everything; open incidents resume on the next st
   Slack           ${config.slack.botToken ? `Slack API, channel ${config.slack.channel}` : `outbox ${join(config.outboxDir, 'slack')} (set SLACK_BOT_TOKEN for real Slack)`}
   PagerDuty       ${Object.keys(config.pagerduty.routingKeys).length ? `services ${Object.keys(config.pagerduty.routingKeys).join(', ')}` : 'none (set PAGERDUTY_ROUTING_KEYS)'}
   Email           ${config.email.smtpUrl ? config.email.smtpUrl.replace(/\/\/[^@]*@/, '//…@') : `outbox ${join(config.outboxDir, 'email')} (set SMTP_URL for a mail server)`}
-  Responders      ${config.policies.policies[0].responders.map((r) => `${r.name} (${r.slackUserId ?? 'no Slack id'})`).join(', ')}
+  Responders      ${config.policies.policies[0].responders.map((r) => `${r.name} (${[r.slackUserId ?? 'no Slack id', ...(r.roles ?? [])].join(', ')})`).join(', ')}
 ${stack.webhookSecretFile ? `  Webhook secret  in ${stack.webhookSecretFile}   (generated; klaxon alert test signs with it)\n` : ''}
 Fire a signed test alert, then look at it:
   npx klaxon alert test

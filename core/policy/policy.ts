@@ -270,9 +270,10 @@ export function parseResponders(spec: string): Responder[] {
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry) => {
-      const [name, slackUserId, timeZone = 'UTC'] = entry.split(':').map((s) => s.trim());
-      if (!name || !slackUserId) throw new PolicyError(`responder "${entry}": expected name:SlackUserId[:Zone]`);
-      return { name, slackUserId, timeZone };
+      const [name, slackUserId, timeZone = 'UTC', roles, ...rest] = entry.split(':').map((s) => s.trim());
+      if (!name || !slackUserId || rest.length) throw new PolicyError(`responder "${entry}": expected name:SlackUserId[:Zone[:role+role]]`);
+      const granted = roles ? roles.split('+').map((r) => r.trim()).filter(Boolean) : [];
+      return { name, slackUserId, timeZone, ...(granted.length ? { roles: granted } : {}) };
     });
 }
 

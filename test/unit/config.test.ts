@@ -80,3 +80,16 @@ describe('the containment file', () => {
     expect(() => loadConfig({ KLAXON_CONTAINMENT_FILE: 'missing.yaml' }, () => { throw new Error('ENOENT'); })).toThrow('KLAXON_CONTAINMENT_FILE=missing.yaml: ENOENT');
   });
 });
+
+describe('KLAXON_RESPONDERS', () => {
+  it('takes roles after the zone, so the embedded stack can approve and override containment', () => {
+    const [primary, secondary] = loadConfig({}).policies.policies[0].responders;
+    expect(primary).toMatchObject({ name: 'primary', roles: ['incident-commander'] });
+    expect(secondary).toMatchObject({ name: 'secondary', roles: ['approver'] });
+    expect(loadConfig({ KLAXON_RESPONDERS: 'dana:U0DANA:Europe/Berlin:dpo+approver,eve:U0EVE' }).policies.policies[0].responders).toEqual([
+      { name: 'dana', slackUserId: 'U0DANA', timeZone: 'Europe/Berlin', roles: ['dpo', 'approver'] },
+      { name: 'eve', slackUserId: 'U0EVE', timeZone: 'UTC' },
+    ]);
+    expect(() => loadConfig({ KLAXON_RESPONDERS: 'dana:U0DANA:UTC:dpo:extra' })).toThrow('expected name:SlackUserId[:Zone[:role+role]]');
+  });
+});
