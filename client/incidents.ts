@@ -165,6 +165,11 @@ export class Incidents {
     return await this.read('unredactedAlerts', incidentId);
   }
 
+  /** Answers when Temporal's frontend does, within `timeoutMs` (for readiness checks). */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}));
+  }
+
   /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */
   async list(filter: IncidentFilter = {}, limit = 100): Promise<IncidentSummary[]> {
     const query = visibilityQuery(filter);

@@ -55,6 +55,8 @@ export interface KlaxonConfig {
   containment: ContainmentTargets;
   /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
   archiveIntervalMinutes: number;
+  /** Where the worker answers /healthz and /readyz (KLAXON_WORKER_HEALTH_PORT); none when unset. */
+  workerHealthPort?: number;
   /** Incidents with no event for this many days may be purged from the ledger (`klaxon audit purge`). */
   retentionDays: number;
   /** The ledger's signing key (ledger/signing.ts): never in the database. */
@@ -79,6 +81,7 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
+  KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz and /readyz, on HOST (none when unset)',
   KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
   KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
   KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
@@ -135,6 +138,12 @@ function policyFromVariables(env: Env): Policy {
   } catch (err) {
     throw new ConfigError(`KLAXON_RESPONDERS: ${(err as Error).message}`);
   }
+}
+
+function tcpPort(env: Env, name: string, fallback?: number): number {
+  const port = positiveNumber(env, name, fallback ?? 0);
+  if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`${name}="${env[name]}" is not a TCP port`);
+  return port;
 }
 
 /** A year at least: SOC 2 Type II looks back over the audit period, ISO 27001 over the certification cycle. */
@@ -208,8 +217,7 @@ const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC:incident-commander,secondary:U
  */
 export function loadConfig(env: Env, readText?: (path: string) => string): KlaxonConfig {
   const dataDir = env.KLAXON_DATA_DIR || '.data';
-  const port = positiveNumber(env, 'PORT', 8080);
-  if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a TCP port`);
+  const port = tcpPort(env, 'PORT', 8080);
   const { book, notices } = env.KLAXON_POLICY_FILE ? policiesFromFile(env, env.KLAXON_POLICY_FILE, readText) : { book: { policies: [policyFromVariables(env)], routes: [] }, notices: [] };
   const payloadKeys = env.KLAXON_PAYLOAD_KEYS_FILE ? parsePayloadKeys(fileOf('KLAXON_PAYLOAD_KEYS_FILE', env.KLAXON_PAYLOAD_KEYS_FILE, readText), env.KLAXON_PAYLOAD_KEYS_FILE) : [];
   // An unredacted alert is kept only encrypted: never as plain JSON in Temporal.
@@ -249,6 +257,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     policies: { ...book, policies: book.policies.map(withHash) },
     notices,
     archiveIntervalMinutes: positiveNumber(env, 'KLAXON_ARCHIVE_INTERVAL_MINUTES', 10),
+    ...(env.KLAXON_WORKER_HEALTH_PORT ? { workerHealthPort: tcpPort(env, 'KLAXON_WORKER_HEALTH_PORT') } : {}),
     retentionDays: retentionDays(env),
     ledgerKeyFile: env.KLAXON_LEDGER_SIGNING_KEY_FILE || `${dataDir}/ledger-signing-key`,
     payloadKeys,

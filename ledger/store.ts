@@ -137,6 +137,11 @@ class IncidentChains {
 export class LedgerStore {
   constructor(private readonly db: Pool) {}
 
+  /** Answers when the database does (for readiness checks). */
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   /**
    * Appends an event, or returns the stored one when its step key was already written.
    * Appends are serialised by a transaction-scoped advisory lock, so the heads read (the

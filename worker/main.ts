@@ -10,6 +10,8 @@ import { connectionOptions, withConnectionHint } from '../config/temporal-connec
 import { startHistoryArchiver } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
+import { startWorkerHealth } from './health';
+import { READINESS_TIMEOUT_MS } from '../client/api/readiness';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
 async function main(): Promise<void> {
@@ -24,14 +26,23 @@ async function main(): Promise<void> {
   const ledger = new LedgerStore(db);
   const worker = await createKlaxonWorker({ connection, config, ledger, containment });
   // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
-  const { client, connection: clientConnection } = await connectIncidents(config);
+  const { incidents, client, connection: clientConnection } = await connectIncidents(config);
   const stopArchiver = startHistoryArchiver(client, new HistoryArchive(db), ledger, config.archiveIntervalMinutes * 60_000, (line) => console.log(line));
+  const health =
+    config.workerHealthPort === undefined
+      ? undefined
+      : await startWorkerHealth(config.workerHealthPort, config.api.host, () => worker.getState() === 'RUNNING', {
+          temporal: () => incidents.ping(READINESS_TIMEOUT_MS),
+          ledger: () => ledger.ping(),
+        });
+  if (health) console.log(`klaxon worker: health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz`);
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
   // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
   // follows (the archiver's sweep, the connections) gets the rest of 10 s, then the process exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());
   await worker.run();
   await stopArchiver();
+  health?.close();
   await clientConnection.close();
   await containment.close();
   await connection.close();

@@ -21,6 +21,7 @@ import { receivePagerDutyWebhook } from './pagerduty-webhooks';
 import { webApiSlack } from './slack-api';
 import { receiveSlackCommand } from './slack-commands';
 import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
+import { readiness, READINESS_TIMEOUT_MS } from './readiness';
 import { checkPath, decodeSegment } from './request-path';
 
 export interface ApiDeps {
@@ -98,6 +99,15 @@ export function createApiServer(deps: ApiDeps): Server {
   };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: 'GET',
+      pattern: /^\/readyz$/,
+      handle: () =>
+        readiness({
+          temporal: () => deps.incidents.ping(READINESS_TIMEOUT_MS),
+          ...(deps.compliance ? { ledger: () => deps.compliance!.ledger.ping() } : {}),
+        }),
+    },
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
