@@ -12,6 +12,7 @@ COPY ledger ./ledger
 COPY worker ./worker
 COPY client ./client
 COPY bin ./bin
+COPY scripts ./scripts
 COPY tsconfig.json ./
 USER node
 # The worker by default; the api service overrides the command.

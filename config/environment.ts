@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from '../core/policy/policy';
 import { parsePayloadKeys, type PayloadKey } from './payload-keys';
 import { temporalConnectionSettings, type TemporalConnectionSettings } from './temporal-connection';
+import { productionProblems } from './production';
 import { readPolicyFile } from '../core/policy/policy-document';
 import type { PolicyBook } from '../core/policy/routing';
 import { SOURCE_SECRET_VARIABLES } from '../core/sources/registry';
@@ -79,6 +80,8 @@ export const CONFIG_VARIABLES = {
   TEMPORAL_PROFILE: 'the profile of that file to use (default "default")',
   KLAXON_TASK_QUEUE: 'task queue of the incident workflows (default klaxon-incidents)',
   DATABASE_URL: 'PostgreSQL URL of the audit ledger (the embedded stack serves PGlite when unset)',
+  KLAXON_RUNTIME_ROLE: 'scripts/ledger-setup.ts: the role the worker and the API connect as (default klaxon_app)',
+  KLAXON_RUNTIME_PASSWORD: 'scripts/ledger-setup.ts: its password (set on every run)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
   KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz and /readyz, on HOST (none when unset)',
@@ -114,6 +117,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone[:role+role], comma-separated, level 1 first (roles: approver, incident-commander, dpo, legal…)',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
   KLAXON_API_URL: 'URL of the API the CLI posts to (`klaxon alert test`); default: the running embedded stack\'s (.data/stack.json), else http://127.0.0.1:$PORT',
+  KLAXON_PRODUCTION: 'true: a production start (docker-compose.yml): the ledger database and every channel responders are reached on must be configured, no outbox',
   KLAXON_DATA_DIR: 'embedded stack state: Temporal database, ledger, outbox, secret (default .data)',
   KLAXON_OUTBOX_DIR: 'where notifications go without channel credentials (default <data dir>/outbox)',
 } as const;
@@ -224,6 +228,10 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
   const keeping = book.policies.filter((p) => p.keepUnredactedAlerts).map((p) => `"${p.name}"`);
   if (keeping.length && !payloadKeys.length) {
     throw new ConfigError(`policy ${keeping.join(', ')} sets keepUnredactedAlerts, but KLAXON_PAYLOAD_KEYS_FILE is not set: unredacted alerts are kept only encrypted with the operator's key`);
+  }
+  if (booleanVariable(env, 'KLAXON_PRODUCTION')) {
+    const missing = productionProblems(env, book);
+    if (missing.length) throw new ConfigError(`KLAXON_PRODUCTION is set, and ${missing.length} setting(s) are missing: ${missing.join('; ')}`);
   }
   const channel = env.KLAXON_SLACK_CHANNEL || '#klaxon-incidents';
   // A retried page looks for its earlier message with conversations.history, which takes ids only.

@@ -93,3 +93,15 @@ describe('KLAXON_RESPONDERS', () => {
     expect(() => loadConfig({ KLAXON_RESPONDERS: 'dana:U0DANA:UTC:dpo:extra' })).toThrow('expected name:SlackUserId[:Zone[:role+role]]');
   });
 });
+
+describe('KLAXON_PRODUCTION', () => {
+  it('refuses a start without the ledger or a channel its responders are reached on, naming every missing variable at once', () => {
+    expect(() => loadConfig({ KLAXON_PRODUCTION: 'true', KLAXON_RESPONDERS: 'alice:U0ALICE' })).toThrow(
+      'KLAXON_PRODUCTION is set, and 4 setting(s) are missing: DATABASE_URL (the ledger database); SLACK_BOT_TOKEN (slack: alice is reached on it); KLAXON_SLACK_CHANNEL (slack: alice is reached on it); SLACK_SIGNING_SECRET (slack: alice is reached on it)',
+    );
+    const ready = { KLAXON_PRODUCTION: 'true', KLAXON_RESPONDERS: 'alice:U0ALICE', DATABASE_URL: 'postgres://x@db/klaxon', SLACK_BOT_TOKEN: 'xoxb-1', KLAXON_SLACK_CHANNEL: 'C0INCIDENTS', SLACK_SIGNING_SECRET: 's' };
+    expect(loadConfig(ready).slack.botToken).toBe('xoxb-1');
+    // The embedded stack's way stays: without KLAXON_PRODUCTION, no token means the outbox.
+    expect(loadConfig({ KLAXON_RESPONDERS: 'alice:U0ALICE' }).slack.botToken).toBeUndefined();
+  });
+});
