@@ -39,13 +39,18 @@ export const AUDIT_READS = '_audit-reads';
  * when its scopes do not include `scope`. Tokens are compared by SHA-256 only.
  */
 async function authorize(req: IncomingMessage, tokens: ApiTokens, scope: Scope): Promise<ApiToken> {
-  const auth = header(req, 'authorization');
-  const secret = /^Bearer (\S+)$/i.exec(auth ?? '')?.[1];
-  if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', { scope });
+  const token = await liveToken(req, tokens, { scope });
+  if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
+  return token;
+}
+
+/** The live, unexpired token the request's bearer header names; 401 otherwise. */
+async function liveToken(req: IncomingMessage, tokens: ApiTokens, details: Record<string, unknown> = {}): Promise<ApiToken> {
+  const secret = /^Bearer (\S+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
+  if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', details);
   const token = await tokens.find(secret);
   if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
   if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
-  if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
   return token;
 }
 
@@ -59,6 +64,11 @@ function hideOtherTenants(token: ApiToken, incidentId: string, notFound = `incid
 
 /** Narrows a filter to the tenants a token is bound to. */
 const withinTenants = (token: ApiToken, filter: IncidentFilter): IncidentFilter => (token.tenants ? { ...filter, tenants: token.tenants } : filter);
+
+/** `GET /v1/me`: the token's own name, scopes, responder, tenants and expiry (any live token; what `klaxon login` checks). */
+export async function whoAmI(req: IncomingMessage, deps: ComplianceDeps): Answer {
+  return { status: 200, body: await liveToken(req, deps.tokens) };
+}
 
 /** Every read of audit data is itself written to the ledger: who read what, when. */
 async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string | undefined, what: string, req: IncomingMessage): Promise<void> {

@@ -66,7 +66,7 @@ export class FailedAttempts {
 }
 
 /** The routes that take a bearer token (the compliance API). */
-export const takesBearerToken = (path: string): boolean => /^\/v1\/(incidents|evidence)(\/|$)/.test(path);
+export const takesBearerToken = (path: string): boolean => /^\/v1\/(incidents|evidence|me)(\/|$)/.test(path);
 
 /**
  * Whom failures are counted against: an IPv4 address, or an IPv6 address's /64 (one host

@@ -13,7 +13,7 @@ import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
 import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
-import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps } from './compliance';
+import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
 import { loadRulesFile } from './rules-file';
 import { describeError } from './crash-guard';
 import { HttpError, sendJson } from './http';
@@ -129,6 +129,7 @@ export function createApiServer(deps: ApiDeps): Server {
       pattern: /^\/v1\/pagerduty\/webhooks$/,
       handle: (req) => receivePagerDutyWebhook(req, { incidents: deps.incidents, secrets: deps.pagerDutyWebhookSecrets ?? [], deliveries, now }),
     },
+    { method: 'GET', pattern: /^\/v1\/me$/, handle: async (req) => whoAmI(req, compliance()) },
     { method: 'GET', pattern: /^\/v1\/incidents$/, handle: async (req) => listIncidents(req, compliance(), deps.incidents, now()) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },

@@ -65,7 +65,7 @@ export const COMMON_OPTIONS: Options = {
 
 /** Options several commands share, defined once so they read alike everywhere. */
 export const TZ_OPTION = { type: 'string', value: '<zone>', help: 'show times in this IANA zone (default: TZ, else the system zone)' } as const satisfies OptionSpec;
-export const AS_OPTION = { type: 'string', value: '<responder>', required: true, env: 'KLAXON_AS', help: 'who acts, as the policy names them (default: $KLAXON_AS)' } as const satisfies OptionSpec;
+export const AS_OPTION = { type: 'string', value: '<responder>', env: 'KLAXON_AS', help: 'embedded stack: who acts, as the policy names them (default: $KLAXON_AS); under a personal token you act as its responder' } as const satisfies OptionSpec;
 export const REASON_OPTION = { type: 'string', value: '<text>', required: true, help: 'why, recorded in the ledger' } as const satisfies OptionSpec;
 
 const optionUsage = (name: string, o: OptionSpec): string => {

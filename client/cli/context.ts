@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadConfig, type KlaxonConfig } from '../../config/environment';
-import type { ResponderRef } from '../../core/incident/incident';
 import { readerZone } from '../../core/shared/time-format';
 import { openDatabase } from '../../ledger/database';
 import { connectIncidents } from '../connect';
 import type { Incidents } from '../incidents';
-import { SetupError } from './errors';
+import { changeArgument } from '../api/incident-changes';
+import type { UpdateName, UpdateResult } from '../../workflows/messages';
+import { ApiClient } from './api-client';
+import { readCredentials } from './credentials';
+import { SetupError, UsageError } from './errors';
 import { howToStart, requireReachable, shown } from './reachability';
 
 /** Runs `use` on the ledger database at `url`, said to be down at once if it is; closed after. */
@@ -54,9 +57,29 @@ export class CliContext {
     return this.#config;
   }
 
-  /** Who acts: --as, which the dispatcher completed from $KLAXON_AS. */
-  actingAs(as: string): ResponderRef {
-    return { responder: as, via: 'cli' };
+  /** The person's own API client: KLAXON_TOKEN (at KLAXON_API_URL), else what `klaxon login` saved; none on the embedded stack's way. */
+  api(): ApiClient | undefined {
+    if (this.env.KLAXON_TOKEN) return new ApiClient(this.env.KLAXON_API_URL!, this.env.KLAXON_TOKEN);
+    const saved = readCredentials(this.env);
+    return saved && new ApiClient(saved.apiUrl, saved.token);
+  }
+
+  /**
+   * A change to an incident (a change of the workflow's catalogue, its body as the API takes it).
+   * Under a personal token it goes through Klaxon's API, as the responder the token is bound to:
+   * no Temporal or database credentials, and no --as. Without one, --as names who acts, straight
+   * to Temporal: the embedded stack's way, open only to whoever holds Temporal's credentials
+   * (in production, the worker and the API alone). The body is checked the same way on both.
+   */
+  async change<N extends UpdateName>(name: N, id: string, body: object, as: string | undefined): Promise<UpdateResult<N>> {
+    const api = this.api();
+    if (api) {
+      if (as !== undefined) throw new UsageError('--as is for the embedded stack: under a personal token you act as its responder (unset KLAXON_AS, or KLAXON_TOKEN and klaxon logout)');
+      return api.change(name, id, body);
+    }
+    if (as === undefined) throw new UsageError('who acts? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN');
+    const config = this.config();
+    return this.withTemporal(({ incidents }) => incidents.change(name, id, changeArgument(name, body, { responder: as, via: 'cli' }, config.policies)));
   }
 
   /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */

@@ -6,6 +6,7 @@ import { clocksCommands } from './commands/clocks';
 import { containmentCommands } from './commands/containment';
 import { evidenceCommands } from './commands/evidence';
 import { incidentsCommands } from './commands/incidents';
+import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
 import { tokensCommands } from './commands/tokens';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,
+  ...loginCommands,
 ];
 
 const OVERVIEW = `klaxon — escalation orchestrator for data-leak incidents
@@ -33,7 +35,8 @@ ${COMMANDS.map((c) => `  ${[c.name, ...(c.args ?? [])].join(' ').padEnd(34)} ${c
 \`klaxon <command> --help\` shows a command's options. Every command takes --json (errors too).
 Times are shown in --tz, else TZ, else the system's zone. --as defaults to $KLAXON_AS.
 Connection settings come from the environment (TEMPORAL_ADDRESS, DATABASE_URL, KLAXON_API_URL,
-KLAXON_WEBHOOK_SECRET) or, while \`npm start\` runs, from .data/stack.json.`;
+KLAXON_WEBHOOK_SECRET) or, while \`npm start\` runs, from .data/stack.json. Under a personal token
+(klaxon login, or KLAXON_TOKEN) changes go through the API as the token's responder.`;
 
 /**
  * Finds the command the first words name (the longest match: `clocks regimes` before `clocks

@@ -2,7 +2,6 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { register } from './teardown';
 
 export const ROOT = join(__dirname, '../..');
@@ -33,9 +32,14 @@ export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessE
   };
 }
 
-/** Runs the `klaxon` CLI as a user would; rejects with code and stderr on failure. */
-export function klaxon(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [join(ROOT, 'bin/klaxon.cjs'), ...args], { env, cwd: ROOT });
+/** Runs the `klaxon` CLI as a user would, `input` on its standard input; rejects with code, stdout and stderr on failure. */
+export function klaxon(args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((ok, fail) => {
+    const child = execFile(process.execPath, [join(ROOT, 'bin/klaxon.cjs'), ...args], { env, cwd: ROOT }, (err, stdout, stderr) =>
+      err ? fail(Object.assign(err, { stdout, stderr })) : ok({ stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
 }
 
 /**

@@ -43,13 +43,19 @@ describe('the klaxon CLI', () => {
   it('refuses an option the command does not take, naming it and the commands that do', async () => {
     const err = await refusal(['ack', 'inc-1', '--as', 'alice', '--regime', 'gdpr-art33']);
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toMatch(/^klaxon ack does not take --regime \(klaxon clocks file, klaxon clocks draft, klaxon clocks compute does\)\nusage: klaxon ack <id> --as <responder> \[--json\]/);
+    expect(err.message).toMatch(/^klaxon ack does not take --regime \(klaxon clocks file, klaxon clocks draft, klaxon clocks compute does\)\nusage: klaxon ack <id> \[--as <responder>\] \[--json\]/);
+  });
+
+  it('refuses --as under a personal token: the token says who acts', async () => {
+    const err = await refusal(['ack', 'inc-1', '--as', 'alice'], { KLAXON_DATA_DIR: '/nonexistent', KLAXON_TOKEN: 'kx_0123456789abcdefghijklmn', KLAXON_API_URL: 'http://127.0.0.1:9' });
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toContain('--as is for the embedded stack: under a personal token you act as its responder');
   });
 
   it('says what is missing or extra, with the usage, in balanced quotes', async () => {
     const cases: Array<[string[], string]> = [
       [['ack'], 'klaxon ack needs <id>'],
-      [['ack', 'inc-1'], 'klaxon ack needs --as <responder> (or KLAXON_AS in the environment)'],
+      [['ack', 'inc-1'], 'who acts? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN'],
       [['ack', 'inc-1', 'inc-2', '--as', 'a'], 'klaxon ack takes <id>; "inc-2" is one too many'],
       [['ack', 'inc-1', '--as'], '--as needs a value (<responder>)'],
       [['ack', 'inc-1', '--as', 'a', '--json=yes'], '--json takes no value'],
@@ -72,7 +78,7 @@ describe('the klaxon CLI', () => {
       expect(err.message).not.toContain('\u001b');
       expect(balanced(err.message)).toBe(true);
     }
-    expect(await runCli(['ack', 'inc-1', '--help'], {})).toMatch(/^Usage: klaxon ack <id> --as <responder> \[--json\]/);
+    expect(await runCli(['ack', 'inc-1', '--help'], {})).toMatch(/^Usage: klaxon ack <id> \[--as <responder>\] \[--json\]/);
   });
 
   it('exits 2 on a usage error, with the error as JSON on stdout under --json', async () => {

@@ -36,7 +36,7 @@ const trigger = defineCommand({
   async run({ values, args: [id] }, cli) {
     // Checked before anything connects: an unknown event must never reach the append-only ledger.
     const event = triggerEvent(values.event);
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('trigger', id, { by: cli.actingAs(values.as), event, at: values.at, reason: values.reason }));
+    const r = await cli.change('trigger', id, { event, at: values.at, reason: values.reason }, values.as);
     return cli.print(r, () => `${id}: "${r.event}" recorded at ${formatInstant(r.at, cli.zone())}; clocks started: ${r.starts.join(', ') || 'none apply'}.`);
   },
 });
@@ -56,11 +56,9 @@ const file = defineCommand({
     outstanding: { type: 'string', multiple: true, value: '<item>', help: 'an item still to be given in a follow-up' },
   },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) =>
-      incidents.change('file', id, {
-        by: cli.actingAs(values.as), obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
-        outstanding: values.outstanding,
-      }),
+    const r = await cli.change('file', id, { obligation: values.regime, reference: values.reference, filedAt: values['filed-at'], reasonsForDelay: values.reasons, attachments: values.attach,
+        outstanding: values.outstanding },
+      values.as,
     );
     const owed = r.outstanding.length ? ` A follow-up is owed for: ${r.outstanding.join('; ')}.` : '';
     return cli.print(r, () => `${id}: ${r.obligation} filed${r.late ? ' (late)' : ''}.${owed}${started(r.starts)}`);
@@ -79,7 +77,7 @@ const obligations = defineCommand({
     as: AS_OPTION,
   },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('obligations', id, { by: cli.actingAs(values.as), add: values.add, remove: values.remove, reason: values.reason }));
+    const r = await cli.change('obligations', id, { add: values.add, remove: values.remove, reason: values.reason }, values.as);
     return cli.print(r, () => `${id}: obligations now ${r.obligations.join(', ') || 'none'}.${started(r.starts)}`);
   },
 });
@@ -100,10 +98,8 @@ const risk = defineCommand({
   },
   async run({ values, args: [id] }, cli) {
     if (!['yes', 'no'].includes(values['high-risk'])) throw new UsageError(`--high-risk ${quoted(values['high-risk'])} is neither yes nor no`);
-    const r = await cli.withTemporal(({ incidents }) =>
-      incidents.change('riskDecision', id, {
-        by: cli.actingAs(values.as), highRisk: values['high-risk'] === 'yes', exception: values.exception as Art34Exception | undefined, reasons: values.reasons, at: values.at,
-      }),
+    const r = await cli.change('riskDecision', id, { highRisk: values['high-risk'] === 'yes', exception: values.exception as Art34Exception | undefined, reasons: values.reasons, at: values.at },
+      values.as,
     );
     return cli.print(r, () => `${id}: ${r.highRisk ? 'high risk' : 'not high risk'}; Art. 34 communication: ${r.art34}.${started(r.starts)}`);
   },

@@ -17,7 +17,7 @@ const request = defineCommand({
   options: REQUEST_OPTIONS,
   async run({ values, args: [id] }, cli) {
     const spec = containmentSpecOf(values);
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('requestContainment', id, { by: cli.actingAs(values.as), spec, reason: values.reason }));
+    const r = await cli.change('requestContainment', id, { spec, reason: values.reason }, values.as);
     return cli.print(r, () => `${id}: containment ${r.actionId} requested; it waits for an approver other than you.`);
   },
 });
@@ -31,7 +31,7 @@ const decision = (verb: 'approve' | 'reject' | 'override', summary: string, deta
     details,
     options: { as: AS_OPTION, reason: { ...REASON_OPTION, required: reasonNeeded } },
     async run({ values, args: [id, actionId] }, cli) {
-      const r = await cli.withTemporal(({ incidents }) => incidents.change(`${verb}Containment`, id, { by: cli.actingAs(values.as), actionId, reason: values.reason }));
+      const r = await cli.change(`${verb}Containment`, id, { actionId, reason: values.reason }, values.as);
       return cli.print(r, () => `${id}: containment ${r.actionId} is ${r.status}.`);
     },
   });

@@ -9,7 +9,7 @@ const ack = defineCommand({
   summary: 'acknowledge: the paging stops',
   options: { as: AS_OPTION },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('acknowledge', id, cli.actingAs(values.as)));
+    const r = await cli.change('acknowledge', id, {}, values.as);
     return cli.print(r, () => (r.alreadyDone ? `${id} was already acknowledged by ${r.acknowledgedBy}.` : `${id} acknowledged by ${r.acknowledgedBy}.`));
   },
 });
@@ -21,7 +21,7 @@ const resolve = defineCommand({
   details: 'Resolve the incident; its legal clocks keep it open in Temporal until they are filed.',
   options: { as: AS_OPTION, note: { type: 'string', value: '<text>', help: 'what was done, recorded in the ledger' } },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('resolve', id, { by: cli.actingAs(values.as), note: values.note }));
+    const r = await cli.change('resolve', id, { note: values.note }, values.as);
     return cli.print(r, () => (r.alreadyDone ? `${id} was already resolved by ${r.resolvedBy}.` : `${id} resolved by ${r.resolvedBy}.`));
   },
 });
@@ -32,7 +32,7 @@ const escalate = defineCommand({
   summary: 'page the next level now',
   options: { as: AS_OPTION },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('escalate', id, cli.actingAs(values.as)));
+    const r = await cli.change('escalate', id, {}, values.as);
     return cli.print(r, () => `${id}: escalating past level ${r.fromLevel} now.`);
   },
 });
@@ -45,7 +45,7 @@ const snooze = defineCommand({
   async run({ values, args: [id] }, cli) {
     const minutes = Number(values.minutes);
     if (!Number.isInteger(minutes)) throw new UsageError(`--minutes ${quoted(values.minutes)} is not a whole number of minutes`);
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('snooze', id, { by: cli.actingAs(values.as), minutes }));
+    const r = await cli.change('snooze', id, { minutes }, values.as);
     return cli.print(r, () => `${id} snoozed until ${formatInstant(r.snoozedUntil, cli.zone())}; the level is paged again then.`);
   },
 });
@@ -56,7 +56,7 @@ const reassign = defineCommand({
   summary: 'page that responder now; the ladder goes on from them',
   options: { as: AS_OPTION, to: { type: 'string', value: '<responder>', required: true, help: 'who is paged now' } },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('reassign', id, { by: cli.actingAs(values.as), to: values.to }));
+    const r = await cli.change('reassign', id, { to: values.to }, values.as);
     return cli.print(r, () => `${id} reassigned to ${r.assignedTo}, who is paged now.`);
   },
 });
@@ -68,12 +68,10 @@ const repin = defineCommand({
   details: "Both hashes, the old policy's and the new one's, are recorded in the ledger.",
   options: { as: AS_OPTION, policy: { type: 'string', value: '<name>', help: 'pin this policy of the file (default: the one the incident follows)' } },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(async ({ incidents }) => {
-      const name = values.policy ?? (await incidents.state(id)).policyName;
-      const policy = cli.config().policies.policies.find((p) => p.name === name);
-      if (!policy) throw new UsageError(`the policy file has no policy ${quoted(name)}; name one with --policy`);
-      return incidents.change('repin', id, { by: cli.actingAs(values.as), policy });
-    });
+    // Under a token the API pins its own copy of the named policy; on the embedded stack, the file's.
+    const name = values.policy ?? (cli.api() ? undefined : await cli.withTemporal(async ({ incidents }) => (await incidents.state(id)).policyName));
+    if (name === undefined) throw new UsageError('name the policy to pin with --policy (under a personal token the CLI does not read the incident)');
+    const r = await cli.change('repin', id, { policy: name }, values.as);
     return cli.print(r, () => `${id} now follows policy "${r.policy}" (sha256 ${r.policyHash}).`);
   },
 });
@@ -84,7 +82,7 @@ const falsePositive = defineCommand({
   summary: 'resolve as a false positive: containment rolled back',
   options: { reason: REASON_OPTION, as: AS_OPTION },
   async run({ values, args: [id] }, cli) {
-    const r = await cli.withTemporal(({ incidents }) => incidents.change('falsePositive', id, { by: cli.actingAs(values.as), reason: values.reason }));
+    const r = await cli.change('falsePositive', id, { reason: values.reason }, values.as);
     return cli.print(r, () => `${id} resolved as a false positive by ${r.resolvedBy}; its containment is rolled back.`);
   },
 });

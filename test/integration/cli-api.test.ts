@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiTokens } from '../../ledger/api-tokens';
+import { klaxon } from '../support/processes';
+import { postAlert, startTestStack, type TestStack } from '../support/stack';
+import { register } from '../support/teardown';
+import { waitFor } from '../support/waiting';
+
+/**
+ * The CLI as a client of Klaxon's API under personal tokens: a person acts as the responder
+ * their token is bound to, holding no Temporal or database credentials (TEMPORAL_ADDRESS here
+ * points at a closed port), and cannot act as anyone else.
+ */
+let stack: TestStack;
+let home: string;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin:approver,bob:U0BOB:America/New_York:approver' } });
+  home = mkdtempSync(join(tmpdir(), 'klaxon-home-'));
+  register(() => rmSync(home, { recursive: true, force: true }));
+  const store = new ApiTokens(stack.db.pool);
+  for (const who of ['alice', 'bob']) tokens[who] = (await store.create(`${who}-laptop`, ['incidents:write', 'incidents:read'], { responder: who, expiresAt: new Date(Date.now() + 86_400_000) })).token;
+});
+afterAll(() => stack?.stop());
+
+/** A person's shell: no Temporal (a closed port) and no database; the API's address, and a token when given. */
+const shell = (token?: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, '.config'),
+  KLAXON_DATA_DIR: join(home, 'no-stack'),
+  TEMPORAL_ADDRESS: '127.0.0.1:9',
+  KLAXON_API_URL: stack.apiUrl,
+  ...(token ? { KLAXON_TOKEN: token } : {}),
+});
+const failure = (p: Promise<unknown>) => p.then(
+  () => {
+    throw new Error('the command succeeded');
+  },
+  (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+);
+
+describe('klaxon under a personal token', () => {
+  it('acts as the token\'s responder through the API, and the two-person rule holds', async () => {
+    const alert = await postAlert(stack.apiUrl, JSON.stringify({ title: 'Support export mailed to the wrong tenant', severity: 'SEV2', tenant: 'acme', dedupKey: 'cli-api-1' }));
+    const id = alert.body.incidentId as string;
+
+    expect((await klaxon(['ack', id], shell(tokens.bob))).stdout).toContain(`${id} acknowledged by bob.`);
+    expect(await failure(klaxon(['resolve', id, '--as', 'alice'], shell(tokens.bob)))).toMatchObject({ code: 2, stderr: expect.stringContaining('--as is for the embedded stack') });
+
+    const requested = await klaxon(['containment', 'request', id, '--kind', 'isolate-tenant', '--mode', 'read-only', '--reason', 'exports leaking'], shell(tokens.bob));
+    expect(requested.stdout).toContain('containment a1 requested');
+    expect(await failure(klaxon(['containment', 'approve', id, 'a1'], shell(tokens.bob)))).toMatchObject({ code: 1, stderr: expect.stringContaining('403: bob requested a1: a second person must approve it (two-person rule)') });
+
+    // Alice keeps her token with klaxon login (from standard input), then approves.
+    const login = await klaxon(['login'], shell(), `${tokens.alice}\n`);
+    expect(login.stdout).toContain('token "alice-laptop", acting as alice');
+    expect(statSync(join(home, '.config/klaxon/credentials.json')).mode & 0o777).toBe(0o600);
+    expect((await klaxon(['whoami'], shell())).stdout).toMatch(/^token "alice-laptop", acting as alice, scopes incidents:write, incidents:read, expires 20/);
+    expect((await klaxon(['containment', 'approve', id, 'a1'], shell())).stdout).toContain(`${id}: containment a1 is approved.`);
+
+    const timeline = await waitFor('the ledger', async () => {
+      const events = await stack.ledger.timeline(id);
+      return events.some((e) => e.kind === 'containment.approved') && events;
+    });
+    const actor = (kind: string) => timeline.find((e) => e.kind === kind)?.actor;
+    expect([actor('incident.acknowledged'), actor('containment.requested'), actor('containment.approved')]).toEqual([
+      { type: 'responder', name: 'bob', via: 'api' },
+      { type: 'responder', name: 'bob', via: 'api' },
+      { type: 'responder', name: 'alice', via: 'api' },
+    ]);
+    expect((await klaxon(['logout'], shell())).stdout).toContain('Removed');
+  });
+
+  it('refuses a revoked token, a token that is no token, and a wrong API address, each saying so; a failed login keeps nothing', async () => {
+    const store = new ApiTokens(stack.db.pool);
+    const { token } = await store.create('carol-old', ['incidents:write'], { responder: 'alice' });
+    await store.revoke('carol-old');
+    expect(await failure(klaxon(['escalate', 'inc-acme-0000000000000000'], shell(token)))).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
+    expect(await failure(klaxon(['login'], shell(), `${token}\n`))).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
+    expect(() => statSync(join(home, '.config/klaxon/credentials.json'))).toThrow();
+    expect(await failure(klaxon(['login'], shell(), 'hunter2\n'))).toMatchObject({ code: 2, stderr: expect.stringContaining('standard input holds no Klaxon token') });
+    expect(await failure(klaxon(['ack', 'inc-acme-0000000000000000'], { ...shell(tokens.bob), KLAXON_API_URL: 'http://127.0.0.1:9' }))).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("cannot reach Klaxon's API at http://127.0.0.1:9 (KLAXON_API_URL)"),
+    });
+  });
+});
