@@ -20,6 +20,8 @@ export interface IncidentFilter {
   /** Opened at or after / before these instants. */
   openedFrom?: Date;
   openedTo?: Date;
+  /** Closed at or after this instant. */
+  closedFrom?: Date;
   /** With an open legal clock due before then (overdue ones included). */
   deadlineBefore?: Date;
 }
@@ -61,6 +63,7 @@ export function visibilityQuery(f: IncidentFilter): string {
     ...(f.jurisdiction ? [`${sa.jurisdictions.name} = ${token('jurisdiction', f.jurisdiction)}`] : []),
     ...(f.openedFrom ? [`StartTime >= '${f.openedFrom.toISOString()}'`] : []),
     ...(f.openedTo ? [`StartTime < '${f.openedTo.toISOString()}'`] : []),
+    ...(f.closedFrom ? [`CloseTime >= '${f.closedFrom.toISOString()}'`] : []),
     ...(f.deadlineBefore ? [`${sa.nextDeadline.name} < '${f.deadlineBefore.toISOString()}'`] : []),
   ].join(' AND ');
 }

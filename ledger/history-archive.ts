@@ -31,6 +31,31 @@ export class HistoryArchive {
     return { sha256, stored: r.rowCount === 1 };
   }
 
+  /** The latest close time of an archived run: the archiver's watermark. */
+  async latestClosedAt(): Promise<Date | undefined> {
+    const r = await databaseStep('read the archive watermark', () => this.db.query<{ latest: Date | null }>('SELECT max(closed_at) AS latest FROM history_archives'));
+    return r.rows[0].latest ?? undefined;
+  }
+
+  /**
+   * Runs `work` unless another process (a worker replica) is already sweeping: one sweep at a
+   * time across replicas, by a session advisory lock on one connection. Undefined when skipped.
+   */
+  async exclusively<T>(work: () => Promise<T>): Promise<T | undefined> {
+    const client = await this.db.connect();
+    try {
+      const locked = (await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('klaxon-history-archiver')) AS ok`)).rows[0].ok;
+      if (!locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(hashtext('klaxon-history-archiver'))`);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   async archivedRunIds(runIds: string[]): Promise<Set<string>> {
     if (runIds.length === 0) return new Set();
     const r = await databaseStep('read the archived runs', () => this.db.query<{ run_id: string }>('SELECT run_id FROM history_archives WHERE run_id = ANY($1)', [runIds]));

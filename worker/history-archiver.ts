@@ -23,15 +23,19 @@ const archivedStep = (incidentId: string, runId: string): string => `${incidentI
  * idempotent (run id, step key), and a run archived but not yet in the ledger is completed.
  */
 export async function archiveClosedRuns(client: Client, archive: HistoryArchive, ledger: LedgerStore, options: { incidentId?: string; limit?: number } = {}): Promise<ArchivedNow[]> {
-  const query = visibilityQuery({ closedOnly: true, incidentId: options.incidentId });
+  // From the watermark on: the runs closed since the latest one archived, less a margin for
+  // visibility's lag. Oldest first, so a sweep cut short by its limit (or a crash) leaves no gap
+  // below the next watermark: the last run a sweep archived is always the latest it reached.
+  const latest = options.incidentId ? undefined : await archive.latestClosedAt();
+  const closedFrom = latest && new Date(latest.getTime() - WATERMARK_MARGIN_MS);
+  const query = visibilityQuery({ closedOnly: true, incidentId: options.incidentId, ...(closedFrom ? { closedFrom } : {}) });
   const closed: Array<{ incidentId: string; runId: string; status: string; closedAt?: string }> = [];
-  for await (const wf of client.workflow.list({ query })) {
-    closed.push({ incidentId: wf.workflowId, runId: wf.runId, status: wf.status.name, closedAt: wf.closeTime?.toISOString() });
-    if (closed.length >= (options.limit ?? 500)) break;
-  }
+  for await (const wf of client.workflow.list({ query })) closed.push({ incidentId: wf.workflowId, runId: wf.runId, status: wf.status.name, closedAt: wf.closeTime?.toISOString() });
+  closed.sort((a, b) => (a.closedAt ?? '').localeCompare(b.closedAt ?? ''));
   const archived = await archive.archivedRunIds(closed.map((r) => r.runId));
   const out: ArchivedNow[] = [];
   for (const run of closed) {
+    if (out.length >= (options.limit ?? 500)) break;
     if (archived.has(run.runId) && (await ledger.byStepKey(archivedStep(run.incidentId, run.runId)))) continue;
     const history = await client.workflow.getHandle(run.incidentId, run.runId).fetchHistory();
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
@@ -50,12 +54,15 @@ export async function archiveClosedRuns(client: Client, archive: HistoryArchive,
   return out;
 }
 
-/** Archives every `intervalMs` until stopped; a failed sweep is logged and tried again next time. */
+/** How far before the watermark a sweep looks again: visibility may index a close late. */
+const WATERMARK_MARGIN_MS = 60 * 60_000;
+
+/** Archives every `intervalMs` until stopped, one replica at a time; a failed sweep is logged and tried again next time. */
 export function startHistoryArchiver(client: Client, archive: HistoryArchive, ledger: LedgerStore, intervalMs: number, log: (line: string) => void): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    running = archiveClosedRuns(client, archive, ledger).then(
-      (done) => done.length && log(`klaxon: archived the history of ${done.length} closed incident run(s)`),
+    running = archive.exclusively(() => archiveClosedRuns(client, archive, ledger)).then(
+      (done) => done?.length && log(`klaxon: archived the history of ${done.length} closed incident run(s)`),
       (err: Error) => log(`klaxon: archiving closed incident histories failed, will retry: ${err.message}`),
     );
   };

@@ -10,6 +10,8 @@ import { incidentIdFor } from '../../core/incident/incident-id';
 import { validatePolicy } from '../../core/policy/policy';
 import type { PeriodReport } from '../../core/audit/period-report';
 import { incident } from '../../workflows/incident';
+import { HistoryArchive } from '../../ledger/history-archive';
+import { archiveClosedRuns } from '../../worker/history-archiver';
 import { queries, updates } from '../../workflows/messages';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
@@ -70,6 +72,44 @@ describe('klaxon incidents list', () => {
 });
 
 describe('the history archive', () => {
+  it('sweeps closed runs oldest first from its watermark, so a sweep cut short by its limit leaves none behind', async () => {
+    const ids = ['inc-sweep-1', 'inc-sweep-2', 'inc-sweep-3'];
+    for (const id of ids) {
+      const handle = await open(id, { tenant: 'q-sweep', severity: 'SEV3' }, []);
+      await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' } }] });
+      await handle.result();
+    }
+    await waitFor('visibility to see the three closed', async () => (await stack.incidents.list({ tenant: 'q-sweep', closedOnly: true })).length === 3);
+    const archive = new HistoryArchive(stack.db.pool);
+    const swept: string[] = [];
+    // One run a sweep: as if more runs closed in an interval than a sweep takes.
+    for (let sweep = 0; sweep < 50; sweep++) {
+      const done = await archiveClosedRuns(stack.env.client, archive, stack.ledger, { limit: 1 });
+      if (!done.length) break;
+      swept.push(done[0].incidentId);
+    }
+    expect(swept.filter((id) => id.startsWith('inc-sweep-'))).toEqual(ids);
+    const closed = await stack.incidents.list({ closedOnly: true }, 1000);
+    const runIds = await Promise.all(closed.map(async (c) => (await stack.incidents.currentRun(c.incidentId)).runId));
+    expect((await archive.archivedRunIds(runIds)).size).toBe(closed.length);
+
+    // Two replicas sweeping at once: while one sweeps, the other skips rather than doubling the work.
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const held = new Promise<void>((r) => (release = r));
+    const first = archive.exclusively(async () => {
+      entered();
+      await held;
+      return 'first';
+    });
+    await inside;
+    expect(await archive.exclusively(async () => 'second')).toBeUndefined();
+    release();
+    expect(await first).toBe('first');
+    expect(await archive.exclusively(async () => 'third')).toBe('third');
+  });
+
   it('copies a closed incident\'s Temporal history into the ledger, which serves it once Temporal has deleted it', async () => {
     const id = 'inc-archive-1';
     const handle = await open(id, { tenant: 'q-archive', severity: 'SEV2' }, ['FR']);
