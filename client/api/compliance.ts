@@ -13,7 +13,8 @@ import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat }
 import { header, HttpError, parseRequestJson, readBody, TextBody } from './http';
 import { evidenceQuery, incidentListQuery, periodEvidenceQuery } from './compliance-query';
 import { answeringRefusals } from './incident-errors';
-import { CHANGE_NAMES, changeArgument, isChangeName } from './incident-changes';
+import { changeArgument } from './incident-changes';
+import type { UpdateName } from '../../workflows/messages';
 import type { PolicyBook } from '../../core/policy/routing';
 
 /** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
@@ -142,8 +143,7 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
  * the responder its incidents:write token is bound to, through the same Updates as a Slack click,
  * so the incident's rules (a stranger, the two-person rule) refuse with 403 whatever the path.
  */
-export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, policies: PolicyBook, id: string, change: string): Answer {
-  if (!isChangeName(change)) throw new HttpError(404, `"${change}" is not a change of an incident; known: ${CHANGE_NAMES.join(', ')}`);
+export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, policies: PolicyBook, id: string, change: UpdateName): Answer {
   const token = await authorize(req, deps.tokens, 'incidents:write');
   hideOtherTenants(token, id);
   const by = { responder: token.responder!, via: 'api' as const };

@@ -22,10 +22,11 @@ interface ChangeBody<N extends UpdateName, B> {
 
 const change = <N extends UpdateName>() => <B>(schema: z.ZodType<B>, arg: (body: B, by: ResponderRef, policies: PolicyBook) => UpdateArg<N>): ChangeBody<N, B> => ({ schema, arg });
 
-/** Free text a change records: bounded here too (the workflow checks it again for what it can store). */
-const text = z.string().min(1).max(4000);
-const name = z.string().min(1).max(200);
-const instant = z.string().max(64);
+// Shapes only: the lengths and characters of text are checkUpdateText's to refuse (Incidents.change,
+// core/shared/free-text.ts), with one message for every path; the body itself is bounded to 1 MiB.
+const text = z.string();
+const name = z.string();
+const instant = z.string();
 const nothing = z.strictObject({});
 const decision = z.strictObject({ actionId: name, reason: text.optional() });
 
@@ -66,8 +67,6 @@ const CHANGES: { [N in UpdateName]: ChangeBody<N, never> } = {
   }),
 } as { [N in UpdateName]: ChangeBody<N, never> };
 
-export const isChangeName = (name: string): name is UpdateName => Object.hasOwn(updates, name);
-
 /** The change's argument from the request body and the acting responder; HttpError 422 naming what is wrong. */
 export function changeArgument<N extends UpdateName>(name: N, body: unknown, by: ResponderRef, policies: PolicyBook): UpdateArg<N> {
   const spec = CHANGES[name] as unknown as ChangeBody<N, unknown>;
@@ -76,5 +75,5 @@ export function changeArgument<N extends UpdateName>(name: N, body: unknown, by:
   return spec.arg(parsed.data, by, policies);
 }
 
-/** The changes the API takes, for the 404 of an unknown one. */
+/** The changes the API takes: its route names each, so any other path is the router's 404. */
 export const CHANGE_NAMES = Object.keys(updates) as UpdateName[];

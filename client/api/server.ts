@@ -22,6 +22,8 @@ import { webApiSlack } from './slack-api';
 import { receiveSlackCommand } from './slack-commands';
 import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
 import { readiness, READINESS_TIMEOUT_MS } from './readiness';
+import { CHANGE_NAMES } from './incident-changes';
+import type { UpdateName } from '../../workflows/messages';
 import { checkPath, decodeSegment } from './request-path';
 
 export interface ApiDeps {
@@ -76,8 +78,11 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
 
 /** `/^\/v1\/incidents\/([^/]+)\/timeline$/` → `/v1/incidents/:param/timeline`: a request named without what it was sent with. */
 function routeTemplate(pattern: RegExp): string {
-  return pattern.source.slice(1, -1).replaceAll('([^/]+)', ':param').replaceAll('\\/', '/');
+  return pattern.source.slice(1, -1).replaceAll('([^/]+)', ':param').replace(/\((?:\w+\|)+\w+\)/g, ':change').replaceAll('\\/', '/');
 }
+
+/** `POST /v1/incidents/:id/<change>`, for the catalogue's changes only. */
+const CHANGE_ROUTE = new RegExp(`^\\/v1\\/incidents\\/([^/]+)\\/(${CHANGE_NAMES.join('|')})$`);
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
@@ -134,7 +139,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/([A-Za-z]+)$/, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.policies, id, change) },
+    { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.policies, id, change as UpdateName) },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];
