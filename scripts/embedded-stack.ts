@@ -13,7 +13,7 @@ import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
-import { startHistoryArchiver } from '../worker/history-archiver';
+import { scheduleHistoryArchive } from '../worker/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer, type DevServer } from './dev-server';
@@ -114,7 +114,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     const connection = await NativeConnection.connect({ address: temporal.address });
     const containment = new ContainmentAdapters(config.containment);
     stops.push(() => containment.close());
-    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment });
+    const { incidents, client, connection: clientConnection } = await connectIncidents(config);
+    stops.push(() => clientConnection.close());
+    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment, archive: { client, store: new HistoryArchive(db) } });
     const workerDone = worker.run();
     workerDone.then(
       () => fail(new Error('the worker stopped')),
@@ -126,9 +128,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
       await connection.close();
     });
 
-    const { incidents, client, connection: clientConnection } = await connectIncidents(config);
-    stops.push(() => clientConnection.close());
-    stops.push(startHistoryArchiver(client, new HistoryArchive(db), new LedgerStore(db), config.archiveIntervalMinutes * 60_000, (line) => console.log(line)));
+    await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
     const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)));
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));

@@ -1,8 +1,10 @@
-import type { Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { HistoryArchive } from '../ledger/history-archive';
 import type { LedgerStore } from '../ledger/store';
 import { visibilityQuery } from '../client/incident-filter';
+import { archiveClosedIncidentHistories, type HistoryArchiveActivities } from '../workflows/history-archive';
 
 export interface ArchivedNow {
   incidentId: string;
@@ -16,13 +18,18 @@ export interface ArchivedNow {
 const archivedStep = (incidentId: string, runId: string): string => `${incidentId}/${runId}/history-archived`;
 
 /**
- * A worker job (worker/main.ts starts it; the embedded stack too; `klaxon audit archive` runs
- * one sweep by hand): copies the Temporal history of every closed incident run into the archive, and records its
+ * The archiver's sweep (the worker's Temporal Schedule runs it in batches; `klaxon audit archive`
+ * runs one by hand): copies the Temporal history of every closed incident run into the archive, and records its
  * SHA-256 in the ledger (so the chains cover it), before namespace retention deletes it.
  * Safe to run from several workers at once and again after a crash: both writes are
  * idempotent (run id, step key), and a run archived but not yet in the ledger is completed.
  */
-export async function archiveClosedRuns(client: Client, archive: HistoryArchive, ledger: LedgerStore, options: { incidentId?: string; limit?: number } = {}): Promise<ArchivedNow[]> {
+export async function archiveClosedRuns(
+  client: Client,
+  archive: HistoryArchive,
+  ledger: LedgerStore,
+  options: { incidentId?: string; limit?: number; onRun?: () => void } = {},
+): Promise<ArchivedNow[]> {
   // From the watermark on: the runs closed since the latest one archived, less a margin for
   // visibility's lag. Oldest first, so a sweep cut short by its limit (or a crash) leaves no gap
   // below the next watermark: the last run a sweep archived is always the latest it reached.
@@ -35,7 +42,8 @@ export async function archiveClosedRuns(client: Client, archive: HistoryArchive,
   const archived = await archive.archivedRunIds(closed.map((r) => r.runId));
   const out: ArchivedNow[] = [];
   for (const run of closed) {
-    if (out.length >= (options.limit ?? 500)) break;
+    options.onRun?.();
+    if (out.length >= (options.limit ?? ARCHIVE_BATCH)) break;
     if (archived.has(run.runId) && (await ledger.byStepKey(archivedStep(run.incidentId, run.runId)))) continue;
     const history = await client.workflow.getHandle(run.incidentId, run.runId).fetchHistory();
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
@@ -54,22 +62,46 @@ export async function archiveClosedRuns(client: Client, archive: HistoryArchive,
   return out;
 }
 
+/** Runs per batch of a sweep: one activity call fetches at most this many histories. */
+export const ARCHIVE_BATCH = 500;
+
 /** How far before the watermark a sweep looks again: visibility may index a close late. */
 const WATERMARK_MARGIN_MS = 60 * 60_000;
 
-/** Archives every `intervalMs` until stopped, one replica at a time; a failed sweep is logged and tried again next time. */
-export function startHistoryArchiver(client: Client, archive: HistoryArchive, ledger: LedgerStore, intervalMs: number, log: (line: string) => void): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    running = archive.exclusively(() => archiveClosedRuns(client, archive, ledger)).then(
-      (done) => done?.length && log(`klaxon: archived the history of ${done.length} closed incident run(s)`),
-      (err: Error) => log(`klaxon: archiving closed incident histories failed, will retry: ${err.message}`),
-    );
-  };
-  const timer = setInterval(sweep, intervalMs);
-  sweep();
-  return async () => {
-    clearInterval(timer);
-    await running;
+/** The archiving activity the sweep workflow (workflows/history-archive.ts) calls, over this worker's client and ledger. */
+export function historyArchiveActivities(client: Client, archive: HistoryArchive, ledger: LedgerStore): HistoryArchiveActivities {
+  return {
+    async archiveClosedIncidentRuns(batch) {
+      // The lock keeps a sweep by hand (`klaxon audit archive`) and a scheduled one apart.
+      const done = await archive.exclusively(() => archiveClosedRuns(client, archive, ledger, { limit: batch, onRun: () => Context.current().heartbeat() }));
+      return done?.length ?? 0;
+    },
   };
 }
+
+/**
+ * Keeps the archiver's Temporal Schedule for this task queue: created by the first worker to
+ * start, its interval brought in line by every later one. One schedule, not one timer per
+ * worker: overlapping runs are skipped, so replicas never sweep side by side, and a worker
+ * down at the hour does not stop the sweep (any worker on the queue runs it).
+ */
+export async function scheduleHistoryArchive(client: Client, taskQueue: string, intervalMinutes: number): Promise<ScheduleHandle> {
+  const scheduleId = archiveScheduleId(taskQueue);
+  const options = {
+    scheduleId,
+    spec: { intervals: [{ every: intervalMinutes * 60_000 }] },
+    action: { type: 'startWorkflow' as const, workflowType: archiveClosedIncidentHistories, taskQueue, workflowId: scheduleId, args: [{ batch: ARCHIVE_BATCH }] as [{ batch: number }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 },
+  };
+  try {
+    // The first sweep runs now, as a worker's timer did on start.
+    return await client.schedule.create({ ...options, state: { triggerImmediately: true } });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    const handle = client.schedule.getHandle(scheduleId);
+    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+    return handle;
+  }
+}
+
+export const archiveScheduleId = (taskQueue: string): string => `klaxon-history-archive-${taskQueue}`;

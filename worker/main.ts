@@ -7,7 +7,7 @@ import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { connectIncidents } from '../client/connect';
 import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
-import { startHistoryArchiver } from './history-archiver';
+import { scheduleHistoryArchive } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 import { startWorkerHealth } from './health';
@@ -24,10 +24,10 @@ async function main(): Promise<void> {
   const connection = await withConnectionHint(config.temporal, NativeConnection.connect(connectionOptions(config.temporal)));
   const containment = new ContainmentAdapters(config.containment);
   const ledger = new LedgerStore(db);
-  const worker = await createKlaxonWorker({ connection, config, ledger, containment });
-  // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
   const { incidents, client, connection: clientConnection } = await connectIncidents(config);
-  const stopArchiver = startHistoryArchiver(client, new HistoryArchive(db), ledger, config.archiveIntervalMinutes * 60_000, (line) => console.log(line));
+  const worker = await createKlaxonWorker({ connection, config, ledger, containment, archive: { client, store: new HistoryArchive(db) } });
+  // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
+  await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
   const health =
     config.workerHealthPort === undefined
       ? undefined
@@ -38,10 +38,9 @@ async function main(): Promise<void> {
   if (health) console.log(`klaxon worker: health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz`);
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
   // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
-  // follows (the archiver's sweep, the connections) gets the rest of 10 s, then the process exits.
+  // follows (closing the connections) gets the rest of 10 s, then the process exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());
   await worker.run();
-  await stopArchiver();
   health?.close();
   await clientConnection.close();
   await containment.close();

@@ -1,4 +1,5 @@
 import type { Agent } from 'node:https';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { allChannelActivities } from '../activities/channels';
 import { createClockActivities } from '../activities/clocks';
@@ -6,6 +7,8 @@ import { createContainmentActivities, type ContainmentAdapters } from '../activi
 import { createLedgerActivities } from '../activities/ledger';
 import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
+import type { HistoryArchive } from '../ledger/history-archive';
+import { historyArchiveActivities } from './history-archiver';
 import { dataConverterFor } from '../client/payload-codec';
 
 export interface WorkerDeps {
@@ -18,6 +21,8 @@ export interface WorkerDeps {
   pagerDutyAgent?: Agent;
   /** The tenants' containment adapters (from config.containment); the caller closes them after the worker stops. */
   containment: ContainmentAdapters;
+  /** The history archive the scheduled sweep writes to (worker/history-archiver.ts), over a client of its own; tests without it run no sweep. */
+  archive?: { client: Client; store: HistoryArchive };
 }
 
 export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
@@ -28,13 +33,14 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: config.temporal.taskQueue,
     // The same codec as the API's and the CLI's: the worker reads what they encrypted.
     dataConverter: dataConverterFor(config),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/incident') }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered') }),
     activities: {
       // Every channel's (core/channels/channels.ts), then the rest.
       ...allChannelActivities({ config, agent: deps.pagerDutyAgent }),
       ...createLedgerActivities(deps.ledger),
       ...createClockActivities(),
       ...createContainmentActivities(deps.containment),
+      ...(deps.archive ? historyArchiveActivities(deps.archive.client, deps.archive.store, deps.ledger) : {}),
     },
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its
     // reference test): sized explicitly, not left to the default the SDK derives from the heap limit.

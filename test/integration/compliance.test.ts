@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../core/alerts/alert';
 import { complianceDeps } from '../../client/api/compliance';
@@ -11,7 +12,8 @@ import { validatePolicy } from '../../core/policy/policy';
 import type { PeriodReport } from '../../core/audit/period-report';
 import { incident } from '../../workflows/incident';
 import { HistoryArchive } from '../../ledger/history-archive';
-import { archiveClosedRuns } from '../../worker/history-archiver';
+import { archiveClosedRuns, archiveScheduleId, scheduleHistoryArchive } from '../../worker/history-archiver';
+import { archiveClosedIncidentHistories } from '../../workflows/history-archive';
 import { queries, updates } from '../../workflows/messages';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
@@ -108,6 +110,43 @@ describe('the history archive', () => {
     release();
     expect(await first).toBe('first');
     expect(await archive.exclusively(async () => 'third')).toBe('third');
+  });
+
+  it('runs as one Temporal Schedule per task queue, whose every run takes batch after batch until none is left', async () => {
+    const archive = new HistoryArchive(stack.db.pool);
+    const closeRuns = async (prefix: string, n: number) => {
+      const ids = Array.from({ length: n }, (_, i) => `inc-${prefix}-${i}`);
+      for (const id of ids) {
+        const handle = await open(id, { tenant: `q-${prefix}`, severity: 'SEV3' }, []);
+        // A query waits for the first workflow task, which records the tenant that visibility lists by.
+        await handle.query(queries.state);
+        await handle.terminate('closed for the archiver');
+      }
+      await waitFor(`visibility to see the ${prefix} runs closed`, async () => (await stack.incidents.list({ tenant: `q-${prefix}`, closedOnly: true })).length === n);
+      return Promise.all(ids.map(async (id) => (await stack.incidents.currentRun(id)).runId));
+    };
+
+    // More runs closed than one batch takes: one sweep archives them all, batch after batch.
+    const burst = await closeRuns('burst', 5);
+    const sweep = await stack.env.client.workflow.start(archiveClosedIncidentHistories, { taskQueue: stack.config.temporal.taskQueue, workflowId: 'sweep-by-hand', args: [{ batch: 2 }] });
+    expect((await sweep.result()).archived).toBeGreaterThanOrEqual(5);
+    expect((await archive.archivedRunIds(burst)).size).toBe(5);
+    const batches = (await sweep.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    expect(batches).toBeGreaterThanOrEqual(3);
+
+    // Two workers start: the first creates the schedule (which sweeps at once), the second only sets its interval.
+    const later = await closeRuns('scheduled', 2);
+    const tq = stack.config.temporal.taskQueue;
+    await scheduleHistoryArchive(stack.env.client, tq, 60);
+    await waitFor('the schedule\'s first run to archive what closed since', async () => (await archive.archivedRunIds(later)).size === 2, 60_000);
+    const handle = await scheduleHistoryArchive(stack.env.client, tq, 30);
+    const schedules: string[] = [];
+    for await (const s of stack.env.client.schedule.list()) schedules.push(s.scheduleId);
+    expect(schedules.filter((id) => id.startsWith('klaxon-history-archive'))).toEqual([archiveScheduleId(tq)]);
+    const described = await handle.describe();
+    expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 30 * 60_000 })]);
+    expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    await handle.delete();
   });
 
   it('copies a closed incident\'s Temporal history into the ledger, which serves it once Temporal has deleted it', async () => {

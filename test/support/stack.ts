@@ -10,6 +10,7 @@ import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { dataConverterFor } from '../../client/payload-codec';
 import { loadConfig, type KlaxonConfig } from '../../config/environment';
+import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore } from '../../ledger/store';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
@@ -101,9 +102,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       : {}),
   }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
-  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment });
+  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
   const workerDone = worker.run();
   keep(worker, (w) => stopWorker(w, workerDone));
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).

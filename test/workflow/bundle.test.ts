@@ -18,15 +18,16 @@ const forbidden = (specifier: string) =>
 let bundledFiles: string[];
 let bundledPackages: string[];
 beforeAll(async () => {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
+  // The worker's entry: every workflow it runs.
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   // Webpack names each module by its path from the root: "./core/x.ts", "./node_modules/luxon/...".
   bundledFiles = [...new Set([...code.matchAll(/"\.\/((?!node_modules\/)[\w/.-]+\.ts)"/g)].map((m) => m[1]))].sort();
   bundledPackages = [...new Set([...code.matchAll(/"\.\/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//g)].map((m) => m[1]))].sort();
 });
 
 describe('the workflow bundle', () => {
-  it('holds the incident workflow and the domain it drives, and none of zod, yaml, pg or date-holidays', () => {
-    expect(bundledFiles).toEqual(expect.arrayContaining(['workflows/incident.ts', 'core/incident/incident.ts', 'core/escalation/ladder.ts']));
+  it('holds the incident workflow and the domain it drives, the archive sweep, and none of zod, yaml, pg or date-holidays', () => {
+    expect(bundledFiles).toEqual(expect.arrayContaining(['workflows/registered.ts', 'workflows/history-archive.ts', 'workflows/incident.ts', 'core/incident/incident.ts', 'core/escalation/ladder.ts']));
     expect(bundledPackages).toContain('luxon');
     expect(bundledPackages.filter(forbidden)).toEqual([]);
   });
