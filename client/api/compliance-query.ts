@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { describeIssues } from '../../core/alerts/alert';
 import { isInstantWithOffset } from '../../core/shared/time-format';
@@ -71,6 +72,12 @@ export function incidentListQuery(req: IncomingMessage, now: Date): IncidentFilt
     openedTo: q.until,
     ...(q.deadlineWithinHours !== undefined ? { deadlineBefore: new Date(now.getTime() + q.deadlineWithinHours * 3_600_000) } : {}),
   };
+}
+
+/** `GET /v1/incidents/:id?tz=…`: the zone its clocks are shown in, besides UTC and the authority's (default UTC). */
+export function incidentQuery(req: IncomingMessage) {
+  const zone = z.string().max(64).refine((v) => IANAZone.isValidZone(v), 'is not an IANA time zone (e.g. Europe/Berlin)');
+  return { tz: queryOf(req, { tz: zone.default('UTC') }).tz };
 }
 
 /** `GET /v1/incidents/:id/evidence?format=…` */

@@ -11,7 +11,7 @@ import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
 import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
 import { header, HttpError, parseRequestJson, readBody, TextBody } from './http';
-import { evidenceQuery, incidentListQuery, periodEvidenceQuery } from './compliance-query';
+import { evidenceQuery, incidentListQuery, incidentQuery, periodEvidenceQuery } from './compliance-query';
 import { answeringRefusals } from './incident-errors';
 import { changeArgument } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
@@ -96,10 +96,11 @@ export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, 
   }
 }
 
-/** `GET /v1/incidents/:id`: the state, with every legal clock in UTC and the authority's zone. */
+/** `GET /v1/incidents/:id?tz=…`: the state, with every legal clock in UTC, the authority's zone and the reader's (`tz`, default UTC). */
 export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string): Answer {
   hideOtherTenants(await authorize(req, deps.tokens, 'incidents:read'), id);
-  const [state, clocks] = await answeringRefusals(() => Promise.all([incidents.state(id), incidents.clocks(id, 'UTC')]));
+  const { tz } = incidentQuery(req);
+  const [state, clocks] = await answeringRefusals(() => Promise.all([incidents.state(id), incidents.clocks(id, tz)]));
   return { status: 200, body: { incident: state, clocks } };
 }
 

@@ -1,5 +1,24 @@
 import type { UpdateName, UpdateResult } from '../../workflows/messages';
 import type { ApiToken } from '../../ledger/api-tokens';
+import type { IncidentState } from '../../core/incident/incident';
+import type { ClocksView } from '../../core/regulation/clock-view';
+import type { LedgerEvent } from '../../ledger/event';
+import type { EvidenceFormat } from '../evidence';
+import type { RunHistory } from '../incident-history';
+import type { IncidentSummary } from '../incidents';
+
+/** `klaxon incidents list`'s filter as GET /v1/incidents takes it (client/api/compliance-query.ts). */
+export interface ListQuery {
+  all?: boolean;
+  status?: string[];
+  severity?: string[];
+  tenant?: string;
+  category?: string;
+  jurisdiction?: string;
+  since?: Date;
+  until?: Date;
+  deadlineWithinMs?: number;
+}
 
 /** The API refused: its status and its message, which the CLI prints as they are. */
 export class ApiRefusal extends Error {
@@ -32,7 +51,43 @@ export class ApiClient {
     return this.call('POST', `/v1/incidents/${encodeURIComponent(incidentId)}/${name}`, body);
   }
 
-  private async call<T>(method: string, path: string, body?: object): Promise<T> {
+  /** Incidents the token may see, by GET /v1/incidents with the filter as its query. */
+  async incidents(filter: ListQuery): Promise<IncidentSummary[]> {
+    const q = new URLSearchParams();
+    if (filter.all) q.set('all', 'true');
+    for (const s of filter.status ?? []) q.append('status', s);
+    for (const s of filter.severity ?? []) q.append('severity', s);
+    for (const name of ['tenant', 'category', 'jurisdiction'] as const) if (filter[name] !== undefined) q.set(name, filter[name]!);
+    if (filter.since) q.set('since', filter.since.toISOString());
+    if (filter.until) q.set('until', filter.until.toISOString());
+    // The route takes hours with up to six decimals: 90m is 1.5.
+    if (filter.deadlineWithinMs !== undefined) q.set('deadlineWithinHours', String(Number((filter.deadlineWithinMs / 3_600_000).toFixed(6))));
+    return (await this.call<{ incidents: IncidentSummary[] }>('GET', `/v1/incidents?${q}`)).incidents;
+  }
+
+  /** One incident's state and its legal clocks, shown also in `zone` (incidents:read). */
+  incident(id: string, zone: string): Promise<{ incident: IncidentState; clocks: ClocksView }> {
+    return this.call('GET', `/v1/incidents/${encodeURIComponent(id)}?${new URLSearchParams({ tz: zone })}`);
+  }
+
+  /** Its ledger timeline (audit:read; the read is itself audited). */
+  async timeline(id: string): Promise<LedgerEvent[]> {
+    return (await this.call<{ events: LedgerEvent[] }>('GET', `/v1/incidents/${encodeURIComponent(id)}/timeline`)).events;
+  }
+
+  /** Every run's Temporal history, from Temporal or the ledger's archive (audit:read). */
+  history(id: string): Promise<{ incidentId: string; runs: RunHistory[] }> {
+    return this.call('GET', `/v1/incidents/${encodeURIComponent(id)}/history`);
+  }
+
+  /** An incident's evidence pack, or a period's response times, rendered by the API in `format` (audit:read). */
+  evidence(format: EvidenceFormat, of: { incidentId: string } | { since: Date; until: Date }): Promise<string> {
+    const path = 'incidentId' in of ? `/v1/incidents/${encodeURIComponent(of.incidentId)}/evidence` : '/v1/evidence';
+    const q = new URLSearchParams({ ...('since' in of ? { since: of.since.toISOString(), until: of.until.toISOString() } : {}), format });
+    return this.call('GET', `${path}?${q}`, undefined, 'text');
+  }
+
+  private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.apiUrl), {
@@ -46,6 +101,7 @@ export class ApiClient {
       throw new ApiRefusal(0, `cannot reach Klaxon's API at ${this.apiUrl} (KLAXON_API_URL): ${cause}`);
     }
     const text = await res.text();
+    if (as === 'text' && res.ok) return text as T;
     const parsed = (() => {
       try {
         return JSON.parse(text) as Record<string, unknown>;

@@ -82,6 +82,16 @@ export class CliContext {
     return this.withTemporal(({ incidents }) => incidents.change(name, id, changeArgument(name, body, { responder: as, via: 'cli' }, config.policies)));
   }
 
+  /**
+   * A read: through Klaxon's API under a personal token (its scopes and tenants decide what it
+   * sees, and reads of audit data are themselves audited), else straight from Temporal and the
+   * ledger, for whoever holds their credentials (the embedded stack, an operator).
+   */
+  read<T>(viaApi: (api: ApiClient) => Promise<T>, direct: () => Promise<T>): Promise<T> {
+    const api = this.api();
+    return api ? viaApi(api) : direct();
+  }
+
   /** Runs `use` on the ledger database (DATABASE_URL, or the running embedded stack's), closed after. */
   async withLedger<T>(purpose: string, use: (db: Pool) => Promise<T>): Promise<T> {
     const url = this.config().databaseUrl;

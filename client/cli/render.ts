@@ -82,7 +82,8 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload
   return e.actor.type === 'system' ? entry.name : `${entry.name} by ${e.actor.name}${e.actor.via ? ` via ${e.actor.via}` : ''}`;
 }
 
-export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | undefined, zone: string): string {
+/** `timeline` is the ledger's events, or why there are none to show. */
+export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | string, zone: string): string {
   const out = [
     `Incident ${state.incidentId}`,
     `  Title:           ${state.title}`,
@@ -115,8 +116,8 @@ export function renderIncident(state: IncidentState, timeline: LedgerEvent[] | u
     const decided = a.override ? `overridden by ${a.override.by}: ${a.override.reason}` : a.approvedBy ? `approved by ${a.approvedBy}` : a.rejected ? `rejected by ${a.rejected.by}: ${a.rejected.reason}` : `requested by ${a.requestedBy}`;
     out.push(`  Containment ${a.id}: ${describeSpec(a.spec, a.tenant)}: ${a.status} (${decided})${a.failure ? ` — ${a.failure}` : ''}`);
   }
-  out.push('', timeline ? `Timeline (audit ledger), times in ${zone}:` : 'Timeline: unavailable (no DATABASE_URL for the ledger)');
-  for (const e of timeline ?? []) out.push(`  ${String(e.seq).padStart(3)}  ${formatInstant(e.occurredAt, zone)}  ${describeEvent(e)}`);
+  out.push('', typeof timeline === 'string' ? `Timeline: unavailable (${timeline})` : `Timeline (audit ledger), times in ${zone}:`);
+  for (const e of typeof timeline === 'string' ? [] : timeline) out.push(`  ${String(e.seq).padStart(3)}  ${formatInstant(e.occurredAt, zone)}  ${describeEvent(e)}`);
   return out.join('\n');
 }
 

@@ -74,6 +74,40 @@ describe('klaxon under a personal token', () => {
     expect((await klaxon(['logout'], shell())).stdout).toContain('Removed');
   });
 
+  it('reads through the API under the token\'s scopes and tenants: list, show, clocks, history and evidence', async () => {
+    const posted = await Promise.all(
+      ['acme', 'globex'].map((tenant) => postAlert(stack.apiUrl, JSON.stringify({ title: `Invoices of ${tenant} shown to another tenant`, severity: 'SEV1', tenant, dedupKey: `cli-read-${tenant}` }))),
+    );
+    const [acmeId, globexId] = posted.map((p) => p.body.incidentId as string);
+    const store = new ApiTokens(stack.db.pool);
+    const auditor = (await store.create('acme-auditor', ['incidents:read', 'audit:read'], { tenants: ['acme'] })).token;
+    await waitFor('the ledger', async () => (await stack.ledger.timeline(acmeId)).length > 0);
+
+    // Bob's token reads incidents but not audit data: the state alone, and history is refused.
+    const listed = JSON.parse((await klaxon(['incidents', 'list', '--severity', 'SEV1', '--json'], shell(tokens.bob))).stdout) as Array<{ incidentId: string }>;
+    expect(listed.map((r) => r.incidentId)).toEqual(expect.arrayContaining([acmeId, globexId]));
+    const shown = (await klaxon(['incidents', 'show', acmeId, '--tz', 'Asia/Tokyo'], shell(tokens.bob))).stdout;
+    expect(shown).toContain(`Incident ${acmeId}`);
+    expect(shown).toContain('Timeline: unavailable (the token lacks the audit:read scope)');
+    expect(JSON.parse((await klaxon(['clocks', acmeId, '--tz', 'Asia/Tokyo', '--json'], shell(tokens.bob))).stdout)).toMatchObject({ incidentId: acmeId, readerZone: 'Asia/Tokyo' });
+    expect(await failure(klaxon(['incidents', 'history', acmeId], shell(tokens.bob)))).toMatchObject({ code: 1, stderr: expect.stringContaining('403: token "bob-laptop" lacks the audit:read scope') });
+
+    // The auditor's token is bound to acme: globex does not exist for it, through every command.
+    const seen = JSON.parse((await klaxon(['incidents', 'list', '--all', '--json'], shell(auditor))).stdout) as Array<{ incidentId: string; tenant: string }>;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((r) => r.tenant === 'acme')).toBe(true);
+    expect((await klaxon(['incidents', 'show', acmeId], shell(auditor))).stdout).toContain('Timeline (audit ledger)');
+    expect(JSON.parse((await klaxon(['incidents', 'history', acmeId], shell(auditor))).stdout).runs[0].source).toBe('temporal');
+    expect((await klaxon(['evidence', 'export', acmeId, '--format', 'md'], shell(auditor))).stdout).toContain(acmeId);
+    expect(await failure(klaxon(['incidents', 'show', globexId], shell(auditor)))).toMatchObject({ code: 1, stderr: expect.stringContaining('404') });
+    const until = new Date(Date.now() + 60_000);
+    const period = (await klaxon(['evidence', 'export', '--since', new Date(until.getTime() - 3_600_000).toISOString(), '--until', until.toISOString(), '--format', 'csv'], shell(auditor))).stdout;
+    expect(period.split('\n')[0]).toMatch(/severity/i);
+    // The API audited the auditor's reads of audit data, under its token.
+    const reads = (await stack.ledger.timeline(acmeId)).filter((e) => e.kind === 'audit.read' && e.actor.name === 'acme-auditor');
+    expect(reads.map((e) => (e.payload as { what: string }).what).sort()).toEqual(['evidence (md)', 'history', 'timeline']);
+  });
+
   it('refuses a revoked token, a token that is no token, and a wrong API address, each saying so; a failed login keeps nothing', async () => {
     const store = new ApiTokens(stack.db.pool);
     const { token } = await store.create('carol-old', ['incidents:write'], { responder: 'alice' });

@@ -16,7 +16,10 @@ const show = defineCommand({
   details: "Triggers, decisions, changes, and each deadline and reminder in UTC, the authority's zone and yours.",
   options: { tz: TZ_OPTION },
   async run({ args: [id] }, cli) {
-    const view = await cli.withTemporal(({ incidents }) => incidents.clocks(id, cli.zone()));
+    const view = await cli.read(
+      async (api) => (await api.incident(id, cli.zone())).clocks,
+      () => cli.withTemporal(({ incidents }) => incidents.clocks(id, cli.zone())),
+    );
     return cli.print(view, () => renderIncidentClocks(view));
   },
 });

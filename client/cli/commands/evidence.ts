@@ -20,13 +20,20 @@ const exportPack = defineCommand({
     if (cli.json && format !== 'json') throw new UsageError(`--json and --format ${quoted(format)} ask for two different things: give one`);
     if (id) {
       if (values.since || values.until) throw new UsageError('--since and --until are for a period, without an incident id');
-      return cli.withTemporal(({ incidents }) =>
-        cli.withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), id, new Date(), ledgerVerifySettings(cli.config())), format)),
+      return cli.read(
+        (api) => api.evidence(format, { incidentId: id }),
+        () =>
+          cli.withTemporal(({ incidents }) =>
+            cli.withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), id, new Date(), ledgerVerifySettings(cli.config())), format)),
+          ),
       );
     }
     if (!values.since || !values.until) throw new UsageError('give an incident id, or a period with --since and --until');
     const [since, until] = [instantOption('since', values.since), instantOption('until', values.until)];
-    return cli.withTemporal(({ incidents }) => periodEvidence(incidents, since, until, format));
+    return cli.read(
+      (api) => api.evidence(format, { since, until }),
+      () => cli.withTemporal(({ incidents }) => periodEvidence(incidents, since, until, format)),
+    );
   },
 });
 

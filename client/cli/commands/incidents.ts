@@ -3,6 +3,7 @@ import { LedgerStore } from '../../../ledger/store';
 import { incidentHistory } from '../../incident-history';
 import { defineCommand, instantOption, quoted, SetupError, TZ_OPTION, UsageError } from '../command';
 import { renderIncident, renderList } from '../render';
+import { ApiRefusal } from '../api-client';
 
 const list = defineCommand({
   name: 'incidents list',
@@ -23,18 +24,26 @@ const list = defineCommand({
   async run({ values }, cli) {
     const within = values['deadline-within'];
     const instant = (flag: 'since' | 'until') => (values[flag] === undefined ? undefined : instantOption(flag, values[flag]));
-    const filter = {
-      openOnly: !values.all,
-      status: values.status,
-      severity: values.severity?.split(','),
-      tenant: values.tenant,
-      dataCategory: values.category,
-      jurisdiction: values.jurisdiction,
-      openedFrom: instant('since'),
-      openedTo: instant('until'),
-      ...(within ? { deadlineBefore: new Date(Date.now() + durationMs('--deadline-within', within)) } : {}),
-    };
-    const rows = await cli.withTemporal(({ incidents }) => incidents.list(filter));
+    const severity = values.severity?.split(',');
+    const [since, until] = [instant('since'), instant('until')];
+    const withinMs = within === undefined ? undefined : durationMs('--deadline-within', within);
+    const rows = await cli.read(
+      (api) => api.incidents({ all: values.all, status: values.status, severity, tenant: values.tenant, category: values.category, jurisdiction: values.jurisdiction, since, until, deadlineWithinMs: withinMs }),
+      () =>
+        cli.withTemporal(({ incidents }) =>
+          incidents.list({
+            openOnly: !values.all,
+            status: values.status,
+            severity,
+            tenant: values.tenant,
+            dataCategory: values.category,
+            jurisdiction: values.jurisdiction,
+            openedFrom: since,
+            openedTo: until,
+            ...(withinMs !== undefined ? { deadlineBefore: new Date(Date.now() + withinMs) } : {}),
+          }),
+        ),
+    );
     return cli.print(rows, () => renderList(rows, cli.zone()));
   },
 });
@@ -43,15 +52,24 @@ const show = defineCommand({
   name: 'incidents show',
   args: ['<id>'],
   summary: "one incident's state and audit timeline",
-  details: "The state (level, pass, every level reached, acknowledgements, the next step in your zone and each paged responder's) and the audit timeline. The timeline comes from the ledger database (DATABASE_URL, or the running stack's); without one, the state alone.",
+  details: "The state (level, pass, every level reached, acknowledgements, the next step in your zone and each paged responder's) and the audit timeline. The timeline comes from the ledger database (DATABASE_URL, or the running stack's), or under a personal token from the API when the token may read audit data (audit:read); otherwise the state alone.",
   json: '{ state, timeline }',
   options: { tz: TZ_OPTION },
   async run({ args: [id] }, cli) {
-    const { state, timeline } = await cli.withTemporal(async ({ incidents }) => {
-      const state = await incidents.state(id);
-      return { state, timeline: await cli.withOptionalLedger(async (db) => db && new LedgerStore(db).timeline(id)) };
-    });
-    return cli.print({ state, timeline }, () => renderIncident(state, timeline, cli.zone()));
+    const { state, timeline } = await cli.read(
+      // A token without audit:read sees the state alone, as a shell without the ledger does.
+      async (api) => ({
+        state: (await api.incident(id, cli.zone())).incident,
+        timeline: await api.timeline(id).catch((err) => (err instanceof ApiRefusal && err.status === 403 ? undefined : Promise.reject(err))),
+      }),
+      () =>
+        cli.withTemporal(async ({ incidents }) => {
+          const state = await incidents.state(id);
+          return { state, timeline: await cli.withOptionalLedger(async (db) => db && new LedgerStore(db).timeline(id)) };
+        }),
+    );
+    const why = cli.api() ? 'the token lacks the audit:read scope' : 'no DATABASE_URL for the ledger';
+    return cli.print({ state, timeline }, () => renderIncident(state, timeline ?? why, cli.zone()));
   },
 });
 
@@ -77,7 +95,10 @@ const history = defineCommand({
   json: 'always (the histories, with their SHA-256)',
   options: {},
   async run({ args: [id] }, cli) {
-    const runs = await cli.withTemporal(({ client }) => cli.withOptionalLedger((db) => incidentHistory(client, db && new HistoryArchive(db), id)));
+    const runs = await cli.read(
+      (api) => api.history(id),
+      () => cli.withTemporal(({ client }) => cli.withOptionalLedger((db) => incidentHistory(client, db && new HistoryArchive(db), id))),
+    );
     return JSON.stringify(runs, null, 2);
   },
 });
