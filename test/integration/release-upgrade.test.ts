@@ -65,7 +65,7 @@ it(`runs an incident opened by release ${RELEASE} to its end on a worker of toda
   expect(builds.at(-1)).toBe(worker.options.buildId);
   expect(new Set(builds)).toEqual(new Set([oldBuild, worker.options.buildId]));
   // Visibility keeps every build that worked on a run: the query that tells when a patch can be retired.
-  const ranOn = async (build: string | undefined) => (await stack.env.client.workflow.count(`WorkflowType = 'incident' AND WorkflowId = '${id}' AND BuildIds = 'unversioned:${build}'`)).count;
+  const ranOn = async (build: string | undefined) => (await stack.env.client.workflow.count(`WorkflowType = 'incident' AND WorkflowId = '${id}' AND BuildIds IN ('unversioned:${build}')`)).count;
   await waitFor('visibility to name both builds', async () => (await ranOn(oldBuild)) === 1 && (await ranOn(worker.options.buildId)) === 1);
 
   // The ledger is whole: every step of both workers, once, in order, its chain intact.
