@@ -170,6 +170,11 @@ export class Incidents {
     await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}));
   }
 
+  /** How many incidents match `filter`, counted by Temporal visibility (no listing). */
+  async count(filter: IncidentFilter): Promise<number> {
+    return (await this.client.workflow.count(visibilityQuery(filter))).count;
+  }
+
   /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */
   async list(filter: IncidentFilter = {}, limit = 100): Promise<IncidentSummary[]> {
     const query = visibilityQuery(filter);

@@ -27,6 +27,8 @@ export interface KlaxonConfig {
   rulesFile?: string;
   /** Answered in the `x-vercel-verify` header of the Vercel drain route, as Vercel asks. */
   vercelVerify?: string;
+  /** When set, `/metrics` (the API's and the worker's) answers only this bearer token (KLAXON_METRICS_TOKEN). */
+  metricsToken?: string;
   slack: {
     botToken?: string;
     apiUrl?: string;
@@ -56,7 +58,7 @@ export interface KlaxonConfig {
   containment: ContainmentTargets;
   /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
   archiveIntervalMinutes: number;
-  /** Where the worker answers /healthz and /readyz (KLAXON_WORKER_HEALTH_PORT); none when unset. */
+  /** Where the worker answers /healthz, /readyz and /metrics (KLAXON_WORKER_HEALTH_PORT); none when unset. */
   workerHealthPort?: number;
   /** Incidents with no event for this many days may be purged from the ledger (`klaxon audit purge`). */
   retentionDays: number;
@@ -84,7 +86,8 @@ export const CONFIG_VARIABLES = {
   KLAXON_RUNTIME_PASSWORD: 'scripts/ledger-setup.ts: its password (set on every run)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
-  KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz and /readyz, on HOST (none when unset)',
+  KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz, /readyz and /metrics (Prometheus: its own metrics and the Temporal SDK\'s), on HOST (none when unset)',
+  KLAXON_METRICS_TOKEN: 'when set, GET /metrics of the API and the worker answers only `Authorization: Bearer <token>` (unset: open; the metrics hold no personal data)',
   KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
   KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
   KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
@@ -248,6 +251,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     defaultTenant: env.KLAXON_DEFAULT_TENANT || 'unassigned',
     rulesFile: env.KLAXON_RULES_FILE || undefined,
     vercelVerify: env.KLAXON_VERCEL_VERIFY || undefined,
+    metricsToken: env.KLAXON_METRICS_TOKEN || undefined,
     slack: {
       botToken: env.SLACK_BOT_TOKEN || undefined,
       apiUrl: env.SLACK_API_URL || undefined,

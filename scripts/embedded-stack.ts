@@ -45,7 +45,7 @@ export interface EmbeddedStack {
  * plus the ports of the embedded parts (KLAXON_TEMPORAL_PORT, KLAXON_TEMPORAL_UI_PORT,
  * KLAXON_PGLITE_PORT).
  */
-export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkMetricsUrl?: string } = {}): Promise<EmbeddedStack> {
   const dataDir = resolve(env.KLAXON_DATA_DIR || '.data');
   mkdirSync(dataDir, { recursive: true });
   const generatedSecret = env.KLAXON_WEBHOOK_SECRET ? undefined : embeddedWebhookSecret(dataDir, true);
@@ -129,7 +129,11 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     });
 
     await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
-    const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)));
+    const api = createApiServer({
+      ...apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)),
+      // One process: the API's /metrics serves the worker's metrics too, and the SDK's.
+      ...(options.sdkMetricsUrl ? { sdkMetricsUrl: options.sdkMetricsUrl } : {}),
+    });
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));
 

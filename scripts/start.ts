@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
+import { installTemporalRuntime } from '../telemetry/temporal-runtime';
 import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
 import { shown } from '../client/cli/reachability';
 import { ledgerPasswordPath, removeStackFile } from '../client/cli/stack-file';
@@ -8,10 +9,11 @@ import { startEmbeddedStack } from './embedded-stack';
 /** `npm start`: the embedded stack, with Ctrl-C stopping it cleanly. */
 async function main(): Promise<void> {
   // This process owns Ctrl-C: the stack stops the API first, then the worker, the ledger and Temporal.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  // Its Prometheus exporter feeds the API's /metrics with the SDK's metrics (the worker runs here too).
+  const sdkMetricsUrl = await installTemporalRuntime({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   // One request's escaped error must not take the worker and the PGlite ledger down with the API.
   keepServingOnUncaughtErrors();
-  const stack = await startEmbeddedStack(process.env);
+  const stack = await startEmbeddedStack(process.env, { sdkMetricsUrl });
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
 Klaxon is running (Ctrl-C stops everything; open incidents resume on the next start).
 
   API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
+  Metrics         ${stack.apiUrl}/metrics   (Prometheus: the API's, the worker's and the Temporal SDK's)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
   Ledger          ${shown(stack.databaseUrl)}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')}, password in ${ledgerPasswordPath(config.dataDir)})`}

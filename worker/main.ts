@@ -11,6 +11,7 @@ import { scheduleHistoryArchive } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 import { startWorkerHealth } from './health';
+import { installTemporalRuntime } from '../telemetry/temporal-runtime';
 import { READINESS_TIMEOUT_MS } from '../client/api/readiness';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databaseUrl);
   const applied = await migrate(db);
   if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
+  // Before any connection: the runtime exports the SDK's metrics, which /metrics serves.
+  const sdkMetricsUrl = await installTemporalRuntime();
   const connection = await withConnectionHint(config.temporal, NativeConnection.connect(connectionOptions(config.temporal)));
   const containment = new ContainmentAdapters(config.containment);
   const ledger = new LedgerStore(db);
@@ -31,11 +34,13 @@ async function main(): Promise<void> {
   const health =
     config.workerHealthPort === undefined
       ? undefined
-      : await startWorkerHealth(config.workerHealthPort, config.api.host, () => worker.getState() === 'RUNNING', {
-          temporal: () => incidents.ping(READINESS_TIMEOUT_MS),
-          ledger: () => ledger.ping(),
+      : await startWorkerHealth(config.workerHealthPort, config.api.host, {
+          alive: () => worker.getState() === 'RUNNING',
+          checks: { temporal: () => incidents.ping(READINESS_TIMEOUT_MS), ledger: () => ledger.ping() },
+          sdkMetricsUrl,
+          metricsToken: config.metricsToken,
         });
-  if (health) console.log(`klaxon worker: health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz`);
+  if (health) console.log(`klaxon worker: health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz, metrics on /metrics`);
   console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
   // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
   // follows (closing the connections) gets the rest of 10 s, then the process exits.

@@ -13,6 +13,7 @@ import { spikeAlertsOf, type SpikeWindows } from '../spike-windows';
 import { header, HttpError, readBody, requireContentType } from './http';
 import { noteIgnored, noteTest, type QuietDeliveryCounts } from './quiet-deliveries';
 import type { LedgerStore } from '../../ledger/store';
+import { alertLastReceived, alertsReceived, sourceLabel } from '../../telemetry/metrics';
 
 export interface AlertRouteDeps {
   intake: AlertIntake;
@@ -45,6 +46,15 @@ const SPIKES_BELOW_THRESHOLD = 'its lines were counted in status-spike windows, 
  * Answers 202 only once Temporal holds every alert and resolution of the request.
  */
 export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
+  try {
+    return await takeDelivery(req, name, deps);
+  } catch (err) {
+    if (err instanceof HttpError) alertsReceived.inc({ source: sourceLabel(name), outcome: err.status === 503 ? 'unavailable' : 'refused' });
+    throw err;
+  }
+}
+
+async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
   const source = deps.sources.get(name);
   if (!source) {
     const why = SOURCES.has(name) ? `alert source "${name}" is not enabled (KLAXON_SOURCES)` : `unknown alert source "${name}"`;
@@ -93,6 +103,7 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
+    countTaken(name, alerts, { resolution: resolved.length, test: tests.length, ignored: ignored.length });
     const quiet = { incidents: deps.incidents, rules: deps.rules, counts: deps.quietCounts, ledger: deps.ledger, log: deps.log };
     const [ignoredAnswers, testAnswers] = await Promise.all([Promise.all(ignored.map((i) => noteIgnored(name, i, receivedAt, quiet))), Promise.all(tests.map((t) => noteTest(t, quiet)))]);
     // Klaxon's own format carries one alert, and answers with its incident (or, for `test: true`, with the proof).
@@ -105,4 +116,12 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   }
   if (uncounted) throw new HttpError(503, `the batch's other alerts were taken, but its status-spike windows could not be counted, retry later: ${uncounted.message}`);
   return { status: 202, body };
+}
+
+/** Counts what a delivery brought, once Temporal holds it (a delivery refused is counted by `receiveAlert`). */
+function countTaken(name: string, alerts: Array<{ deduplicated: boolean; replayed?: boolean }>, others: Record<'resolution' | 'test' | 'ignored', number>): void {
+  const source = sourceLabel(name);
+  for (const a of alerts) alertsReceived.inc({ source, outcome: a.replayed ? 'replayed' : a.deduplicated ? 'joined' : 'opened' });
+  for (const [outcome, n] of Object.entries(others)) if (n) alertsReceived.inc({ source, outcome }, n);
+  alertLastReceived.setToCurrentTime({ source });
 }

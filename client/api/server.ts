@@ -25,6 +25,12 @@ import { readiness, READINESS_TIMEOUT_MS } from './readiness';
 import { CHANGE_NAMES } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
 import { checkPath, decodeSegment } from './request-path';
+import { metricsRoute } from './metrics-route';
+import { readIncidentGaugesFrom } from '../../telemetry/incident-gauges';
+import { bounded, httpRequestDuration } from '../../telemetry/metrics';
+
+/** The methods the access metrics name; any other is counted as "other". */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export interface ApiDeps {
   incidents: Incidents;
@@ -49,8 +55,12 @@ export interface ApiDeps {
   failedAttempts?: FailedAttempts;
   /** What the configuration leaves aside (config/environment.ts), said once at start. */
   notices?: string[];
-  /** Deliveries accepted without an alert, by source and reason: what issue 19's metrics endpoint exports (made here when not given). */
+  /** Deliveries accepted without an alert, by source and reason (made here when not given). */
   quietCounts?: QuietDeliveryCounts;
+  /** Where the Temporal SDK's own metrics are read for `/metrics` (the embedded stack's runtime exports them; telemetry/temporal-runtime.ts). */
+  sdkMetricsUrl?: string;
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>` (KLAXON_METRICS_TOKEN). */
+  metricsToken?: string;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -70,6 +80,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
     notices: config.notices,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
@@ -91,6 +102,7 @@ export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -104,6 +116,7 @@ export function createApiServer(deps: ApiDeps): Server {
   };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
+    { method: 'GET', pattern: /^\/metrics$/, handle: (req) => metricsRoute(req, deps.sdkMetricsUrl, deps.metricsToken) },
     {
       method: 'GET',
       pattern: /^\/readyz$/,
@@ -153,6 +166,7 @@ export function createApiServer(deps: ApiDeps): Server {
       if (res.headersSent) return;
       sendJson(res, status, body);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      httpRequestDuration.observe({ method: bounded(req.method, METHODS), route: routeName, status: String(status) }, ms / 1000);
       // Method, route and status only, no outside text: bodies, paths and the messages that
       // refuse them quote what was sent (an unknown field named by an e-mail address, a
       // tenant, an incident id made of a dedup key), and logs are kept and shipped where
