@@ -30,8 +30,11 @@ export function createLedgerActivities(store: LedgerStore) {
             sqlstate: stored.payload.sqlstate,
           });
         }
+        if (outcome !== 'stored') continue;
+        // The incident's handling as a log: one line per audit event, by kind and place, never its payload.
+        Context.current().log.info('audit event stored', { kind: stored.kind, seq: stored.seq });
         // Metrics never fail the append: the events are written, the rest of the batch must follow.
-        if (outcome === 'stored') await observeStoredEvent(stored, firsts).catch(() => undefined);
+        await observeStoredEvent(stored, firsts).catch(() => undefined);
       }
     },
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withTemporalCallSpan } from '../telemetry/tracing';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
@@ -68,20 +69,22 @@ export class Incidents {
     const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
     const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
-    const response = await this.client.workflowService.signalWithStartWorkflowExecution({
+    const [inputPayload, signalPayload] = [await encodeToPayload(converter, input), await encodeToPayload(converter, batch)];
+    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${INCIDENT_WORKFLOW_TYPE}`, (header) => this.client.workflowService.signalWithStartWorkflowExecution({
+      ...(header ? { header } : {}),
       namespace: this.client.options.namespace,
       identity: this.client.options.identity,
       requestId: randomUUID(),
       workflowId: incidentId,
       workflowType: { name: INCIDENT_WORKFLOW_TYPE },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      input: { payloads: [await encodeToPayload(converter, input)] },
+      input: { payloads: [inputPayload] },
       signalName: signals.alerts.name,
-      signalInput: { payloads: [await encodeToPayload(converter, batch)] },
+      signalInput: { payloads: [signalPayload] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-    });
+    }));
     return { incidentId, started: Boolean(response.started) };
   }
 

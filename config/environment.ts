@@ -87,6 +87,7 @@ export const CONFIG_VARIABLES = {
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
   KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz, /readyz and /metrics (Prometheus: its own metrics and the Temporal SDK\'s), on HOST (none when unset)',
+  KLAXON_LOG_LEVEL: 'the least level logged: trace, debug, info (default), warn, error or fatal; JSON lines when standard output is not a terminal',
   KLAXON_METRICS_TOKEN: 'when set, GET /metrics of the API and the worker answers only `Authorization: Bearer <token>` (unset: open; the metrics hold no personal data)',
   KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
   KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',

@@ -19,6 +19,9 @@ import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer, type DevServer } from './dev-server';
 import { PgliteServer } from './pglite-server';
 import { findTemporalBinary } from './temporal-binaries';
+import { componentLogger } from '../telemetry/log';
+
+const log = componentLogger('stack');
 
 /** What the parts of the stack other than Temporal get, together, to stop (Ctrl-C ends within 10 s). */
 const STOP_BUDGET_MS = 6_000;
@@ -70,9 +73,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     for (const s of stops.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))));
-      const outcome = await Promise.race([s().catch((err: Error) => console.error(`klaxon: while stopping: ${err.message}`)), late]);
+      const outcome = await Promise.race([s().catch((err: Error) => log.error(`while stopping: ${err.message}`)), late]);
       clearTimeout(timer);
-      if (outcome === 'late') console.error('klaxon: a part of the stack did not stop in time; leaving it behind');
+      if (outcome === 'late') log.error('a part of the stack did not stop in time; leaving it behind');
     }
     await temporal?.stop();
   };
@@ -91,7 +94,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
         dataDir: join(dataDir, 'ledger'),
         port: Number(env.KLAXON_PGLITE_PORT || 55432),
         password: embeddedLedgerPassword(dataDir),
-        log: (line) => console.error(line),
+        log: (line) => log.error(line),
       });
       await pglite.start();
       stops.push(() => pglite.stop());

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
-import { DefaultLogger } from '@temporalio/worker';
 import { installTemporalRuntime } from '../telemetry/temporal-runtime';
+import { startTracing, stopTracing } from '../telemetry/tracing';
+import { componentLogger, TemporalLogBridge } from '../telemetry/log';
+
+const log = componentLogger('stack');
 import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
 import { shown } from '../client/cli/reachability';
 import { ledgerPasswordPath, removeStackFile } from '../client/cli/stack-file';
@@ -10,16 +13,19 @@ import { startEmbeddedStack } from './embedded-stack';
 async function main(): Promise<void> {
   // This process owns Ctrl-C: the stack stops the API first, then the worker, the ledger and Temporal.
   // Its Prometheus exporter feeds the API's /metrics with the SDK's metrics (the worker runs here too).
-  const sdkMetricsUrl = await installTemporalRuntime({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  const sdkMetricsUrl = await installTemporalRuntime({ shutdownSignals: [], logger: new TemporalLogBridge('WARN') });
   // One request's escaped error must not take the worker and the PGlite ledger down with the API.
   keepServingOnUncaughtErrors();
+  // Traces when the OTEL_* variables ask for them, from the API's requests through the worker's activities.
+  startTracing(process.env, 'klaxon');
   const stack = await startEmbeddedStack(process.env, { sdkMetricsUrl });
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.log('\nklaxon: stopping…');
+    log.info('stopping…');
     await stack.stop();
+    await stopTracing();
     process.exit(code);
   };
   // `on`, not `once`: a second Ctrl-C while stopping (or the one npm passes on) must not kill the
@@ -50,11 +56,11 @@ Fire a signed test alert, then look at it:
   npx klaxon ack <incident-id> --as ${config.policies.policies[0].responders[0].name}
 `);
   const reason = await stack.failed;
-  console.error(`klaxon: ${reason.message}; stopping`);
+  log.error(`${reason.message}; stopping`);
   await stop(1);
 }
 
 main().catch((err: Error) => {
-  console.error(`klaxon: ${err.message}`);
+  log.fatal(`klaxon: ${err.message}`);
   process.exit(1);
 });

@@ -28,6 +28,11 @@ import { checkPath, decodeSegment } from './request-path';
 import { metricsRoute } from './metrics-route';
 import { readIncidentGaugesFrom } from '../../telemetry/incident-gauges';
 import { bounded, httpRequestDuration } from '../../telemetry/metrics';
+import { describeServerSpan, withServerSpan } from '../../telemetry/tracing';
+import type { Span } from '@opentelemetry/api';
+import { componentLogger } from '../../telemetry/log';
+
+const apiLog = componentLogger('api');
 
 /** The methods the access metrics name; any other is counted as "other". */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -100,7 +105,7 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 /** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? ((line) => console.log(line));
+  const log = deps.log ?? ((line) => apiLog.info(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
   readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
@@ -157,7 +162,8 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // Each request in a server span when tracing is on (telemetry/tracing.ts), so its Temporal calls join the trace.
+  const serve = (req: IncomingMessage, res: ServerResponse, span: Span | undefined): Promise<void> => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
     // What the access log names the request by: its route's template, not its path (below).
@@ -167,6 +173,7 @@ export function createApiServer(deps: ApiDeps): Server {
       sendJson(res, status, body);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       httpRequestDuration.observe({ method: bounded(req.method, METHODS), route: routeName, status: String(status) }, ms / 1000);
+      describeServerSpan(span, bounded(req.method, METHODS), routeName, status);
       // Method, route and status only, no outside text: bodies, paths and the messages that
       // refuse them quote what was sent (an unknown field named by an e-mail address, a
       // tenant, an incident id made of a dedup key), and logs are kept and shipped where
@@ -190,12 +197,12 @@ export function createApiServer(deps: ApiDeps): Server {
         return finish(err.status, { error: err.message, ...err.details });
       }
       settle(500);
-      console.error(`klaxon: api ${req.method} ${routeName} failed: ${describeError(err)}`);
+      apiLog.error(`api ${req.method} ${routeName} failed: ${describeError(err)}`);
       finish(500, { error: 'internal error' });
     };
     // Everything a request does runs inside this chain, so whatever throws, synchronously or
     // not, in the routing or in a handler, becomes that request's answer and nothing more.
-    Promise.resolve()
+    return Promise.resolve()
       .then(() => {
         checkPath(path);
         // Vercel checks a drain's endpoint by this header, on whatever answer it gets.
@@ -218,8 +225,9 @@ export function createApiServer(deps: ApiDeps): Server {
         return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
       })
       .then(({ status, body }) => (settle(status), finish(status, body)), fail)
-      .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
-  });
+      .catch((err: unknown) => apiLog.error(`api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => void withServerSpan(bounded(req.method, METHODS), (span) => serve(req, res, span)));
   // What Node's parser refuses itself (a raw control character or non-ASCII byte in the request
   // line, headers over its 16 KB limit) is answered as Node would, but with the problem named.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
