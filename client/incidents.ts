@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { withTemporalCallSpan } from '../telemetry/tracing';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
@@ -19,6 +18,10 @@ import type { IncidentInput } from '../workflows/incident';
 import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
+import { activeTraceparent, continuingTrace, tracingOn, withTemporalCallSpan } from '../telemetry/tracing';
+
+/** The memo field where an incident keeps the W3C traceparent of the request that opened it. */
+const TRACEPARENT_MEMO = 'traceparent';
 
 /** The incident does not exist (or Temporal no longer keeps it). */
 export class IncidentNotFoundError extends Error {
@@ -70,8 +73,11 @@ export class Incidents {
     const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
     const [inputPayload, signalPayload] = [await encodeToPayload(converter, input), await encodeToPayload(converter, batch)];
-    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${INCIDENT_WORKFLOW_TYPE}`, (header) => this.client.workflowService.signalWithStartWorkflowExecution({
+    // With tracing on, the incident keeps the trace it opened in (its memo), for the changes that follow.
+    const traceparent = activeTraceparent();
+    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${INCIDENT_WORKFLOW_TYPE}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
       ...(header ? { header } : {}),
+      ...(traceparent ? { memo: { fields: { [TRACEPARENT_MEMO]: await encodeToPayload(converter, traceparent) } } } : {}),
       namespace: this.client.options.namespace,
       identity: this.client.options.identity,
       requestId: randomUUID(),
@@ -122,7 +128,10 @@ export class Incidents {
     checkUpdateText(arg);
     try {
       const update = updates[name] as UpdateDefinition<UpdateResult<N>, [UpdateArg<N>]>;
-      return await this.client.workflow.getHandle(incidentId, runId).executeUpdate(update, { args: [redactUpdateText(arg)] });
+      const handle = this.client.workflow.getHandle(incidentId, runId);
+      // With tracing on, the change joins the trace its incident opened in (one more read of Temporal).
+      const traceparent = tracingOn() ? ((await handle.describe()).memo?.[TRACEPARENT_MEMO] as string | undefined) : undefined;
+      return await continuingTrace(traceparent, `Change:${name}`, () => handle.executeUpdate(update, { args: [redactUpdateText(arg)] }));
     } catch (err) {
       throw translate(err, incidentId);
     }

@@ -97,11 +97,30 @@ export function activeTraceparent(): string | undefined {
   return carrier.traceparent;
 }
 
-/** Runs `work` with the trace of `traceparent` as its parent context (an incident's), when tracing is on. */
-export function continuingTrace<T>(traceparent: string | undefined, work: () => Promise<T>): Promise<T> {
-  if (!tracing || !traceparent || !/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent)) return work();
+/** Whether tracing is on in this process (a caller may skip what only tracing needs). */
+export const tracingOn = (): boolean => Boolean(tracing);
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Runs `work` in a span of the incident's own trace (`traceparent`, kept when its first alert
+ * opened it), linked to the request that asked for it: a responder's acknowledgement from Slack
+ * or PagerDuty continues the trace of the alert, and the request's trace still finds it.
+ */
+export function continuingTrace<T>(traceparent: string | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  if (!tracing || !traceparent || !TRACEPARENT.test(traceparent)) return work();
+  const request = trace.getActiveSpan()?.spanContext();
   const parent: Context = propagation.extract(context.active(), { traceparent });
-  return context.with(parent, work);
+  return trace.getTracer('klaxon-api').startActiveSpan(name, { kind: SpanKind.INTERNAL, ...(request ? { links: [{ context: request }] } : {}) }, parent, async (span) => {
+    try {
+      return await work();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** The trace id of the active span, for log lines (none without tracing). */

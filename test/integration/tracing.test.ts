@@ -1,6 +1,8 @@
 import { Child, freePort } from '../support/processes';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
-import { apiProcessEnv, postAlert, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { apiProcessEnv, postAlert, SLACK_SIGNING_SECRET, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { signSlack, slackButtonClick } from '../support/signing';
+import { SLACK_ACTIONS } from '../../core/channels/slack-message';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -28,6 +30,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     // Export within a fifth of a second rather than five.
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    SLACK_SIGNING_SECRET,
   });
   api = Child.start(process.execPath, ['--import', 'tsx', 'client/api/main.ts'], { ...env, OTEL_SERVICE_NAME: 'klaxon-api-test' });
   // The worker bundles its workflows at start, with the tracing interceptors in the bundle.
@@ -47,6 +50,16 @@ describe('OpenTelemetry traces', () => {
     const incidentId = posted.body.incidentId as string;
 
     const page = await waitFor('the Slack activity\'s span', () => receiver.spans.find((s) => s.name === 'RunActivity:postPage' && s.attributes.temporalWorkflowId === incidentId), 60_000);
+    // Alice acknowledges with the Slack button: the webhook's change continues the incident's trace.
+    const form = slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId);
+    const clicked = await fetch(`${apiUrl}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
+    expect(clicked.status).toBe(200);
+    const ack = await waitFor('the acknowledgement handled by the workflow', () => receiver.spans.find((s) => s.name === 'HandleUpdate:acknowledge' && s.traceId === page.traceId), 30_000);
+    const ackChain = receiver.lineage(ack).map((s) => `${s.service} ${s.name}`);
+    expect(ackChain.slice(0, 3)).toEqual(['klaxon-worker HandleUpdate:acknowledge', 'klaxon-api-test StartWorkflowUpdate:acknowledge', 'klaxon-api-test Change:acknowledge']);
+    const slackRequest = receiver.spans.find((s) => s.name === 'POST /v1/slack/interactions')!;
+    expect(slackRequest.traceId).not.toBe(page.traceId);
+
     // The workflow's own span ends, and is exported, when its run does: resolve the incident.
     await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' } });
     const chain = await waitFor('the whole chain up to the POST', () => {
