@@ -9,6 +9,8 @@ import { ledgerVerifySettings } from '../../ledger/signing';
 import { complianceDeps } from './compliance';
 import { keepServingOnUncaughtErrors } from './crash-guard';
 import { apiDepsFromConfig, createApiServer } from './server';
+import { ConfigurationRecord } from '../../ledger/configuration-record';
+import { LiveConfiguration } from './live-configuration';
 
 /** The API process of the production shape (docker-compose `api` service). */
 async function main(): Promise<void> {
@@ -18,10 +20,16 @@ async function main(): Promise<void> {
   // The compliance API reads the ledger database, when there is one.
   const db = config.databaseUrl ? openDatabase(config.databaseUrl) : undefined;
   if (db) await migrate(db);
-  const server = createApiServer(apiDepsFromConfig(config, incidents, db && complianceDeps(db, client, ledgerVerifySettings(config)), db && new SeenDeliveries(db), db && new DatabaseSpikeWindows(db)));
+  const log = (line: string) => console.log(line);
+  // The policy and rules files, followed while the API runs; each change recorded in the ledger.
+  const configuration = await LiveConfiguration.start(config, { log, ...(db ? { record: new ConfigurationRecord(db) } : {}) });
+  const deps = apiDepsFromConfig(config, incidents, db && complianceDeps(db, client, ledgerVerifySettings(config)), db && new SeenDeliveries(db), db && new DatabaseSpikeWindows(db));
+  const server = createApiServer({ ...deps, configuration, log });
+  // SIGHUP, as daemons take it: read the files now rather than at the next check.
+  process.on('SIGHUP', () => void configuration.reload('SIGHUP'));
   server.listen(config.api.port, config.api.host, () => console.log(`klaxon api: listening on http://${config.api.host}:${config.api.port}`));
   const stop = (): void => {
-    server.close(() => void Promise.all([connection.close(), db?.end()]).then(() => process.exit(0)));
+    server.close(() => void Promise.all([configuration.stop(), connection.close()]).then(() => db?.end()).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
