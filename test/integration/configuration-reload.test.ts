@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { incidentEvidence } from '../../client/evidence';
 import { CONFIGURATION_STREAM } from '../../ledger/configuration-record';
 import type { LedgerEvent } from '../../ledger/event';
 import { Child, freePort } from '../support/processes';
@@ -43,6 +44,8 @@ const policy = (name: string, [first, second]: Array<[string, string]>, minutes:
 const V1 = policy('on-call-v1', [['alice', 'U0ALICE'], ['bob', 'U0BOB']], 0.15);
 const V2 = policy('on-call-v2', [['carol', 'U0CAROL'], ['dave', 'U0DAVE']], 0.15);
 const NO_RULES = 'rules: []\n';
+/** The SIGHUP API's first policy: a version of its own, so the records of the two files do not list the same policy hash. */
+const HUP_V1 = policy('on-call-hup', [['alice', 'U0ALICE'], ['bob', 'U0BOB']], 0.15);
 
 const alert = (key: string, title = 'Invoices of one tenant shown to another') => JSON.stringify({ title, severity: 'SEV2', tenant: 'acme', dedupKey: key });
 
@@ -67,7 +70,7 @@ beforeAll(async () => {
   policyFile = join(dir, 'policy.yaml');
   rulesFile = join(dir, 'rules.yaml');
   hupPolicyFile = join(dir, 'policy-hup.yaml');
-  for (const [file, text] of [[policyFile, V1], [rulesFile, NO_RULES], [hupPolicyFile, V1]]) writeFileSync(file, text);
+  for (const [file, text] of [[policyFile, V1], [rulesFile, NO_RULES], [hupPolicyFile, HUP_V1]]) writeFileSync(file, text);
   const ports = [await freePort(), await freePort(), await freePort()];
   const env = (port: number, file: string, seconds: string) =>
     apiProcessEnv(stack, port, {
@@ -135,6 +138,11 @@ describe('a changed policy file', () => {
     const openedWith = async (id: string) => (await stack.ledger.timeline(id)).find((e) => e.kind === 'incident.opened')!.payload;
     expect(await openedWith(newer)).toMatchObject({ policy: 'on-call-v2', policyHash: v2Policy.hash });
     expect(await openedWith(opened)).toMatchObject({ policy: 'on-call-v1' });
+    // Each incident's evidence pack names the record that brought its policy version in.
+    const records = async (id: string) =>
+      (await incidentEvidence(stack.incidents, stack.ledger, id, new Date())).sections.find((x) => x.id === 'configuration')!.items.map((i) => [i.stream, i.seq]);
+    const [startRecord] = await recorded('configuration.applied', policyFile, sha256(V1));
+    expect([await records(opened), await records(newer)]).toEqual([[[CONFIGURATION_STREAM, startRecord.seq]], [[CONFIGURATION_STREAM, applied.seq]]]);
     console.log(`configuration reload: KLAXON_RELOAD_SECONDS=1, two APIs: ${latencyMs} ms from the write to configuration.applied in the ledger (1 record)`);
   }, 60_000);
 });
@@ -192,7 +200,7 @@ describe('SIGHUP', () => {
     writeFileSync(hupPolicyFile, V2);
     // Well past the other APIs' one-second checks: this one has not looked.
     await new Promise((ok) => setTimeout(ok, 1_500));
-    expect((await configurationEvents()).filter((e) => e.payload.file === hupPolicyFile).map((e) => e.payload.sha256)).toEqual([sha256(V1)]);
+    expect((await configurationEvents()).filter((e) => e.payload.file === hupPolicyFile).map((e) => e.payload.sha256)).toEqual([sha256(HUP_V1)]);
     const sent = Date.now();
     apis[2].process.kill('SIGHUP');
     const [applied] = await recorded('configuration.applied', hupPolicyFile, sha256(V2));
