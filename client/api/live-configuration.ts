@@ -63,13 +63,11 @@ export interface LiveConfigurationOptions {
   /** Where changes are recorded; without a ledger database they are logged only. */
   record?: ConfigurationRecord;
   log: (line: string) => void;
-  readText?: (path: string) => Promise<string>;
-  settleMs?: number;
-  now?: () => Date;
 }
 
 const sha256Of = (text: string): string => createHash('sha256').update(text).digest('hex');
 const short = (sha: string | undefined): string => (sha ? `${sha.slice(0, 12)}…` : 'none');
+const readText = (path: string) => readFile(path, 'utf8');
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /** A problem as it may be logged and recorded: redacted (a policy names people and their contact details) and bounded. */
@@ -96,14 +94,12 @@ export class LiveConfiguration implements CurrentConfiguration {
   private running: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private stopped = false;
-  private readonly readText: (path: string) => Promise<string>;
   private readonly actor: Actor = { type: 'system', name: `klaxon api on ${hostname()}` };
 
   private constructor(
     private readonly config: KlaxonConfig,
     private readonly options: LiveConfigurationOptions,
   ) {
-    this.readText = options.readText ?? ((path) => readFile(path, 'utf8'));
     // Without a policy file, the policy of KLAXON_RESPONDERS; without a rules file, no rules.
     this.snapshot = { policies: config.policies, rules: loadRulesFile(undefined) };
   }
@@ -153,7 +149,7 @@ export class LiveConfiguration implements CurrentConfiguration {
   }
 
   private async watch(variable: Variable, path: string, check: Watched['check']): Promise<void> {
-    const text = await this.readText(path);
+    const text = await readText(path);
     const candidate = check(text);
     const file: Watched = { variable, path, check, sha256: sha256Of(text) };
     this.watched.push(file);
@@ -213,12 +209,12 @@ export class LiveConfiguration implements CurrentConfiguration {
    * (a slow writer).
    */
   private async settled(file: Watched): Promise<string | undefined> {
-    let text = await this.readText(file.path);
+    let text = await readText(file.path);
     const known = (t: string) => [file.sha256, file.refused].includes(sha256Of(t));
     if (known(text)) return undefined;
     for (let i = 0; i < SETTLE_TRIES; i++) {
-      await sleep(this.options.settleMs ?? SETTLE_MS);
-      const again = await this.readText(file.path);
+      await sleep(SETTLE_MS);
+      const again = await readText(file.path);
       if (again === text) return known(text) ? undefined : text;
       text = again;
     }
@@ -240,7 +236,7 @@ export class LiveConfiguration implements CurrentConfiguration {
   private async record(file: Watched, write: (record: ConfigurationRecord, at: Date) => Promise<unknown>): Promise<void> {
     const { record } = this.options;
     if (!record) return;
-    const at = (this.options.now ?? (() => new Date()))();
+    const at = new Date();
     const attempt = async (): Promise<void> => {
       try {
         await write(record, at);
