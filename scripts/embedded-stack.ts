@@ -13,6 +13,8 @@ import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
+import { LiveConfiguration } from '../client/api/live-configuration';
+import { ConfigurationRecord } from '../ledger/configuration-record';
 import { scheduleHistoryArchive } from '../worker/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
@@ -37,6 +39,8 @@ export interface EmbeddedStack {
   webhookSecretFile?: string;
   /** Resolves, with the reason, if the worker or the Temporal server stops without `stop()`. */
   failed: Promise<Error>;
+  /** Reads the policy and rules files now (SIGHUP), as the API otherwise does every KLAXON_RELOAD_SECONDS. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -132,8 +136,11 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     });
 
     await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
+    const configuration = await LiveConfiguration.start(config, { log: (line) => log.info(line), record: new ConfigurationRecord(db) });
+    stops.push(() => configuration.stop());
     const api = createApiServer({
       ...apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)),
+      configuration,
       // One process: the API's /metrics serves the worker's metrics too, and the SDK's.
       ...(options.sdkMetricsUrl ? { sdkMetricsUrl: options.sdkMetricsUrl } : {}),
     });
@@ -143,7 +150,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const payloadKeysFile = env.KLAXON_PAYLOAD_KEYS_FILE ? resolve(env.KLAXON_PAYLOAD_KEYS_FILE) : undefined;
     writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, ...(payloadKeysFile ? { payloadKeysFile } : {}), pid: process.pid, startedAt: new Date().toISOString() });
-    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, stop };
+    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, reload: () => configuration.reload('SIGHUP'), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   // within 10 s anyway.
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // SIGHUP re-reads the policy and rules files at once, as the API process does.
+  process.on('SIGHUP', () => void stack.reload());
   // Whatever ends the process (an exit elsewhere), the CLI must not be sent to a stack that is gone.
   process.once('exit', () => removeStackFile(stack.config.dataDir, process.pid));
 

@@ -14,13 +14,17 @@ import { header, HttpError, readBody, requireContentType } from './http';
 import { noteIgnored, noteTest, type QuietDeliveryCounts } from './quiet-deliveries';
 import type { LedgerStore } from '../../ledger/store';
 import { alertLastReceived, alertsReceived, sourceLabel } from '../../telemetry/metrics';
+import type { PolicyBook } from '../../core/policy/routing';
 
 export interface AlertRouteDeps {
   intake: AlertIntake;
+  /** The policies in force when the request arrived: a new incident pins the one its first alert routes to. */
+  policies: PolicyBook;
   incidents: Incidents;
   /** The enabled sources (KLAXON_SOURCES), by name. */
   sources: ReadonlyMap<string, AlertSource>;
   settings: SourceSettings;
+  /** The classification rules in force when the request arrived. */
   rules: ClassificationRules;
   /** Deliveries taken before, so a replay of signed bytes is not taken again. */
   deliveries: DeliveryMemory;
@@ -94,7 +98,7 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
-  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), unredactedAlert(classified));
+  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   let body: unknown;
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.

@@ -1,9 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ClassificationRules } from '../../core/alerts/classification';
 import type { KlaxonConfig } from '../../config/environment';
-import type { PolicyBook } from '../../core/policy/routing';
 import { enabledSources } from '../../core/sources/registry';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
@@ -15,6 +13,7 @@ import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
 import { loadRulesFile } from './rules-file';
+import { fixedConfiguration, type CurrentConfiguration } from './live-configuration';
 import { describeError } from './crash-guard';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
@@ -39,10 +38,11 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export interface ApiDeps {
   incidents: Incidents;
-  policies: PolicyBook;
+  /** The policies and classification rules, taken once per request: a LiveConfiguration re-reads their files while the API runs. */
+  configuration: CurrentConfiguration;
   sources: ReadonlyMap<string, AlertSource>;
+  /** The sources' settings from the environment; the rules file's grouping and Vercel detectors are added per request. */
   sourceSettings: SourceSettings;
-  rules: ClassificationRules;
   /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
   deliveries?: DeliveryMemory;
   /** Vercel's status-spike windows: the ledger database's when there is one, else this process's. */
@@ -70,16 +70,18 @@ export interface ApiDeps {
   log?: (line: string) => void;
 }
 
-/** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
+/**
+ * The API's dependencies as configured, the policies and rules as read at start; throws when an
+ * enabled source lacks its secret or the rules are wrong. The API process replaces
+ * `configuration` with a LiveConfiguration, which follows the files.
+ */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
-  const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
-    policies: config.policies,
+    configuration: fixedConfiguration({ policies: config.policies, rules: loadRulesFile(config.rulesFile) }),
     sources,
-    sourceSettings: { ...settings, grouping: rules.grouping, vercel: rules.vercel },
-    rules,
+    sourceSettings: settings,
     slackSigningSecret: config.slack.signingSecret,
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
@@ -106,7 +108,7 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => apiLog.info(line));
-  const intake = new AlertIntake(deps.incidents, deps.policies);
+  const intake = new AlertIntake(deps.incidents);
   readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
@@ -134,8 +136,11 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now }),
+      handle: (req, [source]) => {
+        const { policies, rules } = deps.configuration.current();
+        const settings = { ...deps.sourceSettings, grouping: rules.grouping, vercel: rules.vercel };
+        return receiveAlert(req, source, { intake, policies, incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now });
+      },
     },
     {
       method: 'POST',
@@ -157,7 +162,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
-    { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.policies, id, change as UpdateName) },
+    { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.configuration.current().policies, id, change as UpdateName) },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];
