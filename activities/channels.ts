@@ -1,6 +1,7 @@
 import type { Agent } from 'node:https';
 import type { KlaxonConfig } from '../config/environment';
 import { activityNames, CHANNELS } from '../core/channels/channels';
+import { notifications } from '../telemetry/metrics';
 
 /** What a channel's activities are built from. */
 export interface ChannelDeps {
@@ -26,7 +27,23 @@ export function allChannelActivities(deps: ChannelDeps): Record<string, unknown>
     const activities = (require(`./${channel.id}`) as ChannelActivitiesModule).channelActivities(deps) as Record<string, unknown>;
     const missing = activityNames(channel).filter((name) => typeof activities[name] !== 'function');
     if (missing.length) throw new Error(`activities/${channel.id}.ts does not define ${missing.join(', ')}, which core/channels/${channel.id}.ts names`);
-    Object.assign(all, activities);
+    Object.assign(all, activities, { [channel.page.activity]: countedAsSent(channel.id, activities[channel.page.activity] as PageActivity) });
   }
   return all;
+}
+
+type PageActivity = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * A channel's page activity, counted in klaxon_notifications_total{outcome="sent"} when it
+ * delivers. Failures and failovers are counted from the ledger (telemetry/ledger-metrics.ts),
+ * where the workflow records them once, whatever the retries; a delivery is only known here,
+ * since the first Slack message of a page is recorded as the page, not as a notification.
+ */
+function countedAsSent(channel: string, page: PageActivity): PageActivity {
+  return async (...args) => {
+    const landed = await page(...args);
+    notifications.inc({ channel, outcome: 'sent' });
+    return landed;
+  };
 }

@@ -1,9 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { NewLedgerEvent } from '../ledger/event';
+import { firstOccurrences } from '../ledger/first-occurrences';
 import type { LedgerStore } from '../ledger/store';
 import { UNSTORABLE_KIND } from '../ledger/unstorable';
+import { observeStoredEvent } from '../telemetry/ledger-metrics';
+import { ledgerAppend } from '../telemetry/metrics';
 
 export function createLedgerActivities(store: LedgerStore) {
+  const firsts = (incidentId: string, kinds: string[]) => firstOccurrences(store.db, incidentId, kinds);
   return {
     /**
      * Appends events in order; each has a step key, so a retried batch writes nothing twice. An
@@ -12,8 +16,13 @@ export function createLedgerActivities(store: LedgerStore) {
      */
     async appendLedgerEvents(events: NewLedgerEvent[]): Promise<void> {
       for (const e of events) {
-        const stored = await store.append(e);
-        if (stored.kind === UNSTORABLE_KIND && e.kind !== UNSTORABLE_KIND) {
+        const timer = ledgerAppend.startTimer();
+        const { event: stored, outcome } = await store.appendReporting(e).catch((err: unknown) => {
+          timer({ outcome: 'failed' });
+          throw err;
+        });
+        timer({ outcome });
+        if (outcome === 'substituted' && e.kind !== UNSTORABLE_KIND) {
           Context.current().log.warn('ledger event refused by the database; a substitute was recorded', {
             incidentId: stored.incidentId,
             seq: stored.seq,
@@ -21,6 +30,11 @@ export function createLedgerActivities(store: LedgerStore) {
             sqlstate: stored.payload.sqlstate,
           });
         }
+        if (outcome !== 'stored') continue;
+        // The incident's handling as a log: one line per audit event, by kind and place, never its payload.
+        Context.current().log.info('audit event stored', { kind: stored.kind, seq: stored.seq });
+        // Metrics never fail the append: the events are written, the rest of the batch must follow.
+        await observeStoredEvent(stored, firsts).catch(() => undefined);
       }
     },
   };

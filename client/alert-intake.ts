@@ -18,6 +18,8 @@ export interface Accepted {
 
 interface Waiting {
   alert: Alert;
+  /** The policies in force when the alert arrived (client/api/live-configuration.ts). */
+  policies: PolicyBook;
   unredacted?: UnredactedAlert;
   resolve: (accepted: Accepted) => void;
   reject: (err: unknown) => void;
@@ -42,19 +44,22 @@ export class AlertIntake {
 
   constructor(
     private readonly incidents: Incidents,
-    private readonly policies: PolicyBook,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `alert` as Klaxon keeps it (redacted); `unredacted` as sent, passed on only where the policy keeps it. */
-  submit(alert: Alert, unredacted?: UnredactedAlert): Promise<Accepted> {
+  /**
+   * `alert` as Klaxon keeps it (redacted); `policies` those in force when it arrived, so an
+   * incident it opens gets the policy file's latest; `unredacted` as sent, passed on only where
+   * the policy keeps it.
+   */
+  submit(alert: Alert, policies: PolicyBook, unredacted?: UnredactedAlert): Promise<Accepted> {
     const key = incidentIdFor(alert);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { waiting: [], inFlight: false, lastSentAt: -Infinity };
       this.lanes.set(key, lane);
     }
-    const accepted = new Promise<Accepted>((resolve, reject) => lane!.waiting.push({ alert, unredacted, resolve, reject }));
+    const accepted = new Promise<Accepted>((resolve, reject) => lane!.waiting.push({ alert, policies, unredacted, resolve, reject }));
     this.schedule(key, lane);
     return accepted;
   }
@@ -77,8 +82,10 @@ export class AlertIntake {
     lane.inFlight = true;
     lane.lastSentAt = this.now();
     try {
-      // The first alert chooses the policy; it is pinned to the incident for good.
-      const policy = policyFor(this.policies, batch[0].alert);
+      // The first alert chooses the policy; it is pinned to the incident for good. The workflow
+      // takes it only when this signal starts the incident: an open incident keeps its own
+      // (workflows/incident.ts, the input), whatever the policy file says since.
+      const policy = policyFor(batch[0].policies, batch[0].alert);
       // Like the sample of kept alerts, a bounded few per signal.
       const unredacted = policy.keepUnredactedAlerts ? batch.slice(0, SAMPLE_SIZE).flatMap((w) => (w.unredacted ? [w.unredacted] : [])) : [];
       const { incidentId, started } = await this.incidents.open(

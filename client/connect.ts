@@ -3,6 +3,7 @@ import type { KlaxonConfig } from '../config/environment';
 import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { Incidents } from './incidents';
 import { dataConverterFor } from './payload-codec';
+import { tracingPlugins } from '../telemetry/tracing';
 
 /**
  * Connects to Temporal as configured and returns the incidents facade, the client under it and
@@ -18,6 +19,7 @@ export async function connectIncidents(
     config.temporal,
     Connection.connect({ ...connectionOptions(config.temporal), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) }),
   );
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
+  // With tracing on (telemetry/tracing.ts), the client carries the caller's trace into Temporal's headers.
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config), plugins: tracingPlugins() });
   return { incidents: new Incidents(client, config.temporal.taskQueue), client, connection };
 }

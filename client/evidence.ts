@@ -1,15 +1,24 @@
 import { evidenceCsv, evidenceMarkdown, evidencePack, type EvidencePack } from '../core/audit/evidence';
 import { periodMarkdown, periodReport } from '../core/audit/period-report';
 import type { LedgerStore, LedgerVerifySettings } from '../ledger/store';
+import { CONFIGURATION_STREAM } from '../ledger/configuration-record';
 import type { Incidents } from './incidents';
 
 export type EvidenceFormat = 'json' | 'csv' | 'md';
 export const EVIDENCE_FORMATS: EvidenceFormat[] = ['json', 'csv', 'md'];
 
-/** One incident's evidence pack: its state from Temporal, its record and verification from the ledger. */
+/**
+ * One incident's evidence pack: its state from Temporal, its record and verification from the
+ * ledger, and the configuration records of the policy versions it pinned.
+ */
 export async function incidentEvidence(incidents: Incidents, ledger: LedgerStore, incidentId: string, now: Date, verify: LedgerVerifySettings = {}): Promise<EvidencePack> {
-  const [state, events, verification] = await Promise.all([incidents.state(incidentId), ledger.timeline(incidentId), ledger.verify(incidentId, verify)]);
-  return evidencePack(state, events, verification, now.toISOString());
+  const [state, events, verification, configuration] = await Promise.all([
+    incidents.state(incidentId),
+    ledger.timeline(incidentId),
+    ledger.verify(incidentId, verify),
+    ledger.timeline(CONFIGURATION_STREAM),
+  ]);
+  return evidencePack(state, events, verification, now.toISOString(), { stream: CONFIGURATION_STREAM, events: configuration });
 }
 
 export function renderEvidence(pack: EvidencePack, format: EvidenceFormat): string {

@@ -18,6 +18,10 @@ import type { IncidentInput } from '../workflows/incident';
 import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
+import { activeTraceparent, continuingTrace, tracingOn, withTemporalCallSpan } from '../telemetry/tracing';
+
+/** The memo field where an incident keeps the W3C traceparent of the request that opened it. */
+const TRACEPARENT_MEMO = 'traceparent';
 
 /** The incident does not exist (or Temporal no longer keeps it). */
 export class IncidentNotFoundError extends Error {
@@ -68,20 +72,25 @@ export class Incidents {
     const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
     const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
-    const response = await this.client.workflowService.signalWithStartWorkflowExecution({
+    const [inputPayload, signalPayload] = [await encodeToPayload(converter, input), await encodeToPayload(converter, batch)];
+    // With tracing on, the incident keeps the trace it opened in (its memo), for the changes that follow.
+    const traceparent = activeTraceparent();
+    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${INCIDENT_WORKFLOW_TYPE}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
+      ...(header ? { header } : {}),
+      ...(traceparent ? { memo: { fields: { [TRACEPARENT_MEMO]: await encodeToPayload(converter, traceparent) } } } : {}),
       namespace: this.client.options.namespace,
       identity: this.client.options.identity,
       requestId: randomUUID(),
       workflowId: incidentId,
       workflowType: { name: INCIDENT_WORKFLOW_TYPE },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      input: { payloads: [await encodeToPayload(converter, input)] },
+      input: { payloads: [inputPayload] },
       signalName: signals.alerts.name,
-      signalInput: { payloads: [await encodeToPayload(converter, batch)] },
+      signalInput: { payloads: [signalPayload] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-    });
+    }));
     return { incidentId, started: Boolean(response.started) };
   }
 
@@ -119,7 +128,10 @@ export class Incidents {
     checkUpdateText(arg);
     try {
       const update = updates[name] as UpdateDefinition<UpdateResult<N>, [UpdateArg<N>]>;
-      return await this.client.workflow.getHandle(incidentId, runId).executeUpdate(update, { args: [redactUpdateText(arg)] });
+      const handle = this.client.workflow.getHandle(incidentId, runId);
+      // With tracing on, the change joins the trace its incident opened in (one more read of Temporal).
+      const traceparent = tracingOn() ? ((await handle.describe()).memo?.[TRACEPARENT_MEMO] as string | undefined) : undefined;
+      return await continuingTrace(traceparent, `Change:${name}`, () => handle.executeUpdate(update, { args: [redactUpdateText(arg)] }));
     } catch (err) {
       throw translate(err, incidentId);
     }
@@ -168,6 +180,11 @@ export class Incidents {
   /** Answers when Temporal's frontend does, within `timeoutMs` (for readiness checks). */
   async ping(timeoutMs: number): Promise<void> {
     await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}));
+  }
+
+  /** How many incidents match `filter`, counted by Temporal visibility (no listing). */
+  async count(filter: IncidentFilter): Promise<number> {
+    return (await this.client.workflow.count(visibilityQuery(filter))).count;
   }
 
   /** Incidents matching `filter`, newest first, through Temporal visibility (FilterError for a bad value). */

@@ -1,15 +1,14 @@
 import { ConfigError } from '../core/shared/config-error';
 import { parseContainmentTargets, type ContainmentTargets } from '../core/containment/containment-config';
-import { createHash } from 'node:crypto';
 import { defaultPolicy, parseResponders, type Policy } from '../core/policy/policy';
 import { parsePayloadKeys, type PayloadKey } from './payload-keys';
 import { temporalConnectionSettings, type TemporalConnectionSettings } from './temporal-connection';
-import { productionProblems } from './production';
-import { readPolicyFile } from '../core/policy/policy-document';
+import { checkedPolicyBook, policiesFromText, type PolicyChecks } from './policy-book';
 import type { PolicyBook } from '../core/policy/routing';
 import { SOURCE_SECRET_VARIABLES } from '../core/sources/registry';
 
 export { ConfigError };
+export { withHash } from './policy-book';
 
 /**
  * Klaxon's configuration, read from the environment (secrets never come from files in the
@@ -25,8 +24,16 @@ export interface KlaxonConfig {
   sourceSecrets: Record<string, string | undefined>;
   defaultTenant: string;
   rulesFile?: string;
+  /** KLAXON_POLICY_FILE, re-read while the API runs (client/api/live-configuration.ts); none: the policy of KLAXON_RESPONDERS. */
+  policyFile?: string;
+  /** How a policy file is checked, at start and at each reload. */
+  policyChecks: PolicyChecks;
+  /** How often the API looks for a changed policy or rules file (KLAXON_RELOAD_SECONDS). */
+  reloadSeconds: number;
   /** Answered in the `x-vercel-verify` header of the Vercel drain route, as Vercel asks. */
   vercelVerify?: string;
+  /** When set, `/metrics` (the API's and the worker's) answers only this bearer token (KLAXON_METRICS_TOKEN). */
+  metricsToken?: string;
   slack: {
     botToken?: string;
     apiUrl?: string;
@@ -56,7 +63,7 @@ export interface KlaxonConfig {
   containment: ContainmentTargets;
   /** How often closed incidents' Temporal histories are copied into the ledger's archive. */
   archiveIntervalMinutes: number;
-  /** Where the worker answers /healthz and /readyz (KLAXON_WORKER_HEALTH_PORT); none when unset. */
+  /** Where the worker answers /healthz, /readyz and /metrics (KLAXON_WORKER_HEALTH_PORT); none when unset. */
   workerHealthPort?: number;
   /** Incidents with no event for this many days may be purged from the ledger (`klaxon audit purge`). */
   retentionDays: number;
@@ -84,7 +91,9 @@ export const CONFIG_VARIABLES = {
   KLAXON_RUNTIME_PASSWORD: 'scripts/ledger-setup.ts: its password (set on every run)',
   HOST: 'address the API binds (default 127.0.0.1)',
   PORT: 'port of the API (default 8080)',
-  KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz and /readyz, on HOST (none when unset)',
+  KLAXON_WORKER_HEALTH_PORT: 'port where the worker answers GET /healthz, /readyz and /metrics (Prometheus: its own metrics and the Temporal SDK\'s), on HOST (none when unset)',
+  KLAXON_LOG_LEVEL: 'the least level logged: trace, debug, info (default), warn, error or fatal; JSON lines when standard output is not a terminal',
+  KLAXON_METRICS_TOKEN: 'when set, GET /metrics of the API and the worker answers only `Authorization: Bearer <token>` (unset: open; the metrics hold no personal data)',
   KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
   KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
   KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
@@ -114,6 +123,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_CONTAINMENT_FILE: 'YAML file naming the containment adapter of each tenant (edge-config, webhook, postgres) and the variables holding their secrets',
   KLAXON_PUBLIC_URL: 'URL where Klaxon\'s API is reachable, for links back from PagerDuty',
   KLAXON_POLICY_FILE: 'YAML escalation policy, or several with routes by tenant/service/severity (see examples/); replaces KLAXON_RESPONDERS and KLAXON_ESCALATION_MINUTES',
+  KLAXON_RELOAD_SECONDS: 'how often the API re-reads KLAXON_POLICY_FILE and KLAXON_RULES_FILE and applies a changed one (default 5; SIGHUP re-reads at once); new incidents get the new policy, open ones keep theirs',
   KLAXON_RESPONDERS: 'on-call ladder, name:SlackUserId:Zone[:role+role], comma-separated, level 1 first (roles: approver, incident-commander, dpo, legal…)',
   KLAXON_ESCALATION_MINUTES: 'minutes each level waits for an acknowledgement (default 5)',
   KLAXON_API_URL: 'URL of the API the CLI talks to (`klaxon alert test`, and every change under a personal token); default: the running embedded stack\'s (.data/stack.json), else http://127.0.0.1:$PORT',
@@ -168,26 +178,6 @@ function fileOf(variable: string, path: string, readText: ((path: string) => str
   }
 }
 
-/**
- * The policy file, read with KLAXON_AUTO_RESOLVE as the default of the policies that do not say
- * autoResolve themselves; a policy that says it wins, and the conflict is named in a notice.
- */
-function policiesFromFile(env: Env, path: string, readText: ((path: string) => string) | undefined): { book: PolicyBook; notices: string[] } {
-  const text = fileOf('KLAXON_POLICY_FILE', path, readText);
-  const autoResolve = env.KLAXON_AUTO_RESOLVE ? booleanVariable(env, 'KLAXON_AUTO_RESOLVE') : undefined;
-  let read;
-  try {
-    read = readPolicyFile(text, path, { autoResolve });
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-  const said = read.overrides.map((o) => `policy "${o.policy}" says ${o.field}: ${o.value}`);
-  const notices = said.length
-    ? [`KLAXON_AUTO_RESOLVE=${autoResolve} applies to the policies of ${path} that do not say autoResolve; ${said.join(', ')}, and that applies to ${said.length > 1 ? 'their' : 'its'} incidents`]
-    : [];
-  return { book: read.book, notices };
-}
-
 function booleanVariable(env: Env, name: string): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   if (raw === '' || raw === 'false' || raw === '0') return false;
@@ -206,9 +196,13 @@ function routingKeys(spec: string | undefined): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** Recorded when an incident pins the policy, so the ledger says which version paged. */
-export function withHash(policy: Policy): Policy {
-  return { ...policy, hash: createHash('sha256').update(JSON.stringify({ ...policy, hash: undefined })).digest('hex') };
+/** How the policies are checked, at start and at each reload: the same variables, read once. */
+function policyChecks(env: Env, payloadKeys: PayloadKey[]): PolicyChecks {
+  return {
+    ...(env.KLAXON_AUTO_RESOLVE ? { autoResolve: booleanVariable(env, 'KLAXON_AUTO_RESOLVE') } : {}),
+    payloadKeys: payloadKeys.length > 0,
+    ...(booleanVariable(env, 'KLAXON_PRODUCTION') ? { production: env } : {}),
+  };
 }
 
 /** Placeholder on-call pair so the embedded stack works before anyone is configured. */
@@ -223,17 +217,12 @@ const DEFAULT_RESPONDERS = 'primary:U0PRIMARY:UTC:incident-commander,secondary:U
 export function loadConfig(env: Env, readText?: (path: string) => string): KlaxonConfig {
   const dataDir = env.KLAXON_DATA_DIR || '.data';
   const port = tcpPort(env, 'PORT', 8080);
-  const { book, notices } = env.KLAXON_POLICY_FILE ? policiesFromFile(env, env.KLAXON_POLICY_FILE, readText) : { book: { policies: [policyFromVariables(env)], routes: [] }, notices: [] };
   const payloadKeys = env.KLAXON_PAYLOAD_KEYS_FILE ? parsePayloadKeys(fileOf('KLAXON_PAYLOAD_KEYS_FILE', env.KLAXON_PAYLOAD_KEYS_FILE, readText), env.KLAXON_PAYLOAD_KEYS_FILE) : [];
-  // An unredacted alert is kept only encrypted: never as plain JSON in Temporal.
-  const keeping = book.policies.filter((p) => p.keepUnredactedAlerts).map((p) => `"${p.name}"`);
-  if (keeping.length && !payloadKeys.length) {
-    throw new ConfigError(`policy ${keeping.join(', ')} sets keepUnredactedAlerts, but KLAXON_PAYLOAD_KEYS_FILE is not set: unredacted alerts are kept only encrypted with the operator's key`);
-  }
-  if (booleanVariable(env, 'KLAXON_PRODUCTION')) {
-    const missing = productionProblems(env, book);
-    if (missing.length) throw new ConfigError(`KLAXON_PRODUCTION is set, and ${missing.length} setting(s) are missing: ${missing.join('; ')}`);
-  }
+  const checks = policyChecks(env, payloadKeys);
+  const policyFile = env.KLAXON_POLICY_FILE || undefined;
+  const { book, notices } = policyFile
+    ? policiesFromText(fileOf('KLAXON_POLICY_FILE', policyFile, readText), policyFile, checks)
+    : { book: checkedPolicyBook({ policies: [policyFromVariables(env)], routes: [] }, checks), notices: [] };
   const channel = env.KLAXON_SLACK_CHANNEL || '#klaxon-incidents';
   // A retried page looks for its earlier message with conversations.history, which takes ids only.
   if (env.SLACK_BOT_TOKEN && !/^[CGD][A-Z0-9]+$/.test(channel)) {
@@ -248,6 +237,7 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     defaultTenant: env.KLAXON_DEFAULT_TENANT || 'unassigned',
     rulesFile: env.KLAXON_RULES_FILE || undefined,
     vercelVerify: env.KLAXON_VERCEL_VERIFY || undefined,
+    metricsToken: env.KLAXON_METRICS_TOKEN || undefined,
     slack: {
       botToken: env.SLACK_BOT_TOKEN || undefined,
       apiUrl: env.SLACK_API_URL || undefined,
@@ -263,8 +253,11 @@ export function loadConfig(env: Env, readText?: (path: string) => string): Klaxo
     publicUrl: env.KLAXON_PUBLIC_URL || undefined,
     outboxDir: env.KLAXON_OUTBOX_DIR || `${dataDir}/outbox`,
     dataDir,
-    policies: { ...book, policies: book.policies.map(withHash) },
+    policyFile,
+    policies: book,
+    policyChecks: checks,
     notices,
+    reloadSeconds: positiveNumber(env, 'KLAXON_RELOAD_SECONDS', 5),
     archiveIntervalMinutes: positiveNumber(env, 'KLAXON_ARCHIVE_INTERVAL_MINUTES', 10),
     ...(env.KLAXON_WORKER_HEALTH_PORT ? { workerHealthPort: tcpPort(env, 'KLAXON_WORKER_HEALTH_PORT') } : {}),
     retentionDays: retentionDays(env),

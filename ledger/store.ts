@@ -9,6 +9,9 @@ import type { LedgerKey } from './signing';
 import { substituteFor, UNSTORABLE_KIND, unstorableRecord, type UnstorableRecord } from './unstorable';
 
 /** The head of the global chain: signed and stored elsewhere (ledger/anchor.ts), it lets anyone check later that nothing before it changed. */
+/** What an append did: stored now, found written before (a retried step), or stored its `ledger.unstorable` substitute. */
+export type AppendOutcome = 'stored' | 'duplicate' | 'substituted';
+
 export interface LedgerHead {
   globalSeq: number;
   globalHash: string;
@@ -135,7 +138,8 @@ class IncidentChains {
  * Errors leave it as LedgerDatabaseError: the SQLSTATE and the step, never a stored value.
  */
 export class LedgerStore {
-  constructor(private readonly db: Pool) {}
+  /** The database, for the modules that read the ledger's tables beside the store (ledger/first-occurrences.ts). */
+  constructor(readonly db: Pool) {}
 
   /** Answers when the database does (for readiness checks). */
   async ping(): Promise<void> {
@@ -155,12 +159,18 @@ export class LedgerStore {
    * caller retries.
    */
   async append(event: NewLedgerEvent): Promise<LedgerEvent> {
+    return (await this.appendReporting(event)).event;
+  }
+
+  /** `append`, saying what happened: stored now, a duplicate of a step written before, or its substitute stored. */
+  async appendReporting(event: NewLedgerEvent): Promise<{ event: LedgerEvent; outcome: AppendOutcome }> {
     try {
       return await this.locked('append a ledger event', (client) => this.appendIn(client, event));
     } catch (err) {
       if (!(err instanceof LedgerDatabaseError && err.permanent)) throw err;
       const substitute = substituteFor(event, err, new Date());
-      return this.locked('append the substitute of an unstorable ledger event', (client) => this.appendIn(client, substitute));
+      const done = await this.locked('append the substitute of an unstorable ledger event', (client) => this.appendIn(client, substitute));
+      return { event: done.event, outcome: done.outcome === 'stored' ? 'substituted' : done.outcome };
     }
   }
 
@@ -184,9 +194,9 @@ export class LedgerStore {
   }
 
   /** Appends within a transaction that holds the ledger's lock (see `locked`). */
-  async appendIn(client: PoolClient, event: NewLedgerEvent): Promise<LedgerEvent> {
+  async appendIn(client: PoolClient, event: NewLedgerEvent): Promise<{ event: LedgerEvent; outcome: 'stored' | 'duplicate' }> {
     const existing = await client.query<Row>('SELECT * FROM ledger_events WHERE step_key = $1', [event.stepKey]);
-    if (existing.rows[0]) return fromRow(existing.rows[0]);
+    if (existing.rows[0]) return { event: fromRow(existing.rows[0]), outcome: 'duplicate' };
     // An instant the database cannot read is its to refuse (22007), like any other bad value.
     const occurred = Date.parse(event.occurredAt);
     const occurredAt = Number.isNaN(occurred) ? event.occurredAt : new Date(occurred).toISOString();
@@ -213,7 +223,7 @@ export class LedgerStore {
         globalSeq, globalPrevHash, globalHash(globalSeq, globalPrevHash, hash),
       ],
     );
-    return fromRow(inserted.rows[0]);
+    return { event: fromRow(inserted.rows[0]), outcome: 'stored' };
   }
 
   async byStepKey(stepKey: string): Promise<LedgerEvent | undefined> {

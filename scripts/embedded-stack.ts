@@ -13,12 +13,17 @@ import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
 import { complianceDeps } from '../client/api/compliance';
+import { LiveConfiguration } from '../client/api/live-configuration';
+import { ConfigurationRecord } from '../ledger/configuration-record';
 import { scheduleHistoryArchive } from '../worker/history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer, type DevServer } from './dev-server';
 import { PgliteServer } from './pglite-server';
 import { findTemporalBinary } from './temporal-binaries';
+import { componentLogger } from '../telemetry/log';
+
+const log = componentLogger('stack');
 
 /** What the parts of the stack other than Temporal get, together, to stop (Ctrl-C ends within 10 s). */
 const STOP_BUDGET_MS = 6_000;
@@ -34,6 +39,8 @@ export interface EmbeddedStack {
   webhookSecretFile?: string;
   /** Resolves, with the reason, if the worker or the Temporal server stops without `stop()`. */
   failed: Promise<Error>;
+  /** Reads the policy and rules files now (SIGHUP), as the API otherwise does every KLAXON_RELOAD_SECONDS. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +52,7 @@ export interface EmbeddedStack {
  * plus the ports of the embedded parts (KLAXON_TEMPORAL_PORT, KLAXON_TEMPORAL_UI_PORT,
  * KLAXON_PGLITE_PORT).
  */
-export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkMetricsUrl?: string } = {}): Promise<EmbeddedStack> {
   const dataDir = resolve(env.KLAXON_DATA_DIR || '.data');
   mkdirSync(dataDir, { recursive: true });
   const generatedSecret = env.KLAXON_WEBHOOK_SECRET ? undefined : embeddedWebhookSecret(dataDir, true);
@@ -70,9 +77,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     for (const s of stops.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))));
-      const outcome = await Promise.race([s().catch((err: Error) => console.error(`klaxon: while stopping: ${err.message}`)), late]);
+      const outcome = await Promise.race([s().catch((err: Error) => log.error(`while stopping: ${err.message}`)), late]);
       clearTimeout(timer);
-      if (outcome === 'late') console.error('klaxon: a part of the stack did not stop in time; leaving it behind');
+      if (outcome === 'late') log.error('a part of the stack did not stop in time; leaving it behind');
     }
     await temporal?.stop();
   };
@@ -91,7 +98,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
         dataDir: join(dataDir, 'ledger'),
         port: Number(env.KLAXON_PGLITE_PORT || 55432),
         password: embeddedLedgerPassword(dataDir),
-        log: (line) => console.error(line),
+        log: (line) => log.error(line),
       });
       await pglite.start();
       stops.push(() => pglite.stop());
@@ -129,14 +136,21 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv): Promise<Embedd
     });
 
     await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
-    const api = createApiServer(apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)));
+    const configuration = await LiveConfiguration.start(config, { log: (line) => log.info(line), record: new ConfigurationRecord(db) });
+    stops.push(() => configuration.stop());
+    const api = createApiServer({
+      ...apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)),
+      configuration,
+      // One process: the API's /metrics serves the worker's metrics too, and the SDK's.
+      ...(options.sdkMetricsUrl ? { sdkMetricsUrl: options.sdkMetricsUrl } : {}),
+    });
     await new Promise<void>((ok, fail) => api.once('error', fail).listen(config.api.port, config.api.host, ok));
     stops.push(() => new Promise((ok) => api.close(ok)));
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const payloadKeysFile = env.KLAXON_PAYLOAD_KEYS_FILE ? resolve(env.KLAXON_PAYLOAD_KEYS_FILE) : undefined;
     writeStackFile(dataDir, { apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, ...(payloadKeysFile ? { payloadKeysFile } : {}), pid: process.pid, startedAt: new Date().toISOString() });
-    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, stop };
+    return { config, apiUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, databaseUrl, webhookSecretFile: generatedSecret && webhookSecretPath(dataDir), failed, reload: () => configuration.reload('SIGHUP'), stop };
   } catch (err) {
     await stop();
     throw err;

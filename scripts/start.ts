@@ -1,5 +1,9 @@
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { installTemporalRuntime } from '../telemetry/temporal-runtime';
+import { startTracing, stopTracing } from '../telemetry/tracing';
+import { componentLogger, TemporalLogBridge } from '../telemetry/log';
+
+const log = componentLogger('stack');
 import { keepServingOnUncaughtErrors } from '../client/api/crash-guard';
 import { shown } from '../client/cli/reachability';
 import { ledgerPasswordPath, removeStackFile } from '../client/cli/stack-file';
@@ -8,16 +12,20 @@ import { startEmbeddedStack } from './embedded-stack';
 /** `npm start`: the embedded stack, with Ctrl-C stopping it cleanly. */
 async function main(): Promise<void> {
   // This process owns Ctrl-C: the stack stops the API first, then the worker, the ledger and Temporal.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  // Its Prometheus exporter feeds the API's /metrics with the SDK's metrics (the worker runs here too).
+  const sdkMetricsUrl = await installTemporalRuntime({ shutdownSignals: [], logger: new TemporalLogBridge('WARN') });
   // One request's escaped error must not take the worker and the PGlite ledger down with the API.
   keepServingOnUncaughtErrors();
-  const stack = await startEmbeddedStack(process.env);
+  // Traces when the OTEL_* variables ask for them, from the API's requests through the worker's activities.
+  startTracing(process.env, 'klaxon');
+  const stack = await startEmbeddedStack(process.env, { sdkMetricsUrl });
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.log('\nklaxon: stopping…');
+    log.info('stopping…');
     await stack.stop();
+    await stopTracing();
     process.exit(code);
   };
   // `on`, not `once`: a second Ctrl-C while stopping (or the one npm passes on) must not kill the
@@ -25,6 +33,8 @@ async function main(): Promise<void> {
   // within 10 s anyway.
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // SIGHUP re-reads the policy and rules files at once, as the API process does.
+  process.on('SIGHUP', () => void stack.reload());
   // Whatever ends the process (an exit elsewhere), the CLI must not be sent to a stack that is gone.
   process.once('exit', () => removeStackFile(stack.config.dataDir, process.pid));
 
@@ -33,6 +43,7 @@ async function main(): Promise<void> {
 Klaxon is running (Ctrl-C stops everything; open incidents resume on the next start).
 
   API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
+  Metrics         ${stack.apiUrl}/metrics   (Prometheus: the API's, the worker's and the Temporal SDK's)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
   Ledger          ${shown(stack.databaseUrl)}${process.env.DATABASE_URL ? '' : `   (PGlite under ${join(config.dataDir, 'ledger')}, password in ${ledgerPasswordPath(config.dataDir)})`}
@@ -47,11 +58,11 @@ Fire a signed test alert, then look at it:
   npx klaxon ack <incident-id> --as ${config.policies.policies[0].responders[0].name}
 `);
   const reason = await stack.failed;
-  console.error(`klaxon: ${reason.message}; stopping`);
+  log.error(`${reason.message}; stopping`);
   await stop(1);
 }
 
 main().catch((err: Error) => {
-  console.error(`klaxon: ${err.message}`);
+  log.fatal(`klaxon: ${err.message}`);
   process.exit(1);
 });

@@ -11,16 +11,25 @@ import { scheduleHistoryArchive } from './history-archiver';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 import { startWorkerHealth } from './health';
+import { installTemporalRuntime } from '../telemetry/temporal-runtime';
+import { startTracing, stopTracing } from '../telemetry/tracing';
+import { componentLogger, TemporalLogBridge } from '../telemetry/log';
+
+const log = componentLogger('worker');
 import { READINESS_TIMEOUT_MS } from '../client/api/readiness';
 
 /** The worker process of the production shape (docker-compose `worker` service). */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
   if (!config.databaseUrl) throw new Error('DATABASE_URL must name the ledger database (PostgreSQL)');
-  for (const notice of config.notices) console.log(`klaxon worker: ${notice}`);
+  for (const notice of config.notices) log.info(notice);
   const db = openDatabase(config.databaseUrl);
   const applied = await migrate(db);
-  if (applied.length) console.log(`klaxon worker: applied ledger migrations ${applied.join(', ')}`);
+  if (applied.length) log.info(`applied ledger migrations ${applied.join(', ')}`);
+  // Before the client and the worker exist: their interceptors come with tracing (OTEL_* variables).
+  startTracing(process.env, 'klaxon-worker');
+  // Before any connection: the runtime exports the SDK's metrics, which /metrics serves.
+  const sdkMetricsUrl = await installTemporalRuntime({ logger: new TemporalLogBridge() });
   const connection = await withConnectionHint(config.temporal, NativeConnection.connect(connectionOptions(config.temporal)));
   const containment = new ContainmentAdapters(config.containment);
   const ledger = new LedgerStore(db);
@@ -31,14 +40,16 @@ async function main(): Promise<void> {
   const health =
     config.workerHealthPort === undefined
       ? undefined
-      : await startWorkerHealth(config.workerHealthPort, config.api.host, () => worker.getState() === 'RUNNING', {
-          temporal: () => incidents.ping(READINESS_TIMEOUT_MS),
-          ledger: () => ledger.ping(),
+      : await startWorkerHealth(config.workerHealthPort, config.api.host, {
+          alive: () => worker.getState() === 'RUNNING',
+          checks: { temporal: () => incidents.ping(READINESS_TIMEOUT_MS), ledger: () => ledger.ping() },
+          sdkMetricsUrl,
+          metricsToken: config.metricsToken,
         });
-  if (health) console.log(`klaxon worker: health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz`);
+  if (health) log.info(`health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz, metrics on /metrics`);
   // The build id is the SDK's (its version and a hash of the workflow bundle), as Temporal records
   // it on each workflow task this worker completes: it says which release's code polls (docs/WORKFLOW-VERSIONING.md).
-  console.log(`klaxon worker: polling ${config.temporal.taskQueue} on ${config.temporal.address} as build ${worker.options.buildId}`);
+  log.info(`polling ${config.temporal.taskQueue} on ${config.temporal.address} as build ${worker.options.buildId}`);
   // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
   // follows (closing the connections) gets the rest of 10 s, then the process exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());
@@ -48,9 +59,10 @@ async function main(): Promise<void> {
   await containment.close();
   await connection.close();
   await db.end();
+  await stopTracing();
 }
 
 main().catch((err) => {
-  console.error(`klaxon worker: ${err instanceof Error ? err.message : err}`);
+  log.fatal(`klaxon worker: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import type { LedgerStore } from '../ledger/store';
 import type { HistoryArchive } from '../ledger/history-archive';
 import { historyArchiveActivities } from './history-archiver';
 import { dataConverterFor } from '../client/payload-codec';
+import { tracingPlugins } from '../telemetry/tracing';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -31,6 +32,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // With tracing on: spans for workflow tasks and activities, continuing the trace the client started.
+    plugins: tracingPlugins(),
     // The same codec as the API's and the CLI's: the worker reads what they encrypted.
     dataConverter: dataConverterFor(config),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered') }),

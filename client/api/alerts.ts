@@ -13,13 +13,18 @@ import { spikeAlertsOf, type SpikeWindows } from '../spike-windows';
 import { header, HttpError, readBody, requireContentType } from './http';
 import { noteIgnored, noteTest, type QuietDeliveryCounts } from './quiet-deliveries';
 import type { LedgerStore } from '../../ledger/store';
+import { alertLastReceived, alertsReceived, sourceLabel } from '../../telemetry/metrics';
+import type { PolicyBook } from '../../core/policy/routing';
 
 export interface AlertRouteDeps {
   intake: AlertIntake;
+  /** The policies in force when the request arrived: a new incident pins the one its first alert routes to. */
+  policies: PolicyBook;
   incidents: Incidents;
   /** The enabled sources (KLAXON_SOURCES), by name. */
   sources: ReadonlyMap<string, AlertSource>;
   settings: SourceSettings;
+  /** The classification rules in force when the request arrived. */
   rules: ClassificationRules;
   /** Deliveries taken before, so a replay of signed bytes is not taken again. */
   deliveries: DeliveryMemory;
@@ -45,6 +50,15 @@ const SPIKES_BELOW_THRESHOLD = 'its lines were counted in status-spike windows, 
  * Answers 202 only once Temporal holds every alert and resolution of the request.
  */
 export async function receiveAlert(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
+  try {
+    return await takeDelivery(req, name, deps);
+  } catch (err) {
+    if (err instanceof HttpError) alertsReceived.inc({ source: sourceLabel(name), outcome: err.status === 503 ? 'unavailable' : 'refused' });
+    throw err;
+  }
+}
+
+async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRouteDeps): Promise<{ status: number; body: unknown }> {
   const source = deps.sources.get(name);
   if (!source) {
     const why = SOURCES.has(name) ? `alert source "${name}" is not enabled (KLAXON_SOURCES)` : `unknown alert source "${name}"`;
@@ -84,7 +98,7 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
-  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), unredactedAlert(classified));
+  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   let body: unknown;
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.
@@ -93,6 +107,7 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
+    countTaken(name, alerts, { resolution: resolved.length, test: tests.length, ignored: ignored.length });
     const quiet = { incidents: deps.incidents, rules: deps.rules, counts: deps.quietCounts, ledger: deps.ledger, log: deps.log };
     const [ignoredAnswers, testAnswers] = await Promise.all([Promise.all(ignored.map((i) => noteIgnored(name, i, receivedAt, quiet))), Promise.all(tests.map((t) => noteTest(t, quiet)))]);
     // Klaxon's own format carries one alert, and answers with its incident (or, for `test: true`, with the proof).
@@ -105,4 +120,12 @@ export async function receiveAlert(req: IncomingMessage, name: string, deps: Ale
   }
   if (uncounted) throw new HttpError(503, `the batch's other alerts were taken, but its status-spike windows could not be counted, retry later: ${uncounted.message}`);
   return { status: 202, body };
+}
+
+/** Counts what a delivery brought, once Temporal holds it (a delivery refused is counted by `receiveAlert`). */
+function countTaken(name: string, alerts: Array<{ deduplicated: boolean; replayed?: boolean }>, others: Record<'resolution' | 'test' | 'ignored', number>): void {
+  const source = sourceLabel(name);
+  for (const a of alerts) alertsReceived.inc({ source, outcome: a.replayed ? 'replayed' : a.deduplicated ? 'joined' : 'opened' });
+  for (const [outcome, n] of Object.entries(others)) if (n) alertsReceived.inc({ source, outcome }, n);
+  alertLastReceived.setToCurrentTime({ source });
 }

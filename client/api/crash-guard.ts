@@ -1,3 +1,4 @@
+import { logger } from '../../telemetry/log';
 /**
  * What an unexpected error may tell a log: its kind, its code and where it was thrown. Not
  * its message: that may quote a request (personal data) or a configuration value (a secret).
@@ -22,7 +23,7 @@ export function describeError(err: unknown): string {
  * answers each request's own failure (client/api/server.ts); this only catches what escapes
  * it, such as a library's callback.
  */
-export function keepServingOnUncaughtErrors(log: (line: string) => void = (line) => console.error(line)): void {
+export function keepServingOnUncaughtErrors(log: (line: string) => void = (line) => logger.error(line)): void {
   process.on('uncaughtException', (err) => log(`klaxon: an error escaped its handler; still serving: ${describeError(err)}`));
   process.on('unhandledRejection', (reason) => log(`klaxon: a promise rejection was not handled; still serving: ${describeError(reason)}`));
 }

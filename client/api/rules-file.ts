@@ -14,11 +14,17 @@ export function loadRulesFile(path: string | undefined): ClassificationRules {
   } catch (err) {
     throw new RulesError(`KLAXON_RULES_FILE=${path}: ${(err as Error).message}`);
   }
+  return rulesFromText(text, path);
+}
+
+/** The rules in a file's text: the one check at start and at each reload (client/api/live-configuration.ts). */
+export function rulesFromText(text: string, path: string): ClassificationRules {
   let data: unknown;
   try {
     data = parse(text);
   } catch (err) {
-    throw new RulesError(`${path}: not valid YAML: ${(err as Error).message}`);
+    // The first line names the problem and where; the lines after it quote the file.
+    throw new RulesError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   return parseRules(data, path);
 }

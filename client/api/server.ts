@@ -1,9 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ClassificationRules } from '../../core/alerts/classification';
 import type { KlaxonConfig } from '../../config/environment';
-import type { PolicyBook } from '../../core/policy/routing';
 import { enabledSources } from '../../core/sources/registry';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
 import { AlertIntake } from '../alert-intake';
@@ -15,6 +13,7 @@ import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
 import { loadRulesFile } from './rules-file';
+import { fixedConfiguration, type CurrentConfiguration } from './live-configuration';
 import { describeError } from './crash-guard';
 import { HttpError, sendJson } from './http';
 import { receivePagerDutyWebhook } from './pagerduty-webhooks';
@@ -25,13 +24,25 @@ import { readiness, READINESS_TIMEOUT_MS } from './readiness';
 import { CHANGE_NAMES } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
 import { checkPath, decodeSegment } from './request-path';
+import { metricsRoute } from './metrics-route';
+import { readIncidentGaugesFrom } from '../../telemetry/incident-gauges';
+import { bounded, httpRequestDuration } from '../../telemetry/metrics';
+import { describeServerSpan, withServerSpan } from '../../telemetry/tracing';
+import type { Span } from '@opentelemetry/api';
+import { componentLogger } from '../../telemetry/log';
+
+const apiLog = componentLogger('api');
+
+/** The methods the access metrics name; any other is counted as "other". */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export interface ApiDeps {
   incidents: Incidents;
-  policies: PolicyBook;
+  /** The policies and classification rules, taken once per request: a LiveConfiguration re-reads their files while the API runs. */
+  configuration: CurrentConfiguration;
   sources: ReadonlyMap<string, AlertSource>;
+  /** The sources' settings from the environment; the rules file's grouping and Vercel detectors are added per request. */
   sourceSettings: SourceSettings;
-  rules: ClassificationRules;
   /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
   deliveries?: DeliveryMemory;
   /** Vercel's status-spike windows: the ledger database's when there is one, else this process's. */
@@ -49,27 +60,34 @@ export interface ApiDeps {
   failedAttempts?: FailedAttempts;
   /** What the configuration leaves aside (config/environment.ts), said once at start. */
   notices?: string[];
-  /** Deliveries accepted without an alert, by source and reason: what issue 19's metrics endpoint exports (made here when not given). */
+  /** Deliveries accepted without an alert, by source and reason (made here when not given). */
   quietCounts?: QuietDeliveryCounts;
+  /** Where the Temporal SDK's own metrics are read for `/metrics` (the embedded stack's runtime exports them; telemetry/temporal-runtime.ts). */
+  sdkMetricsUrl?: string;
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>` (KLAXON_METRICS_TOKEN). */
+  metricsToken?: string;
   now?: () => Date;
   log?: (line: string) => void;
 }
 
-/** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
+/**
+ * The API's dependencies as configured, the policies and rules as read at start; throws when an
+ * enabled source lacks its secret or the rules are wrong. The API process replaces
+ * `configuration` with a LiveConfiguration, which follows the files.
+ */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
-  const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
-    policies: config.policies,
+    configuration: fixedConfiguration({ policies: config.policies, rules: loadRulesFile(config.rulesFile) }),
     sources,
-    sourceSettings: { ...settings, grouping: rules.grouping, vercel: rules.vercel },
-    rules,
+    sourceSettings: settings,
     slackSigningSecret: config.slack.signingSecret,
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
     notices: config.notices,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
@@ -89,8 +107,9 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 /** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? ((line) => console.log(line));
-  const intake = new AlertIntake(deps.incidents, deps.policies);
+  const log = deps.log ?? ((line) => apiLog.info(line));
+  const intake = new AlertIntake(deps.incidents);
+  readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -104,6 +123,7 @@ export function createApiServer(deps: ApiDeps): Server {
   };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
+    { method: 'GET', pattern: /^\/metrics$/, handle: (req) => metricsRoute(req, deps.sdkMetricsUrl, deps.metricsToken) },
     {
       method: 'GET',
       pattern: /^\/readyz$/,
@@ -116,8 +136,11 @@ export function createApiServer(deps: ApiDeps): Server {
     {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
-      handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now }),
+      handle: (req, [source]) => {
+        const { policies, rules } = deps.configuration.current();
+        const settings = { ...deps.sourceSettings, grouping: rules.grouping, vercel: rules.vercel };
+        return receiveAlert(req, source, { intake, policies, incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now });
+      },
     },
     {
       method: 'POST',
@@ -139,12 +162,13 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)$/, handle: async (req, [id]) => showIncident(req, compliance(), deps.incidents, id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
-    { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.policies, id, change as UpdateName) },
+    { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.configuration.current().policies, id, change as UpdateName) },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
   ];
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // Each request in a server span when tracing is on (telemetry/tracing.ts), so its Temporal calls join the trace.
+  const serve = (req: IncomingMessage, res: ServerResponse, span: Span | undefined): Promise<void> => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
     // What the access log names the request by: its route's template, not its path (below).
@@ -153,6 +177,8 @@ export function createApiServer(deps: ApiDeps): Server {
       if (res.headersSent) return;
       sendJson(res, status, body);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      httpRequestDuration.observe({ method: bounded(req.method, METHODS), route: routeName, status: String(status) }, ms / 1000);
+      describeServerSpan(span, bounded(req.method, METHODS), routeName, status);
       // Method, route and status only, no outside text: bodies, paths and the messages that
       // refuse them quote what was sent (an unknown field named by an e-mail address, a
       // tenant, an incident id made of a dedup key), and logs are kept and shipped where
@@ -176,12 +202,12 @@ export function createApiServer(deps: ApiDeps): Server {
         return finish(err.status, { error: err.message, ...err.details });
       }
       settle(500);
-      console.error(`klaxon: api ${req.method} ${routeName} failed: ${describeError(err)}`);
+      apiLog.error(`api ${req.method} ${routeName} failed: ${describeError(err)}`);
       finish(500, { error: 'internal error' });
     };
     // Everything a request does runs inside this chain, so whatever throws, synchronously or
     // not, in the routing or in a handler, becomes that request's answer and nothing more.
-    Promise.resolve()
+    return Promise.resolve()
       .then(() => {
         checkPath(path);
         // Vercel checks a drain's endpoint by this header, on whatever answer it gets.
@@ -204,8 +230,9 @@ export function createApiServer(deps: ApiDeps): Server {
         return route.handle(req, route.pattern.exec(path)!.slice(1).map(decodeSegment));
       })
       .then(({ status, body }) => (settle(status), finish(status, body)), fail)
-      .catch((err: unknown) => console.error(`klaxon: api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
-  });
+      .catch((err: unknown) => apiLog.error(`api ${req.method} ${routeName}: the answer failed: ${describeError(err)}`));
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => void withServerSpan(bounded(req.method, METHODS), (span) => serve(req, res, span)));
   // What Node's parser refuses itself (a raw control character or non-ASCII byte in the request
   // line, headers over its 16 KB limit) is answered as Node would, but with the problem named.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {

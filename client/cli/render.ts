@@ -62,6 +62,12 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload
         return `reassigned to ${p.to}${p.from ? ` (from ${p.from})` : ''} by ${e.actor.name} via ${e.actor.via}`;
       case 'incident.retriggered':
         return `re-triggered: ${p.reason}; the ladder resumes at the ${p.resumesAt}`;
+      case 'configuration.applied': {
+        const what = Array.isArray(p.policies) ? `policies ${(p.policies as Array<{ name: string }>).map((x) => `"${x.name}"`).join(', ')}` : `${p.rules} rule(s), ${p.detectors} detector(s)`;
+        return `${p.variable} ${p.file} applied (${p.trigger}): sha256 ${String(p.sha256).slice(0, 12)}, ${what}`;
+      }
+      case 'configuration.refused':
+        return `${p.variable} ${p.file} refused (${p.trigger}), sha256 ${String(p.kept).slice(0, 12)} kept: ${p.reason}`;
       case 'policy.repinned': {
         const [from, to] = [p.from, p.to] as Array<{ policy: string; policyHash?: string }>;
         return `${e.actor.name} re-pinned policy "${from.policy}" (${from.policyHash?.slice(0, 12) ?? 'no hash'}) → "${to.policy}" (${to.policyHash?.slice(0, 12) ?? 'no hash'})`;

@@ -39,6 +39,8 @@ type Clock = { obligation: string };
 type Told = { responder: string; channel: string; failed?: string };
 /** A filing as its clock records it (core/regulation/legal-clocks.ts, Filing). */
 type Filing = { filedAt: string; by: string; recipient: string; reference: string; attachments?: string[]; reasonsForDelay?: string; late: boolean; outstanding?: string[] };
+/** A configuration file as the API reads it (client/api/live-configuration.ts): its variable, path and content hash. */
+type ConfigurationFile = { variable: 'KLAXON_POLICY_FILE' | 'KLAXON_RULES_FILE'; file: string; sha256?: string };
 
 export const AUDIT_EVENTS = {
   // Detection and triage
@@ -120,6 +122,32 @@ export const AUDIT_EVENTS = {
   // Resolution and lessons
   'incident.resolved': kind<{ auto?: true; note?: string }>('Incident resolved', 'resolution'),
   'incident.false_positive': kind<{ reason: string }>('Marked a false positive', 'resolution'),
+
+  // Configuration changes: recorded under their own stream (ledger/configuration-record.ts), once per change whatever the replicas
+  'configuration.applied': kind<
+    ConfigurationFile & {
+      /** The content this one replaced (absent for the first recorded). */
+      previousSha256?: string;
+      /** How it was found: at start, by the periodic check, or on SIGHUP. */
+      trigger: 'start' | 'poll' | 'SIGHUP';
+      /** A policy file: each policy with the hash an incident pins it by (`incident.opened`'s policyHash). */
+      policies?: Array<{ name: string; hash: string }>;
+      routes?: number;
+      /** A rules file: how many classification rules and Vercel detectors it holds. */
+      rules?: number;
+      detectors?: number;
+    }
+  >('Configuration applied', 'configuration'),
+  'configuration.refused': kind<
+    ConfigurationFile & {
+      /** What is wrong, as the start-up check names it (redacted); `sha256` is absent when the file could not be read. */
+      reason: string;
+      /** A file refused at start stops the start instead. */
+      trigger: 'poll' | 'SIGHUP';
+      /** The content still in force. */
+      kept?: string;
+    }
+  >('Configuration change refused', 'configuration'),
 
   // Integrity of the record
   'audit.read': kind<{ what: string; path: string }>('Audit data read', 'record'),

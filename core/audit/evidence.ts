@@ -29,6 +29,8 @@ export interface EvidenceEvent {
 }
 
 export interface EvidenceItem {
+  /** The ledger stream of an item from outside the incident's own (the configuration record); `seq` is its place there. */
+  stream?: string;
   seq: number;
   at: string;
   kind: string;
@@ -98,7 +100,8 @@ export function incidentFigures(s: IncidentState): EvidencePack['figures'] {
   };
 }
 
-const itemOf = (e: EvidenceEvent): EvidenceItem => ({
+const itemOf = (e: EvidenceEvent, stream?: string): EvidenceItem => ({
+  ...(stream ? { stream } : {}),
   seq: e.seq,
   at: e.occurredAt,
   kind: e.kind,
@@ -107,14 +110,57 @@ const itemOf = (e: EvidenceEvent): EvidenceItem => ({
   hash: e.hash,
 });
 
+/** Configuration records read from their own ledger stream (ledger/configuration-record.ts). */
+export interface ConfigurationEvents {
+  stream: string;
+  events: EvidenceEvent[];
+}
+
+/** The hash of the policy an event pinned the incident to: on opening, and on each re-pin. */
+function pinnedHash(e: EvidenceEvent): string | undefined {
+  const hash = e.kind === 'incident.opened' ? e.payload.policyHash : e.kind === 'policy.repinned' ? (e.payload.to as { policyHash?: unknown } | undefined)?.policyHash : undefined;
+  return typeof hash === 'string' ? hash : undefined;
+}
+
+/**
+ * The configuration records that brought into force the policy versions the incident pinned:
+ * for each, the latest `configuration.applied` listing its hash at or before it was pinned (else
+ * the first listing it: another replica may have written the record a moment after this
+ * incident's replica applied the file). What an auditor samples for change management: which
+ * version of the policy governed this incident, and when it took effect.
+ */
+export function policyRecordsOf(events: EvidenceEvent[], configuration: EvidenceEvent[]): EvidenceEvent[] {
+  const lists = (c: EvidenceEvent, hash: string) => c.kind === 'configuration.applied' && Array.isArray(c.payload.policies) && c.payload.policies.some((p: { hash?: unknown } | null) => p?.hash === hash);
+  const found = events.flatMap((e) => {
+    const hash = pinnedHash(e);
+    if (!hash) return [];
+    const listing = configuration.filter((c) => lists(c, hash));
+    const record = listing.filter((c) => c.occurredAt <= e.occurredAt).at(-1) ?? listing[0];
+    return record ? [record] : [];
+  });
+  return [...new Set(found)].sort((a, b) => a.seq - b.seq);
+}
+
 /** The events by part of the pack, in ledger order within each; those of unknown kinds last, apart. */
-function packSections(events: EvidenceEvent[]): EvidencePack['sections'] {
-  const known = (Object.keys(SECTIONS) as SectionId[]).map((id) => ({ id, ...SECTIONS[id], items: events.filter((e) => catalogued(e.kind)?.section === id).map(itemOf) }));
-  const unknown = events.filter((e) => !catalogued(e.kind)).map(itemOf);
+function packSections(events: EvidenceEvent[], configuration?: ConfigurationEvents): EvidencePack['sections'] {
+  const records = configuration ? policyRecordsOf(events, configuration.events).map((e) => itemOf(e, configuration.stream)) : [];
+  const known = (Object.keys(SECTIONS) as SectionId[]).map((id) => ({
+    id,
+    ...SECTIONS[id],
+    items: [...(id === 'configuration' ? records : []), ...events.filter((e) => catalogued(e.kind)?.section === id).map((e) => itemOf(e))],
+  }));
+  const unknown = events.filter((e) => !catalogued(e.kind)).map((e) => itemOf(e));
   return unknown.length ? [...known, { ...UNKNOWN_KINDS, items: unknown }] : known;
 }
 
-export function evidencePack(s: IncidentState, events: EvidenceEvent[], verification: { ok: boolean; firstBroken?: unknown; substitutes?: unknown[] }, generatedAt: string): EvidencePack {
+/** An incident's pack; `configuration`, the configuration record's stream, adds the records of the policy versions it pinned. */
+export function evidencePack(
+  s: IncidentState,
+  events: EvidenceEvent[],
+  verification: { ok: boolean; firstBroken?: unknown; substitutes?: unknown[] },
+  generatedAt: string,
+  configuration?: ConfigurationEvents,
+): EvidencePack {
   const head = events.at(-1);
   return {
     incidentId: s.incidentId,
@@ -135,7 +181,7 @@ export function evidencePack(s: IncidentState, events: EvidenceEvent[], verifica
       ...(s.falsePositive ? { falsePositive: { ...s.falsePositive, reason: redact(s.falsePositive.reason) } } : {}),
     },
     figures: incidentFigures(s),
-    sections: packSections(events),
+    sections: packSections(events, configuration),
     ledger: {
       events: events.length,
       verified: verification.ok,
@@ -169,7 +215,8 @@ const mdCell = (v: string): string =>
 /** One row per item: section, controls, sequence, time, kind, actor, detail, hash. */
 export function evidenceCsv(p: EvidencePack): string {
   const rows = [['incident', 'section', 'controls', 'seq', 'at', 'kind', 'actor', 'detail', 'hash']];
-  for (const s of p.sections) for (const i of s.items) rows.push([p.incidentId, s.title, s.controls.join('; '), String(i.seq), i.at, i.kind, i.actor, JSON.stringify(i.detail), i.hash]);
+  // An item of another stream (the configuration record) is named by that stream, where its seq counts.
+  for (const s of p.sections) for (const i of s.items) rows.push([i.stream ?? p.incidentId, s.title, s.controls.join('; '), String(i.seq), i.at, i.kind, i.actor, JSON.stringify(i.detail), i.hash]);
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
 
@@ -202,7 +249,7 @@ export function evidenceMarkdown(p: EvidencePack): string {
       '',
       `Evidences: ${s.controls.join(', ') || 'no control claimed'}`,
       '',
-      ...(s.items.length ? ['| # | at | event | by | detail | hash |', '| --- | --- | --- | --- | --- | --- |', ...s.items.map((it) => `| ${it.seq} | ${it.at} | ${it.kind} | ${mdCell(it.actor)} | ${mdCell(JSON.stringify(it.detail).slice(0, 300))} | \`${it.hash.slice(0, 16)}…\` |`)] : ['Nothing recorded.']),
+      ...(s.items.length ? ['| # | at | event | by | detail | hash |', '| --- | --- | --- | --- | --- | --- |', ...s.items.map((it) => `| ${it.stream ? `${mdCell(it.stream)} ` : ''}${it.seq} | ${it.at} | ${it.kind} | ${mdCell(it.actor)} | ${mdCell(JSON.stringify(it.detail).slice(0, 300))} | \`${it.hash.slice(0, 16)}…\` |`)] : ['Nothing recorded.']),
       '',
     ]),
     '## Verification',

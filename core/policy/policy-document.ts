@@ -213,7 +213,9 @@ export function readPolicyFile(text: string, file: string, defaults: PolicyDefau
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
-    throw new PolicyError(doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message}`).join('\n'));
+    // The first line of YAML's message names the problem; the lines after it quote the file
+    // (responders' contact details), which must not reach a log or the ledger (a refused reload).
+    throw new PolicyError(doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`).join('\n'));
   }
   const fail = (problems: Array<{ path: Array<string | number>; message: string }>): never => {
     throw new PolicyError(problems.map((p) => `${locate(doc, lines, file, p.path)}: ${p.path.join('.') || '(file)'}: ${p.message}`).join('\n'));

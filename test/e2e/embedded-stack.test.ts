@@ -85,6 +85,17 @@ describe('the embedded stack (npm start)', () => {
     });
     expect(shown.state.status).toBe('acknowledged');
     expect(shown.timeline.map((e: { kind: string }) => e.kind)).toEqual(['incident.opened', 'alert.received', 'responder.paged', 'incident.acknowledged']);
+
+    // One scrape serves the API's metrics, the worker's (same process) and the Temporal SDK's.
+    const api = `http://127.0.0.1:${env.PORT}`;
+    expect(first.output).toContain(`Metrics         ${api}/metrics`);
+    expect((await fetch(`${api}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/^klaxon_alerts_received_total\{source="generic",outcome="opened"\} 1$/m);
+    expect(metrics).toMatch(/^klaxon_time_to_acknowledge_seconds_count\{severity="SEV\d"\} 1$/m);
+    expect(metrics).toMatch(/^klaxon_sdk_metrics_up 1$/m);
+    expect(metrics).toMatch(/^temporal_sticky_cache_hit_total\{/m);
+    expect(metrics).not.toContain(id);
   });
 
   it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire', async () => {

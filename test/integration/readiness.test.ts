@@ -95,6 +95,9 @@ describe("the worker's health server", () => {
     } finally {
       temporalProxy.restore();
     }
-    expect((await at('/metrics')).status).toBe(404);
+    // The same port serves the worker's metrics, with the Temporal SDK's.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^klaxon_sdk_metrics_up 1$/m);
+    expect((await at('/other')).status).toBe(404);
   });
 });

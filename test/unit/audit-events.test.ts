@@ -63,6 +63,13 @@ describe('the timeline', () => {
 
   it('keeps its own wording for the kinds it describes in detail', () => {
     expect(describeEvent({ kind: 'severity.raised', actor: system, payload: { from: 'SEV3', to: 'SEV1' } })).toBe('severity raised from SEV3 to SEV1');
+    const policies = [{ name: 'platform', hash: 'b'.repeat(64) }];
+    expect(describeEvent({ kind: 'configuration.applied', actor: system, payload: { variable: 'KLAXON_POLICY_FILE', file: '/config/policy.yaml', sha256: 'a'.repeat(64), trigger: 'SIGHUP', policies } })).toBe(
+      'KLAXON_POLICY_FILE /config/policy.yaml applied (SIGHUP): sha256 aaaaaaaaaaaa, policies "platform"',
+    );
+    expect(describeEvent({ kind: 'configuration.refused', actor: system, payload: { variable: 'KLAXON_RULES_FILE', file: '/config/rules.yaml', reason: 'not valid YAML', trigger: 'poll', kept: 'c'.repeat(64) } })).toBe(
+      'KLAXON_RULES_FILE /config/rules.yaml refused (poll), sha256 cccccccccccc kept: not valid YAML',
+    );
   });
 
   it('shows an event written before a field existed by its name, not a crash', () => {

@@ -52,8 +52,35 @@ describe('evidence packs', () => {
       ['containment', []],
       ['notification', []],
       ['resolution', ['incident.resolved']],
+      ['configuration', []],
       ['record', []],
     ]);
+  });
+
+  it('list under configuration changes the record that brought in the policy version the incident pinned, from its own stream', () => {
+    const { state, events } = recorded('Leak', 'fixed');
+    const pinned = events.map((e) => (e.kind === 'incident.opened' ? { ...e, payload: { ...e.payload, policyHash: 'h2' } } : e));
+    const applied = (seq: number, at: string, hash: string): EvidenceEvent => ({
+      seq,
+      kind: 'configuration.applied',
+      occurredAt: at,
+      actor: { type: 'system', name: 'klaxon api on host' },
+      payload: { variable: 'KLAXON_POLICY_FILE', file: '/config/policy.yaml', sha256: `file-${hash}`, trigger: 'poll', policies: [{ name: 'platform', hash }] },
+      hash: `${seq}`.repeat(64).slice(0, 64),
+    });
+    const configuration = [
+      applied(1, '2026-11-20T08:00:00.000Z', 'h1'),
+      applied(2, '2026-11-22T08:00:00.000Z', 'h2'),
+      { ...applied(3, '2026-11-23T08:00:00.000Z', 'h1'), kind: 'audit.read', payload: { what: 'timeline', path: '/v1/incidents/_configuration/timeline' } },
+      // The same version again after the incident opened: not the one that was in force.
+      applied(4, '2026-11-26T08:00:00.000Z', 'h2'),
+    ];
+    const pack = evidencePack(state, pinned, { ok: true }, '2026-11-27T09:00:00.000Z', { stream: '_configuration', events: configuration });
+    const section = pack.sections.find((x) => x.id === 'configuration')!;
+    expect(section).toMatchObject({ title: 'Configuration changes', controls: ['SOC 2 CC8.1', 'ISO 27001 A.8.9', 'ISO 27001 A.8.32'] });
+    expect(section.items.map((i) => [i.stream, i.seq, i.kind])).toEqual([['_configuration', 2, 'configuration.applied']]);
+    expect(evidenceMarkdown(pack)).toContain('| _configuration 2 | 2026-11-22T08:00:00.000Z | configuration.applied |');
+    expect(evidenceCsv(pack)).toContain('_configuration,Configuration changes,');
   });
 
   it('list an event of a kind this Klaxon does not know apart, claiming no control, instead of under escalation', () => {

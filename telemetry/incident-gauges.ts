@@ -1,0 +1,104 @@
+import { Gauge } from 'prom-client';
+import { SEVERITIES } from '../core/alerts/severity';
+import { OBLIGATIONS } from '../core/regulation/regimes';
+import type { Incidents } from '../client/incidents';
+import { bounded, registry } from './metrics';
+
+/** How long a reading of visibility serves scrapes: a scrape must not cost a scan of Temporal. */
+const FRESH_MS = 30_000;
+/** The most incidents near a deadline whose clocks one reading asks for (one query each). */
+const MAX_NEAR_DEADLINE = 200;
+const DAY_MS = 86_400_000;
+const REGIMES = [...new Set(OBLIGATIONS.map((o) => o.regime))];
+
+interface Reading {
+  at: number;
+  open: Map<string, number>;
+  deadlines: Map<string, number>;
+}
+
+/**
+ * The gauges read from Temporal visibility (open incidents by severity; legal deadlines due
+ * within 24 hours or overdue, by regime), for the API's `/metrics`. A reading is kept for
+ * FRESH_MS, and concurrent scrapes share one; a reading that fails leaves the last one served
+ * (the scrape still answers) and sets klaxon_visibility_reading_failed, so a broken visibility
+ * shows on the dashboard. One per process: the API that serves `/metrics` sets it.
+ */
+export class IncidentGauges {
+  private reading?: Reading;
+  private pending?: Promise<void>;
+
+  constructor(private readonly incidents: Incidents, private readonly now: () => number = Date.now) {}
+
+  /** Takes a new reading when the last is older than FRESH_MS; scrapes meanwhile wait on the same one. */
+  async current(): Promise<Reading | undefined> {
+    if (!this.reading || this.now() - this.reading.at >= FRESH_MS) {
+      this.pending ??= this.read()
+        .then((r) => ((this.reading = r), readingFailed.set(0)), () => readingFailed.set(1))
+        .finally(() => (this.pending = undefined));
+      await this.pending;
+    }
+    return this.reading;
+  }
+
+  private async read(): Promise<Reading> {
+    const at = this.now();
+    const open = new Map<string, number>();
+    await Promise.all(SEVERITIES.map(async (s) => open.set(s, await this.incidents.count({ openOnly: true, severity: [s] }))));
+    const deadlines = new Map<string, number>();
+    const near = await this.incidents.list({ openOnly: true, deadlineBefore: new Date(at + DAY_MS) }, MAX_NEAR_DEADLINE);
+    for (const incident of near) {
+      const view = await this.incidents.clocks(incident.incidentId, 'UTC').catch(() => undefined);
+      for (const clock of view?.clocks ?? []) {
+        // What is still owed: the filing, or the follow-up of a filing made in part.
+        const due = clock.status === 'partial' ? clock.followUpDue?.utc : clock.status === 'open' || clock.status === 'overdue' ? clock.due.utc : undefined;
+        if (!due) continue;
+        const state = Date.parse(due) <= at ? 'overdue' : Date.parse(due) <= at + DAY_MS ? 'due_24h' : undefined;
+        if (!state) continue;
+        const key = `${bounded(clock.regime, REGIMES)}\n${state}`;
+        deadlines.set(key, (deadlines.get(key) ?? 0) + 1);
+      }
+    }
+    return { at, open, deadlines };
+  }
+}
+
+let source: IncidentGauges | undefined;
+
+/** The incidents the gauges read from from now on (the API does this when it starts). */
+export function readIncidentGaugesFrom(incidents: Incidents): void {
+  source = new IncidentGauges(incidents);
+}
+
+new Gauge({
+  name: 'klaxon_open_incidents',
+  help: 'Open incidents by severity (Temporal visibility, read at most every 30 s)',
+  labelNames: ['severity'] as const,
+  registers: [registry],
+  async collect() {
+    const reading = await source?.current();
+    this.reset();
+    for (const [severity, n] of reading?.open ?? []) this.set({ severity }, n);
+  },
+});
+
+new Gauge({
+  name: 'klaxon_legal_deadlines',
+  help: 'Legal deadlines still owed by open incidents, by regime and state: due_24h (due within 24 hours) or overdue (Temporal visibility and the incidents\' clocks, read at most every 30 s)',
+  labelNames: ['regime', 'state'] as const,
+  registers: [registry],
+  async collect() {
+    const reading = await source?.current();
+    this.reset();
+    for (const [key, n] of reading?.deadlines ?? []) {
+      const [regime, state] = key.split('\n');
+      this.set({ regime, state }, n);
+    }
+  },
+});
+
+const readingFailed = new Gauge({
+  name: 'klaxon_visibility_reading_failed',
+  help: '1 when the last reading of Temporal visibility for the incident gauges failed (they then show the reading before)',
+  registers: [registry],
+});
