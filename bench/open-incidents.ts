@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     memory.server = Math.max(memory.server, rssMb(server.process.pid!));
   }, 1000);
   try {
-    await worker.waitForOutput('klaxon worker: polling');
+    await worker.waitForOutput('"msg":"polling ');
     const config = loadConfig(env, (path) => readFileSync(path, 'utf8'));
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });

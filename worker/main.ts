@@ -47,7 +47,9 @@ async function main(): Promise<void> {
           metricsToken: config.metricsToken,
         });
   if (health) log.info(`health on http://${config.api.host}:${config.workerHealthPort}/healthz and /readyz, metrics on /metrics`);
-  log.info(`polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+  // The build id is the SDK's (its version and a hash of the workflow bundle), as Temporal records
+  // it on each workflow task this worker completes: it says which release's code polls (docs/WORKFLOW-VERSIONING.md).
+  log.info(`polling ${config.temporal.taskQueue} on ${config.temporal.address} as build ${worker.options.buildId}`);
   // The SDK shuts the worker down on SIGINT and SIGTERM, within its shutdownForceTime; what
   // follows (closing the connections) gets the rest of 10 s, then the process exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());

@@ -111,7 +111,7 @@ const startWorker = async (): Promise<Child> => {
     VERCEL_API_TOKEN: 'vercel-token',
     KLAXON_OUTBOX_DIR: join(dir, 'outbox'),
   });
-  await worker.waitForOutput('klaxon worker: polling');
+  await worker.waitForOutput('"msg":"polling ');
   return worker;
 };
 

@@ -135,7 +135,7 @@ afterAll(async () => {
 async function startWorker(): Promise<Child> {
   // `node --import tsx` rather than the tsx command: the kill must reach the process that works.
   const child = Child.start(process.execPath, ['--import', 'tsx', 'worker/main.ts'], workerEnv);
-  await child.waitForOutput('klaxon worker: polling');
+  await child.waitForOutput('"msg":"polling ');
   return child;
 }
 

@@ -41,6 +41,8 @@ describe('the production topology', () => {
     const env = apiProcessEnv(stack, port, { DATABASE_URL: runtimeUrl, KLAXON_TASK_QUEUE: 'klaxon-topology', SLACK_BOT_TOKEN: stack.slack.token, SLACK_API_URL: stack.slack.url, KLAXON_SLACK_CHANNEL: 'C0INCIDENTS' });
     const [worker, api] = [node('worker/main.ts', env), node('client/api/main.ts', env)];
     await Promise.all([worker.waitForOutput('polling klaxon-topology'), api.waitForOutput('listening')]);
+    // Which release polls: the SDK's build id, a hash of the workflow bundle (docs/WORKFLOW-VERSIONING.md).
+    expect(worker.output).toMatch(/"msg":"polling klaxon-topology on [^" ]+ as build @temporalio\/worker@[\d.]+\+[0-9a-f]{64}"/);
 
     const alert = await postAlert(`http://127.0.0.1:${port}`, JSON.stringify({ title: 'Exports bucket readable by every tenant', severity: 'SEV2', tenant: 'acme', dedupKey: 'topology-1' }));
     expect(alert.status).toBe(202);

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { dataConverterFor } from '../../client/payload-codec';
@@ -44,6 +44,13 @@ export interface TestStack {
   incidents: Incidents;
   ledger: LedgerStore;
   apiUrl: string;
+  /** The worker polling the stack's task queue now. */
+  readonly worker: Worker;
+  /**
+   * Shuts the running worker down and starts another on the same task queue, as a deploy does:
+   * with `workflowBundle`, or with today's workflow code.
+   */
+  replaceWorker(workflowBundle?: WorkflowBundle): Promise<Worker>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +67,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Where the API's log lines go (dropped when not given). */
   apiLog?: (line: string) => void;
+  /** The worker's workflow code, prebuilt (e.g. a release's, test/support/frozen-bundles.ts); today's when not given. */
+  workflowBundle?: WorkflowBundle;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -102,11 +111,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       : {}),
   }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
+  const todaysBundle = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
-  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
-  const workerDone = worker.run();
-  keep(worker, (w) => stopWorker(w, workerDone));
+  const startWorker = async (workflowBundle: WorkflowBundle) => {
+    const worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
+    const done = worker.run();
+    const stop = register(() => stopWorker(worker, done));
+    stops.push(stop);
+    return { worker, stop };
+  };
+  let running = await startWorker(options.workflowBundle ?? (await todaysBundle()));
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
   // Its own connection, closed only once its calls settle (test/support/settling-connection.ts).
@@ -128,6 +142,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     incidents,
     ledger,
     apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    get worker() {
+      return running.worker;
+    },
+    async replaceWorker(workflowBundle?: WorkflowBundle) {
+      // Bundled before the old worker stops: a deploy's new worker is built before the old one goes.
+      const bundle = workflowBundle ?? (await todaysBundle());
+      await running.stop();
+      running = await startWorker(bundle);
+      return running.worker;
+    },
     /** Stops the API, the worker, Temporal, the database and Slack, newest first (once). */
     async stop() {
       for (const stop of [...stops].reverse()) await stop();

@@ -11,8 +11,9 @@ import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
 import { createSlackActivities } from '../../activities/slack';
 import { OutboxSlack } from '../../activities/slack-outbox';
-import { batchAlerts } from '../../core/alerts/alert-batch';
+import { batchAlerts, type AlertBatch } from '../../core/alerts/alert-batch';
 import type { Policy } from '../../core/policy/policy';
+import type { SourceResolution } from '../../core/sources/source';
 import { LedgerStore } from '../../ledger/store';
 import { incident } from '../../workflows/incident';
 import { queries, signals, updates } from '../../workflows/messages';
@@ -66,7 +67,11 @@ async function main(name: string): Promise<void> {
           : { ...r, roles: ['approver'] },
       ),
     };
-    const alert = sampleAlert({ title: 'Customer emails exposed', classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } });
+    // One alert of an Alertmanager notification group, the group being the incident.
+    const group = { source: 'alertmanager', dedupKey: 'alertmanager:group:g1', title: 'Customer emails exposed', tenant: 'acme' };
+    const member = (fingerprint: string) => ({ groupKey: '{}:{alertname="CustomerEmailsExposed"}', fingerprint, startsAt: '2026-11-24T09:58:30.000Z' });
+    const alert = sampleAlert({ ...group, details: { labels: { alertname: 'CustomerEmailsExposed', pod: 'f1' } }, member: member('f1'), classification: { service: 'customers-api', surfaces: ['api-route'], jurisdictions: ['DE'] } });
+    const resolution = (fingerprint: string, resolvedAt: string): SourceResolution => ({ ...group, labels: { pod: fingerprint }, deliveryId: `${fingerprint}/resolved/${resolvedAt}`, resolvedAt, member: member(fingerprint) });
     // The standard path, and each thing a responder may do to a ladder: page (Slack, then
     // email), open the incident channel, escalate, a second alert and a replay, snooze until
     // the level is paged again, acknowledge, let the acknowledgement lapse, reassign,
@@ -75,7 +80,9 @@ async function main(name: string): Promise<void> {
     // (v1 files were recorded before snooze, reassign and lapses existed, v2 before
     // notification rules and incident channels, v3 before legal clocks, v4 before risk
     // decisions, obligation changes, phased filings and the regulatory ladder, v5 before
-    // containment: isolated at once, a suspension approved, both undone on resolve.)
+    // containment: isolated at once, a suspension approved, both undone on resolve; v6 before
+    // notification groups (a second member fires, one resolves, a stale resolution is ignored),
+    // malformed signals dropped with a record, containment asked for and rejected, and re-pins.)
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy, alert }] });
       await waitFor('level 1', async () => (await handle.query(queries.state)).pages.length === 1);
@@ -83,12 +90,19 @@ async function main(name: string): Promise<void> {
       await waitFor('level 2', async () => (await handle.query(queries.state)).pages.length === 2);
       await handle.signal(signals.alerts, batchAlerts([alert]));
       await handle.signal(signals.alerts, batchAlerts([{ ...alert, deliveryId: 'd2', dataCategories: ['credentials'] }, { ...alert, deliveryId: 'd3' }]));
+      await handle.signal(signals.alerts, batchAlerts([{ ...alert, deliveryId: 'd4', member: member('f2'), details: { labels: { alertname: 'CustomerEmailsExposed', pod: 'f2' } } }]));
+      await handle.signal(signals.sourceResolved, resolution('f2', '2026-11-24T10:30:00.000Z'));
+      await handle.signal(signals.sourceResolved, resolution('f1', '2026-11-24T09:00:00.000Z'));
+      // Past the API, straight to Temporal: dropped and recorded, the incident goes on.
+      await handle.signal(signals.alerts, { deliveryIds: 'not a list' } as unknown as AlertBatch);
       await handle.executeUpdate(updates.snooze, { args: [{ by: { responder: 'bob', via: 'cli' }, minutes: 10 }] });
       await env.sleep('10 minutes');
       await waitFor('level 2 again', async () => (await handle.query(queries.state)).pages.length === 3);
       await handle.executeUpdate(updates.acknowledge, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
       await handle.executeUpdate(updates.approveContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: 'a2' }] });
       await waitFor('containment', async () => (await handle.query(queries.state)).containment?.every((a) => a.status === 'active'));
+      const asked = await handle.executeUpdate(updates.requestContainment, { args: [{ by: { responder: 'alice', via: 'cli' }, spec: { kind: 'suspend-credentials', credentials: ['github-deploy'] }, reason: 'the key was in the rows' }] });
+      await handle.executeUpdate(updates.rejectContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: asked.actionId, reason: 'the key was rotated already' }] });
       await env.sleep('31 minutes');
       await waitFor('the lapse', async () => (await handle.query(queries.state)).pages.length === 4);
       await handle.executeUpdate(updates.reassign, { args: [{ by: { responder: 'alice', via: 'cli' }, to: 'bob' }] });
@@ -107,6 +121,7 @@ async function main(name: string): Promise<void> {
       await waitFor('the owed follow-up', async () => (await handle.query(queries.state)).clocks?.[0].fired.includes('follow-up 1'));
       await handle.executeUpdate(updates.file, { args: [{ by, obligation: 'gdpr-art33', reference: 'BfDI-1/2' }] });
       await handle.executeUpdate(updates.obligations, { args: [{ by, remove: ['gdpr-art34'], reason: 'the credentials were salted hashes' }] });
+      await handle.executeUpdate(updates.repin, { args: [{ by, policy: { ...policy, name: 'security-v2', hash: 'b'.repeat(64) } }] });
       await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'alice', via: 'cli' }, note: 'route fixed' }] });
       await handle.result();
       return handle.fetchHistory();
