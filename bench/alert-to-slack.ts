@@ -32,7 +32,8 @@ async function main(): Promise<void> {
       let incidentId = '';
       const paged = new Promise<SlackCall>((resolve) => {
         const onCall = (call: SlackCall) => {
-          if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks).includes(incidentId)) {
+          // A page carries its incident's id in its blocks; notices in threads may carry none.
+          if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks ?? null).includes(incidentId)) {
             slack.off('call', onCall);
             resolve(call);
           }

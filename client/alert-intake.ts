@@ -2,13 +2,20 @@ import type { Alert } from '../core/alerts/alert';
 import { SAMPLE_SIZE } from '../core/alerts/alert-batch';
 import type { UnredactedAlert } from '../core/alerts/unredacted-alert';
 import { incidentIdFor } from '../core/incident/incident-id';
+import { REMEMBERED_DELIVERIES } from '../core/incident/incident-alerts';
 import { policyFor, type PolicyBook } from '../core/policy/routing';
 import type { Incidents } from './incidents';
 
 /** While alerts keep coming for one key, at most one signal per this interval. */
 export const COALESCE_INTERVAL_MS = 250;
-/** Alerts in one signal at most; a larger backlog goes out in several. */
-export const MAX_BATCH = 2000;
+/**
+ * Alerts in one signal at most; a larger backlog goes out in several. A fifth of the delivery
+ * ids an incident remembers: a batch whose answer was lost (the API died after Temporal took
+ * it) is retried by its senders, and must still be remembered by the incident when the retries
+ * come, after the batches other replicas sent meanwhile. A batch larger than the memory would
+ * forget its own first alerts at once and count them again.
+ */
+export const MAX_BATCH = REMEMBERED_DELIVERIES / 5;
 
 export interface Accepted {
   incidentId: string;

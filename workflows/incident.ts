@@ -1,9 +1,10 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alerts/alert';
 import { Incident, type IncidentMemento, type IncidentState, type IncidentStatus } from '../core/incident/incident';
+import { REMEMBERED_DELIVERIES, REMEMBERED_DELIVERIES_BEFORE_2026_12 } from '../core/incident/incident-alerts';
 import { clocksView } from '../core/regulation/clock-view';
 import type { Policy } from '../core/policy/policy';
 import { withUnredacted, type UnredactedAlert } from '../core/alerts/unredacted-alert';
@@ -51,9 +52,12 @@ const LEDGER_INTERVAL_MS = 1000;
  */
 export async function incident(input: IncidentInput): Promise<IncidentState> {
   const info = workflowInfo();
+  // Runs begun before the memory of delivery ids grew keep the bound they began with, so their
+  // histories replay as they ran (a replay past 1,000 deliveries was counted again then).
+  const remembered = patched('2026-12-remember-more-deliveries') ? REMEMBERED_DELIVERIES : REMEMBERED_DELIVERIES_BEFORE_2026_12;
   const incident = input.resume
-    ? Incident.restore(input.policy, input.resume.incident)
-    : Incident.open(input.incidentId, input.policy, input.alert, nowIso());
+    ? Incident.restore(input.policy, input.resume.incident, remembered)
+    : Incident.open(input.incidentId, input.policy, input.alert, nowIso(), remembered);
 
   // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
   // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced

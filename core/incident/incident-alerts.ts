@@ -28,11 +28,21 @@ export interface ResolutionBySource {
 }
 
 /**
- * Delivery ids remembered to spot replays (a sender retrying a request it already sent).
- * Bounded, so a storm cannot grow the state without limit; a replay older than this many
- * deliveries would count again.
+ * Delivery ids an incident remembers to spot replays: a sender retrying a request it already
+ * sent, also when the API replica that took it died after Temporal had it and before it
+ * answered (the retry reaches another replica, which has no record of it). Bounded, so a storm
+ * cannot grow the state without limit: a retry that comes after more than this many newer
+ * deliveries counts again. The API's batches (MAX_BATCH in client/alert-intake.ts) are a fifth
+ * of it, so a batch retried after four more full ones is still recognised. At 32 hex
+ * characters an id, a full memory is about 350 kB of the continue-as-new input (Temporal
+ * refuses a payload over 2 MB).
  */
-const REMEMBERED_DELIVERIES = 1000;
+export const REMEMBERED_DELIVERIES = 10_000;
+/**
+ * What incidents opened before the patch `2026-12-remember-more-deliveries` remember, so their
+ * histories replay as they ran; their next run (continue-as-new) remembers REMEMBERED_DELIVERIES.
+ */
+export const REMEMBERED_DELIVERIES_BEFORE_2026_12 = 1000;
 
 /** Adds the values `into` lacks, keeping its order. */
 function mergeInto(into: string[], values: string[]): void {
@@ -47,14 +57,33 @@ function mergeInto(into: string[], values: string[]): void {
 export class IncidentAlerts {
   /** The alerts of the notification group, when the incident is a group's (its view lives in the state). */
   private readonly group: AlertGroup | undefined;
+  /** Delivery ids seen, at most `remembered`; a Set iterates in insertion order, so oldest first. */
+  private readonly seen: Set<string>;
 
   constructor(
     private readonly host: IncidentPartHost<AlertsSlice>,
-    /** Delivery ids seen, oldest first, at most REMEMBERED_DELIVERIES (kept by the incident's memento). */
-    readonly deliveries: string[],
+    /** Delivery ids seen, oldest first (as `deliveries` gave them to the incident's memento). */
+    deliveries: readonly string[],
+    /** How many delivery ids to remember: REMEMBERED_DELIVERIES, or the bound the incident's run began with. */
+    private readonly remembered: number,
     members?: MemberIndex,
   ) {
     this.group = host.state.group ? AlertGroup.restore(host.state.group, members) : undefined;
+    this.seen = new Set(deliveries);
+  }
+
+  /** Delivery ids seen, oldest first, for the incident's memento. */
+  get deliveries(): string[] {
+    return [...this.seen];
+  }
+
+  /** Adds ids to the memory, forgetting the oldest beyond its bound. */
+  private remember(ids: readonly string[]): void {
+    for (const id of ids) this.seen.add(id);
+    for (const id of this.seen) {
+      if (this.seen.size <= this.remembered) break;
+      this.seen.delete(id);
+    }
   }
 
   /** The group's member index, for the memento; absent for an incident that is no group's. */
@@ -68,7 +97,7 @@ export class IncidentAlerts {
 
   /** Counts a batch of alerts, each delivery once, and records them as one ledger event. */
   record(batch: AlertBatch, now: string): AlertOutcome {
-    let fresh = [...new Set(batch.deliveryIds)].filter((id) => !this.deliveries.includes(id));
+    let fresh = [...new Set(batch.deliveryIds)].filter((id) => !this.seen.has(id));
     // A group's members are counted by alert, not only by delivery: a repeat of the whole group
     // (group_interval, repeat_interval) is recognised even past the deliveries remembered.
     // Batches without members (every batch of incidents opened before groups) skip this.
@@ -80,8 +109,7 @@ export class IncidentAlerts {
       fresh = fresh.filter((id) => !members.has(id) || counted.has(id));
     }
     if (fresh.length === 0) return { counted: 0, alertCount: this.state.alertCount };
-    this.deliveries.push(...fresh);
-    this.deliveries.splice(0, Math.max(0, this.deliveries.length - REMEMBERED_DELIVERIES));
+    this.remember(fresh);
     const first = this.state.alertCount + 1;
     this.state.alertCount += fresh.length;
     this.state.lastAlertAt = batch.lastReceivedAt;
@@ -136,8 +164,8 @@ export class IncidentAlerts {
    * of the group fires any more (a person's resolution is never overridden).
    */
   recordSourceResolution(resolution: SourceResolution, now: string, runOpenedAt: string): false | { resolves?: ResolutionBySource } {
-    if (this.deliveries.includes(resolution.deliveryId)) return false;
-    this.deliveries.push(resolution.deliveryId);
+    if (this.seen.has(resolution.deliveryId)) return false;
+    this.remember([resolution.deliveryId]);
     const actor: Actor = { type: 'system', name: resolution.source, via: 'webhook' };
     let ignored = staleResolution(resolution.resolvedAt, runOpenedAt);
     // Resolutions without a member (every one signalled before groups) take the path they always took.

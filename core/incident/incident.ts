@@ -12,7 +12,7 @@ import { LegalClocksPart } from '../regulation/legal-clocks-part';
 import type { SourceResolution } from '../sources/source';
 import { SYSTEM, type Actor, type ResponderRef } from './actor';
 import { identifyResponder } from './identify';
-import { IncidentAlerts, type AlertOutcome } from './incident-alerts';
+import { IncidentAlerts, REMEMBERED_DELIVERIES, type AlertOutcome } from './incident-alerts';
 import type { IncidentPartHost, IncidentStatus } from './incident-part';
 import { IncidentRuleError } from './incident-rule-error';
 import { alertBatchProblem, resolutionProblem } from './message-shapes';
@@ -54,7 +54,8 @@ export class Incident {
   private constructor(
     private pinned: Policy,
     private readonly state: IncidentState,
-    deliveries: string[],
+    deliveries: readonly string[],
+    rememberedDeliveries: number,
     private readonly pending: IncidentEvent[],
     members?: MemberIndex,
   ) {
@@ -70,15 +71,18 @@ export class Incident {
         this.changes += 1;
       },
     };
-    this.alerts = new IncidentAlerts(host, deliveries, members);
+    this.alerts = new IncidentAlerts(host, deliveries, rememberedDeliveries, members);
     this.escalation = new Escalation(host);
     this.responders = new ResponderActions(host, () => this.escalation.stop());
     this.legal = new LegalClocksPart(host);
     this.containment = new ContainmentPart(host);
   }
 
-  /** A new incident from its first alert. */
-  static open(incidentId: string, policy: Policy, first: Alert, now: string): Incident {
+  /**
+   * A new incident from its first alert. `rememberedDeliveries`: how many delivery ids it keeps
+   * against replays (the workflow gives runs begun before that bound grew the one they had).
+   */
+  static open(incidentId: string, policy: Policy, first: Alert, now: string, rememberedDeliveries = REMEMBERED_DELIVERIES): Incident {
     const incident = new Incident(
       policy,
       {
@@ -104,6 +108,7 @@ export class Incident {
         pages: [],
       },
       [],
+      rememberedDeliveries,
       [],
     );
     incident.emit('incident.opened', now, SYSTEM, { policy: policy.name, policyHash: policy.hash, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
@@ -112,8 +117,8 @@ export class Incident {
   }
 
   /** The incident as `memento()` left it, e.g. in the previous run before a continue-as-new. */
-  static restore(policy: Policy, memento: IncidentMemento): Incident {
-    return new Incident(policy, memento.state, [...memento.deliveries], [...memento.pending], memento.members);
+  static restore(policy: Policy, memento: IncidentMemento, rememberedDeliveries = REMEMBERED_DELIVERIES): Incident {
+    return new Incident(policy, memento.state, memento.deliveries, rememberedDeliveries, [...memento.pending], memento.members);
   }
 
   /** Everything needed to carry on elsewhere, audit events not yet written included. */

@@ -1,5 +1,8 @@
 import { batchAlerts } from '../../core/alerts/alert-batch';
 import { Incident } from '../../core/incident/incident';
+import { REMEMBERED_DELIVERIES, REMEMBERED_DELIVERIES_BEFORE_2026_12 } from '../../core/incident/incident-alerts';
+import { deliveryIdOf } from '../../core/sources/delivery-id';
+import { MAX_BATCH } from '../../client/alert-intake';
 import { IncidentRuleError } from '../../core/incident/incident-rule-error';
 import { parseResponders, PolicyError, validatePolicy } from '../../core/policy/policy';
 import { sampleAlert, samplePolicy } from '../support/samples';
@@ -130,6 +133,46 @@ describe('incident memento', () => {
     expect(copy.takeEvents().map((e) => e.kind)).toEqual(['incident.opened', 'alert.received', 'incident.acknowledged']);
     // Deliveries seen before the hand-over are still recognised after it.
     expect(copy.recordAlerts(batchAlerts([alert()]), T).counted).toBe(0);
+  });
+});
+
+describe('delivery ids remembered against replays', () => {
+  /** Ids as the sources make them (32 hex characters), `from` to `from + n - 1`. */
+  const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => deliveryIdOf('generic', String(from + i)));
+  /** The ids in batches of MAX_BATCH, as the API signals a storm; how many were counted. */
+  const record = (inc: Incident, delivered: string[]) => {
+    let counted = 0;
+    for (let i = 0; i < delivered.length; i += MAX_BATCH) counted += inc.recordAlerts(batchAlerts(delivered.slice(i, i + MAX_BATCH).map((deliveryId) => alert({ deliveryId }))), T).counted;
+    return counted;
+  };
+
+  it('recognises a retry after 9,999 newer deliveries and counts one after 10,000 again, across a hand-over too', () => {
+    const [first] = ids(0, 1);
+    const inc = Incident.open('inc-1', policy, alert({ deliveryId: first }), T);
+    expect(record(inc, ids(1, REMEMBERED_DELIVERIES - 1))).toBe(REMEMBERED_DELIVERIES - 1);
+    expect(record(inc, [first])).toBe(0);
+    // The audit events written (the workflow hands over once its ledger queue has drained).
+    inc.takeEvents();
+    const memento = inc.memento();
+    // Oldest first, bounded: about 350 kB of the continue-as-new input.
+    expect(memento.deliveries).toEqual(ids(0, REMEMBERED_DELIVERIES));
+    expect(JSON.stringify(memento).length).toBeLessThan(400_000);
+    const next = Incident.restore(policy, memento);
+    expect(record(next, ids(REMEMBERED_DELIVERIES, 1))).toBe(1);
+    expect(record(next, [first])).toBe(1);
+    expect(next.snapshot().alertCount).toBe(REMEMBERED_DELIVERIES + 2);
+  });
+
+  it('recognises a whole batch of MAX_BATCH retried after four more, where the bound of older runs forgot it', () => {
+    const batch = ids(1, MAX_BATCH);
+    const later = ids(1 + MAX_BATCH, 4 * MAX_BATCH);
+    const now = Incident.open('inc-1', policy, alert(), T);
+    const before = Incident.open('inc-1', policy, alert(), T, REMEMBERED_DELIVERIES_BEFORE_2026_12);
+    for (const inc of [now, before]) record(inc, [...batch, ...later]);
+    expect(record(now, batch)).toBe(0);
+    // Runs begun before the patch keep their bound, and count the retried batch again as they did.
+    expect(record(before, batch)).toBe(MAX_BATCH);
+    expect(before.memento().deliveries).toHaveLength(REMEMBERED_DELIVERIES_BEFORE_2026_12);
   });
 });
 
