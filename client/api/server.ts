@@ -11,6 +11,8 @@ import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
+import { receiveHeartbeat } from './heartbeats';
+import { HeartbeatFeed, heartbeatFeedProblems } from '../heartbeats';
 import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
@@ -68,6 +70,7 @@ export interface ApiDeps {
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
+  heartbeatFeedProblems(config.policies, new Set(sources.keys()), config.sourceSecrets.KLAXON_WEBHOOK_SECRET);
   const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
@@ -97,11 +100,12 @@ const CHANGE_ROUTE = new RegExp(`^\\/v1\\/incidents\\/([^/]+)\\/(${CHANGE_NAMES.
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
-/** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
+/** Klaxon's HTTP API: webhooks and heartbeats in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => console.log(line));
   const intake = new AlertIntake(deps.incidents, deps.policies);
+  const heartbeats = new HeartbeatFeed(deps.incidents, deps.policies, log);
   readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
@@ -130,7 +134,12 @@ export function createApiServer(deps: ApiDeps): Server {
       method: 'POST',
       pattern: /^\/v1\/alerts\/([^/]+)$/,
       handle: (req, [source]) =>
-        receiveAlert(req, source, { intake, incidents: deps.incidents, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now }),
+        receiveAlert(req, source, { intake, incidents: deps.incidents, heartbeats, sources: deps.sources, settings: deps.sourceSettings, rules: deps.rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/heartbeats\/([^/]+)$/,
+      handle: (req, [name]) => receiveHeartbeat(req, name, { feed: heartbeats, secret: deps.sourceSettings.secrets.KLAXON_WEBHOOK_SECRET, deliveries, now }),
     },
     {
       method: 'POST',

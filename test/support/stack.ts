@@ -104,9 +104,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const ledger = new LedgerStore(db.pool);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
-  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
-  const workerDone = worker.run();
-  keep(worker, (w) => stopWorker(w, workerDone));
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
   // Its own connection, closed only once its calls settle (test/support/settling-connection.ts).
@@ -114,6 +111,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   keep(own, (c) => c.close());
   const client = new Client({ connection: own.connection, ...(dataConverter ? { dataConverter } : {}) });
   const incidents = new Incidents(client, config.temporal.taskQueue);
+  // The worker's heartbeat activities open incidents through the same facade, as worker/main.ts's do.
+  const worker: Worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, incidents, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
+  const workerDone = worker.run();
+  keep(worker, (w) => stopWorker(w, workerDone));
   const api: Server = keep(
     createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: options.apiLog ?? (() => undefined) }),
     closeServer,
