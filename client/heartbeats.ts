@@ -82,16 +82,19 @@ export class HeartbeatFeed {
 }
 
 /**
- * What the API refuses to start with: a monitor fed by a source it does not take alerts from,
- * or one only `POST /v1/heartbeats/<name>` feeds while the secret that signs it is not set.
- * Either would never beat, and a watch starts with its first beat: the monitor would watch nothing.
+ * A monitor that nothing can feed: one that only `POST /v1/heartbeats/<name>` feeds while the
+ * secret that signs it is not set is refused at start (its watch would never start: a watch
+ * starts with its first beat). One fed by a source the API does not take alerts from is said in
+ * a notice: signed beats still feed it, so the configuration may be meant.
  */
-export function heartbeatFeedProblems(book: PolicyBook, enabledSources: ReadonlySet<string>, webhookSecret: string | undefined): void {
-  const problems: string[] = [];
+export function heartbeatFeedNotices(book: PolicyBook, enabledSources: ReadonlySet<string>, webhookSecret: string | undefined): string[] {
+  const refused: string[] = [];
+  const notices: string[] = [];
   for (const { monitor, policy } of declaredMonitors(book).values()) {
     const where = `policy "${policy.name}": heartbeat monitor "${monitor.name}"`;
-    if (monitor.source && !enabledSources.has(monitor.source)) problems.push(`${where} is fed by source "${monitor.source}", which KLAXON_SOURCES does not enable`);
-    if (!monitor.source && !webhookSecret) problems.push(`${where} is fed only by POST /v1/heartbeats/${monitor.name}, signed with KLAXON_WEBHOOK_SECRET, which is not set`);
+    if (!monitor.source && !webhookSecret) refused.push(`${where} is fed only by POST /v1/heartbeats/${monitor.name}, signed with KLAXON_WEBHOOK_SECRET, which is not set`);
+    if (monitor.source && !enabledSources.has(monitor.source)) notices.push(`${where} is fed by source "${monitor.source}", which KLAXON_SOURCES does not enable: only POST /v1/heartbeats/${monitor.name} feeds it`);
   }
-  if (problems.length) throw new ConfigError(problems.join('; '));
+  if (refused.length) throw new ConfigError(refused.join('; '));
+  return notices;
 }

@@ -12,7 +12,7 @@ import type { Incidents } from '../incidents';
 import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
 import { receiveHeartbeat } from './heartbeats';
-import { HeartbeatFeed, heartbeatFeedProblems } from '../heartbeats';
+import { HeartbeatFeed, heartbeatFeedNotices } from '../heartbeats';
 import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
@@ -70,7 +70,7 @@ export interface ApiDeps {
 /** The API's dependencies as configured; throws when an enabled source lacks its secret or the rules are wrong. */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
-  heartbeatFeedProblems(config.policies, new Set(sources.keys()), config.sourceSecrets.KLAXON_WEBHOOK_SECRET);
+  const heartbeatNotices = heartbeatFeedNotices(config.policies, new Set(sources.keys()), config.sourceSecrets.KLAXON_WEBHOOK_SECRET);
   const rules = loadRulesFile(config.rulesFile);
   return {
     incidents,
@@ -82,7 +82,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
-    notices: config.notices,
+    notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
