@@ -57,7 +57,8 @@ async function takeBeat(req: IncomingMessage, name: string, deps: HeartbeatRoute
   }
   const named = (body as { monitor: string }).monitor;
   if (named !== name) throw new HttpError(422, `the body names monitor "${named.slice(0, 64)}", the path "${name}": a signed beat counts only for the monitor it names`);
-  const deliveryId = deliveryIdOf('heartbeat', String(signed.timestamp), raw);
+  // The body names the monitor already; the name is part of the id too, so the id alone says which monitor's beat it was.
+  const deliveryId = deliveryIdOf('heartbeat', name, String(signed.timestamp), raw);
   const answer = { monitor: name, tenant: monitor.tenant, intervalSeconds: monitor.intervalSeconds };
   if ((await deps.deliveries.seen([deliveryId], receivedAt)).has(deliveryId)) return { status: 202, body: { ...answer, replayed: true } };
   try {
