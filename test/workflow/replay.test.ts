@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { installTestRuntime } from '../support/runtime';
 
 /**
- * Replays recorded histories of earlier incident-workflow versions against today's code: a
+ * Replays recorded histories of earlier incident-workflow (and heartbeat watch) versions against today's code: a
  * change that running incidents would trip over (nondeterminism) fails here, and must go
  * behind `patched()` instead. Histories are recorded with `record-histories.ts`.
  */
@@ -18,7 +18,7 @@ it('has recorded histories to replay', () => {
 
 it('replays every recorded history without nondeterminism', async () => {
   installTestRuntime();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const histories = files.map((f) => ({ workflowId: f, history: temporal.api.history.v1.History.decode(readFileSync(join(dir, f))) }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
