@@ -18,6 +18,8 @@ import type { IncidentInput } from '../workflows/incident';
 import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
+import { heartbeatWorkflowId, type HeartbeatMonitor } from '../core/heartbeats/heartbeat-monitor';
+import { HEARTBEAT_WORKFLOW_TYPE, heartbeatMessages, type HeartbeatInput } from '../workflows/heartbeat';
 import { activeTraceparent, continuingTrace, tracingOn, withTemporalCallSpan } from '../telemetry/tracing';
 
 /** The memo field where an incident keeps the W3C traceparent of the request that opened it. */
@@ -92,6 +94,21 @@ export class Incidents {
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     }));
     return { incidentId, started: Boolean(response.started) };
+  }
+
+  /**
+   * A beat of a heartbeat monitor: signal-with-start of its watch (workflows/heartbeat.ts), so the
+   * first beat starts it and a watch that ended (its monitor was removed, then declared again)
+   * starts afresh. Durable once it returns. The watch opens and resolves the monitor's incidents.
+   */
+  async heartbeat(monitor: HeartbeatMonitor): Promise<void> {
+    await this.client.workflow.signalWithStart(HEARTBEAT_WORKFLOW_TYPE, {
+      workflowId: heartbeatWorkflowId(monitor),
+      taskQueue: this.taskQueue,
+      args: [{ monitor } satisfies HeartbeatInput],
+      signal: heartbeatMessages.beat,
+      signalArgs: [{ monitor }],
+    });
   }
 
   /**

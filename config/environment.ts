@@ -95,7 +95,7 @@ export const CONFIG_VARIABLES = {
   KLAXON_LOG_LEVEL: 'the least level logged: trace, debug, info (default), warn, error or fatal; JSON lines when standard output is not a terminal',
   KLAXON_METRICS_TOKEN: 'when set, GET /metrics of the API and the worker answers only `Authorization: Bearer <token>` (unset: open; the metrics hold no personal data)',
   KLAXON_SOURCES: 'alert sources the API takes, comma-separated (default generic; also alertmanager, grafana, datadog, sentry, vercel)',
-  KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic',
+  KLAXON_WEBHOOK_SECRET: 'HMAC secret of Klaxon-Signature on POST /v1/alerts/generic and POST /v1/heartbeats/<name>',
   KLAXON_ALERTMANAGER_TOKEN: 'bearer token Alertmanager sends (http_config.authorization)',
   KLAXON_ALERTMANAGER_BASIC_AUTH: 'user:password Alertmanager sends (http_config.basic_auth), instead of a token',
   KLAXON_GRAFANA_TOKEN: 'credentials Grafana sends in its Authorization header (scheme Bearer)',

@@ -123,7 +123,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     stops.push(() => containment.close());
     const { incidents, client, connection: clientConnection } = await connectIncidents(config);
     stops.push(() => clientConnection.close());
-    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment, archive: { client, store: new HistoryArchive(db) } });
+    const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment, incidents, archive: { client, store: new HistoryArchive(db) } });
     const workerDone = worker.run();
     workerDone.then(
       () => fail(new Error('the worker stopped')),

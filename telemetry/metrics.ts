@@ -92,3 +92,10 @@ export const containmentActions = new Counter({
   labelNames: ['kind', 'state'] as const,
   registers: [registry],
 });
+
+export const heartbeats = new Counter({
+  name: 'klaxon_heartbeats_total',
+  help: "Beats of heartbeat monitors, by how they came (http: POST /v1/heartbeats/<name>; alert: an alert of the monitor's source, at most one a second per monitor) and outcome: accepted, replayed (signed bytes sent again: not a beat), refused (4xx), unavailable (Temporal did not take it). Not by monitor: names carry tenants, and a silence is an incident",
+  labelNames: ['via', 'outcome'] as const,
+  registers: [registry],
+});

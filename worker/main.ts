@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const containment = new ContainmentAdapters(config.containment);
   const ledger = new LedgerStore(db);
   const { incidents, client, connection: clientConnection } = await connectIncidents(config);
-  const worker = await createKlaxonWorker({ connection, config, ledger, containment, archive: { client, store: new HistoryArchive(db) } });
+  const worker = await createKlaxonWorker({ connection, config, ledger, containment, incidents, archive: { client, store: new HistoryArchive(db) } });
   // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
   await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
   const health =

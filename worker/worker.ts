@@ -9,6 +9,8 @@ import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
 import type { HistoryArchive } from '../ledger/history-archive';
 import { historyArchiveActivities } from './history-archiver';
+import { heartbeatActivities } from './heartbeat-incidents';
+import type { Incidents } from '../client/incidents';
 import { dataConverterFor } from '../client/payload-codec';
 import { tracingPlugins } from '../telemetry/tracing';
 
@@ -24,6 +26,8 @@ export interface WorkerDeps {
   containment: ContainmentAdapters;
   /** The history archive the scheduled sweep writes to (worker/history-archiver.ts), over a client of its own; tests without it run no sweep. */
   archive?: { client: Client; store: HistoryArchive };
+  /** What the heartbeat monitors' watches open and resolve incidents through (worker/heartbeat-incidents.ts). */
+  incidents: Incidents;
 }
 
 export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
@@ -43,6 +47,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createLedgerActivities(deps.ledger),
       ...createClockActivities(),
       ...createContainmentActivities(deps.containment),
+      ...heartbeatActivities(deps.incidents, config.policies),
       ...(deps.archive ? historyArchiveActivities(deps.archive.client, deps.archive.store, deps.ledger) : {}),
     },
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its

@@ -1,6 +1,8 @@
 /**
  * Every workflow a Klaxon worker runs: the entry point of the worker's bundle (worker/worker.ts).
- * The incident workflow is the product; the history archive's sweep is the job its Schedule starts.
+ * The incident workflow is the product; the heartbeat monitors' watches open incidents when a
+ * source goes quiet; the history archive's sweep is the job its Schedule starts.
  */
 export { incident } from './incident';
+export { heartbeatMonitor } from './heartbeat';
 export { archiveClosedIncidentHistories } from './history-archive';

@@ -9,6 +9,7 @@ import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
+import type { HeartbeatFeed } from '../heartbeats';
 import { spikeAlertsOf, type SpikeWindows } from '../spike-windows';
 import { header, HttpError, readBody, requireContentType } from './http';
 import { noteIgnored, noteTest, type QuietDeliveryCounts } from './quiet-deliveries';
@@ -21,6 +22,8 @@ export interface AlertRouteDeps {
   /** The policies in force when the request arrived: a new incident pins the one its first alert routes to. */
   policies: PolicyBook;
   incidents: Incidents;
+  /** Heartbeat monitors fed by a source: its alerts for their tenant are beats. */
+  heartbeats: HeartbeatFeed;
   /** The enabled sources (KLAXON_SOURCES), by name. */
   sources: ReadonlyMap<string, AlertSource>;
   settings: SourceSettings;
@@ -99,12 +102,15 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
+  const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
   let body: unknown;
   try {
-    // A replay is answered as the duplicate it is, and nothing of it reaches Temporal.
+    // A replay is answered as the duplicate it is, and nothing of it reaches Temporal (nor beats for a monitor).
     const [alerts, resolved] = await Promise.all([
-      Promise.all(result.alerts.map((a) => (replayed.has(a.deliveryId) ? { incidentId: incidentIdFor(classify(a, deps.rules)), deduplicated: true, replayed: true } : submit(classify(a, deps.rules))))),
+      Promise.all(classified.map((c) => (c.replayed ? { incidentId: incidentIdFor(c.alert), deduplicated: true, replayed: true } : submit(c.alert)))),
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
+      // Beside the alerts, not after them: the 202 waits for nothing more. It never throws.
+      deps.heartbeats.fromAlerts(name, classified.filter((c) => !c.replayed).map((c) => c.alert)),
     ]);
     if (window) await deps.deliveries.remember(ids.filter((id) => !replayed.has(id)), receivedAt, new Date(receivedAt.getTime() + window * 1000));
     countTaken(name, alerts, { resolution: resolved.length, test: tests.length, ignored: ignored.length });

@@ -31,15 +31,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads the raw body (signatures are over the exact bytes), refusing more than MAX_BODY_BYTES. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Reads the raw body (signatures are over the exact bytes), refusing more than `limit` bytes (MAX_BODY_BYTES unless a route takes less). */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body of ${declared} bytes exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+  if (declared > limit) throw new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new HttpError(413, `body exceeds the limit of ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -9,6 +9,8 @@ import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
 import { receiveAlert } from './alerts';
+import { receiveHeartbeat } from './heartbeats';
+import { HeartbeatFeed, heartbeatFeedNotices } from '../heartbeats';
 import { QuietDeliveryCounts } from './quiet-deliveries';
 import { clientOf, FailedAttempts, takesBearerToken } from './failed-attempts';
 import { changeIncident, incidentEvidenceRoute, incidentHistoryRoute, incidentTimeline, listIncidents, periodEvidenceRoute, showIncident, type ComplianceDeps, whoAmI } from './compliance';
@@ -23,6 +25,7 @@ import { receiveSlackInteraction, type SlackApi } from './slack-interactions';
 import { readiness, READINESS_TIMEOUT_MS } from './readiness';
 import { CHANGE_NAMES } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
+import type { PolicyBook } from '../../core/policy/routing';
 import { checkPath, decodeSegment } from './request-path';
 import { metricsRoute } from './metrics-route';
 import { readIncidentGaugesFrom } from '../../telemetry/incident-gauges';
@@ -77,6 +80,7 @@ export interface ApiDeps {
  */
 export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, compliance?: ComplianceDeps, deliveries?: DeliveryMemory, spikeWindows?: SpikeWindows): ApiDeps {
   const { sources, settings } = enabledSources(config);
+  const heartbeatNotices = heartbeatFeedNotices(config.policies, new Set(sources.keys()), config.sourceSecrets.KLAXON_WEBHOOK_SECRET);
   return {
     incidents,
     configuration: fixedConfiguration({ policies: config.policies, rules: loadRulesFile(config.rulesFile) }),
@@ -86,7 +90,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
-    notices: config.notices,
+    notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
@@ -104,11 +108,17 @@ const CHANGE_ROUTE = new RegExp(`^\\/v1\\/incidents\\/([^/]+)\\/(${CHANGE_NAMES.
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: number; body: unknown }>;
 
-/** Klaxon's HTTP API: webhooks in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
+/** Klaxon's HTTP API: webhooks and heartbeats in, Slack interactivity and PagerDuty webhooks in, the read-only compliance API, health. */
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => apiLog.info(line));
   const intake = new AlertIntake(deps.incidents);
+  // The heartbeat monitors of the policies in force: made again when a reload brings a new book.
+  let feed: { book: PolicyBook; feed: HeartbeatFeed } | undefined;
+  const heartbeatsOf = (book: PolicyBook): HeartbeatFeed => {
+    if (feed?.book !== book) feed = { book, feed: new HeartbeatFeed(deps.incidents, book, log) };
+    return feed.feed;
+  };
   readIncidentGaugesFrom(deps.incidents);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
@@ -139,8 +149,13 @@ export function createApiServer(deps: ApiDeps): Server {
       handle: (req, [source]) => {
         const { policies, rules } = deps.configuration.current();
         const settings = { ...deps.sourceSettings, grouping: rules.grouping, vercel: rules.vercel };
-        return receiveAlert(req, source, { intake, policies, incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now });
+        return receiveAlert(req, source, { intake, policies, heartbeats: heartbeatsOf(policies), incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now });
       },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/heartbeats\/([^/]+)$/,
+      handle: (req, [name]) => receiveHeartbeat(req, name, { feed: heartbeatsOf(deps.configuration.current().policies), secret: deps.sourceSettings.secrets.KLAXON_WEBHOOK_SECRET, deliveries, now }),
     },
     {
       method: 'POST',

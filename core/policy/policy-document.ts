@@ -17,6 +17,10 @@ export const containmentSpecSchema = z
   })
   .strict();
 import { routeProblems, type PolicyBook } from './routing';
+import { isValidTenant } from '../alerts/alert';
+import { SOURCES } from '../sources/registry';
+import { HEARTBEAT_INTERVAL_SECONDS, MONITOR_NAME } from '../heartbeats/heartbeat-monitor';
+import { heartbeatProblems } from '../heartbeats/declarations';
 
 /**
  * A policy file (YAML, KLAXON_POLICY_FILE): responders and the escalation ladder. Errors name
@@ -46,6 +50,20 @@ const notificationRules = z.array(z.object({ channel: z.enum(CHANNEL_IDS), after
 const contactSchema = Object.fromEntries(
   CHANNELS.flatMap((c) => Object.entries(c.contact).map(([field, spec]) => [field, 'format' in spec ? z.string().optional() : z.string().min(1).optional()])),
 );
+/** A heartbeat monitor (core/heartbeats/heartbeat-monitor.ts); names unique across the file (heartbeatProblems). */
+const heartbeatMonitor = z
+  .object({
+    name: z.string().regex(MONITOR_NAME, 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64'),
+    tenant: z.string().refine(isValidTenant, 'letters, digits, ".", "_" or "-", at most 128'),
+    intervalSeconds: z
+      .number()
+      .int('a whole number of seconds')
+      .min(HEARTBEAT_INTERVAL_SECONDS.min, `at least ${HEARTBEAT_INTERVAL_SECONDS.min} seconds`)
+      .max(HEARTBEAT_INTERVAL_SECONDS.max, `at most ${HEARTBEAT_INTERVAL_SECONDS.max} seconds (7 days)`),
+    severity: z.enum(SEVERITIES),
+    source: z.enum([...SOURCES.keys()] as [string, ...string[]]).optional(),
+  })
+  .strict();
 const hoursWindow = z.object({ days: z.array(z.enum(WEEKDAYS)).min(1), from: z.string(), to: z.string() }).strict();
 
 const policySchema = z
@@ -153,6 +171,7 @@ const policySchema = z
     /** Absent: the default the file is read with (KLAXON_AUTO_RESOLVE, else false). */
     autoResolve: z.boolean().optional(),
     keepUnredactedAlerts: z.boolean().optional(),
+    heartbeats: z.array(heartbeatMonitor).optional(),
   })
   .strict();
 
@@ -241,6 +260,8 @@ export function readPolicyFile(text: string, file: string, defaults: PolicyDefau
   const problems = [
     ...book.policies.flatMap((policy, i) => policyProblems(policy).map((p) => ({ ...p, path: isBook ? ['policies', i, ...p.path] : p.path }))),
     ...routeProblems(book),
+    // A single policy's file has no `policies.0` above its fields.
+    ...heartbeatProblems(book).map((p) => (isBook ? p : { ...p, path: p.path.slice(2) })),
   ];
   if (problems.length) return fail(problems);
   return { book, overrides };

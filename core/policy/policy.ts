@@ -8,6 +8,7 @@ import { REMINDER_PATTERN } from '../regulation/reminders';
 import { hasChannel, type NotificationRule, type Urgency } from '../escalation/notification-rules';
 import { contactProblems, type Contacts } from '../channels/channels';
 import { validateSchedule, type Schedule } from '../escalation/schedule';
+import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor';
 
 /**
  * A person who can be paged and may act on incidents, reached by the contact fields each
@@ -129,6 +130,8 @@ export interface Policy {
    * read only with the key (`klaxon incidents unredacted`). Never in the ledger or a notification.
    */
   keepUnredactedAlerts?: boolean;
+  /** Heartbeat monitors whose silence opens an incident under this policy (core/heartbeats/). */
+  heartbeats?: HeartbeatMonitor[];
   /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
   hash?: string;
 }

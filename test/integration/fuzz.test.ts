@@ -325,7 +325,7 @@ const forgedBearer = fc.oneof(
 /** Any route, with a path segment that is not valid percent-encoding or decodes to a control character. */
 const malformedPath = fc
   .tuple(
-    fc.constantFrom('POST /v1/alerts/:x', 'GET /v1/incidents/:x', 'GET /v1/incidents/:x/timeline', 'GET /v1/incidents/:x/evidence', 'GET /v1/incidents/:x/history', 'POST /v1/incidents/:x/acknowledge', 'POST /v1/incidents/:x/resolve', 'POST /v1/slack/:x', 'GET /healthz:x'),
+    fc.constantFrom('POST /v1/alerts/:x', 'POST /v1/heartbeats/:x', 'GET /v1/incidents/:x', 'GET /v1/incidents/:x/timeline', 'GET /v1/incidents/:x/evidence', 'GET /v1/incidents/:x/history', 'POST /v1/incidents/:x/acknowledge', 'POST /v1/incidents/:x/resolve', 'POST /v1/slack/:x', 'GET /healthz:x'),
     fc.oneof(
       fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%C0%AF', '%ED%A0%80', '%FF'),
       fc.integer({ min: 0, max: 0x1f }).map((c) => `inc-%${c.toString(16).padStart(2, '0')}`),

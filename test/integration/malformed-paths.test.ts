@@ -55,6 +55,7 @@ const BAD_SEGMENTS: Array<[string, string, RegExp]> = [
 
 const ROUTES: Array<[string, (segment: string) => string]> = [
   ['POST', (s) => `/v1/alerts/${s}`],
+  ['POST', (s) => `/v1/heartbeats/${s}`],
   ['GET', (s) => `/v1/incidents/${s}`],
   ['GET', (s) => `/v1/incidents/${s}/timeline`],
   ['GET', (s) => `/v1/incidents/${s}/evidence`],

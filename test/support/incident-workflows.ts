@@ -31,7 +31,14 @@ export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000'
  * against the Slack stand-in and PostgreSQL: hours of escalation pass in moments. Call once
  * per test file, at the top level (it registers beforeAll/afterAll).
  */
-export function timeSkippingIncidents(taskQueue: string, setup: { containment?: () => ContainmentTargets } = {}) {
+export function timeSkippingIncidents(
+  taskQueue: string,
+  setup: {
+    containment?: () => ContainmentTargets;
+    /** More activities for the worker, made once the environment runs (the heartbeat watches' open incidents through its client). */
+    activities?: (env: TestWorkflowEnvironment) => object;
+  } = {},
+) {
   const h = {
     env: undefined as unknown as TestWorkflowEnvironment,
     ledger: undefined as unknown as LedgerStore,
@@ -48,7 +55,8 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
     installTestRuntime();
     [h.env, bundle, db] = await startAll<[TestWorkflowEnvironment, WorkflowBundle, TestDatabase, void, void, void]>([
       TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }).then((env) => track(env, (e) => e.teardown())),
-      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/incident'), logger: new DefaultLogger('WARN') }),
+      // The worker's own entry (every workflow it runs), as production bundles it.
+      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') }),
       createTestDatabase(),
       h.slack.start(),
       h.pagerduty.start(),
@@ -87,6 +95,7 @@ export function timeSkippingIncidents(taskQueue: string, setup: { containment?: 
         ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
         ...createClockActivities(),
         ...createContainmentActivities(containment),
+        ...setup.activities?.(h.env),
       },
       // As in production (worker/worker.ts): a stuck activity fails the test's stop in seconds instead of stalling it.
       shutdownForceTime: '10 seconds',

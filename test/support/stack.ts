@@ -113,14 +113,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const ledger = new LedgerStore(db.pool);
   const todaysBundle = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
-  const startWorker = async (workflowBundle: WorkflowBundle) => {
-    const worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
-    const done = worker.run();
-    const stop = register(() => stopWorker(worker, done));
-    stops.push(stop);
-    return { worker, stop };
-  };
-  let running = await startWorker(options.workflowBundle ?? (await todaysBundle()));
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
   // Its own connection, closed only once its calls settle (test/support/settling-connection.ts).
@@ -128,6 +120,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   keep(own, (c) => c.close());
   const client = new Client({ connection: own.connection, ...(dataConverter ? { dataConverter } : {}) });
   const incidents = new Incidents(client, config.temporal.taskQueue);
+  const startWorker = async (workflowBundle: WorkflowBundle) => {
+    // The worker's heartbeat activities open incidents through the same facade, as worker/main.ts's do.
+    const worker = await createKlaxonWorker({ connection: env.nativeConnection, config, ledger, workflowBundle, pagerDutyAgent: options.pagerduty?.standIn.agent, containment, incidents, archive: { client: env.client, store: new HistoryArchive(db.pool) } });
+    const done = worker.run();
+    const stop = register(() => stopWorker(worker, done));
+    stops.push(stop);
+    return { worker, stop };
+  };
+  let running = await startWorker(options.workflowBundle ?? (await todaysBundle()));
   const api: Server = keep(
     createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: options.apiLog ?? (() => undefined) }),
     closeServer,

@@ -92,13 +92,51 @@ describe('policy files', () => {
   it('are checked by `klaxon policy validate`, which exits 1 naming the line of each problem', async () => {
     const ok = await klaxon(['policy', 'validate', example], process.env);
     expect(ok.stdout.split('\n')).toEqual([
-      `${example}: policy "platform-on-call" is valid: 5 responder(s), 4 level(s), the ladder runs 3 time(s)`,
+      `${example}: policy "platform-on-call" is valid: 5 responder(s), 4 level(s), the ladder runs 3 time(s); heartbeat monitor(s) acme-log-export (acme, every 15 min), globex-alertmanager (globex, every 15 min)`,
       `${example}: policy "acme-critical" is valid: 5 responder(s), 2 level(s), the ladder runs 6 time(s)`,
       `${example}: 1 route(s); alerts no route matches get "platform-on-call"`,
       '',
     ]);
     const refused = await klaxon(['policy', 'validate', join(__dirname, '../fixtures/rules.yaml')], process.env).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/rules\.yaml:\d+:\d+: /) });
+  });
+});
+
+describe('heartbeat monitors', () => {
+  const policy = (heartbeats: string[]) =>
+    ['name: watched', 'responders: [{ name: alice, slackUserId: U0ALICE, timeZone: UTC }]', 'levels: [{ targets: [alice], timeoutMinutes: 5 }]', 'heartbeats:', ...heartbeats.map((h) => `  - ${h}`)].join('\n');
+
+  it('are declared in a policy, with the policy whose ladder their silence pages', () => {
+    const book = parsePolicyBook(readFileSync(example, 'utf8'), example);
+    expect(book.policies[0].heartbeats).toEqual([
+      { name: 'acme-log-export', tenant: 'acme', intervalSeconds: 900, severity: 'SEV2' },
+      { name: 'globex-alertmanager', tenant: 'globex', intervalSeconds: 900, severity: 'SEV3', source: 'alertmanager' },
+    ]);
+  });
+
+  it('name their problems: a name outside the alphabet or too long, an interval out of 10 s..7 days, an unknown source, a name twice', () => {
+    expect(
+      errorOf(
+        policy([
+          '{ name: "../acme", tenant: acme, intervalSeconds: 60, severity: SEV2 }',
+          `{ name: ${'a'.repeat(65)}, tenant: acme, intervalSeconds: 60, severity: SEV2 }`,
+          '{ name: fast, tenant: acme, intervalSeconds: 9, severity: SEV2 }',
+          '{ name: slow, tenant: acme, intervalSeconds: 604801, severity: SEV2 }',
+          '{ name: odd, tenant: acme, intervalSeconds: 60.5, severity: SEV2, source: nagios }',
+        ]),
+      ).split('\n'),
+    ).toEqual([
+      'policy.yaml:5:13: heartbeats.0.name: letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64',
+      'policy.yaml:6:13: heartbeats.1.name: letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64',
+      'policy.yaml:7:50: heartbeats.2.intervalSeconds: at least 10 seconds',
+      'policy.yaml:8:50: heartbeats.3.intervalSeconds: at most 604800 seconds (7 days)',
+      'policy.yaml:9:49: heartbeats.4.intervalSeconds: a whole number of seconds',
+      'policy.yaml:9:79: heartbeats.4.source: Invalid option: expected one of "generic"|"alertmanager"|"grafana"|"datadog"|"sentry"|"vercel"',
+    ]);
+    const twice = '{ name: drain, tenant: acme, intervalSeconds: 60, severity: SEV2 }';
+    expect(errorOf(policy([twice, twice.replace('acme', 'globex')]))).toBe(
+      'policy.yaml:6:13: heartbeats.1.name: heartbeat monitor "drain" is declared twice (also in policy "watched"): its name alone must say which monitor a beat is for',
+    );
   });
 });
 

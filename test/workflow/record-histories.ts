@@ -16,6 +16,10 @@ import type { Policy } from '../../core/policy/policy';
 import type { SourceResolution } from '../../core/sources/source';
 import { LedgerStore } from '../../ledger/store';
 import { incident } from '../../workflows/incident';
+import { heartbeatMessages } from '../../workflows/heartbeat';
+import { heartbeatActivities } from '../../worker/heartbeat-incidents';
+import { Incidents } from '../../client/incidents';
+import { heartbeatWorkflowId, type HeartbeatMonitor } from '../../core/heartbeats/heartbeat-monitor';
 import { queries, signals, updates } from '../../workflows/messages';
 import { createTestDatabase } from '../support/database';
 import { installTestRuntime } from '../support/runtime';
@@ -25,8 +29,9 @@ import { waitFor } from '../support/waiting';
 
 /**
  * Records the event histories that `replay.test.ts` replays, one per version of the incident
- * workflow that incidents may still be running. Run it when a new version ships, keep the
- * old files: `npx tsx test/workflow/record-histories.ts <name>` (e.g. v1-escalated-acked).
+ * workflow that incidents may still be running, and of the heartbeat watch (a name starting
+ * `heartbeat-`). Run it when a new version ships, keep the old files:
+ * `npx tsx test/workflow/record-histories.ts <name>` (e.g. v1-escalated-acked, heartbeat-v1).
  */
 async function main(name: string): Promise<void> {
   installTestRuntime();
@@ -39,7 +44,8 @@ async function main(name: string): Promise<void> {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'record',
-      workflowsPath: require.resolve('../../workflows/incident'),
+      // Every workflow: a heartbeat watch's silence starts an incident on this queue.
+      workflowsPath: require.resolve('../../workflows/registered'),
       activities: {
         ...createSlackActivities(new OutboxSlack(outbox), '#incidents'),
         ...createLedgerActivities(new LedgerStore(db.pool)),
@@ -47,8 +53,28 @@ async function main(name: string): Promise<void> {
         ...createPagerDutyActivities({ routingKeys: {} }),
         ...createClockActivities(),
         ...createContainmentActivities(containment),
+        ...heartbeatActivities(new Incidents(env.client, 'record'), { policies: [{ ...samplePolicy, autoResolve: true, heartbeats: [monitor] }], routes: [] }),
       },
     });
+    if (name.startsWith('heartbeat-')) {
+      // Beats within the interval, a silence (its incident opened), the beat that resolves it, a second silence.
+      const history = await worker.runUntil(async () => {
+        const incidents = new Incidents(env.client, 'record');
+        const watch = env.client.workflow.getHandle(heartbeatWorkflowId(monitor));
+        await incidents.heartbeat(monitor);
+        await env.sleep('10 minutes');
+        await incidents.heartbeat(monitor);
+        await env.sleep('20 minutes');
+        await waitFor('the silence', async () => (await watch.query(heartbeatMessages.state)).silent);
+        await incidents.heartbeat(monitor);
+        await waitFor('the resumption', async () => !(await watch.query(heartbeatMessages.state)).silent);
+        await env.sleep('20 minutes');
+        await waitFor('the second silence', async () => (await watch.query(heartbeatMessages.state)).silences === 2);
+        await watch.terminate('recorded');
+        return watch.fetchHistory();
+      });
+      return save(name, history);
+    }
     // Alice is also mailed after two minutes; a SEV2 gets its own channel (both into the outbox).
     const policy: Policy = {
       ...samplePolicy,
@@ -126,16 +152,23 @@ async function main(name: string): Promise<void> {
       await handle.result();
       return handle.fetchHistory();
     });
-    // Binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs in this tree.
-    const file = join(__dirname, 'histories', `${name}.binpb`);
-    writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
-    console.log(`recorded ${history.events?.length} events to ${file}`);
+    save(name, history);
   } finally {
     await containment.close();
     await env.teardown();
     await db.drop();
     rmSync(outbox, { recursive: true, force: true });
   }
+}
+
+/** The heartbeat monitor a recorded watch watches. */
+const monitor: HeartbeatMonitor = { name: 'recorded-drain', tenant: 'acme', intervalSeconds: 15 * 60, severity: 'SEV2' };
+
+function save(name: string, history: temporal.api.history.v1.IHistory): void {
+  // Binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs in this tree.
+  const file = join(__dirname, 'histories', `${name}.binpb`);
+  writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+  console.log(`recorded ${history.events?.length} events to ${file}`);
 }
 
 const name = process.argv[2];

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { installTestRuntime } from '../support/runtime';
 
 /**
- * Replays recorded histories of earlier incident-workflow versions against today's code: a
+ * Replays recorded histories of earlier incident-workflow (and heartbeat watch) versions against today's code: a
  * change that running incidents would trip over (nondeterminism) fails here, and must go
  * behind `patched()` instead. Histories are recorded with `record-histories.ts`.
  */

@@ -5,6 +5,7 @@ import { parseGenericAlert } from '../../../core/alerts/alert';
 import { parsePolicyBook } from '../../../core/policy/policy-document';
 import { policyFor } from '../../../core/policy/routing';
 import { simulate } from '../../../core/policy/simulation';
+import { describeInterval } from '../../../core/heartbeats/heartbeat-monitor';
 import { defineCommand, quoted, TZ_OPTION, UsageError } from '../command';
 import { renderSimulation } from '../render';
 
@@ -20,7 +21,7 @@ const validate = defineCommand({
     const book = parsePolicyBook(readFileSync(file, 'utf8'), file);
     return cli.print(book, () =>
       [
-        ...book.policies.map((p) => `${file}: policy "${p.name}" is valid: ${p.responders.length} responder(s), ${p.levels.length} level(s), the ladder runs ${p.repeat + 1} time(s)`),
+        ...book.policies.map((p) => `${file}: policy "${p.name}" is valid: ${p.responders.length} responder(s), ${p.levels.length} level(s), the ladder runs ${p.repeat + 1} time(s)${p.heartbeats?.length ? `; heartbeat monitor(s) ${p.heartbeats.map((m) => `${m.name} (${m.tenant}, every ${describeInterval(m.intervalSeconds)})`).join(', ')}` : ''}`),
         ...(book.routes.length ? [`${file}: ${book.routes.length} route(s); alerts no route matches get "${book.policies[0].name}"`] : []),
       ].join('\n'),
     );
