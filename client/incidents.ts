@@ -208,7 +208,8 @@ export class Incidents {
   async list(filter: IncidentFilter = {}, limit = 100): Promise<IncidentSummary[]> {
     const query = visibilityQuery(filter);
     const out: IncidentSummary[] = [];
-    for await (const wf of this.client.workflow.list({ query })) {
+    // Pages of `limit` at most: the server's default page (1,000) would be fetched and decoded whole to keep 100.
+    for await (const wf of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       const sa = wf.typedSearchAttributes;
       out.push({
         incidentId: wf.workflowId,
