@@ -30,7 +30,7 @@ function deadlinesView(deadlines: Deadline[]): HTMLElement {
   const overdue = deadlines.filter((d) => d.overdue).length;
   const n = new Intl.NumberFormat();
   const caption = `${n.format(deadlines.length)} unfiled deadline${deadlines.length === 1 ? '' : 's'}${overdue ? `, ${n.format(overdue)} overdue` : ''}: overdue first, then soonest`;
-  return table({ id: 'deadlines' }, caption, ['Due', 'Obligation', 'Incident', 'Severity', 'Tenant', 'Status'], deadlines.map(row));
+  return table('deadlines', caption, ['Due', 'Obligation', 'Incident', 'Severity', 'Tenant', 'Status'], deadlines.map(row));
 }
 
 /** `/console/compliance`: every legal deadline across open incidents due within 72 hours (or past). */
