@@ -31,4 +31,6 @@ export async function makeChange<R>(ctx: ChangeContext, control: HTMLButtonEleme
   }
   await ctx.reload();
   answer();
+  // An Approve or Reject redraws its row: the focus goes to the answer rather than to the page's top.
+  if (!control.isConnected) ctx.feedback.focus();
 }

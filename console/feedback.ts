@@ -37,6 +37,13 @@ export class Feedback {
     this.element.append(alert);
   }
 
+  /** Moves the keyboard focus to the answer shown (when the control that asked is gone from the page). */
+  focus(): void {
+    const shown = this.alert ?? this.result;
+    shown.tabIndex = -1;
+    shown.focus();
+  }
+
   /** Before the next change: the last answer no longer applies. */
   clear(): void {
     replaceChildren(this.result);

@@ -23,7 +23,7 @@ async function copy(d: Draft, feedback: Feedback): Promise<void> {
       return new Blob([await res.text()], { type: 'text/plain' });
     });
     await navigator.clipboard.write([new ClipboardItem({ 'text/plain': text })]);
-    feedback.done(`The ${d.title} draft is on the clipboard.`);
+    feedback.done(`Draft “${d.title}” (${d.regime}) copied to the clipboard.`);
   } catch (err) {
     feedback.problem(`Copying failed (${err instanceof Error ? err.message : String(err)}); use “Download (Markdown)” instead.`);
   }

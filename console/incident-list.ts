@@ -57,6 +57,8 @@ export function showIncidentList(main: HTMLElement): void {
     filters = next;
     history.pushState(null, '', `${consolePath.list}${queryOf(filters)}`);
     // The form already shows what was applied: only the table changes, and the focus stays put.
+    // The old table goes at once, so a refused filter never leaves the previous answer under it.
+    replaceChildren(body);
     poller.restart();
   }
 
