@@ -48,8 +48,8 @@ async function request<T>(path: string, init: RequestInit): Promise<T> {
 }
 
 /** `GET path` (a `/v1/...` path with its query), answered as JSON. */
-export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return request<T>(path, { method: 'GET', ...(signal ? { signal } : {}) });
+export function getJson<T>(path: string): Promise<T> {
+  return request<T>(path, { method: 'GET' });
 }
 
 /** `POST path` with a JSON body and the CSRF header the API requires of cookie sessions. */

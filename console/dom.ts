@@ -8,7 +8,7 @@
 export type Child = Node | string | number | null | undefined | false;
 
 /** Attributes by name; `false` and `undefined` leave one out, `true` sets it empty (e.g. `download`, `required`). */
-export type Attributes = Record<string, string | number | boolean | undefined>;
+type Attributes = Record<string, string | number | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);

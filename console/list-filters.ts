@@ -6,8 +6,8 @@ import { h } from './dom';
  * and passed on to `GET /v1/incidents` as they are. Only the names below travel: the API
  * refuses unknown parameters, and a stray one in a bookmark must not break the page.
  */
-export const FILTER_NAMES = ['status', 'severity', 'tenant', 'category', 'jurisdiction', 'deadlineWithinHours', 'all'] as const;
-export type FilterName = (typeof FILTER_NAMES)[number];
+const FILTER_NAMES = ['status', 'severity', 'tenant', 'category', 'jurisdiction', 'deadlineWithinHours', 'all'] as const;
+type FilterName = (typeof FILTER_NAMES)[number];
 export type Filters = Partial<Record<FilterName, string>>;
 
 const STATUSES = ['triggered', 'acknowledged', 'snoozed', 'resolved'];

@@ -38,7 +38,7 @@ const hoursFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 
 const minutesFormat = new Intl.NumberFormat(undefined, { minimumIntegerDigits: 2, maximumFractionDigits: 0 });
 
 /** `in 71 h 59 min` or `overdue by 2 h 03 min`: whole minutes, cut down, so a deadline is never shown later than it is. */
-export function countdownText(dueMs: number, nowMs: number): string {
+function countdownText(dueMs: number, nowMs: number): string {
   const left = dueMs - nowMs;
   const minutes = Math.floor(Math.abs(left) / 60_000);
   const span = `${hoursFormat.format(Math.floor(minutes / 60))} h ${minutesFormat.format(minutes % 60)} min`;
