@@ -11,6 +11,7 @@ COPY activities ./activities
 COPY ledger ./ledger
 COPY worker ./worker
 COPY client ./client
+COPY console ./console
 COPY bin ./bin
 COPY scripts ./scripts
 COPY tsconfig.json ./

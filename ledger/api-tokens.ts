@@ -28,7 +28,7 @@ export interface TokenBinding {
   expiresAt?: Date;
 }
 
-const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+export const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
 export class TokenError extends Error {
   override readonly name = 'TokenError';
@@ -86,7 +86,7 @@ export class ApiTokens {
   }
 }
 
-interface TokenRow {
+export interface TokenRow {
   name: string;
   scopes: Scope[];
   responder: string | null;
@@ -96,7 +96,7 @@ interface TokenRow {
   expires_at: Date | null;
 }
 
-const tokenOf = (row: TokenRow): ApiToken => ({
+export const tokenOf = (row: TokenRow): ApiToken => ({
   name: row.name,
   scopes: row.scopes,
   ...(row.responder ? { responder: row.responder } : {}),

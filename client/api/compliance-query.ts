@@ -91,3 +91,16 @@ export function periodEvidenceQuery(req: IncomingMessage) {
   if (!q.since || !q.until) throw new HttpError(400, 'a period report needs since and until (date-times with an offset)');
   return { since: q.since, until: q.until, format: q.format };
 }
+
+/** `GET /v1/incidents/:id/drafts?obligation=…&format=json|md`: Markdown is of one draft, so it names the obligation. */
+export function draftsQuery(req: IncomingMessage) {
+  const q = queryOf(req, { obligation: z.string().regex(/^[a-z0-9-]{1,64}$/, 'is not an obligation id (e.g. gdpr-art33)').optional(), format: z.enum(['json', 'md']).default('json') });
+  if (q.format === 'md' && !q.obligation) throw new HttpError(400, 'a Markdown draft is of one obligation: name it (obligation=gdpr-art33)');
+  return q;
+}
+
+/** `GET /v1/deadlines?withinHours=…`: how far ahead to look (default 72 hours). */
+export function deadlinesQuery(req: IncomingMessage) {
+  const hours = listShape.deadlineWithinHours.unwrap();
+  return { withinHours: queryOf(req, { withinHours: hours.optional() }).withinHours ?? 72 };
+}

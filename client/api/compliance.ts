@@ -2,24 +2,24 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { isIncidentOf } from '../../core/incident/incident-id';
-import { ApiTokens, type ApiToken, type Scope } from '../../ledger/api-tokens';
+import { ApiTokens, type ApiToken } from '../../ledger/api-tokens';
+import { ConsoleSessions } from '../../ledger/console-sessions';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore, type LedgerVerifySettings } from '../../ledger/store';
-import { FilterError, type IncidentFilter } from '../incident-filter';
+import { FilterError } from '../incident-filter';
+import { authorize, hideOtherTenants, liveToken, withinTenants, type Credentials } from './authorization';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
 import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
-import { header, HttpError, parseRequestJson, readBody, TextBody } from './http';
+import { attachment, HttpError, parseRequestJson, readBody, TextBody } from './http';
 import { evidenceQuery, incidentListQuery, incidentQuery, periodEvidenceQuery } from './compliance-query';
 import { answeringRefusals } from './incident-errors';
 import { changeArgument } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
 import type { PolicyBook } from '../../core/policy/routing';
 
-/** What the read-only compliance API reads: tokens, the ledger, the history archive, Temporal. */
-export interface ComplianceDeps {
-  tokens: ApiTokens;
+/** What the compliance API reads: tokens and console sign-ins, the ledger, the history archive, Temporal. */
+export interface ComplianceDeps extends Credentials {
   ledger: LedgerStore;
   archive: HistoryArchive;
   client: Client;
@@ -29,46 +29,15 @@ export interface ComplianceDeps {
 
 /** The compliance API over one ledger database and a Temporal client. */
 export function complianceDeps(db: Pool, client: Client, verify: LedgerVerifySettings = {}): ComplianceDeps {
-  return { tokens: new ApiTokens(db), ledger: new LedgerStore(db), archive: new HistoryArchive(db), client, verify };
+  return { tokens: new ApiTokens(db), sessions: new ConsoleSessions(db), ledger: new LedgerStore(db), archive: new HistoryArchive(db), client, verify };
 }
 
 /** Reads of audit data not about one incident are chained under this id. */
 export const AUDIT_READS = '_audit-reads';
 
-/**
- * The token the request carries, with the scope it needs: 401 without a live token, 403
- * when its scopes do not include `scope`. Tokens are compared by SHA-256 only.
- */
-async function authorize(req: IncomingMessage, tokens: ApiTokens, scope: Scope): Promise<ApiToken> {
-  const token = await liveToken(req, tokens, { scope });
-  if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
-  return token;
-}
-
-/** The live, unexpired token the request's bearer header names; 401 otherwise. */
-async function liveToken(req: IncomingMessage, tokens: ApiTokens, details: Record<string, unknown> = {}): Promise<ApiToken> {
-  const secret = /^Bearer (\S+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
-  if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', details);
-  const token = await tokens.find(secret);
-  if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
-  if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
-  return token;
-}
-
-/**
- * A token bound to tenants meets another tenant's incident as one that does not exist: the
- * same 404 and words as the route gives for an unknown id, so it cannot even learn that.
- */
-function hideOtherTenants(token: ApiToken, incidentId: string, notFound = `incident ${incidentId} was not found`): void {
-  if (token.tenants && !isIncidentOf(incidentId, token.tenants)) throw new HttpError(404, notFound);
-}
-
-/** Narrows a filter to the tenants a token is bound to. */
-const withinTenants = (token: ApiToken, filter: IncidentFilter): IncidentFilter => (token.tenants ? { ...filter, tenants: token.tenants } : filter);
-
 /** `GET /v1/me`: the token's own name, scopes, responder, tenants and expiry (any live token; what `klaxon login` checks). */
 export async function whoAmI(req: IncomingMessage, deps: ComplianceDeps): Answer {
-  return { status: 200, body: await liveToken(req, deps.tokens) };
+  return { status: 200, body: await liveToken(req, deps) };
 }
 
 /** Every read of audit data is itself written to the ledger: who read what, when. */
@@ -87,7 +56,7 @@ type Answer = Promise<{ status: number; body: unknown }>;
 
 /** `GET /v1/incidents?status=…&severity=…&tenant=…&category=…&jurisdiction=…&since=…&until=…&deadlineWithinHours=…&all=true` */
 export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
-  const token = await authorize(req, deps.tokens, 'incidents:read');
+  const token = await authorize(req, deps, 'incidents:read');
   try {
     return { status: 200, body: { incidents: await incidents.list(withinTenants(token, incidentListQuery(req, now))) } };
   } catch (err) {
@@ -98,7 +67,7 @@ export async function listIncidents(req: IncomingMessage, deps: ComplianceDeps, 
 
 /** `GET /v1/incidents/:id?tz=…`: the state, with every legal clock in UTC, the authority's zone and the reader's (`tz`, default UTC). */
 export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string): Answer {
-  hideOtherTenants(await authorize(req, deps.tokens, 'incidents:read'), id);
+  hideOtherTenants(await authorize(req, deps, 'incidents:read'), id);
   const { tz } = incidentQuery(req);
   const [state, clocks] = await answeringRefusals(() => Promise.all([incidents.state(id), incidents.clocks(id, tz)]));
   return { status: 200, body: { incident: state, clocks } };
@@ -106,7 +75,7 @@ export async function showIncident(req: IncomingMessage, deps: ComplianceDeps, i
 
 /** `GET /v1/incidents/:id/timeline`: the ledger events of the incident, hashes included (audited). */
 export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
-  const token = await authorize(req, deps.tokens, 'audit:read');
+  const token = await authorize(req, deps, 'audit:read');
   hideOtherTenants(token, id, `the ledger holds no event of incident ${id}`);
   const events = await deps.ledger.timeline(id);
   if (events.length === 0) throw new HttpError(404, `the ledger holds no event of incident ${id}`);
@@ -118,23 +87,23 @@ const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json;
 
 /** `GET /v1/incidents/:id/evidence?format=json|csv|md`: the evidence pack (audited). */
 export async function incidentEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, now: Date): Answer {
-  const token = await authorize(req, deps.tokens, 'audit:read');
+  const token = await authorize(req, deps, 'audit:read');
   hideOtherTenants(token, id);
   const { format } = evidenceQuery(req);
   const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now, deps.verify));
   await audited(deps, token, id, `evidence (${format})`, req);
-  return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format]) };
+  return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format], attachment(`${id}-evidence.${format}`)) };
 }
 
 /** `GET /v1/evidence?since=…&until=…&format=json|csv|md`: response times of a period (audited). */
 export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents): Answer {
-  const token = await authorize(req, deps.tokens, 'audit:read');
+  const token = await authorize(req, deps, 'audit:read');
   const { since: openedFrom, until: openedTo, format } = periodEvidenceQuery(req);
   const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants).catch((err: unknown) => {
     throw err instanceof FilterError ? new HttpError(400, err.message) : err;
   });
   await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);
-  return { status: 200, body: new TextBody(text, CONTENT_TYPES[format]) };
+  return { status: 200, body: new TextBody(text, CONTENT_TYPES[format], attachment(`period-${openedFrom.toISOString().slice(0, 10)}-${openedTo.toISOString().slice(0, 10)}.${format}`)) };
 }
 
 /**
@@ -145,7 +114,7 @@ export async function periodEvidenceRoute(req: IncomingMessage, deps: Compliance
  * so the incident's rules (a stranger, the two-person rule) refuse with 403 whatever the path.
  */
 export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, policies: PolicyBook, id: string, change: UpdateName): Answer {
-  const token = await authorize(req, deps.tokens, 'incidents:write');
+  const token = await authorize(req, deps, 'incidents:write');
   hideOtherTenants(token, id);
   const by = { responder: token.responder!, via: 'api' as const };
   const raw = (await readBody(req)).toString('utf8');
@@ -155,7 +124,7 @@ export async function changeIncident(req: IncomingMessage, deps: ComplianceDeps,
 
 /** `GET /v1/incidents/:id/history`: every run's Temporal history, from Temporal or the archive (audited). */
 export async function incidentHistoryRoute(req: IncomingMessage, deps: ComplianceDeps, id: string): Answer {
-  const token = await authorize(req, deps.tokens, 'audit:read');
+  const token = await authorize(req, deps, 'audit:read');
   hideOtherTenants(token, id, `incident ${id} has no history in Temporal or in the ledger archive`);
   try {
     const history = await incidentHistory(deps.client, deps.archive, id);

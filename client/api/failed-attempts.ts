@@ -65,8 +65,8 @@ export class FailedAttempts {
   }
 }
 
-/** The routes that take a bearer token (the compliance API). */
-export const takesBearerToken = (path: string): boolean => /^\/v1\/(incidents|evidence|me)(\/|$)/.test(path);
+/** The routes that take a token (the compliance API, by bearer header or console session, and the console's sign-in form). */
+export const takesBearerToken = (path: string): boolean => /^\/v1\/(incidents|evidence|me|deadlines)(\/|$)/.test(path) || path === '/console/sign-in';
 
 /**
  * Whom failures are counted against: an IPv4 address, or an IPv6 address's /64 (one host

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { JsonBodyError, parseBoundedJson } from '../../core/shared/bounded-json';
 
 /** Bodies above this are refused with 413 before they are read in full. */
@@ -16,18 +16,22 @@ export class HttpError extends Error {
   }
 }
 
-/** An answer that is text of its own type (CSV, Markdown) rather than JSON. */
+/** An answer that is text of its own type (CSV, Markdown, a console page) rather than JSON, with the headers it needs. */
 export class TextBody {
   constructor(
     readonly text: string,
     readonly contentType: string,
+    readonly headers: OutgoingHttpHeaders = {},
   ) {}
 }
+
+/** Saved by the browser as a file named `name` (made of an incident id: only letters, digits, `_ . -` are kept). */
+export const attachment = (name: string): OutgoingHttpHeaders => ({ 'content-disposition': `attachment; filename="klaxon-${name.replace(/[^\w.-]/g, '_').slice(0, 160)}"` });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = body instanceof TextBody ? body.text : JSON.stringify(body);
   const type = body instanceof TextBody ? body.contentType : 'application/json; charset=utf-8';
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...(body instanceof TextBody ? body.headers : {}), 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -1,6 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
 import type { KlaxonConfig } from '../../config/environment';
 import { enabledSources } from '../../core/sources/registry';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
@@ -33,6 +34,9 @@ import { bounded, httpRequestDuration } from '../../telemetry/metrics';
 import { describeServerSpan, withServerSpan } from '../../telemetry/tracing';
 import type { Span } from '@opentelemetry/api';
 import { componentLogger } from '../../telemetry/log';
+import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
+import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
+import { deadlinesRoute, incidentDraftsRoute } from './legal-routes';
 
 const apiLog = componentLogger('api');
 
@@ -69,6 +73,8 @@ export interface ApiDeps {
   sdkMetricsUrl?: string;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>` (KLAXON_METRICS_TOKEN). */
   metricsToken?: string;
+  /** Where the console's browser build is kept between starts (the data directory); absent: built in memory at each start. */
+  consoleCacheDir?: string;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -90,12 +96,29 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     slackApi: config.slack.botToken ? webApiSlack(config.slack.botToken, config.slack.apiUrl) : undefined,
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
+    consoleCacheDir: join(config.dataDir, 'console'),
     notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
   };
+}
+
+/**
+ * The console's assets, built when the API starts (so the first page does not wait for it) and
+ * built again on the next request if that failed (console/ unreadable): the rest of the API serves on.
+ */
+function consoleAssets(cacheDir: string | undefined, log: (line: string) => void): () => Promise<ConsoleAssets> {
+  let building: Promise<ConsoleAssets> | undefined;
+  const assets = (): Promise<ConsoleAssets> =>
+    (building ??= buildConsoleAssets(cacheDir).catch((err: unknown) => {
+      building = undefined;
+      log(`klaxon api: the console's browser code could not be built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw err;
+    }));
+  assets().catch(() => undefined);
+  return assets;
 }
 
 /** `/^\/v1\/incidents\/([^/]+)\/timeline$/` → `/v1/incidents/:param/timeline`: a request named without what it was sent with. */
@@ -131,6 +154,7 @@ export function createApiServer(deps: ApiDeps): Server {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
     return deps.compliance;
   };
+  const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log) };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
     { method: 'GET', pattern: /^\/metrics$/, handle: (req) => metricsRoute(req, deps.sdkMetricsUrl, deps.metricsToken) },
@@ -180,6 +204,13 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.configuration.current().policies, id, change as UpdateName) },
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
+    { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deps.incidents, now()) },
+    // The web console (console/): a client of the routes above, signed in by a session cookie.
+    { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
+    { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },
+    { method: 'POST', pattern: /^\/console\/sign-out$/, handle: (req) => signOut(req, consoleDeps) },
+    { method: 'GET', pattern: /^\/console(\/.*)?$/, handle: (req) => consolePage(req, consoleDeps, (req.url ?? '/').split('?')[0]) },
   ];
 
   // Each request in a server span when tracing is on (telemetry/tracing.ts), so its Temporal calls join the trace.

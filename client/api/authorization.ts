@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isIncidentOf } from '../../core/incident/incident-id';
+import type { ApiToken, ApiTokens, Scope } from '../../ledger/api-tokens';
+import type { ConsoleSessions } from '../../ledger/console-sessions';
+import type { IncidentFilter } from '../incident-filter';
+import { header, HttpError } from './http';
+
+/** Where the tokens and console sign-ins are kept (the ledger database). */
+export interface Credentials {
+  tokens: ApiTokens;
+  sessions: ConsoleSessions;
+}
+
+/** The web console's sign-in cookie: a random secret naming a session (ledger/console-sessions.ts). */
+export const SESSION_COOKIE = 'klaxon_session';
+/** The header the console's writes carry, equal to its session's CSRF token. */
+export const CSRF_HEADER = 'x-klaxon-csrf';
+
+/**
+ * A session's CSRF token, derived from its secret: the page gets it, a page of another site
+ * cannot (it can neither read the cookie nor our pages), and the server needs to keep nothing.
+ */
+export const csrfTokenOf = (sessionSecret: string): string => createHash('sha256').update(`klaxon-console-csrf:${sessionSecret}`).digest('base64url');
+
+/** Compared in constant time: the CSRF token is a secret of its session. */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const [a, b] = [Buffer.from(given ?? ''), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The session secret of the request's cookie, if it carries one (a cookie header is at most 16 KB, Node's header limit). */
+export function sessionSecretOf(req: IncomingMessage): string | undefined {
+  for (const part of (header(req, 'cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Browsers say where a request comes from (`Sec-Fetch-Site`); a console request made by a page
+ * of another site, even a sibling subdomain's, is refused whatever it carries. Absent (an older
+ * browser, a script) or `none` (typed in the address bar) passes: the cookie's SameSite=Strict
+ * and the CSRF token still stand.
+ */
+export function refuseOtherSites(req: IncomingMessage): void {
+  const site = header(req, 'sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, 'a request from another site is refused: use the console at this address');
+}
+
+const READS = new Set(['GET', 'HEAD']);
+
+/**
+ * The live, unexpired token of the request: its `Authorization: Bearer` header, or else the
+ * console session its cookie names, whose writes must carry the session's CSRF token. 401
+ * otherwise, saying why; nothing is recorded for a refused request.
+ */
+export async function liveToken(req: IncomingMessage, credentials: Credentials, details: Record<string, unknown> = {}): Promise<ApiToken> {
+  const authorization = header(req, 'authorization');
+  const sessionSecret = authorization === undefined ? sessionSecretOf(req) : undefined;
+  const token = sessionSecret ? await sessionToken(req, credentials.sessions, sessionSecret) : await bearerToken(authorization, credentials.tokens, details);
+  if (token.revokedAt) throw new HttpError(401, 'the bearer token is unknown or revoked');
+  if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
+  return token;
+}
+
+async function bearerToken(authorization: string | undefined, tokens: ApiTokens, details: Record<string, unknown>): Promise<ApiToken> {
+  const secret = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', details);
+  const token = await tokens.find(secret);
+  if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
+  return token;
+}
+
+async function sessionToken(req: IncomingMessage, sessions: ConsoleSessions, secret: string): Promise<ApiToken> {
+  const session = await sessions.find(secret);
+  if (!session) throw new HttpError(401, 'the console session has ended or expired: sign in again');
+  if (!READS.has(req.method ?? '')) {
+    refuseOtherSites(req);
+    if (!sameSecret(header(req, CSRF_HEADER), csrfTokenOf(secret))) throw new HttpError(403, "the console's CSRF token is missing or wrong: reload the page");
+  }
+  if (session.token.revokedAt) throw new HttpError(401, `token "${session.token.name}" was revoked: the console session has ended`);
+  return session.token;
+}
+
+/** The request's token with the scope it needs: 401 without a live token, 403 when its scopes do not include `scope`. Tokens are compared by SHA-256 only. */
+export async function authorize(req: IncomingMessage, credentials: Credentials, scope: Scope): Promise<ApiToken> {
+  const token = await liveToken(req, credentials, { scope });
+  if (!token.scopes.includes(scope)) throw new HttpError(403, `token "${token.name}" lacks the ${scope} scope`);
+  return token;
+}
+
+/**
+ * A token bound to tenants meets another tenant's incident as one that does not exist: the
+ * same 404 and words as the route gives for an unknown id, so it cannot even learn that.
+ */
+export function hideOtherTenants(token: ApiToken, incidentId: string, notFound = `incident ${incidentId} was not found`): void {
+  if (token.tenants && !isIncidentOf(incidentId, token.tenants)) throw new HttpError(404, notFound);
+}
+
+/** Narrows a filter to the tenants a token is bound to. */
+export const withinTenants = (token: ApiToken, filter: IncidentFilter): IncidentFilter => (token.tenants ? { ...filter, tenants: token.tenants } : filter);
