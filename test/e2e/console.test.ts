@@ -295,7 +295,8 @@ describe('bad input: each a clear page, nothing recorded, no stack trace', () =>
     // Right cookie and token from a page of another site: refused, as a current browser marks it
     // (Origin and Sec-Fetch-Site) and as one that sends Origin only.
     const cookie = (await sessionCookie(bob.context))!;
-    for (const from of [{ origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' }, { origin: 'https://attacker.example' }]) {
+    const fromOtherSite: Array<Record<string, string>> = [{ origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' }, { origin: 'https://attacker.example' }];
+    for (const from of fromOtherSite) {
       const crossOrigin = await fetch(`${stack.url}/v1/incidents/${encodeURIComponent(incidentId)}/escalate`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: `klaxon_session=${cookie.value}`, 'x-klaxon-csrf': csrf, ...from },
