@@ -43,6 +43,7 @@ async function main(): Promise<void> {
 Klaxon is running (Ctrl-C stops everything; open incidents resume on the next start).
 
   API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
+  Console         ${stack.apiUrl}/console   (sign in with a personal token, below)
   Metrics         ${stack.apiUrl}/metrics   (Prometheus: the API's, the worker's and the Temporal SDK's)
   Temporal gRPC   ${stack.temporalAddress}
   Temporal UI     ${stack.temporalUiUrl}
@@ -56,6 +57,9 @@ Fire a signed test alert, then look at it:
   npx klaxon alert test
   npx klaxon incidents list
   npx klaxon ack <incident-id> --as ${config.policies.policies[0].responders[0].name}
+
+A token for the console (shown once), acting as ${config.policies.policies[0].responders[0].name}:
+  npx klaxon tokens create --name ${config.policies.policies[0].responders[0].name}-console --scope incidents:read --scope audit:read --scope incidents:write --as ${config.policies.policies[0].responders[0].name} --days 30
 `);
   const reason = await stack.failed;
   log.error(`${reason.message}; stopping`);

@@ -1,0 +1,77 @@
+import type { IncidentState } from '../core/incident/state';
+import type { ClocksView } from '../core/regulation/clock-view';
+import type { Draft } from '../core/regulation/drafts';
+import { ApiError, getJson, incidentPath } from './api';
+import type { ChangeContext } from './changes';
+import { h, replaceChildren } from './dom';
+import { showFailurePage } from './failure';
+import { Feedback } from './feedback';
+import { actionsSection } from './incident-actions';
+import { clocksSection } from './incident-clocks';
+import { containmentSection } from './incident-containment';
+import { draftsSection } from './incident-drafts';
+import { escalationSection } from './incident-escalation';
+import { evidenceSection } from './incident-evidence';
+import { summarySection } from './incident-summary';
+import { timelineSection, type Timeline, type TimelineAnswer } from './incident-timeline';
+import { canAudit, canWrite, type Me } from './me';
+import { refreshCountdowns, viewerZone } from './time';
+
+/** A part of the page that failed on its own is shown failed there; the rest of the page stands. */
+const settled = <T>(p: Promise<T>): Promise<T | Error> => p.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+
+/**
+ * `/console/incidents/<id>`: everything about one incident, read from the API in parallel
+ * (state and clocks, drafts, and the ledger's timeline for an audit:read token), and read again
+ * after every change made from the page.
+ */
+export async function showIncidentPage(main: HTMLElement, incidentId: string, me: Me): Promise<void> {
+  const feedback = new Feedback();
+  const ctx: ChangeContext = { incidentId, feedback, reload: () => load() };
+  const actions = canWrite(me) ? actionsSection(ctx) : undefined;
+  const title = h('h1', {}, incidentId);
+  const sections = h('div', { class: 'sections' }, h('p', {}, 'Loading…'));
+  /** The sections on the page, in order; each load replaces them one by one (see below). */
+  let parts: HTMLElement[] = [];
+
+  async function load(): Promise<void> {
+    const [incident, drafts, timeline] = await Promise.all([
+      settled(getJson<{ incident: IncidentState; clocks: ClocksView }>(incidentPath(incidentId, `?${new URLSearchParams({ tz: viewerZone() })}`))),
+      settled(getJson<{ drafts: Draft[] }>(incidentPath(incidentId, '/drafts')).then((r) => r.drafts)),
+      canAudit(me) ? settled(getJson<Timeline>(incidentPath(incidentId, '/timeline'))) : Promise.resolve<TimelineAnswer>('no-scope'),
+    ]);
+    const ended = [incident, drafts, timeline].find((r) => r instanceof ApiError && r.sessionEnded);
+    if (ended) return showFailurePage(main, 'Incident', ended);
+    if (incident instanceof Error) {
+      // Unknown, or another tenant's (the API answers both alike): a page of its own, before or after a change.
+      const notFound = incident instanceof ApiError && incident.status === 404;
+      return showFailurePage(main, notFound ? 'Incident not found' : 'The incident could not be shown', incident);
+    }
+    const { incident: state, clocks } = incident;
+    replaceChildren(title, state.title);
+    document.title = `${state.title} · Klaxon console`;
+    actions?.update(state);
+    const next = [
+      summarySection(state),
+      ...(actions ? [actions.element] : []),
+      escalationSection(state),
+      clocksSection(clocks),
+      draftsSection(drafts, feedback),
+      containmentSection(state.containment ?? [], actions ? ctx : undefined),
+      timelineSection(timeline),
+      evidenceSection(incidentId, canAudit(me)),
+    ];
+    if (parts.length === 0) {
+      replaceChildren(sections, ...next);
+      replaceChildren(main, title, sections, feedback.element);
+    } else {
+      // Section by section, leaving the Actions section where it is: taking it out of the
+      // document, even for a moment, would drop the keyboard focus from the button just used.
+      next.forEach((el, i) => el !== parts[i] && parts[i].replaceWith(el));
+    }
+    parts = next;
+    refreshCountdowns(main);
+  }
+
+  await load();
+}
