@@ -66,6 +66,20 @@ export async function accessibilityProblems(page: Page): Promise<AccessibilityPr
     .map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
 }
 
+/**
+ * Text the layout squeezes into a column too narrow to read (a few letters a line, as a grid
+ * column sized to its neighbour's max-content leaves it): each element holding at least 20
+ * characters of its own text but laid out narrower than 80 CSS pixels, named by tag, classes
+ * and the start of its text. axe does not see this; a reader does at once.
+ */
+export async function squeezedText(page: Page): Promise<string[]> {
+  return (await page.evaluate(`[...document.querySelectorAll('#main *')].flatMap((el) => {
+    const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim();
+    const box = el.getBoundingClientRect();
+    return own.length >= 20 && box.width > 0 && box.width < 80 ? [el.tagName.toLowerCase() + [...el.classList].map((c) => '.' + c).join('') + ' ' + Math.round(box.width) + 'px: ' + own.slice(0, 40)] : [];
+  })`)) as string[];
+}
+
 /** Keeps a full-page PNG of the page under test-results/console/<name>.png (the README shows them). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = join(ROOT, 'test-results/console');
