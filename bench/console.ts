@@ -49,7 +49,8 @@ async function measure(context: BrowserContext, url: string, condition: string):
   try {
     await page.addInitScript(probe(condition));
     await page.goto(url);
-    await page.waitForFunction('window.__painted !== undefined', null, { timeout: 30_000 });
+    // A function, not a string: the console's CSP forbids eval, which a string predicate needs.
+    await page.waitForFunction(() => (globalThis as { __painted?: number }).__painted !== undefined, null, { timeout: 30_000 });
     const [painted, firstContentfulPaint] = (await page.evaluate(
       "[window.__painted, performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? NaN]",
     )) as [number, number];
@@ -64,6 +65,25 @@ async function series(context: BrowserContext, url: string, condition: string): 
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await measure(context, url, condition));
   return runs;
+}
+
+/** A GET of the API with alice's token, as the console's pages make it (failing on any refusal). */
+async function get(stack: ConsoleStack, path: string): Promise<void> {
+  const res = await fetch(`${stack.url}${path}`, { headers: { authorization: `Bearer ${stack.tokens.alice}` } });
+  if (!res.ok) throw new Error(`GET ${path} answered ${res.status}`);
+  await res.arrayBuffer();
+}
+
+/** RUNS timings of `call` in ms, after one warm-up, one at a time. */
+async function timed(call: () => Promise<unknown>): Promise<number[]> {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await call();
+    times.push(performance.now() - t0);
+  }
+  return times;
 }
 
 /** Opens `count` incidents with signed alerts, CONCURRENCY at a time; a third carry personal data (a GDPR clock each). */
@@ -99,11 +119,16 @@ async function main(): Promise<void> {
     const signingIn = await context.newPage();
     const status = await signIn(signingIn, stack.url, stack.tokens.alice);
     if (status !== 303) throw new Error(`signing in answered ${status}`);
+    await signingIn.locator('table#incidents tr[data-incident-id]').first().waitFor();
     const rows = await signingIn.locator('table#incidents tr[data-incident-id]').count();
     await signingIn.close();
 
     const list = await series(context, `${stack.url}/console`, READY.list);
     const incident = await series(context, `${stack.url}/console/incidents/${encodeURIComponent(ids[0])}`, READY.incident);
+
+    // The API calls each page waits on, timed alone from here: how much of a page's time is the server's.
+    const apiList = await timed(() => get(stack, '/v1/incidents'));
+    const apiIncident = await timed(() => Promise.all([get(stack, `/v1/incidents/${encodeURIComponent(ids[0])}?tz=Europe/Berlin`), get(stack, `/v1/incidents/${encodeURIComponent(ids[0])}/timeline`)]));
 
     const row = (what: string, xs: number[], target?: number) => {
       const s = [...xs].sort((a, b) => a - b);
@@ -116,6 +141,8 @@ async function main(): Promise<void> {
     console.log(row('list: first-contentful-paint', list.map((r) => r.firstContentfulPaint)));
     console.log(row('incident page: navigation start → clocks and chain painted', incident.map((r) => r.painted), TARGET_MS.incident));
     console.log(row('incident page: first-contentful-paint', incident.map((r) => r.firstContentfulPaint)));
+    console.log(row('API alone: GET /v1/incidents', apiList));
+    console.log(row('API alone: GET /v1/incidents/<id> and its timeline', apiIncident));
   } finally {
     await browser.close();
     await stack.stop();
