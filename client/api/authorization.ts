@@ -39,47 +39,68 @@ export function sessionSecretOf(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Browsers say where a request comes from (`Sec-Fetch-Site`); a console request made by a page
- * of another site, even a sibling subdomain's, is refused whatever it carries. Absent (an older
- * browser, a script) or `none` (typed in the address bar) passes: the cookie's SameSite=Strict
- * and the CSRF token still stand.
+ * A request a page of another site made, even a sibling subdomain's, is refused whatever it
+ * carries: browsers say where a request comes from (`Sec-Fetch-Site`), and older ones at least
+ * send `Origin` on a form or script request, which must then name this host (as the browser
+ * reached it: `X-Forwarded-Host` behind a proxy). Neither header (a script, the CLI) or `none`
+ * (typed in the address bar) passes: the cookie's SameSite=Strict and the CSRF token still stand.
  */
 export function refuseOtherSites(req: IncomingMessage): void {
   const site = header(req, 'sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, 'a request from another site is refused: use the console at this address');
+  const origin = header(req, 'origin');
+  if (site === undefined && origin !== undefined && hostOf(origin) !== (header(req, 'x-forwarded-host') ?? header(req, 'host'))) {
+    throw new HttpError(403, 'a request from another origin is refused: use the console at this address');
+  }
 }
 
+const hostOf = (origin: string): string | undefined => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+};
+
 const READS = new Set(['GET', 'HEAD']);
+const BEARER = /^Bearer (\S+)$/i;
+
+/** Whether the request presents a credential at all: a bearer header or a console session cookie. */
+export const presentsCredentials = (req: IncomingMessage): boolean => BEARER.test(header(req, 'authorization') ?? '') || sessionSecretOf(req) !== undefined;
 
 /**
  * The live, unexpired token of the request: its `Authorization: Bearer` header, or else the
- * console session its cookie names, whose writes must carry the session's CSRF token. 401
- * otherwise, saying why; nothing is recorded for a refused request.
+ * console session its cookie names (an Authorization header of another scheme, which a proxy's
+ * own sign-in may add, does not hide the cookie). A session is taken from this site only, and
+ * its writes must carry the session's CSRF token. 401 otherwise, saying why; nothing is
+ * recorded for a refused request.
  */
 export async function liveToken(req: IncomingMessage, credentials: Credentials, details: Record<string, unknown> = {}): Promise<ApiToken> {
-  const authorization = header(req, 'authorization');
-  const sessionSecret = authorization === undefined ? sessionSecretOf(req) : undefined;
-  const token = sessionSecret ? await sessionToken(req, credentials.sessions, sessionSecret) : await bearerToken(authorization, credentials.tokens, details);
+  const bearer = BEARER.exec(header(req, 'authorization') ?? '')?.[1];
+  const sessionSecret = bearer === undefined ? sessionSecretOf(req) : undefined;
+  const token = sessionSecret ? await sessionToken(req, credentials.sessions, sessionSecret) : await bearerToken(bearer, credentials.tokens, details);
   if (token.revokedAt) throw new HttpError(401, 'the bearer token is unknown or revoked');
   if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
   return token;
 }
 
-async function bearerToken(authorization: string | undefined, tokens: ApiTokens, details: Record<string, unknown>): Promise<ApiToken> {
-  const secret = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+async function bearerToken(secret: string | undefined, tokens: ApiTokens, details: Record<string, unknown>): Promise<ApiToken> {
   if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', details);
   const token = await tokens.find(secret);
   if (!token) throw new HttpError(401, 'the bearer token is unknown or revoked');
   return token;
 }
 
+/**
+ * Reads from another site are refused too, not only writes: a sibling subdomain's page could
+ * otherwise make the browser read evidence under the signed-in person's name, and that read
+ * would be recorded as theirs.
+ */
 async function sessionToken(req: IncomingMessage, sessions: ConsoleSessions, secret: string): Promise<ApiToken> {
+  refuseOtherSites(req);
   const session = await sessions.find(secret);
   if (!session) throw new HttpError(401, 'the console session has ended or expired: sign in again');
-  if (!READS.has(req.method ?? '')) {
-    refuseOtherSites(req);
-    if (!sameSecret(header(req, CSRF_HEADER), csrfTokenOf(secret))) throw new HttpError(403, "the console's CSRF token is missing or wrong: reload the page");
-  }
+  if (!READS.has(req.method ?? '') && !sameSecret(header(req, CSRF_HEADER), csrfTokenOf(secret))) throw new HttpError(403, "the console's CSRF token is missing or wrong: reload the page");
   if (session.token.revokedAt) throw new HttpError(401, `token "${session.token.name}" was revoked: the console session has ended`);
   return session.token;
 }

@@ -9,12 +9,16 @@ import { header, HttpError, readBody, requireContentType, TextBody } from './htt
 export interface ConsoleDeps {
   credentials?: Credentials;
   assets: () => Promise<ConsoleAssets>;
+  /** Klaxon is reached over https (KLAXON_PUBLIC_URL): the cookie is always Secure. */
+  secureCookies?: boolean;
 }
 
 type Answer = { status: number; body: unknown };
 
 /** The console's pages; anything else under /console is a page that is not there. */
 const PAGES = [/^\/console\/?$/, /^\/console\/compliance$/, /^\/console\/incidents\/[^/]+$/];
+/** A page to return to after sign-in, as sent back in a Location header: one of PAGES, its id percent-encoded. */
+const RETURN_PATH = /^\/console(?:\/compliance|\/incidents\/[A-Za-z0-9%._~:-]{1,300})?$/;
 
 /** A sign-in form is one token and a page to return to: a few hundred bytes. */
 const MAX_FORM_BYTES = 4096;
@@ -34,17 +38,20 @@ async function asPage(work: () => Promise<Answer>): Promise<Answer> {
   }
 }
 
-/** Behind TLS (here or at a proxy that says so) the cookie is only ever sent back over TLS. */
-const overTls = (req: IncomingMessage): boolean => Boolean((req.socket as TLSSocket).encrypted) || header(req, 'x-forwarded-proto') === 'https';
+/**
+ * Behind TLS (KLAXON_PUBLIC_URL is https, the connection is TLS, or a proxy says so) the cookie
+ * is only ever sent back over TLS. A client that claims https over plain http only loses its
+ * own cookie.
+ */
+const overTls = (req: IncomingMessage, deps: ConsoleDeps): boolean => Boolean(deps.secureCookies) || Boolean((req.socket as TLSSocket).encrypted) || header(req, 'x-forwarded-proto') === 'https';
 
-function sessionCookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${overTls(req) ? '; Secure' : ''}`;
+function sessionCookie(req: IncomingMessage, deps: ConsoleDeps, value: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${overTls(req, deps) ? '; Secure' : ''}`;
 }
 
-/** A console page to return to after signing in: one of ours, as a path, never another site. */
+/** A console page to return to after signing in: one of ours, as a path that a Location header can carry, never another site. */
 function returnPath(raw: string | null | undefined): string | undefined {
-  if (!raw || raw.length > 512 || !PAGES.some((p) => p.test(raw))) return undefined;
-  return raw;
+  return raw && RETURN_PATH.test(raw) ? raw : undefined;
 }
 
 const seeOther = (location: string, headers: Record<string, string> = {}): Answer => ({ status: 303, body: new TextBody('', 'text/plain; charset=utf-8', { ...CONSOLE_HEADERS, location, ...headers }) });
@@ -59,7 +66,7 @@ export function consolePage(req: IncomingMessage, deps: ConsoleDeps, path: strin
     if (!live) {
       const next = returnPath(path);
       const form = signInPage({ ...(secret ? { message: 'Your console session has ended or expired. Sign in again.' } : {}), ...(next && next !== '/console' ? { next } : {}) });
-      return htmlAnswer(secret ? 401 : 200, form, secret ? { 'set-cookie': sessionCookie(req, '', 0) } : {});
+      return htmlAnswer(secret ? 401 : 200, form, secret ? { 'set-cookie': sessionCookie(req, deps, '', 0) } : {});
     }
     if (path === '/console/sign-in') return seeOther('/console');
     if (!PAGES.some((p) => p.test(path))) return htmlAnswer(404, problemPage('Page not found', `The console has no page at ${path}.`));
@@ -100,9 +107,12 @@ export function signIn(req: IncomingMessage, deps: ConsoleDeps): Promise<Answer>
     const token = await deps.credentials.tokens.find(secret);
     if (!token) return again(401, 'That token is unknown or revoked.');
     if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) return again(401, `Token "${token.name}" expired at ${token.expiresAt}.`);
+    // Signing in again replaces the session the browser held: the old one ends, not left live without its cookie.
+    const previous = sessionSecretOf(req);
+    if (previous) await deps.credentials.sessions.end(previous);
     const session = await deps.credentials.sessions.start(token);
     const maxAge = Math.max(1, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
-    return seeOther(next ?? '/console', { 'set-cookie': sessionCookie(req, session.secret, maxAge) });
+    return seeOther(next ?? '/console', { 'set-cookie': sessionCookie(req, deps, session.secret, maxAge) });
   });
 }
 
@@ -116,6 +126,6 @@ export function signOut(req: IncomingMessage, deps: ConsoleDeps): Promise<Answer
       if (!sameSecret(form.get('csrf') ?? undefined, csrfTokenOf(secret))) throw new HttpError(403, "The sign-out form's CSRF token is missing or wrong: reload the page and sign out again.");
       await deps.credentials.sessions.end(secret);
     }
-    return seeOther('/console', { 'set-cookie': sessionCookie(req, '', 0) });
+    return seeOther('/console', { 'set-cookie': sessionCookie(req, deps, '', 0) });
   });
 }

@@ -31,7 +31,8 @@ export const attachment = (name: string): OutgoingHttpHeaders => ({ 'content-dis
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = body instanceof TextBody ? body.text : JSON.stringify(body);
   const type = body instanceof TextBody ? body.contentType : 'application/json; charset=utf-8';
-  res.writeHead(status, { ...(body instanceof TextBody ? body.headers : {}), 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  // Answers hold incidents and audit data: not kept in a browser's or a proxy's cache, not sniffed as another type.
+  res.writeHead(status, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...(body instanceof TextBody ? body.headers : {}), 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

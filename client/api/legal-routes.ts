@@ -4,8 +4,8 @@ import { draftMarkdown, notificationDraft } from '../../core/regulation/drafts';
 import type { ObligationClock } from '../../core/regulation/legal-clocks';
 import { obligationById } from '../../core/regulation/regimes';
 import type { IncidentState } from '../../core/incident/incident';
-import type { Incidents } from '../incidents';
-import { authorize, hideOtherTenants, withinTenants } from './authorization';
+import { IncidentClosedError, IncidentNotFoundError, type Incidents } from '../incidents';
+import { authorize, hideOtherTenants } from './authorization';
 import type { ComplianceDeps } from './compliance';
 import { deadlinesQuery, draftsQuery } from './compliance-query';
 import { attachment, HttpError, TextBody } from './http';
@@ -46,10 +46,14 @@ export interface OwedDeadline {
   overdue: boolean;
 }
 
-/** Incidents read at most per overview: past it the answer says it is truncated. */
+/** Incidents whose clocks one overview reads at most: the soonest deadlines first, so what is left out is what is due last. */
 export const MAX_DEADLINE_INCIDENTS = 300;
+/** Incidents listed at most from visibility to find the soonest (ids and nearest deadlines only). */
+const MAX_LISTED = 5000;
 /** Incident states read at once. */
 const READS_AT_ONCE = 8;
+/** One overview serves every request for the same tenants and window this long: each costs a query per incident to the worker. */
+const SHARED_FOR_MS = 5_000;
 
 /** What is still owed of a clock and when: the filing, or the follow-up of a partial one. */
 function owedBy(clock: ObligationClock): string | undefined {
@@ -67,22 +71,69 @@ function deadlinesOf(state: IncidentState, until: number, now: number): OwedDead
   });
 }
 
+interface Overview {
+  withinHours: number;
+  deadlines: OwedDeadline[];
+  truncated?: string;
+}
+
 /**
- * `GET /v1/deadlines?withinHours=72`: every legal deadline still owed within the window across
- * open incidents (a token's tenants only), overdue first, then the soonest. Visibility finds the
- * incidents whose nearest deadline falls in the window; each one's clocks are read from it.
+ * Every legal deadline still owed within a window across open incidents. Visibility finds the
+ * incidents whose nearest deadline falls in the window, and the soonest MAX_DEADLINE_INCIDENTS
+ * are read (a query each): the overdue and the nearest are never the ones left out. An incident
+ * that cannot be read fails the overview (503) rather than vanish from it: "nothing due" must
+ * never stand for "could not look". Requests for the same tenants and window share one reading
+ * for SHARED_FOR_MS, so open consoles polling it do not multiply the worker's queries.
  */
-export async function deadlinesRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, now: Date): Answer {
+export class DeadlinesOverview {
+  private readonly shared = new Map<string, { at: number; reading: Promise<Overview> }>();
+
+  constructor(
+    private readonly incidents: Incidents,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  read(tenants: string[] | undefined, withinHours: number): Promise<Overview> {
+    const key = JSON.stringify([tenants ?? null, withinHours]);
+    const now = this.clock().getTime();
+    for (const [k, v] of this.shared) if (now - v.at > SHARED_FOR_MS) this.shared.delete(k);
+    const kept = this.shared.get(key);
+    if (kept) return kept.reading;
+    const reading = this.compute(tenants, withinHours, now);
+    this.shared.set(key, { at: now, reading });
+    reading.catch(() => this.shared.delete(key));
+    return reading;
+  }
+
+  private async compute(tenants: string[] | undefined, withinHours: number, now: number): Promise<Overview> {
+    const until = now + withinHours * 3_600_000;
+    const listed = await this.incidents.list({ openOnly: true, deadlineBefore: new Date(until), ...(tenants ? { tenants } : {}) }, MAX_LISTED);
+    const due = (s: { nextDeadline?: string }) => (s.nextDeadline ? Date.parse(s.nextDeadline) : Number.POSITIVE_INFINITY);
+    const soonest = listed.sort((a, b) => due(a) - due(b)).slice(0, MAX_DEADLINE_INCIDENTS);
+    const deadlines: OwedDeadline[] = [];
+    for (let i = 0; i < soonest.length; i += READS_AT_ONCE) {
+      const states = await Promise.all(soonest.slice(i, i + READS_AT_ONCE).map((s) => this.stateOf(s.incidentId)));
+      for (const state of states) if (state && state.status !== 'resolved') deadlines.push(...deadlinesOf(state, until, now));
+    }
+    deadlines.sort((a, b) => Number(b.overdue) - Number(a.overdue) || Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    const left = listed.length - soonest.length;
+    return { withinHours, deadlines, ...(left > 0 || listed.length >= MAX_LISTED ? { truncated: `the deadlines of the ${soonest.length} incidents due soonest are shown; ${left > 0 ? `${left}` : 'more'} incidents with later deadlines in the window are not` } : {}) };
+  }
+
+  /** An incident that closed since it was listed owes nothing any more; any other failure fails the overview. */
+  private async stateOf(incidentId: string): Promise<IncidentState | undefined> {
+    try {
+      return await this.incidents.state(incidentId);
+    } catch (err) {
+      if (err instanceof IncidentNotFoundError || err instanceof IncidentClosedError) return undefined;
+      throw new HttpError(503, `the legal clocks of incident ${incidentId} could not be read (is a worker running?): the overview is not complete, so none is given`);
+    }
+  }
+}
+
+/** `GET /v1/deadlines?withinHours=72`: every legal deadline owed within the window across open incidents (a token's tenants only), overdue first, then the soonest. */
+export async function deadlinesRoute(req: IncomingMessage, deps: ComplianceDeps, overview: DeadlinesOverview): Answer {
   const token = await authorize(req, deps, 'incidents:read');
   const { withinHours } = deadlinesQuery(req);
-  const until = now.getTime() + withinHours * 3_600_000;
-  const found = await incidents.list(withinTenants(token, { openOnly: true, deadlineBefore: new Date(until) }), MAX_DEADLINE_INCIDENTS);
-  const deadlines: OwedDeadline[] = [];
-  for (let i = 0; i < found.length; i += READS_AT_ONCE) {
-    // An incident that closed since it was listed has nothing owed any more.
-    const states = await Promise.all(found.slice(i, i + READS_AT_ONCE).map((s) => incidents.state(s.incidentId).catch(() => undefined)));
-    for (const state of states) if (state && state.status !== 'resolved') deadlines.push(...deadlinesOf(state, until, now.getTime()));
-  }
-  deadlines.sort((a, b) => Number(b.overdue) - Number(a.overdue) || Date.parse(a.dueAt) - Date.parse(b.dueAt));
-  return { status: 200, body: { withinHours, deadlines, ...(found.length >= MAX_DEADLINE_INCIDENTS ? { truncated: `only the ${MAX_DEADLINE_INCIDENTS} newest incidents with a deadline in the window were read` } : {}) } };
+  return { status: 200, body: await overview.read(token.tenants, withinHours) };
 }

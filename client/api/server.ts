@@ -36,7 +36,8 @@ import type { Span } from '@opentelemetry/api';
 import { componentLogger } from '../../telemetry/log';
 import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
 import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
-import { deadlinesRoute, incidentDraftsRoute } from './legal-routes';
+import { presentsCredentials } from './authorization';
+import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
 
 const apiLog = componentLogger('api');
 
@@ -75,6 +76,8 @@ export interface ApiDeps {
   metricsToken?: string;
   /** Where the console's browser build is kept between starts (the data directory); absent: built in memory at each start. */
   consoleCacheDir?: string;
+  /** The console's cookie is always Secure: Klaxon is reached over https (KLAXON_PUBLIC_URL). */
+  secureCookies?: boolean;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -97,6 +100,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     pagerDutyWebhookSecrets: config.pagerduty.webhookSecrets,
     vercelVerify: config.vercelVerify,
     consoleCacheDir: join(config.dataDir, 'console'),
+    secureCookies: config.publicUrl?.startsWith('https:') ?? false,
     notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(compliance ? { compliance } : {}),
@@ -154,7 +158,8 @@ export function createApiServer(deps: ApiDeps): Server {
     if (!deps.compliance) throw new HttpError(503, 'the compliance API reads the ledger database, and none is configured (DATABASE_URL)');
     return deps.compliance;
   };
-  const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log) };
+  const deadlines = new DeadlinesOverview(deps.incidents);
+  const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
     { method: 'GET', pattern: /^\/metrics$/, handle: (req) => metricsRoute(req, deps.sdkMetricsUrl, deps.metricsToken) },
@@ -205,7 +210,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
-    { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deps.incidents, now()) },
+    { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },
@@ -221,7 +226,14 @@ export function createApiServer(deps: ApiDeps): Server {
     let routeName = '(no route)';
     const finish = (status: number, body: unknown): void => {
       if (res.headersSent) return;
-      sendJson(res, status, body);
+      try {
+        sendJson(res, status, body);
+      } catch (err) {
+        // A header Node refuses (a character it may not carry) must still end the request.
+        apiLog.error(`api ${req.method} ${routeName}: the answer could not be sent: ${describeError(err)}`);
+        status = 500;
+        sendJson(res, status, { error: 'internal error' });
+      }
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       httpRequestDuration.observe({ method: bounded(req.method, METHODS), route: routeName, status: String(status) }, ms / 1000);
       describeServerSpan(span, bounded(req.method, METHODS), routeName, status);
@@ -232,8 +244,10 @@ export function createApiServer(deps: ApiDeps): Server {
       // the answer; redacting it here would still let through what no pattern recognises.
       log(`api ${req.method} ${routeName} ${status} ${ms.toFixed(1)}ms`);
     };
-    // A client that keeps failing with bearer tokens is refused for a while before any lookup.
-    const client = takesBearerToken(path) ? clientOf(req.socket.remoteAddress) : undefined;
+    // A client that keeps failing with tokens is refused for a while before any lookup. Only
+    // requests that present one count: a page of another site can make a browser send requests
+    // without its cookie (SameSite=Strict), and those must not lock the person out.
+    const client = takesBearerToken(path) && (presentsCredentials(req) || path === '/console/sign-in') ? clientOf(req.socket.remoteAddress) : undefined;
     // Set once the client's attempt is admitted; settled with its answer, whatever that is.
     let admitted = false;
     const settle = (status: number): void => {

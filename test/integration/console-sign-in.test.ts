@@ -159,6 +159,41 @@ describe('signing in to the console', () => {
   });
 });
 
+describe('what a page of another site can make a signed-in browser do', () => {
+  it('reads nothing under the person\'s name: a request from another site, even a sibling subdomain, is refused before its session is looked up', async () => {
+    const { cookie } = await signIn(secrets.alice);
+    for (const site of ['cross-site', 'same-site']) {
+      const refused = await fetch(url('/v1/me'), { headers: { cookie, 'sec-fetch-site': site } });
+      expect(refused.status).toBe(403);
+    }
+    // A browser that sends no Sec-Fetch-Site sends Origin with a script's or a form's request.
+    expect((await fetch(url('/v1/me'), { headers: { cookie, origin: 'https://wiki.example' } })).status).toBe(403);
+    expect((await fetch(url('/v1/me'), { headers: { cookie, origin: stack.apiUrl } })).status).toBe(200);
+    expect((await fetch(url('/v1/me'), { headers: { cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+  });
+
+  it('cannot lock the person out: requests that present no credential are not counted as failed attempts', async () => {
+    for (let i = 0; i < 25; i++) expect((await fetch(url('/v1/me'))).status).toBe(401);
+    expect((await fetch(url('/console/sign-in'), form({ token: secrets.reader }))).status).toBe(303);
+  });
+
+  it('takes the session whatever other Authorization a proxy adds, and keeps no answer in a cache', async () => {
+    const { cookie } = await signIn(secrets.reader);
+    const res = await fetch(url('/v1/me'), { headers: { cookie, authorization: 'Basic cHJveHk6c2lnbi1pbg==' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('ends the session a browser held when it signs in again, and answers a return page it cannot send back with the console', async () => {
+    const first = await signIn(secrets.reader);
+    const again = await fetch(url('/console/sign-in'), { ...form({ token: secrets.reader, next: '/console/incidents/a\u4e2d\r\nx:1' }), headers: { ...form({}).headers, cookie: first.cookie } });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe('/console');
+    expect((await fetch(url('/v1/me'), { headers: { cookie: first.cookie } })).status).toBe(401);
+  });
+});
+
 describe('the REST routes the console reads', () => {
   it('drafts each legal clock\'s notification, as JSON and as a Markdown download, within the token\'s tenants', async () => {
     const id = await openIncident('acme', 'console-drafts');
