@@ -12,19 +12,23 @@ export interface ChangeContext {
 /**
  * `POST /v1/incidents/<id>/<change>` (client/api/incident-changes.ts), the same route the CLI
  * uses: the workflow's rules decide (the two-person rule, a closed incident), and their refusal
- * is shown as given. `control` is disabled while the change is on its way, so a double click
- * sends it once.
+ * is shown as given, once the page shows the incident as it now is. While the change is on its
+ * way `control` is marked busy and further clicks are ignored, so a double click sends it once;
+ * it is not `disabled`, which would drop the keyboard focus from it.
  */
 export async function makeChange<R>(ctx: ChangeContext, control: HTMLButtonElement, change: string, body: object, describe: (result: R) => string): Promise<void> {
+  if (control.getAttribute('aria-disabled') === 'true') return;
   ctx.feedback.clear();
-  control.disabled = true;
+  control.setAttribute('aria-disabled', 'true');
+  let answer: () => void;
   try {
     const result = await postJson<R>(incidentPath(ctx.incidentId, `/${change}`), body);
-    ctx.feedback.done(describe(result));
+    answer = () => ctx.feedback.done(describe(result));
   } catch (err) {
-    ctx.feedback.refused(err);
+    answer = () => ctx.feedback.refused(err);
   } finally {
-    control.disabled = false;
+    control.removeAttribute('aria-disabled');
   }
   await ctx.reload();
+  answer();
 }

@@ -1,3 +1,4 @@
+import type { OwedDeadline as Deadline } from '../client/api/legal-routes';
 import { getJson } from './api';
 import { h, replaceChildren, table } from './dom';
 import { showFailurePage } from './failure';
@@ -10,19 +11,6 @@ const WITHIN_HOURS = 72;
 /** Deadlines move slowly: a new one shows within this. */
 const POLL_MS = 15_000;
 
-/** One unfiled deadline of `GET /v1/deadlines`, overdue first, then soonest. */
-export interface Deadline {
-  incidentId: string;
-  severity: string;
-  tenant: string;
-  status: string;
-  obligation: string;
-  regime: string;
-  title: string;
-  recipient: string;
-  dueAt: string;
-  overdue: boolean;
-}
 
 function row(d: Deadline): HTMLTableRowElement {
   return h(
@@ -42,7 +30,7 @@ function deadlinesView(deadlines: Deadline[]): HTMLElement {
   const overdue = deadlines.filter((d) => d.overdue).length;
   const n = new Intl.NumberFormat();
   const caption = `${n.format(deadlines.length)} unfiled deadline${deadlines.length === 1 ? '' : 's'}${overdue ? `, ${n.format(overdue)} overdue` : ''}: overdue first, then soonest`;
-  return table({ id: 'deadlines' }, caption, ['Due', 'Obligation', 'Incident', 'Severity', 'Tenant', 'Status'], deadlines.map(row));
+  return table('deadlines', caption, ['Due', 'Obligation', 'Incident', 'Severity', 'Tenant', 'Status'], deadlines.map(row));
 }
 
 /** `/console/compliance`: every legal deadline across open incidents due within 72 hours (or past). */
@@ -52,9 +40,9 @@ export function showDeadlinesPage(main: HTMLElement): void {
   const body = h('div');
   replaceChildren(main, h('h1', {}, `Deadlines in the next ${WITHIN_HOURS} hours`), updated, problem, body);
   new Poller({
-    read: () => getJson<{ deadlines: Deadline[] }>(`/v1/deadlines?withinHours=${WITHIN_HOURS}`).then((r) => r.deadlines),
-    show(deadlines) {
-      replaceChildren(body, deadlinesView(deadlines));
+    read: () => getJson<{ deadlines: Deadline[]; truncated?: string }>(`/v1/deadlines?withinHours=${WITHIN_HOURS}`),
+    show({ deadlines, truncated }) {
+      replaceChildren(body, truncated ? h('p', { class: 'warning' }, `Not complete: ${truncated}.`) : null, deadlinesView(deadlines));
       refreshCountdowns(body);
     },
     updated,

@@ -55,14 +55,22 @@ export function definitions(rows: Definition[], attributes: Attributes = {}): HT
   return dl;
 }
 
-/** A table with a caption and a header row; the body is the caller's to fill. */
-export function table(attributes: Attributes, caption: string, headings: string[], rows: HTMLTableRowElement[]): HTMLTableElement {
+/**
+ * A table with a caption and a header row, in a region that scrolls sideways on a narrow
+ * screen; the region takes the keyboard focus, so it can be scrolled without a mouse.
+ */
+export function table(id: string, caption: string, headings: string[], rows: HTMLTableRowElement[]): HTMLElement {
+  const captionId = `${id}-caption`;
   return h(
-    'table',
-    attributes,
-    h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, ...headings.map((title) => h('th', { scope: 'col' }, title)))),
-    h('tbody', {}, ...rows),
+    'div',
+    { class: 'table-scroll', role: 'region', 'aria-labelledby': captionId, tabindex: 0 },
+    h(
+      'table',
+      { id },
+      h('caption', { id: captionId }, caption),
+      h('thead', {}, h('tr', {}, ...headings.map((title) => h('th', { scope: 'col' }, title)))),
+      h('tbody', {}, ...rows),
+    ),
   );
 }
 

@@ -62,5 +62,5 @@ function actionRow(a: ContainmentAction, ctx: ChangeContext | undefined): HTMLTa
 export function containmentSection(actions: ContainmentAction[], ctx: ChangeContext | undefined): HTMLElement {
   if (actions.length === 0) return section('containment', 'Containment', h('p', {}, 'No containment action for this incident.'));
   const headings = ['Action', 'Tenant', 'Status', 'Requested by', 'Decision', ...(ctx ? ['Decide'] : [])];
-  return section('containment', 'Containment', table({ id: 'containment-actions' }, 'Containment actions', headings, actions.map((a) => actionRow(a, ctx))));
+  return section('containment', 'Containment', table('containment-actions', 'Containment actions', headings, actions.map((a) => actionRow(a, ctx))));
 }

@@ -47,7 +47,7 @@ export function escalationSection(s: IncidentState): HTMLElement {
     'Escalation',
     nextStep(s),
     s.pages.length
-      ? table({ id: 'pages' }, `Pages sent (ladder at level ${s.level})`, ['Level', 'Responder', 'Channels', 'When', 'Outcome'], s.pages.map(pageRow))
+      ? table('pages', `Pages sent (ladder at level ${s.level})`, ['Level', 'Responder', 'Channels', 'When', 'Outcome'], s.pages.map(pageRow))
       : h('p', {}, 'Nobody has been paged yet.'),
     s.incidentChannel ? h('p', {}, s.incidentChannel.failed ? `The incident's Slack channel could not be opened: ${s.incidentChannel.failed}` : `Incident Slack channel: #${s.incidentChannel.name}`) : null,
   );

@@ -31,7 +31,7 @@ function incidentsView(incidents: IncidentSummary[], filters: Filters): HTMLElem
   if (incidents.length === 0) return h('p', { id: 'no-incidents' }, 'No incidents match.');
   const closedToo = filters.all === 'true' || filters.status === 'resolved';
   const caption = `${count.format(incidents.length)} ${closedToo ? '' : 'open '}incident${incidents.length === 1 ? '' : 's'}${Object.keys(filters).length ? ' matching the filters' : ''}`;
-  return table({ id: 'incidents' }, caption, ['Incident', 'Status', 'Severity', 'Tenant', 'Data categories', 'Jurisdictions', 'Opened', 'Nearest deadline'], incidents.map(row));
+  return table('incidents', caption, ['Incident', 'Status', 'Severity', 'Tenant', 'Data categories', 'Jurisdictions', 'Opened', 'Nearest deadline'], incidents.map(row));
 }
 
 /** `/console`: the incidents, filtered as the URL says, asked for again every few seconds. */

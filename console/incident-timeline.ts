@@ -30,7 +30,7 @@ function event(e: LedgerEvent): HTMLElement {
   return h(
     'li',
     { class: 'event', 'data-seq': e.seq },
-    h('p', { class: 'event-head' }, h('span', { class: 'seq' }, `#${e.seq}`), ' ', h('strong', { class: 'kind' }, e.kind), ' · ', when(e.occurredAt), ' · ', actor),
+    h('p', { class: 'event-head' }, h('span', { class: 'seq' }, `#${e.seq}`), ' ', h('strong', { class: 'kind' }, e.kind), ' · ', when(e.occurredAt, true), ' · ', actor),
     h('details', {}, h('summary', {}, 'Payload'), h('pre', {}, JSON.stringify(e.payload, null, 2))),
     h('p', { class: 'hash-line' }, 'Hash ', h('code', { class: 'hash' }, e.hash)),
   );

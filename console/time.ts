@@ -29,8 +29,10 @@ export function inZone(iso: string, zone: string): string {
   return zone === 'UTC' ? text : `${text} (${zone})`;
 }
 
-/** `<time datetime>` showing an instant in the viewer's zone. */
-export const when = (iso: string): HTMLTimeElement => h('time', { datetime: iso }, inViewerZone(iso));
+const viewerSeconds = new Intl.DateTimeFormat(undefined, { ...DATE_TIME, second: '2-digit' });
+
+/** `<time datetime>` showing an instant in the viewer's zone; `seconds` where the order of close events matters (the audit timeline). */
+export const when = (iso: string, seconds = false): HTMLTimeElement => h('time', { datetime: iso }, (seconds ? viewerSeconds : viewerFormat).format(new Date(iso)));
 
 const hoursFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const minutesFormat = new Intl.NumberFormat(undefined, { minimumIntegerDigits: 2, maximumFractionDigits: 0 });
