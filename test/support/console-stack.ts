@@ -39,7 +39,12 @@ containment:
       actions: [{ kind: isolate-tenant, mode: read-only }]
 `;
 
+// Acme's customers API serves pages and routes with personal data: its incidents name what they touch.
 const RULES = `
+rules:
+  - name: acme customers API
+    match: { tenant: acme }
+    set: { service: customers-api, surfaces: [api-route, server-rendered-page], jurisdictions: [EU, DE] }
 defaults:
   service: web-app
   jurisdictions: [EU]
