@@ -23,6 +23,7 @@ run npx tsx bench/vercel-spikes.ts
 run npx tsx bench/redaction.ts
 run npx tsx bench/schedule-year.ts
 run npx tsx bench/open-incidents.ts
+run npx tsx bench/console.ts
 run npx jest test/integration/faults
 run FUZZ_RUNS=10000 npx jest test/integration/fuzz
 exit $failed
