@@ -37,6 +37,7 @@ const document = (title: string, body: string, head = ''): string => `<!doctype 
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${escapeHtml(title)} · Klaxon</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/console/assets/console.css">${head}
 </head>
 <body>

@@ -6,7 +6,7 @@ import ts from 'typescript';
 export const ROOT = resolve(__dirname, '../..');
 
 /** Where Klaxon's non-test source lives. */
-export const SOURCE_DIRS = ['core', 'config', 'workflows', 'activities', 'worker', 'client', 'ledger', 'scripts', 'bench'];
+export const SOURCE_DIRS = ['core', 'config', 'workflows', 'activities', 'worker', 'client', 'ledger', 'console', 'scripts', 'bench'];
 
 /** One import of a module: what it names and whether only types are taken (erased from the code). */
 export interface ModuleImport {

@@ -24,6 +24,13 @@ describe('the source tree', () => {
     expect(upward).toEqual([]);
   });
 
+  it('keeps the web console a client of the REST API: the browser code takes only types from the rest of Klaxon', () => {
+    const consoleFiles = files.filter((f) => f.startsWith('console/'));
+    expect(consoleFiles).toContain('console/main.ts');
+    const reaching = consoleFiles.flatMap((f) => importsOf(f).filter((i) => !i.typeOnly && !(i.file ?? i.specifier).startsWith('console/')).map((i) => `${f} imports ${i.specifier}`));
+    expect(reaching).toEqual([]);
+  });
+
   it('finds a cycle made by a type-only import (the check itself works)', () => {
     const dir = 'test/fixtures/import-cycle';
     expect(importCycles([`${dir}/a.ts`, `${dir}/b.ts`, `${dir}/c.ts`])).toEqual([[`${dir}/a.ts`, `${dir}/b.ts`]]);
