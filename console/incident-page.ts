@@ -14,34 +14,47 @@ import { escalationSection } from './incident-escalation';
 import { evidenceSection } from './incident-evidence';
 import { summarySection } from './incident-summary';
 import { timelineSection, type Timeline, type TimelineAnswer } from './incident-timeline';
-import { canAudit, canWrite, type Me } from './me';
+import { canAudit, canWrite, showWho, type Me } from './me';
 import { refreshCountdowns, viewerZone } from './time';
 
 /** A part of the page that failed on its own is shown failed there; the rest of the page stands. */
 const settled = <T>(p: Promise<T>): Promise<T | Error> => p.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 
+/** The ledger's timeline, or that the token may not read it (403: it lacks audit:read). */
+const timelineOf = (incidentId: string): Promise<TimelineAnswer> =>
+  getJson<Timeline>(incidentPath(incidentId, '/timeline')).catch((err: unknown) => (err instanceof ApiError && err.status === 403 ? 'no-scope' : err instanceof Error ? err : new Error(String(err))));
+
 /**
- * `/console/incidents/<id>`: everything about one incident, read from the API in parallel
- * (state and clocks, drafts, and the ledger's timeline for an audit:read token), and read again
- * after every change made from the page.
+ * `/console/incidents/<id>`: everything about one incident, read from the API in parallel with
+ * who the token is (state and clocks, drafts, and the ledger's timeline, which a token without
+ * audit:read is refused), and read again after every change made from the page.
  */
-export async function showIncidentPage(main: HTMLElement, incidentId: string, me: Me): Promise<void> {
+export async function showIncidentPage(main: HTMLElement, incidentId: string, asked: Promise<Me>): Promise<void> {
   const feedback = new Feedback();
   const ctx: ChangeContext = { incidentId, feedback, reload: () => load() };
-  const actions = canWrite(me) ? actionsSection(ctx) : undefined;
+  /** Decided at the first load, once the token is known: a write token's buttons. */
+  let actions: ReturnType<typeof actionsSection> | undefined;
+  let me: Me | undefined;
   const title = h('h1', {}, incidentId);
   const sections = h('div', { class: 'sections' }, h('p', {}, 'Loading…'));
   /** The sections on the page, in order; each load replaces them one by one (see below). */
   let parts: HTMLElement[] = [];
 
   async function load(): Promise<void> {
-    const [incident, drafts, timeline] = await Promise.all([
+    const [who, incident, drafts, timeline] = await Promise.all([
+      settled(asked),
       settled(getJson<{ incident: IncidentState; clocks: ClocksView }>(incidentPath(incidentId, `?${new URLSearchParams({ tz: viewerZone() })}`))),
       settled(getJson<{ drafts: Draft[] }>(incidentPath(incidentId, '/drafts')).then((r) => r.drafts)),
-      canAudit(me) ? settled(getJson<Timeline>(incidentPath(incidentId, '/timeline'))) : Promise.resolve<TimelineAnswer>('no-scope'),
+      timelineOf(incidentId),
     ]);
-    const ended = [incident, drafts, timeline].find((r) => r instanceof ApiError && r.sessionEnded);
+    const ended = [who, incident, drafts, timeline].find((r) => r instanceof ApiError && r.sessionEnded);
     if (ended) return showFailurePage(main, 'Incident', ended);
+    if (who instanceof Error) return showFailurePage(main, 'Klaxon console', who);
+    if (!me) {
+      me = who;
+      showWho(me);
+      actions = canWrite(me) ? actionsSection(ctx) : undefined;
+    }
     if (incident instanceof Error) {
       // Unknown, or another tenant's (the API answers both alike): a page of its own, before or after a change.
       const notFound = incident instanceof ApiError && incident.status === 404;

@@ -14,26 +14,26 @@ import { startCountdowns } from './time';
 async function start(): Promise<void> {
   const main = document.getElementById('main');
   if (!main) return;
+  const asked = loadMe();
+  const route = pageOf(location.pathname);
+  startCountdowns();
+  // The list and the deadlines are the same whoever asks (the API narrows them to the token's
+  // tenants): drawn while /v1/me is asked, not after it. A session that ended fails their own reads.
+  if (route.page === 'list' || route.page === 'compliance') {
+    asked.then(showWho, () => undefined);
+    return route.page === 'list' ? showIncidentList(main) : showDeadlinesPage(main);
+  }
+  // An incident's reads start at once too; its page waits for the token only to offer its buttons.
+  if (route.page === 'incident') return showIncidentPage(main, route.incidentId, asked);
   let me: Me;
   try {
-    me = await loadMe();
+    me = await asked;
   } catch (err) {
     return showFailurePage(main, 'Klaxon console', err);
   }
   showWho(me);
-  startCountdowns();
-  const route = pageOf(location.pathname);
-  switch (route.page) {
-    case 'list':
-      return showIncidentList(main);
-    case 'compliance':
-      return showDeadlinesPage(main);
-    case 'incident':
-      return showIncidentPage(main, route.incidentId, me);
-    case 'unknown':
-      replaceChildren(main, h('h1', {}, 'Page not found'), h('p', {}, 'The console has no such page. ', h('a', { href: '/console' }, 'See the incidents'), '.'));
-      document.title = 'Page not found · Klaxon console';
-  }
+  replaceChildren(main, h('h1', {}, 'Page not found'), h('p', {}, 'The console has no such page. ', h('a', { href: '/console' }, 'See the incidents'), '.'));
+  document.title = 'Page not found · Klaxon console';
 }
 
 void start().catch((err: unknown) => {
