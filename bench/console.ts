@@ -51,6 +51,9 @@ async function measure(context: BrowserContext, url: string, condition: string):
     await page.goto(url);
     // A function, not a string: the console's CSP forbids eval, which a string predicate needs.
     await page.waitForFunction(() => (globalThis as { __painted?: number }).__painted !== undefined, null, { timeout: 30_000 });
+    // Paint timings reach the performance timeline a moment after the paint itself.
+    // (The browser's performance, not Node's, whose types this file compiles against.)
+    await page.waitForFunction(() => (performance as unknown as { getEntriesByType(type: string): Array<{ name: string }> }).getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint'), null, { timeout: 5_000 });
     const [painted, firstContentfulPaint] = (await page.evaluate(
       "[window.__painted, performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? NaN]",
     )) as [number, number];
