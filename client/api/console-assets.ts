@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 /** The console's browser code and stylesheet (console/, DESIGN.md). */
 export const CONSOLE_DIR = join(__dirname, '../../console');
@@ -44,8 +44,13 @@ export async function buildConsoleAssets(cacheDir: string | undefined, dir = CON
   let script: string;
   if (cached && existsSync(cached)) script = readFileSync(cached, 'utf8');
   else {
-    const out = await build({ entryPoints: [join(dir, ENTRY)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
-    script = out.outputFiles[0].text;
+    try {
+      const out = await build({ entryPoints: [join(dir, ENTRY)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
+      script = out.outputFiles[0].text;
+    } finally {
+      // esbuild keeps a service process for later builds; there are none, and it would outlive the API.
+      await stop();
+    }
     if (cached) keep(cached, script);
   }
   return { script, stylesheet: readFileSync(join(dir, STYLESHEET), 'utf8'), etag: `"${digest}"` };
