@@ -79,10 +79,12 @@ export async function liveToken(req: IncomingMessage, credentials: Credentials, 
   const bearer = BEARER.exec(header(req, 'authorization') ?? '')?.[1];
   const sessionSecret = bearer === undefined ? sessionSecretOf(req) : undefined;
   const token = sessionSecret ? await sessionToken(req, credentials.sessions, sessionSecret) : await bearerToken(bearer, credentials.tokens, details);
-  if (token.revokedAt) throw new HttpError(401, 'the bearer token is unknown or revoked');
-  if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
+  if (hasExpired(token)) throw new HttpError(401, `token "${token.name}" expired at ${token.expiresAt}`);
   return token;
 }
+
+/** A token past its expiry is refused everywhere: the API, the console's sign-in and its sessions. */
+export const hasExpired = (token: ApiToken): boolean => token.expiresAt !== undefined && Date.parse(token.expiresAt) <= Date.now();
 
 async function bearerToken(secret: string | undefined, tokens: ApiTokens, details: Record<string, unknown>): Promise<ApiToken> {
   if (!secret) throw new HttpError(401, 'an Authorization: Bearer <token> header is required', details);

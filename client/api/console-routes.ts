@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ConsoleAssets } from './console-assets';
-import { csrfTokenOf, refuseOtherSites, sameSecret, SESSION_COOKIE, sessionSecretOf, type Credentials } from './authorization';
+import { csrfTokenOf, hasExpired, refuseOtherSites, sameSecret, SESSION_COOKIE, sessionSecretOf, type Credentials } from './authorization';
 import { CONSOLE_HEADERS, htmlAnswer, problemPage, shellPage, signInPage } from './console-pages';
 import { header, HttpError, readBody, requireContentType, TextBody } from './http';
 
@@ -62,7 +62,7 @@ export function consolePage(req: IncomingMessage, deps: ConsoleDeps, path: strin
     if (!deps.credentials) return htmlAnswer(503, problemPage('The console is not available', NO_LEDGER));
     const secret = sessionSecretOf(req);
     const session = secret ? await deps.credentials.sessions.find(secret) : undefined;
-    const live = session && !session.token.revokedAt && !(session.token.expiresAt && Date.parse(session.token.expiresAt) <= Date.now());
+    const live = session && !session.token.revokedAt && !hasExpired(session.token);
     if (!live) {
       const next = returnPath(path);
       const form = signInPage({ ...(secret ? { message: 'Your console session has ended or expired. Sign in again.' } : {}), ...(next && next !== '/console' ? { next } : {}) });
@@ -106,7 +106,7 @@ export function signIn(req: IncomingMessage, deps: ConsoleDeps): Promise<Answer>
     if (secret.length > 256) return again(401, 'That token is unknown or revoked.');
     const token = await deps.credentials.tokens.find(secret);
     if (!token) return again(401, 'That token is unknown or revoked.');
-    if (token.expiresAt && Date.parse(token.expiresAt) <= Date.now()) return again(401, `Token "${token.name}" expired at ${token.expiresAt}.`);
+    if (hasExpired(token)) return again(401, `Token "${token.name}" expired at ${token.expiresAt}.`);
     // Signing in again replaces the session the browser held: the old one ends, not left live without its cookie.
     const previous = sessionSecretOf(req);
     if (previous) await deps.credentials.sessions.end(previous);
