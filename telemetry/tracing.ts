@@ -57,6 +57,16 @@ export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): boole
 /** The Temporal plugin (client and worker interceptors, workflow span sink) when tracing is on; none otherwise. */
 export const tracingPlugins = (): OpenTelemetryPlugin[] => (tracing ? [tracing.plugin] : []);
 
+/**
+ * What a worker adds when tracing is on: the plugin, and the workflow module that keeps the
+ * sandbox's trace context live only during its workflow's activations (telemetry/workflow-context.ts,
+ * the tail it removes is described there). Nothing when off.
+ */
+export function tracingWorkerOptions(): { plugins?: OpenTelemetryPlugin[]; interceptors?: { workflowModules: string[] } } {
+  if (!tracing) return {};
+  return { plugins: [tracing.plugin], interceptors: { workflowModules: [require.resolve('./workflow-context')] } };
+}
+
 /** Sends the spans still buffered (before the process ends). */
 export async function stopTracing(): Promise<void> {
   await tracing?.provider.shutdown();

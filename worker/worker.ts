@@ -12,7 +12,7 @@ import { historyArchiveActivities } from './history-archiver';
 import { heartbeatActivities } from './heartbeat-incidents';
 import type { Incidents } from '../client/incidents';
 import { dataConverterFor } from '../client/payload-codec';
-import { tracingPlugins } from '../telemetry/tracing';
+import { tracingWorkerOptions } from '../telemetry/tracing';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -37,7 +37,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     // With tracing on: spans for workflow tasks and activities, continuing the trace the client started.
-    plugins: tracingPlugins(),
+    ...tracingWorkerOptions(),
     // The same codec as the API's and the CLI's: the worker reads what they encrypted.
     dataConverter: dataConverterFor(config),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered') }),

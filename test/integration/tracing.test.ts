@@ -77,6 +77,13 @@ describe('OpenTelemetry traces', () => {
     expect(chain.at(-1)!.parentSpanId).toBeUndefined();
     expect(chain.at(-1)!.attributes).toMatchObject({ 'http.route': '/v1/alerts/:param', 'http.response.status_code': 202 });
     expect(new Set(chain.map((s) => s.traceId)).size).toBe(1);
+    // Activities the workflow schedules in later activations (after a page is answered, after the
+    // acknowledgement, at the resolution) still belong to the incident's trace: the sandbox's
+    // context survives between activations (telemetry/workflow-context.ts).
+    const scheduled = receiver.spans.filter((s) => s.name.startsWith('StartActivity:') && s.traceId === page.traceId);
+    expect(scheduled.length).toBeGreaterThan(3);
+    const orphans = receiver.spans.filter((s) => s.service === 'klaxon-worker' && s.name.startsWith('StartActivity:') && !s.parentSpanId);
+    expect(orphans.map((s) => s.name)).toEqual([]);
     // Nothing identifying in span names: a route template, workflow and activity types.
     for (const s of receiver.spans) expect(s.name).not.toContain('trace-1');
   });
