@@ -20,6 +20,9 @@ const csp = [
 
 const config: NextConfig = {
   poweredByHeader: false,
+  // This folder is the app's root, though the repository around it has a lock file of its own.
+  turbopack: { root: __dirname },
+  outputFileTracingRoot: __dirname,
   async headers() {
     return [
       {
