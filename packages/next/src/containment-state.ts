@@ -85,7 +85,6 @@ export async function readSnapshot(source: StateSource): Promise<ContainmentSnap
     const res = await fetch(source.url, {
       headers: { accept: 'application/json', ...(source.token ? { authorization: `Bearer ${source.token}` } : {}) },
       signal: controller.signal,
-      cache: 'no-store',
     });
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
@@ -141,8 +140,8 @@ export class ContainmentCache {
     private readonly log: (level: 'warn' | 'info', message: string) => void,
   ) {}
 
-  async get(now = Date.now()): Promise<CachedRead> {
-    if (this.current && now - this.current.at < this.cacheMs) return this.current.read;
+  async get(): Promise<CachedRead> {
+    if (this.current && Date.now() - this.current.at < this.cacheMs) return this.current.read;
     this.inFlight ??= this.refresh().finally(() => {
       this.inFlight = undefined;
     });

@@ -115,24 +115,18 @@ export function klaxonCspReportHandler(options: KlaxonCspReportHandlerOptions): 
   checkAppName(options.app, 'klaxonCspReportHandler');
   const windowMs = (options.windowSeconds ?? 60) * 1000;
   if (!(windowMs >= 0)) throw new Error('klaxonCspReportHandler: windowSeconds must be ≥ 0');
-  let pending = new BoundedMap<string, CspViolation>(MAX_CSP_ENTRIES);
+  const pending = new BoundedMap<string, CspViolation>(MAX_CSP_ENTRIES);
   let from: number | undefined;
 
   async function flush(now: number): Promise<void> {
+    const window = { from: new Date(from!).toISOString(), until: new Date(now).toISOString() };
     const violations = pending.drain().map(([, v]) => v);
-    const report = (chunk: CspViolation[]): CspReport => ({
-      kind: 'csp',
-      app: options.app,
-      ...(options.release ? { release: options.release } : {}),
-      violations: chunk,
-      from: new Date(from!).toISOString(),
-      until: new Date(now).toISOString(),
-    });
-    const chunks: CspViolation[][] = [];
-    for (let i = 0; i < violations.length; i += VIOLATIONS_PER_REPORT) chunks.push(violations.slice(i, i + VIOLATIONS_PER_REPORT));
     from = undefined;
-    pending = new BoundedMap(MAX_CSP_ENTRIES);
-    await Promise.all(chunks.map((chunk) => forwardToKlaxon(options, report(chunk))));
+    const reports: CspReport[] = [];
+    for (let i = 0; i < violations.length; i += VIOLATIONS_PER_REPORT) {
+      reports.push({ kind: 'csp', app: options.app, ...(options.release ? { release: options.release } : {}), violations: violations.slice(i, i + VIOLATIONS_PER_REPORT), ...window });
+    }
+    await Promise.all(reports.map((report) => forwardToKlaxon(options, report)));
   }
 
   return {

@@ -5,6 +5,8 @@ import { isValidTenant } from '../../../core/alerts/tenant-name';
 import { ContainmentCache, containmentFor, edgeConfigSource, type StateSource } from './containment-state';
 import { REQUEST_ID_HEADER, TENANT_HEADER } from './request-context';
 
+export { REQUEST_ID_HEADER, TENANT_HEADER } from './request-context';
+
 export interface KlaxonMiddlewareOptions {
   /** The tenant a request belongs to (subdomain, path, session…); undefined for none. */
   resolveTenant(request: NextRequest): string | undefined | Promise<string | undefined>;
@@ -89,8 +91,7 @@ export function klaxonMiddleware(options: KlaxonMiddlewareOptions): (request: Ne
   return async (request) => {
     const requestId = crypto.randomUUID();
     const tenant = await tenantOf(options, request);
-    const path = request.nextUrl.pathname;
-    const isProvisioning = !SAFE_METHODS.has(request.method) && provisioning.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
+    const isProvisioning = !SAFE_METHODS.has(request.method) && isUnder(provisioning, request.nextUrl.pathname);
 
     if (cache && (tenant !== undefined || isProvisioning)) {
       const read = await cache.get();
@@ -113,6 +114,23 @@ export function klaxonMiddleware(options: KlaxonMiddlewareOptions): (request: Ne
   };
 }
 
+/**
+ * Whether a path is one of the prefixes or below one, read as the app's router reads it:
+ * `/api/%69nvitations` and `/api//invitations` must not slip past `/api/invitations`. A path
+ * that does not decode is taken as under every prefix (refused, not let through).
+ */
+function isUnder(prefixes: string[], rawPath: string): boolean {
+  if (prefixes.length === 0) return false;
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return true;
+  }
+  path = path.split('/').filter((part, i) => i === 0 || part !== '').join('/');
+  return prefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
+}
+
 /** Some responses have immutable headers (Response.redirect): those are copied, not changed. */
 function withRequestId(response: Response, requestId: string): Response {
   try {
@@ -124,4 +142,3 @@ function withRequestId(response: Response, requestId: string): Response {
     return copy;
   }
 }
-export { REQUEST_ID_HEADER, TENANT_HEADER } from './request-context';

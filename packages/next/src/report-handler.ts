@@ -52,6 +52,15 @@ export interface KlaxonReportHandlerOptions extends KlaxonTarget {
 export function klaxonReportHandler(options: KlaxonReportHandlerOptions): { POST(request: Request): Promise<Response> } {
   checkAppName(options.app, 'klaxonReportHandler');
   const reporter = new ErrorReporter(options.app, options, options.rateLimit);
+  // The report goes to Klaxon without a tenant rather than not at all when the app cannot tell it.
+  const tenantOf = async (request: Request): Promise<string | undefined> => {
+    try {
+      const tenant = await options.resolveTenant?.(request);
+      return isValidTenant(tenant) ? tenant : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
     async POST(request) {
       if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) return jsonProblem(415, 'expected content-type: application/json');
@@ -72,11 +81,11 @@ export function klaxonReportHandler(options: KlaxonReportHandlerOptions): { POST
       if (!parsed.success) return jsonProblem(400, describeIssues(parsed.error).join('; '));
       const report = parsed.data;
       if (report.app !== undefined && report.app !== options.app) return jsonProblem(400, `app: this route reports for "${options.app}"`);
-      const tenant = options.resolveTenant ? await options.resolveTenant(request) : undefined;
+      const tenant = await tenantOf(request);
       const outcome = await reporter.report({
         surface: report.surface,
         route: report.route,
-        tenant: isValidTenant(tenant) ? tenant : undefined,
+        tenant,
         requestId: report.requestId,
         release: options.release ?? report.release,
         error: report.error,

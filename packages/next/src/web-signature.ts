@@ -1,9 +1,11 @@
 // Web Crypto only, so it runs on the Edge and in Node alike.
 
 const encoder = new TextEncoder();
-let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+/** Spelt from `crypto` itself: the repository's tsconfig has no DOM lib, and Node's types name the key differently. */
+type HmacKey = ReturnType<typeof crypto.subtle.importKey>;
+let cachedKey: { secret: string; key: HmacKey } | undefined;
 
-function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string): HmacKey {
   if (cachedKey?.secret !== secret) {
     cachedKey = { secret, key: crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']) };
   }
