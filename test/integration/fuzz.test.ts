@@ -41,7 +41,7 @@ beforeAll(async () => {
     pagerduty: { standIn: pagerduty, routingKeys: 'ops=R0OPSFUZZ0000000000000000000000', webhookSecrets: PAGERDUTY_SECRET },
     // No escalation while the forged properties count ledger rows.
     escalationMinutes: 24 * 60,
-    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
+    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel,nextjs', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
   });
   token = (await new ApiTokens(stack.db.pool).create('fuzz', ['incidents:read', 'audit:read', 'incidents:write'], { responder: 'alice' })).token;
   const opened = await postAlert(stack.apiUrl, JSON.stringify({ title: 'fuzz target', severity: 'SEV3', tenant: 'acme', dedupKey: 'fuzz-target' }));
@@ -245,6 +245,54 @@ const sentryMetricAlert = oneOdd(
   }),
 );
 
+/** What @klaxon/next sends (an error, a data-guard finding, CSP violations), with one place sometimes odd; few fingerprints, routes and hosts, so accepted reports join a handful of incidents. */
+const instant = fc.constantFrom('2026-11-24T10:00:00Z', '2026-11-24T10:00:00.5+01:00', 'yesterday', '');
+const nextjsReport = oneOdd(
+  fc.oneof(
+    fc.record(
+      {
+        kind: fc.constant('error'),
+        app: fc.constantFrom('acme-web', 'bad app'),
+        tenant: fc.constantFrom('acme', 'bad tenant'),
+        surface: fc.constantFrom('client-component', 'route-handler', 'edge'),
+        route: fc.constantFrom('/demo/client-error', '/customers/48213', '/q?x=1', 'no-slash'),
+        requestId: fc.string({ maxLength: 20 }),
+        error: fc.record({ name: fc.string({ maxLength: 20 }), message: fc.string({ maxLength: 80 }), stack: fc.string({ maxLength: 200 }) }, { requiredKeys: ['name', 'message'] }),
+        fingerprint: fc.constantFrom('0123456789abcdef', 'fedcba9876543210', 'XYZ'),
+        count: fc.oneof(fc.integer(), fc.double()),
+        firstSeen: instant,
+        lastSeen: instant,
+      },
+      { requiredKeys: ['kind', 'app', 'surface', 'route', 'error', 'fingerprint', 'count', 'firstSeen', 'lastSeen'] },
+    ),
+    fc.record(
+      {
+        kind: fc.constant('data-guard'),
+        app: fc.constant('acme-web'),
+        tenant: fc.constantFrom('acme', 'globex'),
+        route: fc.constantFrom('/api/demo/export', '/api/x'),
+        finding: fc.constantFrom('cross-tenant', 'sensitive-field', 'other'),
+        otherTenants: fc.array(fc.constantFrom('globex', 'acme', 'bad tenant'), { maxLength: 3 }),
+        fields: fc.array(fc.constantFrom('ssn', 'email', 'a value: 1'), { maxLength: 3 }),
+        records: fc.oneof(fc.nat(), fc.integer()),
+        action: fc.constantFrom('blocked', 'reported', 'maybe'),
+        at: instant,
+      },
+      { requiredKeys: ['kind', 'app', 'tenant', 'route', 'finding', 'records', 'action', 'at'] },
+    ),
+    fc.record({
+      kind: fc.constant('csp'),
+      app: fc.constant('acme-web'),
+      violations: fc.array(
+        fc.record({ directive: fc.constantFrom('connect-src', 'script-src', 'img-src', 'Bad'), blockedHost: fc.constantFrom('evil.example', 'inline', 'https://x/y', '-.x'), documentPath: fc.constantFrom('/checkout', '/a b'), count: fc.integer() }),
+        { maxLength: 3 },
+      ),
+      from: instant,
+      until: instant,
+    }),
+  ),
+);
+
 interface Endpoint {
   path: string;
   /** The test's name when one path is fuzzed several ways (Sentry's resources); the path otherwise. */
@@ -265,6 +313,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (event_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'event_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }) },
   { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (metric_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'metric_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }), own: sentryMetricAlert },
   { path: '/v1/alerts/vercel', contentType: 'application/json', signed: (b) => ({ 'x-vercel-signature': hmac('sha1', VERCEL_SECRET, b) }) },
+  { path: '/v1/alerts/nextjs', contentType: 'application/json', signed: (b) => ({ 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, b) }), own: nextjsReport },
   { path: '/v1/slack/interactions', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackForms },
   { path: '/v1/slack/commands', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackCommand },
   { path: '/v1/pagerduty/webhooks', contentType: 'application/json', signed: (b) => ({ 'x-pagerduty-signature': `v1=${hmac('sha256', PAGERDUTY_SECRET, b)}` }), own: pagerDutyEvent },
