@@ -5,9 +5,10 @@ export const APP = 'klaxon-example';
 
 /**
  * Which tenant a request is for. A DEMO RULE, so a test (or you, in a browser) can be any tenant
- * at will: `?tenant=`, else an `x-tenant` header, else a `tenant` cookie. A real app takes the
- * tenant from what the browser cannot choose: the signed-in session, or the host name
- * (acme.example.com).
+ * at will: `?tenant=`, else an `x-tenant` header, else a `tenant` cookie (standing in for a
+ * session: it also names the tenant of the browser's own requests, such as the error boundary's
+ * report). A real app takes the tenant from what the browser cannot choose: the signed-in
+ * session, or the host name (acme.example.com).
  */
 export function tenantOf(request: NextRequest): string | undefined {
   return request.nextUrl.searchParams.get('tenant') ?? request.headers.get('x-tenant') ?? request.cookies.get('tenant')?.value ?? undefined;
