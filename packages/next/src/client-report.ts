@@ -58,7 +58,8 @@ export function buildClientReport(
   const digest = isError ? (error as Error & { digest?: unknown }).digest : undefined;
   const stack = isError && typeof error.stack === 'string' ? redact(stripQueries(error.stack)).slice(0, CLIENT_REPORT_LIMITS.stack) : undefined;
   return {
-    surface: options.surface ?? 'client-component',
+    // Next gives errors that happened on the server (and reach error.tsx) a digest; the browser's own have none.
+    surface: options.surface ?? (typeof digest === 'string' ? 'server-component' : 'client-component'),
     route: page.pathname.slice(0, CLIENT_REPORT_LIMITS.route) || '/',
     ...(options.release ? { release: options.release.slice(0, CLIENT_REPORT_LIMITS.release) } : {}),
     ...(page.requestId && REQUEST_ID.test(page.requestId) ? { requestId: page.requestId } : {}),

@@ -9,7 +9,7 @@ export interface ReportClientErrorOptions {
   /** The app's own report route (klaxonReportHandler), e.g. "/api/klaxon/report". */
   reportUrl: string;
   release?: string;
-  /** Default 'client-component'; Next's error.tsx may pass 'server-component' for an error with a digest. */
+  /** Default: 'server-component' for an error with Next's digest (it happened on the server), 'client-component' otherwise. */
   surface?: BrowserSurface;
   app?: string;
 }
