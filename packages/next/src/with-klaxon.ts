@@ -38,6 +38,10 @@ export const MAX_GUARDED_BYTES = 32 * 1024 * 1024;
 /** The answer instead of a blocked response: says nothing of why (the request id lets support find it). */
 export const BLOCKED_STATUS = 502;
 
+/** The wire format's bounds: a route is a path of at most 512 characters; records are counted up to ten million. */
+const ROUTE = /^\/[^?#]{0,511}$/;
+const MAX_REPORTED_RECORDS = 10_000_000;
+
 const log = (message: string) => console.error(`@klaxon/next: ${message}`);
 
 /** Runs the guard on a result, reports findings, and records the access: shared by route handlers and actions. */
@@ -46,6 +50,8 @@ class DataAccessWatch {
 
   constructor(private readonly options: CommonOptions & { route?: string }) {
     checkAppName(options.app, 'withKlaxon');
+    if (options.route !== undefined && !ROUTE.test(options.route)) throw new Error(`withKlaxon: route "${options.route.slice(0, 40)}" must be a path ("/…", at most 512 characters, no query or fragment)`);
+    if (options.release !== undefined && !(options.release.length >= 1 && options.release.length <= 128)) throw new Error('withKlaxon: release must be 1 to 128 characters');
     this.errors = new ErrorReporter(options.app, options);
   }
 
@@ -66,7 +72,7 @@ class DataAccessWatch {
           ...(this.options.release ? { release: this.options.release } : {}),
           finding,
           ...(finding === 'cross-tenant' ? { otherTenants: inspection.otherTenants } : { fields: inspection.fields }),
-          records: inspection.records,
+          records: Math.min(inspection.records, MAX_REPORTED_RECORDS),
           action: ctx.action,
           at: new Date().toISOString(),
         };
@@ -153,7 +159,7 @@ export function withKlaxon<Req extends Request, Ctx>(
   return async (request, context) => {
     const at = new Date().toISOString();
     const requestId = requestIdOf(request) ?? crypto.randomUUID();
-    const route = options.route ?? new URL(request.url).pathname;
+    const route = options.route ?? new URL(request.url).pathname.slice(0, 512);
     const actor = await options.actor(request);
     const entry = { at, actor: actor.id, tenant: actor.tenant, route, method: request.method, requestId };
     let response: Response;

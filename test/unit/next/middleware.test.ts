@@ -219,4 +219,29 @@ describe('klaxonMiddleware (Edge Config read API, real NextRequest)', () => {
     expect(() => klaxonMiddleware({ resolveTenant: bySubdomain, containment: { edgeConfig: 'https://edge-config.vercel.com/ecfg_1' } })).toThrow(/needs an Edge Config id and a token/);
     expect(() => klaxonMiddleware({ resolveTenant: bySubdomain, containment: { cacheSeconds: -1, url: 'http://127.0.0.1:1/items' } })).toThrow(/cacheSeconds/);
   });
+
+  it('without EDGE_CONFIG or a url gives request ids and tenants only, and says once that nothing is enforced', async () => {
+    const saved = process.env.EDGE_CONFIG;
+    delete process.env.EDGE_CONFIG;
+    try {
+      const mw = klaxonMiddleware({ resolveTenant: bySubdomain });
+      const res = await mw(request('https://acme.app.example/'));
+      await mw(request('https://acme.app.example/'));
+      expect(res.headers.get('x-middleware-request-x-klaxon-tenant')).toBe('acme');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/no containment is enforced/);
+    } finally {
+      if (saved !== undefined) process.env.EDGE_CONFIG = saved;
+    }
+  });
+
+  it('reads EDGE_CONFIG from the environment by default', async () => {
+    store.hold('klaxon_tenant_acme_isolate-tenant', { kind: 'isolate-tenant', mode: 'blocked' });
+    process.env.EDGE_CONFIG = store.connectionString;
+    try {
+      expect((await klaxonMiddleware({ resolveTenant: bySubdomain })(request('https://acme.app.example/'))).status).toBe(503);
+    } finally {
+      delete process.env.EDGE_CONFIG;
+    }
+  });
 });
