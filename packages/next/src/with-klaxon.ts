@@ -5,7 +5,7 @@ import { findingsOf, inspectBody, type Finding, type GuardOptions, type Inspecti
 import { ErrorReporter } from './error-reporter';
 import { forwardToKlaxon, type KlaxonTarget } from './klaxon-forwarder';
 import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdOf } from './request-context';
-import { checkAppName, type DataGuardReport, type ErrorSurface } from './wire-format';
+import { checkOptions, FIELD_NAME, type DataGuardReport, type ErrorSurface } from './wire-format';
 
 export interface Actor {
   id: string;
@@ -38,8 +38,7 @@ export const MAX_GUARDED_BYTES = 32 * 1024 * 1024;
 /** The answer instead of a blocked response: says nothing of why (the request id lets support find it). */
 export const BLOCKED_STATUS = 502;
 
-/** The wire format's bounds: a route is a path of at most 512 characters; records are counted up to ten million. */
-const ROUTE = /^\/[^?#]{0,511}$/;
+/** The wire format counts records up to ten million. */
 const MAX_REPORTED_RECORDS = 10_000_000;
 
 const log = (message: string) => console.error(`@klaxon/next: ${message}`);
@@ -49,9 +48,9 @@ class DataAccessWatch {
   private readonly errors: ErrorReporter;
 
   constructor(private readonly options: CommonOptions & { route?: string }) {
-    checkAppName(options.app, 'withKlaxon');
-    if (options.route !== undefined && !ROUTE.test(options.route)) throw new Error(`withKlaxon: route "${options.route.slice(0, 40)}" must be a path ("/…", at most 512 characters, no query or fragment)`);
-    if (options.release !== undefined && !(options.release.length >= 1 && options.release.length <= 128)) throw new Error('withKlaxon: release must be 1 to 128 characters');
+    checkOptions(options, 'withKlaxon');
+    const oddField = options.guard?.sensitiveFields?.find((field) => !FIELD_NAME.test(field));
+    if (oddField !== undefined) throw new Error(`withKlaxon: sensitive field "${oddField.slice(0, 40)}" must be 1 to 128 letters, digits, "_", ".", "$" or "-"`);
     this.errors = new ErrorReporter(options.app, options);
   }
 

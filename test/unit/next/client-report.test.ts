@@ -54,4 +54,10 @@ describe('what the browser sends (buildClientReport)', () => {
     expect(report.requestId).toBeUndefined();
     expect(report.surface).toBe('server-component');
   });
+
+  it('replaces what is not text: control characters, and a surrogate pair the bound cuts in two', () => {
+    const report = buildClientReport(new Error(`${'a'.repeat(1023)}😀`), {}, page);
+    expect(report.error.message).toBe(`${'a'.repeat(1023)}\ufffd`);
+    expect(buildClientReport(new Error('bell\u0007 nul\u0000 tab\t line\n'), {}, page).error.message).toBe('bell\ufffd nul\ufffd tab\t line\n');
+  });
 });
