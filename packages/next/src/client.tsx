@@ -1,5 +1,4 @@
 'use client';
-// The directive is also put first in the built file by build.mjs (a bundler drops it from the source).
 import { Component, type ReactNode } from 'react';
 import { buildClientReport, type BrowserSurface } from './client-report';
 
