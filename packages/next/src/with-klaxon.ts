@@ -1,3 +1,4 @@
+import { after } from 'next/server';
 import { isValidTenant } from '../../../core/alerts/tenant-name';
 import type { AuditStore, DataAccessRecord } from './audit-store';
 import { BodyTooLargeError, readBoundedText } from './bounded-body';
@@ -123,6 +124,19 @@ class DataAccessWatch {
   }
 }
 
+/**
+ * Runs `work` once the answer has left, when Next offers that (`after`: the platform keeps the
+ * function alive until the work ends), so telling Klaxon and writing the audit row cost the
+ * caller no time; outside a request (a script, a test) `after` refuses and the work is awaited.
+ */
+async function afterResponse(work: () => Promise<unknown>): Promise<void> {
+  try {
+    after(work);
+  } catch {
+    await work();
+  }
+}
+
 async function inspectResponse(response: Response, actor: Actor, guard: GuardOptions | undefined, route: string): Promise<Inspection | undefined> {
   if (!/^application\/(?:[a-z0-9.+-]*\+)?json\b/i.test(response.headers.get('content-type') ?? '') || !response.body) return undefined;
   let body: unknown;
@@ -148,7 +162,8 @@ function blockedResponse(requestId: string): Response {
  * inspected before it leaves: records of a tenant other than the caller's, or fields the app
  * marks sensitive, are reported to Klaxon and, with `onViolation: 'block'`, replaced by a
  * neutral 502 JSON error (not 500: the handler did not fail, its answer was withheld). An
- * error the handler throws is reported (surface route-handler) and thrown on.
+ * error the handler throws is reported (surface route-handler) and thrown on. Klaxon is told
+ * and the row written once the answer has left (Next's `after`), not before.
  */
 export function withKlaxon<Req extends Request, Ctx>(
   handler: (request: Req, context: Ctx) => Response | Promise<Response>,
@@ -165,7 +180,7 @@ export function withKlaxon<Req extends Request, Ctx>(
     try {
       response = await handler(request, context);
     } catch (err) {
-      await Promise.all([watch.reportError(err, 'route-handler', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]);
+      await afterResponse(() => Promise.all([watch.reportError(err, 'route-handler', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]));
       throw err;
     }
     const inspection = watch.guard || options.audit ? await inspectResponse(response, actor, watch.guard, route) : undefined;
@@ -173,7 +188,8 @@ export function withKlaxon<Req extends Request, Ctx>(
       await response.body?.cancel().catch(() => undefined);
       response = blockedResponse(requestId);
     }
-    await watch.settle(entry, actor, response.status, inspection);
+    const status = response.status;
+    await afterResponse(() => watch.settle(entry, actor, status, inspection));
     return response;
   };
 }
@@ -218,12 +234,12 @@ export function withKlaxonAction<Args extends unknown[], Result>(
     try {
       result = await action(...args);
     } catch (err) {
-      await Promise.all([watch.reportError(err, 'server-action', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]);
+      await afterResponse(() => Promise.all([watch.reportError(err, 'server-action', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]));
       throw err;
     }
     const inspection = inspectBody(result, actor.tenant, watch.guard);
     const blocked = watch.verdict(findingsOf(inspection)) === 'blocked';
-    await watch.settle(entry, actor, blocked ? BLOCKED_STATUS : 200, inspection);
+    await afterResponse(() => watch.settle(entry, actor, blocked ? BLOCKED_STATUS : 200, inspection));
     if (blocked) throw new ActionWithheldError(requestId);
     return result;
   };
