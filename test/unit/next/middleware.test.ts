@@ -1,7 +1,7 @@
 import { NextRequest } from 'next/server';
 import { containmentKey } from '../../../core/containment/containment-key';
 import { klaxonMiddleware, type KlaxonMiddlewareOptions } from '../../../packages/next/src/middleware';
-import { STATE_TIMEOUT_MS } from '../../../packages/next/src/containment-state';
+import { MAX_STATE_BYTES, STATE_TIMEOUT_MS } from '../../../packages/next/src/containment-state';
 import { ContainmentStore } from '../../support/next/containment-store';
 
 /** The tenant is the first label of the host name: acme.app.example → acme. */
@@ -148,6 +148,16 @@ describe('klaxonMiddleware (Edge Config read API, real NextRequest)', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0][0])).toMatch(/containment store unreadable/);
     expect(String(warn.mock.calls[0][0])).not.toContain(store.token);
+  });
+
+  it('treats an answer over 1 MiB, or one that is not an object of items, as unreadable rather than reading it', async () => {
+    const mw = middleware({ onUnavailable: 'closed' });
+    store.items = { padding: 'x'.repeat(MAX_STATE_BYTES) };
+    expect((await mw(request('https://acme.app.example/'))).status).toBe(503);
+    expect(String(warn.mock.calls[0][0])).toMatch(/larger than 1048576 bytes/);
+    (store as { items: unknown }).items = ['klaxon_tenant_acme_isolate-tenant'];
+    expect((await mw(request('https://acme.app.example/'))).status).toBe(503);
+    expect(String(warn.mock.calls[1][0])).toMatch(/not answer a JSON object of items/);
   });
 
   it('fails closed when asked: 503 to tenant and provisioning requests, the rest served', async () => {
