@@ -30,8 +30,8 @@ const common = {
 
 // Middleware and client run on the Edge runtime and in browsers: no Node built-ins may slip in.
 await build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: [join(here, 'src/middleware.ts')] });
-// A bundler drops module directives from its input; Next needs 'use client' first in the file.
-await build({ ...common, platform: 'neutral', mainFields: ['browser', 'module', 'main'], entryPoints: [join(here, 'src/client.tsx')], banner: { js: "'use client';" } });
+// esbuild keeps the entry's own 'use client' first in the file (test/unit/next/package-build.test.ts checks it).
+await build({ ...common, platform: 'neutral', mainFields: ['browser', 'module', 'main'], entryPoints: [join(here, 'src/client.tsx')] });
 // zod (the report schemas) is bundled in: the app installs nothing beyond next, react and, for the audit store, pg.
 await build({ ...common, platform: 'node', entryPoints: [join(here, 'src/server.ts')] });
 

@@ -1,5 +1,8 @@
 // Browser-safe: the client entry bundles this module (and Klaxon's redaction with it).
+import { sanitiseText } from '../../../core/shared/free-text';
 import { redact } from '../../../core/shared/redaction';
+import { REQUEST_ID_PATTERN } from './request-context';
+import { ERROR_NAME, RELEASE } from './wire-format';
 
 /** Where a browser can see an error happen: its own components, or a server component's error passed down by Next. */
 export type BrowserSurface = 'client-component' | 'server-component';
@@ -14,11 +17,9 @@ export interface ClientErrorReport {
   error: { name: string; message: string; digest?: string; stack?: string };
 }
 
-/** Bounds shared with the report handler's schema (report-schema.ts), so what is sent is accepted. */
-export const CLIENT_REPORT_LIMITS = { name: 64, message: 1024, digest: 128, stack: 8192, route: 512, release: 128, requestId: 128 } as const;
+/** Bounds shared with the report handler's schema (report-handler.ts), so what is sent is accepted. */
+export const CLIENT_REPORT_LIMITS = { message: 1024, stack: 8192, route: 512 } as const;
 
-const ERROR_NAME = /^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$/;
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Query strings and fragments out of every URL of a stack (`app.js?v=1:10:5` → `app.js:10:5`):
@@ -52,22 +53,30 @@ export function buildClientReport(
   options: { surface?: BrowserSurface; release?: string; app?: string },
   page: { pathname: string; requestId?: string | null },
 ): ClientErrorReport {
-  const isError = error instanceof Error;
-  const name = isError && ERROR_NAME.test(error.name) ? error.name : 'Error';
-  const message = isError ? redact(error.message).slice(0, CLIENT_REPORT_LIMITS.message) : 'A value that is not an Error was thrown';
-  const digest = isError ? (error as Error & { digest?: unknown }).digest : undefined;
-  const stack = isError && typeof error.stack === 'string' ? redact(stripQueries(error.stack)).slice(0, CLIENT_REPORT_LIMITS.stack) : undefined;
+  const travelling = error instanceof Error ? travellingError(error) : { name: 'Error', message: 'A value that is not an Error was thrown' };
   return {
-    surface: options.surface ?? 'client-component',
+    // Next gives errors that happened on the server (and reach error.tsx) a digest; the browser's own have none.
+    surface: options.surface ?? (travelling.digest ? 'server-component' : 'client-component'),
     route: page.pathname.slice(0, CLIENT_REPORT_LIMITS.route) || '/',
-    ...(options.release ? { release: options.release.slice(0, CLIENT_REPORT_LIMITS.release) } : {}),
-    ...(page.requestId && REQUEST_ID.test(page.requestId) ? { requestId: page.requestId } : {}),
+    ...(options.release && RELEASE.test(options.release) ? { release: options.release } : {}),
+    ...(page.requestId && REQUEST_ID_PATTERN.test(page.requestId) ? { requestId: page.requestId } : {}),
     ...(options.app ? { app: options.app } : {}),
-    error: {
-      name,
-      message,
-      ...(typeof digest === 'string' && digest.length <= CLIENT_REPORT_LIMITS.digest ? { digest } : {}),
-      ...(stack ? { stack } : {}),
-    },
+    error: travelling,
+  };
+}
+
+/**
+ * An error's fields as they may leave the place they were caught (the browser, then the app's
+ * server again, which trusts no browser): a name by the wire format's rule, message and stack
+ * redacted with Klaxon's rules, the stack without query strings, each bounded, and what is not
+ * text (control characters, a surrogate pair cut by the bound) replaced.
+ */
+export function travellingError(error: { name: string; message: string; digest?: unknown; stack?: unknown }): ClientErrorReport['error'] {
+  const stack = typeof error.stack === 'string' && error.stack !== '' ? sanitiseText(redact(stripQueries(error.stack)).slice(0, CLIENT_REPORT_LIMITS.stack)) : undefined;
+  return {
+    name: ERROR_NAME.test(error.name) ? error.name : 'Error',
+    message: sanitiseText(redact(error.message).slice(0, CLIENT_REPORT_LIMITS.message)),
+    ...(typeof error.digest === 'string' && RELEASE.test(error.digest) ? { digest: error.digest } : {}),
+    ...(stack ? { stack } : {}),
   };
 }

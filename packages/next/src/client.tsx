@@ -1,5 +1,4 @@
 'use client';
-// The directive is also put first in the built file by build.mjs (a bundler drops it from the source).
 import { Component, type ReactNode } from 'react';
 import { buildClientReport, type BrowserSurface } from './client-report';
 
@@ -9,7 +8,7 @@ export interface ReportClientErrorOptions {
   /** The app's own report route (klaxonReportHandler), e.g. "/api/klaxon/report". */
   reportUrl: string;
   release?: string;
-  /** Default 'client-component'; Next's error.tsx may pass 'server-component' for an error with a digest. */
+  /** Default: 'server-component' for an error with Next's digest (it happened on the server), 'client-component' otherwise. */
   surface?: BrowserSurface;
   app?: string;
 }

@@ -4,7 +4,7 @@ import { BodyTooLargeError, readBoundedText } from './bounded-body';
 import { BoundedMap } from './bounded-map';
 import { forwardToKlaxon, type KlaxonTarget } from './klaxon-forwarder';
 import { jsonProblem } from './problem-response';
-import { checkAppName, type CspReport, type CspViolation } from './wire-format';
+import { checkOptions, DIRECTIVE, isHostName, ROUTE_PATH, type CspReport, type CspViolation } from './wire-format';
 
 /** A browser's report body is small; a batch of Reporting API reports stays well below this. */
 export const MAX_CSP_BODY_BYTES = 64 * 1024;
@@ -48,7 +48,7 @@ interface RawViolation {
 /** `script-src-elem 'self'` → `script-src-elem`; only a directive's name, lower case. */
 function directiveName(raw: string | undefined): string | undefined {
   const name = raw?.trim().split(/\s/, 1)[0]?.toLowerCase();
-  return name && /^[a-z-]{1,64}$/.test(name) ? name : undefined;
+  return name && DIRECTIVE.test(name) ? name : undefined;
 }
 
 /** The host a violation blocked, or one of the CSP keywords; undefined for what names neither. */
@@ -61,7 +61,8 @@ export function blockedHost(blocked: string | undefined): string | undefined {
   try {
     const url = new URL(value);
     if (url.protocol === 'data:' || url.protocol === 'blob:') return url.protocol.slice(0, -1);
-    return url.hostname && url.hostname.length <= 253 ? url.hostname : undefined;
+    // An IPv6 literal or a name with "_" is not a host Klaxon takes: one such would refuse the whole window.
+    return isHostName(url.hostname) ? url.hostname : undefined;
   } catch {
     return undefined;
   }
@@ -69,7 +70,8 @@ export function blockedHost(blocked: string | undefined): string | undefined {
 
 function documentPath(document: string): string | undefined {
   try {
-    return new URL(document).pathname.slice(0, 512) || '/';
+    const path = new URL(document).pathname.slice(0, 512);
+    return ROUTE_PATH.test(path) ? path : undefined;
   } catch {
     return undefined;
   }
@@ -112,7 +114,7 @@ export interface KlaxonCspReportHandlerOptions extends KlaxonTarget {
  * the first report after it ends.
  */
 export function klaxonCspReportHandler(options: KlaxonCspReportHandlerOptions): { POST(request: Request): Promise<Response> } {
-  checkAppName(options.app, 'klaxonCspReportHandler');
+  checkOptions(options, 'klaxonCspReportHandler');
   const windowMs = (options.windowSeconds ?? 60) * 1000;
   if (!(windowMs >= 0)) throw new Error('klaxonCspReportHandler: windowSeconds must be ≥ 0');
   const pending = new BoundedMap<string, CspViolation>(MAX_CSP_ENTRIES);

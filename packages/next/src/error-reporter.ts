@@ -1,6 +1,5 @@
-import { redact } from '../../../core/shared/redaction';
 import { BoundedMap } from './bounded-map';
-import { stripQueries, CLIENT_REPORT_LIMITS } from './client-report';
+import { travellingError } from './client-report';
 import { errorFingerprint } from './error-fingerprint';
 import { forwardToKlaxon, type KlaxonTarget } from './klaxon-forwarder';
 import type { ErrorReport, ErrorSurface } from './wire-format';
@@ -59,12 +58,7 @@ export class ErrorReporter {
   }
 
   async report(caught: CaughtError): Promise<ReportOutcome> {
-    const error = {
-      name: caught.error.name.slice(0, CLIENT_REPORT_LIMITS.name),
-      message: redact(caught.error.message).slice(0, CLIENT_REPORT_LIMITS.message),
-      ...(caught.error.digest ? { digest: caught.error.digest.slice(0, CLIENT_REPORT_LIMITS.digest) } : {}),
-      ...(caught.error.stack ? { stack: redact(stripQueries(caught.error.stack)).slice(0, CLIENT_REPORT_LIMITS.stack) } : {}),
-    };
+    const error = travellingError(caught.error);
     const fingerprint = await errorFingerprint({ surface: caught.surface, route: caught.route, ...error });
     const now = Date.now();
     const at = new Date(now).toISOString();

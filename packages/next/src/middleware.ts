@@ -86,6 +86,7 @@ export function klaxonMiddleware(options: KlaxonMiddlewareOptions): (request: Ne
   if (!(cacheSeconds >= 0 && cacheSeconds <= 3600)) throw new Error('klaxonMiddleware: containment.cacheSeconds must be between 0 and 3600');
   const failClosed = options.containment?.onUnavailable === 'closed';
   const cache = source && new ContainmentCache(source, cacheSeconds * 1000, log);
+  if (!source) log('warn', 'neither EDGE_CONFIG nor containment.url is set: request ids and tenants only, no containment is enforced');
   const provisioning = options.provisioningRoutes ?? [];
 
   return async (request) => {

@@ -7,7 +7,7 @@ import { ErrorReporter, type ErrorRateLimit } from './error-reporter';
 import type { KlaxonTarget } from './klaxon-forwarder';
 import { jsonProblem } from './problem-response';
 import { REQUEST_ID_PATTERN } from './request-context';
-import { APP_NAME, checkAppName } from './wire-format';
+import { APP_NAME, checkOptions, RELEASE, ROUTE_PATH } from './wire-format';
 
 /** The most a browser report may weigh: what the boundary sends is a few KiB at most. */
 export const MAX_REPORT_BYTES = 16 * 1024;
@@ -17,15 +17,15 @@ const L = CLIENT_REPORT_LIMITS;
 const clientReportSchema = z
   .object({
     surface: z.enum(['client-component', 'server-component']),
-    route: z.string().min(1).max(L.route).regex(/^\/[^?#]*$/, 'a path starting with "/", without query or fragment'),
-    release: z.string().min(1).max(L.release).optional(),
+    route: z.string().regex(ROUTE_PATH, 'a path starting with "/", at most 512 characters, without query, fragment or spaces'),
+    release: z.string().regex(RELEASE, 'visible ASCII, no spaces, 1 to 128').optional(),
     requestId: z.string().regex(REQUEST_ID_PATTERN, 'letters, digits, ".", "_", ":" or "-", at most 128').optional(),
     app: z.string().regex(APP_NAME).optional(),
     error: z
       .object({
-        name: z.string().min(1).max(L.name),
+        name: z.string().min(1).max(64),
         message: z.string().max(L.message),
-        digest: z.string().min(1).max(L.digest).optional(),
+        digest: z.string().regex(RELEASE, 'visible ASCII, no spaces, 1 to 128').optional(),
         stack: z.string().max(L.stack).optional(),
       })
       .strict(),
@@ -50,7 +50,7 @@ export interface KlaxonReportHandlerOptions extends KlaxonTarget {
  * sends, and forwards nothing then.
  */
 export function klaxonReportHandler(options: KlaxonReportHandlerOptions): { POST(request: Request): Promise<Response> } {
-  checkAppName(options.app, 'klaxonReportHandler');
+  checkOptions(options, 'klaxonReportHandler');
   const reporter = new ErrorReporter(options.app, options, options.rateLimit);
   // The report goes to Klaxon without a tenant rather than not at all when the app cannot tell it.
   const tenantOf = async (request: Request): Promise<string | undefined> => {

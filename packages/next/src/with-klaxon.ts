@@ -1,3 +1,4 @@
+import { after } from 'next/server';
 import { isValidTenant } from '../../../core/alerts/tenant-name';
 import type { AuditStore, DataAccessRecord } from './audit-store';
 import { BodyTooLargeError, readBoundedText } from './bounded-body';
@@ -5,7 +6,7 @@ import { findingsOf, inspectBody, type Finding, type GuardOptions, type Inspecti
 import { ErrorReporter } from './error-reporter';
 import { forwardToKlaxon, type KlaxonTarget } from './klaxon-forwarder';
 import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdOf } from './request-context';
-import { checkAppName, type DataGuardReport, type ErrorSurface } from './wire-format';
+import { checkOptions, FIELD_NAME, type DataGuardReport, type ErrorSurface } from './wire-format';
 
 export interface Actor {
   id: string;
@@ -38,6 +39,9 @@ export const MAX_GUARDED_BYTES = 32 * 1024 * 1024;
 /** The answer instead of a blocked response: says nothing of why (the request id lets support find it). */
 export const BLOCKED_STATUS = 502;
 
+/** The wire format counts records up to ten million. */
+const MAX_REPORTED_RECORDS = 10_000_000;
+
 const log = (message: string) => console.error(`@klaxon/next: ${message}`);
 
 /** Runs the guard on a result, reports findings, and records the access: shared by route handlers and actions. */
@@ -45,7 +49,9 @@ class DataAccessWatch {
   private readonly errors: ErrorReporter;
 
   constructor(private readonly options: CommonOptions & { route?: string }) {
-    checkAppName(options.app, 'withKlaxon');
+    checkOptions(options, 'withKlaxon');
+    const oddField = options.guard?.sensitiveFields?.find((field) => !FIELD_NAME.test(field));
+    if (oddField !== undefined) throw new Error(`withKlaxon: sensitive field "${oddField.slice(0, 40)}" must be 1 to 128 letters, digits, "_", ".", "$" or "-"`);
     this.errors = new ErrorReporter(options.app, options);
   }
 
@@ -66,7 +72,7 @@ class DataAccessWatch {
           ...(this.options.release ? { release: this.options.release } : {}),
           finding,
           ...(finding === 'cross-tenant' ? { otherTenants: inspection.otherTenants } : { fields: inspection.fields }),
-          records: inspection.records,
+          records: Math.min(inspection.records, MAX_REPORTED_RECORDS),
           action: ctx.action,
           at: new Date().toISOString(),
         };
@@ -118,6 +124,19 @@ class DataAccessWatch {
   }
 }
 
+/**
+ * Runs `work` once the answer has left, when Next offers that (`after`: the platform keeps the
+ * function alive until the work ends), so telling Klaxon and writing the audit row cost the
+ * caller no time; outside a request (a script, a test) `after` refuses and the work is awaited.
+ */
+async function afterResponse(work: () => Promise<unknown>): Promise<void> {
+  try {
+    after(work);
+  } catch {
+    await work();
+  }
+}
+
 async function inspectResponse(response: Response, actor: Actor, guard: GuardOptions | undefined, route: string): Promise<Inspection | undefined> {
   if (!/^application\/(?:[a-z0-9.+-]*\+)?json\b/i.test(response.headers.get('content-type') ?? '') || !response.body) return undefined;
   let body: unknown;
@@ -143,7 +162,8 @@ function blockedResponse(requestId: string): Response {
  * inspected before it leaves: records of a tenant other than the caller's, or fields the app
  * marks sensitive, are reported to Klaxon and, with `onViolation: 'block'`, replaced by a
  * neutral 502 JSON error (not 500: the handler did not fail, its answer was withheld). An
- * error the handler throws is reported (surface route-handler) and thrown on.
+ * error the handler throws is reported (surface route-handler) and thrown on. Klaxon is told
+ * and the row written once the answer has left (Next's `after`), not before.
  */
 export function withKlaxon<Req extends Request, Ctx>(
   handler: (request: Req, context: Ctx) => Response | Promise<Response>,
@@ -153,14 +173,14 @@ export function withKlaxon<Req extends Request, Ctx>(
   return async (request, context) => {
     const at = new Date().toISOString();
     const requestId = requestIdOf(request) ?? crypto.randomUUID();
-    const route = options.route ?? new URL(request.url).pathname;
+    const route = options.route ?? new URL(request.url).pathname.slice(0, 512);
     const actor = await options.actor(request);
     const entry = { at, actor: actor.id, tenant: actor.tenant, route, method: request.method, requestId };
     let response: Response;
     try {
       response = await handler(request, context);
     } catch (err) {
-      await Promise.all([watch.reportError(err, 'route-handler', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]);
+      await afterResponse(() => Promise.all([watch.reportError(err, 'route-handler', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]));
       throw err;
     }
     const inspection = watch.guard || options.audit ? await inspectResponse(response, actor, watch.guard, route) : undefined;
@@ -168,7 +188,8 @@ export function withKlaxon<Req extends Request, Ctx>(
       await response.body?.cancel().catch(() => undefined);
       response = blockedResponse(requestId);
     }
-    await watch.settle(entry, actor, response.status, inspection);
+    const status = response.status;
+    await afterResponse(() => watch.settle(entry, actor, status, inspection));
     return response;
   };
 }
@@ -213,12 +234,12 @@ export function withKlaxonAction<Args extends unknown[], Result>(
     try {
       result = await action(...args);
     } catch (err) {
-      await Promise.all([watch.reportError(err, 'server-action', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]);
+      await afterResponse(() => Promise.all([watch.reportError(err, 'server-action', { actor, route, requestId }), watch.settle(entry, actor, 500, undefined)]));
       throw err;
     }
     const inspection = inspectBody(result, actor.tenant, watch.guard);
     const blocked = watch.verdict(findingsOf(inspection)) === 'blocked';
-    await watch.settle(entry, actor, blocked ? BLOCKED_STATUS : 200, inspection);
+    await afterResponse(() => watch.settle(entry, actor, blocked ? BLOCKED_STATUS : 200, inspection));
     if (blocked) throw new ActionWithheldError(requestId);
     return result;
   };

@@ -3,12 +3,12 @@ import { buildClientReport, stripQueries } from '../../../packages/next/src/clie
 const page = { pathname: '/demo/client-error', requestId: '4c0f6a1e-0000-4000-8000-000000000001' };
 
 describe('what the browser sends (buildClientReport)', () => {
-  it('sends surface, route, release, request id and the error, nothing else', () => {
+  it('sends surface, route, release, request id and the error, nothing else (not the props the error carries)', () => {
     const error = Object.assign(new TypeError('x is undefined'), { digest: '2384971234', props: { email: 'a@b.example' } });
     const report = buildClientReport(error, { release: 'r1' }, page);
     expect(Object.keys(report).sort()).toEqual(['error', 'release', 'requestId', 'route', 'surface']);
     expect(Object.keys(report.error).sort()).toEqual(['digest', 'message', 'name', 'stack']);
-    expect(report).toMatchObject({ surface: 'client-component', route: '/demo/client-error', release: 'r1', requestId: page.requestId, error: { name: 'TypeError', message: 'x is undefined', digest: '2384971234' } });
+    expect(report).toMatchObject({ surface: 'server-component', route: '/demo/client-error', release: 'r1', requestId: page.requestId, error: { name: 'TypeError', message: 'x is undefined', digest: '2384971234' } });
     expect(JSON.stringify(report)).not.toContain('a@b.example');
   });
 
@@ -39,6 +39,12 @@ describe('what the browser sends (buildClientReport)', () => {
     expect(report.error).toEqual({ name: 'Error', message: 'A value that is not an Error was thrown' });
   });
 
+  it("calls an error the server raised (Next's digest) a server component's, one raised in the browser a client component's", () => {
+    expect(buildClientReport(Object.assign(new Error('x'), { digest: '123' }), {}, page).surface).toBe('server-component');
+    expect(buildClientReport(new Error('x'), {}, page).surface).toBe('client-component');
+    expect(buildClientReport(Object.assign(new Error('x'), { digest: '123' }), { surface: 'client-component' }, page).surface).toBe('client-component');
+  });
+
   it('drops what does not fit the wire format: an odd name, a malformed request id, an oversized message', () => {
     const error = new Error('y'.repeat(5000));
     error.name = 'Bad Name <script>';
@@ -47,5 +53,11 @@ describe('what the browser sends (buildClientReport)', () => {
     expect(report.error.message).toHaveLength(1024);
     expect(report.requestId).toBeUndefined();
     expect(report.surface).toBe('server-component');
+  });
+
+  it('replaces what is not text: control characters, and a surrogate pair the bound cuts in two', () => {
+    const report = buildClientReport(new Error(`${'a'.repeat(1023)}😀`), {}, page);
+    expect(report.error.message).toBe(`${'a'.repeat(1023)}\ufffd`);
+    expect(buildClientReport(new Error('bell\u0007 nul\u0000 tab\t line\n'), {}, page).error.message).toBe('bell\ufffd nul\ufffd tab\t line\n');
   });
 });

@@ -1,7 +1,7 @@
 import { NextRequest } from 'next/server';
 import { containmentKey } from '../../../core/containment/containment-key';
 import { klaxonMiddleware, type KlaxonMiddlewareOptions } from '../../../packages/next/src/middleware';
-import { STATE_TIMEOUT_MS } from '../../../packages/next/src/containment-state';
+import { MAX_STATE_BYTES, STATE_TIMEOUT_MS } from '../../../packages/next/src/containment-state';
 import { ContainmentStore } from '../../support/next/containment-store';
 
 /** The tenant is the first label of the host name: acme.app.example → acme. */
@@ -150,6 +150,16 @@ describe('klaxonMiddleware (Edge Config read API, real NextRequest)', () => {
     expect(String(warn.mock.calls[0][0])).not.toContain(store.token);
   });
 
+  it('treats an answer over 1 MiB, or one that is not an object of items, as unreadable rather than reading it', async () => {
+    const mw = middleware({ onUnavailable: 'closed' });
+    store.items = { padding: 'x'.repeat(MAX_STATE_BYTES) };
+    expect((await mw(request('https://acme.app.example/'))).status).toBe(503);
+    expect(String(warn.mock.calls[0][0])).toMatch(/larger than 1048576 bytes/);
+    (store as { items: unknown }).items = ['klaxon_tenant_acme_isolate-tenant'];
+    expect((await mw(request('https://acme.app.example/'))).status).toBe(503);
+    expect(String(warn.mock.calls[1][0])).toMatch(/not answer a JSON object of items/);
+  });
+
   it('fails closed when asked: 503 to tenant and provisioning requests, the rest served', async () => {
     store.failures.push(503, 503, 503);
     const mw = middleware({ onUnavailable: 'closed' });
@@ -218,5 +228,30 @@ describe('klaxonMiddleware (Edge Config read API, real NextRequest)', () => {
     expect(() => klaxonMiddleware({ resolveTenant: bySubdomain, containment: { edgeConfig: 'not a url' } })).toThrow(/EDGE_CONFIG is not a URL/);
     expect(() => klaxonMiddleware({ resolveTenant: bySubdomain, containment: { edgeConfig: 'https://edge-config.vercel.com/ecfg_1' } })).toThrow(/needs an Edge Config id and a token/);
     expect(() => klaxonMiddleware({ resolveTenant: bySubdomain, containment: { cacheSeconds: -1, url: 'http://127.0.0.1:1/items' } })).toThrow(/cacheSeconds/);
+  });
+
+  it('without EDGE_CONFIG or a url gives request ids and tenants only, and says once that nothing is enforced', async () => {
+    const saved = process.env.EDGE_CONFIG;
+    delete process.env.EDGE_CONFIG;
+    try {
+      const mw = klaxonMiddleware({ resolveTenant: bySubdomain });
+      const res = await mw(request('https://acme.app.example/'));
+      await mw(request('https://acme.app.example/'));
+      expect(res.headers.get('x-middleware-request-x-klaxon-tenant')).toBe('acme');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/no containment is enforced/);
+    } finally {
+      if (saved !== undefined) process.env.EDGE_CONFIG = saved;
+    }
+  });
+
+  it('reads EDGE_CONFIG from the environment by default', async () => {
+    store.hold('klaxon_tenant_acme_isolate-tenant', { kind: 'isolate-tenant', mode: 'blocked' });
+    process.env.EDGE_CONFIG = store.connectionString;
+    try {
+      expect((await klaxonMiddleware({ resolveTenant: bySubdomain })(request('https://acme.app.example/'))).status).toBe(503);
+    } finally {
+      delete process.env.EDGE_CONFIG;
+    }
   });
 });

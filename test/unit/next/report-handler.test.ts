@@ -78,6 +78,8 @@ describe('klaxonReportHandler', () => {
     ['a route with a query string', { ...browserReport(), route: '/search?q=jane' }, 400, /route/],
     ['a missing error', { surface: 'client-component', route: '/' }, 400, /error/],
     ['another app', { ...browserReport(), app: 'globex-web' }, 400, /reports for "acme-web"/],
+    ['a release with a space', { ...browserReport(), release: 'r 1' }, 400, /release/],
+    ['a route with a space', { ...browserReport(), route: '/a b' }, 400, /route/],
     ['a request id outside its alphabet', { ...browserReport(), requestId: '<script>' }, 400, /requestId/],
   ])('refuses %s with a 400 naming the problem, and forwards nothing', async (_, body, status, message) => {
     const res = await handler().POST(post(body as object));

@@ -127,4 +127,13 @@ describe('withKlaxon and withKlaxonAction (audit trail and leak guard)', () => {
     expect(await rows(requestId)).toMatchObject([{ method: 'ACTION', status: 502, records: 2, findings: ['cross-tenant'], action: 'blocked' }]);
     expect(await action('acme')).toEqual([ACME, { ...GLOBEX, tenant: 'acme' }]);
   });
+
+  it('refuses, at start-up, a route, app name, release or field name the wire format cannot carry', () => {
+    const handler = () => new Response('x');
+    expect(() => withKlaxon(handler, options({ route: 'api/export' }))).toThrow(/must be a path/);
+    expect(() => withKlaxon(handler, options({ route: '/api/export?tenant=x' }))).toThrow(/must be a path/);
+    expect(() => withKlaxon(handler, options({ app: 'acme web' }))).toThrow(/app must be/);
+    expect(() => withKlaxon(handler, options({ release: 'build 7' }))).toThrow(/release must be/);
+    expect(() => withKlaxon(handler, options({ guard: { tenantOf: () => undefined, sensitiveFields: ['social security'], onViolation: 'block' } }))).toThrow(/sensitive field "social security"/);
+  });
 });
