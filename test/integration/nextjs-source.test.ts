@@ -1,4 +1,5 @@
 import { temporal } from '@temporalio/proto';
+import { nextjsDataGuard, nextjsError } from '../support/nextjs-reports';
 import { signKlaxon } from '../support/signing';
 import { startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
@@ -29,32 +30,17 @@ async function temporalText(incidentId: string): Promise<string> {
 const received = (incidentId: string) =>
   waitFor('the alert in the ledger', async () => (await stack.ledger.timeline(incidentId)).find((e) => e.kind === 'alert.received'));
 
-const clientError = (n: number, fingerprint = 'c0ffee00c0ffee00c0ffee00c0ffee00') => ({
-  kind: 'error',
-  app: 'acme-web',
-  tenant: 'acme',
-  surface: 'client-component',
-  route: '/demo/client-error',
-  release: 'abc123',
-  requestId: `req-${n}`,
-  error: { name: 'TypeError', message: `Cannot render the profile of jane.doe@example.com (${n})`, stack: 'TypeError: boom\n    at Profile (https://acme.example/_next/static/chunks/page.js?token=s3cr3t:1:2)' },
-  fingerprint,
-  count: n,
-  firstSeen: '2026-11-24T09:00:00Z',
-  lastSeen: new Date(Date.parse('2026-11-24T09:00:00Z') + n * 1000).toISOString(),
-});
-const dataGuard = (action: string, route: string) => ({
-  kind: 'data-guard',
-  app: 'acme-web',
-  tenant: 'acme',
-  route,
-  requestId: 'req-guard',
-  finding: 'cross-tenant',
-  otherTenants: ['globex'],
-  records: 3,
-  action,
-  at: new Date().toISOString(),
-});
+/** The n-th report of one client error: the app counts it, and its message names a person. */
+const clientError = (n: number, fingerprint = 'c0ffee00c0ffee00c0ffee00c0ffee00') =>
+  nextjsError({
+    requestId: `req-${n}`,
+    error: { name: 'TypeError', message: `Cannot render the profile of jane.doe@example.com (${n})`, stack: 'TypeError: boom\n    at Profile (https://acme.example/_next/static/chunks/page.js?token=s3cr3t:1:2)' },
+    fingerprint,
+    count: n,
+    firstSeen: '2026-11-24T09:00:00Z',
+    lastSeen: new Date(Date.parse('2026-11-24T09:00:00Z') + n * 1000).toISOString(),
+  });
+const dataGuard = (action: string, route: string) => nextjsDataGuard({ action, route, at: new Date().toISOString() });
 
 describe('Next.js errors', () => {
   it('opens one incident for a client component error, source nextjs, titled by its surface, with no personal data kept', async () => {

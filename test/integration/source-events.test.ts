@@ -18,7 +18,7 @@ const logs: string[] = [];
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({
-    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel,nextjs', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
+    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
     apiLog: (line) => logs.push(line),
   });
 });

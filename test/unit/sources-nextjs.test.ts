@@ -2,8 +2,10 @@ import { loadConfig } from '../../config/environment';
 import { classify, parseRules } from '../../core/alerts/classification';
 import { nextjsSource } from '../../core/sources/nextjs';
 import { enabledSources } from '../../core/sources/registry';
-import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
+import type { SourceRequest, SourceSettings } from '../../core/sources/source';
+import { cspViolation as violation, nextjsCsp as csp, nextjsDataGuard as dataGuard, nextjsError as error } from '../support/nextjs-reports';
 import { signKlaxon } from '../support/signing';
+import { rejection } from '../support/source-rejection';
 
 /** The Next.js source (`POST /v1/alerts/nextjs`) on what @klaxon/next sends: each kind, each class, what it refuses. */
 const SECRET = 'whsec_nextjs_unit';
@@ -18,47 +20,7 @@ function request(body: unknown, headers: Record<string, string | undefined> = {}
 }
 const receive = (body: unknown, headers?: Record<string, string | undefined>, t?: number) => nextjsSource.receive(request(body, headers, t), settings);
 
-function rejection(run: () => unknown): SourceRejection {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof SourceRejection) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
-
 const FINGERPRINT = '3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6';
-const error = (over: Record<string, unknown> = {}) => ({
-  kind: 'error',
-  app: 'acme-web',
-  tenant: 'acme',
-  surface: 'client-component',
-  route: '/demo/client-error',
-  release: 'abc123',
-  requestId: 'req_01J:9',
-  error: { name: 'TypeError', message: 'Cannot read properties of undefined (reading "email")', digest: '2817364', stack: 'TypeError: boom\n    at Profile (https://acme.example/_next/static/chunks/app/page.js?v=9f&token=abc:12:7)' },
-  fingerprint: FINGERPRINT,
-  count: 1,
-  firstSeen: '2026-11-24T09:59:00Z',
-  lastSeen: '2026-11-24T09:59:30.250Z',
-  ...over,
-});
-const dataGuard = (over: Record<string, unknown> = {}) => ({
-  kind: 'data-guard',
-  app: 'acme-web',
-  tenant: 'acme',
-  route: '/api/demo/export',
-  requestId: 'req-2',
-  finding: 'cross-tenant',
-  otherTenants: ['globex'],
-  records: 3,
-  action: 'reported',
-  at: '2026-11-24T09:59:59Z',
-  ...over,
-});
-const csp = (violations: unknown[], over: Record<string, unknown> = {}) => ({ kind: 'csp', app: 'acme-web', release: 'abc123', violations, from: '2026-11-24T09:55:00Z', until: '2026-11-24T10:00:00Z', ...over });
-const violation = (directive: string, blockedHost: string, documentPath = '/checkout', count = 1) => ({ directive, blockedHost, documentPath, count });
 
 describe('Next.js source: errors', () => {
   it('opens one SEV3 alert per fingerprint, titled by surface, route and error name, the message redacted in the details only', () => {
