@@ -1,7 +1,8 @@
 /** Tests are transformed by swc (fast, no type-check); `tsc --noEmit` in `npm test` type-checks. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  // .sql: @klaxon/next imports its migration as text (esbuild's text loader in its build).
+  transform: { '^.+\\.ts$': ['@swc/jest'], '^.+\\.sql$': '<rootDir>/test/support/next/sql-text-transform.js' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

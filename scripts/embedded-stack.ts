@@ -113,6 +113,8 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
       TEMPORAL_ADDRESS: temporal.address,
       DATABASE_URL: databaseUrl,
       KLAXON_WEBHOOK_SECRET: env.KLAXON_WEBHOOK_SECRET || generatedSecret,
+      // Both sources signed with that secret: an app using @klaxon/next reports to a fresh stack as it is.
+      KLAXON_SOURCES: env.KLAXON_SOURCES || 'generic,nextjs',
     }, (path) => readFileSync(path, 'utf8'));
     const db = openDatabase(databaseUrl);
     stops.push(() => db.end());

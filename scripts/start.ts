@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   console.log(`
 Klaxon is running (Ctrl-C stops everything; open incidents resume on the next start).
 
-  API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/slack/interactions, …)
+  API             ${stack.apiUrl}   (POST /v1/alerts/generic, POST /v1/alerts/nextjs, POST /v1/slack/interactions, …)
   Console         ${stack.apiUrl}/console   (sign in with a personal token, below)
   Metrics         ${stack.apiUrl}/metrics   (Prometheus: the API's, the worker's and the Temporal SDK's)
   Temporal gRPC   ${stack.temporalAddress}

@@ -67,7 +67,7 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
     const why = SOURCES.has(name) ? `alert source "${name}" is not enabled (KLAXON_SOURCES)` : `unknown alert source "${name}"`;
     throw new HttpError(404, `${why}; enabled sources: ${[...deps.sources.keys()].join(', ')}`);
   }
-  const raw = await readBody(req);
+  const raw = await readBody(req, source.maxBodyBytes);
   requireContentType(req, ...(source.contentTypes ?? ['application/json']));
   let result: SourceResult;
   const receivedAt = deps.now();

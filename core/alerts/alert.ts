@@ -2,13 +2,9 @@ import { z } from 'zod';
 import type { AlertMember } from './alert-group';
 import { TEXT_LIMITS } from '../shared/free-text';
 import { SEVERITIES, type Severity } from './severity';
+import { TENANT_PATTERN } from './tenant-name';
 
-/** Tenants appear in workflow ids and search attributes, so they are kept to a safe alphabet. */
-const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function isValidTenant(tenant: string | undefined): tenant is string {
-  return tenant !== undefined && tenantPattern.test(tenant);
-}
+export { isValidTenant } from './tenant-name';
 
 /** The longest alert title kept; sources' longer titles are cut (core/shared/free-text.ts has every limit). */
 export const MAX_TITLE_LENGTH = TEXT_LIMITS.title;
@@ -22,7 +18,7 @@ export const genericAlertSchema = z
     title: z.string().trim().min(1).max(MAX_TITLE_LENGTH),
     severity: z.enum(SEVERITIES),
     dedupKey: z.string().min(1).max(TEXT_LIMITS.dedupKey).optional(),
-    tenant: z.string().regex(tenantPattern, 'letters, digits, ".", "_" or "-", at most 128'),
+    tenant: z.string().regex(TENANT_PATTERN, 'letters, digits, ".", "_" or "-", at most 128'),
     dataCategories: z.array(z.string().min(1).max(TEXT_LIMITS.dataCategory)).max(32).default([]),
     details: z.record(z.string(), z.unknown()).default({}),
   })

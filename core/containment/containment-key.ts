@@ -1,4 +1,4 @@
-import { isValidTenant } from '../alerts/alert';
+import { isValidTenant } from '../alerts/tenant-name';
 import type { ContainmentKind } from './containment';
 
 /** Edge Config's limit on a key's length (its alphabet is letters, digits, "_" and "-"). */

@@ -1,6 +1,7 @@
 import { AlertValidationError, parseGenericAlert } from '../alerts/alert';
-import { REPLAY_MEMORY_SECONDS, SignatureError, verifyKlaxonSignature } from '../shared/signature';
+import { REPLAY_MEMORY_SECONDS } from '../shared/signature';
 import { deliveryIdOf } from './delivery-id';
+import { klaxonSigned } from './klaxon-signed';
 import { parseJsonBody, SourceRejection, type AlertSource } from './source';
 
 /** Separates Klaxon's `test` field from the alert; anything but a boolean there is refused. */
@@ -18,13 +19,7 @@ export const genericSource: AlertSource = {
   requires: 'all',
   replayWindowSeconds: REPLAY_MEMORY_SECONDS.signedTimestamp,
   receive(req, settings) {
-    let signed: { timestamp: number };
-    try {
-      signed = verifyKlaxonSignature(settings.secrets.KLAXON_WEBHOOK_SECRET!, req.rawBody, req.header('klaxon-signature'), Math.floor(req.receivedAt.getTime() / 1000));
-    } catch (err) {
-      if (err instanceof SignatureError) throw new SourceRejection(401, err.message);
-      throw err;
-    }
+    const signed = klaxonSigned(req, settings);
     const body = parseJsonBody(req.rawBody);
     // Keyed on what the signature covers, not on the header's bytes: a redelivery of the same
     // signed request has the same id however its header is spelt; a resend with a new timestamp is a new alert.

@@ -3,12 +3,13 @@ import { alertmanagerSource } from './alertmanager';
 import { datadogSource } from './datadog';
 import { genericSource } from './generic';
 import { grafanaSource } from './grafana';
+import { nextjsSource } from './nextjs';
 import { sentrySource } from './sentry';
 import { vercelSource } from './vercel';
 import type { AlertSource, SourceSettings } from './source';
 
 /** Every source Klaxon can take alerts from, by the name in `POST /v1/alerts/:source`. */
-export const SOURCES: ReadonlyMap<string, AlertSource> = new Map([genericSource, alertmanagerSource, grafanaSource, datadogSource, sentrySource, vercelSource].map((s) => [s.name, s]));
+export const SOURCES: ReadonlyMap<string, AlertSource> = new Map([genericSource, alertmanagerSource, grafanaSource, datadogSource, sentrySource, vercelSource, nextjsSource].map((s) => [s.name, s]));
 
 /** Every variable a source may read its credentials from. */
 export const SOURCE_SECRET_VARIABLES = [...new Set([...SOURCES.values()].flatMap((s) => s.secretVariables))];

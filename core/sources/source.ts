@@ -103,6 +103,8 @@ export interface AlertSource {
   replayWindowSeconds?: number;
   /** Content types it takes; application/json when not said. */
   contentTypes?: string[];
+  /** The largest body it takes, when smaller than the API's (client/api/http.ts MAX_BODY_BYTES): 413 beyond it. */
+  maxBodyBytes?: number;
   /** Authenticates and parses a request; throws SourceRejection. */
   receive(req: SourceRequest, settings: SourceSettings): SourceResult;
 }

@@ -76,6 +76,39 @@ describe('the Vercel Edge Config adapter', () => {
     expect(await a.read(request('inc-7', 'acme.eu'))).toMatchObject({ active: false, observed: { holders: [] } });
     await a.undo(request('inc-6', 'acme_eu'));
   });
+
+  it('writes what an app reads from the Edge Config endpoint with its read token: every item in one object, or one by key', async () => {
+    const a = adapter();
+    await a.apply(request('inc-8', 'hooli'));
+    const key = 'klaxon_tenant_hooli_isolate-tenant';
+    // As @klaxon/next's middleware reads it: the connection string's origin and id, the token as a Bearer header.
+    const { origin, pathname, searchParams } = new URL(edge.connectionString('ecfg_adapters'));
+    const all = await fetch(`${origin}${pathname}/items`, { headers: { authorization: `Bearer ${searchParams.get('token')}` } });
+    expect(all.status).toBe(200);
+    expect(all.headers.get('x-edge-config-digest')).toMatch(/^[0-9a-f]{16}$/);
+    const items = (await all.json()) as Record<string, { holders: Record<string, { incidentId: string; spec: unknown }> }>;
+    expect(items[key].holders['inc-8/a1']).toMatchObject({ incidentId: 'inc-8', spec: { kind: 'isolate-tenant', mode: 'maintenance' } });
+    // One item, the token in the query as the connection string carries it; a missing item is 404 with the digest (the store exists).
+    const one = await fetch(`${origin}${pathname}/item/${key}?token=${searchParams.get('token')}`);
+    expect(await one.json()).toEqual(items[key]);
+    const missing = await fetch(`${origin}${pathname}/item/klaxon_tenant_nobody_isolate-tenant?token=${searchParams.get('token')}`);
+    expect([missing.status, missing.headers.has('x-edge-config-digest')]).toEqual([404, true]);
+    const noStore = await fetch(`${origin}/ecfg_none/items?token=${searchParams.get('token')}`);
+    expect([noStore.status, noStore.headers.has('x-edge-config-digest')]).toEqual([404, false]);
+    // The management token is not a read token, and no token is none; reads never enter the management API's log.
+    expect((await fetch(`${origin}${pathname}/items`, { headers: { authorization: 'Bearer vercel-token' } })).status).toBe(401);
+    expect((await fetch(`${origin}${pathname}/items`)).status).toBe(401);
+    expect(edge.requests.some((r) => !r.path.startsWith('/v1/'))).toBe(false);
+    expect(edge.reads.map((r) => r.path)).toContain(`${pathname}/items`);
+
+    // Unreadable while the switch is on, for reads only: Klaxon's writes go on.
+    edge.readFailure = 503;
+    expect((await fetch(`${origin}${pathname}/items?token=${searchParams.get('token')}`)).status).toBe(503);
+    await a.undo(request('inc-8', 'hooli'));
+    edge.readFailure = undefined;
+    const after = (await (await fetch(`${origin}${pathname}/items?token=${searchParams.get('token')}`)).json()) as Record<string, unknown>;
+    expect(after[key]).toBeUndefined();
+  });
 });
 
 describe('the customer webhook adapter', () => {

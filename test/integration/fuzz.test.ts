@@ -41,7 +41,7 @@ beforeAll(async () => {
     pagerduty: { standIn: pagerduty, routingKeys: 'ops=R0OPSFUZZ0000000000000000000000', webhookSecrets: PAGERDUTY_SECRET },
     // No escalation while the forged properties count ledger rows.
     escalationMinutes: 24 * 60,
-    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
+    env: { KLAXON_SOURCES: 'generic,alertmanager,grafana,datadog,sentry,vercel,nextjs', KLAXON_GRAFANA_TOKEN: GRAFANA_TOKEN, KLAXON_DATADOG_TOKEN: DATADOG_TOKEN },
   });
   token = (await new ApiTokens(stack.db.pool).create('fuzz', ['incidents:read', 'audit:read', 'incidents:write'], { responder: 'alice' })).token;
   const opened = await postAlert(stack.apiUrl, JSON.stringify({ title: 'fuzz target', severity: 'SEV3', tenant: 'acme', dedupKey: 'fuzz-target' }));
@@ -245,6 +245,65 @@ const sentryMetricAlert = oneOdd(
   }),
 );
 
+/**
+ * What @klaxon/next sends (an error, a data-guard finding, CSP violations): mostly well-formed,
+ * a wrong value now and then, and one place sometimes odd; few fingerprints,
+ * routes and hosts, so accepted reports join a handful of incidents.
+ */
+/** Mostly right: a wrong value in one field in ten, beside oneOdd's odd place. */
+const mostly = <T>(right: fc.Arbitrary<T>, wrong: fc.Arbitrary<unknown>) => fc.oneof({ weight: 9, arbitrary: right }, { weight: 1, arbitrary: wrong });
+const instant = mostly(fc.constant('2026-11-24T10:00:00Z'), fc.constantFrom('yesterday', '2026-11-24T09:00:00Z'));
+const nextjsReport = oneOdd(
+  fc.oneof(
+    fc.record(
+      {
+        kind: fc.constant('error'),
+        app: mostly(fc.constant('acme-web'), fc.constant('bad app')),
+        tenant: mostly(fc.constant('acme'), fc.constant('bad tenant')),
+        surface: mostly(fc.constantFrom('client-component', 'route-handler'), fc.constant('edge')),
+        route: mostly(fc.constantFrom('/demo/client-error', '/customers/48213'), fc.constant('/q?x=1')),
+        requestId: mostly(fc.constant('req-1'), fc.constant('a b')),
+        error: fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), message: fc.string({ maxLength: 80 }), stack: fc.string({ maxLength: 200 }) }, { requiredKeys: ['name', 'message'] }),
+        fingerprint: mostly(fc.constantFrom('0123456789abcdef', 'fedcba9876543210'), fc.constant('XYZ')),
+        count: mostly(fc.integer({ min: 1, max: 1000 }), fc.oneof(fc.integer(), fc.double())),
+        firstSeen: instant,
+        lastSeen: instant,
+      },
+      { requiredKeys: ['kind', 'app', 'surface', 'route', 'error', 'fingerprint', 'count', 'firstSeen', 'lastSeen'] },
+    ),
+    fc.record(
+      {
+        kind: fc.constant('data-guard'),
+        app: fc.constant('acme-web'),
+        tenant: fc.constantFrom('acme', 'globex'),
+        route: fc.constantFrom('/api/demo/export', '/api/x'),
+        finding: mostly(fc.constantFrom('cross-tenant', 'sensitive-field'), fc.constant('other')),
+        otherTenants: fc.array(mostly(fc.constantFrom('globex', 'initech'), fc.constant('bad tenant')), { minLength: 1, maxLength: 3 }),
+        fields: fc.array(mostly(fc.constantFrom('ssn', 'email'), fc.constant('a value: 1')), { minLength: 1, maxLength: 3 }),
+        records: mostly(fc.nat({ max: 100 }), fc.integer()),
+        action: mostly(fc.constantFrom('blocked', 'reported'), fc.constant('maybe')),
+        at: instant,
+      },
+      { requiredKeys: ['kind', 'app', 'tenant', 'route', 'finding', 'records', 'action', 'at'] },
+    ),
+    fc.record({
+      kind: fc.constant('csp'),
+      app: fc.constant('acme-web'),
+      violations: fc.array(
+        fc.record({
+          directive: mostly(fc.constantFrom('connect-src', 'script-src', 'img-src'), fc.constant('Bad')),
+          blockedHost: mostly(fc.constantFrom('evil.example', 'inline'), fc.constantFrom('https://x/y', '-.x')),
+          documentPath: mostly(fc.constant('/checkout'), fc.constant('/a b')),
+          count: mostly(fc.integer({ min: 1, max: 1000 }), fc.integer()),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      from: instant,
+      until: instant,
+    }),
+  ),
+);
+
 interface Endpoint {
   path: string;
   /** The test's name when one path is fuzzed several ways (Sentry's resources); the path otherwise. */
@@ -265,6 +324,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (event_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'event_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }) },
   { path: '/v1/alerts/sentry', name: '/v1/alerts/sentry (metric_alert)', contentType: 'application/json', signed: (b) => ({ 'sentry-hook-resource': 'metric_alert', 'sentry-hook-signature': hmac('sha256', SENTRY_CLIENT_SECRET, b) }), own: sentryMetricAlert },
   { path: '/v1/alerts/vercel', contentType: 'application/json', signed: (b) => ({ 'x-vercel-signature': hmac('sha1', VERCEL_SECRET, b) }) },
+  { path: '/v1/alerts/nextjs', contentType: 'application/json', signed: (b) => ({ 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, b) }), own: nextjsReport },
   { path: '/v1/slack/interactions', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackForms },
   { path: '/v1/slack/commands', contentType: 'application/x-www-form-urlencoded', signed: (b) => signSlack(SLACK_SIGNING_SECRET, b, now()), own: slackCommand },
   { path: '/v1/pagerduty/webhooks', contentType: 'application/json', signed: (b) => ({ 'x-pagerduty-signature': `v1=${hmac('sha256', PAGERDUTY_SECRET, b)}` }), own: pagerDutyEvent },

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { incidentEvidence, renderEvidence } from '../../client/evidence';
 import type { EvidencePack } from '../../core/audit/evidence';
 import { incidentIdFor } from '../../core/incident/incident-id';
@@ -8,6 +7,7 @@ import { isInstantWithOffset } from '../../core/shared/time-format';
 import { updates } from '../../workflows/messages';
 import { klaxon } from '../support/processes';
 import { ALERTMANAGER_TOKEN, postAlert, startTestStack, type TestStack } from '../support/stack';
+import { temporalText as temporalTextOf } from '../support/temporal';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -29,17 +29,7 @@ const PERSONAL = [CARD, CARD.replace(/ /g, ''), SSN, API_KEY, EMAIL];
 
 const cli = (args: string[]) => klaxon(args, { ...process.env, TEMPORAL_ADDRESS: stack.env.address, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.db.url, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' });
 
-/** Every text Temporal keeps of a workflow: its whole history as bytes (payloads are JSON in them), memo and search attributes. */
-async function temporalText(incidentId: string): Promise<string> {
-  const handle = stack.env.client.workflow.getHandle(incidentId);
-  const history = await handle.fetchHistory();
-  const described = await handle.describe();
-  return [
-    Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('utf8'),
-    Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(described.raw).finish()).toString('utf8'),
-  ].join('\n');
-}
-
+const temporalText = (incidentId: string) => temporalTextOf(stack.env.client, incidentId);
 const leaked = (text: string) => PERSONAL.filter((p) => text.includes(p));
 
 /** The cells of each CSV line (quoted cells may hold commas; the pack's cells hold no line breaks). */

@@ -380,7 +380,7 @@ describe('the vertical slice over HTTP', () => {
 
     it('an unknown source → 404', async () => {
       const res = await postAlert(alertBody(), undefined, 'nagios');
-      expect(res).toMatchObject({ status: 404, body: { error: 'unknown alert source "nagios"; enabled sources: generic, alertmanager, sentry, vercel' } });
+      expect(res).toMatchObject({ status: 404, body: { error: 'unknown alert source "nagios"; enabled sources: generic, alertmanager, sentry, vercel, nextjs' } });
     });
 
     it('a Slack click with a bad signature → 401, from an unknown user → 403', async () => {

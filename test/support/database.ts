@@ -15,8 +15,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated schema of its own for one test file, dropped afterwards. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh schema of its own for one test file, dropped afterwards: migrated for the ledger,
+ * or left empty (`ledger: false`) for an application that creates its own tables.
+ */
+export async function createTestDatabase({ ledger = true } = {}): Promise<TestDatabase> {
   const schema = `klaxon_test_${randomBytes(6).toString('hex')}`;
   const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
   const pool = openDatabase(TEST_DATABASE_URL, { schema });
@@ -26,6 +29,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
   });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  await migrate(pool);
+  if (ledger) await migrate(pool);
   return { pool, schema, url: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, drop };
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, register } from './teardown';
 
@@ -11,26 +12,50 @@ export interface EdgeConfigRequest {
 }
 
 /**
- * A local Vercel REST API for Edge Config, answering as Vercel documents it
- * (https://vercel.com/docs/rest-api/edge-config): `GET /v1/edge-config/{id}/item/{key}` → the
+ * A local Edge Config, answering as Vercel documents its two APIs
+ * (https://vercel.com/docs/edge-config/using-edge-config).
+ *
+ * The management API (Vercel REST API, what Klaxon's adapter writes through,
+ * https://vercel.com/docs/rest-api/edge-config): `GET /v1/edge-config/{id}/item/{key}` → the
  * item `{ key, value, edgeConfigId, createdAt, updatedAt }` or 404; `PATCH
  * /v1/edge-config/{id}/items` with `{ items: [{ operation: create|update|upsert|delete, key,
  * value }] }` → `{ status: "ok" }`, applied all or nothing; Bearer token, 403 otherwise; keys
  * must match ^[\w-]+$. Tests queue failures (an HTTP status, or "hang").
+ *
+ * The read endpoint (edge-config.vercel.com, what an app's middleware reads, with the Edge
+ * Config's own read access token): `GET /{id}/items` → every item as one object `{ key: value }`;
+ * `GET /{id}/item/{key}` → the value, or 404 (with `x-edge-config-digest` when the Edge Config
+ * exists, as @vercel/edge-config tells a missing item from a missing Edge Config); the token as
+ * `Authorization: Bearer` or `?token=`, 401 otherwise. Reads have their own log and their own
+ * failure switch, so a test can make the store unreadable for an app while Klaxon's writes go on.
  */
 export class EdgeConfigStandIn {
   /** Items by Edge Config id, then key. */
   readonly stores = new Map<string, Map<string, { value: unknown; createdAt: number; updatedAt: number }>>();
+  /** Requests to the management API. */
   readonly requests: EdgeConfigRequest[] = [];
   readonly failures: Array<number | 'hang'> = [];
   /** Writes touching these keys are answered with this status (a control plane refusing one kind of change). */
   readonly failingKeys = new Map<string, number>();
+  /** Requests to the read endpoint (paths only: the token in a query is never kept). */
+  readonly reads: EdgeConfigRequest[] = [];
+  /** While set, every read is answered with this status, or never ("hang"): an Edge Config the app cannot read. */
+  readFailure: number | 'hang' | undefined;
   private server?: Server;
 
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    /** The Edge Config's read access token (apps hold this one, never the management token). */
+    readonly readToken = `${token}-read`,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** The connection string an app is given (`EDGE_CONFIG`), pointing at this stand-in. */
+  connectionString(id: string): string {
+    return `${this.url}/${id}?token=${encodeURIComponent(this.readToken)}`;
   }
 
   /** Creates an empty Edge Config, as the dashboard would. */
@@ -59,6 +84,7 @@ export class EdgeConfigStandIn {
       } catch {
         return error(400, 'bad_request', 'Invalid JSON');
       }
+      if (!url.pathname.startsWith('/v1/')) return this.read(req, url, res);
       this.requests.push({ method: req.method!, path: url.pathname, teamId: url.searchParams.get('teamId') ?? undefined, body });
       const failure = this.failures.shift();
       if (failure === 'hang') return;
@@ -108,6 +134,44 @@ export class EdgeConfigStandIn {
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
     register(() => this.stop());
+  }
+
+  /** The read endpoint (see the class's comment). */
+  private read(req: IncomingMessage, url: URL, res: ServerResponse): void {
+    this.reads.push({ method: req.method!, path: url.pathname });
+    const store = /^\/([^/]+)\//.exec(url.pathname)?.[1];
+    const reply = (status: number, body: unknown, digest = false) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...(digest ? this.versionHeaders(store!) : {}) });
+      res.end(JSON.stringify(body));
+    };
+    const error = (status: number, code: string, message: string, digest = false) => reply(status, { error: { code, message } }, digest);
+    if (this.readFailure === 'hang') return;
+    if (this.readFailure !== undefined) return error(this.readFailure, 'internal_server_error', 'injected failure');
+    const token = req.headers.authorization?.replace(/^Bearer /, '') ?? url.searchParams.get('token');
+    if (token !== this.readToken) return error(401, 'unauthorized', 'Unauthorized');
+    if (req.method !== 'GET') return error(405, 'method_not_allowed', 'Method not allowed');
+    const m = /^\/([^/]+)\/(?:items|item\/([^/]+))$/.exec(url.pathname);
+    const items = m && this.stores.get(m[1]);
+    if (!m || !items) return error(404, 'edge_config_not_found', 'Could not find the edge config');
+    if (m[2] === undefined) return reply(200, Object.fromEntries([...items].map(([key, item]) => [key, item.value])), true);
+    let key: string;
+    try {
+      key = decodeURIComponent(m[2]);
+    } catch {
+      return error(400, 'bad_request', 'Invalid key');
+    }
+    const item = items.get(key);
+    if (!item) return error(404, 'edge_config_item_not_found', 'Could not find the edge config item', true);
+    reply(200, item.value, true);
+  }
+
+  /** The version of a store's items the read endpoint names: a digest of them, and when they last changed (ms). */
+  private versionHeaders(id: string): Record<string, string> {
+    const items = [...(this.stores.get(id) ?? [])];
+    return {
+      'x-edge-config-digest': createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 16),
+      'x-edge-config-updated-at': String(Math.max(0, ...items.map(([, item]) => item.updatedAt))),
+    };
   }
 
   async stop(): Promise<void> {

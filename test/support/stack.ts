@@ -95,7 +95,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
     KLAXON_RESPONDERS: 'alice:U0ALICE:Europe/Berlin,bob:U0BOB:America/New_York',
     KLAXON_ESCALATION_MINUTES: String(options.escalationMinutes ?? 5),
-    KLAXON_SOURCES: 'generic,alertmanager,sentry,vercel',
+    KLAXON_SOURCES: 'generic,alertmanager,sentry,vercel,nextjs',
     KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SLACK_SIGNING_SECRET,
     KLAXON_ALERTMANAGER_TOKEN: ALERTMANAGER_TOKEN,

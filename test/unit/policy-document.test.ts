@@ -131,7 +131,7 @@ describe('heartbeat monitors', () => {
       'policy.yaml:7:50: heartbeats.2.intervalSeconds: at least 10 seconds',
       'policy.yaml:8:50: heartbeats.3.intervalSeconds: at most 604800 seconds (7 days)',
       'policy.yaml:9:49: heartbeats.4.intervalSeconds: a whole number of seconds',
-      'policy.yaml:9:79: heartbeats.4.source: Invalid option: expected one of "generic"|"alertmanager"|"grafana"|"datadog"|"sentry"|"vercel"',
+      'policy.yaml:9:79: heartbeats.4.source: Invalid option: expected one of "generic"|"alertmanager"|"grafana"|"datadog"|"sentry"|"vercel"|"nextjs"',
     ]);
     const twice = '{ name: drain, tenant: acme, intervalSeconds: 60, severity: SEV2 }';
     expect(errorOf(policy([twice, twice.replace('acme', 'globex')]))).toBe(

@@ -13,8 +13,9 @@ import { InProcessSpikeWindows, spikeAlertsOf } from '../../client/spike-windows
 import { parse } from 'yaml';
 import { parseRules } from '../../core/alerts/classification';
 import { deliveryIdOf } from '../../core/sources/delivery-id';
-import { SourceRejection, type SourceRequest, type SourceSettings } from '../../core/sources/source';
+import type { SourceRequest, SourceSettings } from '../../core/sources/source';
 import { cpuMs } from '../support/cpu-time';
+import { rejection } from '../support/source-rejection';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
 const settings: SourceSettings = {
@@ -32,16 +33,6 @@ const sentryHeaders = (body: Buffer, resource: string, secret = 'sentry-secret')
   'sentry-hook-signature': createHmac('sha256', secret).update(body).digest('hex'),
   'request-id': 'c2f7e5a4-1b2c-4d5e-8f9a-0b1c2d3e4f5a',
 });
-
-function rejection(run: () => unknown): SourceRejection {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof SourceRejection) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Alertmanager source', () => {
   const GROUP = 'alertmanager:group:' + deliveryIdOf('{}/{severity="critical"}:{alertname="TenantDataServedCrossTenant"}');
