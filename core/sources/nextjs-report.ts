@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidTenant } from '../alerts/alert';
 import { textProblem } from '../shared/free-text';
+import { isHostName } from '../shared/host-name';
 import { isStorableText } from '../shared/storable-text';
 
 /**
@@ -77,10 +78,6 @@ const dataGuardReport = z.strictObject({
 export const CSP_KEYWORDS = ['inline', 'eval', 'data', 'blob', 'self'] as const;
 
 /** A DNS name or IPv4 address, by labels (no pattern over the whole name, so nothing to backtrack). */
-function isHostName(value: string): boolean {
-  if (value.length > 253) return false;
-  return value.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
-}
 
 const violation = z.strictObject({
   directive: z.string().regex(/^[a-z][a-z-]{0,63}$/, 'a CSP directive name such as connect-src'),

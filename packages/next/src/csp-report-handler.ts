@@ -4,7 +4,8 @@ import { BodyTooLargeError, readBoundedText } from './bounded-body';
 import { BoundedMap } from './bounded-map';
 import { forwardToKlaxon, type KlaxonTarget } from './klaxon-forwarder';
 import { jsonProblem } from './problem-response';
-import { checkOptions, DIRECTIVE, isHostName, ROUTE_PATH, type CspReport, type CspViolation } from './wire-format';
+import { isHostName } from '../../../core/shared/host-name';
+import { checkOptions, DIRECTIVE, ROUTE_PATH, type CspReport, type CspViolation } from './wire-format';
 
 /** A browser's report body is small; a batch of Reporting API reports stays well below this. */
 export const MAX_CSP_BODY_BYTES = 64 * 1024;

@@ -72,12 +72,6 @@ export const RELEASE = /^[\x21-\x7e]{1,128}$/;
 export const ERROR_NAME = /^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$/;
 export const FIELD_NAME = /^[A-Za-z0-9_.$-]{1,128}$/;
 export const DIRECTIVE = /^[a-z][a-z-]{0,63}$/;
-const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/** A DNS name or IPv4 address, label by label (an IPv6 literal or a name with "_" is not one Klaxon takes). */
-export function isHostName(value: string): boolean {
-  return value.length <= 253 && value.split('.').every((label) => HOST_LABEL.test(label));
-}
 
 /** Refuses, when the app starts, an app name, release or route the source would refuse in every report. */
 export function checkOptions(options: { app: string; release?: string; route?: string }, who: string): void {
