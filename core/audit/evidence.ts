@@ -74,7 +74,7 @@ const minutesBetween = (from: string, to: string | undefined): number | undefine
  * sequence numbers, counts, names) and is shown exactly as recorded: redacting it damaged the
  * record (`"lastReceivedAt": "[phone]T13:59:05.220Z"`, `"dedupKey": "csv-[number]"`).
  */
-export const FREE_TEXT_PAYLOAD_FIELDS = ['title', 'labels', 'details', 'note', 'reason', 'reasons', 'reasonsForDelay', 'outstanding', 'summary', 'message', 'failed', 'error'] as const;
+export const FREE_TEXT_PAYLOAD_FIELDS = ['title', 'labels', 'details', 'note', 'reason', 'reasons', 'reasonsForDelay', 'outstanding', 'summary', 'rootCause', 'message', 'failed', 'error'] as const;
 const FREE_TEXT: ReadonlySet<string> = new Set(FREE_TEXT_PAYLOAD_FIELDS);
 
 const redactAll = (value: unknown): unknown =>
