@@ -38,6 +38,8 @@ import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
 import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
+import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
+import { Reviews } from '../reviews';
 
 const apiLog = componentLogger('api');
 
@@ -146,7 +148,7 @@ export function createApiServer(deps: ApiDeps): Server {
     if (feed?.book !== book) feed = { book, feed: new HeartbeatFeed(deps.incidents, book, log) };
     return feed.feed;
   };
-  readIncidentGaugesFrom(deps.incidents);
+  readIncidentGaugesFrom(deps.incidents, deps.compliance ? new Reviews(deps.compliance.client) : undefined);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -159,6 +161,7 @@ export function createApiServer(deps: ApiDeps): Server {
     return deps.compliance;
   };
   const deadlines = new DeadlinesOverview(deps.incidents);
+  const reviews = (): Reviews => new Reviews(compliance().client);
   const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -211,6 +214,12 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
+    // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id) },
+    { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
+    { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

@@ -9,6 +9,7 @@ import { incidentsCommands } from './commands/incidents';
 import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
+import { reviewsCommands } from './commands/reviews';
 import { tokensCommands } from './commands/tokens';
 import { CliContext } from './context';
 
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...policyCommands,
   ...clocksCommands,
   ...containmentCommands,
+  ...reviewsCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

@@ -18,7 +18,7 @@ import type { ReviewRecord } from './review-record';
 export const INCIDENT_COMMANDER_ROLE = 'incident-commander';
 
 /** Bounds of what people write into a review (also the API's schema, core/reviews/review-input.ts). */
-export const REVIEW_LIMITS = { text: 5000, title: 200, items: 20, itemText: 500, actions: 50, dueWithinDays: 366 } as const;
+export const REVIEW_LIMITS = { text: 3000, title: 200, items: 20, itemText: 500, actions: 50, dueWithinDays: 366 } as const;
 
 export type ReviewStatus = 'owed' | 'late' | 'submitted' | 'complete';
 export const REVIEW_STATUSES: ReviewStatus[] = ['owed', 'late', 'submitted', 'complete'];
