@@ -145,6 +145,7 @@ export function timeSkippingIncidents(
       await handle.result();
     },
     postsFor: (incidentId: string) => h.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)),
-    kinds: async (incidentId: string) => (await h.ledger.timeline(incidentId)).map((e) => e.kind),
+    /** The kinds the incident wrote, in order; its post-incident review (a workflow of its own, on the same chain, at its own pace) aside. */
+    kinds: async (incidentId: string) => (await h.ledger.timeline(incidentId)).map((e) => e.kind).filter((k) => !k.startsWith('review.')),
   };
 }

@@ -61,7 +61,7 @@ describe('post-incident reviews', () => {
       const ended: ReviewState = await reviewOf(incidentId).result();
       expect(ended).toMatchObject({ status: 'complete', submittedBy: 'alice', reminders: 2 });
       const kinds = await waitFor('the review in the ledger', async () => {
-        const k = (await t.kinds(incidentId)).filter((x) => x.startsWith('review.'));
+        const k = (await t.ledger.timeline(incidentId)).map((e) => e.kind).filter((x) => x.startsWith('review.'));
         return k.includes('review.action_done') ? k : undefined;
       });
       expect(kinds).toEqual(['review.owed', 'review.reminded', 'review.reminded', 'review.action_added', 'review.submitted', 'review.action_overdue', 'review.action_done']);
