@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { QueryNotRegisteredError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { checkUpdateText } from '../core/shared/free-text';
 import type { ResponderRef } from '../core/incident/actor';
@@ -59,6 +59,8 @@ export class Reviews {
     try {
       return await this.client.workflow.getHandle(reviewWorkflowId(incidentId)).query(reviewMessages.review);
     } catch (err) {
+      // Its first moments: the review computes its due date before it answers.
+      if (err instanceof QueryNotRegisteredError) throw new IncidentNotFoundError(`the review of incident ${incidentId} is being prepared: ask again in a moment`);
       throw translate(err, incidentId, `the review of incident ${incidentId}`);
     }
   }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { EmailActivities } from '../activities/email';
 import type { LedgerActivities } from '../activities/ledger';
@@ -12,6 +12,7 @@ import { reviewAudience } from '../core/reviews/review-audience';
 import type { ReviewNotice } from '../core/reviews/review-messages';
 import { checkUpdateText } from '../core/shared/free-text';
 import { reasonOf } from './channel-activities';
+import { rejectAsFailure } from './messages';
 import { reviewMessages } from './review-messages';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -33,16 +34,6 @@ const { appendLedgerEvents } = proxyActivities<LedgerActivities>({ startToCloseT
 const channels = proxyActivities<SlackActivities & EmailActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry });
 
 const nowIso = (): string => new Date().toISOString();
-
-/** Refusals travel to the caller as the incident's do (client/incidents.ts reads the type). */
-function refusing<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (!(err instanceof IncidentRuleError)) throw err;
-    throw ApplicationFailure.create({ type: 'IncidentRuleError', message: err.message, nonRetryable: true });
-  }
-}
 
 /**
  * The post-incident review of one resolved incident (id `review-<incidentId>`), started by the
@@ -75,16 +66,22 @@ export async function review(input: ReviewInput): Promise<ReviewState> {
     return ledger;
   };
 
-  // Each Update: its text checked first, then the review's rules; refused with the reason, nothing recorded.
+  // Each Update as the incident's are (workflows/messages.ts): its text checked first, then the review's rules; refused with the reason, nothing recorded.
   const on = <A, R>(def: UpdateDefinition<R, [A]>, check: (arg: A, now: string) => void, apply: (arg: A, now: string) => R): void =>
     setHandler(
       def,
       (arg: A) => {
-        const result = refusing(() => apply(arg, nowIso()));
+        const result = rejectAsFailure(() => apply(arg, nowIso()), (err) => err instanceof IncidentRuleError);
         void flush();
         return result;
       },
-      { validator: (arg: A) => refusing(() => (checkUpdateText(arg), check(arg, nowIso()))) },
+      {
+        validator: (arg: A) =>
+          rejectAsFailure(() => {
+            checkUpdateText(arg);
+            check(arg, nowIso());
+          }),
+      },
     );
   on(reviewMessages.submit, (a) => r.validateSubmit(a), (a, now) => r.submit(a, now));
   on(reviewMessages.addAction, (a, now) => r.validateAddAction(a, now), (a, now) => r.addAction(a, now));
