@@ -18,7 +18,7 @@ const policy: Policy = {
     { targets: ['bob'], timeoutMinutes: 5 },
   ],
 };
-const plain: Policy = { ...policy, responders: policy.responders.map(({ roles: _, ...r }) => r) };
+const plain: Policy = { ...policy, responders: policy.responders.map((r) => ({ ...r, roles: undefined })) };
 const NOW = '2026-12-07T10:00:00.000Z';
 const findings = { summary: 'Rows of one tenant served to another', rootCause: 'a cache key without the tenant', contributingFactors: [], wentWell: ['paged in a minute'], wentBadly: [] };
 
