@@ -228,7 +228,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     if (step.kind === 'done') {
       notifier.stop();
       // The review is owed from resolution on, not from the end of the run (a legal clock may keep it open for weeks).
-      await reviews.startIfOwed();
+      if (reviews.isDue()) await reviews.start();
       // A resolved incident stays alive while a legal clock runs (obligations outlive the fix)
       // and while its containment is still to be undone.
       if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) break;

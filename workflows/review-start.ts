@@ -17,14 +17,23 @@ export function createReviewStarter(incident: Incident, alreadyStarted: boolean)
       return started;
     },
 
-    async startIfOwed(): Promise<void> {
-      if (started) return;
+    /**
+     * Whether the review is owed now and not yet started. Synchronous on purpose: the loop awaits
+     * `start` only when it is, so incidents that owe none (and histories recorded before the
+     * patch) take no extra turn of the event loop, which would reorder their commands on replay.
+     */
+    isDue(): boolean {
+      if (started) return false;
       const s = incident.snapshot();
-      if (s.status !== 'resolved' || s.falsePositive) return;
-      const drill = workflowInfo().workflowType === 'drill';
-      if (drill && !incident.policy.reviews?.drills) return;
-      if (!patched('2026-12-post-incident-review')) return;
+      if (s.status !== 'resolved' || s.falsePositive) return false;
+      if (workflowInfo().workflowType === 'drill' && !incident.policy.reviews?.drills) return false;
+      return patched('2026-12-post-incident-review');
+    },
+
+    async start(): Promise<void> {
       started = true;
+      const s = incident.snapshot();
+      const drill = workflowInfo().workflowType === 'drill';
       try {
         await startChild<typeof review>(REVIEW_WORKFLOW_TYPE, {
           workflowId: reviewWorkflowId(s.incidentId),
