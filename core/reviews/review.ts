@@ -128,8 +128,9 @@ export class Review {
     return this.events.splice(0);
   }
 
+  /** A deep copy, so a query's answer cannot be mutated through (structuredClone is not in the workflow sandbox). */
   snapshot(): ReviewState {
-    return structuredClone(this.state);
+    return JSON.parse(JSON.stringify(this.state)) as ReviewState;
   }
 
   private record<K extends AuditEventKind>(kind: K, at: string, actor: Actor, payload: AuditPayload<K>): void {
