@@ -122,6 +122,9 @@ export async function review(input: ReviewInput): Promise<ReviewState> {
   };
 
   for (;;) {
+    // Taken before anything is awaited: a change that comes meanwhile (an Update while the ledger
+    // is written) wakes the next wait at once, to be published.
+    const revision = r.revision;
     publish();
     await flush();
     if (r.done) break;
@@ -145,7 +148,6 @@ export async function review(input: ReviewInput): Promise<ReviewState> {
       return await continueAsNew<typeof review>({ ...input, resume: { review: r.snapshot(), ledgerIndex } });
     }
     // A durable timer to the next due date or reminder; any Update wakes it early.
-    const revision = r.revision;
     const next = r.nextDueAt();
     const woken = () => r.revision !== revision || workflowInfo().continueAsNewSuggested;
     if (next === undefined) await condition(woken);

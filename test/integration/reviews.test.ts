@@ -58,7 +58,11 @@ describe('post-incident reviews over the REST API', () => {
     expect(await call('POST', `/v1/incidents/${id}/review/actions/1`, bob.token, { done: true })).toMatchObject({ status: 200, body: { action: { status: 'done', doneBy: 'bob' } } });
     expect(await call('POST', `/v1/incidents/${id}/review/actions/9`, bob.token, { done: true })).toMatchObject({ status: 403, body: { error: `the review of ${id} has no action 9` } });
 
-    await waitFor('the review complete in the ledger', async () => (await stack.ledger.timeline(id)).some((e) => e.kind === 'review.action_done'));
+    // The incident writes its events at most once a second, so its resolution may land after the review's last event.
+    await waitFor('the resolution and the review complete in the ledger', async () => {
+      const kinds = (await stack.ledger.timeline(id)).map((e) => e.kind);
+      return kinds.includes('review.action_done') && kinds.includes('incident.resolved');
+    });
     const pack = (await call('GET', `/v1/incidents/${id}/evidence?format=json`, auditor.token)).body as unknown as EvidencePack;
     expect(pack.review).toMatchObject({ status: 'complete', owner: 'alice', findings: { rootCause: 'the cache key lacked the tenant' }, actions: [{ n: 1, status: 'done' }] });
     const lessons = pack.sections.find((s) => s.id === 'resolution')!;
