@@ -2,6 +2,7 @@ import { ApiTokens } from '../../ledger/api-tokens';
 import type { EvidencePack } from '../../core/audit/evidence';
 import type { ReviewState } from '../../core/reviews/review';
 import { incident } from '../../workflows/incident';
+import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
 import { startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
@@ -55,6 +56,18 @@ describe('post-incident reviews over the REST API', () => {
       const listed = await call('GET', '/v1/reviews', bob.token);
       return (listed.body.reviews as Array<{ incidentId: string; status: string }>).some((r) => r.incidentId === id && r.status === 'submitted');
     });
+    // The CLI reads it through the API under a personal token; `klaxon review action add` checks its input before it sends it.
+    const env = { ...process.env, KLAXON_TOKEN: alice.token, KLAXON_API_URL: stack.apiUrl, KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' };
+    const shown = (await klaxon(['review', 'show', id], env)).stdout;
+    expect(shown).toContain(`Review of ${id} (q-review): submitted`);
+    expect(shown).toMatch(/action #1 \[open\] Key the cache by tenant — bob, due /);
+    const noDue = await klaxon(['review', 'action', 'add', id, '--title', 'x', '--owner', 'bob', '--due', 'soon'], env).catch((e: { code: number; stderr: string }) => e);
+    expect(noDue).toMatchObject({ code: 2, stderr: expect.stringContaining('dueAt: must be an instant with its offset') });
+    // The gauges read visibility: one review submitted with its action still open, none overdue.
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^klaxon_reviews\{state="submitted"\} 1$/m);
+    expect(metrics).toMatch(/^klaxon_reviews\{state="owed"\} 0$/m);
+    expect(metrics).toMatch(/^klaxon_review_actions_overdue 0$/m);
     expect(await call('POST', `/v1/incidents/${id}/review/actions/1`, bob.token, { done: true })).toMatchObject({ status: 200, body: { action: { status: 'done', doneBy: 'bob' } } });
     expect(await call('POST', `/v1/incidents/${id}/review/actions/9`, bob.token, { done: true })).toMatchObject({ status: 403, body: { error: `the review of ${id} has no action 9` } });
 
