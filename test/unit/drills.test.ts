@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allChannelActivities } from '../../activities/channels';
 import { loadConfig } from '../../config/environment';
+import { runCli } from '../../client/cli/dispatch';
 import { emailMessage } from '../../core/channels/email-message';
 import { incidentChannelName } from '../../core/channels/incident-channel';
 import { incidentMessage, statusReply } from '../../core/channels/slack-message';
@@ -225,5 +226,28 @@ describe('drills are kept out of real figures', () => {
     expect(periodReport([drillState, realState], at, at).rows.map((r) => r.incidentId)).toEqual(['inc-acme-0123456789abcdef']);
     expect(visibilityQuery({})).toMatch(/^WorkflowType = 'incident'/);
     expect(visibilityQuery({ drills: true, incidentId: drillId })).toBe(`WorkflowType = 'drill' AND WorkflowId = '${drillId}'`);
+  });
+});
+
+describe('klaxon drill start', () => {
+  const env = { KLAXON_DATA_DIR: '/nonexistent', HOME: '/nonexistent', XDG_CONFIG_HOME: '/nonexistent' };
+  const refused = (args: string[]) => runCli(args, env).then(
+    () => {
+      throw new Error('the command succeeded');
+    },
+    (err: Error) => err.message,
+  );
+
+  it('names a bad scenario file by line and field, and an unreadable one, before anything is sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-drill-cli-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, GOOD.replace('severity: SEV2', 'severity: SEV9'));
+      expect(await refused(['drill', 'start', '--policy', 'default', '--scenario', file])).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:4: alert\\.severity: `));
+      expect(await refused(['drill', 'start', '--policy', 'default', '--scenario', join(dir, 'missing.yaml')])).toMatch(/missing\.yaml" cannot be read: ENOENT/);
+      expect(await refused(['drill', 'start', '--policy', 'default'])).toMatch(/who starts it\? --as <responder>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
