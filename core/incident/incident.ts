@@ -10,6 +10,7 @@ import { policyProblems, type Policy, type Responder } from '../policy/policy';
 import { ContainmentPart } from '../containment/containment-part';
 import { LegalClocksPart } from '../regulation/legal-clocks-part';
 import type { SourceResolution } from '../sources/source';
+import type { DrillFacts } from '../drills/drill';
 import { SYSTEM, type Actor, type ResponderRef } from './actor';
 import { identifyResponder } from './identify';
 import { IncidentAlerts, REMEMBERED_DELIVERIES, type AlertOutcome } from './incident-alerts';
@@ -82,7 +83,7 @@ export class Incident {
    * A new incident from its first alert. `rememberedDeliveries`: how many delivery ids it keeps
    * against replays (the workflow gives runs begun before that bound grew the one they had).
    */
-  static open(incidentId: string, policy: Policy, first: Alert, now: string, rememberedDeliveries = REMEMBERED_DELIVERIES): Incident {
+  static open(incidentId: string, policy: Policy, first: Alert, now: string, rememberedDeliveries = REMEMBERED_DELIVERIES, drill?: DrillFacts): Incident {
     const incident = new Incident(
       policy,
       {
@@ -99,6 +100,7 @@ export class Incident {
         ...(typeof first.details.triage === 'string' ? { triage: first.details.triage } : {}),
         policyName: policy.name,
         openedAt: now,
+        ...(drill ? { drill } : {}),
         level: 0,
         pass: 1,
         ladderExhausted: false,
