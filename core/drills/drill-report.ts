@@ -191,7 +191,7 @@ const clocksOf = (state: IncidentState): ClockFigure[] =>
     .filter((c) => c.status !== 'withdrawn')
     .map((c) => ({ obligation: c.obligation, dueAt: c.dueAt, ...(c.filing ? { filedAt: c.filing.filedAt } : {}), met: c.filing !== undefined && Date.parse(c.filing.filedAt) <= Date.parse(c.dueAt) }));
 
-const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', pagerduty: 'PagerDuty', email: 'e-mail', none: 'no channel' };
+const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack', pagerduty: 'PagerDuty', email: 'e-mail' };
 const channelName = (id: string): string => CHANNEL_NAMES[id] ?? id;
 const hours = (ms: number): string => (ms >= 3_600_000 ? `${Math.round(ms / 360_000) / 10} h` : `${Math.round(ms / 6_000) / 10} min`);
 
@@ -213,7 +213,10 @@ function findingsOf(report: Omit<DrillReport, 'findings' | 'result'>, drill: Dri
   for (const inject of drill.injects) {
     if (inject.kind === 'responder-silent') out.push(`${inject.responder} was silent (inject)${acks.some((a) => a.by === inject.responder) ? ' but is recorded acknowledging' : ''}`);
   }
-  for (const u of report.unreachable) if (!report.failovers.some((f) => f.responder === u.responder && f.from === u.channel)) out.push(`${u.responder} could not be reached on ${channelName(u.channel)}: ${u.reason}`);
+  for (const u of report.unreachable) {
+    if (report.failovers.some((f) => f.responder === u.responder && f.from === u.channel)) continue;
+    out.push(u.channel === 'none' ? `${u.responder} could not be paged at all: ${u.reason}` : `${u.responder} could not be reached on ${channelName(u.channel)}: ${u.reason}`);
+  }
   for (const c of report.containment) if (c.outcome === 'failed') out.push(`containment ${c.action} (${c.kind}) failed${c.plan ? `: ${c.plan}` : ''}`);
   for (const c of report.clocks) {
     if (c.filedAt) out.push(`${c.obligation} was filed ${hours(Math.abs(Date.parse(c.dueAt) - Date.parse(c.filedAt)))} ${c.met ? 'before' : 'after'} its deadline`);
