@@ -88,6 +88,17 @@ export class ApiClient {
     return this.call('GET', `${path}?${q}`, undefined, 'text');
   }
 
+  /** Starts a drill of the scenario's YAML under `policy` (incidents:write), as the token's responder. */
+  startDrill(policy: string, scenario: string): Promise<{ drillId: string; policy: string }> {
+    return this.call('POST', '/v1/drills', { policy, scenario });
+  }
+
+  /** The drills the token may see (GET /v1/drills), as incident summaries of their drill ids. */
+  async drills(): Promise<IncidentSummary[]> {
+    const { drills } = await this.call<{ drills: Array<Omit<IncidentSummary, 'incidentId'> & { drillId: string }> }>('GET', '/v1/drills');
+    return drills.map(({ drillId, ...rest }) => ({ incidentId: drillId, ...rest }));
+  }
+
   /** A drill's report, or the drills of a year, rendered by the API in `format` (audit:read). */
   drillReport(format: EvidenceFormat, of: { drillId: string } | { year: number }): Promise<string> {
     const path = 'drillId' in of ? `/v1/drills/${encodeURIComponent(of.drillId)}/report` : `/v1/drills/year/${of.year}`;

@@ -21,6 +21,8 @@ export interface DrillFacts {
   injects: Inject[];
   /** The legal clocks' awareness instant on the scenario's timeline. */
   awareAt?: string;
+  /** How many of `injects` (in order) the drill has recorded (`drill.inject`) so far; absent while none. */
+  injectsRecorded?: number;
 }
 
 export type DrillChannel = 'slack' | 'pagerduty' | 'email';
@@ -85,3 +87,8 @@ export function isDrillEvent(incidentId: string): boolean {
 
 /** The marks every outgoing message of a drill starts with, by medium. */
 export const DRILL_MARKS = { slack: 'DRILL — ', email: '[DRILL] ', pagerduty: 'DRILL: ' } as const;
+
+/** `text` with the drill's mark for `medium` when the incident is a drill, unchanged otherwise. */
+export function drillMarked(s: { drill?: DrillFacts }, medium: keyof typeof DRILL_MARKS, text: string): string {
+  return s.drill ? `${DRILL_MARKS[medium]}${text}` : text;
+}

@@ -4,6 +4,7 @@ import { SEVERITIES, type Severity } from '../alerts/severity';
 import { TENANT_PATTERN } from '../alerts/tenant-name';
 import { TEXT_LIMITS } from '../shared/free-text';
 import type { DrillChannel, Inject } from './drill';
+import { injectStart } from './injects';
 
 /** A scenario file is read whole: bigger than this is refused before it is parsed. */
 export const MAX_SCENARIO_BYTES = 64 * 1024;
@@ -148,7 +149,7 @@ export function parseScenario(text: string, file: string): Scenario {
   };
 }
 
-/** The scenario's injects and awareness as instants, for a drill that starts at `start`. */
+/** The scenario's injects (in order of their start) and awareness as instants, for a drill that starts at `start`. */
 export function resolveScenario(scenario: Scenario, start: Date): { injects: Inject[]; awareAt?: string } {
   const t = (minutes: number) => new Date(start.getTime() + minutes * 60_000).toISOString();
   const injects = scenario.injects.map((i): Inject => {
@@ -161,5 +162,7 @@ export function resolveScenario(scenario: Scenario, start: Date): { injects: Inj
         return { kind: 'alert', at: t(i.atMinutes), title: i.title, severity: i.severity, ...(i.dataCategories ? { dataCategories: i.dataCategories } : {}) };
     }
   });
+  // In order of their start (stable): the drill records them in this order (core/drills/injects.ts).
+  injects.sort((a, b) => injectStart(a) - injectStart(b));
   return { injects, ...(scenario.awareAgoMinutes !== undefined ? { awareAt: t(-scenario.awareAgoMinutes) } : {}) };
 }
