@@ -55,6 +55,11 @@ export class DrillScheduleNotFoundError extends Error {
   override readonly name = 'DrillScheduleNotFoundError';
 }
 
+/** The caller's token is bound to tenants, and the scenario drills (or sandboxes) another. */
+export class DrillScheduleForbiddenError extends Error {
+  override readonly name = 'DrillScheduleForbiddenError';
+}
+
 /** A name already taken by another drill schedule. */
 export class DrillScheduleExistsError extends Error {
   override readonly name = 'DrillScheduleExistsError';
@@ -97,7 +102,7 @@ export class DrillSchedules {
   /**
    * Makes a drill schedule after checking all it holds: the name, the cron expression, the zone,
    * the scenario (file, line, field) and the policy. `tenants`: the caller's, when bound to some;
-   * the scenario's tenant must be one of them.
+   * the scenario's tenant and sandbox must be among them, as for a drill started by hand.
    */
   async create(req: DrillScheduleRequest, book: PolicyBook, by: { name: string; tenants?: string[] }): Promise<DrillScheduleView> {
     const scenarioFile = req.scenarioFile ?? 'scenario.yaml';
@@ -106,7 +111,9 @@ export class DrillSchedules {
     const cron = checkCron(req.cron);
     const timeZone = req.timeZone === undefined ? undefined : checkTimeZone(req.timeZone);
     if (!book.policies.some((p) => p.name === req.policy)) throw new DrillScheduleError('policy', `policy "${req.policy}" does not exist (known: ${book.policies.map((p) => p.name).join(', ')})`);
-    if (by.tenants && !by.tenants.includes(scenario.tenant)) throw new DrillScheduleError('scenario', `the scenario's tenant "${scenario.tenant}" is not one of this token's tenants`);
+    for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
+      if (tenant !== undefined && by.tenants && !by.tenants.includes(tenant)) throw new DrillScheduleForbiddenError(`may not drill tenant "${tenant}"`);
+    }
     const scheduleId = drillScheduleId(name);
     const args: [ScheduledDrillInput] = [{ scheduleId, policy: req.policy, scenario: req.scenario, scenarioFile }];
     const memo: ScheduleMemo = { policy: req.policy, scenario: scenario.name, tenant: scenario.tenant, cron, ...(timeZone ? { timeZone } : {}), createdBy: by.name };

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { isDrillId, isDrillOf } from '../../core/drills/drill';
+import { isDrillId } from '../../core/drills/drill';
 import { DrillReportError } from '../../core/drills/drill-report';
 import type { ApiToken } from '../../ledger/api-tokens';
 import { drillReportOf, drillYearOf, renderDrillReport, renderDrillYear } from '../drill-reports';
 import type { EvidenceFormat } from '../evidence';
 import type { Incidents } from '../incidents';
-import { authorize } from './authorization';
+import { authorize, hideOtherTenants } from './authorization';
 import { audited, CONTENT_TYPES, type ComplianceDeps } from './compliance';
 import { evidenceQuery } from './compliance-query';
 import { attachment, HttpError, TextBody } from './http';
@@ -20,12 +20,10 @@ const YEARS = { first: 2000, last: 2100 };
 const answer = <T>(value: T, render: (value: T, format: EvidenceFormat) => string, format: EvidenceFormat, file: string) =>
   format === 'json' ? value : new TextBody(render(value, format), CONTENT_TYPES[format], attachment(file));
 
-/**
- * A bound token meets another tenant's drill, or an id that is no drill's, as a drill that does
- * not exist: the same 404 and words, so it cannot even learn that.
- */
+/** An id that is no drill's is not found, as GET /v1/drills/:id says; a bound token's other tenants' drills likewise. */
 function hideOtherDrills(token: ApiToken, id: string): void {
-  if (!isDrillId(id) || (token.tenants && !isDrillOf(id, token.tenants))) throw new HttpError(404, `drill ${id} was not found`);
+  if (!isDrillId(id)) throw new HttpError(404, `drill ${id} was not found`);
+  hideOtherTenants(token, id, `drill ${id} was not found`);
 }
 
 /** `GET /v1/drills/:id/report?format=json|csv|md`: the drill's report (audited, like evidence). */

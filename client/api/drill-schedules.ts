@@ -4,7 +4,8 @@ import { describeIssues } from '../../core/alerts/alert';
 import { DrillScheduleError } from '../../core/drills/drill-schedule';
 import { MAX_SCENARIO_BYTES, ScenarioError } from '../../core/drills/scenario';
 import type { PolicyBook } from '../../core/policy/routing';
-import { DrillScheduleExistsError, DrillScheduleNotFoundError, type DrillSchedules } from '../drill-schedules';
+import { DrillScheduleExistsError, DrillScheduleForbiddenError, DrillScheduleNotFoundError, type DrillSchedules } from '../drill-schedules';
+import type { ApiToken } from '../../ledger/api-tokens';
 import { authorize } from './authorization';
 import type { ComplianceDeps } from './compliance';
 import { HttpError, parseRequestJson, readBody, requireContentType } from './http';
@@ -25,13 +26,14 @@ const scheduleBody = z
   })
   .strict();
 
-/** What a schedule's checks refused, as 400 naming the field (and for a scenario, its file, line and field); a taken name 409, an unknown schedule 404. */
-async function answeringScheduleErrors<T>(run: () => Promise<T>): Promise<T> {
+/** What a schedule's checks refused, as 400 naming the field (for the scenario, its file, line and field, as POST /v1/drills names them); another tenant 403, a taken name 409, an unknown schedule 404. */
+async function answeringScheduleErrors<T>(token: ApiToken, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ScenarioError) throw new HttpError(400, err.message, { field: 'scenario', file: err.file, line: err.line, scenarioField: err.field, problems: err.problems });
+    if (err instanceof ScenarioError) throw new HttpError(400, err.message, { file: err.file, line: err.line, field: err.field, problems: err.problems });
     if (err instanceof DrillScheduleError) throw new HttpError(400, err.message, { field: err.field });
+    if (err instanceof DrillScheduleForbiddenError) throw new HttpError(403, `token "${token.name}" ${err.message}`);
     if (err instanceof DrillScheduleExistsError) throw new HttpError(409, err.message);
     if (err instanceof DrillScheduleNotFoundError) throw new HttpError(404, err.message);
     throw err;
@@ -48,7 +50,7 @@ export async function createDrillSchedule(req: IncomingMessage, deps: Compliance
     throw new HttpError(400, `the drill schedule: ${problems.join('; ')}`, { problems });
   }
   const by = { name: token.responder ?? `token:${token.name}`, ...(token.tenants ? { tenants: token.tenants } : {}) };
-  return { status: 201, body: await answeringScheduleErrors(() => schedules.create(parsed.data, book, by)) };
+  return { status: 201, body: await answeringScheduleErrors(token, () => schedules.create(parsed.data, book, by)) };
 }
 
 /** `GET /v1/drill-schedules`: the drill schedules of the token's tenants (all, for a token bound to none). */
@@ -62,7 +64,7 @@ export async function changeDrillSchedule(req: IncomingMessage, deps: Compliance
   const token = await authorize(req, deps, 'incidents:write');
   req.resume();
   const by = token.responder ?? `token:${token.name}`;
-  const body = await answeringScheduleErrors(() => (change === 'delete' ? schedules.delete(name, token.tenants) : schedules[change](name, token.tenants, by)));
+  const body = await answeringScheduleErrors(token, () => (change === 'delete' ? schedules.delete(name, token.tenants) : schedules[change](name, token.tenants, by)));
   return { status: 200, body };
 }
 
