@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { DrillError, startDrill } from '../client/drills';
 import type { Incidents } from '../client/incidents';
 import { parseScenario, ScenarioError } from '../core/drills/scenario';

@@ -171,7 +171,7 @@ function failoversOf(state: IncidentState): Failover[] {
 
 /** Each containment action: its plan when the drill only recorded it, else what became of it. */
 function containmentOf(state: IncidentState, timeline: TimelineEvent[]): ContainmentFigure[] {
-  const plans = new Map(timeline.filter((e) => e.kind === 'containment.dry_run').map((e) => [text(e.payload.action), e]));
+  const plans = new Map(timeline.filter((e) => e.kind === 'containment.dry_run').map((e): [string, TimelineEvent] => [text(e.payload.action), e]));
   const actions: ContainmentFigure[] = (state.containment ?? []).map((a) => {
     const plan = plans.get(a.id);
     plans.delete(a.id);

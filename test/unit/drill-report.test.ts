@@ -25,6 +25,8 @@ function drillState(overrides: Partial<IncidentState> = {}): IncidentState {
     jurisdictions: ['EU'],
     policyName: 'platform',
     openedAt: at('10:00'),
+    alertCount: 1,
+    lastAlertAt: at('10:00'),
     drill: {
       drillId: DRILL,
       scenario: 'client-side-pii-leak',
