@@ -4,7 +4,7 @@ import { describeIssues } from '../../core/alerts/alert';
 import { DrillScheduleError } from '../../core/drills/drill-schedule';
 import { MAX_SCENARIO_BYTES, ScenarioError } from '../../core/drills/scenario';
 import type { PolicyBook } from '../../core/policy/routing';
-import { DrillScheduleExistsError, DrillScheduleForbiddenError, DrillScheduleNotFoundError, type DrillSchedules } from '../drill-schedules';
+import { DrillScheduleExistsError, DrillScheduleForbiddenError, DrillScheduleNotFoundError, type DrillSchedules, type DrillScheduleView } from '../drill-schedules';
 import type { ApiToken } from '../../ledger/api-tokens';
 import { authorize } from './authorization';
 import type { ComplianceDeps } from './compliance';
@@ -64,7 +64,7 @@ export async function changeDrillSchedule(req: IncomingMessage, deps: Compliance
   const token = await authorize(req, deps, 'incidents:write');
   req.resume();
   const by = token.responder ?? `token:${token.name}`;
-  const body = await answeringScheduleErrors(token, () => (change === 'delete' ? schedules.delete(name, token.tenants) : schedules[change](name, token.tenants, by)));
+  const body = await answeringScheduleErrors(token, (): Promise<DrillScheduleView | { deleted: string }> => (change === 'delete' ? schedules.delete(name, token.tenants) : schedules[change](name, token.tenants, by)));
   return { status: 200, body };
 }
 

@@ -72,9 +72,10 @@ const change = (name: 'pause' | 'unpause' | 'delete', summary: string) =>
     options: {},
     async run({ args: [scheduleName] }, cli) {
       if (!scheduleName.trim()) throw new UsageError(`klaxon drill ${name} needs a schedule's name, not ${quoted(scheduleName)}`);
-      const done = await cli.read(
+      type Done = DrillScheduleView | { deleted: string };
+      const done = await cli.read<Done>(
         (api) => api.changeDrillSchedule(scheduleName, name),
-        () => withSchedules(cli, (s) => (name === 'delete' ? s.delete(scheduleName) : s[name](scheduleName, undefined, OPERATOR))),
+        () => withSchedules<Done>(cli, (s) => (name === 'delete' ? s.delete(scheduleName) : s[name](scheduleName, undefined, OPERATOR))),
       );
       return cli.print(done, () => ('deleted' in done ? `deleted drill schedule ${done.deleted}` : describe(done)));
     },
