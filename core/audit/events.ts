@@ -105,7 +105,7 @@ export const AUDIT_EVENTS = {
   'containment.undone': kind<ActionRef & { spec: Spec; tenant: string; verified: Verified }>('Containment undone', 'containment'),
   'containment.undo_failed': kind<ActionRef & { spec: Spec; tenant: string; reason: string; attempts?: number; retryAt: string }>('Containment undo failed', 'containment'),
   'containment.paged': kind<ActionRef & { status: string; services: string[]; failures?: Array<{ service: string; reason: string }> }>('Containment alarm paged', 'containment'),
-  'containment.dry_run': kind<ActionRef & { spec: Spec; tenant: string; plan: string }>('Containment planned (drill, dry run)', 'containment'),
+  'containment.dry_run': kind<ActionRef & { spec: Spec; tenant: string; plan: string }>('Containment planned in a drill, not run', 'containment'),
   'containment.page_resolved': kind<ActionRef & { services?: string[]; failed?: string }>('Containment alarm pages resolved', 'containment'),
 
   // Regulatory and external notification

@@ -119,12 +119,12 @@ function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>)
 export function parseScenario(text: string, file: string): Scenario {
   if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) throw new ScenarioError(file, [{ field: '(file)', message: `is larger than ${MAX_SCENARIO_BYTES / 1024} KiB` }]);
   const lines = new LineCounter();
-  // maxAliasCount bounds what an alias bomb could expand to.
-  const doc = parseDocument(text, { lineCounter: lines, maxAliasCount: 100 });
+  const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
     // Only YAML's first line: the lines after it quote the file.
     throw new ScenarioError(file, doc.errors.map((e) => ({ line: e.linePos?.[0].line, field: '(file)', message: e.message.split('\n')[0] })));
   }
+  // maxAliasCount bounds what an alias bomb could expand to.
   const parsed = scenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }) as unknown);
   if (!parsed.success) {
     throw new ScenarioError(
@@ -133,7 +133,9 @@ export function parseScenario(text: string, file: string): Scenario {
         const path = i.path as Array<string | number>;
         // A misspelt field is reported where it stands, by name.
         const at = (p: Array<string | number>, message: string) => ({ line: lineOf(doc, lines, p), field: p.join('.') || '(file)', message });
-        return i.code === 'unrecognized_keys' ? i.keys.map((key) => at([...path, key], 'unknown field')) : [at(path, i.message)];
+        if (i.code === 'unrecognized_keys') return i.keys.map((key) => at([...path, key], 'unknown field'));
+        // zod keeps no input on an issue: a missing field is told by its message.
+        return [at(path, i.code === 'invalid_type' && / received undefined$/.test(i.message) ? 'is required' : i.message)];
       }),
     );
   }

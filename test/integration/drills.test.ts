@@ -53,14 +53,15 @@ describe('drills over the API', () => {
     const pages = () => stack.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(drillId)).length;
     const paged = pages();
 
-    const listed = await api('/v1/incidents?all=true', tokens.acme);
-    expect(listed.status).toBe(200);
-    expect(JSON.stringify(listed.body)).not.toContain(drillId);
+    // Once visibility lists the drill among drills, it is still in no list of incidents.
     const drills = await waitFor('the drill in the drill list', async () => {
       const r = await api('/v1/drills', tokens.acme);
       return (r.body.drills as Array<{ drillId: string }>).some((d) => d.drillId === drillId) && r;
     });
     expect(drills.status).toBe(200);
+    const listed = await api('/v1/incidents?all=true', tokens.acme);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).not.toContain(drillId);
     expect(await api(`/v1/drills/${drillId}`, tokens.acme)).toMatchObject({ status: 200, body: { drill: { incidentId: drillId, status: 'acknowledged', drill: { scenario: 'api-drill', startedBy: 'alice' } } } });
 
     const timeline = await waitFor('the ledger', async () => {

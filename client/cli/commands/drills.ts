@@ -33,14 +33,17 @@ const start = defineCommand({
     const { text, file } = scenarioText(values.scenario);
     // Checked here too, so a bad file is named with its line before anything is sent.
     const scenario = parseScenario(text, file);
-    const api = cli.api();
-    const started = api
-      ? await (values.as !== undefined ? Promise.reject(new UsageError('--as is for the embedded stack: under a personal token you act as its responder')) : api.startDrill(values.policy, text))
-      : await (() => {
-          if (values.as === undefined) throw new UsageError('who starts it? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN');
-          const book = cli.config().policies;
-          return cli.withTemporal(({ incidents }) => startDrill({ incidents, book }, { policy: values.policy, scenario, startedBy: values.as! }));
-        })();
+    const started = await (async () => {
+      // Under a personal token, through the API as its responder; on the embedded stack, straight to Temporal as --as.
+      const api = cli.api();
+      if (api) {
+        if (values.as !== undefined) throw new UsageError('--as is for the embedded stack: under a personal token you act as its responder');
+        return api.startDrill(values.policy, text);
+      }
+      if (values.as === undefined) throw new UsageError('who starts it? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN');
+      const [book, startedBy] = [cli.config().policies, values.as];
+      return cli.withTemporal(({ incidents }) => startDrill({ incidents, book }, { policy: values.policy, scenario, startedBy }));
+    })();
     return cli.print(started, () => `drill ${started.drillId} started (policy ${started.policy}, scenario ${scenario.name}).\nAcknowledge it like an incident: klaxon ack ${started.drillId}`);
   },
 });
