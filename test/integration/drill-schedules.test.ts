@@ -110,4 +110,20 @@ describe('a scheduled drill', () => {
     expect(await make({}, tokens.globex)).toMatchObject({ status: 403, body: { error: 'token "globex-auditor" may not drill tenant "acme"' } });
     expect(await make({ extra: 1 })).toMatchObject({ status: 400, body: { error: expect.stringContaining('unknown field(s) extra') } });
   });
+
+  it('fails a run whose scenario no longer holds when it fires, without retrying it', async () => {
+    // Made straight on Temporal, past the API's checks: as a schedule made before the parser grew stricter.
+    const scheduleId = 'drill-schedule-broken';
+    const args = [{ scheduleId, policy: 'default', scenario: SCENARIO.replace('tenant: acme', 'tenant: "acme corp"'), scenarioFile: 'broken.yaml' }];
+    await stack.env.client.schedule.create({ scheduleId, spec: { cronExpressions: ['0 10 1 */3 *'] }, action: { type: 'startWorkflow', workflowType: 'scheduledDrill', taskQueue: stack.config.temporal.taskQueue, workflowId: scheduleId, args } });
+    const handle = stack.env.client.schedule.getHandle(scheduleId);
+    await handle.trigger();
+    const runId = await waitFor('the triggered run', async () => (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId);
+    const failure = await stack.env.client.workflow.getHandle(runId).result().then(
+      () => undefined,
+      (err: { cause?: { cause?: { message?: string; nonRetryable?: boolean } } }) => err.cause?.cause,
+    );
+    expect(failure).toMatchObject({ message: expect.stringMatching(/^broken\.yaml:3: tenant: /), nonRetryable: true });
+    await handle.delete();
+  });
 });
