@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiTokens } from '../../ledger/api-tokens';
 import type { DrillReport } from '../../core/drills/drill-report';
 import type { DrillYear } from '../../core/drills/drill-year';
 import type { DrillScheduleView } from '../../client/drill-schedules';
 import { klaxon } from '../support/processes';
 import { startTestStack, type TestStack } from '../support/stack';
+import { register } from '../support/teardown';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -33,6 +37,9 @@ beforeAll(async () => {
   tokens.globex = (await store.create('globex-auditor', scopes, { responder: 'bob', tenants: ['globex'] })).token;
 });
 afterAll(() => stack?.stop());
+
+/** A person's shell: no Temporal (a closed port) and no database; the API's address and a personal token. */
+const shell = (token: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: '/nonexistent', KLAXON_DATA_DIR: '/nonexistent/no-stack', TEMPORAL_ADDRESS: '127.0.0.1:9', KLAXON_API_URL: stack.apiUrl, KLAXON_TOKEN: token });
 
 async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${stack.apiUrl}${path}`, {
@@ -77,6 +84,14 @@ describe('a scheduled drill', () => {
     expect(md.text).toContain(`# Drill report: ${drillId}`);
     expect(md.text).toMatch(/\| 1 \| 1 \| \S+ \| alice \| bob \| [\d.]+ \|  \|/);
 
+    // The CLI saves it for the auditor, readable by its owner only.
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-drill-report-'));
+    register(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'report.md');
+    expect((await klaxon(['drill', 'report', drillId, '--out', file], shell(tokens.acme))).stdout.trim()).toBe(`wrote ${file}`);
+    expect(readFileSync(file, 'utf8')).toBe(md.text);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
     const y = (await call('GET', `/v1/drills/year/${year}?format=csv`, tokens.acme)).text;
     expect(y.split('\n').find((l) => l.startsWith(drillId))).toContain(',schedule:drill-schedule-quarterly-pii,,pass,');
     // Another tenant's auditor sees neither the drill nor its report.
@@ -85,7 +100,7 @@ describe('a scheduled drill', () => {
   });
 
   it('is listed, paused, unpaused and deleted by the CLI under a personal token', async () => {
-    const env = { PATH: process.env.PATH, HOME: '/nonexistent', KLAXON_DATA_DIR: '/nonexistent/no-stack', TEMPORAL_ADDRESS: '127.0.0.1:9', KLAXON_API_URL: stack.apiUrl, KLAXON_TOKEN: tokens.acme };
+    const env = shell(tokens.acme);
     const listed = await waitFor('the schedule in the listing', async () => {
       const out = (await klaxon(['drill', 'schedules'], env)).stdout;
       return out.includes('quarterly-pii:') && out;
