@@ -9,6 +9,8 @@ import { drillIdFor, isDrillEvent, isDrillId, isDrillOf, type DrillFacts } from 
 import { dueInjects, injectedFailure, nextInjectAt } from '../../core/drills/injects';
 import { parseScenario, resolveScenario, ScenarioError } from '../../core/drills/scenario';
 import { Incident } from '../../core/incident/incident';
+import { draftMarkdown, notificationDraft } from '../../core/regulation/drafts';
+import { obligationById } from '../../core/regulation/regimes';
 import { periodReport } from '../../core/audit/period-report';
 import { visibilityQuery } from '../../client/incident-filter';
 import type { LedgerEvent } from '../../ledger/event';
@@ -129,11 +131,13 @@ describe('a drill', () => {
     const action = { id: 'a1', spec: { kind: 'isolate-tenant' as const, mode: 'read-only' as const }, tenant: 'acme', mode: 'automatic' as const, status: 'failed' as const, requestedBy: 'klaxon', requestedAt: at };
     expect(containmentAlarm(s, action).summary.startsWith('DRILL: ')).toBe(true);
     expect(incidentChannelName(s)).toMatch(/^drill-20261206-acme-/);
+    expect(draftMarkdown(notificationDraft(obligationById('gdpr-art33'), s, samplePolicy, at))).toMatch(/^# \[DRILL\] Notify the supervisory authority \(GDPR\)/);
 
     const r = real.snapshot();
     expect(incidentMessage(r, { slackUserId: 'U0ALICE', level: 1 }).text).not.toContain('DRILL');
     expect(emailMessage(r, { responder: 'alice', level: 1 }).subject).toMatch(/^\[Klaxon SEV2\]/);
     expect(incidentChannelName(r)).toMatch(/^inc-/);
+    expect(draftMarkdown(notificationDraft(obligationById('gdpr-art33'), r, samplePolicy, at))).toMatch(/^# Notify the supervisory authority/);
   });
 
   it('begins its ledger with drill.started', () => {
