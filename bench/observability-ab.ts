@@ -12,7 +12,7 @@ import { startStackPaging } from './stack-with-slack';
  * Issue 19's cost of observability on the page, measured so that the machine's own noise cannot
  * decide it: embedded stacks of this tree run side by side, each in its own process with its own
  * Temporal dev server, all paging one Slack stand-in here. "off" has no traces and no SDK metrics
- * exporter; "traced" has the SDK's Prometheus exporter and OpenTelemetry traces of every alert
+ * exporter; "metrics" has the SDK's Prometheus exporter and no traces; "traced" has the exporter and OpenTelemetry traces of every alert
  * exported (http/protobuf) to a local OTLP sink that answers at once; "sampled" the same with the
  * standard head sampler keeping one trace in ten (OTEL_TRACES_SAMPLER=parentbased_traceidratio,
  * OTEL_TRACES_SAMPLER_ARG=0.1). Alerts go to each in turn, the order rotating every round, one
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   try {
     // One after the other: two dev servers starting at once would slow each other's start only.
     arms.push(await startArm('off', base));
+    arms.push(await startArm('metrics', { ...base, BENCH_OBSERVE: '1' }));
     const observed = { ...base, BENCH_OBSERVE: '1', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'klaxon-bench' };
     arms.push(await startArm('traced', observed));
     arms.push(await startArm('sampled', { ...observed, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }));
