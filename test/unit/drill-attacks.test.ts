@@ -1,0 +1,63 @@
+import { clockNoticeEmail, emailMessage } from '../../core/channels/email-message';
+import { resolveModal } from '../../core/channels/slack-message';
+import type { DrillFacts } from '../../core/drills/drill';
+import { parseScenario, ScenarioError } from '../../core/drills/scenario';
+import { Incident } from '../../core/incident/incident';
+import { obligationById } from '../../core/regulation/regimes';
+import { sampleAlert, samplePolicy } from '../support/samples';
+
+/** What an attacker's and an auditor's review of drills found (issue 22), each pinned by a test. */
+
+const at = '2026-12-06T10:00:00.000Z';
+const facts: DrillFacts = { drillId: 'drill-acme-20261206100000-a1b2c3', scenario: 'pii-leak', startedBy: 'alice', injects: [] };
+const drill = Incident.open(facts.drillId, samplePolicy, sampleAlert({ tenant: 'acme' }), at, undefined, facts).snapshot();
+const real = Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert({ tenant: 'acme' }), at).snapshot();
+
+describe('a drill e-mail', () => {
+  const notice = { obligation: 'gdpr-art33', kind: 'reminder' as const, label: '24h', dueAt: '2026-12-09T10:00:00.000Z', sequence: 1 };
+
+  it('says DRILL in its body too, not only its subject: a forwarded or previewed body must not pass for a real page', () => {
+    for (const m of [emailMessage(drill, { responder: 'alice', level: 1 }), clockNoticeEmail(drill, notice, obligationById('gdpr-art33'), 'dpo')]) {
+      expect(m.subject.startsWith('[DRILL] ')).toBe(true);
+      expect(m.text.startsWith('[DRILL] ')).toBe(true);
+      expect(m.html.startsWith('<h2>[DRILL] ')).toBe(true);
+    }
+    const r = emailMessage(real, { responder: 'alice', level: 1 });
+    expect(r.text).not.toContain('DRILL');
+    expect(r.html).not.toContain('DRILL');
+  });
+});
+
+describe('a drill in Slack', () => {
+  it('opens a resolve modal that says it resolves a drill', () => {
+    const modal = resolveModal(drill) as { title: { text: string }; blocks: Array<{ text?: { text: string } }> };
+    expect(modal.title.text).toMatch(/^DRILL/);
+    expect(modal.title.text.length).toBeLessThanOrEqual(24);
+    expect(modal.blocks[0].text?.text.startsWith('DRILL — ')).toBe(true);
+    expect((resolveModal(real) as { title: { text: string } }).title.text).toBe('Resolve incident');
+  });
+});
+
+describe('a hostile scenario', () => {
+  const scenario = (title: string, extra = '') => `name: x\ntenant: acme\nalert: { title: "${title}", severity: SEV2 }\n${extra}`;
+  const refusal = (text: string): ScenarioError => {
+    try {
+      parseScenario(text, 'drill.yaml');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ScenarioError);
+      return err as ScenarioError;
+    }
+    throw new Error('expected the scenario to be refused');
+  };
+
+  it('may not carry control characters (NUL, ESC, C1) in any text the drill stores, named by field and line', () => {
+    // PostgreSQL's JSON refuses NUL: a drill holding one would block its own ledger; ESC rewrites a terminal.
+    expect(refusal(scenario('PII\\0 in logs')).problems).toEqual([expect.objectContaining({ field: 'alert.title', line: 3, message: expect.stringContaining('U+0000') })]);
+    expect(refusal(scenario('PII \\e[2J', 'description: "ok"\n')).problems[0]).toMatchObject({ field: 'alert.title', message: expect.stringContaining('U+001B') });
+    expect(refusal(scenario('PII', 'description: "a\\x85b"\n')).problems[0]).toMatchObject({ field: 'description', line: 4 });
+    expect(refusal(scenario('PII', 'injects:\n  - { at: 1m, kind: responder-silent, responder: "al\\x07ice" }\n')).problems[0]).toMatchObject({ field: 'injects.0.responder' });
+    expect(refusal(scenario('PII', 'injects:\n  - { at: 1m, kind: alert, title: "x\\x1b", severity: SEV1, dataCategories: ["e\\0"] }\n')).problems.map((p) => p.field)).toEqual(['injects.0.title', 'injects.0.dataCategories.0']);
+    // Multi-line text stays allowed where the field takes it.
+    expect(parseScenario(scenario('PII', 'description: "two\\nlines"\n')).description).toBe('two\nlines');
+  });
+});
