@@ -2,7 +2,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../alerts/severity';
 import { TENANT_PATTERN } from '../alerts/tenant-name';
-import { TEXT_LIMITS } from '../shared/free-text';
+import { TEXT_LIMITS, textProblem } from '../shared/free-text';
 import type { DrillChannel, Inject } from './drill';
 import { injectStart } from './injects';
 
@@ -80,8 +80,22 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return minutes;
 });
 const windowMinutes = z.number().int('whole minutes').min(1).max(MAX_OFFSET_MINUTES, 'at most 30 days');
-const name = (max: number) => z.string().trim().min(1).max(max);
-const oneLine = (max: number) => name(max).regex(/^[^\r\n\t]*$/, 'one line');
+/**
+ * Text the drill stores and sends: as an alert's (core/shared/free-text.ts), no NUL (PostgreSQL's
+ * JSON refuses it, which would block the drill's ledger), no other control character (it rewrites
+ * a terminal or a log line), and for one-line fields no tab or line break.
+ */
+const text = (max: number, oneLine = false) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((v, ctx) => {
+      const problem = textProblem(v, { max, oneLine });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const oneLine = (max: number) => text(max, true);
 const tenant = z.string().regex(TENANT_PATTERN, 'letters, digits, ".", "_" or "-", at most 128');
 const keywords = z.array(oneLine(TEXT_LIMITS.dataCategory)).max(32);
 
@@ -94,7 +108,7 @@ const injectSchema = z.discriminatedUnion('kind', [
 const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,63})$/, 'lower-case letters, digits and "-", at most 64'),
-    description: name(500).optional(),
+    description: text(500).optional(),
     tenant,
     sandboxTenant: tenant.optional(),
     alert: z
