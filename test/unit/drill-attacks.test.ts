@@ -58,6 +58,6 @@ describe('a hostile scenario', () => {
     expect(refusal(scenario('PII', 'injects:\n  - { at: 1m, kind: responder-silent, responder: "al\\x07ice" }\n')).problems[0]).toMatchObject({ field: 'injects.0.responder' });
     expect(refusal(scenario('PII', 'injects:\n  - { at: 1m, kind: alert, title: "x\\x1b", severity: SEV1, dataCategories: ["e\\0"] }\n')).problems.map((p) => p.field)).toEqual(['injects.0.title', 'injects.0.dataCategories.0']);
     // Multi-line text stays allowed where the field takes it.
-    expect(parseScenario(scenario('PII', 'description: "two\\nlines"\n')).description).toBe('two\nlines');
+    expect(parseScenario(scenario('PII', 'description: "two\\nlines"\n'), 'drill.yaml').description).toBe('two\nlines');
   });
 });
