@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Alert } from '../core/alerts/alert';
 import { drillIdFor, type DrillFacts } from '../core/drills/drill';
 import { resolveScenario, type Scenario } from '../core/drills/scenario';
@@ -24,10 +24,12 @@ export class DrillError extends Error {
  * Starts a drill of `scenario` under the policy named `policy` (of the book in force): a
  * signal-with-start of the `drill` workflow under a fresh drill id, its first alert the
  * scenario's. `startedBy` is the responder who asked, or `schedule:<id>` for a scheduled drill.
+ * `startKey` (with `now`) makes the id that of one start whatever its retries: a retried start
+ * opens no second drill (worker/drill-starter.ts).
  */
 export async function startDrill(
   deps: { incidents: Incidents; book: PolicyBook },
-  req: { policy: string; scenario: Scenario; startedBy: string; scheduleId?: string; now?: Date },
+  req: { policy: string; scenario: Scenario; startedBy: string; scheduleId?: string; now?: Date; startKey?: string },
 ): Promise<{ drillId: string; policy: string }> {
   const policy = deps.book.policies.find((p) => p.name === req.policy);
   if (!policy) throw new DrillError('unknown-policy', `policy "${req.policy}" does not exist (known: ${deps.book.policies.map((p) => p.name).join(', ')})`);
@@ -39,7 +41,9 @@ export async function startDrill(
   }
   const now = req.now ?? new Date();
   const { scenario } = req;
-  const drillId = drillIdFor(scenario.tenant, now, randomBytes(3).toString('hex'));
+  // A retried start (same key, same `now`) names the same drill, which signal-with-start then finds running.
+  const random = req.startKey === undefined ? randomBytes(3).toString('hex') : createHash('sha256').update(req.startKey).digest('hex').slice(0, 6);
+  const drillId = drillIdFor(scenario.tenant, now, random);
   const facts: DrillFacts = {
     drillId,
     scenario: scenario.name,

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DrillError, startDrill } from '../client/drills';
 import type { Incidents } from '../client/incidents';
@@ -17,7 +18,11 @@ export function drillStarterActivities(incidents: Incidents, book: PolicyBook): 
     async startScheduledDrill({ scheduleId, policy, scenario, scenarioFile }) {
       try {
         const parsed = parseScenario(scenario, scenarioFile);
-        const { drillId } = await startDrill({ incidents, book }, { policy, scenario: parsed, startedBy: `schedule:${scheduleId}`, scheduleId });
+        // Every attempt of one firing (one run of the schedule's workflow) starts the same drill,
+        // at the first attempt's time: an attempt whose answer was lost is not a second drill.
+        const { workflowExecution, scheduledTimestampMs } = Context.current().info;
+        const firing = workflowExecution ? { startKey: `${workflowExecution.workflowId}/${workflowExecution.runId}`, now: new Date(scheduledTimestampMs) } : {};
+        const { drillId } = await startDrill({ incidents, book }, { policy, scenario: parsed, startedBy: `schedule:${scheduleId}`, scheduleId, ...firing });
         return { drillId };
       } catch (err) {
         if (err instanceof ScenarioError || err instanceof DrillError) throw ApplicationFailure.nonRetryable(err.message, err.name);

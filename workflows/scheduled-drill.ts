@@ -18,7 +18,7 @@ export interface DrillStarterActivities {
 
 const { startScheduledDrill } = proxyActivities<DrillStarterActivities>({
   startToCloseTimeout: '1 minute',
-  // Few attempts: a retry after a start whose answer was lost would start a second drill.
+  // A retry after a start whose answer was lost finds that drill (worker/drill-starter.ts); a few attempts suffice.
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3 },
 });
 
