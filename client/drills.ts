@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Alert } from '../core/alerts/alert';
 import { drillIdFor, type DrillFacts } from '../core/drills/drill';
 import { resolveScenario, type Scenario } from '../core/drills/scenario';
-import type { PolicyBook } from '../core/policy/routing';
+import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
 import type { Incidents } from './incidents';
 
 /**
@@ -18,6 +18,23 @@ export class DrillError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Why a caller bound to `tenants` may not drill `scenario` under `policy` (undefined when it may;
+ * a caller bound to none may drill any): the scenario's tenant and its sandbox must be its own,
+ * and the policy one its tenant's alerts are routed to, or a tenant's token could page another
+ * tenant's responders. An unknown policy is left to startDrill, which names it.
+ */
+export function forbiddenDrill(tenants: readonly string[] | undefined, scenario: Scenario, policy: string, book: PolicyBook): string | undefined {
+  if (!tenants) return undefined;
+  for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
+    if (tenant !== undefined && !tenants.includes(tenant)) return `may not drill tenant "${tenant}"`;
+  }
+  if (book.policies.some((p) => p.name === policy) && !policiesOfTenant(book, scenario.tenant).includes(policy)) {
+    return `may not drill under policy "${policy}": no alert of tenant "${scenario.tenant}" is routed to it`;
+  }
+  return undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { describeIssues } from '../../core/alerts/alert';
 import { isDrillId } from '../../core/drills/drill';
 import { MAX_SCENARIO_BYTES, parseScenario, ScenarioError } from '../../core/drills/scenario';
 import type { PolicyBook } from '../../core/policy/routing';
-import { DrillError, startDrill } from '../drills';
+import { DrillError, forbiddenDrill, startDrill } from '../drills';
 import { FilterError } from '../incident-filter';
 import type { Incidents } from '../incidents';
 import { authorize, hideOtherTenants, withinTenants } from './authorization';
@@ -41,9 +41,8 @@ export async function startDrillRoute(req: IncomingMessage, deps: ComplianceDeps
       throw err;
     }
   })();
-  for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
-    if (tenant !== undefined && token.tenants && !token.tenants.includes(tenant)) throw new HttpError(403, `token "${token.name}" may not drill tenant "${tenant}"`);
-  }
+  const forbidden = forbiddenDrill(token.tenants, scenario, parsed.data.policy, book);
+  if (forbidden) throw new HttpError(403, `token "${token.name}" ${forbidden}`);
   try {
     const started = await startDrill({ incidents, book }, { policy: parsed.data.policy, scenario, startedBy: token.responder!, now });
     return { status: 201, body: started };

@@ -1,4 +1,6 @@
+import { forbiddenDrill } from '../../client/drills';
 import { clockNoticeEmail, emailMessage } from '../../core/channels/email-message';
+import { policiesOfTenant } from '../../core/policy/routing';
 import { resolveModal } from '../../core/channels/slack-message';
 import type { DrillFacts } from '../../core/drills/drill';
 import { parseScenario, ScenarioError } from '../../core/drills/scenario';
@@ -59,5 +61,33 @@ describe('a hostile scenario', () => {
     expect(refusal(scenario('PII', 'injects:\n  - { at: 1m, kind: alert, title: "x\\x1b", severity: SEV1, dataCategories: ["e\\0"] }\n')).problems.map((p) => p.field)).toEqual(['injects.0.title', 'injects.0.dataCategories.0']);
     // Multi-line text stays allowed where the field takes it.
     expect(parseScenario(scenario('PII', 'description: "two\\nlines"\n'), 'drill.yaml').description).toBe('two\nlines');
+  });
+});
+
+describe('a drill started by a token bound to a tenant', () => {
+  const acmeScenario = parseScenario('name: x\ntenant: acme\nalert: { title: PII, severity: SEV2 }\n', 'drill.yaml');
+  const named = (name: string) => ({ ...samplePolicy, name });
+  const book = {
+    policies: [named('fallback'), named('acme-oncall'), named('acme-sev1'), named('globex-oncall'), named('after-catch-all')],
+    routes: [
+      { policy: 'globex-oncall', match: { tenant: ['globex'] } },
+      { policy: 'acme-sev1', match: { tenant: ['acme'], severity: ['SEV1' as const] } },
+      { policy: 'acme-oncall', match: { tenant: ['acme'] } },
+      { policy: 'after-catch-all', match: { tenant: ['acme'] } },
+    ],
+  };
+
+  it('drills only under a policy its tenant’s alerts are routed to: another tenant’s responders are not its to page', () => {
+    expect(forbiddenDrill(['acme'], acmeScenario, 'globex-oncall', book)).toBe('may not drill under policy "globex-oncall": no alert of tenant "acme" is routed to it');
+    // The catch-all acme route takes every acme alert: neither the route after it nor the fallback is reached.
+    expect(forbiddenDrill(['acme'], acmeScenario, 'after-catch-all', book)).toContain('may not drill under policy "after-catch-all"');
+    expect(forbiddenDrill(['acme'], acmeScenario, 'fallback', book)).toContain('may not drill under policy "fallback"');
+    expect(forbiddenDrill(['acme'], acmeScenario, 'acme-sev1', book)).toBeUndefined();
+    expect(forbiddenDrill(['acme'], acmeScenario, 'acme-oncall', book)).toBeUndefined();
+    expect(forbiddenDrill(['globex'], acmeScenario, 'acme-oncall', book)).toBe('may not drill tenant "acme"');
+    // A token bound to no tenant drills under any policy; an unknown one is startDrill's to name.
+    expect(forbiddenDrill(undefined, acmeScenario, 'globex-oncall', book)).toBeUndefined();
+    expect(forbiddenDrill(['acme'], acmeScenario, 'nope', book)).toBeUndefined();
+    expect(policiesOfTenant({ policies: [samplePolicy], routes: [] }, 'acme')).toEqual([samplePolicy.name]);
   });
 });
