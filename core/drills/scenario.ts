@@ -8,6 +8,8 @@ import { injectStart } from './injects';
 
 /** A scenario file is read whole: bigger than this is refused before it is parsed. */
 export const MAX_SCENARIO_BYTES = 64 * 1024;
+/** A request carrying a scenario as a JSON string: JSON escaping may double the YAML's size (quotes, line breaks), and a few short fields go with it. */
+export const MAX_SCENARIO_REQUEST_BYTES = 2 * MAX_SCENARIO_BYTES + 4096;
 export const MAX_INJECTS = 50;
 /** No offset, window or awareness lies further than this from the drill's start. */
 export const MAX_OFFSET_MINUTES = 30 * 24 * 60;
