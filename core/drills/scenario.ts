@@ -72,8 +72,9 @@ const DURATION = /^(\d{1,6})([mhd])$/;
 const UNIT_MINUTES = { m: 1, h: 60, d: 24 * 60 } as const;
 
 /** `20m`, `60h`, `2d` (bare numbers are minutes), within 30 days. */
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const m = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? [String(v), String(v), 'm'] : null) : DURATION.exec(v);
+// Any input, so that a number past every range (1e400 reads as Infinity) is told what a duration is.
+const duration = z.unknown().transform((v, ctx) => {
+  const m = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? [String(v), String(v), 'm'] : null) : typeof v === 'string' ? DURATION.exec(v) : null;
   const minutes = m ? Number(m[1]) * UNIT_MINUTES[m[2] as keyof typeof UNIT_MINUTES] : NaN;
   if (!(minutes >= 0 && minutes <= MAX_OFFSET_MINUTES)) {
     ctx.addIssue({ code: 'custom', message: 'a duration such as 10m, 60h or 2d, at most 30 days' });
@@ -140,8 +141,14 @@ export function parseScenario(text: string, file: string): Scenario {
     // Only YAML's first line: the lines after it quote the file.
     throw new ScenarioError(file, doc.errors.map((e) => ({ line: e.linePos?.[0].line, field: '(file)', message: e.message.split('\n')[0] })));
   }
-  // maxAliasCount bounds what an alias bomb could expand to.
-  const parsed = scenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }) as unknown);
+  // maxAliasCount bounds what an alias bomb could expand to; yaml refuses one with a ReferenceError, told as the file's problem.
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ScenarioError(file, [{ field: '(file)', message: `its aliases expand too far (${(err as Error).message})` }]);
+  }
+  const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     throw new ScenarioError(
       file,

@@ -64,6 +64,32 @@ describe('a hostile scenario', () => {
   });
 });
 
+describe('a scenario bomb', () => {
+  it('is refused as a ScenarioError (a 400 over the API), never another error (a 500)', () => {
+    // "Billion laughs": nine lists of nine aliases of the one before, 9^9 strings once expanded.
+    const lists = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) lists.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    let thrown: unknown;
+    try {
+      parseScenario(`name: x\ntenant: acme\nalert: { title: t, severity: SEV2 }\ndescription:\n  ${lists.join('\n  ')}\n`, 'bomb.yaml');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ScenarioError);
+    expect((thrown as ScenarioError).problems).toEqual([{ field: '(file)', message: expect.stringContaining('aliases') }]);
+  });
+
+  it('says what a duration is when a number is out of any range (1e400 reads as Infinity)', () => {
+    let thrown: unknown;
+    try {
+      parseScenario('name: x\ntenant: acme\nalert: { title: t, severity: SEV2 }\nclock: { awareAgo: 1e400 }\n', 'huge.yaml');
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as ScenarioError).problems).toEqual([{ line: 4, field: 'clock.awareAgo', message: 'a duration such as 10m, 60h or 2d, at most 30 days' }]);
+  });
+});
+
 describe('a drill started by a token bound to a tenant', () => {
   const acmeScenario = parseScenario('name: x\ntenant: acme\nalert: { title: PII, severity: SEV2 }\n', 'drill.yaml');
   const named = (name: string) => ({ ...samplePolicy, name });
