@@ -6,13 +6,6 @@ import { parseScenario, ScenarioError } from '../core/drills/scenario';
 import type { PolicyBook } from '../core/policy/routing';
 import type { DrillStarterActivities } from '../workflows/scheduled-drill';
 
-/**
- * The activity a drill schedule's workflow (workflows/scheduled-drill.ts) runs: the scenario,
- * checked when the schedule was made, is parsed again (what fires is what the parser of today
- * accepts), and the drill starts through `startDrill` under the worker's policies, as
- * `schedule:<id>`, unless the drill it started last is still open (then that one's id, `stillOpen`). A scenario or policy that no longer holds fails at once, without retry, with
- * the reason in the schedule's recent actions: retrying would not mend it.
- */
 /** Open drills of a tenant looked at, at most: a schedule's own are a few. */
 const MAX_OPEN_LOOKED_AT = 200;
 
@@ -29,6 +22,14 @@ async function openDrillOf(incidents: Incidents, scheduleId: string, tenant: str
   return undefined;
 }
 
+/**
+ * The activity a drill schedule's workflow (workflows/scheduled-drill.ts) runs: the scenario,
+ * checked when the schedule was made, is parsed again (what fires is what the parser of today
+ * accepts), and the drill starts through `startDrill` under the worker's policies, as
+ * `schedule:<id>`, unless the drill it started last is still open (then that one's id,
+ * `stillOpen`). A scenario or policy that no longer holds fails at once, without retry
+ * (retrying would not mend it), and pauses the schedule with the reason.
+ */
 export function drillStarterActivities(incidents: Incidents, book: PolicyBook): DrillStarterActivities {
   return {
     async startScheduledDrill({ scheduleId, policy, scenario, scenarioFile }) {
@@ -43,8 +44,11 @@ export function drillStarterActivities(incidents: Incidents, book: PolicyBook): 
         const { drillId } = await startDrill({ incidents, book }, { policy, scenario: parsed, startedBy: `schedule:${scheduleId}`, scheduleId, ...firing });
         return { drillId };
       } catch (err) {
-        if (err instanceof ScenarioError || err instanceof DrillError) throw ApplicationFailure.nonRetryable(err.message, err.name);
-        throw err;
+        if (!(err instanceof ScenarioError || err instanceof DrillError)) throw err;
+        // Every later firing would fail alike, each quarter, unseen: the schedule is paused with
+        // the reason, which `klaxon drill schedules` shows, until someone mends it and unpauses.
+        await Context.current().client.schedule.getHandle(scheduleId).pause(`drill not started: ${err.message}`.slice(0, 1000));
+        throw ApplicationFailure.nonRetryable(err.message, err.name);
       }
     },
   };

@@ -163,7 +163,7 @@ describe('a scheduled drill', () => {
     expect(await make({ extra: 1 })).toMatchObject({ status: 400, body: { error: expect.stringContaining('unknown field(s) extra') } });
   });
 
-  it('fails a run whose scenario no longer holds when it fires, without retrying it', async () => {
+  it('fails a run whose scenario no longer holds when it fires, without retrying it, and pauses the schedule saying why', async () => {
     // Made straight on Temporal, past the API's checks: as a schedule made before the parser grew stricter.
     const scheduleId = 'drill-schedule-broken';
     const args = [{ scheduleId, policy: 'default', scenario: SCENARIO.replace('tenant: acme', 'tenant: "acme corp"'), scenarioFile: 'broken.yaml' }];
@@ -176,6 +176,8 @@ describe('a scheduled drill', () => {
       (err: { cause?: { cause?: { message?: string; nonRetryable?: boolean } } }) => err.cause?.cause,
     );
     expect(failure).toMatchObject({ message: expect.stringMatching(/^broken\.yaml:3: tenant: /), nonRetryable: true });
+    // Paused with the reason, so the listing shows why no drill happens (and the next quarter does not fail unseen).
+    expect((await handle.describe()).state).toMatchObject({ paused: true, note: expect.stringMatching(/^drill not started: broken\.yaml:3: tenant: /) });
     await handle.delete();
   });
 });
