@@ -123,6 +123,50 @@ const scenarioSchema = z
   .strict()
   .refine((s) => s.sandboxTenant === undefined || s.sandboxTenant !== s.tenant, { message: 'must not be the scenario\'s own tenant: a sandbox is another tenant', path: ['sandboxTenant'] });
 
+/**
+ * Flow collections (`[…]`, `{…}`) nested deeper than this are refused before the file is parsed:
+ * the YAML parser recurses into each, and 64 KiB of `[` overflows its stack after blocking the
+ * API's event loop (where alerts arrive) for a good part of a second.
+ */
+const MAX_FLOW_DEPTH = 64;
+/** After these (or at a line's start) a quote opens a quoted scalar; anywhere else (`don't`, `[a 'b`) it is text. */
+const BEFORE_SCALAR = '[{,:?-';
+
+/**
+ * The line at which flow collections nest deeper than MAX_FLOW_DEPTH, read in one pass; quoted
+ * scalars, comments and plain text outside any collection (`title: don't [x]`) skipped.
+ */
+function tooDeepAt(text: string): number | undefined {
+  let [depth, line, quote, comment, plain] = [0, 1, '', false, false];
+  // The last character that is not white space on this line ('' at its start).
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line += 1;
+    const before = last;
+    if (c === '\n') last = '';
+    else if (!/\s/.test(c)) last = c;
+    if (comment) comment = c !== '\n';
+    else if (plain) {
+      // Plain text outside a collection runs to the line's end, a key's `: ` or a comment.
+      if (c === '\n' || (c === ':' && /\s/.test(text[i + 1] ?? ' '))) plain = false;
+      else if (c === '#' && /\s/.test(text[i - 1])) [plain, comment] = [false, true];
+    } else if (quote === '"') {
+      if (c === '\\') i += 1;
+      else if (c === '"') quote = '';
+    } else if (quote === "'") {
+      if (c === "'" && text[i + 1] === "'") i += 1;
+      else if (c === "'") quote = '';
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) comment = true;
+    else if ((c === '"' || c === "'") && (before === '' || BEFORE_SCALAR.includes(before))) quote = c;
+    else if (depth === 0 && !/[\s[{\]}\-:?,]/.test(c)) plain = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return line;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 /** The line of the node at `path`, or of its nearest ancestor that exists. */
 function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
   for (let n = path.length; n >= 0; n--) {
@@ -135,6 +179,8 @@ function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>)
 /** Reads a scenario file; every problem is reported at once, each with its line and field. */
 export function parseScenario(text: string, file: string): Scenario {
   if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) throw new ScenarioError(file, [{ field: '(file)', message: `is larger than ${MAX_SCENARIO_BYTES / 1024} KiB` }]);
+  const deepAt = tooDeepAt(text);
+  if (deepAt !== undefined) throw new ScenarioError(file, [{ line: deepAt, field: '(file)', message: `nests [ ] and { } deeper than ${MAX_FLOW_DEPTH} levels` }]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {

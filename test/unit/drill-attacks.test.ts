@@ -15,6 +15,16 @@ const facts: DrillFacts = { drillId: 'drill-acme-20261206100000-a1b2c3', scenari
 const drill = Incident.open(facts.drillId, samplePolicy, sampleAlert({ tenant: 'acme' }), at, undefined, facts).snapshot();
 const real = Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert({ tenant: 'acme' }), at).snapshot();
 
+function refusal(text: string): ScenarioError {
+  try {
+    parseScenario(text, 'drill.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ScenarioError);
+    return err as ScenarioError;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
 describe('a drill e-mail', () => {
   const notice = { obligation: 'gdpr-art33', kind: 'reminder' as const, label: '24h', dueAt: '2026-12-09T10:00:00.000Z', sequence: 1 };
 
@@ -42,15 +52,6 @@ describe('a drill in Slack', () => {
 
 describe('a hostile scenario', () => {
   const scenario = (title: string, extra = '') => `name: x\ntenant: acme\nalert: { title: "${title}", severity: SEV2 }\n${extra}`;
-  const refusal = (text: string): ScenarioError => {
-    try {
-      parseScenario(text, 'drill.yaml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ScenarioError);
-      return err as ScenarioError;
-    }
-    throw new Error('expected the scenario to be refused');
-  };
 
   it('may not carry control characters (NUL, ESC, C1) in any text the drill stores, named by field and line', () => {
     // PostgreSQL's JSON refuses NUL: a drill holding one would block its own ledger; ESC rewrites a terminal.
@@ -77,6 +78,18 @@ describe('a scenario bomb', () => {
     }
     expect(thrown).toBeInstanceOf(ScenarioError);
     expect((thrown as ScenarioError).problems).toEqual([{ field: '(file)', message: expect.stringContaining('aliases') }]);
+  });
+
+  it('nests [ ] and { } 64 levels at most, refused before the parser recurses (and overflows its stack)', () => {
+    const nested = (n: number, open = '[', close = ']') => `name: x\ntenant: acme\nalert: { title: t, severity: SEV2 }\ndescription: ${open.repeat(n)}${close.repeat(n)}\n`;
+    expect(refusal(nested(30_000)).problems).toEqual([{ line: 4, field: '(file)', message: 'nests [ ] and { } deeper than 64 levels' }]);
+    expect(refusal(nested(65, '{a: ', '}')).problems[0].message).toBe('nests [ ] and { } deeper than 64 levels');
+    // A quote inside a word of a collection is text to YAML, not a string that would hide what follows.
+    expect(refusal(nested(65, "[a 'b, ", ']')).problems[0].message).toBe('nests [ ] and { } deeper than 64 levels');
+    // Within the bound the file is read as YAML (here, a list where text belongs); brackets in quotes, comments and words are text.
+    expect(refusal(nested(64)).problems[0]).toMatchObject({ field: 'description', message: expect.stringContaining('expected string') });
+    const brackets = '['.repeat(100);
+    expect(parseScenario(`name: x\ntenant: acme # ${brackets}\nalert: { title: "${brackets}", severity: SEV2, service: 'it''s ${brackets}' }\ndescription: don't ${brackets}\n`, 'ok.yaml').alert.title).toBe(brackets);
   });
 
   it('says what a duration is when a number is out of any range (1e400 reads as Infinity)', () => {
