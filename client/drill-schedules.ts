@@ -3,6 +3,7 @@ import { checkCron, checkScheduleName, checkTimeZone, DRILL_SCHEDULE_PREFIX, dri
 import { parseScenario } from '../core/drills/scenario';
 import type { PolicyBook } from '../core/policy/routing';
 import type { ScheduledDrillInput } from '../workflows/scheduled-drill';
+import { forbiddenDrill } from './drills';
 
 /**
  * Scheduled drills: one Temporal Schedule per drill schedule (id `drill-schedule-<name>`), whose
@@ -111,9 +112,8 @@ export class DrillSchedules {
     const cron = checkCron(req.cron);
     const timeZone = req.timeZone === undefined ? undefined : checkTimeZone(req.timeZone);
     if (!book.policies.some((p) => p.name === req.policy)) throw new DrillScheduleError('policy', `policy "${req.policy}" does not exist (known: ${book.policies.map((p) => p.name).join(', ')})`);
-    for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
-      if (tenant !== undefined && by.tenants && !by.tenants.includes(tenant)) throw new DrillScheduleForbiddenError(`may not drill tenant "${tenant}"`);
-    }
+    const forbidden = forbiddenDrill(by.tenants, scenario, req.policy, book);
+    if (forbidden) throw new DrillScheduleForbiddenError(forbidden);
     const scheduleId = drillScheduleId(name);
     const args: [ScheduledDrillInput] = [{ scheduleId, policy: req.policy, scenario: req.scenario, scenarioFile }];
     const memo: ScheduleMemo = { policy: req.policy, scenario: scenario.name, tenant: scenario.tenant, cron, ...(timeZone ? { timeZone } : {}), createdBy: by.name };

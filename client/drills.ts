@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Alert } from '../core/alerts/alert';
 import { drillIdFor, type DrillFacts } from '../core/drills/drill';
 import { resolveScenario, type Scenario } from '../core/drills/scenario';
-import type { PolicyBook } from '../core/policy/routing';
+import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
 import type { Incidents } from './incidents';
 
 /**
@@ -21,13 +21,32 @@ export class DrillError extends Error {
 }
 
 /**
+ * Why a caller bound to `tenants` may not drill `scenario` under `policy` (undefined when it may;
+ * a caller bound to none may drill any): the scenario's tenant and its sandbox must be its own,
+ * and the policy one its tenant's alerts are routed to, or a tenant's token could page another
+ * tenant's responders. An unknown policy is left to startDrill, which names it.
+ */
+export function forbiddenDrill(tenants: readonly string[] | undefined, scenario: Scenario, policy: string, book: PolicyBook): string | undefined {
+  if (!tenants) return undefined;
+  for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
+    if (tenant !== undefined && !tenants.includes(tenant)) return `may not drill tenant "${tenant}"`;
+  }
+  if (book.policies.some((p) => p.name === policy) && !policiesOfTenant(book, scenario.tenant).includes(policy)) {
+    return `may not drill under policy "${policy}": no alert of tenant "${scenario.tenant}" is routed to it`;
+  }
+  return undefined;
+}
+
+/**
  * Starts a drill of `scenario` under the policy named `policy` (of the book in force): a
  * signal-with-start of the `drill` workflow under a fresh drill id, its first alert the
  * scenario's. `startedBy` is the responder who asked, or `schedule:<id>` for a scheduled drill.
+ * `startKey` (with `now`) makes the id that of one start whatever its retries: a retried start
+ * opens no second drill (worker/drill-starter.ts).
  */
 export async function startDrill(
   deps: { incidents: Incidents; book: PolicyBook },
-  req: { policy: string; scenario: Scenario; startedBy: string; scheduleId?: string; now?: Date },
+  req: { policy: string; scenario: Scenario; startedBy: string; scheduleId?: string; now?: Date; startKey?: string },
 ): Promise<{ drillId: string; policy: string }> {
   const policy = deps.book.policies.find((p) => p.name === req.policy);
   if (!policy) throw new DrillError('unknown-policy', `policy "${req.policy}" does not exist (known: ${deps.book.policies.map((p) => p.name).join(', ')})`);
@@ -39,7 +58,9 @@ export async function startDrill(
   }
   const now = req.now ?? new Date();
   const { scenario } = req;
-  const drillId = drillIdFor(scenario.tenant, now, randomBytes(3).toString('hex'));
+  // A retried start (same key, same `now`) names the same drill, which signal-with-start then finds running.
+  const random = req.startKey === undefined ? randomBytes(3).toString('hex') : createHash('sha256').update(req.startKey).digest('hex').slice(0, 6);
+  const drillId = drillIdFor(scenario.tenant, now, random);
   const facts: DrillFacts = {
     drillId,
     scenario: scenario.name,

@@ -10,15 +10,25 @@ export interface ScheduledDrillInput {
   scenarioFile: string;
 }
 
+/** What a firing did: the drill it started, or the one of this schedule still open. */
+export interface ScheduledDrillResult {
+  drillId: string;
+  stillOpen?: true;
+}
+
 /** The worker's drill starter (worker/drill-starter.ts). */
 export interface DrillStarterActivities {
-  /** Starts the drill through `startDrill` as `schedule:<scheduleId>`; a bad scenario or an unknown policy fails without retry. */
-  startScheduledDrill(input: ScheduledDrillInput): Promise<{ drillId: string }>;
+  /**
+   * Starts the drill through `startDrill` as `schedule:<scheduleId>`, or, while the drill this
+   * schedule started last is still open, starts none and names that one (`stillOpen`); a bad
+   * scenario or an unknown policy fails without retry.
+   */
+  startScheduledDrill(input: ScheduledDrillInput): Promise<ScheduledDrillResult>;
 }
 
 const { startScheduledDrill } = proxyActivities<DrillStarterActivities>({
   startToCloseTimeout: '1 minute',
-  // Few attempts: a retry after a start whose answer was lost would start a second drill.
+  // A retry after a start whose answer was lost finds that drill (worker/drill-starter.ts); a few attempts suffice.
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3 },
 });
 
@@ -27,6 +37,6 @@ const { startScheduledDrill } = proxyActivities<DrillStarterActivities>({
  * one activity that starts the drill, whose id it returns. The drill itself is its own workflow
  * (`drill`), which outlives this one; a schedule never waits on a drill.
  */
-export async function scheduledDrill(input: ScheduledDrillInput): Promise<{ drillId: string }> {
+export async function scheduledDrill(input: ScheduledDrillInput): Promise<ScheduledDrillResult> {
   return await startScheduledDrill(input);
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { describeIssues } from '../../core/alerts/alert';
 import { DrillScheduleError } from '../../core/drills/drill-schedule';
-import { MAX_SCENARIO_BYTES, ScenarioError } from '../../core/drills/scenario';
+import { MAX_SCENARIO_BYTES, MAX_SCENARIO_REQUEST_BYTES, ScenarioError } from '../../core/drills/scenario';
 import type { PolicyBook } from '../../core/policy/routing';
 import { DrillScheduleExistsError, DrillScheduleForbiddenError, DrillScheduleNotFoundError, type DrillSchedules, type DrillScheduleView } from '../drill-schedules';
 import type { ApiToken } from '../../ledger/api-tokens';
@@ -11,9 +11,6 @@ import type { ComplianceDeps } from './compliance';
 import { HttpError, parseRequestJson, readBody, requireContentType } from './http';
 
 type Answer = Promise<{ status: number; body: unknown }>;
-
-/** A schedule request's body: the scenario's YAML and a few short fields (JSON escaping may double the YAML's size). */
-const MAX_BODY_BYTES = 2 * MAX_SCENARIO_BYTES + 4096;
 
 const scheduleBody = z
   .object({
@@ -44,7 +41,7 @@ async function answeringScheduleErrors<T>(token: ApiToken, run: () => Promise<T>
 export async function createDrillSchedule(req: IncomingMessage, deps: ComplianceDeps, schedules: DrillSchedules, book: PolicyBook): Answer {
   const token = await authorize(req, deps, 'incidents:write');
   requireContentType(req, 'application/json');
-  const parsed = scheduleBody.safeParse(parseRequestJson((await readBody(req, MAX_BODY_BYTES)).toString('utf8')));
+  const parsed = scheduleBody.safeParse(parseRequestJson((await readBody(req, MAX_SCENARIO_REQUEST_BYTES)).toString('utf8')));
   if (!parsed.success) {
     const problems = describeIssues(parsed.error);
     throw new HttpError(400, `the drill schedule: ${problems.join('; ')}`, { problems });

@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { describeIssues } from '../../core/alerts/alert';
 import { isDrillId } from '../../core/drills/drill';
-import { MAX_SCENARIO_BYTES, parseScenario, ScenarioError } from '../../core/drills/scenario';
+import { MAX_SCENARIO_BYTES, MAX_SCENARIO_REQUEST_BYTES, parseScenario, ScenarioError } from '../../core/drills/scenario';
 import type { PolicyBook } from '../../core/policy/routing';
-import { DrillError, startDrill } from '../drills';
+import { DrillError, forbiddenDrill, startDrill } from '../drills';
 import { FilterError } from '../incident-filter';
 import type { Incidents } from '../incidents';
 import { authorize, hideOtherTenants, withinTenants } from './authorization';
@@ -13,9 +13,6 @@ import { HttpError, parseRequestJson, readBody, requireContentType } from './htt
 import { answeringRefusals } from './incident-errors';
 
 type Answer = Promise<{ status: number; body: unknown }>;
-
-/** The scenario's YAML and a little JSON around it. */
-export const MAX_DRILL_BODY = MAX_SCENARIO_BYTES;
 
 const startSchema = z.object({ policy: z.string().min(1).max(128), scenario: z.string().min(1).max(MAX_SCENARIO_BYTES) }).strict();
 
@@ -31,7 +28,7 @@ const SCENARIO_FILE = 'scenario';
 export async function startDrillRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, book: PolicyBook, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:write');
   requireContentType(req, 'application/json');
-  const parsed = startSchema.safeParse(parseRequestJson((await readBody(req, MAX_DRILL_BODY)).toString('utf8')));
+  const parsed = startSchema.safeParse(parseRequestJson((await readBody(req, MAX_SCENARIO_REQUEST_BYTES)).toString('utf8')));
   if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error).join('; '));
   const scenario = (() => {
     try {
@@ -41,9 +38,8 @@ export async function startDrillRoute(req: IncomingMessage, deps: ComplianceDeps
       throw err;
     }
   })();
-  for (const tenant of [scenario.tenant, scenario.sandboxTenant]) {
-    if (tenant !== undefined && token.tenants && !token.tenants.includes(tenant)) throw new HttpError(403, `token "${token.name}" may not drill tenant "${tenant}"`);
-  }
+  const forbidden = forbiddenDrill(token.tenants, scenario, parsed.data.policy, book);
+  if (forbidden) throw new HttpError(403, `token "${token.name}" ${forbidden}`);
   try {
     const started = await startDrill({ incidents, book }, { policy: parsed.data.policy, scenario, startedBy: token.responder!, now });
     return { status: 201, body: started };

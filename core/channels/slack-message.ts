@@ -135,17 +135,18 @@ function actionBlocks(s: IncidentState): unknown[] {
 }
 
 /** The modal a Resolve click opens: a note for the record (optional), the incident in private_metadata. */
-export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title'>, runId?: string): unknown {
+export function resolveModal(s: Pick<IncidentState, 'incidentId' | 'title' | 'drill'>, runId?: string): unknown {
   return {
     type: 'modal',
     callback_id: RESOLVE_MODAL.callbackId,
     // The run it was opened for, so submitting it cannot resolve a run of the same id opened since.
     private_metadata: runId ? `${s.incidentId} ${runId}` : s.incidentId,
-    title: { type: 'plain_text', text: 'Resolve incident' },
+    // Slack caps a modal's title at 24 characters: a drill's says "DRILL" within them.
+    title: { type: 'plain_text', text: s.drill ? 'DRILL — Resolve drill' : 'Resolve incident' },
     submit: { type: 'plain_text', text: 'Resolve' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      section(mrkdwn`*${redact(s.title).slice(0, 200)}*\n\`${s.incidentId}\``),
+      section(mrkdwn`${drillMarked(s, 'slack', '')}*${redact(s.title).slice(0, 200)}*\n\`${s.incidentId}\``),
       {
         type: 'input',
         block_id: RESOLVE_MODAL.block,

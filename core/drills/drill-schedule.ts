@@ -58,7 +58,8 @@ function valueOf(field: (typeof FIELDS)[number], text: string, expr: string): nu
 
 /**
  * A standard five-field cron expression (minute hour day-of-month month day-of-week), each
- * field `*`, a number, a range, a list, with optional `/step`; names of months and days are
+ * field `*`, a number, a range, a list, with optional `/step`, the minute and the hour one
+ * number each (a drill a day at most); names of months and days are
  * taken and given on as numbers. The checked expression, single-spaced; DrillScheduleError
  * (field `cron`) saying what is wrong otherwise.
  */
@@ -68,23 +69,29 @@ export function checkCron(expr: string): string {
   if (fields.length !== 5) {
     throw new DrillScheduleError('cron', `cron "${expr}" has ${fields.length} field(s); it needs 5: minute hour day-of-month month day-of-week (e.g. "0 10 1 */3 *", 10:00 on the first day of every third month)`);
   }
-  return fields
-    .map((text, i) => {
-      const field = FIELDS[i];
-      return text
-        .split(',')
-        .map((item) => {
-          const m = ITEM.exec(item);
-          if (!m) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} "${item}" is not *, a number, a range a-b or a list, with an optional /step`);
-          const [range, step] = [m[1], m[2]];
-          if (step !== undefined && !(Number(step) >= 1 && Number(step) <= field.max)) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} step "/${step}" is not 1–${field.max}`);
-          const bounds = range === '*' ? ['*'] : range.split('-').map((v) => String(valueOf(field, v, expr)));
-          if (bounds.length === 2 && Number(bounds[0]) > Number(bounds[1])) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} range "${range}" ends before it starts`);
-          return `${bounds.join('-')}${step !== undefined ? `/${Number(step)}` : ''}`;
-        })
-        .join(',');
-    })
-    .join(' ');
+  const checked = fields.map((text, i) => {
+    const field = FIELDS[i];
+    return text
+      .split(',')
+      .map((item) => {
+        const m = ITEM.exec(item);
+        if (!m) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} "${item}" is not *, a number, a range a-b or a list, with an optional /step`);
+        const [range, step] = [m[1], m[2]];
+        if (step !== undefined && !(Number(step) >= 1 && Number(step) <= field.max)) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} step "/${step}" is not 1–${field.max}`);
+        const bounds = range === '*' ? ['*'] : range.split('-').map((v) => String(valueOf(field, v, expr)));
+        if (bounds.length === 2 && Number(bounds[0]) > Number(bounds[1])) throw new DrillScheduleError('cron', `cron "${expr}": ${field.what} range "${range}" ends before it starts`);
+        return `${bounds.join('-')}${step !== undefined ? `/${Number(step)}` : ''}`;
+      })
+      .join(',');
+  });
+  // Each firing opens a drill that pages the policy's responders for real and runs until resolved:
+  // a schedule that fired every minute (or hour) would page people without end.
+  for (const i of [0, 1]) {
+    if (!/^\d+$/.test(checked[i])) {
+      throw new DrillScheduleError('cron', `cron "${expr}": a drill schedule fires at most once a day: its ${FIELDS[i].what} must be one number, not "${fields[i]}" (e.g. "0 10 1 */3 *", 10:00 on the first day of every third month)`);
+    }
+  }
+  return checked.join(' ');
 }
 
 /** An IANA time zone the schedule's cron is read in (Temporal reads it in UTC without one). */

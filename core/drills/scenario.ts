@@ -2,12 +2,14 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../alerts/severity';
 import { TENANT_PATTERN } from '../alerts/tenant-name';
-import { TEXT_LIMITS } from '../shared/free-text';
+import { TEXT_LIMITS, textProblem } from '../shared/free-text';
 import type { DrillChannel, Inject } from './drill';
 import { injectStart } from './injects';
 
 /** A scenario file is read whole: bigger than this is refused before it is parsed. */
 export const MAX_SCENARIO_BYTES = 64 * 1024;
+/** A request carrying a scenario as a JSON string: JSON escaping may double the YAML's size (quotes, line breaks), and a few short fields go with it. */
+export const MAX_SCENARIO_REQUEST_BYTES = 2 * MAX_SCENARIO_BYTES + 4096;
 export const MAX_INJECTS = 50;
 /** No offset, window or awareness lies further than this from the drill's start. */
 export const MAX_OFFSET_MINUTES = 30 * 24 * 60;
@@ -70,8 +72,9 @@ const DURATION = /^(\d{1,6})([mhd])$/;
 const UNIT_MINUTES = { m: 1, h: 60, d: 24 * 60 } as const;
 
 /** `20m`, `60h`, `2d` (bare numbers are minutes), within 30 days. */
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const m = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? [String(v), String(v), 'm'] : null) : DURATION.exec(v);
+// Any input, so that a number past every range (1e400 reads as Infinity) is told what a duration is.
+const duration = z.unknown().transform((v, ctx) => {
+  const m = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? [String(v), String(v), 'm'] : null) : typeof v === 'string' ? DURATION.exec(v) : null;
   const minutes = m ? Number(m[1]) * UNIT_MINUTES[m[2] as keyof typeof UNIT_MINUTES] : NaN;
   if (!(minutes >= 0 && minutes <= MAX_OFFSET_MINUTES)) {
     ctx.addIssue({ code: 'custom', message: 'a duration such as 10m, 60h or 2d, at most 30 days' });
@@ -80,8 +83,22 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return minutes;
 });
 const windowMinutes = z.number().int('whole minutes').min(1).max(MAX_OFFSET_MINUTES, 'at most 30 days');
-const name = (max: number) => z.string().trim().min(1).max(max);
-const oneLine = (max: number) => name(max).regex(/^[^\r\n\t]*$/, 'one line');
+/**
+ * Text the drill stores and sends: as an alert's (core/shared/free-text.ts), no NUL (PostgreSQL's
+ * JSON refuses it, which would block the drill's ledger), no other control character (it rewrites
+ * a terminal or a log line), and for one-line fields no tab or line break.
+ */
+const text = (max: number, oneLine = false) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((v, ctx) => {
+      const problem = textProblem(v, { max, oneLine });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const oneLine = (max: number) => text(max, true);
 const tenant = z.string().regex(TENANT_PATTERN, 'letters, digits, ".", "_" or "-", at most 128');
 const keywords = z.array(oneLine(TEXT_LIMITS.dataCategory)).max(32);
 
@@ -94,7 +111,7 @@ const injectSchema = z.discriminatedUnion('kind', [
 const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,63})$/, 'lower-case letters, digits and "-", at most 64'),
-    description: name(500).optional(),
+    description: text(500).optional(),
     tenant,
     sandboxTenant: tenant.optional(),
     alert: z
@@ -105,6 +122,50 @@ const scenarioSchema = z
   })
   .strict()
   .refine((s) => s.sandboxTenant === undefined || s.sandboxTenant !== s.tenant, { message: 'must not be the scenario\'s own tenant: a sandbox is another tenant', path: ['sandboxTenant'] });
+
+/**
+ * Flow collections (`[…]`, `{…}`) nested deeper than this are refused before the file is parsed:
+ * the YAML parser recurses into each, and 64 KiB of `[` overflows its stack after blocking the
+ * API's event loop (where alerts arrive) for a good part of a second.
+ */
+const MAX_FLOW_DEPTH = 64;
+/** After these (or at a line's start) a quote opens a quoted scalar; anywhere else (`don't`, `[a 'b`) it is text. */
+const BEFORE_SCALAR = '[{,:?-';
+
+/**
+ * The line at which flow collections nest deeper than MAX_FLOW_DEPTH, read in one pass; quoted
+ * scalars, comments and plain text outside any collection (`title: don't [x]`) skipped.
+ */
+function tooDeepAt(text: string): number | undefined {
+  let [depth, line, quote, comment, plain] = [0, 1, '', false, false];
+  // The last character that is not white space on this line ('' at its start).
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line += 1;
+    const before = last;
+    if (c === '\n') last = '';
+    else if (!/\s/.test(c)) last = c;
+    if (comment) comment = c !== '\n';
+    else if (plain) {
+      // Plain text outside a collection runs to the line's end, a key's `: ` or a comment.
+      if (c === '\n' || (c === ':' && /\s/.test(text[i + 1] ?? ' '))) plain = false;
+      else if (c === '#' && /\s/.test(text[i - 1])) [plain, comment] = [false, true];
+    } else if (quote === '"') {
+      if (c === '\\') i += 1;
+      else if (c === '"') quote = '';
+    } else if (quote === "'") {
+      if (c === "'" && text[i + 1] === "'") i += 1;
+      else if (c === "'") quote = '';
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) comment = true;
+    else if ((c === '"' || c === "'") && (before === '' || BEFORE_SCALAR.includes(before))) quote = c;
+    else if (depth === 0 && !/[\s[{\]}\-:?,]/.test(c)) plain = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return line;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
 
 /** The line of the node at `path`, or of its nearest ancestor that exists. */
 function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
@@ -118,14 +179,22 @@ function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>)
 /** Reads a scenario file; every problem is reported at once, each with its line and field. */
 export function parseScenario(text: string, file: string): Scenario {
   if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) throw new ScenarioError(file, [{ field: '(file)', message: `is larger than ${MAX_SCENARIO_BYTES / 1024} KiB` }]);
+  const deepAt = tooDeepAt(text);
+  if (deepAt !== undefined) throw new ScenarioError(file, [{ line: deepAt, field: '(file)', message: `nests [ ] and { } deeper than ${MAX_FLOW_DEPTH} levels` }]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
     // Only YAML's first line: the lines after it quote the file.
     throw new ScenarioError(file, doc.errors.map((e) => ({ line: e.linePos?.[0].line, field: '(file)', message: e.message.split('\n')[0] })));
   }
-  // maxAliasCount bounds what an alias bomb could expand to.
-  const parsed = scenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }) as unknown);
+  // maxAliasCount bounds what an alias bomb could expand to; yaml refuses one with a ReferenceError, told as the file's problem.
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ScenarioError(file, [{ field: '(file)', message: `its aliases expand too far (${(err as Error).message})` }]);
+  }
+  const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     throw new ScenarioError(
       file,

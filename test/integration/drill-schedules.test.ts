@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Info } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApiTokens } from '../../ledger/api-tokens';
+import { drillStarterActivities } from '../../worker/drill-starter';
 import type { DrillReport } from '../../core/drills/drill-report';
 import type { DrillYear } from '../../core/drills/drill-year';
 import type { DrillScheduleView } from '../../client/drill-schedules';
@@ -99,6 +102,40 @@ describe('a scheduled drill', () => {
     expect(await call('GET', `/v1/drills/${drillId}/report`, tokens.globex)).toMatchObject({ status: 404, body: { error: `drill ${drillId} was not found` } });
   });
 
+  it('starts no second drill while the one it started last is still open', async () => {
+    const scenario = SCENARIO.replace('name: quarterly-pii', 'name: overlapping');
+    expect((await call('POST', '/v1/drill-schedules', tokens.ops, { policy: 'default', cron: '0 10 1 */3 *', scenario })).status).toBe(201);
+    const handle = stack.env.client.schedule.getHandle('drill-schedule-overlapping');
+    const result = async (n: number) => {
+      const run = await waitFor(`run ${n} of the schedule`, async () => (await handle.describe()).info.recentActions[n - 1]?.action.workflow.workflowId);
+      return (await stack.env.client.workflow.getHandle(run).result()) as { drillId: string; stillOpen?: true };
+    };
+    await handle.trigger();
+    const first = await result(1);
+    expect(first.stillOpen).toBeUndefined();
+    await waitFor('the drill in visibility', async () => (await stack.incidents.list({ drills: true, openOnly: true })).some((d) => d.incidentId === first.drillId));
+    // Fired again before anyone resolved the first: the same drill, nobody paged twice.
+    await handle.trigger();
+    expect(await result(2)).toEqual({ drillId: first.drillId, stillOpen: true });
+    await stack.incidents.change('resolve', first.drillId, { by: { responder: 'alice', via: 'cli' } });
+    await stack.env.client.workflow.getHandle(first.drillId).result();
+    await handle.delete();
+  });
+
+  it('opens one drill per firing, however often Temporal retries its start (an attempt whose answer was lost)', async () => {
+    const starter = drillStarterActivities(stack.incidents, stack.config.policies);
+    const input = { scheduleId: 'drill-schedule-retried', policy: 'default', scenario: SCENARIO.replace('name: quarterly-pii', 'name: retried'), scenarioFile: 'retried.yaml' };
+    const start = (info: Partial<Info>) => new MockActivityEnvironment(info).run(starter.startScheduledDrill, input) as Promise<{ drillId: string }>;
+    const firing = { workflowExecution: { workflowId: 'drill-schedule-retried-2026-12-01T09:00:00Z', runId: 'b0a6c1d2-0000-4000-8000-000000000001' }, scheduledTimestampMs: Date.parse('2026-12-01T09:00:00.250Z') };
+    // The second attempt runs later: what it starts must still be the first attempt's drill.
+    const first = await start({ ...firing, attempt: 1, currentAttemptScheduledTimestampMs: firing.scheduledTimestampMs });
+    const retried = await start({ ...firing, attempt: 2, currentAttemptScheduledTimestampMs: firing.scheduledTimestampMs + 65_000 });
+    expect(first.drillId).toMatch(/^drill-acme-20261201090000-[0-9a-f]{6}$/);
+    expect(retried.drillId).toBe(first.drillId);
+    await stack.incidents.change('resolve', first.drillId, { by: { responder: 'alice', via: 'cli' } });
+    await stack.env.client.workflow.getHandle(first.drillId).result();
+  });
+
   it('is listed, paused, unpaused and deleted by the CLI under a personal token', async () => {
     const env = shell(tokens.acme);
     const listed = await waitFor('the schedule in the listing', async () => {
@@ -126,7 +163,7 @@ describe('a scheduled drill', () => {
     expect(await make({ extra: 1 })).toMatchObject({ status: 400, body: { error: expect.stringContaining('unknown field(s) extra') } });
   });
 
-  it('fails a run whose scenario no longer holds when it fires, without retrying it', async () => {
+  it('fails a run whose scenario no longer holds when it fires, without retrying it, and pauses the schedule saying why', async () => {
     // Made straight on Temporal, past the API's checks: as a schedule made before the parser grew stricter.
     const scheduleId = 'drill-schedule-broken';
     const args = [{ scheduleId, policy: 'default', scenario: SCENARIO.replace('tenant: acme', 'tenant: "acme corp"'), scenarioFile: 'broken.yaml' }];
@@ -139,6 +176,8 @@ describe('a scheduled drill', () => {
       (err: { cause?: { cause?: { message?: string; nonRetryable?: boolean } } }) => err.cause?.cause,
     );
     expect(failure).toMatchObject({ message: expect.stringMatching(/^broken\.yaml:3: tenant: /), nonRetryable: true });
+    // Paused with the reason, so the listing shows why no drill happens (and the next quarter does not fail unseen).
+    expect((await handle.describe()).state).toMatchObject({ paused: true, note: expect.stringMatching(/^drill not started: broken\.yaml:3: tenant: /) });
     await handle.delete();
   });
 });

@@ -97,4 +97,18 @@ describe('drills over the API', () => {
     await stack.incidents.change('resolve', drillId, { by: { responder: 'alice', via: 'cli' } });
     await stack.env.client.workflow.getHandle(drillId).result();
   });
+
+  it('take a scenario of up to 64 KiB however much JSON escaping grows it, and refuse a larger one naming its size', async () => {
+    // Quotes and line breaks double in JSON: a 60 KiB file of comments is a body well over 64 KiB.
+    const commented = (bytes: number) => `${SCENARIO}${'# "quoted" note\n'.repeat(Math.ceil((bytes - SCENARIO.length) / 16))}`;
+    const fits = commented(60 * 1024);
+    expect(Buffer.byteLength(JSON.stringify({ policy: 'default', scenario: fits }))).toBeGreaterThan(64 * 1024);
+    const started = await api('/v1/drills', tokens.acme, { policy: 'default', scenario: fits });
+    expect(started.status).toBe(201);
+    const over = await api('/v1/drills', tokens.acme, { policy: 'default', scenario: commented(65 * 1024) });
+    expect(over).toMatchObject({ status: 400, body: { error: expect.stringContaining('65536') } });
+    const drillId = String(started.body.drillId);
+    await stack.incidents.change('resolve', drillId, { by: { responder: 'alice', via: 'cli' } });
+    await stack.env.client.workflow.getHandle(drillId).result();
+  });
 });

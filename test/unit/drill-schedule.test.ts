@@ -14,7 +14,14 @@ describe('a drill schedule’s cron expression', () => {
   it('takes the five standard fields, names given on as numbers', () => {
     expect(checkCron('0 10 1 */3 *')).toBe('0 10 1 */3 *');
     expect(checkCron('  0  10 1 jan,Apr,JUL,oct  MON-FRI ')).toBe('0 10 1 1,4,7,10 1-5');
-    expect(checkCron('0-30/15 8-18 1,15 * SUN')).toBe('0-30/15 8-18 1,15 * 0');
+    expect(checkCron('30 8 1,15 * SUN')).toBe('30 8 1,15 * 0');
+  });
+
+  it('fires at most once a day: a drill pages real people, so a minute or hour that repeats is refused', () => {
+    // "* * * * *" would open a drill, paging the policy's responders for real, every minute.
+    for (const [cron, field] of [['* * * * *', 'minute'], ['*/5 10 * * *', 'minute'], ['0,30 10 * * *', 'minute'], ['0-30/15 8 * * *', 'minute'], ['0 * * * *', 'hour'], ['0 8-18 * * *', 'hour'], ['0 9,17 * * MON', 'hour'], ['0 */6 1 * *', 'hour']]) {
+      expect(refusal(() => checkCron(cron))).toEqual({ field: 'cron', message: expect.stringContaining(`a drill schedule fires at most once a day: its ${field} must be one number`) });
+    }
   });
 
   it.each([

@@ -16,6 +16,7 @@ import { waitFor } from '../support/waiting';
 const edge = new EdgeConfigStandIn('vercel-token');
 const targets = (): ContainmentTargets => ({
   tenants: new Map([['acme-sandbox', { adapter: 'edge-config' as const, edgeConfigId: 'ecfg_drill', token: 'vercel-token', apiUrl: edge.url }]]),
+  sandboxes: new Set(['acme-sandbox']),
 });
 const t = timeSkippingIncidents('drill-test', { containment: targets });
 beforeAll(async () => {
