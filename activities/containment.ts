@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AdapterConfig, ContainmentTargets } from '../core/containment/containment-config';
+import { isDrillId } from '../core/drills/drill';
 import { PermanentAdapterError, type AdapterRequest, type ContainmentAdapter } from './containment/adapter';
 import { EdgeConfigAdapter } from './containment/edge-config';
 import { PostgresAdapter } from './containment/postgres';
@@ -33,6 +34,17 @@ export class ContainmentAdapters {
 
   constructor(private readonly targets: ContainmentTargets) {}
 
+  /**
+   * Refuses a drill's action on any tenant but a declared sandbox (a global one included), before
+   * any adapter is made: the workflow plans the rest as dry-run, and this holds even if it did not.
+   */
+  refuseUnlessSandbox(req: AdapterRequest): void {
+    if (isDrillId(req.incidentId) && !this.targets.sandboxes?.has(req.tenant)) {
+      const why = req.tenant === '*' ? 'a global action reaches every tenant' : `"${req.tenant}" is not among the sandboxes of KLAXON_CONTAINMENT_FILE`;
+      throw ApplicationFailure.nonRetryable(`drill ${req.incidentId} may act on a sandbox tenant only: ${why}`, 'ContainmentNotSandbox');
+    }
+  }
+
   of(tenant: string): { adapter: ContainmentAdapter; type: string } {
     const config = tenant === '*' ? this.targets.global : this.targets.tenants.get(tenant);
     if (!config) throw ApplicationFailure.nonRetryable(`no containment adapter is configured for ${tenant === '*' ? 'global actions' : `tenant "${tenant}"`} (KLAXON_CONTAINMENT_FILE)`, 'ContainmentUnconfigured');
@@ -56,6 +68,7 @@ export class ContainmentAdapters {
 export function createContainmentActivities(adapters: ContainmentAdapters) {
   return {
     async applyContainment(req: AdapterRequest): Promise<Record<string, unknown>> {
+      adapters.refuseUnlessSandbox(req);
       const { adapter, type } = adapters.of(req.tenant);
       await once(() => adapter.apply(req));
       Context.current().heartbeat('applied');
@@ -65,6 +78,7 @@ export function createContainmentActivities(adapters: ContainmentAdapters) {
     },
 
     async undoContainment(req: AdapterRequest): Promise<Record<string, unknown>> {
+      adapters.refuseUnlessSandbox(req);
       const { adapter, type } = adapters.of(req.tenant);
       await once(() => adapter.undo(req));
       Context.current().heartbeat('undone');

@@ -1,9 +1,9 @@
 import { WebClient } from '@slack/web-api';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { klaxonSignatureHeader } from '../core/shared/signature';
 import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 import { floor } from './floor/workflow';
+import { pageOnce } from './page-once';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
 import { runBench } from './run-bench';
@@ -28,34 +28,10 @@ async function main(): Promise<void> {
   let floorTimes: number[] = [];
   try {
     for (let i = 0; i < WARMUP + ALERTS; i++) {
-      const body = JSON.stringify({ title: `Bench alert ${i}`, severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${Date.now()}-${i}`, dataCategories: ['personal-data'] });
-      let incidentId = '';
-      const paged = new Promise<SlackCall>((resolve) => {
-        const onCall = (call: SlackCall) => {
-          // A page carries its incident's id in its blocks; notices in threads may carry none.
-          if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks ?? null).includes(incidentId)) {
-            slack.off('call', onCall);
-            resolve(call);
-          }
-        };
-        slack.on('call', onCall);
-      });
-      const t0 = performance.now();
-      const res = await fetch(`${stack.apiUrl}/v1/alerts/generic`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'klaxon-signature': klaxonSignatureHeader(SECRET, body, Math.floor(Date.now() / 1000)) },
-        body,
-      });
-      const answered = performance.now();
-      const answer = (await res.json()) as { incidentId: string };
-      if (res.status !== 202) throw new Error(`alert ${i} answered ${res.status}: ${JSON.stringify(answer)}`);
-      incidentId = answer.incidentId;
-      // The page may have landed before the answer was read: look back through the calls too.
-      const earlier = slack.callsOf('chat.postMessage').find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks).includes(incidentId));
-      const call = earlier ?? (await paged);
+      const times = await pageOnce(stack.apiUrl, slack, SECRET, i);
       if (i >= WARMUP) {
-        toSlack.push(call.at - t0);
-        to202.push(answered - t0);
+        toSlack.push(times.toSlack);
+        to202.push(times.to202);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Every benchmark, one after another on an otherwise idle machine, each printing its figures:
-# the run BENCHMARKS.md is written from. About 40 minutes on 2 cores. A failing step is
+# the run BENCHMARKS.md is written from. About 55 minutes on 2 cores. A failing step is
 # reported and the run goes on; the exit status says whether any failed.
 #   bash bench/run-all.sh 2>&1 | tee bench-run.log
 set -o pipefail
@@ -14,6 +14,8 @@ run() {
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "!! failed: $*"; failed=1; }
 }
 run BENCH_ALERTS=1000 npx tsx bench/alert-to-slack.ts
+run npx tsx bench/observability-ab.ts
+run npx tsx bench/next-middleware.ts
 run npx tsx bench/ingest.ts
 run npx tsx bench/storm.ts
 run npx tsx bench/notifications.ts

@@ -35,11 +35,10 @@ export function createReviewStarter(incident: Incident, alreadyStarted: boolean)
     async start(): Promise<void> {
       started = true;
       const s = incident.snapshot();
-      const drill = workflowInfo().workflowType === 'drill';
       try {
         await startChild<typeof review>(REVIEW_WORKFLOW_TYPE, {
           workflowId: reviewWorkflowId(s.incidentId),
-          args: [{ incidentId: s.incidentId, policy: incident.policy, incident: s, ...(drill ? { drill: true } : {}) }],
+          args: [{ incidentId: s.incidentId, policy: incident.policy, incident: s }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } catch (err) {

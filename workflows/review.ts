@@ -22,7 +22,6 @@ export interface ReviewInput {
   policy: Policy;
   /** The incident's state when it was resolved: the record the review is pre-filled from. */
   incident: IncidentState;
-  drill?: boolean;
   /** Set when a previous run continued-as-new. */
   resume?: { review: ReviewState; ledgerIndex: number };
 }
@@ -53,7 +52,7 @@ export async function review(input: ReviewInput): Promise<ReviewState> {
     const prepared = await prepareReview({ incident: s, policy: input.policy, owner });
     r = Review.owe(
       input.policy,
-      { incidentId: input.incidentId, tenant: s.tenant, title: s.title, policyName: s.policyName, ...(input.drill ? { drill: true } : {}), resolvedAt: s.resolvedAt ?? nowIso(), owner, dueAt: prepared.dueAt, remindAt: prepared.remindAt, record: prepared.record },
+      { incidentId: input.incidentId, tenant: s.tenant, title: s.title, policyName: s.policyName, ...(s.drill ? { drill: s.drill } : {}), resolvedAt: s.resolvedAt ?? nowIso(), owner, dueAt: prepared.dueAt, remindAt: prepared.remindAt, record: prepared.record },
       nowIso(),
     );
   }

@@ -4,6 +4,7 @@ import { alertCommands } from './commands/alert';
 import { auditCommands } from './commands/audit';
 import { clocksCommands } from './commands/clocks';
 import { containmentCommands } from './commands/containment';
+import { drillCommands } from './commands/drills';
 import { evidenceCommands } from './commands/evidence';
 import { incidentsCommands } from './commands/incidents';
 import { loginCommands } from './commands/login';
@@ -11,6 +12,8 @@ import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
 import { reviewsCommands } from './commands/reviews';
 import { tokensCommands } from './commands/tokens';
+import { drillReportCommands } from './commands/drill-reports';
+import { drillScheduleCommands } from './commands/drill-schedules';
 import { CliContext } from './context';
 
 /** Every command, in the order the overview lists them. */
@@ -22,6 +25,9 @@ export const COMMANDS: Command[] = [
   ...clocksCommands,
   ...containmentCommands,
   ...reviewsCommands,
+  ...drillCommands,
+  ...drillReportCommands,
+  ...drillScheduleCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

@@ -47,7 +47,8 @@ function spread(values: number[]): Spread {
 /** `reviews`: each incident's review status by incident id (absent: none found); without it, reviews are `unknown`. */
 export function periodReport(states: IncidentState[], from: string, to: string, reviews?: ReadonlyMap<string, string>): PeriodReport {
   const markOf = (s: IncidentState): ReviewMark => (!owesReview(s) ? 'not owed' : reviews ? (reviews.get(s.incidentId) ?? 'none') : 'unknown');
-  const rows = states.map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, review: markOf(s), ...incidentFigures(s) }));
+  // Drills are listed apart (their workflow type); one that reached here still never counts as a real incident.
+  const rows = states.filter((s) => !s.drill).map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, review: markOf(s), ...incidentFigures(s) }));
   const severities = [...new Set(rows.map((r) => r.severity))].sort();
   return {
     from,

@@ -2,6 +2,7 @@ import type { IncidentState } from '../incident/incident';
 import type { ClockNotice } from '../regulation/legal-clocks';
 import type { Obligation } from '../regulation/regimes';
 import { redact } from '../shared/redaction';
+import { drillMarked } from '../drills/drill';
 
 export interface EmailMessage {
   subject: string;
@@ -18,7 +19,10 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 
 /** A titled table of facts and the command to act, as plain text and HTML (also a review reminder's, core/reviews/review-messages.ts). */
-export function render(subject: string, title: string, rows: Array<[string, string]>, act: string): EmailMessage {
+export function render(s: Pick<IncidentState, 'drill'>, plainSubject: string, plainTitle: string, rows: Array<[string, string]>, act: string): EmailMessage {
+  // A drill says so in its subject and in the body's first line: a preview, a forward or a
+  // mail client that hides the subject must not show a drill as a real incident.
+  const [subject, title] = [drillMarked(s, 'email', plainSubject), drillMarked(s, 'email', plainTitle)];
   return {
     subject: oneLine(subject).slice(0, 200),
     text: [title, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', act, ''].join('\n'),
@@ -41,6 +45,7 @@ export const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.
 export function emailMessage(s: IncidentState, paged: { responder: string; level: number }): EmailMessage {
   const title = oneLine(redact(s.title));
   return render(
+    s,
     `[Klaxon ${s.severity}] ${s.tenant}: ${title}`,
     title,
     [
@@ -71,5 +76,5 @@ export function clockNoticeEmail(s: IncidentState, notice: ClockNotice, obligati
     ...(notice.outstanding?.length ? [['Still outstanding', notice.outstanding.join('; ')] as [string, string]] : []),
     ...(notice.kind === 'overdue' && obligation.lateNeedsReasons ? [['Late filing', 'must give the reasons for the delay'] as [string, string]] : []),
   ];
-  return render(`[Klaxon] ${headline} (${s.tenant})`, headline, rows, `File: klaxon clocks file ${s.incidentId} --regime ${obligation.id} --reference <ref> --as ${responder}`);
+  return render(s, `[Klaxon] ${headline} (${s.tenant})`, headline, rows, `File: klaxon clocks file ${s.incidentId} --regime ${obligation.id} --reference <ref> --as ${responder}`);
 }

@@ -23,6 +23,11 @@ export interface ContainmentTargets {
   tenants: ReadonlyMap<string, AdapterConfig>;
   /** Where global throttles go (every tenant's provisioning), if anywhere. */
   global?: AdapterConfig;
+  /**
+   * The tenants that are sandboxes: the only ones a drill's containment may act on. A scenario
+   * names its sandbox, but only the operator's file says which tenant really is one.
+   */
+  sandboxes?: ReadonlySet<string>;
 }
 
 const adapter = z.discriminatedUnion('adapter', [
@@ -30,7 +35,7 @@ const adapter = z.discriminatedUnion('adapter', [
   z.object({ adapter: z.literal('webhook'), url: z.string().url(), secretEnv: z.string(), timeoutMs: z.number().int().positive().optional() }).strict(),
   z.object({ adapter: z.literal('postgres'), databaseUrlEnv: z.string(), table: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case table name').optional() }).strict(),
 ]);
-const file = z.object({ tenants: z.record(z.string(), adapter), global: adapter.optional() }).strict();
+const file = z.object({ tenants: z.record(z.string(), adapter), global: adapter.optional(), sandboxes: z.array(z.string()).max(1000).optional() }).strict();
 
 export const EDGE_CONFIG_API = 'https://api.vercel.com';
 
@@ -62,9 +67,13 @@ export function parseContainmentTargets(text: string, path: string, env: Record<
         return { adapter: a.adapter, databaseUrl: secret(where, a.databaseUrlEnv), table: a.table ?? 'klaxon_containment' };
     }
   };
+  // A sandbox without an adapter is a typo: a drill against it would only ever fail.
+  const noAdapter = parsed.data.sandboxes?.find((tenant) => !Object.hasOwn(parsed.data.tenants, tenant));
+  if (noAdapter !== undefined) throw new ConfigError(`${path}: sandboxes: "${noAdapter.slice(0, 128)}" has no adapter under tenants`);
   const targets: ContainmentTargets = {
     tenants: new Map(Object.entries(parsed.data.tenants).map(([tenant, a]) => [tenant, resolve(`tenant "${tenant}"`, a)])),
     ...(parsed.data.global ? { global: resolve('global', parsed.data.global) } : {}),
+    ...(parsed.data.sandboxes?.length ? { sandboxes: new Set(parsed.data.sandboxes) } : {}),
   };
   checkEdgeConfigKeys(targets, path);
   return targets;

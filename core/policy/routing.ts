@@ -26,6 +26,23 @@ export function policyFor(book: PolicyBook, alert: Alert): Policy {
   return book.policies.find((p) => p.name === name)!;
 }
 
+/**
+ * The policies an alert of `tenant` can be routed to: those of the routes that may match it,
+ * and the book's first policy unless a route takes every alert of the tenant. What a caller
+ * bound to the tenant may drill under (client/drills.ts): not another tenant's responders.
+ */
+export function policiesOfTenant(book: PolicyBook, tenant: string): string[] {
+  const names = new Set<string>();
+  for (const { policy, match = {} } of book.routes) {
+    if (match.tenant && !match.tenant.includes(tenant)) continue;
+    names.add(policy);
+    // This route takes every alert of the tenant: no later route, nor the fallback, is reached.
+    if (!match.service && !match.severity) return [...names];
+  }
+  if (book.policies.length) names.add(book.policies[0].name);
+  return [...names];
+}
+
 /** Route problems: a route must name a policy of the book. */
 export function routeProblems(book: PolicyBook): Array<{ path: Array<string | number>; message: string }> {
   const names = new Set(book.policies.map((p) => p.name));

@@ -1,5 +1,6 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { AuditEventKind, AuditPayload, AuditRecord } from '../audit/events';
+import type { DrillFacts } from '../drills/drill';
 import type { Actor, ResponderRef } from '../incident/actor';
 import { identifyResponder } from '../incident/identify';
 import { IncidentRuleError } from '../incident/incident-rule-error';
@@ -49,8 +50,8 @@ export interface ReviewState {
   tenant: string;
   title: string;
   policyName: string;
-  /** A drill's review: every message it sends is marked DRILL. */
-  drill?: boolean;
+  /** A drill's review (its incident's drill facts): every message it sends is marked as the drill's are. */
+  drill?: DrillFacts;
   resolvedAt: string;
   owner: string;
   status: ReviewStatus;

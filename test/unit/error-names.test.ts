@@ -8,7 +8,7 @@ import { ROOT, sourceFiles } from '../support/source-graph';
  * leaves `name` as "Error" makes every one of them look alike).
  */
 /** Constructors that take more than text. */
-const ARGUMENTS: Record<string, unknown[]> = { AlertValidationError: [['title is empty']] };
+const ARGUMENTS: Record<string, unknown[]> = { AlertValidationError: [['title is empty']], ScenarioError: ['drill.yaml', [{ line: 3, field: 'alert.title', message: 'is empty' }]] };
 
 describe('error classes', () => {
   const classes = sourceFiles().flatMap((file) =>

@@ -1,3 +1,4 @@
+import type { DrillFacts } from '../../core/drills/drill';
 import { Incident } from '../../core/incident/incident';
 import { parsePolicyBook } from '../../core/policy/policy-document';
 import { defaultPolicy, parseResponders, type Policy } from '../../core/policy/policy';
@@ -121,7 +122,7 @@ describe('post-incident reviews', () => {
   it("escape what people wrote in reminders, and mark a drill's", () => {
     const review = owed();
     review.state.title = '<!channel> leak & more';
-    review.state.drill = true;
+    review.state.drill = { drillId: 'drill-acme-20261207100000-abcdef' } as DrillFacts;
     const slack = reviewSlackMessage(review.snapshot(), { kind: 'late', sequence: 2 }, ['U0ALICE']);
     expect(slack.text).toMatch(/^DRILL — :memo: \*Post-incident review late\* \(reminder 2\)/);
     expect(slack.text).toContain('&lt;!channel&gt; leak &amp; more');

@@ -1,0 +1,37 @@
+import { klaxonSignatureHeader } from '../core/shared/signature';
+import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
+
+/**
+ * Posts one signed SEV2 alert (a new incident) to the API at `apiUrl` and waits for the Slack
+ * stand-in to receive its page: the times from the POST to the 202 and to the page, in ms.
+ */
+export async function pageOnce(apiUrl: string, slack: SlackStandIn, secret: string, n: number): Promise<{ toSlack: number; to202: number }> {
+  const body = JSON.stringify({ title: `Bench alert ${n}`, severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${Date.now()}-${n}`, dataCategories: ['personal-data'] });
+  let incidentId = '';
+  let onCall: (call: SlackCall) => void = () => undefined;
+  const paged = new Promise<SlackCall>((resolve) => {
+    onCall = (call: SlackCall) => {
+      // A page carries its incident's id in its blocks; notices in threads may carry none.
+      if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks ?? null).includes(incidentId)) resolve(call);
+    };
+    slack.on('call', onCall);
+  });
+  try {
+    const t0 = performance.now();
+    const res = await fetch(`${apiUrl}/v1/alerts/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'klaxon-signature': klaxonSignatureHeader(secret, body, Math.floor(Date.now() / 1000)) },
+      body,
+    });
+    const answered = performance.now();
+    const answer = (await res.json()) as { incidentId: string };
+    if (res.status !== 202) throw new Error(`alert ${n} answered ${res.status}: ${JSON.stringify(answer)}`);
+    incidentId = answer.incidentId;
+    // The page may have landed before the answer was read: look back through the calls too.
+    const earlier = slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks).includes(incidentId));
+    const call = earlier ?? (await paged);
+    return { toSlack: call.at - t0, to202: answered - t0 };
+  } finally {
+    slack.off('call', onCall);
+  }
+}
