@@ -38,6 +38,8 @@ import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
 import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
+import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
+import { Reviews } from '../reviews';
 import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
 import { drillReportRoutes } from './drill-reports';
 import { drillScheduleRoutes } from './drill-schedules';
@@ -152,7 +154,7 @@ export function createApiServer(deps: ApiDeps): Server {
     if (feed?.book !== book) feed = { book, feed: new HeartbeatFeed(deps.incidents, book, log) };
     return feed.feed;
   };
-  readIncidentGaugesFrom(deps.incidents);
+  readIncidentGaugesFrom(deps.incidents, deps.compliance ? new Reviews(deps.compliance.client) : undefined);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -165,6 +167,7 @@ export function createApiServer(deps: ApiDeps): Server {
     return deps.compliance;
   };
   const deadlines = new DeadlinesOverview(deps.incidents);
+  const reviews = (): Reviews => new Reviews(compliance().client);
   const drillSchedules = (): DrillSchedules => {
     if (!deps.drillSchedules) throw new HttpError(503, 'drill schedules take API tokens from the ledger database, and none is configured (DATABASE_URL)');
     return deps.drillSchedules;
@@ -221,6 +224,12 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
+    // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id) },
+    { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
+    { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // Drills (issue 22): the incident code under the workflow type `drill`, listed apart.
     { method: 'POST', pattern: /^\/v1\/drills$/, handle: async (req) => startDrillRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, now()) },
     { method: 'GET', pattern: /^\/v1\/drills$/, handle: async (req) => listDrillsRoute(req, compliance(), deps.incidents) },

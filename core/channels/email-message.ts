@@ -18,8 +18,8 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
  */
 const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 
-/** A titled table of facts and the command to act, as plain text and HTML. */
-function render(s: Pick<IncidentState, 'drill'>, plainSubject: string, plainTitle: string, rows: Array<[string, string]>, act: string): EmailMessage {
+/** A titled table of facts and the command to act, as plain text and HTML (also a review reminder's, core/reviews/review-messages.ts). */
+export function render(s: Pick<IncidentState, 'drill'>, plainSubject: string, plainTitle: string, rows: Array<[string, string]>, act: string): EmailMessage {
   // A drill says so in its subject and in the body's first line: a preview, a forward or a
   // mail client that hides the subject must not show a drill as a real incident.
   const [subject, title] = [drillMarked(s, 'email', plainSubject), drillMarked(s, 'email', plainTitle)];
@@ -36,7 +36,7 @@ function render(s: Pick<IncidentState, 'drill'>, plainSubject: string, plainTitl
   };
 }
 
-const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
+export const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
 
 /**
  * The page as an email, for responders reached by email and for the executives and legal
