@@ -6,6 +6,7 @@ import type { Severity } from '../core/alerts/severity';
 import type { IncidentState } from '../core/incident/incident';
 import type { Alarm } from '../core/escalation/alarms';
 import { redact } from '../core/shared/redaction';
+import { drillMarked } from '../core/drills/drill';
 import type { ChannelDeps } from './channels';
 
 export interface PagerDutySettings {
@@ -71,7 +72,7 @@ export function createPagerDutyActivities(settings: PagerDutySettings) {
         event_action: 'trigger',
         dedup_key: s.incidentId,
         payload: {
-          summary: redact(`${s.severity} ${s.tenant}: ${s.title}`).slice(0, 1024),
+          summary: drillMarked(s, 'pagerduty', redact(`${s.severity} ${s.tenant}: ${s.title}`)).slice(0, 1024),
           source: 'klaxon',
           severity: SEVERITY[s.severity],
           timestamp: s.openedAt,

@@ -1,11 +1,14 @@
 import { SEVERITIES } from '../core/alerts/severity';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { DRILL_WORKFLOW_TYPE } from '../core/drills/drill';
 
 /** The workflow type of incidents (the workflow function's name). */
 export const INCIDENT_WORKFLOW_TYPE = 'incident';
 
 /** Which incidents a compliance query wants; every field narrows it, all through Temporal visibility. */
 export interface IncidentFilter {
+  /** Drills (workflow type `drill`) instead of incidents: the two never mix in one list. */
+  drills?: boolean;
   /** One incident's runs (every run of its workflow id). */
   incidentId?: string;
   openOnly?: boolean;
@@ -50,8 +53,8 @@ export function visibilityQuery(f: IncidentFilter): string {
   const inList = (name: string, values: string[]) => `${name} IN (${values.map((v) => `'${v}'`).join(', ')})`;
   if (f.openedFrom && f.openedTo && f.openedFrom > f.openedTo) throw new FilterError('the time range ends before it starts');
   return [
-    `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
-    ...(f.incidentId ? [`WorkflowId = ${token('incident id', f.incidentId)}`] : []),
+    `WorkflowType = '${f.drills ? DRILL_WORKFLOW_TYPE : INCIDENT_WORKFLOW_TYPE}'`,
+    ...(f.incidentId ? [`WorkflowId = ${token(f.drills ? 'drill id' : 'incident id', f.incidentId)}`] : []),
     ...(f.openOnly ? [`ExecutionStatus = 'Running'`] : []),
     ...(f.closedOnly ? [`ExecutionStatus != 'Running'`] : []),
     ...(f.status?.length ? [inList(sa.status.name, oneOf('status', f.status, STATUSES))] : []),

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { HistoryArchive } from '../ledger/history-archive';
 import { visibilityQuery } from './incident-filter';
+import { isDrillId } from '../core/drills/drill';
 
 export interface RunHistory {
   runId: string;
@@ -30,7 +31,7 @@ const GRPC_NOT_FOUND = 5;
  */
 export async function incidentHistory(client: Client, archive: HistoryArchive | undefined, incidentId: string): Promise<{ incidentId: string; runs: RunHistory[] }> {
   const runs: RunHistory[] = [];
-  for await (const wf of client.workflow.list({ query: visibilityQuery({ incidentId }) })) {
+  for await (const wf of client.workflow.list({ query: visibilityQuery({ incidentId, drills: isDrillId(incidentId) }) })) {
     // Visibility may still list a run whose history retention has just deleted: the archive has it.
     const history = await client.workflow
       .getHandle(incidentId, wf.runId)

@@ -17,6 +17,7 @@ import type { Policy } from '../core/policy/policy';
 import type { IncidentInput } from '../workflows/incident';
 import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { DRILL_WORKFLOW_TYPE, type DrillFacts } from '../core/drills/drill';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
 import { heartbeatWorkflowId, type HeartbeatMonitor } from '../core/heartbeats/heartbeat-monitor';
 import { HEARTBEAT_WORKFLOW_TYPE, heartbeatMessages, type HeartbeatInput } from '../workflows/heartbeat';
@@ -72,19 +73,39 @@ export class Incidents {
     const incidentId = incidentIdFor(alerts[0]);
     const input: IncidentInput = { incidentId, policy, alert: capDetails(alerts[0]) };
     const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
+    const started = await this.signalWithStart(INCIDENT_WORKFLOW_TYPE, input, batch);
+    return { incidentId, started };
+  }
+
+  /**
+   * Starts a drill (client/drills.ts): the same signal-with-start as an alert's, of the `drill`
+   * workflow type under the drill's own id, its alert the first batch. A drill id is never
+   * reused: `started` is false only for a retried request.
+   */
+  async openDrill(input: IncidentInput & { drill: DrillFacts }): Promise<{ drillId: string; started: boolean }> {
+    const started = await this.signalWithStart(DRILL_WORKFLOW_TYPE, input, batchAlerts([input.alert]));
+    return { drillId: input.incidentId, started };
+  }
+
+  /**
+   * Called on the raw service because the SDK's `signalWithStart` hides `started`; the payloads
+   * go through the client's data converter, its payload codec included, as the SDK's own calls do.
+   */
+  private async signalWithStart(workflowType: string, input: IncidentInput, batch: AlertBatch): Promise<boolean> {
+    const incidentId = input.incidentId;
     const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
     const [inputPayload, signalPayload] = [await encodeToPayload(converter, input), await encodeToPayload(converter, batch)];
     // With tracing on, the incident keeps the trace it opened in (its memo), for the changes that follow.
     const traceparent = activeTraceparent();
-    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${INCIDENT_WORKFLOW_TYPE}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
+    const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${workflowType}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
       ...(header ? { header } : {}),
       ...(traceparent ? { memo: { fields: { [TRACEPARENT_MEMO]: await encodeToPayload(converter, traceparent) } } } : {}),
       namespace: this.client.options.namespace,
       identity: this.client.options.identity,
       requestId: randomUUID(),
       workflowId: incidentId,
-      workflowType: { name: INCIDENT_WORKFLOW_TYPE },
+      workflowType: { name: workflowType },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       input: { payloads: [inputPayload] },
       signalName: signals.alerts.name,
@@ -93,7 +114,7 @@ export class Incidents {
       // After an incident is resolved the same key opens a new one, as PagerDuty does.
       workflowIdReusePolicy: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     }));
-    return { incidentId, started: Boolean(response.started) };
+    return Boolean(response.started);
   }
 
   /**

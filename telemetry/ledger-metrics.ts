@@ -1,5 +1,6 @@
 import { CONTAINMENT_KINDS } from '../core/containment/containment';
 import type { LedgerEvent } from '../ledger/event';
+import { isDrillEvent } from '../core/drills/drill';
 import { alertToFirstPage, bounded, channelLabel, containmentActions, incidentsOpened, notifications, severityLabel, timeToAcknowledge } from './metrics';
 
 /** When an incident's first events happened (ledger/first-occurrences.ts over the ledger database). */
@@ -17,6 +18,8 @@ const CONTAINMENT_STATE = /^containment\.([a-z_]{1,32})$/;
  * instrumentation of the workflow, and counts what the audit trail shows.
  */
 export async function observeStoredEvent(event: LedgerEvent, firsts: FirstOccurrences): Promise<void> {
+  // A drill's events (under its `drill-…` id) are evidence of the drill, never figures of real incidents.
+  if (isDrillEvent(event.incidentId)) return;
   const p = event.payload;
   if (event.kind === 'incident.opened') incidentsOpened.inc({ severity: severityLabel(p.severity as string) });
   // Deliveries are counted as they happen (activities/channels.ts); failures once, here.

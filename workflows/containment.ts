@@ -75,6 +75,11 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
         c.announced(a.id);
       }
       for (const a of c.toApply()) {
+        // A drill's action outside its sandbox is planned, not run (only drills have any).
+        if (c.isDryRun(a)) {
+          c.dryRun(a.id, now());
+          continue;
+        }
         try {
           c.applied(a.id, await act.applyContainment(requestOf(a)), now());
         } catch (err) {

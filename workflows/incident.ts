@@ -3,6 +3,8 @@ import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alerts/alert';
+import type { DrillFacts } from '../core/drills/drill';
+import { nextInjectAt } from '../core/drills/injects';
 import { Incident, type IncidentMemento, type IncidentState, type IncidentStatus } from '../core/incident/incident';
 import { REMEMBERED_DELIVERIES, REMEMBERED_DELIVERIES_BEFORE_2026_12 } from '../core/incident/incident-alerts';
 import { clocksView } from '../core/regulation/clock-view';
@@ -20,6 +22,8 @@ export interface IncidentInput {
   policy: Policy;
   /** The first alert; it also arrives in the first signal's batch, where it is not counted again. */
   alert: Alert;
+  /** Set for a drill (workflows/drill.ts): the incident runs as one, marked and with its injects. */
+  drill?: DrillFacts;
   /** Set when a previous run continued-as-new: where it stood. */
   resume?: {
     incident: IncidentMemento;
@@ -57,7 +61,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const remembered = patched('2026-12-remember-more-deliveries') ? REMEMBERED_DELIVERIES : REMEMBERED_DELIVERIES_BEFORE_2026_12;
   const incident = input.resume
     ? Incident.restore(input.policy, input.resume.incident, remembered)
-    : Incident.open(input.incidentId, input.policy, input.alert, nowIso(), remembered);
+    : Incident.open(input.incidentId, input.policy, input.alert, nowIso(), remembered, input.drill);
 
   // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
   // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced
@@ -215,6 +219,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
 
   for (;;) {
+    // A drill's injects take effect at their time (never anything for a real incident).
+    if (incident.recordDueInjects(nowIso())) void flushLedger();
     const revision = incident.revision;
     const step = incident.step(nowIso());
     if (step.kind === 'done') {
@@ -242,7 +248,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     // reminder or deadline, another try at a failed undo): a worker restart neither loses nor
     // repeats it. Any message that changes the incident wakes it early.
     const woken = () => incident.revision !== revision || handOverDue();
-    const due = [step.kind === 'wait' ? step.until : undefined, incident.legal.nextEventAt(), contain.nextRetryAt()].filter((t): t is number => t !== undefined);
+    const due = [step.kind === 'wait' ? step.until : undefined, incident.legal.nextEventAt(), contain.nextRetryAt(), nextInjectAt(incident.drill)].filter((t): t is number => t !== undefined);
     const until = due.length ? Math.min(...due) : undefined;
     const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));
     if (changed && incident.revision === revision) await handOver();

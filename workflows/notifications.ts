@@ -2,6 +2,7 @@ import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import { addressOn, channelById } from '../core/channels/channels';
 import type { Incident, LadderStep, PlannedPage } from '../core/incident/incident';
 import type { Channel, NotificationRule } from '../core/escalation/notification-rules';
+import { injectedFailure } from '../core/drills/injects';
 import { channelActivities, reasonOf } from './channel-activities';
 
 // The incident workflow reads it here, beside the notifier.
@@ -40,6 +41,10 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
     const stepKey = `${stepKeyBase}/page/${key}${first ? '' : `/${channel}`}`;
     const on = channelById(channel);
     try {
+      // A drill's inject (channel down, responder silent) fails the notification without calling
+      // its activity, recorded like any failure: fail-over and the ladder go on as for a real outage.
+      const injected = injectedFailure(incident.drill, channel, recipient.name, Date.now());
+      if (injected) throw new Error(injected);
       const request = { stepKey, state: incident.snapshot(), responder: recipient.name, address: addressOn(on, recipient), recipient, level, policy: incident.policy };
       const landed = await within(bound)[on.page.activity](on.page.input(request));
       if ('landsAt' in on.page) incident.pageDelivered(index, landed as { channel: string; ts: string });

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIncidentOf } from '../../core/incident/incident-id';
+import { isDrillOf } from '../../core/drills/drill';
 import type { ApiToken, ApiTokens, Scope } from '../../ledger/api-tokens';
 import type { ConsoleSessions } from '../../ledger/console-sessions';
 import type { IncidentFilter } from '../incident-filter';
@@ -115,11 +116,11 @@ export async function authorize(req: IncomingMessage, credentials: Credentials, 
 }
 
 /**
- * A token bound to tenants meets another tenant's incident as one that does not exist: the
- * same 404 and words as the route gives for an unknown id, so it cannot even learn that.
+ * A token bound to tenants meets another tenant's incident (or drill) as one that does not
+ * exist: the same 404 and words as the route gives for an unknown id, so it cannot even learn that.
  */
 export function hideOtherTenants(token: ApiToken, incidentId: string, notFound = `incident ${incidentId} was not found`): void {
-  if (token.tenants && !isIncidentOf(incidentId, token.tenants)) throw new HttpError(404, notFound);
+  if (token.tenants && !isIncidentOf(incidentId, token.tenants) && !isDrillOf(incidentId, token.tenants)) throw new HttpError(404, notFound);
 }
 
 /** Narrows a filter to the tenants a token is bound to. */

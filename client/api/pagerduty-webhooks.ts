@@ -5,6 +5,7 @@ import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { header, HttpError, parseRequestJson, readBody, requireContentType } from './http';
 import { answeringRefusals } from './incident-errors';
+import { isDrillId } from '../../core/drills/drill';
 
 export interface PagerDutyRouteDeps {
   incidents: Incidents;
@@ -56,7 +57,8 @@ export async function receivePagerDutyWebhook(req: IncomingMessage, deps: PagerD
   const ignored = (reason: string) => ({ status: 200, body: { applied: false, event: eventType, reason } });
   if (!FOLLOWED.has(eventType)) return ignored(`Klaxon does not follow ${eventType}`);
   const incidentId = typeof event.data === 'object' && event.data !== null ? event.data.incident_key : undefined;
-  if (typeof incidentId !== 'string' || !incidentId.startsWith('inc-')) return ignored('not a Klaxon incident (its incident_key is not a Klaxon incident id)');
+  // A drill is paged under its drill id: acknowledged from PagerDuty like an incident.
+  if (typeof incidentId !== 'string' || !(incidentId.startsWith('inc-') || isDrillId(incidentId))) return ignored('not a Klaxon incident (its incident_key is not a Klaxon incident id)');
   const agent = typeof event.agent === 'object' && event.agent !== null ? event.agent : undefined;
   if (agent?.type !== 'user_reference' || typeof agent.id !== 'string' || !agent.id) return ignored(`no PagerDuty user acted (agent ${typeof agent?.type === 'string' ? agent.type : 'none'})`);
   const by: ResponderRef = { pagerDutyUserId: agent.id, via: 'pagerduty' };

@@ -38,6 +38,7 @@ import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
 import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
+import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
 
 const apiLog = componentLogger('api');
 
@@ -211,6 +212,10 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
+    // Drills (issue 22): the incident code under the workflow type `drill`, listed apart.
+    { method: 'POST', pattern: /^\/v1\/drills$/, handle: async (req) => startDrillRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, now()) },
+    { method: 'GET', pattern: /^\/v1\/drills$/, handle: async (req) => listDrillsRoute(req, compliance(), deps.incidents) },
+    { method: 'GET', pattern: /^\/v1\/drills\/([^/]+)$/, handle: async (req, [id]) => showDrillRoute(req, compliance(), deps.incidents, id) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

@@ -118,7 +118,7 @@ async function submitResolveModal(payload: Interaction, by: ResponderRef, signed
   // "<incident> <run>" (a modal opened before runs were named in it has the incident only).
   const [incidentId, openedFor, ...rest] = view.private_metadata.split(' ');
   // Signed by Slack but written by whoever built the view: an id Temporal would refuse as malformed is the sender's error.
-  if (!/^inc-[\w.-]{1,200}$/.test(incidentId) || rest.length > 0 || (openedFor !== undefined && !/^[0-9a-f-]{36}$/.test(openedFor))) {
+  if (!/^(?:inc|drill)-[\w.-]{1,200}$/.test(incidentId) || rest.length > 0 || (openedFor !== undefined && !/^[0-9a-f-]{36}$/.test(openedFor))) {
     throw new HttpError(400, 'the resolve form must name "<incident id> [<run id>]" in its private_metadata');
   }
   const note = view.state?.values?.[RESOLVE_MODAL.block]?.[RESOLVE_MODAL.action]?.value?.trim() || undefined;

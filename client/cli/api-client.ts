@@ -87,6 +87,17 @@ export class ApiClient {
     return this.call('GET', `${path}?${q}`, undefined, 'text');
   }
 
+  /** Starts a drill of the scenario's YAML under `policy` (incidents:write), as the token's responder. */
+  startDrill(policy: string, scenario: string): Promise<{ drillId: string; policy: string }> {
+    return this.call('POST', '/v1/drills', { policy, scenario });
+  }
+
+  /** The drills the token may see (GET /v1/drills), as incident summaries of their drill ids. */
+  async drills(): Promise<IncidentSummary[]> {
+    const { drills } = await this.call<{ drills: Array<Omit<IncidentSummary, 'incidentId'> & { drillId: string }> }>('GET', '/v1/drills');
+    return drills.map(({ drillId, ...rest }) => ({ incidentId: drillId, ...rest }));
+  }
+
   private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {
     let res: Response;
     try {

@@ -4,6 +4,7 @@ import { alertCommands } from './commands/alert';
 import { auditCommands } from './commands/audit';
 import { clocksCommands } from './commands/clocks';
 import { containmentCommands } from './commands/containment';
+import { drillCommands } from './commands/drills';
 import { evidenceCommands } from './commands/evidence';
 import { incidentsCommands } from './commands/incidents';
 import { loginCommands } from './commands/login';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...policyCommands,
   ...clocksCommands,
   ...containmentCommands,
+  ...drillCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

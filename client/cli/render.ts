@@ -7,12 +7,12 @@ import type { LedgerEvent } from '../../ledger/event';
 import type { IncidentSummary } from '../incidents';
 
 /** Human output of the CLI; every time is shown in `zone`, with the zone named. */
-export function renderList(rows: IncidentSummary[], zone: string): string {
-  if (rows.length === 0) return 'No incidents.';
+export function renderList(rows: IncidentSummary[], zone: string, noun: 'incident' | 'drill' = 'incident'): string {
+  if (rows.length === 0) return `No ${noun}s.`;
   const lines = rows.map((r) =>
     [r.incidentId, r.status.padEnd(12), (r.severity ?? '-').padEnd(5), (r.tenant ?? '-').padEnd(16), formatInstant(r.openedAt, zone), ...(r.nextDeadline ? [`deadline ${formatInstant(r.nextDeadline, zone)}`] : [])].join('  '),
   );
-  return [`${rows.length} incident(s), times in ${zone}`, ...lines].join('\n');
+  return [`${rows.length} ${noun}(s), times in ${zone}`, ...lines].join('\n');
 }
 
 /** One audit event in words; ledger events and simulated ones read alike. */

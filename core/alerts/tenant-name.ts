@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module (through core/drills/drill.ts); keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * The tenant-name rule on its own, free of zod: `@klaxon/next`'s Edge middleware bundles it (with
  * core/containment/containment-key.ts) and must stay small and free of Node modules.

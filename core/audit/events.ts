@@ -88,6 +88,9 @@ export const AUDIT_EVENTS = {
   'incident.snoozed': kind<{ minutes: number; until?: string; level: number }>('Incident snoozed', 'escalation'),
   'incident.reassigned': kind<{ to: string; from?: string; level: number }>('Incident reassigned', 'escalation'),
   'policy.repinned': kind<{ from: { policy: string; policyHash?: string }; to: { policy: string; policyHash?: string } }>('Policy re-pinned', 'escalation'),
+  // Drills (issue 22): a drill's events live under its drill id (`drill-…`), which is the flag.
+  'drill.started': kind<{ scenario: string; policy: string; startedBy: string; scheduleId?: string; sandboxTenant?: string }>('Drill started', 'escalation'),
+  'drill.inject': kind<{ kind: string; channel?: string; responder?: string; from: string; until?: string }>('Drill inject', 'escalation'),
 
   // Containment, approvals and rollback
   'containment.proposed': kind<ActionRef & { spec: Spec; tenant: string; mode: string; status: string }>('Containment proposed', 'containment'),
@@ -102,6 +105,7 @@ export const AUDIT_EVENTS = {
   'containment.undone': kind<ActionRef & { spec: Spec; tenant: string; verified: Verified }>('Containment undone', 'containment'),
   'containment.undo_failed': kind<ActionRef & { spec: Spec; tenant: string; reason: string; attempts?: number; retryAt: string }>('Containment undo failed', 'containment'),
   'containment.paged': kind<ActionRef & { status: string; services: string[]; failures?: Array<{ service: string; reason: string }> }>('Containment alarm paged', 'containment'),
+  'containment.dry_run': kind<ActionRef & { spec: Spec; tenant: string; plan: string }>('Containment planned in a drill, not run', 'containment'),
   'containment.page_resolved': kind<ActionRef & { services?: string[]; failed?: string }>('Containment alarm pages resolved', 'containment'),
 
   // Regulatory and external notification

@@ -2,6 +2,7 @@ import type { IncidentState } from '../incident/incident';
 import type { ClockNotice } from '../regulation/legal-clocks';
 import type { Obligation } from '../regulation/regimes';
 import { redact } from '../shared/redaction';
+import { drillMarked } from '../drills/drill';
 
 export interface EmailMessage {
   subject: string;
@@ -41,7 +42,7 @@ const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z
 export function emailMessage(s: IncidentState, paged: { responder: string; level: number }): EmailMessage {
   const title = oneLine(redact(s.title));
   return render(
-    `[Klaxon ${s.severity}] ${s.tenant}: ${title}`,
+    drillMarked(s, 'email', `[Klaxon ${s.severity}] ${s.tenant}: ${title}`),
     title,
     [
       ['Incident', s.incidentId],
@@ -71,5 +72,5 @@ export function clockNoticeEmail(s: IncidentState, notice: ClockNotice, obligati
     ...(notice.outstanding?.length ? [['Still outstanding', notice.outstanding.join('; ')] as [string, string]] : []),
     ...(notice.kind === 'overdue' && obligation.lateNeedsReasons ? [['Late filing', 'must give the reasons for the delay'] as [string, string]] : []),
   ];
-  return render(`[Klaxon] ${headline} (${s.tenant})`, headline, rows, `File: klaxon clocks file ${s.incidentId} --regime ${obligation.id} --reference <ref> --as ${responder}`);
+  return render(drillMarked(s, 'email', `[Klaxon] ${headline} (${s.tenant})`), headline, rows, `File: klaxon clocks file ${s.incidentId} --regime ${obligation.id} --reference <ref> --as ${responder}`);
 }

@@ -4,15 +4,16 @@ import type { IncidentState } from '../incident/incident';
 const MAX_NAME = 80;
 
 /**
- * The name of an incident's own Slack channel: `inc-<yyyymmdd>-<tenant>-<8 hex of its id>`,
+ * The name of an incident's own Slack channel: `inc-<yyyymmdd>-<tenant>-<8 hex of its id>` (`drill-…` for a drill),
  * so it sorts by date, says whose it is, and is unique per incident. A name already taken by
  * another channel gets `-2`, `-3`… (see the Slack transport).
  */
-export function incidentChannelName(s: Pick<IncidentState, 'incidentId' | 'tenant' | 'openedAt'>): string {
+export function incidentChannelName(s: Pick<IncidentState, 'incidentId' | 'tenant' | 'openedAt' | 'drill'>): string {
   const day = s.openedAt.slice(0, 10).replace(/-/g, '');
   const tenant = s.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   const tail = s.incidentId.slice(-8).toLowerCase();
-  const head = `inc-${day}-`;
+  // A drill's channel says so in its name.
+  const head = `${s.drill ? 'drill' : 'inc'}-${day}-`;
   return `${head}${tenant.slice(0, MAX_NAME - head.length - tail.length - 1)}-${tail}`;
 }
 

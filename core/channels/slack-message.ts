@@ -3,6 +3,7 @@ import { describeSpec, type ContainmentAction } from '../containment/containment
 import type { ClockNotice } from '../regulation/legal-clocks';
 import { TEXT_LIMITS } from '../shared/free-text';
 import { redact } from '../shared/redaction';
+import { drillMarked } from '../drills/drill';
 import { joinMarkup, linkChannel, mentionUser, mrkdwn, slackDate, type SlackMarkup } from './slack-text';
 
 /** Action ids of the incident message's buttons; the API maps them back to Updates. */
@@ -34,6 +35,17 @@ export interface PagedAs {
 export interface SlackMessage {
   text: string;
   blocks: unknown[];
+}
+
+/**
+ * A drill's message starts with its mark (`DRILL — `) in the text and in the first block a
+ * person reads (the header, or the first section), so nobody takes it for a real incident.
+ */
+function marked(s: Pick<IncidentState, 'drill'>, m: SlackMessage): SlackMessage {
+  if (!s.drill) return m;
+  const [first, ...rest] = m.blocks as Array<{ type?: string; text?: { type: string; text: string } }>;
+  const head = first?.text && (first.type === 'header' || first.type === 'section') ? { ...first, text: { ...first.text, text: drillMarked(s, 'slack', first.text.text).slice(0, first.type === 'header' ? 150 : 3000) } } : first;
+  return { text: drillMarked(s, 'slack', m.text), blocks: first === undefined ? [] : [head, ...rest] };
 }
 
 /** A section of mrkdwn text. */
@@ -85,7 +97,7 @@ export function incidentMessage(s: IncidentState, paged: PagedAs): SlackMessage 
   if (s.status !== 'resolved') blocks.push(...actionBlocks(s));
   // Only a triggered incident is paging anyone; once acknowledged, snoozed or resolved the text says who was paged.
   const paging = s.status === 'triggered' ? 'paging' : 'paged';
-  return { text: mrkdwn`${s.severity} incident for ${s.tenant}: ${title} (${paging} ${who}, ${s.status})`.markup, blocks };
+  return marked(s, { text: mrkdwn`${s.severity} incident for ${s.tenant}: ${title} (${paging} ${who}, ${s.status})`.markup, blocks });
 }
 
 const button = (action: string, text: string, incidentId: string, style?: 'primary' | 'danger') => ({
@@ -160,7 +172,7 @@ export function statusReply(s: IncidentState): SlackMessage {
         return mrkdwn`:rotating_light: Triggered again${s.assignedTo ? `, assigned to ${s.assignedTo}` : ''}: paging resumes at level ${Math.max(1, s.level)}`;
     }
   })();
-  return { text: text.markup, blocks: [section(text)] };
+  return marked(s, { text: text.markup, blocks: [section(text)] });
 }
 
 /**
@@ -176,7 +188,7 @@ export function clockNoticeMessage(s: IncidentState, notice: ClockNotice, mentio
       : notice.kind === 'follow-up'
         ? mrkdwn`:memo: Follow-up owed: ${what} was filed in phases; the rest was due ${slackDate(notice.dueAt)}.${notice.outstanding?.length ? ` Outstanding: ${notice.outstanding.join('; ')}.` : ''} ${who}`
         : mrkdwn`:hourglass_flowing_sand: Reminder (${notice.label}): ${what} is due ${slackDate(notice.dueAt)}. ${who}`;
-  return { text: text.markup, blocks: [section(text)] };
+  return marked(s, { text: text.markup, blocks: [section(text)] });
 }
 
 /** What containment needs people to know: an approval to give, or an action or undo that keeps failing. */
@@ -187,15 +199,15 @@ export function containmentNoticeMessage(s: IncidentState, a: ContainmentAction,
   const what = mrkdwn`${a.id} ${describeSpec(a.spec, a.tenant)} for \`${s.incidentId}\``;
   if (notice === 'approval-needed') {
     const text = mrkdwn`:shield: Containment awaits approval: ${what}, requested by ${a.requestedBy}${a.reason ? ` (${a.reason})` : ''}. An approver other than the requester approves; reject with \`klaxon containment reject ${s.incidentId} ${a.id} --reason …\`. ${who}`;
-    return {
+    return marked(s, {
       text: text.markup,
       blocks: [section(text), { type: 'actions', elements: [{ ...button(SLACK_ACTIONS.approveContainment, 'Approve', `${s.incidentId} ${a.id}`, 'primary') }] }],
-    };
+    });
   }
   const failure = a.failure ?? '';
   const text =
     notice === 'failed'
       ? mrkdwn`<!channel> :rotating_light: *Containment failed*: ${what} could not be applied: ${failure}. The leak may not be contained. ${who}`
       : mrkdwn`<!channel> :rotating_light: *Containment undo failed*: ${what} is still in place: ${failure}. Klaxon tries again every 30 minutes. ${who}`;
-  return { text: text.markup, blocks: [section(text)] };
+  return marked(s, { text: text.markup, blocks: [section(text)] });
 }

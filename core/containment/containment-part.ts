@@ -3,7 +3,7 @@ import { SYSTEM } from '../incident/actor';
 import { IncidentRuleError } from '../incident/incident-rule-error';
 import { actorOf, type IncidentPartHost } from '../incident/incident-part';
 import type { Responder } from '../policy/policy';
-import { specProblems, type ContainmentAction, type ContainmentDecision, type ContainmentPolicy, type ContainmentRequest, type ContainmentResult, type ContainmentSlice, type ContainmentSpec, type ContainmentStatus } from './containment';
+import { describeSpec, specProblems, type ContainmentAction, type ContainmentDecision, type ContainmentPolicy, type ContainmentRequest, type ContainmentResult, type ContainmentSlice, type ContainmentSpec, type ContainmentStatus } from './containment';
 
 const sameSpec = (a: ContainmentSpec, b: ContainmentSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** A failed undo is tried again after this long, until it succeeds or a person takes it over. */
@@ -34,7 +34,9 @@ export class ContainmentPart {
 
   private add(spec: ContainmentSpec, fields: Pick<ContainmentAction, 'mode' | 'status' | 'requestedBy' | 'requestedAt'> & Partial<ContainmentAction>): ContainmentAction {
     const list = (this.host.state.containment ??= []);
-    const action: ContainmentAction = { id: `a${list.length + 1}`, spec, tenant: spec.scope === 'global' ? '*' : this.host.state.tenant, ...fields };
+    // A drill with a sandbox acts on the sandbox only, never on the scenario's real tenant.
+    const own = this.host.state.drill?.sandboxTenant ?? this.host.state.tenant;
+    const action: ContainmentAction = { id: `a${list.length + 1}`, spec, tenant: spec.scope === 'global' ? '*' : own, ...fields };
     list.push(action);
     this.host.changed();
     return action;
@@ -153,6 +155,23 @@ export class ContainmentPart {
   /** Approved actions not yet run, in the order they were proposed. */
   toApply(): ContainmentAction[] {
     return this.host.state.status === 'resolved' ? [] : this.actions.filter((a) => a.status === 'approved');
+  }
+
+  /**
+   * Whether an approved action is only planned: in a drill, every action but those on its
+   * sandbox tenant (a global one included) is recorded as what would be done, and not run.
+   */
+  isDryRun(a: ContainmentAction): boolean {
+    const drill = this.host.state.drill;
+    return drill !== undefined && (drill.sandboxTenant === undefined || a.tenant !== drill.sandboxTenant);
+  }
+
+  /** A drill's action recorded with its plan instead of being run: no adapter is called, nothing is to undo. */
+  dryRun(id: string, now: string): void {
+    this.host.changed();
+    const a = this.action(id);
+    a.status = 'dry-run';
+    this.host.record('containment.dry_run', now, SYSTEM, { action: a.id, spec: a.spec, tenant: a.tenant, plan: `would ${describeSpec(a.spec, a.tenant)}` });
   }
 
   applied(id: string, verified: Record<string, unknown>, now: string): void {

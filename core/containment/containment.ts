@@ -50,7 +50,9 @@ export type ContainmentStatus =
   | 'undone'
   | 'undo-failed'
   | 'rejected'
-  | 'kept';
+  | 'kept'
+  /** A drill's action recorded as planned, never run (containment.dry_run). */
+  | 'dry-run';
 
 export interface ContainmentAction {
   /** a1, a2…: unique within the incident, part of every idempotency key the adapters see. */

@@ -3,6 +3,7 @@ import { describeSpec, type ContainmentAction } from '../containment/containment
 import type { IncidentState } from '../incident/incident';
 import type { ClockNotice } from '../regulation/legal-clocks';
 import { obligationById } from '../regulation/regimes';
+import { drillMarked } from '../drills/drill';
 
 /**
  * A PagerDuty page apart from the incident's own: a legal clock gone overdue, a containment
@@ -26,7 +27,7 @@ export function clockAlarm(s: IncidentState, notice: ClockNotice): Alarm {
   const o = obligationById(notice.obligation);
   return {
     dedupKey: clockAlarmKey(s.incidentId, o.id),
-    summary: `OVERDUE: ${o.regime} ${o.title} for ${s.incidentId} (${s.tenant}), due ${notice.dueAt}`,
+    summary: drillMarked(s, 'pagerduty', `OVERDUE: ${o.regime} ${o.title} for ${s.incidentId} (${s.tenant}), due ${notice.dueAt}`),
     timestamp: notice.dueAt,
     component: o.id,
     class: 'regulatory deadline',
@@ -38,7 +39,7 @@ export function containmentAlarm(s: IncidentState, a: ContainmentAction): Alarm 
   const what = a.status === 'undo-failed' ? 'undo failed' : 'failed';
   return {
     dedupKey: containmentAlarmKey(s.incidentId, a.id),
-    summary: `Containment ${what}: ${a.id} ${describeSpec(a.spec, a.tenant)} for ${s.incidentId}: ${a.failure ?? ''}`,
+    summary: drillMarked(s, 'pagerduty', `Containment ${what}: ${a.id} ${describeSpec(a.spec, a.tenant)} for ${s.incidentId}: ${a.failure ?? ''}`),
     timestamp: a.failedAt ?? s.openedAt,
     component: a.spec.kind,
     class: 'containment',

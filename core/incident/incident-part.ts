@@ -2,6 +2,7 @@
 import type { Severity } from '../alerts/severity';
 import type { AuditEventKind, AuditPayload } from '../audit/events';
 import type { Policy, Responder } from '../policy/policy';
+import type { DrillFacts } from '../drills/drill';
 import type { Actor, ResponderRef } from './actor';
 
 /** Snoozed: paging paused for a bounded time, after which the ladder resumes at its level. */
@@ -25,6 +26,8 @@ export interface IncidentFacts {
   triage?: string;
   policyName: string;
   openedAt: string;
+  /** Set when the incident is a drill's (workflows/drill.ts): what the drill is, and its injects. */
+  drill?: DrillFacts;
 }
 
 /**

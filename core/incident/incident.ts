@@ -10,6 +10,8 @@ import { policyProblems, type Policy, type Responder } from '../policy/policy';
 import { ContainmentPart } from '../containment/containment-part';
 import { LegalClocksPart } from '../regulation/legal-clocks-part';
 import type { SourceResolution } from '../sources/source';
+import type { DrillFacts } from '../drills/drill';
+import { dueInjects, injectAlert, injectRecord } from '../drills/injects';
 import { SYSTEM, type Actor, type ResponderRef } from './actor';
 import { identifyResponder } from './identify';
 import { IncidentAlerts, REMEMBERED_DELIVERIES, type AlertOutcome } from './incident-alerts';
@@ -82,7 +84,7 @@ export class Incident {
    * A new incident from its first alert. `rememberedDeliveries`: how many delivery ids it keeps
    * against replays (the workflow gives runs begun before that bound grew the one they had).
    */
-  static open(incidentId: string, policy: Policy, first: Alert, now: string, rememberedDeliveries = REMEMBERED_DELIVERIES): Incident {
+  static open(incidentId: string, policy: Policy, first: Alert, now: string, rememberedDeliveries = REMEMBERED_DELIVERIES, drill?: DrillFacts): Incident {
     const incident = new Incident(
       policy,
       {
@@ -99,6 +101,7 @@ export class Incident {
         ...(typeof first.details.triage === 'string' ? { triage: first.details.triage } : {}),
         policyName: policy.name,
         openedAt: now,
+        ...(drill ? { drill } : {}),
         level: 0,
         pass: 1,
         ladderExhausted: false,
@@ -111,6 +114,11 @@ export class Incident {
       rememberedDeliveries,
       [],
     );
+    // A drill's ledger begins by saying it is one.
+    if (drill) {
+      const { scenario, startedBy, scheduleId, sandboxTenant } = drill;
+      incident.emit('drill.started', now, SYSTEM, { scenario, policy: policy.name, startedBy, ...(scheduleId ? { scheduleId } : {}), ...(sandboxTenant ? { sandboxTenant } : {}) });
+    }
     incident.emit('incident.opened', now, SYSTEM, { policy: policy.name, policyHash: policy.hash, tenant: first.tenant, severity: first.severity, dedupKey: first.dedupKey });
     incident.recordAlerts(batchAlerts([first]), now);
     return incident;
@@ -190,6 +198,28 @@ export class Incident {
       this.state.resolveNote = recorded.resolves.note;
       this.emit('incident.resolved', now, recorded.resolves.actor, { auto: true });
     }
+    return true;
+  }
+
+  /** The drill's facts when the incident is a drill's (workflows/drill.ts). */
+  get drill(): DrillFacts | undefined {
+    return this.state.drill;
+  }
+
+  /**
+   * A drill's injects whose time has come, each recorded once (`drill.inject`); an alert inject
+   * is delivered as another alert of the drill. False when none was due (always for a real incident).
+   */
+  recordDueInjects(now: string): boolean {
+    const drill = this.state.drill;
+    const due = dueInjects(drill, Date.parse(now));
+    if (!drill || !due.length) return false;
+    for (const i of due) {
+      const n = (drill.injectsRecorded = (drill.injectsRecorded ?? 0) + 1);
+      this.emit('drill.inject', now, SYSTEM, injectRecord(i));
+      if (i.kind === 'alert' && this.state.status !== 'resolved') this.recordAlerts(batchAlerts([injectAlert(this.state, i, n)]), now);
+    }
+    this.changes += 1;
     return true;
   }
 

@@ -2,6 +2,7 @@ import type { IncidentState } from '../incident/incident';
 import type { Policy } from '../policy/policy';
 import type { Obligation } from './regimes';
 import { redact } from '../shared/redaction';
+import { drillMarked } from '../drills/drill';
 
 /**
  * Notification drafts: every content item the regime requires, filled from the incident's
@@ -64,7 +65,8 @@ export function notificationDraft(obligation: Obligation, s: IncidentState, poli
   return {
     obligation: obligation.id,
     regime: obligation.regime,
-    title: obligation.title,
+    // A drill's draft must never pass for a real notification.
+    title: drillMarked(s, 'email', obligation.title),
     recipient: obligation.recipient,
     incidentId: s.incidentId,
     ...(clock ? { dueAt: clock.dueAt } : {}),

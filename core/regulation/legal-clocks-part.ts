@@ -75,7 +75,17 @@ export class LegalClocksPart {
   awareByPolicy(now: string): void {
     const rule = this.host.policy.regulatory?.awareOn;
     const s = this.state;
-    if (!rule || s.triggers?.aware || s.status === 'resolved') return;
+    if (s.triggers?.aware || s.status === 'resolved') return;
+    // A drill's scenario may place awareness in its past (`clock.awareAgo`): the clocks run on
+    // the scenario's timeline from there, whatever the policy's rule.
+    const drillAware = s.drill?.awareAt;
+    if (drillAware) {
+      const reason = `drill scenario "${s.drill!.scenario}" places awareness at ${drillAware}`;
+      const at = this.setTrigger('aware', drillAware, now, SYSTEM.name, undefined, reason);
+      this.host.record('clock.trigger_recorded', now, SYSTEM, { event: 'aware', at, reason });
+      return;
+    }
+    if (!rule) return;
     if (rule.severity && !rule.severity.includes(s.severity)) return;
     if (rule.dataCategories && !rule.dataCategories.some((c) => s.dataCategories.includes(c))) return;
     const reason = `policy "${this.host.policy.name}" treats ${s.severity} incidents with ${s.dataCategories.join(', ') || 'no named'} data as known on detection`;

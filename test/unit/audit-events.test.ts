@@ -79,7 +79,7 @@ describe('the timeline', () => {
   });
 
   it('shows a kind this Klaxon does not know as stored, quoted, and says so', () => {
-    expect(describeEvent({ kind: 'drill.started', actor: system, payload: {} })).toBe('"drill.started": an event kind this version of Klaxon does not know');
+    expect(describeEvent({ kind: 'future.kind', actor: system, payload: {} })).toBe('"future.kind": an event kind this version of Klaxon does not know');
     expect(describeEvent({ kind: 'constructor', actor: system, payload: {} })).toBe('"constructor": an event kind this version of Klaxon does not know');
     expect(describeEvent({ kind: 'x\u001b[2Jy', actor: system, payload: {} })).toBe('"x\\u001b[2Jy": an event kind this version of Klaxon does not know');
   });

@@ -85,14 +85,14 @@ describe('evidence packs', () => {
 
   it('list an event of a kind this Klaxon does not know apart, claiming no control, instead of under escalation', () => {
     const { state, events } = recorded('Leak', 'fixed');
-    const newer: EvidenceEvent = { seq: events.length + 1, kind: 'drill.started', occurredAt: '2026-11-24T14:31:00.000Z', actor: { type: 'system', name: 'klaxon' }, payload: { note: 'told jane@example.com' }, hash: 'f'.repeat(64) };
+    const newer: EvidenceEvent = { seq: events.length + 1, kind: 'future.kind', occurredAt: '2026-11-24T14:31:00.000Z', actor: { type: 'system', name: 'klaxon' }, payload: { note: 'told jane@example.com' }, hash: 'f'.repeat(64) };
     const pack = evidencePack(state, [...events, newer], { ok: true }, '2026-11-25T09:00:00.000Z');
-    expect(pack.sections.find((s) => s.id === 'escalation')!.items.map((i) => i.kind)).not.toContain('drill.started');
-    expect(pack.sections.at(-1)).toMatchObject({ id: 'unknown-kinds', controls: [], items: [{ seq: newer.seq, kind: 'drill.started', detail: { note: 'told [email]' } }] });
+    expect(pack.sections.find((s) => s.id === 'escalation')!.items.map((i) => i.kind)).not.toContain('future.kind');
+    expect(pack.sections.at(-1)).toMatchObject({ id: 'unknown-kinds', controls: [], items: [{ seq: newer.seq, kind: 'future.kind', detail: { note: 'told [email]' } }] });
     expect(pack.sections.flatMap((s) => s.items)).toHaveLength(events.length + 1);
     const md = evidenceMarkdown(pack);
     expect(md).toContain('## Events of kinds this version of Klaxon does not know\n\nEvidences: no control claimed\n');
-    expect(md).toContain('| drill.started |');
+    expect(md).toContain('| future.kind |');
     expect(evidenceCsv(pack)).toContain(',Events of kinds this version of Klaxon does not know,,');
   });
 });
