@@ -10,6 +10,7 @@ import type { LedgerStore } from '../ledger/store';
 import type { HistoryArchive } from '../ledger/history-archive';
 import { historyArchiveActivities } from './history-archiver';
 import { heartbeatActivities } from './heartbeat-incidents';
+import { drillStarterActivities } from './drill-starter';
 import type { Incidents } from '../client/incidents';
 import { dataConverterFor } from '../client/payload-codec';
 import { tracingWorkerOptions } from '../telemetry/tracing';
@@ -48,6 +49,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createClockActivities(),
       ...createContainmentActivities(deps.containment),
       ...heartbeatActivities(deps.incidents, config.policies),
+      ...drillStarterActivities(deps.incidents, config.policies),
       ...(deps.archive ? historyArchiveActivities(deps.archive.client, deps.archive.store, deps.ledger) : {}),
     },
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its

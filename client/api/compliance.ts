@@ -41,7 +41,7 @@ export async function whoAmI(req: IncomingMessage, deps: ComplianceDeps): Answer
 }
 
 /** Every read of audit data is itself written to the ledger: who read what, when. */
-async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string | undefined, what: string, req: IncomingMessage): Promise<void> {
+export async function audited(deps: ComplianceDeps, token: ApiToken, incidentId: string | undefined, what: string, req: IncomingMessage): Promise<void> {
   await deps.ledger.append({
     incidentId: incidentId ?? AUDIT_READS,
     stepKey: `audit-read/${randomUUID()}`,
@@ -83,7 +83,7 @@ export async function incidentTimeline(req: IncomingMessage, deps: ComplianceDep
   return { status: 200, body: { incidentId: id, events, verified: await deps.ledger.verify(id, deps.verify) } };
 }
 
-const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8', md: 'text/markdown; charset=utf-8' };
+export const CONTENT_TYPES: Record<EvidenceFormat, string> = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8', md: 'text/markdown; charset=utf-8' };
 
 /** `GET /v1/incidents/:id/evidence?format=json|csv|md`: the evidence pack (audited). */
 export async function incidentEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, id: string, now: Date): Answer {

@@ -39,6 +39,9 @@ import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
 import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
+import { drillReportRoutes } from './drill-reports';
+import { drillScheduleRoutes } from './drill-schedules';
+import { DrillSchedules } from '../drill-schedules';
 
 const apiLog = componentLogger('api');
 
@@ -65,6 +68,8 @@ export interface ApiDeps {
   pagerDutyWebhookSecrets?: string[];
   /** The read-only compliance API; without a ledger database its routes answer 503. */
   compliance?: ComplianceDeps;
+  /** Scheduled drills' Temporal Schedules (client/drill-schedules.ts); made with the compliance API, whose tokens they take. */
+  drillSchedules?: DrillSchedules;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
   /** What the configuration leaves aside (config/environment.ts), said once at start. */
@@ -104,7 +109,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
     notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-    ...(compliance ? { compliance } : {}),
+    ...(compliance ? { compliance, drillSchedules: new DrillSchedules(compliance.client, config.temporal.taskQueue) } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
   };
@@ -160,6 +165,10 @@ export function createApiServer(deps: ApiDeps): Server {
     return deps.compliance;
   };
   const deadlines = new DeadlinesOverview(deps.incidents);
+  const drillSchedules = (): DrillSchedules => {
+    if (!deps.drillSchedules) throw new HttpError(503, 'drill schedules take API tokens from the ledger database, and none is configured (DATABASE_URL)');
+    return deps.drillSchedules;
+  };
   const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -216,6 +225,8 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'POST', pattern: /^\/v1\/drills$/, handle: async (req) => startDrillRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, now()) },
     { method: 'GET', pattern: /^\/v1\/drills$/, handle: async (req) => listDrillsRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/drills\/([^/]+)$/, handle: async (req, [id]) => showDrillRoute(req, compliance(), deps.incidents, id) },
+    ...drillReportRoutes(compliance, deps.incidents, now),
+    ...drillScheduleRoutes(compliance, drillSchedules, () => deps.configuration.current().policies),
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

@@ -6,6 +6,7 @@ import type { LedgerEvent } from '../../ledger/event';
 import type { EvidenceFormat } from '../evidence';
 import type { RunHistory } from '../incident-history';
 import type { IncidentSummary } from '../incidents';
+import type { DrillScheduleRequest, DrillScheduleView } from '../drill-schedules';
 
 /** `klaxon incidents list`'s filter as GET /v1/incidents takes it (client/api/compliance-query.ts). */
 export interface ListQuery {
@@ -96,6 +97,27 @@ export class ApiClient {
   async drills(): Promise<IncidentSummary[]> {
     const { drills } = await this.call<{ drills: Array<Omit<IncidentSummary, 'incidentId'> & { drillId: string }> }>('GET', '/v1/drills');
     return drills.map(({ drillId, ...rest }) => ({ incidentId: drillId, ...rest }));
+  }
+
+  /** A drill's report, or the drills of a year, rendered by the API in `format` (audit:read). */
+  drillReport(format: EvidenceFormat, of: { drillId: string } | { year: number }): Promise<string> {
+    const path = 'drillId' in of ? `/v1/drills/${encodeURIComponent(of.drillId)}/report` : `/v1/drills/year/${of.year}`;
+    return this.call('GET', `${path}?${new URLSearchParams({ format })}`, undefined, 'text');
+  }
+
+  /** Makes a drill schedule (incidents:write). */
+  createDrillSchedule(req: DrillScheduleRequest): Promise<DrillScheduleView> {
+    return this.call('POST', '/v1/drill-schedules', req);
+  }
+
+  async drillSchedules(): Promise<DrillScheduleView[]> {
+    return (await this.call<{ schedules: DrillScheduleView[] }>('GET', '/v1/drill-schedules')).schedules;
+  }
+
+  /** Pauses, unpauses or deletes a drill schedule (incidents:write). */
+  changeDrillSchedule(name: string, change: 'pause' | 'unpause' | 'delete'): Promise<DrillScheduleView | { deleted: string }> {
+    const path = `/v1/drill-schedules/${encodeURIComponent(name)}`;
+    return change === 'delete' ? this.call('DELETE', path) : this.call('POST', `${path}/${change}`);
   }
 
   private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {

@@ -11,6 +11,8 @@ import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
 import { tokensCommands } from './commands/tokens';
+import { drillReportCommands } from './commands/drill-reports';
+import { drillScheduleCommands } from './commands/drill-schedules';
 import { CliContext } from './context';
 
 /** Every command, in the order the overview lists them. */
@@ -22,6 +24,8 @@ export const COMMANDS: Command[] = [
   ...clocksCommands,
   ...containmentCommands,
   ...drillCommands,
+  ...drillReportCommands,
+  ...drillScheduleCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

@@ -65,7 +65,7 @@ export interface EvidencePack {
   ledger: { events: number; verified: boolean; firstBroken?: unknown; substitutes?: unknown[]; headSeq?: number; headHash?: string; headGlobalSeq?: number; howToVerify: string };
 }
 
-const minutesBetween = (from: string, to: string | undefined): number | undefined => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 600) / 100 : undefined);
+export const minutesBetween = (from: string, to: string | undefined): number | undefined => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 600) / 100 : undefined);
 
 /**
  * The payload fields that are free text (an alert's title and labels, what people typed,
@@ -199,7 +199,7 @@ export function evidencePack(
  * spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or carriage return)
  * is prefixed with `'`, so it is shown as text (OWASP's advice against CSV injection).
  */
-const csvCell = (v: unknown): string => {
+export const csvCell = (v: unknown): string => {
   const raw = typeof v === 'string' ? v : JSON.stringify(v);
   const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -209,7 +209,7 @@ const csvCell = (v: unknown): string => {
  * A Markdown table cell: a `|` would end the cell and a line break the row, and a renderer
  * would run HTML, so those are escaped; the text reads the same.
  */
-const mdCell = (v: string): string =>
+export const mdCell = (v: string): string =>
   v.replace(/[\\|<>&]/g, (c) => ({ '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!).replace(/\r\n|\r|\n/g, '<br>');
 
 /** One row per item: section, controls, sequence, time, kind, actor, detail, hash. */
