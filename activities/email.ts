@@ -8,6 +8,8 @@ import type { IncidentState } from '../core/incident/incident';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
 import { obligationById } from '../core/regulation/regimes';
 import type { ChannelDeps } from './channels';
+import type { ReviewState } from '../core/reviews/review';
+import { reviewEmail, type ReviewNotice } from '../core/reviews/review-messages';
 
 export interface EmailSettings {
   /** smtp://user:pass@host:port or smtps://…; without it, messages are written to the outbox as .eml files. */
@@ -84,6 +86,11 @@ export function createEmailActivities(settings: EmailSettings) {
     async sendClockEmail(input: { stepKey: string; state: IncidentState; notice: ClockNotice; to: string; responder: string }): Promise<{ messageId: string }> {
       const message = clockNoticeEmail(input.state, input.notice, obligationById(input.notice.obligation), input.responder);
       return deliver(input.stepKey, input.state.incidentId, input.to, message);
+    },
+
+    /** A late post-incident review, or an overdue follow-up action, to one person; threaded under the incident. */
+    async sendReviewEmail(input: { stepKey: string; review: ReviewState; notice: ReviewNotice; to: string }): Promise<{ messageId: string }> {
+      return deliver(input.stepKey, input.review.incidentId, input.to, reviewEmail(input.review, input.notice));
     },
   };
 }

@@ -9,6 +9,8 @@ import type { ChannelDeps } from './channels';
 import { OutboxSlack } from './slack-outbox';
 import type { PostedMessage, SlackTransport } from './slack-transport';
 import { WebApiSlack } from './slack-web-api';
+import type { ReviewState } from '../core/reviews/review';
+import { reviewSlackMessage, type ReviewNotice } from '../core/reviews/review-messages';
 
 export interface PageInput extends PagedAs {
   stepKey: string;
@@ -50,6 +52,11 @@ export function createSlackActivities(transport: SlackTransport, channel: string
     /** An approval to give, or a containment action or undo that keeps failing (loud). */
     async postContainmentNotice(input: { stepKey: string; state: IncidentState; action: ContainmentAction; notice: ContainmentNotice; mention: string[]; channel?: string }): Promise<void> {
       await transport.post(input.channel ?? channel, containmentNoticeMessage(input.state, input.action, input.notice, input.mention), input.stepKey, Context.current().info.attempt > 1);
+    },
+
+    /** A late post-incident review, or an overdue follow-up action, told in the incidents channel with its people mentioned. */
+    async postReviewNotice(input: { stepKey: string; review: ReviewState; notice: ReviewNotice; mention: string[]; channel?: string }): Promise<void> {
+      await transport.post(input.channel ?? channel, reviewSlackMessage(input.review, input.notice, input.mention), input.stepKey, Context.current().info.attempt > 1);
     },
 
     /**

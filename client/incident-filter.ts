@@ -37,7 +37,7 @@ export class FilterError extends Error {
 const STATUSES = ['triggered', 'acknowledged', 'snoozed', 'resolved'];
 
 /** Values go into a visibility query: only plain tokens, so no quote can end a string early. */
-function token(what: string, value: string): string {
+export function token(what: string, value: string): string {
   if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(value)) throw new FilterError(`${what} "${value}" is not a plain name (letters, digits, _ . : -)`);
   return `'${value}'`;
 }

@@ -257,11 +257,11 @@ export class Incidents {
   }
 }
 
-/** Maps Temporal's errors to those callers answer differently: unknown, closed, refused. */
-function translate(err: unknown, incidentId: string): unknown {
+/** Maps Temporal's errors to those callers answer differently: unknown, closed, refused (`subject`: what the id names, in the message). */
+export function translate(err: unknown, incidentId: string, subject = `incident ${incidentId}`): unknown {
   const message = (err as Error).message ?? '';
-  if (/workflow execution already completed/i.test(message)) return new IncidentClosedError(`incident ${incidentId} is closed`);
-  if (err instanceof WorkflowNotFoundError) return new IncidentNotFoundError(`incident ${incidentId} was not found`);
+  if (/workflow execution already completed/i.test(message)) return new IncidentClosedError(`${subject} is closed`);
+  if (err instanceof WorkflowNotFoundError) return new IncidentNotFoundError(`${subject} was not found`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'IncidentRuleError') {
     return new IncidentRejectedError(err.cause.message);
   }

@@ -2,6 +2,8 @@ import { Gauge } from 'prom-client';
 import { SEVERITIES } from '../core/alerts/severity';
 import { OBLIGATIONS } from '../core/regulation/regimes';
 import type { Incidents } from '../client/incidents';
+import type { Reviews } from '../client/reviews';
+import { REVIEW_STATUSES } from '../core/reviews/review';
 import { bounded, registry } from './metrics';
 
 /** How long a reading of visibility serves scrapes: a scrape must not cost a scan of Temporal. */
@@ -15,6 +17,8 @@ interface Reading {
   at: number;
   open: Map<string, number>;
   deadlines: Map<string, number>;
+  /** Open post-incident reviews by status, and those with a follow-up action past its due date (absent without reviews to read). */
+  reviews?: { byStatus: Map<string, number>; withOverdueActions: number };
 }
 
 /**
@@ -28,7 +32,11 @@ export class IncidentGauges {
   private reading?: Reading;
   private pending?: Promise<void>;
 
-  constructor(private readonly incidents: Incidents, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly incidents: Incidents,
+    private readonly now: () => number = Date.now,
+    private readonly reviews?: Reviews,
+  ) {}
 
   /** Takes a new reading when the last is older than FRESH_MS; scrapes meanwhile wait on the same one. */
   async current(): Promise<Reading | undefined> {
@@ -59,15 +67,22 @@ export class IncidentGauges {
         deadlines.set(key, (deadlines.get(key) ?? 0) + 1);
       }
     }
-    return { at, open, deadlines };
+    return { at, open, deadlines, ...(this.reviews ? { reviews: await this.readReviews(this.reviews, at) } : {}) };
+  }
+
+  private async readReviews(reviews: Reviews, at: number): Promise<NonNullable<Reading['reviews']>> {
+    const byStatus = new Map<string, number>();
+    // Open reviews only: a complete review has ended, and `complete` counts none (it stays a label so the series exists).
+    await Promise.all(REVIEW_STATUSES.map(async (s) => byStatus.set(s, s === 'complete' ? 0 : await reviews.count({ status: s }))));
+    return { byStatus, withOverdueActions: await reviews.count({ overdueActionsAt: new Date(at) }) };
   }
 }
 
 let source: IncidentGauges | undefined;
 
-/** The incidents the gauges read from from now on (the API does this when it starts). */
-export function readIncidentGaugesFrom(incidents: Incidents): void {
-  source = new IncidentGauges(incidents);
+/** The incidents (and, with a ledger database, the reviews) the gauges read from from now on (the API does this when it starts). */
+export function readIncidentGaugesFrom(incidents: Incidents, reviews?: Reviews): void {
+  source = new IncidentGauges(incidents, Date.now, reviews);
 }
 
 new Gauge({
@@ -94,6 +109,29 @@ new Gauge({
       const [regime, state] = key.split('\n');
       this.set({ regime, state }, n);
     }
+  },
+});
+
+new Gauge({
+  name: 'klaxon_reviews',
+  help: 'Open post-incident reviews by state: owed, late (past due, not submitted), submitted (follow-up actions still open); Temporal visibility, read at most every 30 s',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  async collect() {
+    const reading = await source?.current();
+    this.reset();
+    for (const [state, n] of reading?.reviews?.byStatus ?? []) this.set({ state }, n);
+  },
+});
+
+new Gauge({
+  name: 'klaxon_review_actions_overdue',
+  help: 'Open post-incident reviews with a follow-up action past its due date (Temporal visibility, read at most every 30 s)',
+  registers: [registry],
+  async collect() {
+    const reading = await source?.current();
+    this.reset();
+    if (reading?.reviews) this.set(reading.reviews.withOverdueActions);
   },
 });
 

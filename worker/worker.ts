@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { allChannelActivities } from '../activities/channels';
 import { createClockActivities } from '../activities/clocks';
+import { createReviewActivities } from '../activities/reviews';
 import { createContainmentActivities, type ContainmentAdapters } from '../activities/containment';
 import { createLedgerActivities } from '../activities/ledger';
 import type { KlaxonConfig } from '../config/environment';
@@ -47,6 +48,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...allChannelActivities({ config, agent: deps.pagerDutyAgent }),
       ...createLedgerActivities(deps.ledger),
       ...createClockActivities(),
+      ...createReviewActivities(),
       ...createContainmentActivities(deps.containment),
       ...heartbeatActivities(deps.incidents, config.policies),
       ...drillStarterActivities(deps.incidents, config.policies),

@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { createReviewStarter } from './review-start';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { SlackActivities } from '../activities/slack';
@@ -30,6 +31,8 @@ export interface IncidentInput {
     ledgerIndex: number;
     /** The alerts as sent that the previous run kept (keepUnredactedAlerts). */
     unredacted?: UnredactedAlert[];
+    /** Its post-incident review was started (workflows/review-start.ts). */
+    reviewStarted?: boolean;
   };
 }
 
@@ -177,12 +180,17 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     await condition(() => allHandlersFinished() && !notifier.busy);
     if (channelWork) await channelWork;
     await ledgerQueue;
-    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...input, policy: incident.policy, resume: { incident: incident.memento(), ledgerIndex, ...(unredacted.length ? { unredacted } : {}) } });
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({
+      ...input,
+      policy: incident.policy,
+      resume: { incident: incident.memento(), ledgerIndex, ...(unredacted.length ? { unredacted } : {}), ...(reviews.started ? { reviewStarted: true } : {}) },
+    });
   };
 
   const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
   const clocks = createClockKeeper(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
   const contain = createContainmentRunner(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
+  const reviews = createReviewStarter(incident, input.resume?.reviewStarted ?? false);
 
   // The incident's own Slack channel, when its severity calls for one: opened beside the
   // paging, never before it, and awaited before the incident hands over or completes.
@@ -225,6 +233,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const step = incident.step(nowIso());
     if (step.kind === 'done') {
       notifier.stop();
+      // The review is owed from resolution on, not from the end of the run (a legal clock may keep it open for weeks).
+      if (reviews.isDue()) await reviews.start();
       // A resolved incident stays alive while a legal clock runs (obligations outlive the fix)
       // and while its containment is still to be undone.
       if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) break;

@@ -177,7 +177,7 @@ export function registerHandlers(handlers: Handlers, hooks: HandlerHooks): void 
 }
 
 /** Rules refuse by throwing; an ApplicationFailure carries the reason to the caller intact. Errors `refusal` does not pick are bugs: they fail the task, to be retried once fixed. */
-function rejectAsFailure<T>(run: () => T, refusal: (err: unknown) => boolean = () => true): T {
+export function rejectAsFailure<T>(run: () => T, refusal: (err: unknown) => boolean = () => true): T {
   try {
     return run();
   } catch (err) {

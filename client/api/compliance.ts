@@ -10,6 +10,7 @@ import { FilterError } from '../incident-filter';
 import { authorize, hideOtherTenants, liveToken, withinTenants, type Credentials } from './authorization';
 import { HistoryNotFoundError, incidentHistory } from '../incident-history';
 import type { Incidents } from '../incidents';
+import { Reviews } from '../reviews';
 import { incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../evidence';
 import { attachment, HttpError, parseRequestJson, readBody, TextBody } from './http';
 import { evidenceQuery, incidentListQuery, incidentQuery, periodEvidenceQuery } from './compliance-query';
@@ -90,7 +91,7 @@ export async function incidentEvidenceRoute(req: IncomingMessage, deps: Complian
   const token = await authorize(req, deps, 'audit:read');
   hideOtherTenants(token, id);
   const { format } = evidenceQuery(req);
-  const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now, deps.verify));
+  const pack = await answeringRefusals(() => incidentEvidence(incidents, deps.ledger, id, now, deps.verify, new Reviews(deps.client)));
   await audited(deps, token, id, `evidence (${format})`, req);
   return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format], attachment(`${id}-evidence.${format}`)) };
 }
@@ -99,7 +100,7 @@ export async function incidentEvidenceRoute(req: IncomingMessage, deps: Complian
 export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents): Answer {
   const token = await authorize(req, deps, 'audit:read');
   const { since: openedFrom, until: openedTo, format } = periodEvidenceQuery(req);
-  const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants).catch((err: unknown) => {
+  const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants, new Reviews(deps.client)).catch((err: unknown) => {
     throw err instanceof FilterError ? new HttpError(400, err.message) : err;
   });
   await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);

@@ -42,6 +42,8 @@ import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
 import { drillReportRoutes } from './drill-reports';
 import { drillScheduleRoutes } from './drill-schedules';
 import { DrillSchedules } from '../drill-schedules';
+import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
+import { Reviews } from '../reviews';
 
 const apiLog = componentLogger('api');
 
@@ -152,7 +154,7 @@ export function createApiServer(deps: ApiDeps): Server {
     if (feed?.book !== book) feed = { book, feed: new HeartbeatFeed(deps.incidents, book, log) };
     return feed.feed;
   };
-  readIncidentGaugesFrom(deps.incidents);
+  readIncidentGaugesFrom(deps.incidents, deps.compliance ? new Reviews(deps.compliance.client) : undefined);
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -169,6 +171,7 @@ export function createApiServer(deps: ApiDeps): Server {
     if (!deps.drillSchedules) throw new HttpError(503, 'drill schedules take API tokens from the ledger database, and none is configured (DATABASE_URL)');
     return deps.drillSchedules;
   };
+  const reviews = (): Reviews => new Reviews(compliance().client);
   const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -227,6 +230,12 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/drills\/([^/]+)$/, handle: async (req, [id]) => showDrillRoute(req, compliance(), deps.incidents, id) },
     ...drillReportRoutes(compliance, deps.incidents, now),
     ...drillScheduleRoutes(compliance, drillSchedules, () => deps.configuration.current().policies),
+    // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id) },
+    { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
+    { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

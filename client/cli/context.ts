@@ -6,6 +6,7 @@ import { readerZone } from '../../core/shared/time-format';
 import { openDatabase } from '../../ledger/database';
 import { connectIncidents } from '../connect';
 import type { Incidents } from '../incidents';
+import type { ResponderRef } from '../../core/incident/actor';
 import { changeArgument } from '../api/incident-changes';
 import type { UpdateName, UpdateResult } from '../../workflows/messages';
 import { ApiClient } from './api-client';
@@ -72,14 +73,18 @@ export class CliContext {
    * (in production, the worker and the API alone). The body is checked the same way on both.
    */
   async change<N extends UpdateName>(name: N, id: string, body: object, as: string | undefined): Promise<UpdateResult<N>> {
+    return this.acting(as, (api) => api.change(name, id, body), ({ incidents }, by) => incidents.change(name, id, changeArgument(name, body, by, this.config().policies)));
+  }
+
+  /** A change made as a person: through the API under a personal token, else straight to Temporal as --as (see `change`; reviews use it too). */
+  async acting<T>(as: string | undefined, viaApi: (api: ApiClient) => Promise<T>, direct: (temporal: { incidents: Incidents; client: Client }, by: ResponderRef) => Promise<T>): Promise<T> {
     const api = this.api();
     if (api) {
       if (as !== undefined) throw new UsageError('--as is for the embedded stack: under a personal token you act as its responder (unset KLAXON_AS, or KLAXON_TOKEN and klaxon logout)');
-      return api.change(name, id, body);
+      return viaApi(api);
     }
     if (as === undefined) throw new UsageError('who acts? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN');
-    const config = this.config();
-    return this.withTemporal(({ incidents }) => incidents.change(name, id, changeArgument(name, body, { responder: as, via: 'cli' }, config.policies)));
+    return this.withTemporal((temporal) => direct(temporal, { responder: as, via: 'cli' }));
   }
 
   /**

@@ -10,6 +10,7 @@ import { incidentsCommands } from './commands/incidents';
 import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
+import { reviewsCommands } from './commands/reviews';
 import { tokensCommands } from './commands/tokens';
 import { drillReportCommands } from './commands/drill-reports';
 import { drillScheduleCommands } from './commands/drill-schedules';
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   ...drillCommands,
   ...drillReportCommands,
   ...drillScheduleCommands,
+  ...reviewsCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

@@ -126,6 +126,14 @@ export const AUDIT_EVENTS = {
   // Resolution and lessons
   'incident.resolved': kind<{ auto?: true; note?: string }>('Incident resolved', 'resolution'),
   'incident.false_positive': kind<{ reason: string }>('Marked a false positive', 'resolution'),
+  // Post-incident reviews (core/reviews/): written to the reviewed incident's own chain
+  'review.owed': kind<{ owner: string; dueAt: string; resolvedAt: string }>('Post-incident review owed', 'resolution'),
+  'review.reminded': kind<{ sequence: number; level: number; dueAt: string; told: Told[] }>('Late review: reminder sent', 'resolution'),
+  'review.submitted': kind<{ dueAt: string; late: boolean; summary: string; rootCause: string; actions: number }>('Post-incident review submitted', 'resolution'),
+  'review.action_added': kind<{ n: number; title: string; owner: string; dueAt: string }>('Follow-up action added', 'resolution'),
+  'review.action_updated': kind<{ n: number; title?: string; owner?: string; dueAt?: string }>('Follow-up action changed', 'resolution'),
+  'review.action_done': kind<{ n: number; late: boolean }>('Follow-up action done', 'resolution'),
+  'review.action_overdue': kind<{ n: number; owner: string; dueAt: string; told: Told[] }>('Follow-up action overdue', 'resolution'),
 
   // Configuration changes: recorded under their own stream (ledger/configuration-record.ts), once per change whatever the replicas
   'configuration.applied': kind<

@@ -60,9 +60,35 @@ export interface EvidencePack {
   };
   /** Minutes from opening to the first acknowledgement, the first containment applied, the first filing. */
   figures: { minutesToAcknowledge?: number; minutesToContain?: number; minutesToNotify?: number };
+  /** The post-incident review (core/reviews/), when one was owed: its findings and follow-up actions; its events are in the resolution section. */
+  review?: PackReview;
   sections: Array<{ id: SectionId | typeof UNKNOWN_KINDS.id; title: string; controls: readonly string[]; items: EvidenceItem[] }>;
   /** What lets an auditor verify the pack against the ledger. */
   ledger: { events: number; verified: boolean; firstBroken?: unknown; substitutes?: unknown[]; headSeq?: number; headHash?: string; headGlobalSeq?: number; howToVerify: string };
+}
+
+/** A review as the pack shows it (core/reviews/review.ts's ReviewState has these fields). */
+export interface PackReview {
+  status: string;
+  owner: string;
+  dueAt: string;
+  submittedAt?: string;
+  submittedBy?: string;
+  findings?: { summary: string; rootCause: string; contributingFactors: string[]; wentWell: string[]; wentBadly: string[] };
+  actions: Array<{ n: number; title: string; owner: string; dueAt: string; status: string; doneAt?: string; overdueAt?: string }>;
+}
+
+/** The review's own fields, its text redacted again (it was when submitted). */
+function packReview(r: PackReview): PackReview {
+  const f = r.findings;
+  return {
+    status: r.status,
+    owner: r.owner,
+    dueAt: r.dueAt,
+    ...(r.submittedAt ? { submittedAt: r.submittedAt, submittedBy: r.submittedBy } : {}),
+    ...(f ? { findings: { summary: redact(f.summary), rootCause: redact(f.rootCause), contributingFactors: f.contributingFactors.map(redact), wentWell: f.wentWell.map(redact), wentBadly: f.wentBadly.map(redact) } } : {}),
+    actions: r.actions.map((a) => ({ n: a.n, title: redact(a.title), owner: a.owner, dueAt: a.dueAt, status: a.status, ...(a.doneAt ? { doneAt: a.doneAt } : {}), ...(a.overdueAt ? { overdueAt: a.overdueAt } : {}) })),
+  };
 }
 
 export const minutesBetween = (from: string, to: string | undefined): number | undefined => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 600) / 100 : undefined);
@@ -74,7 +100,7 @@ export const minutesBetween = (from: string, to: string | undefined): number | u
  * sequence numbers, counts, names) and is shown exactly as recorded: redacting it damaged the
  * record (`"lastReceivedAt": "[phone]T13:59:05.220Z"`, `"dedupKey": "csv-[number]"`).
  */
-export const FREE_TEXT_PAYLOAD_FIELDS = ['title', 'labels', 'details', 'note', 'reason', 'reasons', 'reasonsForDelay', 'outstanding', 'summary', 'message', 'failed', 'error'] as const;
+export const FREE_TEXT_PAYLOAD_FIELDS = ['title', 'labels', 'details', 'note', 'reason', 'reasons', 'reasonsForDelay', 'outstanding', 'summary', 'rootCause', 'message', 'failed', 'error'] as const;
 const FREE_TEXT: ReadonlySet<string> = new Set(FREE_TEXT_PAYLOAD_FIELDS);
 
 const redactAll = (value: unknown): unknown =>
@@ -160,6 +186,7 @@ export function evidencePack(
   verification: { ok: boolean; firstBroken?: unknown; substitutes?: unknown[] },
   generatedAt: string,
   configuration?: ConfigurationEvents,
+  review?: PackReview,
 ): EvidencePack {
   const head = events.at(-1);
   return {
@@ -181,6 +208,7 @@ export function evidencePack(
       ...(s.falsePositive ? { falsePositive: { ...s.falsePositive, reason: redact(s.falsePositive.reason) } } : {}),
     },
     figures: incidentFigures(s),
+    ...(review ? { review: packReview(review) } : {}),
     sections: packSections(events, configuration),
     ledger: {
       events: events.length,
@@ -244,6 +272,7 @@ export function evidenceMarkdown(p: EvidencePack): string {
     `| Resolved | ${i.resolved ? `${i.resolved.at} by ${mdCell(i.resolved.by)}${i.resolved.note ? `: ${mdCell(i.resolved.note)}` : ''}` : 'open'} |`,
     `| Time to acknowledge / contain / notify | ${fig(f.minutesToAcknowledge)} / ${fig(f.minutesToContain)} / ${fig(f.minutesToNotify)} |`,
     '',
+    ...reviewMarkdown(p.review),
     ...p.sections.flatMap((s) => [
       `## ${s.title}`,
       '',
@@ -259,4 +288,21 @@ export function evidenceMarkdown(p: EvidencePack): string {
     p.ledger.howToVerify,
     '',
   ].join('\n');
+}
+
+/** The review's part of the Markdown pack: findings and actions, every outside word escaped. */
+function reviewMarkdown(r: PackReview | undefined): string[] {
+  if (!r) return [];
+  const f = r.findings;
+  const list = (title: string, items: string[]) => (items.length ? [`**${title}**`, '', ...items.map((i) => `- ${mdCell(i)}`), ''] : []);
+  return [
+    '## Post-incident review',
+    '',
+    `Status: ${r.status}. Owner: ${mdCell(r.owner)}, due ${r.dueAt}.${r.submittedAt ? ` Submitted ${r.submittedAt} by ${mdCell(r.submittedBy ?? '')}.` : ' Not submitted.'}`,
+    '',
+    ...(f ? [`**Summary**: ${mdCell(f.summary)}`, '', `**Root cause**: ${mdCell(f.rootCause)}`, '', ...list('Contributing factors', f.contributingFactors), ...list('Went well', f.wentWell), ...list('Went badly', f.wentBadly)] : []),
+    ...(r.actions.length
+      ? ['| # | action | owner | due | status |', '| --- | --- | --- | --- | --- |', ...r.actions.map((a) => `| ${a.n} | ${mdCell(a.title)} | ${mdCell(a.owner)} | ${a.dueAt} | ${a.status}${a.doneAt ? ` ${a.doneAt}` : a.overdueAt ? ' (overdue)' : ''} |`), '']
+      : ['No follow-up action.', '']),
+  ];
 }

@@ -15,8 +15,20 @@ export interface PeriodReport {
     contain: Spread;
     notify: Spread;
   }>;
-  rows: Array<{ incidentId: string; severity: Severity; tenant: string; status: string; openedAt: string } & ReturnType<typeof incidentFigures>>;
+  rows: Array<{ incidentId: string; severity: Severity; tenant: string; status: string; openedAt: string; review: ReviewMark } & ReturnType<typeof incidentFigures>>;
+  /** Resolved incidents (false positives aside) whose post-incident review is not complete: what an auditor asks about first (ISO 27001 A.5.27). */
+  withoutCompletedReview: string[];
 }
+
+/**
+ * Where an incident's review stands: a review's status (owed, late, submitted, complete), `none`
+ * when it owes one and none was found, `not owed` (still open, a false positive, or a drill whose
+ * policy asks none), `unknown` when the reviews were not read.
+ */
+export type ReviewMark = string;
+
+/** Whether an incident owes a post-incident review (core/reviews/: resolved, not a false positive). */
+export const owesReview = (s: IncidentState): boolean => s.status === 'resolved' && !s.falsePositive;
 
 export interface Spread {
   count: number;
@@ -32,9 +44,11 @@ function spread(values: number[]): Spread {
   return { count: sorted.length, medianMinutes: Math.round(median * 100) / 100, maxMinutes: sorted.at(-1) };
 }
 
-export function periodReport(states: IncidentState[], from: string, to: string): PeriodReport {
+/** `reviews`: each incident's review status by incident id (absent: none found); without it, reviews are `unknown`. */
+export function periodReport(states: IncidentState[], from: string, to: string, reviews?: ReadonlyMap<string, string>): PeriodReport {
+  const markOf = (s: IncidentState): ReviewMark => (!owesReview(s) ? 'not owed' : reviews ? (reviews.get(s.incidentId) ?? 'none') : 'unknown');
   // Drills are listed apart (their workflow type); one that reached here still never counts as a real incident.
-  const rows = states.filter((s) => !s.drill).map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, ...incidentFigures(s) }));
+  const rows = states.filter((s) => !s.drill).map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, review: markOf(s), ...incidentFigures(s) }));
   const severities = [...new Set(rows.map((r) => r.severity))].sort();
   return {
     from,
@@ -46,6 +60,7 @@ export function periodReport(states: IncidentState[], from: string, to: string):
       return { severity, incidents: of.length, acknowledge: pick('minutesToAcknowledge'), contain: pick('minutesToContain'), notify: pick('minutesToNotify') };
     }),
     rows,
+    withoutCompletedReview: rows.filter((r) => r.review !== 'not owed' && r.review !== 'complete').map((r) => r.incidentId),
   };
 }
 
@@ -60,9 +75,13 @@ export function periodMarkdown(r: PeriodReport): string {
     '| --- | --- | --- | --- | --- |',
     ...r.bySeverity.map((b) => `| ${b.severity} | ${b.incidents} | ${fmt(b.acknowledge)} | ${fmt(b.contain)} | ${fmt(b.notify)} |`),
     '',
-    '| incident | severity | tenant | status | opened | ack | contain | notify |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.rows.map((x) => `| ${x.incidentId} | ${x.severity} | ${x.tenant} | ${x.status} | ${x.openedAt} | ${x.minutesToAcknowledge ?? ''} | ${x.minutesToContain ?? ''} | ${x.minutesToNotify ?? ''} |`),
+    '| incident | severity | tenant | status | opened | ack | contain | notify | review |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.rows.map((x) => `| ${x.incidentId} | ${x.severity} | ${x.tenant} | ${x.status} | ${x.openedAt} | ${x.minutesToAcknowledge ?? ''} | ${x.minutesToContain ?? ''} | ${x.minutesToNotify ?? ''} | ${x.review} |`),
+    '',
+    r.withoutCompletedReview.length
+      ? `**Without a completed post-incident review (${r.withoutCompletedReview.length})**: ${r.withoutCompletedReview.join(', ')}`
+      : 'Every resolved incident of the period has a completed post-incident review.',
     '',
   ].join('\n');
 }

@@ -18,8 +18,8 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
  */
 const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 
-/** A titled table of facts and the command to act, as plain text and HTML. */
-function render(subject: string, title: string, rows: Array<[string, string]>, act: string): EmailMessage {
+/** A titled table of facts and the command to act, as plain text and HTML (also a review reminder's, core/reviews/review-messages.ts). */
+export function render(subject: string, title: string, rows: Array<[string, string]>, act: string): EmailMessage {
   return {
     subject: oneLine(subject).slice(0, 200),
     text: [title, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', act, ''].join('\n'),
@@ -33,7 +33,7 @@ function render(subject: string, title: string, rows: Array<[string, string]>, a
   };
 }
 
-const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
+export const utc = (iso: string): string => `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
 
 /**
  * The page as an email, for responders reached by email and for the executives and legal

@@ -21,6 +21,8 @@ import { isValidTenant } from '../alerts/alert';
 import { SOURCES } from '../sources/registry';
 import { HEARTBEAT_INTERVAL_SECONDS, MONITOR_NAME } from '../heartbeats/heartbeat-monitor';
 import { heartbeatProblems } from '../heartbeats/declarations';
+import { REVIEW_BOUNDS } from '../reviews/review-settings';
+import { isKnownJurisdiction } from '../regulation/business-calendar';
 
 /**
  * A policy file (YAML, KLAXON_POLICY_FILE): responders and the escalation ladder. Errors name
@@ -172,6 +174,15 @@ const policySchema = z
     autoResolve: z.boolean().optional(),
     keepUnredactedAlerts: z.boolean().optional(),
     heartbeats: z.array(heartbeatMonitor).optional(),
+    reviews: z
+      .object({
+        dueBusinessDays: z.number().int().min(REVIEW_BOUNDS.dueBusinessDays.min).max(REVIEW_BOUNDS.dueBusinessDays.max).optional(),
+        drills: z.boolean().optional(),
+        remindEveryHours: z.number().int().min(REVIEW_BOUNDS.remindEveryHours.min).max(REVIEW_BOUNDS.remindEveryHours.max).optional(),
+        holidays: z.string().max(16).refine(isKnownJurisdiction, 'not a jurisdiction the holiday library knows (ISO 3166: "DE", "US-CA")').optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import { hasChannel, type NotificationRule, type Urgency } from '../escalation/n
 import { contactProblems, type Contacts } from '../channels/channels';
 import { validateSchedule, type Schedule } from '../escalation/schedule';
 import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor';
+import { REVIEW_BOUNDS, type ReviewSettings } from '../reviews/review-settings';
 
 /**
  * A person who can be paged and may act on incidents, reached by the contact fields each
@@ -132,6 +133,8 @@ export interface Policy {
   keepUnredactedAlerts?: boolean;
   /** Heartbeat monitors whose silence opens an incident under this policy (core/heartbeats/). */
   heartbeats?: HeartbeatMonitor[];
+  /** Post-incident reviews (core/reviews/): due in how many business days, whether drills owe one, reminders; DEFAULT_REVIEW_SETTINGS when absent. */
+  reviews?: Partial<ReviewSettings>;
   /** SHA-256 of the policy as loaded, recorded when an incident pins it. */
   hash?: string;
 }
@@ -235,7 +238,18 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   if (policy.slackChannel !== undefined && !/^[CG][A-Z0-9]+$/.test(policy.slackChannel)) problems.push({ path: ['slackChannel'], message: `"${policy.slackChannel}" is not a Slack channel id (C…)` });
   if (!Number.isInteger(policy.repeat) || policy.repeat < 0) problems.push({ path: ['repeat'], message: 'repeat must be a whole number ≥ 0' });
   if (policy.ackTimeoutMinutes !== undefined && !(policy.ackTimeoutMinutes > 0)) problems.push({ path: ['ackTimeoutMinutes'], message: 'ackTimeoutMinutes must be a positive number of minutes' });
+  problems.push(...reviewProblems(policy.reviews ?? {}));
   if (policy.maxSnoozeMinutes !== undefined && !(policy.maxSnoozeMinutes > 0)) problems.push({ path: ['maxSnoozeMinutes'], message: 'maxSnoozeMinutes must be a positive number of minutes' });
+  return problems;
+}
+
+function reviewProblems(reviews: Partial<ReviewSettings>): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  for (const field of ['dueBusinessDays', 'remindEveryHours'] as const) {
+    const v = reviews[field];
+    const { min, max } = REVIEW_BOUNDS[field];
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) problems.push({ path: ['reviews', field], message: `reviews.${field} must be a whole number from ${min} to ${max}` });
+  }
   return problems;
 }
 

@@ -7,8 +7,8 @@ import { DateTime } from 'luxon';
  * (an activity records the result), so a library update cannot change a running clock.
  */
 export interface CalendarSpec {
-  /** ISO 3166 country, optionally with a subdivision: "US", "BR", "US-VT", "DE-BE". */
-  jurisdiction: string;
+  /** ISO 3166 country, optionally with a subdivision: "US", "BR", "US-VT", "DE-BE"; absent: weekends are the only days off (a review's calendar without `holidays`). */
+  jurisdiction?: string;
   /** Zone in which the jurisdiction's days begin and end. */
   zone: string;
 }
@@ -26,6 +26,16 @@ function holidaysOf(jurisdiction: string): Holidays {
   return h;
 }
 
+/** Whether the holiday library knows a jurisdiction (a policy's `reviews.holidays` is checked with it). */
+export function isKnownJurisdiction(jurisdiction: string): boolean {
+  try {
+    holidaysOf(jurisdiction);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Public holidays of the jurisdiction on a local date (yyyy-MM-dd), by name; empty when none. */
 function publicHolidaysOn(jurisdiction: string, isoDate: string): string[] {
   const year = Number(isoDate.slice(0, 4));
@@ -36,7 +46,7 @@ function publicHolidaysOn(jurisdiction: string, isoDate: string): string[] {
 }
 
 function isBusinessDay(spec: CalendarSpec, day: DateTime): boolean {
-  return day.weekday <= 5 && publicHolidaysOn(spec.jurisdiction, day.toISODate()!).length === 0;
+  return day.weekday <= 5 && (spec.jurisdiction === undefined || publicHolidaysOn(spec.jurisdiction, day.toISODate()!).length === 0);
 }
 
 /**

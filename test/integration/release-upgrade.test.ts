@@ -73,7 +73,8 @@ it(`runs an incident opened by release ${RELEASE} to its end on a worker of toda
     const t = await stack.ledger.timeline(id);
     return t.some((e) => e.kind === 'incident.resolved') && t;
   });
-  expect(timeline.map((e) => e.kind)).toEqual([
+  // Its post-incident review (today's code owes one) writes to the same chain from a workflow of its own: aside here.
+  expect(timeline.map((e) => e.kind).filter((k) => !k.startsWith('review.'))).toEqual([
     'incident.opened', 'alert.received', 'responder.paged', 'clock.trigger_recorded', 'clock.started',
     'incident.escalated', 'responder.paged', 'incident.acknowledged', 'clock.filed', 'incident.resolved',
   ]);

@@ -3,6 +3,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type Wor
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
+import { createReviewActivities } from '../../activities/reviews';
 import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import type { ContainmentTargets } from '../../core/containment/containment-config';
 import { createEmailActivities } from '../../activities/email';
@@ -94,6 +95,7 @@ export function timeSkippingIncidents(
         ...createPagerDutyActivities({ routingKeys: PAGERDUTY_ROUTING_KEYS, server: h.pagerduty.host, agent: h.pagerduty.agent }),
         ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
         ...createClockActivities(),
+        ...createReviewActivities(),
         ...createContainmentActivities(containment),
         ...setup.activities?.(h.env),
       },
@@ -143,6 +145,7 @@ export function timeSkippingIncidents(
       await handle.result();
     },
     postsFor: (incidentId: string) => h.slack.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(incidentId)),
-    kinds: async (incidentId: string) => (await h.ledger.timeline(incidentId)).map((e) => e.kind),
+    /** The kinds the incident wrote, in order; its post-incident review (a workflow of its own, on the same chain, at its own pace) aside. */
+    kinds: async (incidentId: string) => (await h.ledger.timeline(incidentId)).map((e) => e.kind).filter((k) => !k.startsWith('review.')),
   };
 }

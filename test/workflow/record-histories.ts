@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
+import { createReviewActivities } from '../../activities/reviews';
 import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
@@ -52,6 +53,7 @@ async function main(name: string): Promise<void> {
         ...createEmailActivities({ from: 'klaxon@example.com', outboxDir: outbox }),
         ...createPagerDutyActivities({ routingKeys: {} }),
         ...createClockActivities(),
+        ...createReviewActivities(),
         ...createContainmentActivities(containment),
         ...heartbeatActivities(new Incidents(env.client, 'record'), { policies: [{ ...samplePolicy, autoResolve: true, heartbeats: [monitor] }], routes: [] }),
       },

@@ -2,6 +2,7 @@ import { ledgerVerifySettings } from '../../../ledger/signing';
 import { LedgerStore } from '../../../ledger/store';
 import { EVIDENCE_FORMATS, incidentEvidence, periodEvidence, renderEvidence, type EvidenceFormat } from '../../evidence';
 import { defineCommand, instantOption, quoted, UsageError } from '../command';
+import { Reviews } from '../../reviews';
 
 const exportPack = defineCommand({
   name: 'evidence export',
@@ -23,8 +24,8 @@ const exportPack = defineCommand({
       return cli.read(
         (api) => api.evidence(format, { incidentId: id }),
         () =>
-          cli.withTemporal(({ incidents }) =>
-            cli.withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), id, new Date(), ledgerVerifySettings(cli.config())), format)),
+          cli.withTemporal(({ incidents, client }) =>
+            cli.withLedger('evidence is', async (db) => renderEvidence(await incidentEvidence(incidents, new LedgerStore(db), id, new Date(), ledgerVerifySettings(cli.config()), new Reviews(client)), format)),
           ),
       );
     }
@@ -32,7 +33,7 @@ const exportPack = defineCommand({
     const [since, until] = [instantOption('since', values.since), instantOption('until', values.until)];
     return cli.read(
       (api) => api.evidence(format, { since, until }),
-      () => cli.withTemporal(({ incidents }) => periodEvidence(incidents, since, until, format)),
+      () => cli.withTemporal(({ incidents, client }) => periodEvidence(incidents, since, until, format, undefined, new Reviews(client))),
     );
   },
 });
