@@ -231,7 +231,7 @@ export function createApiServer(deps: ApiDeps): Server {
     ...drillReportRoutes(compliance, deps.incidents, now),
     ...drillScheduleRoutes(compliance, drillSchedules, () => deps.configuration.current().policies),
     // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id) },
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id, deps.configuration.current().policies) },
     { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
