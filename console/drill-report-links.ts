@@ -17,7 +17,7 @@ export function drillReportLinks(drillId: string): HTMLElement {
     { class: 'report-links' },
     ...FORMATS.flatMap(([format, label], i) => [
       i ? ' · ' : '',
-      h('a', { href: drillReportPath(drillId, format), download: `${file}-report.${format}`, 'aria-label': `Report of ${drillId} (${label})` }, label),
+      h('a', { href: drillReportPath(drillId, format), download: `${file}-report.${format}`, 'aria-label': `${label} report of ${drillId}` }, label),
     ]),
   );
 }

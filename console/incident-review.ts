@@ -69,7 +69,7 @@ function findings(f: ReviewFindings | undefined): Child[] {
 }
 
 function markDone(ctx: ChangeContext, a: ReviewAction): HTMLButtonElement {
-  const button = h('button', { type: 'button', class: 'action-done', 'aria-label': `Mark action ${a.n} done` }, 'Mark done');
+  const button = h('button', { type: 'button', class: 'action-done', 'aria-label': `Mark done: action ${a.n}` }, 'Mark done');
   const path = incidentPath(ctx.incidentId, `/review/actions/${a.n}`);
   button.addEventListener('click', () => void sendChange<{ action: ReviewAction }>(ctx, button, () => postJson(path, { done: true }), (r) => `Action ${r.action.n} done.`));
   return button;

@@ -100,8 +100,10 @@ describe('post-incident reviews in the console', () => {
     // The review workflow starts at the resolution and computes its due date: asked again until it answers.
     const status = carol.page.locator('dd#review-status');
     for (let i = 0; i < 40 && !(await status.isVisible()); i++) {
-      const again = carol.page.locator('#review-check');
-      if (await again.isVisible()) await again.click();
+      const again = (await carol.page.locator('#review-check').elementHandle({ timeout: 10_000 }))!;
+      await again.click();
+      // The section is drawn again: this button goes, and a new one comes while the review is not there yet.
+      await again.waitForElementState('hidden');
       await carol.page.waitForTimeout(250);
     }
     await status.filter({ hasText: 'owed' }).waitFor();
