@@ -5,8 +5,6 @@ import { build, stop } from 'esbuild';
 
 /** The console's browser code and stylesheet (console/, DESIGN.md). */
 export const CONSOLE_DIR = join(__dirname, '../../console');
-/** The drill scenarios Klaxon ships, bundled as text: the console's "Start a drill" form offers them (console/drill-scenarios.ts). */
-const SCENARIO_DIR = join(__dirname, '../../examples/drills');
 const ENTRY = 'main.ts';
 const STYLESHEET = 'console.css';
 
@@ -17,12 +15,10 @@ export interface ConsoleAssets {
   etag: string;
 }
 
-/** Every source file of the console and every scenario it bundles, so a change to any of them makes a new build. */
+/** Every source file of the console, so a change to any of them makes a new build. */
 function sourceDigest(dir: string): string {
   const hash = createHash('sha256');
-  for (const [from, pattern] of [[dir, /\.(ts|css)$/], [SCENARIO_DIR, /\.yaml$/]] as const) {
-    for (const name of readdirSync(from).filter((f) => pattern.test(f)).sort()) hash.update(name).update('\0').update(readFileSync(join(from, name))).update('\0');
-  }
+  for (const name of readdirSync(dir).filter((f) => /\.(ts|css)$/.test(f)).sort()) hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -49,7 +45,7 @@ export async function buildConsoleAssets(cacheDir: string | undefined, dir = CON
   if (cached && existsSync(cached)) script = readFileSync(cached, 'utf8');
   else {
     try {
-      const out = await build({ entryPoints: [join(dir, ENTRY)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent', loader: { '.yaml': 'text' } });
+      const out = await build({ entryPoints: [join(dir, ENTRY)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
       script = out.outputFiles[0].text;
     } finally {
       // esbuild keeps a service process for later builds; there are none, and it would outlive the API.

@@ -39,6 +39,7 @@ import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
 import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
+import { drillScenariosRoute } from './drill-scenarios';
 import { drillReportRoutes } from './drill-reports';
 import { drillScheduleRoutes } from './drill-schedules';
 import { DrillSchedules } from '../drill-schedules';
@@ -226,6 +227,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
     // Drills (issue 22): the incident code under the workflow type `drill`, listed apart.
     { method: 'POST', pattern: /^\/v1\/drills$/, handle: async (req) => startDrillRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, now()) },
+    { method: 'GET', pattern: /^\/v1\/drill-scenarios$/, handle: async (req) => drillScenariosRoute(req, compliance()) },
     { method: 'GET', pattern: /^\/v1\/drills$/, handle: async (req) => listDrillsRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/drills\/([^/]+)$/, handle: async (req, [id]) => showDrillRoute(req, compliance(), deps.incidents, id) },
     ...drillReportRoutes(compliance, deps.incidents, now),
