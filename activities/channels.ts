@@ -39,11 +39,13 @@ type PageActivity = (...args: unknown[]) => Promise<unknown>;
  * delivers. Failures and failovers are counted from the ledger (telemetry/ledger-metrics.ts),
  * where the workflow records them once, whatever the retries; a delivery is only known here,
  * since the first Slack message of a page is recorded as the page, not as a notification.
+ * A drill's pages are not counted (as the ledger's metrics skip its events).
  */
 function countedAsSent(channel: string, page: PageActivity): PageActivity {
   return async (...args) => {
     const landed = await page(...args);
-    notifications.inc({ channel, outcome: 'sent' });
+    // Every page request carries the incident's state: a drill's pages are not real incidents' figures.
+    if (!(args[0] as { state?: { drill?: unknown } } | undefined)?.state?.drill) notifications.inc({ channel, outcome: 'sent' });
     return landed;
   };
 }

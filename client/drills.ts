@@ -5,9 +5,19 @@ import { resolveScenario, type Scenario } from '../core/drills/scenario';
 import type { PolicyBook } from '../core/policy/routing';
 import type { Incidents } from './incidents';
 
-/** A drill that cannot start (an unknown policy, for one): the message names what is wrong. */
+/**
+ * A drill that cannot start, the message naming what is wrong: the policy does not exist
+ * (`unknown-policy`), or the scenario does not fit it (`scenario`: an inject names a responder
+ * the policy does not have).
+ */
 export class DrillError extends Error {
   override readonly name = 'DrillError';
+  constructor(
+    readonly reason: 'unknown-policy' | 'scenario',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -20,7 +30,13 @@ export async function startDrill(
   req: { policy: string; scenario: Scenario; startedBy: string; scheduleId?: string; now?: Date },
 ): Promise<{ drillId: string; policy: string }> {
   const policy = deps.book.policies.find((p) => p.name === req.policy);
-  if (!policy) throw new DrillError(`policy "${req.policy}" does not exist (known: ${deps.book.policies.map((p) => p.name).join(', ')})`);
+  if (!policy) throw new DrillError('unknown-policy', `policy "${req.policy}" does not exist (known: ${deps.book.policies.map((p) => p.name).join(', ')})`);
+  // A silent responder the policy does not page would make the drill prove nothing.
+  for (const i of req.scenario.injects) {
+    if (i.kind === 'responder-silent' && !policy.responders.some((r) => r.name === i.responder)) {
+      throw new DrillError('scenario', `the scenario's responder-silent inject names "${i.responder}", who is not a responder of policy "${policy.name}"`);
+    }
+  }
   const now = req.now ?? new Date();
   const { scenario } = req;
   const drillId = drillIdFor(scenario.tenant, now, randomBytes(3).toString('hex'));

@@ -5,6 +5,7 @@ import type { Incident } from '../core/incident/incident';
 import { clockAlarm, clockAlarmKey } from '../core/escalation/alarms';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
 import { clockAudience } from '../core/regulation/regulatory-ladder';
+import { injectedFailure } from '../core/drills/injects';
 import { channelActivities, closeAlarm, reasonOf } from './channel-activities';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -35,18 +36,23 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
   const climb = async (notice: ClockNotice, stepKey: string, now: () => string): Promise<void> => {
     const audience = clockAudience(incident.policy, notice);
     const state = incident.snapshot();
+    // A drill's inject (channel down, responder silent) fails a rung's notice unsent, told like any failure.
+    const unless = (channel: string, responder: string, send: () => Promise<unknown>) => () => {
+      const injected = injectedFailure(incident.drill, channel, responder, Date.now());
+      return injected ? Promise.reject(new Error(injected)) : send();
+    };
     const sends = audience.responders.flatMap((r) => [
       ...channelsWith('clockNotice').flatMap((c) => {
         const address = addressOn(c, r);
         if (!address) return [];
         const request = { stepKey: `${stepKey}/${c.id}/${r.name}`, state, notice, address, responder: r.name };
-        return [{ responder: r.name, channel: c.id, send: () => ladder[c.clockNotice.activity](c.clockNotice.input(request)) }];
+        return [{ responder: r.name, channel: c.id, send: unless(c.id, r.name, () => ladder[c.clockNotice.activity](c.clockNotice.input(request))) }];
       }),
       ...(audience.loud ? channelsWith('alarm') : []).flatMap((c) => {
         const address = addressOn(c, r);
         if (!address) return [];
         const raise = () => ladder[c.alarm.raise.activity](c.alarm.raise.input({ incidentId: state.incidentId, tenant: state.tenant, address, alarm: clockAlarm(state, notice) }));
-        return [{ responder: r.name, channel: c.id, alarmed: address, send: raise }];
+        return [{ responder: r.name, channel: c.id, alarmed: address, send: unless(c.id, r.name, raise) }];
       }),
     ]);
     const outcomes = await Promise.allSettled(sends.map((s) => s.send()));

@@ -25,7 +25,8 @@ const SCENARIO_FILE = 'scenario';
 /**
  * `POST /v1/drills` (`{ policy, scenario: <YAML> }`): starts a drill as the token's responder.
  * A token bound to tenants drills only them (the scenario's tenant and its sandbox).
- * 201 `{ drillId, policy }`; 400 naming the scenario's file, line and field; 404 for an unknown policy.
+ * 201 `{ drillId, policy }`; 400 naming the scenario's file, line and field (or a responder the
+ * policy does not have); 404 for an unknown policy.
  */
 export async function startDrillRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, book: PolicyBook, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:write');
@@ -47,7 +48,7 @@ export async function startDrillRoute(req: IncomingMessage, deps: ComplianceDeps
     const started = await startDrill({ incidents, book }, { policy: parsed.data.policy, scenario, startedBy: token.responder!, now });
     return { status: 201, body: started };
   } catch (err) {
-    if (err instanceof DrillError) throw new HttpError(404, err.message);
+    if (err instanceof DrillError) throw new HttpError(err.reason === 'unknown-policy' ? 404 : 400, err.message);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { IncidentState, ResponderRef } from '../../core/incident/incident';
 import { redact } from '../../core/shared/redaction';
+import { drillMarked } from '../../core/drills/drill';
 import { mrkdwn, slackDate, type SlackMarkup } from '../../core/channels/slack-text';
 import { IncidentNotFoundError, type Incidents } from '../incidents';
 import { HttpError } from './http';
@@ -31,7 +32,7 @@ const NOT_YOURS = mrkdwn`Refused: that incident does not exist, or you are not a
 function describe(s: IncidentState): SlackMarkup {
   const next = s.nextStep ? mrkdwn`\nNext: ${s.nextStep.action} at ${slackDate(s.nextStep.at, '{date_short_pretty} {time}')}` : '';
   const who = s.acknowledgedBy ? `, acknowledged by ${s.acknowledgedBy}` : s.resolvedBy ? `, resolved by ${s.resolvedBy}` : '';
-  return mrkdwn`*${s.severity} ${s.tenant}*: ${redact(s.title)}\n\`${s.incidentId}\`: ${s.status}${who}, level ${s.level} (pass ${s.pass}), ${s.alertCount} alert(s)${next}`;
+  return mrkdwn`${drillMarked(s, 'slack', '')}*${s.severity} ${s.tenant}*: ${redact(s.title)}\n\`${s.incidentId}\`: ${s.status}${who}, level ${s.level} (pass ${s.pass}), ${s.alertCount} alert(s)${next}`;
 }
 
 /**

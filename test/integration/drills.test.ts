@@ -86,6 +86,9 @@ describe('drills over the API', () => {
     expect(wrong).toMatchObject({ status: 400, body: { file: 'scenario', line: 3, field: 'alert.severity' } });
     expect(wrong.body.error).toMatch(/^scenario:3: alert\.severity: /);
 
+    const stranger = await api('/v1/drills', tokens.acme, { policy: 'default', scenario: `${SCENARIO}injects:\n  - { at: 0m, kind: responder-silent, responder: mallory }\n` });
+    expect(stranger).toMatchObject({ status: 400, body: { error: 'the scenario\'s responder-silent inject names "mallory", who is not a responder of policy "default"' } });
+
     expect(await api('/v1/drills', tokens.globex, { policy: 'default', scenario: SCENARIO })).toMatchObject({ status: 403, body: { error: expect.stringMatching(/may not drill tenant "acme"/) } });
     const { body } = await api('/v1/drills', tokens.acme, { policy: 'default', scenario: SCENARIO });
     const drillId = String(body.drillId);

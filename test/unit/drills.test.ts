@@ -1,5 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { allChannelActivities } from '../../activities/channels';
+import { loadConfig } from '../../config/environment';
+import { runCli } from '../../client/cli/dispatch';
 import { emailMessage } from '../../core/channels/email-message';
 import { incidentChannelName } from '../../core/channels/incident-channel';
 import { incidentMessage, statusReply } from '../../core/channels/slack-message';
@@ -15,7 +19,7 @@ import { periodReport } from '../../core/audit/period-report';
 import { visibilityQuery } from '../../client/incident-filter';
 import type { LedgerEvent } from '../../ledger/event';
 import { observeStoredEvent } from '../../telemetry/ledger-metrics';
-import { incidentsOpened } from '../../telemetry/metrics';
+import { incidentsOpened, notifications } from '../../telemetry/metrics';
 import { sampleAlert, samplePolicy } from '../support/samples';
 
 const examples = join(__dirname, '../../examples/drills');
@@ -198,11 +202,52 @@ describe('drills are kept out of real figures', () => {
     expect(await opened()).toBe(before + 1);
   });
 
+  it('a page a drill sends is not counted as a real notification sent', async () => {
+    const outbox = mkdtempSync(join(tmpdir(), 'klaxon-drill-outbox-'));
+    try {
+      const { sendEmail } = allChannelActivities({ config: loadConfig({ KLAXON_OUTBOX_DIR: outbox }) }) as { sendEmail: (input: object) => Promise<unknown> };
+      const sent = async () => (await notifications.get()).values.find((v) => v.labels.channel === 'email' && v.labels.outcome === 'sent')?.value ?? 0;
+      const page = (state: object, n: number) => sendEmail({ stepKey: `step-${n}`, state, to: 'alice@example.com', responder: 'alice', level: 1 });
+      const before = await sent();
+      await page(Incident.open(drillId, samplePolicy, sampleAlert(), at, undefined, facts).snapshot(), 1);
+      expect(await sent()).toBe(before);
+      await page(Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert(), at).snapshot(), 2);
+      expect(await sent()).toBe(before + 1);
+      // Both were written to the outbox: the drill's was sent, only not counted.
+      expect(readdirSync(join(outbox, 'email'))).toHaveLength(2);
+    } finally {
+      rmSync(outbox, { recursive: true, force: true });
+    }
+  });
+
   it('a period report counts no drill, and incident lists ask for incidents only', () => {
     const drillState = Incident.open(drillId, samplePolicy, sampleAlert(), at, undefined, facts).snapshot();
     const realState = Incident.open('inc-acme-0123456789abcdef', samplePolicy, sampleAlert(), at).snapshot();
     expect(periodReport([drillState, realState], at, at).rows.map((r) => r.incidentId)).toEqual(['inc-acme-0123456789abcdef']);
     expect(visibilityQuery({})).toMatch(/^WorkflowType = 'incident'/);
     expect(visibilityQuery({ drills: true, incidentId: drillId })).toBe(`WorkflowType = 'drill' AND WorkflowId = '${drillId}'`);
+  });
+});
+
+describe('klaxon drill start', () => {
+  const env = { KLAXON_DATA_DIR: '/nonexistent', HOME: '/nonexistent', XDG_CONFIG_HOME: '/nonexistent' };
+  const refused = (args: string[]) => runCli(args, env).then(
+    () => {
+      throw new Error('the command succeeded');
+    },
+    (err: Error) => err.message,
+  );
+
+  it('names a bad scenario file by line and field, and an unreadable one, before anything is sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-drill-cli-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, GOOD.replace('severity: SEV2', 'severity: SEV9'));
+      expect(await refused(['drill', 'start', '--policy', 'default', '--scenario', file])).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:4: alert\\.severity: `));
+      expect(await refused(['drill', 'start', '--policy', 'default', '--scenario', join(dir, 'missing.yaml')])).toMatch(/missing\.yaml" cannot be read: ENOENT/);
+      expect(await refused(['drill', 'start', '--policy', 'default'])).toMatch(/who starts it\? --as <responder>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

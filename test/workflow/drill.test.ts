@@ -38,6 +38,8 @@ const policy = validatePolicy({
   repeat: 0,
   autoResolve: false,
   containment: { rules: [{ mode: 'automatic', actions: [{ kind: 'isolate-tenant', mode: 'read-only' }] }] },
+  // The clocks' notices go to both by e-mail: alice's are stopped by her silence too.
+  regulatory: { ladder: [{ notify: ['alice', 'bob'] }] },
 });
 const book = { policies: [policy], routes: [] };
 
@@ -49,7 +51,7 @@ ${extra}alert: { title: Customer emails exposed, severity: SEV2, dataCategories:
 clock: { awareAgo: 35h }
 injects:
   - { at: 0m, kind: channel-down, channel: slack, minutes: 10 }
-  - { at: 0m, kind: responder-silent, responder: alice, minutes: 30 }
+  - { at: 0m, kind: responder-silent, responder: alice }
 `,
     'wf-drill.yaml',
   );
@@ -109,6 +111,12 @@ describe('a drill', () => {
       expect(state.clocks).toEqual([expect.objectContaining({ obligation: 'gdpr-art33', startedAt: awareAt })]);
       await t.env.sleep('70 minutes');
       await waitFor('the 50% reminder', async () => (await timeline(drillId)).some((e) => e.kind === 'clock.reminder' && e.payload.reminder === '50%'));
+      const told = await waitFor('the DPO and legal told', async () => (await timeline(drillId)).find((e) => e.kind === 'clock.escalated'));
+      expect(told.payload.told).toEqual([
+        { responder: 'alice', channel: 'email', failed: 'DRILL inject: alice silent' },
+        { responder: 'bob', channel: 'email' },
+      ]);
+      expect(mailsFor(drillId).map((m) => String(m.subject))).toEqual([expect.stringMatching(/^\[DRILL\] \[Klaxon SEV2\]/), expect.stringMatching(/^\[DRILL\] \[Klaxon\] Reminder \(50%\)/)]);
 
       // A filing in a drill is the drill's: recorded as met.
       await handle.executeUpdate(updates.file, { args: [{ by: { responder: 'bob', via: 'cli' }, obligation: 'gdpr-art33', reference: 'DRILL-1' }] });

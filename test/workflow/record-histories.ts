@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -20,6 +20,8 @@ import { incident } from '../../workflows/incident';
 import { heartbeatMessages } from '../../workflows/heartbeat';
 import { heartbeatActivities } from '../../worker/heartbeat-incidents';
 import { Incidents } from '../../client/incidents';
+import { startDrill } from '../../client/drills';
+import { parseScenario } from '../../core/drills/scenario';
 import { heartbeatWorkflowId, type HeartbeatMonitor } from '../../core/heartbeats/heartbeat-monitor';
 import { queries, signals, updates } from '../../workflows/messages';
 import { createTestDatabase } from '../support/database';
@@ -30,8 +32,8 @@ import { waitFor } from '../support/waiting';
 
 /**
  * Records the event histories that `replay.test.ts` replays, one per version of the incident
- * workflow that incidents may still be running, and of the heartbeat watch (a name starting
- * `heartbeat-`). Run it when a new version ships, keep the old files:
+ * workflow that incidents may still be running, of the heartbeat watch (a name starting
+ * `heartbeat-`) and of a drill (`drill-`). Run it when a new version ships, keep the old files:
  * `npx tsx test/workflow/record-histories.ts <name>` (e.g. v1-escalated-acked, heartbeat-v1).
  */
 async function main(name: string): Promise<void> {
@@ -95,6 +97,31 @@ async function main(name: string): Promise<void> {
           : { ...r, roles: ['approver'] },
       ),
     };
+    if (name.startsWith('drill-')) {
+      // A drill of the first example scenario: Slack down and alice silent (the ladder climbs to
+      // bob, by e-mail), an alert inject, containment planned (automatic and approved), the
+      // GDPR clock from the scenario's awareness, a filing, the resolution.
+      const history = await worker.runUntil(async () => {
+        const file = join(__dirname, '../../examples/drills/client-side-pii-leak.yaml');
+        const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+        const book = { policies: [policy], routes: [] };
+        const { drillId } = await startDrill({ incidents: new Incidents(env.client, 'record'), book }, { policy: policy.name, scenario, startedBy: 'alice', now: new Date(await env.currentTimeMs()) });
+        const handle = env.client.workflow.getHandle(drillId);
+        await waitFor('level 1', async () => (await handle.query(queries.state)).pages.length === 1);
+        await env.sleep('5 minutes');
+        await waitFor('level 2', async () => (await handle.query(queries.state)).pages.length === 2);
+        await env.sleep('16 minutes');
+        await waitFor('the alert inject', async () => (await handle.query(queries.state)).alertCount === 2);
+        await handle.executeUpdate(updates.acknowledge, { args: [{ slackUserId: 'U0BOB', via: 'slack' }] });
+        await handle.executeUpdate(updates.approveContainment, { args: [{ by: { responder: 'bob', via: 'cli' }, actionId: 'a2' }] });
+        await waitFor('containment planned', async () => (await handle.query(queries.state)).containment?.every((a) => a.status === 'dry-run'));
+        await handle.executeUpdate(updates.file, { args: [{ by: { responder: 'bob', via: 'cli' }, obligation: 'gdpr-art33', reference: 'DRILL-1' }] });
+        await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'drill over' }] });
+        await handle.result();
+        return handle.fetchHistory();
+      });
+      return save(name, history);
+    }
     // One alert of an Alertmanager notification group, the group being the incident.
     const group = { source: 'alertmanager', dedupKey: 'alertmanager:group:g1', title: 'Customer emails exposed', tenant: 'acme' };
     const member = (fingerprint: string) => ({ groupKey: '{}:{alertname="CustomerEmailsExposed"}', fingerprint, startsAt: '2026-11-24T09:58:30.000Z' });
