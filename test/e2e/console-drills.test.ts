@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accessibilityProblems, BERLIN, launchBrowser, NEW_YORK, personContext, signIn, watchPage, type PageTrouble, type Viewer } from '../support/browser';
 import { createToken, EVERY_SCOPE, startConsoleStack, type ConsoleStack } from '../support/console-stack';
+import { ROOT } from '../support/processes';
 import { startAll } from '../support/teardown';
 
 /**
  * Issue 22 in the web console, in a real browser against the embedded stack: alice starts a
  * drill from the Drills page (a bad scenario first, refused with its line and field), finds it
- * listed and its page marked DRILL; carol, the policy's incident commander and so the owner of
+ * listed and its page marked DRILL, and pauses a scheduled drill; carol, the policy's incident commander and so the owner of
  * every review, resolves an incident, finds its review owed on the Reviews page, and writes it
  * with a follow-up action from the incident's page. One stack and one browser for the file.
  */
@@ -74,7 +76,19 @@ describe('drills in the console', () => {
     await alice.page.locator('#no-schedules').waitFor();
     await expectAccessible(alice.page);
 
-    await row.locator(`a[href="${incidentPath(drillId)}"]`).click();
+    // A quarterly drill scheduled with the CLI: listed, and paused from the page.
+    await stack.cli(['drill', 'schedule', '--policy', 'console', '--cron', '0 10 1 */3 *', '--scenario', join(ROOT, 'examples/drills/leaked-credentials-in-logs.yaml')], stack.tokens.alice);
+    const scheduled = alice.page.locator('table#drill-schedule-list tr[data-schedule="leaked-credentials-in-logs"]');
+    // Schedules are listed from Temporal's visibility, which follows a moment later: the page is read again until it shows.
+    for (let i = 0; i < 40 && !(await scheduled.isVisible()); i++) {
+      await alice.page.reload();
+      await alice.page.locator('#drill-schedule-list, #no-schedules').first().waitFor();
+    }
+    await scheduled.locator('button.schedule-pause').click();
+    await alice.page.locator('table#drill-schedule-list tr[data-schedule="leaked-credentials-in-logs"] td.status', { hasText: 'paused' }).waitFor();
+    expect(await alice.page.locator('#action-result').textContent()).toBe('Drill schedule leaked-credentials-in-logs paused.');
+
+    await alice.page.locator(`table#drills a[href="${incidentPath(drillId)}"]`).click();
     const banner = alice.page.locator('#drill-banner[role=note]');
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/^DRILL — this is a drill, not a real incident: scenario client-side-pii-leak, started by alice/);
