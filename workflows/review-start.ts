@@ -5,7 +5,8 @@ import type { review } from './review';
 import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId } from './review-messages';
 
 /**
- * Starts the post-incident review of a resolved incident, once: not for a false positive, and for
+ * Starts the post-incident review of a resolved incident, once: not for a false positive, nor under
+ * a policy that says `reviews.required: false`; for
  * a drill (the `drill` workflow runs this same incident code) only when its policy's
  * `reviews.drills` says so. A child workflow abandoned by its parent: the review outlives the
  * incident's run by days. Behind a patch, so incidents recorded before reviews replay as they ran.
@@ -26,6 +27,7 @@ export function createReviewStarter(incident: Incident, alreadyStarted: boolean)
       if (started) return false;
       const s = incident.snapshot();
       if (s.status !== 'resolved' || s.falsePositive) return false;
+      if (incident.policy.reviews?.required === false) return false;
       if (workflowInfo().workflowType === 'drill' && !incident.policy.reviews?.drills) return false;
       return patched('2026-12-post-incident-review');
     },

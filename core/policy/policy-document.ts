@@ -176,6 +176,7 @@ const policySchema = z
     heartbeats: z.array(heartbeatMonitor).optional(),
     reviews: z
       .object({
+        required: z.boolean().optional(),
         dueBusinessDays: z.number().int().min(REVIEW_BOUNDS.dueBusinessDays.min).max(REVIEW_BOUNDS.dueBusinessDays.max).optional(),
         drills: z.boolean().optional(),
         remindEveryHours: z.number().int().min(REVIEW_BOUNDS.remindEveryHours.min).max(REVIEW_BOUNDS.remindEveryHours.max).optional(),

@@ -1,6 +1,8 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /** What a policy says of reviews (`reviews:` in the policy file); defaults in DEFAULT_REVIEW_SETTINGS. */
 export interface ReviewSettings {
+  /** false: this policy's incidents owe no review (a policy for heartbeats or test tenants); true when absent. */
+  required?: boolean;
   /** Business days, in the owner's zone, from resolution to the review's due date. */
   dueBusinessDays: number;
   /** Whether a drill that ends resolved owes a review too. */

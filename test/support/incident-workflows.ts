@@ -15,9 +15,6 @@ import type { Policy } from '../../core/policy/policy';
 import { LedgerStore } from '../../ledger/store';
 import { incident } from '../../workflows/incident';
 import { updates } from '../../workflows/messages';
-import { reviewWorkflowId } from '../../workflows/review-messages';
-import type { temporal } from '@temporalio/proto';
-import { waitFor } from './waiting';
 import { createTestDatabase, type TestDatabase } from './database';
 import { installTestRuntime } from './runtime';
 import { samplePolicy } from './samples';
@@ -107,29 +104,6 @@ export function timeSkippingIncidents(
       ...options,
     });
 
-  /**
-   * Ends the post-incident reviews the file's resolved incidents owe (a workflow each, alive for
-   * days), as the heartbeat tests end their watches, while the test's worker still runs: a review
-   * left to the next test's worker had its next task on this one's sticky queue, which the
-   * time-skipping server never timed out (time stood still for that very task), and the next
-   * sleep waited for ever. Each is ended between two of its tasks (time is held still outside a
-   * sleep or a result, so none comes meanwhile): ended during one, the server held time still too.
-   */
-  const endReviews = async (): Promise<void> => {
-    const { rows } = await db.pool.query<{ incident_id: string }>(`SELECT DISTINCT incident_id FROM ledger_events WHERE kind = 'incident.resolved'`);
-    const busy = (e: temporal.api.history.v1.IHistoryEvent | undefined) =>
-      Boolean(e?.workflowTaskScheduledEventAttributes || e?.workflowTaskStartedEventAttributes || e?.activityTaskScheduledEventAttributes || e?.workflowExecutionStartedEventAttributes);
-    await Promise.all(
-      rows.map(async ({ incident_id: id }) => {
-        const review = h.env.client.workflow.getHandle(reviewWorkflowId(id));
-        const running = await review.describe().then((d) => d.status.name === 'RUNNING', () => false);
-        if (!running) return;
-        await waitFor(`the review of ${id} between two tasks`, async () => !busy((await review.fetchHistory()).events?.at(-1)));
-        await review.terminate('test over').catch(() => undefined);
-      }),
-    );
-  };
-
   return {
     get env() {
       return h.env;
@@ -146,15 +120,7 @@ export function timeSkippingIncidents(
       const containment = new ContainmentAdapters(setup.containment?.() ?? { tenants: new Map() });
       try {
         const worker = await startWorker(options, containment);
-        const run = worker.runUntil(
-          (async () => {
-            try {
-              return await fn();
-            } finally {
-              await endReviews();
-            }
-          })(),
-        );
+        const run = worker.runUntil(fn());
         // A test that times out leaves runUntil pending and this worker polling: the file's
         // teardown stops it before the server it polls (registered later, stopped first), or it
         // holds the connection the environment must close and polls a dead server for ever.
@@ -164,9 +130,16 @@ export function timeSkippingIncidents(
         await containment.close();
       }
     },
+    /**
+     * Opens an incident. Its policy owes no post-incident review unless it asks for one
+     * (`reviews.required: true`, test/workflow/review.test.ts): a review lives for days after its
+     * incident, and one left running after its test's worker stopped stalled the time-skipping
+     * server's clock in the next test (seen, not explained: ended between two of its tasks, it still did).
+     */
     async startIncident(policy: Policy = samplePolicy, alert: Alert = alertFor()) {
       const incidentId = `inc-${taskQueue}-${counter}`;
-      const handle = await h.env.client.workflow.start(incident, { taskQueue, workflowId: incidentId, args: [{ incidentId, policy, alert }] });
+      const owes = policy.reviews?.required === true ? policy : { ...policy, reviews: { ...policy.reviews, required: false } };
+      const handle = await h.env.client.workflow.start(incident, { taskQueue, workflowId: incidentId, args: [{ incidentId, policy: owes, alert }] });
       return { handle, incidentId, alert };
     },
     /**

@@ -10,6 +10,8 @@ import { waitFor } from '../support/waiting';
 /** The post-incident review of a resolved incident: owed, late with reminders up the ladder, actions tracked until done. */
 const t = timeSkippingIncidents('review-test');
 const alice = { responder: 'alice', via: 'cli' as const };
+/** The test helper's incidents owe no review unless their policy asks (test/support/incident-workflows.ts). */
+const owing = { ...samplePolicy, reviews: { required: true } };
 const refusal = (err: unknown) => String((err as WorkflowUpdateFailedError).cause?.message);
 const reviewOf = (incidentId: string) => t.env.client.workflow.getHandle(reviewWorkflowId(incidentId));
 const reminders = (incidentId: string, what: string) => t.postsFor(incidentId).filter((c) => String(c.args.text).includes(what));
@@ -18,7 +20,7 @@ const sleepUntil = async (iso: string) => t.env.sleep(Math.max(1, Date.parse(iso
 describe('post-incident reviews', () => {
   it('are owed once an incident is resolved, climb the ladder when late, track actions once overdue, and end when complete', async () => {
     await t.withWorker(async () => {
-      const { handle, incidentId } = await t.startIncident();
+      const { handle, incidentId } = await t.startIncident(owing);
       await handle.executeUpdate(updates.acknowledge, { args: [alice] });
       // Not awaiting the incident's result: the test server skips time while a client awaits one, up to the review's due date.
       await handle.executeUpdate(updates.resolve, { args: [{ by: alice }] });
@@ -71,7 +73,7 @@ describe('post-incident reviews', () => {
 
   it('are not owed for a false positive', async () => {
     await t.withWorker(async () => {
-      const { handle, incidentId } = await t.startIncident(samplePolicy);
+      const { handle, incidentId } = await t.startIncident(owing);
       await handle.executeUpdate(updates.falsePositive, { args: [{ by: alice, reason: 'a test alert' }] });
       await handle.result();
       await expect(reviewOf(incidentId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
