@@ -52,14 +52,19 @@ export function getJson<T>(path: string): Promise<T> {
   return request<T>(path, { method: 'GET' });
 }
 
-/** `POST path` with a JSON body and the CSRF header the API requires of cookie sessions. */
-export function postJson<T>(path: string, body: unknown): Promise<T> {
+/** A write (`POST`, `PUT`) with a JSON body and the CSRF header the API requires of cookie sessions. */
+function send<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
   return request<T>(path, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json', 'x-klaxon-csrf': csrfToken() },
     body: JSON.stringify(body),
   });
 }
+
+export const postJson = <T>(path: string, body: unknown): Promise<T> => send<T>('POST', path, body);
+
+/** `PUT path`: a post-incident review's findings replace those before them. */
+export const putJson = <T>(path: string, body: unknown): Promise<T> => send<T>('PUT', path, body);
 
 /** `/v1/incidents/<id>` and below: the id is outside text, always encoded as one path segment. */
 export const incidentPath = (incidentId: string, rest = ''): string => `/v1/incidents/${encodeURIComponent(incidentId)}${rest}`;

@@ -1,9 +1,11 @@
 import { showDeadlinesPage } from './deadlines-page';
 import { h, replaceChildren } from './dom';
+import { showDrillsPage } from './drills-page';
 import { showFailurePage } from './failure';
 import { showIncidentList } from './incident-list';
 import { showIncidentPage } from './incident-page';
 import { loadMe, showWho, type Me } from './me';
+import { showReviewsPage } from './reviews-page';
 import { pageOf } from './routes';
 import { startCountdowns } from './time';
 
@@ -19,8 +21,9 @@ async function start(): Promise<void> {
   startCountdowns();
   // The list and the deadlines are the same whoever asks (the API narrows them to the token's
   // tenants): drawn while /v1/me is asked, not after it. A session that ended fails their own reads.
-  if (route.page === 'list' || route.page === 'compliance') {
+  if (route.page === 'list' || route.page === 'compliance' || route.page === 'reviews') {
     asked.then(showWho, () => undefined);
+    if (route.page === 'reviews') return showReviewsPage(main);
     return route.page === 'list' ? showIncidentList(main) : showDeadlinesPage(main);
   }
   // An incident's reads start at once too; its page waits for the token only to offer its buttons.
@@ -32,6 +35,8 @@ async function start(): Promise<void> {
     return showFailurePage(main, 'Klaxon console', err);
   }
   showWho(me);
+  // The drills page offers its forms and reports as the token may: drawn once the token is known.
+  if (route.page === 'drills') return showDrillsPage(main, me);
   replaceChildren(main, h('h1', {}, 'Page not found'), h('p', {}, 'The console has no such page. ', h('a', { href: '/console' }, 'See the incidents'), '.'));
   document.title = 'Page not found · Klaxon console';
 }

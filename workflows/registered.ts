@@ -8,6 +8,6 @@
 export { incident } from './incident';
 export { heartbeatMonitor } from './heartbeat';
 export { archiveClosedIncidentHistories } from './history-archive';
-export { review } from './review';
 export { drill } from './drill';
 export { scheduledDrill } from './scheduled-drill';
+export { review } from './review';

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../../core/alerts/alert';
+import type { PolicyBook } from '../../core/policy/routing';
+import { INCIDENT_COMMANDER_ROLE } from '../../core/reviews/review';
 import { actionChangeSchema, findingsSchema, newActionSchema } from '../../core/reviews/review-input';
 import { FilterError } from '../incident-filter';
 import type { Reviews } from '../reviews';
@@ -40,10 +42,16 @@ function actionNumber(raw: string): number {
   return Number(raw);
 }
 
-/** `GET /v1/incidents/:id/review` */
-export async function showReview(req: IncomingMessage, credentials: Credentials, reviews: Reviews, id: string): Answer {
+/**
+ * `GET /v1/incidents/:id/review`: the review, and `commanders`, the responders of its policy who
+ * may submit it besides its owner (the incident-commander role), so a client offers the form to them.
+ */
+export async function showReview(req: IncomingMessage, credentials: Credentials, reviews: Reviews, id: string, book: PolicyBook): Answer {
   hideOtherTenants(await authorize(req, credentials, 'incidents:read'), id);
-  return { status: 200, body: { review: await answeringRefusals(() => reviews.show(id)) } };
+  const review = await answeringRefusals(() => reviews.show(id));
+  const policy = book.policies.find((p) => p.name === review.policyName);
+  const commanders = (policy?.responders ?? []).filter((r) => r.roles?.includes(INCIDENT_COMMANDER_ROLE)).map((r) => r.name);
+  return { status: 200, body: { review, commanders } };
 }
 
 /** `PUT /v1/incidents/:id/review`: the findings (summary, rootCause, contributingFactors, wentWell, wentBadly). */

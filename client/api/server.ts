@@ -38,12 +38,13 @@ import { buildConsoleAssets, type ConsoleAssets } from './console-assets';
 import { consoleAsset, consolePage, signIn, signOut, type ConsoleDeps } from './console-routes';
 import { presentsCredentials } from './authorization';
 import { DeadlinesOverview, deadlinesRoute, incidentDraftsRoute } from './legal-routes';
-import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
-import { Reviews } from '../reviews';
 import { listDrillsRoute, showDrillRoute, startDrillRoute } from './drills';
+import { drillScenariosRoute } from './drill-scenarios';
 import { drillReportRoutes } from './drill-reports';
 import { drillScheduleRoutes } from './drill-schedules';
 import { DrillSchedules } from '../drill-schedules';
+import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
+import { Reviews } from '../reviews';
 
 const apiLog = componentLogger('api');
 
@@ -167,11 +168,11 @@ export function createApiServer(deps: ApiDeps): Server {
     return deps.compliance;
   };
   const deadlines = new DeadlinesOverview(deps.incidents);
-  const reviews = (): Reviews => new Reviews(compliance().client);
   const drillSchedules = (): DrillSchedules => {
     if (!deps.drillSchedules) throw new HttpError(503, 'drill schedules take API tokens from the ledger database, and none is configured (DATABASE_URL)');
     return deps.drillSchedules;
   };
+  const reviews = (): Reviews => new Reviews(compliance().client);
   const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -224,18 +225,19 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },
-    // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
-    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id) },
-    { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
-    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
-    { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // Drills (issue 22): the incident code under the workflow type `drill`, listed apart.
     { method: 'POST', pattern: /^\/v1\/drills$/, handle: async (req) => startDrillRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, now()) },
+    { method: 'GET', pattern: /^\/v1\/drill-scenarios$/, handle: async (req) => drillScenariosRoute(req, compliance()) },
     { method: 'GET', pattern: /^\/v1\/drills$/, handle: async (req) => listDrillsRoute(req, compliance(), deps.incidents) },
     { method: 'GET', pattern: /^\/v1\/drills\/([^/]+)$/, handle: async (req, [id]) => showDrillRoute(req, compliance(), deps.incidents, id) },
     ...drillReportRoutes(compliance, deps.incidents, now),
     ...drillScheduleRoutes(compliance, drillSchedules, () => deps.configuration.current().policies),
+    // Post-incident reviews (client/api/reviews.ts): read through the compliance API's Temporal client.
+    { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => showReview(req, compliance(), reviews(), id, deps.configuration.current().policies) },
+    { method: 'PUT', pattern: /^\/v1\/incidents\/([^/]+)\/review$/, handle: async (req, [id]) => submitReview(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
+    { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
+    { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

@@ -6,9 +6,9 @@ import type { LedgerEvent } from '../../ledger/event';
 import type { EvidenceFormat } from '../evidence';
 import type { RunHistory } from '../incident-history';
 import type { IncidentSummary } from '../incidents';
+import type { DrillScheduleRequest, DrillScheduleView } from '../drill-schedules';
 import type { ReviewAction, ReviewState } from '../../core/reviews/review';
 import type { ReviewSummary } from '../reviews';
-import type { DrillScheduleRequest, DrillScheduleView } from '../drill-schedules';
 
 /** `klaxon incidents list`'s filter as GET /v1/incidents takes it (client/api/compliance-query.ts). */
 export interface ListQuery {
@@ -90,26 +90,6 @@ export class ApiClient {
     return this.call('GET', `${path}?${q}`, undefined, 'text');
   }
 
-  /** A post-incident review (incidents:read), and its changes as the token's responder (incidents:write): client/api/reviews.ts. */
-  async review(id: string): Promise<ReviewState> {
-    return (await this.call<{ review: ReviewState }>('GET', `/v1/incidents/${encodeURIComponent(id)}/review`)).review;
-  }
-
-  async submitReview(id: string, findings: object): Promise<ReviewState> {
-    return (await this.call<{ review: ReviewState }>('PUT', `/v1/incidents/${encodeURIComponent(id)}/review`, findings)).review;
-  }
-
-  async reviewAction(id: string, n: number | undefined, body: object): Promise<ReviewAction> {
-    const path = `/v1/incidents/${encodeURIComponent(id)}/review/actions${n === undefined ? '' : `/${n}`}`;
-    return (await this.call<{ action: ReviewAction }>('POST', path, body)).action;
-  }
-
-  /** The open reviews of the token's tenants (`late`: past due; `overdue`: with an action past its due date). */
-  async reviews(filter: { late?: boolean; overdue?: boolean }): Promise<ReviewSummary[]> {
-    const q = new URLSearchParams({ ...(filter.late ? { late: 'true' } : {}), ...(filter.overdue ? { overdue: 'true' } : {}) });
-    return (await this.call<{ reviews: ReviewSummary[] }>('GET', `/v1/reviews?${q}`)).reviews;
-  }
-
   /** Starts a drill of the scenario's YAML under `policy` (incidents:write), as the token's responder. */
   startDrill(policy: string, scenario: string): Promise<{ drillId: string; policy: string }> {
     return this.call('POST', '/v1/drills', { policy, scenario });
@@ -140,6 +120,26 @@ export class ApiClient {
   changeDrillSchedule(name: string, change: 'pause' | 'unpause' | 'delete'): Promise<DrillScheduleView | { deleted: string }> {
     const path = `/v1/drill-schedules/${encodeURIComponent(name)}`;
     return change === 'delete' ? this.call('DELETE', path) : this.call('POST', `${path}/${change}`);
+  }
+
+  /** A post-incident review (incidents:read), and its changes as the token's responder (incidents:write): client/api/reviews.ts. */
+  async review(id: string): Promise<ReviewState> {
+    return (await this.call<{ review: ReviewState }>('GET', `/v1/incidents/${encodeURIComponent(id)}/review`)).review;
+  }
+
+  async submitReview(id: string, findings: object): Promise<ReviewState> {
+    return (await this.call<{ review: ReviewState }>('PUT', `/v1/incidents/${encodeURIComponent(id)}/review`, findings)).review;
+  }
+
+  async reviewAction(id: string, n: number | undefined, body: object): Promise<ReviewAction> {
+    const path = `/v1/incidents/${encodeURIComponent(id)}/review/actions${n === undefined ? '' : `/${n}`}`;
+    return (await this.call<{ action: ReviewAction }>('POST', path, body)).action;
+  }
+
+  /** The open reviews of the token's tenants (`late`: past due; `overdue`: with an action past its due date). */
+  async reviews(filter: { late?: boolean; overdue?: boolean }): Promise<ReviewSummary[]> {
+    const q = new URLSearchParams({ ...(filter.late ? { late: 'true' } : {}), ...(filter.overdue ? { overdue: 'true' } : {}) });
+    return (await this.call<{ reviews: ReviewSummary[] }>('GET', `/v1/reviews?${q}`)).reviews;
   }
 
   private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {

@@ -131,12 +131,12 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
 }
 
 /** `klaxon tokens create`, as an operator makes a person's token; the token itself. */
-async function createToken(env: NodeJS.ProcessEnv, name: string, scopes: string[], more: string[] = []): Promise<string> {
+export async function createToken(env: NodeJS.ProcessEnv, name: string, scopes: string[], more: string[] = []): Promise<string> {
   const { stdout } = await klaxon(['tokens', 'create', '--name', name, ...scopes.flatMap((s) => ['--scope', s]), ...more, '--json'], env);
   return (JSON.parse(stdout) as { token: string }).token;
 }
 
-const EVERY_SCOPE = ['incidents:read', 'audit:read', 'incidents:write'];
+export const EVERY_SCOPE = ['incidents:read', 'audit:read', 'incidents:write'];
 
 async function makeTokens(env: NodeJS.ProcessEnv): Promise<ConsoleTokens> {
   // One after another: the embedded ledger (PGlite) serves one connection at a time.
