@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accessibilityProblems, BERLIN, launchBrowser, NEW_YORK, personContext, signIn, watchPage, type PageTrouble, type Viewer } from '../support/browser';
-import { createToken, EVERY_SCOPE, startConsoleStack, type ConsoleStack } from '../support/console-stack';
+import { SLACK_ACTIONS } from '../../core/channels/slack-message';
+import { CONSOLE_SLACK_SIGNING_SECRET, createToken, EVERY_SCOPE, startConsoleStack, type ConsoleStack } from '../support/console-stack';
+import { signSlack, slackButtonClick } from '../support/signing';
+import { waitFor } from '../support/waiting';
 import { ROOT } from '../support/processes';
 import { startAll } from '../support/teardown';
 
@@ -97,6 +102,43 @@ describe('drills in the console', () => {
     await expectAccessible(alice.page);
     expect(alice.trouble).toEqual(noTrouble);
     await alice.context.close();
+  });
+});
+
+describe('a drill end to end on the embedded stack', () => {
+  // No injects: the page reaches Slack at once, and level 1 (alice) answers it there.
+  const SCENARIO = ['name: slack-acknowledged', 'tenant: acme', 'alert: { title: Session cookies in a public bucket, severity: SEV2, dataCategories: [personal-data] }', ''].join('\n');
+
+  it('pages Slack marked DRILL, is acknowledged by a Slack button, and its report is exported with the acknowledgement', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-drill-e2e-'));
+    try {
+      writeFileSync(join(dir, 'scenario.yaml'), SCENARIO);
+      const drillId = JSON.parse(await stack.cli(['drill', 'start', '--policy', 'console', '--scenario', join(dir, 'scenario.yaml'), '--json'], stack.tokens.alice)).drillId as string;
+      const page = await waitFor('the drill\'s Slack page', () => [...stack.slack.messages.values()].find((m) => JSON.stringify(m.blocks).includes(drillId)));
+      expect(page.text.startsWith('DRILL — ')).toBe(true);
+
+      const form = slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, drillId);
+      const click = await fetch(`${stack.url}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(CONSOLE_SLACK_SIGNING_SECRET, form) }, body: form });
+      expect(click.status).toBe(200);
+
+      const out = join(dir, 'report.md');
+      // The ledger's record follows the acknowledgement by a moment: the report is asked again until it has it.
+      const report = await waitFor('the report with the acknowledgement', async () => {
+        await stack.cli(['drill', 'report', drillId, '--format', 'md', '--out', out], stack.tokens.alice);
+        const md = readFileSync(out, 'utf8');
+        return /\| alice \| 1 \| [^|]+ \| 20\d\d-[^|]+ \| [\d.]+ \|/.test(md) && md;
+      });
+      expect(report).toContain(drillId);
+      expect(report).toContain('SOC 2 CC7.4');
+      expect(report).toContain('ISO 27001 A.5.27');
+
+      // The year's drills list it; the incidents do not.
+      const year = String(new Date().getUTCFullYear());
+      expect(await stack.cli(['drill', 'year', year], stack.tokens.alice)).toContain(drillId);
+      expect(await stack.cli(['incidents', 'list', '--json'], stack.tokens.alice)).not.toContain(drillId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -19,6 +19,8 @@ import { register } from './teardown';
 
 const WEBHOOK_SECRET = 'whsec_console_tests';
 const ADMIN_SECRET = 'acme-containment-secret';
+/** Slack signs its interactions with it: tests click buttons as Slack posts the clicks. */
+export const CONSOLE_SLACK_SIGNING_SECRET = 'slack-signing-console';
 
 // alice and bob are approvers; carol is not. Levels wait long: a test never sees an escalation it did not ask for.
 const POLICY = `
@@ -97,6 +99,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     KLAXON_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.url,
+    SLACK_SIGNING_SECRET: CONSOLE_SLACK_SIGNING_SECRET,
     KLAXON_SLACK_CHANNEL: 'C0INCIDENTS',
     KLAXON_LOG_LEVEL: 'warn',
     TZ: 'UTC',
