@@ -94,6 +94,29 @@ describe('post-incident reviews', () => {
     expect(refusal(() => review.completeAction({ by, n: 7 }, NOW))).toBe('the review of inc-acme-0123456789abcdef has no action 7');
   });
 
+  it("answer to the review's owner: a responder who is neither it nor an incident commander cannot add, re-date or close an action, except close one of their own", () => {
+    const review = owed(plain, 'alice');
+    const [alice, bob, dave] = (['alice', 'bob', 'dave'] as const).map((responder) => ({ responder, via: 'api' as const }));
+    const due = '2026-12-20T00:00:00Z';
+    expect(refusal(() => review.addAction({ by: dave, title: 'Nothing to do', owner: 'dave', dueAt: due }, NOW))).toBe(
+      'dave may not add an action to the review of inc-acme-0123456789abcdef: only its owner (alice) or a responder with the incident-commander role may',
+    );
+    review.addAction({ by: alice, title: 'Key the cache by tenant', owner: 'bob', dueAt: due }, NOW);
+    review.addAction({ by: alice, title: 'Alert on cross-tenant rows', owner: 'alice', dueAt: due }, NOW);
+    expect(refusal(() => review.updateAction({ by: dave, n: 1, dueAt: '2027-06-01T00:00:00Z' }, NOW))).toMatch(/^dave may not change action 1 of the review/);
+    // Even the action's owner does not move their own due date: the review's owner decides that.
+    expect(refusal(() => review.updateAction({ by: bob, n: 1, dueAt: '2027-06-01T00:00:00Z' }, NOW))).toMatch(/^bob may not change action 1 of the review/);
+    expect(refusal(() => review.completeAction({ by: dave, n: 1 }, NOW))).toBe(
+      "dave may not mark done action 1 of the review of inc-acme-0123456789abcdef: only its owner (alice) or a responder with the incident-commander role may, or the action's owner (bob) mark it done",
+    );
+    expect(refusal(() => review.completeAction({ by: bob, n: 2 }, NOW))).toMatch(/^bob may not mark done action 2 of the review/);
+    expect(review.completeAction({ by: bob, n: 1 }, NOW)).toMatchObject({ status: 'done', doneBy: 'bob' });
+    // An incident commander may, on a review owned by someone else.
+    const commanded = owed(policy, 'alice');
+    expect(commanded.addAction({ by: { responder: 'carol', via: 'api' }, title: 'Rotate the keys', owner: 'dave', dueAt: due }, NOW)).toMatchObject({ n: 1 });
+    expect(review.takeEvents().map((e) => `${e.kind} ${e.actor.name}`)).toEqual(['review.owed klaxon', 'review.action_added alice', 'review.action_added alice', 'review.action_done bob']);
+  });
+
   it('refuse malformed input with the field named: an action without owner or due date, a bad date, text too long', () => {
     const issues = (r: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues(newActionSchema.safeParse({ title: 'Rotate the keys' }))).toEqual(['owner: is required (a responder of the policy)', 'dueAt: is required (an instant with its offset, e.g. 2027-01-15T17:00:00Z, or a date, 2027-01-15)']);
