@@ -167,6 +167,18 @@ describe('post-incident reviews', () => {
     expect(periodMarkdown(report)).toContain(`**Without a completed post-incident review (1)**: ${states[1].incidentId}`);
   });
 
+  it("do not flag in the period report an incident whose policy says `reviews.required: false`: it never owed one", () => {
+    const quiet = { ...samplePolicy, name: 'heartbeats', reviews: { required: false, dueBusinessDays: 5, drills: false } };
+    const states = [samplePolicy, quiet].map((p, i) => {
+      const incident = Incident.open(`inc-acme-${String(i).repeat(16)}`, p, sampleAlert({ dedupKey: `k${i}` }), '2026-11-24T14:00:00.000Z');
+      incident.resolve({ responder: 'alice', via: 'cli' }, '2026-11-24T14:30:00.000Z');
+      return incident.snapshot();
+    });
+    const report = periodReport(states, '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', new Map(), [samplePolicy, quiet]);
+    expect(report.rows.map((r) => r.review)).toEqual(['none', 'not owed']);
+    expect(report.withoutCompletedReview).toEqual([states[0].incidentId]);
+  });
+
   it('are configured in the policy file, bounded, with the file and field named', () => {
     const file = (reviews: string) => `name: p\nresponders:\n  - { name: alice, slackUserId: U0ALICE, timeZone: UTC }\nlevels:\n  - { targets: [alice], timeoutMinutes: 5 }\nreviews: ${reviews}\n`;
     expect(parsePolicyBook(file('{ dueBusinessDays: 3, drills: true, holidays: DE }'), 'p.yaml').policies[0].reviews).toEqual({ dueBusinessDays: 3, drills: true, holidays: 'DE' });
