@@ -149,9 +149,9 @@ export class Review {
   }
 
   /**
-   * Whether the follow-up actions answer to the review's owner: false only for reviews started
-   * before that rule (workflows/review.ts, behind a patch), where any responder of the policy
-   * added, changed and closed them.
+   * Whether the follow-up actions answer to the review's owner, and a complete review takes no new
+   * one: false only for reviews started before those rules (workflows/review.ts, behind a patch),
+   * where any responder of the policy added, changed and closed them.
    */
   guardsActions = true;
 
@@ -214,6 +214,9 @@ export class Review {
 
   validateAddAction(req: AddActionRequest, now: string): void {
     this.checkMayChangeActions(this.identify(req.by).who, 'add an action to');
+    // The workflow ends once complete, but an Update can still land while it writes its last events:
+    // taken, that action would be open in a review nobody tracks any more.
+    if (this.guardsActions && this.done) throw new IncidentRuleError(`the review of ${this.state.incidentId} is complete: it takes no new action`);
     if (!req.title || !req.owner || !req.dueAt) throw new IncidentRuleError('an action needs a title, an owner and a due date');
     if (this.state.actions.length >= REVIEW_LIMITS.actions) throw new IncidentRuleError(`a review holds at most ${REVIEW_LIMITS.actions} actions`);
     this.checkAction(req, now);

@@ -91,6 +91,8 @@ describe('post-incident reviews', () => {
     expect(review.state).toMatchObject({ status: 'complete', completedAt: '2026-12-22T00:00:00.000Z' });
     expect(review.takeEvents().map((e) => e.kind)).toEqual(['review.owed', 'review.action_added', 'review.submitted', 'review.action_overdue', 'review.action_done']);
     expect(refusal(() => review.completeAction({ by, n: 1 }, NOW))).toBe('action 1 is done already');
+    // Complete, its workflow ends: an action sent meanwhile would never be tracked.
+    expect(refusal(() => review.addAction({ by, title: 'One more thing', owner: 'bob', dueAt: '2026-12-30T00:00:00Z' }, NOW))).toBe('the review of inc-acme-0123456789abcdef is complete: it takes no new action');
     expect(refusal(() => review.completeAction({ by, n: 7 }, NOW))).toBe('the review of inc-acme-0123456789abcdef has no action 7');
   });
 
