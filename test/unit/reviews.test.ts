@@ -119,6 +119,15 @@ describe('post-incident reviews', () => {
     expect(review.takeEvents().map((e) => `${e.kind} ${e.actor.name}`)).toEqual(['review.owed klaxon', 'review.action_added alice', 'review.action_added alice', 'review.action_done bob']);
   });
 
+  it('hold at most 50 actions: the 51st is refused with the reason, nothing recorded', () => {
+    const review = owed();
+    const by = { responder: 'alice', via: 'api' as const };
+    for (let n = 1; n <= 50; n++) review.addAction({ by, title: `Action ${n}`, owner: 'bob', dueAt: '2026-12-20T00:00:00Z' }, NOW);
+    review.takeEvents();
+    expect(refusal(() => review.addAction({ by, title: 'One more', owner: 'bob', dueAt: '2026-12-20T00:00:00Z' }, NOW))).toBe('a review holds at most 50 actions');
+    expect([review.state.actions.length, review.takeEvents().length]).toEqual([50, 0]);
+  });
+
   it('refuse malformed input with the field named: an action without owner or due date, a bad date, text too long', () => {
     const issues = (r: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues(newActionSchema.safeParse({ title: 'Rotate the keys' }))).toEqual(['owner: is required (a responder of the policy)', 'dueAt: is required (an instant with its offset, e.g. 2027-01-15T17:00:00Z, or a date, 2027-01-15)']);
