@@ -73,7 +73,8 @@ describe('post-incident reviews over the REST API', () => {
       workflowId: reviewWorkflowId(drillId),
       args: [{ incidentId: drillId, policy: stack.config.policies.policies[0], incident: { ...resolved, incidentId: drillId } }],
     });
-    await waitFor("the drill's review listed", async () => ((await call('GET', '/v1/reviews', bob.token)).body.reviews as Array<{ incidentId: string; status: string }>).some((r) => r.incidentId === drillId && r.status === 'owed'));
+    // Listed once it has published where it stands (a review just started is listed without a tenant yet).
+    await waitFor("the drill's review listed", async () => ((await call('GET', '/v1/reviews', bob.token)).body.reviews as Array<{ incidentId: string; status: string; tenant?: string }>).some((r) => r.incidentId === drillId && r.status === 'owed' && r.tenant === 'q-review'));
     // The gauges read visibility: one review submitted with its action still open, none overdue, the drill's not counted.
     const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^klaxon_reviews\{state="submitted"\} 1$/m);
