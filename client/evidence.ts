@@ -4,6 +4,7 @@ import type { LedgerStore, LedgerVerifySettings } from '../ledger/store';
 import { CONFIGURATION_STREAM } from '../ledger/configuration-record';
 import { IncidentNotFoundError, type Incidents } from './incidents';
 import type { Reviews } from './reviews';
+import type { Policy } from '../core/policy/policy';
 
 export type EvidenceFormat = 'json' | 'csv' | 'md';
 export const EVIDENCE_FORMATS: EvidenceFormat[] = ['json', 'csv', 'md'];
@@ -30,13 +31,13 @@ export function renderEvidence(pack: EvidencePack, format: EvidenceFormat): stri
   return format === 'csv' ? evidenceCsv(pack) : format === 'md' ? evidenceMarkdown(pack) : JSON.stringify(pack, null, 2);
 }
 
-/** The response-time report of the incidents opened between `from` and `to`. */
-export async function periodEvidence(incidents: Incidents, from: Date, to: Date, format: EvidenceFormat, tenants?: string[], reviews?: Reviews): Promise<string> {
+/** The response-time report of the incidents opened between `from` and `to`; `policies` say which owe no review (`reviews.required: false`). */
+export async function periodEvidence(incidents: Incidents, from: Date, to: Date, format: EvidenceFormat, tenants?: string[], reviews?: Reviews, policies: readonly Policy[] = []): Promise<string> {
   const listed = await incidents.list({ openedFrom: from, openedTo: to, ...(tenants ? { tenants } : {}) }, 10_000);
   const states = await Promise.all(listed.map((r) => incidents.state(r.incidentId)));
   // Each owed review's status from visibility (no worker needed, also for closed reviews).
-  const marks = reviews && new Map((await Promise.all(states.filter(owesReview).map(async (s) => [s.incidentId, await reviews.statusOf(s.incidentId)] as const))).flatMap(([id, st]) => (st ? [[id, st] as const] : [])));
-  const report = periodReport(states, from.toISOString(), to.toISOString(), marks);
+  const marks = reviews && new Map((await Promise.all(states.filter((s) => owesReview(s, policies)).map(async (s) => [s.incidentId, await reviews.statusOf(s.incidentId)] as const))).flatMap(([id, st]) => (st ? [[id, st] as const] : [])));
+  const report = periodReport(states, from.toISOString(), to.toISOString(), marks, policies);
   if (format === 'md') return periodMarkdown(report);
   if (format === 'csv') {
     const header = 'incident,severity,tenant,status,opened,minutes_to_acknowledge,minutes_to_contain,minutes_to_notify,review';

@@ -1,5 +1,6 @@
 import { QueryNotRegisteredError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { DRILL_ID_PREFIX } from '../core/drills/drill';
 import { checkUpdateText } from '../core/shared/free-text';
 import type { ResponderRef } from '../core/incident/actor';
 import type { NewAction, ReviewAction, ReviewFindings, ReviewState, ReviewStatus } from '../core/reviews/review';
@@ -32,6 +33,8 @@ export interface ReviewFilter {
   late?: boolean;
   /** With an open follow-up action past its due date at `now`. */
   overdueActionsAt?: Date;
+  /** Only the reviews of drills (`review-drill-…`, owed when a policy says `reviews.drills: true`). */
+  drills?: boolean;
 }
 
 /** The Temporal visibility query of a review filter: reviews still open (owed, late, or with actions to do). */
@@ -44,6 +47,7 @@ export function reviewVisibilityQuery(f: ReviewFilter): string {
     ...(f.late ? [`${sa.status.name} = 'late'`] : []),
     ...(f.status ? [`${sa.status.name} = ${token('status', f.status)}`] : []),
     ...(f.overdueActionsAt ? [`${sa.nextDeadline.name} < '${f.overdueActionsAt.toISOString()}'`] : []),
+    ...(f.drills ? [`WorkflowId STARTS_WITH '${reviewWorkflowId(DRILL_ID_PREFIX)}'`] : []),
   ].join(' AND ');
 }
 

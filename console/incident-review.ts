@@ -80,7 +80,8 @@ function actionStatus(a: ReviewAction): Child[] {
   return [a.overdueAt ? 'open, overdue' : 'open'];
 }
 
-function actions(r: ReviewState, ctx: ChangeContext | undefined): Child[] {
+/** The actions, with a "Mark done" button on those `mayClose` allows (the review's owner or a commander: all; an action's owner: their own). */
+function actions(r: ReviewState, ctx: ChangeContext, mayClose: (a: ReviewAction) => boolean): Child[] {
   if (r.actions.length === 0) return [h('h3', {}, 'Follow-up actions'), h('p', {}, 'No follow-up action yet.')];
   const rows = r.actions.map((a) =>
     h(
@@ -91,10 +92,10 @@ function actions(r: ReviewState, ctx: ChangeContext | undefined): Child[] {
       h('td', {}, a.owner),
       h('td', {}, inZone(a.dueAt, viewerZone())),
       h('td', { class: `action-status status-${a.status}` }, ...actionStatus(a)),
-      ...(ctx ? [h('td', {}, a.status === 'open' ? markDone(ctx, a) : '—')] : []),
+      h('td', {}, a.status === 'open' && mayClose(a) ? markDone(ctx, a) : '—'),
     ),
   );
-  return [h('h3', {}, 'Follow-up actions'), table('review-actions', 'Follow-up actions', ['#', 'Action', 'Owner', 'Due', 'Status', ...(ctx ? ['Done'] : [])], rows)];
+  return [h('h3', {}, 'Follow-up actions'), table('review-actions', 'Follow-up actions', ['#', 'Action', 'Owner', 'Due', 'Status', 'Done'], rows)];
 }
 
 const lines = (text: string): string[] =>
@@ -213,8 +214,8 @@ export function reviewPart(ctx: ChangeContext, responder: string | undefined): {
         standing(review),
         ...record(review),
         ...findings(review.findings),
-        ...actions(review, mayChange ? ctx : undefined),
-        responder !== undefined && !mayChange ? h('p', { class: 'muted', id: 'review-not-yours' }, `Only ${who} may write this review and its actions.`) : null,
+        ...actions(review, ctx, (a) => mayChange || (responder !== undefined && a.owner === responder)),
+        responder !== undefined && !mayChange ? h('p', { class: 'muted', id: 'review-not-yours' }, `Only ${who} may write this review and its actions; an action's owner may mark it done.`) : null,
       );
       if (mayChange && !built) {
         replaceChildren(forms, findingsForm(ctx, review.findings), actionForm(ctx));

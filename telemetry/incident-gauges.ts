@@ -2,7 +2,7 @@ import { Gauge } from 'prom-client';
 import { SEVERITIES } from '../core/alerts/severity';
 import { OBLIGATIONS } from '../core/regulation/regimes';
 import type { Incidents } from '../client/incidents';
-import type { Reviews } from '../client/reviews';
+import type { ReviewFilter, Reviews } from '../client/reviews';
 import { REVIEW_STATUSES } from '../core/reviews/review';
 import { bounded, registry } from './metrics';
 
@@ -71,10 +71,16 @@ export class IncidentGauges {
   }
 
   private async readReviews(reviews: Reviews, at: number): Promise<NonNullable<Reading['reviews']>> {
+    // Real incidents' reviews only: a drill's review (when its policy owes one) is the drill's, never a metric
+    // of real incidents. Visibility picks them by their id's prefix (STARTS_WITH): counted, and taken away.
+    const real = async (filter: ReviewFilter) => {
+      const [all, drills] = await Promise.all([reviews.count(filter), reviews.count({ ...filter, drills: true })]);
+      return all - drills;
+    };
     const byStatus = new Map<string, number>();
     // Open reviews only: a complete review has ended, and `complete` counts none (it stays a label so the series exists).
-    await Promise.all(REVIEW_STATUSES.map(async (s) => byStatus.set(s, s === 'complete' ? 0 : await reviews.count({ status: s }))));
-    return { byStatus, withOverdueActions: await reviews.count({ overdueActionsAt: new Date(at) }) };
+    await Promise.all(REVIEW_STATUSES.map(async (s) => byStatus.set(s, s === 'complete' ? 0 : await real({ status: s }))));
+    return { byStatus, withOverdueActions: await real({ overdueActionsAt: new Date(at) }) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { EmailActivities } from '../activities/email';
 import type { LedgerActivities } from '../activities/ledger';
@@ -56,6 +56,9 @@ export async function review(input: ReviewInput): Promise<ReviewState> {
       nowIso(),
     );
   }
+
+  // Reviews recorded before actions answered to the review's owner replay with the old rule (core/reviews/review.ts).
+  r.guardsActions = patched('2026-12-review-action-rights');
 
   let ledgerIndex = input.resume?.ledgerIndex ?? 0;
   let ledger: Promise<void> = Promise.resolve();

@@ -18,6 +18,7 @@ import { answeringRefusals } from './incident-errors';
 import { changeArgument } from './incident-changes';
 import type { UpdateName } from '../../workflows/messages';
 import type { PolicyBook } from '../../core/policy/routing';
+import type { Policy } from '../../core/policy/policy';
 
 /** What the compliance API reads: tokens and console sign-ins, the ledger, the history archive, Temporal. */
 export interface ComplianceDeps extends Credentials {
@@ -96,11 +97,11 @@ export async function incidentEvidenceRoute(req: IncomingMessage, deps: Complian
   return { status: 200, body: new TextBody(renderEvidence(pack, format), CONTENT_TYPES[format], attachment(`${id}-evidence.${format}`)) };
 }
 
-/** `GET /v1/evidence?since=…&until=…&format=json|csv|md`: response times of a period (audited). */
-export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents): Answer {
+/** `GET /v1/evidence?since=…&until=…&format=json|csv|md`: response times of a period (audited); `policies` say which incidents owe no review. */
+export async function periodEvidenceRoute(req: IncomingMessage, deps: ComplianceDeps, incidents: Incidents, policies: readonly Policy[]): Answer {
   const token = await authorize(req, deps, 'audit:read');
   const { since: openedFrom, until: openedTo, format } = periodEvidenceQuery(req);
-  const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants, new Reviews(deps.client)).catch((err: unknown) => {
+  const text = await periodEvidence(incidents, openedFrom, openedTo, format, token.tenants, new Reviews(deps.client), policies).catch((err: unknown) => {
     throw err instanceof FilterError ? new HttpError(400, err.message) : err;
   });
   await audited(deps, token, undefined, `period evidence ${openedFrom.toISOString()}..${openedTo.toISOString()} (${format})`, req);

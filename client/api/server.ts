@@ -221,7 +221,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/timeline$/, handle: async (req, [id]) => incidentTimeline(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/evidence$/, handle: async (req, [id]) => incidentEvidenceRoute(req, compliance(), deps.incidents, id, now()) },
     { method: 'POST', pattern: CHANGE_ROUTE, handle: async (req, [id, change]) => changeIncident(req, compliance(), deps.incidents, deps.configuration.current().policies, id, change as UpdateName) },
-    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents) },
+    { method: 'GET', pattern: /^\/v1\/evidence$/, handle: async (req) => periodEvidenceRoute(req, compliance(), deps.incidents, deps.configuration.current().policies.policies) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/history$/, handle: async (req, [id]) => incidentHistoryRoute(req, compliance(), id) },
     { method: 'GET', pattern: /^\/v1\/incidents\/([^/]+)\/drafts$/, handle: async (req, [id]) => incidentDraftsRoute(req, compliance(), deps.incidents, deps.configuration.current().policies, id, now()) },
     { method: 'GET', pattern: /^\/v1\/deadlines$/, handle: async (req) => deadlinesRoute(req, compliance(), deadlines) },

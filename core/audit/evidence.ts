@@ -234,11 +234,13 @@ export const csvCell = (v: unknown): string => {
 };
 
 /**
- * A Markdown table cell: a `|` would end the cell and a line break the row, and a renderer
- * would run HTML, so those are escaped; the text reads the same.
+ * Outside text in Markdown (a table cell, a list item): a `|` would end the cell and a line break
+ * the row, a renderer would run HTML, and a `[` starts a link, an image or a link reference
+ * definition (`[email]: https://…` would turn every redacted "[email]" of the pack into a link
+ * to it), so those are escaped; the text reads the same.
  */
 export const mdCell = (v: string): string =>
-  v.replace(/[\\|<>&]/g, (c) => ({ '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!).replace(/\r\n|\r|\n/g, '<br>');
+  v.replace(/[\\|<>&[\]]/g, (c) => ({ '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '&': '&amp;', '[': '\\[', ']': '\\]' })[c]!).replace(/\r\n|\r|\n/g, '<br>');
 
 /** One row per item: section, controls, sequence, time, kind, actor, detail, hash. */
 export function evidenceCsv(p: EvidencePack): string {

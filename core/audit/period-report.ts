@@ -1,6 +1,7 @@
 import type { Severity } from '../alerts/severity';
 import { incidentFigures } from './evidence';
 import type { IncidentState } from '../incident/incident';
+import type { Policy } from '../policy/policy';
 
 /** Response-time figures of a period, per severity: what an auditor samples across incidents. */
 export interface PeriodReport {
@@ -27,8 +28,14 @@ export interface PeriodReport {
  */
 export type ReviewMark = string;
 
-/** Whether an incident owes a post-incident review (core/reviews/: resolved, not a false positive). */
-export const owesReview = (s: IncidentState): boolean => s.status === 'resolved' && !s.falsePositive;
+/**
+ * Whether an incident owes a post-incident review (core/reviews/): resolved, not a false positive,
+ * and not under a policy of `policies` (the book as configured now, by name) that says
+ * `reviews.required: false`: such an incident never gets one, and flagging it would send an
+ * auditor after a review nobody was asked to write.
+ */
+export const owesReview = (s: IncidentState, policies: ReadonlyArray<Pick<Policy, 'name' | 'reviews'>> = []): boolean =>
+  s.status === 'resolved' && !s.falsePositive && policies.find((p) => p.name === s.policyName)?.reviews?.required !== false;
 
 export interface Spread {
   count: number;
@@ -44,9 +51,9 @@ function spread(values: number[]): Spread {
   return { count: sorted.length, medianMinutes: Math.round(median * 100) / 100, maxMinutes: sorted.at(-1) };
 }
 
-/** `reviews`: each incident's review status by incident id (absent: none found); without it, reviews are `unknown`. */
-export function periodReport(states: IncidentState[], from: string, to: string, reviews?: ReadonlyMap<string, string>): PeriodReport {
-  const markOf = (s: IncidentState): ReviewMark => (!owesReview(s) ? 'not owed' : reviews ? (reviews.get(s.incidentId) ?? 'none') : 'unknown');
+/** `reviews`: each incident's review status by incident id (absent: none found); without it, reviews are `unknown`. `policies`: which owe none (owesReview). */
+export function periodReport(states: IncidentState[], from: string, to: string, reviews?: ReadonlyMap<string, string>, policies: ReadonlyArray<Pick<Policy, 'name' | 'reviews'>> = []): PeriodReport {
+  const markOf = (s: IncidentState): ReviewMark => (!owesReview(s, policies) ? 'not owed' : reviews ? (reviews.get(s.incidentId) ?? 'none') : 'unknown');
   // Drills are listed apart (their workflow type); one that reached here still never counts as a real incident.
   const rows = states.filter((s) => !s.drill).map((s) => ({ incidentId: s.incidentId, severity: s.severity, tenant: s.tenant, status: s.status, openedAt: s.openedAt, review: markOf(s), ...incidentFigures(s) }));
   const severities = [...new Set(rows.map((r) => r.severity))].sort();

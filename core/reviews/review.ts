@@ -148,6 +148,25 @@ export class Review {
     return who.roles?.includes(INCIDENT_COMMANDER_ROLE) ?? false;
   }
 
+  /**
+   * Whether the follow-up actions answer to the review's owner, and a complete review takes no new
+   * one: false only for reviews started before those rules (workflows/review.ts, behind a patch),
+   * where any responder of the policy added, changed and closed them.
+   */
+  guardsActions = true;
+
+  /**
+   * Who may add or change an action: the review's owner or an incident commander, as for the
+   * findings; an action's own owner may also mark it done. Anyone else of the policy closing or
+   * re-dating someone's action would make "tracked until done" mean nothing to an auditor.
+   */
+  private checkMayChangeActions(who: Responder, what: string, action?: ReviewAction): void {
+    if (!this.guardsActions || who.name === this.state.owner || this.isCommander(who) || (action && who.name === action.owner)) return;
+    throw new IncidentRuleError(
+      `${who.name} may not ${what} the review of ${this.state.incidentId}: only its owner (${this.state.owner}) or a responder with the ${INCIDENT_COMMANDER_ROLE} role may${action ? `, or the action's owner (${action.owner}) mark it done` : ''}`,
+    );
+  }
+
   // --- the owner's write-up -------------------------------------------------------------
 
   validateSubmit(req: SubmitRequest): void {
@@ -194,7 +213,10 @@ export class Review {
   }
 
   validateAddAction(req: AddActionRequest, now: string): void {
-    this.identify(req.by);
+    this.checkMayChangeActions(this.identify(req.by).who, 'add an action to');
+    // The workflow ends once complete, but an Update can still land while it writes its last events:
+    // taken, that action would be open in a review nobody tracks any more.
+    if (this.guardsActions && this.done) throw new IncidentRuleError(`the review of ${this.state.incidentId} is complete: it takes no new action`);
     if (!req.title || !req.owner || !req.dueAt) throw new IncidentRuleError('an action needs a title, an owner and a due date');
     if (this.state.actions.length >= REVIEW_LIMITS.actions) throw new IncidentRuleError(`a review holds at most ${REVIEW_LIMITS.actions} actions`);
     this.checkAction(req, now);
@@ -210,8 +232,9 @@ export class Review {
   }
 
   validateUpdateAction(req: UpdateActionRequest, now: string): void {
-    this.identify(req.by);
+    const { who } = this.identify(req.by);
     const action = this.action(req.n);
+    this.checkMayChangeActions(who, `change action ${req.n} of`);
     if (action.status === 'done') throw new IncidentRuleError(`action ${req.n} is done already`);
     if (req.title === undefined && req.owner === undefined && req.dueAt === undefined) throw new IncidentRuleError('nothing to change: give a title, an owner or a due date');
     this.checkAction(req, now);
@@ -233,8 +256,10 @@ export class Review {
   }
 
   validateCompleteAction(req: CompleteActionRequest): void {
-    this.identify(req.by);
-    if (this.action(req.n).status === 'done') throw new IncidentRuleError(`action ${req.n} is done already`);
+    const { who } = this.identify(req.by);
+    const action = this.action(req.n);
+    this.checkMayChangeActions(who, `mark done action ${req.n} of`, action);
+    if (action.status === 'done') throw new IncidentRuleError(`action ${req.n} is done already`);
   }
 
   completeAction(req: CompleteActionRequest, now: string): ReviewAction {

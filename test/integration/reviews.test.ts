@@ -2,6 +2,8 @@ import { ApiTokens } from '../../ledger/api-tokens';
 import type { EvidencePack } from '../../core/audit/evidence';
 import type { ReviewState } from '../../core/reviews/review';
 import { incident } from '../../workflows/incident';
+import { review } from '../../workflows/review';
+import { reviewWorkflowId } from '../../workflows/review-messages';
 import { klaxon } from '../support/processes';
 import { sampleAlert } from '../support/samples';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -63,7 +65,17 @@ describe('post-incident reviews over the REST API', () => {
     expect(shown).toMatch(/action #1 \[open\] Key the cache by tenant — bob, due /);
     const noDue = await klaxon(['review', 'action', 'add', id, '--title', 'x', '--owner', 'bob', '--due', 'soon'], env).catch((e: { code: number; stderr: string }) => e);
     expect(noDue).toMatchObject({ code: 2, stderr: expect.stringContaining('dueAt: must be an instant with its offset') });
-    // The gauges read visibility: one review submitted with its action still open, none overdue.
+    // A drill whose policy owes reviews has one too, owed: listed (it is the drill's to write), never a metric of real incidents.
+    const drillId = 'drill-q-review-20261206000000-abcdef';
+    const resolved = await stack.incidents.state(id);
+    await stack.env.client.workflow.start(review, {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: reviewWorkflowId(drillId),
+      args: [{ incidentId: drillId, policy: stack.config.policies.policies[0], incident: { ...resolved, incidentId: drillId } }],
+    });
+    // Listed once it has published where it stands (a review just started is listed without a tenant yet).
+    await waitFor("the drill's review listed", async () => ((await call('GET', '/v1/reviews', bob.token)).body.reviews as Array<{ incidentId: string; status: string; tenant?: string }>).some((r) => r.incidentId === drillId && r.status === 'owed' && r.tenant === 'q-review'));
+    // The gauges read visibility: one review submitted with its action still open, none overdue, the drill's not counted.
     const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^klaxon_reviews\{state="submitted"\} 1$/m);
     expect(metrics).toMatch(/^klaxon_reviews\{state="owed"\} 0$/m);

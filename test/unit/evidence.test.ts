@@ -30,6 +30,22 @@ describe('evidence packs', () => {
     expect(pack.incident).toMatchObject({ title: 'Rows of [email] served to globex', resolved: { note: 'told [email]', at: '2026-11-24T14:30:00.000Z' } });
   });
 
+  it("turn no review text into a link: an item '[email]: https://…' would define a link target for every redacted '[email]' of the pack", () => {
+    const { state, events } = recorded('Rows of jane@example.com served to globex', 'told jane@example.com');
+    const review = {
+      status: 'submitted',
+      owner: 'alice',
+      dueAt: '2026-12-01T16:00:00.000Z',
+      findings: { summary: 'See [the runbook](https://evil.example/login)', rootCause: '![x](https://evil.example/pixel.png)', contributingFactors: ['[email]: https://evil.example/phish'], wentWell: [], wentBadly: [] },
+      actions: [{ n: 1, title: '[Verify your account][email]', owner: 'bob', dueAt: '2026-12-20T00:00:00.000Z', status: 'open' }],
+    };
+    const md = evidenceMarkdown(evidencePack(state, events, { ok: true }, '2026-11-25T09:00:00.000Z', undefined, review));
+    // What a CommonMark reader takes for a link, an image or a link reference definition: an unescaped `[`.
+    expect(md.match(/(^|[^\\])\[[^\]\n]*\]\s*[([:]/gm)).toBeNull();
+    expect(md).toContain('- \\[email\\]: https://evil.example/phish');
+    expect(md).toContain('**Summary**: See \\[the runbook\\](https://evil.example/login)');
+  });
+
   it('keep the Markdown table whole whatever a title or note holds', () => {
     const { state, events } = recorded('Leak | of rows\r\nsecond line <img src=x onerror=alert(1)>', 'fixed |\nreally', 'a|b');
     const md = evidenceMarkdown(evidencePack(state, events, { ok: true }, '2026-11-25T09:00:00.000Z'));

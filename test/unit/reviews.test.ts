@@ -91,7 +91,41 @@ describe('post-incident reviews', () => {
     expect(review.state).toMatchObject({ status: 'complete', completedAt: '2026-12-22T00:00:00.000Z' });
     expect(review.takeEvents().map((e) => e.kind)).toEqual(['review.owed', 'review.action_added', 'review.submitted', 'review.action_overdue', 'review.action_done']);
     expect(refusal(() => review.completeAction({ by, n: 1 }, NOW))).toBe('action 1 is done already');
+    // Complete, its workflow ends: an action sent meanwhile would never be tracked.
+    expect(refusal(() => review.addAction({ by, title: 'One more thing', owner: 'bob', dueAt: '2026-12-30T00:00:00Z' }, NOW))).toBe('the review of inc-acme-0123456789abcdef is complete: it takes no new action');
     expect(refusal(() => review.completeAction({ by, n: 7 }, NOW))).toBe('the review of inc-acme-0123456789abcdef has no action 7');
+  });
+
+  it("answer to the review's owner: a responder who is neither it nor an incident commander cannot add, re-date or close an action, except close one of their own", () => {
+    const review = owed(plain, 'alice');
+    const [alice, bob, dave] = (['alice', 'bob', 'dave'] as const).map((responder) => ({ responder, via: 'api' as const }));
+    const due = '2026-12-20T00:00:00Z';
+    expect(refusal(() => review.addAction({ by: dave, title: 'Nothing to do', owner: 'dave', dueAt: due }, NOW))).toBe(
+      'dave may not add an action to the review of inc-acme-0123456789abcdef: only its owner (alice) or a responder with the incident-commander role may',
+    );
+    review.addAction({ by: alice, title: 'Key the cache by tenant', owner: 'bob', dueAt: due }, NOW);
+    review.addAction({ by: alice, title: 'Alert on cross-tenant rows', owner: 'alice', dueAt: due }, NOW);
+    expect(refusal(() => review.updateAction({ by: dave, n: 1, dueAt: '2027-06-01T00:00:00Z' }, NOW))).toMatch(/^dave may not change action 1 of the review/);
+    // Even the action's owner does not move their own due date: the review's owner decides that.
+    expect(refusal(() => review.updateAction({ by: bob, n: 1, dueAt: '2027-06-01T00:00:00Z' }, NOW))).toMatch(/^bob may not change action 1 of the review/);
+    expect(refusal(() => review.completeAction({ by: dave, n: 1 }, NOW))).toBe(
+      "dave may not mark done action 1 of the review of inc-acme-0123456789abcdef: only its owner (alice) or a responder with the incident-commander role may, or the action's owner (bob) mark it done",
+    );
+    expect(refusal(() => review.completeAction({ by: bob, n: 2 }, NOW))).toMatch(/^bob may not mark done action 2 of the review/);
+    expect(review.completeAction({ by: bob, n: 1 }, NOW)).toMatchObject({ status: 'done', doneBy: 'bob' });
+    // An incident commander may, on a review owned by someone else.
+    const commanded = owed(policy, 'alice');
+    expect(commanded.addAction({ by: { responder: 'carol', via: 'api' }, title: 'Rotate the keys', owner: 'dave', dueAt: due }, NOW)).toMatchObject({ n: 1 });
+    expect(review.takeEvents().map((e) => `${e.kind} ${e.actor.name}`)).toEqual(['review.owed klaxon', 'review.action_added alice', 'review.action_added alice', 'review.action_done bob']);
+  });
+
+  it('hold at most 50 actions: the 51st is refused with the reason, nothing recorded', () => {
+    const review = owed();
+    const by = { responder: 'alice', via: 'api' as const };
+    for (let n = 1; n <= 50; n++) review.addAction({ by, title: `Action ${n}`, owner: 'bob', dueAt: '2026-12-20T00:00:00Z' }, NOW);
+    review.takeEvents();
+    expect(refusal(() => review.addAction({ by, title: 'One more', owner: 'bob', dueAt: '2026-12-20T00:00:00Z' }, NOW))).toBe('a review holds at most 50 actions');
+    expect([review.state.actions.length, review.takeEvents().length]).toEqual([50, 0]);
   });
 
   it('refuse malformed input with the field named: an action without owner or due date, a bad date, text too long', () => {
@@ -142,6 +176,18 @@ describe('post-incident reviews', () => {
     expect(report.rows.map((r) => r.review)).toEqual(['complete', 'none', 'not owed']);
     expect(report.withoutCompletedReview).toEqual([states[1].incidentId]);
     expect(periodMarkdown(report)).toContain(`**Without a completed post-incident review (1)**: ${states[1].incidentId}`);
+  });
+
+  it("do not flag in the period report an incident whose policy says `reviews.required: false`: it never owed one", () => {
+    const quiet = { ...samplePolicy, name: 'heartbeats', reviews: { required: false, dueBusinessDays: 5, drills: false } };
+    const states = [samplePolicy, quiet].map((p, i) => {
+      const incident = Incident.open(`inc-acme-${String(i).repeat(16)}`, p, sampleAlert({ dedupKey: `k${i}` }), '2026-11-24T14:00:00.000Z');
+      incident.resolve({ responder: 'alice', via: 'cli' }, '2026-11-24T14:30:00.000Z');
+      return incident.snapshot();
+    });
+    const report = periodReport(states, '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', new Map(), [samplePolicy, quiet]);
+    expect(report.rows.map((r) => r.review)).toEqual(['none', 'not owed']);
+    expect(report.withoutCompletedReview).toEqual([states[0].incidentId]);
   });
 
   it('are configured in the policy file, bounded, with the file and field named', () => {

@@ -33,7 +33,7 @@ const exportPack = defineCommand({
     const [since, until] = [instantOption('since', values.since), instantOption('until', values.until)];
     return cli.read(
       (api) => api.evidence(format, { since, until }),
-      () => cli.withTemporal(({ incidents, client }) => periodEvidence(incidents, since, until, format, undefined, new Reviews(client))),
+      () => cli.withTemporal(({ incidents, client }) => periodEvidence(incidents, since, until, format, undefined, new Reviews(client), cli.config().policies.policies)),
     );
   },
 });

@@ -62,7 +62,7 @@ const submit = defineCommand({
   args: ['<incident>'],
   summary: 'submit the review (its owner or an incident commander)',
   details:
-    'The findings come from --file (YAML or JSON: summary, rootCause, contributingFactors, wentWell, wentBadly) or from the flags. Only the review\'s owner or a responder with the incident-commander role may submit; a second submission replaces the findings (both are in the ledger).',
+    'The findings come from --file (YAML or JSON: summary, rootCause, contributingFactors, wentWell, wentBadly) or from the flags. Only the review\'s owner or a responder with the incident-commander role may submit; a second submission replaces the findings (both are in the ledger). Add follow-up actions first (`klaxon review action add`): a review submitted with none open is complete and has ended.',
   options: {
     file: { type: 'string', value: '<review.yaml>', help: 'the findings as a file' },
     summary: { type: 'string', value: '<text>', help: 'what happened, in short' },
