@@ -25,22 +25,6 @@ export interface DrillScheduleRequest {
   scenarioFile?: string;
 }
 
-/** A drill schedule as listed: what it runs, when, and whether it is paused. */
-export interface DrillScheduleView {
-  name: string;
-  scheduleId: string;
-  policy: string;
-  scenario: string;
-  tenant: string;
-  cron: string;
-  timeZone?: string;
-  createdBy?: string;
-  paused: boolean;
-  note?: string;
-  nextRuns: string[];
-  recentRuns: string[];
-}
-
 /** What the schedule's memo keeps, so a listing says what it runs without decoding its action. */
 interface ScheduleMemo {
   policy: string;
@@ -49,6 +33,16 @@ interface ScheduleMemo {
   cron: string;
   timeZone?: string;
   createdBy?: string;
+}
+
+/** A drill schedule as listed: what it runs (its memo), when, and whether it is paused. */
+export interface DrillScheduleView extends ScheduleMemo {
+  name: string;
+  scheduleId: string;
+  paused: boolean;
+  note?: string;
+  nextRuns: string[];
+  recentRuns: string[];
 }
 
 /** The schedule is not there, or belongs to a tenant the caller may not see (the same words, so it cannot tell). */

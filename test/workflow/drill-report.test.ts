@@ -3,8 +3,8 @@ import { Incidents } from '../../client/incidents';
 import { drillReport } from '../../core/drills/drill-report';
 import { drillReportMarkdown } from '../../core/drills/drill-report-formats';
 import { parseScenario } from '../../core/drills/scenario';
-import { validatePolicy } from '../../core/policy/policy';
 import { queries, updates } from '../../workflows/messages';
+import { drillLadder } from '../support/drill-ladder';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -15,20 +15,7 @@ import { waitFor } from '../support/waiting';
  */
 const t = timeSkippingIncidents('drill-report-test');
 
-const reach = (name: string, slackUserId: string) => ({
-  name,
-  slackUserId,
-  email: `${name}@example.com`,
-  timeZone: 'Europe/Berlin',
-  notify: { high: [{ channel: 'slack' as const, afterMinutes: 0 }, { channel: 'email' as const, afterMinutes: 0 }] },
-});
-const policy = validatePolicy({
-  name: 'drill-ladder',
-  responders: [reach('alice', 'U0ALICE'), reach('bob', 'U0BOB')],
-  levels: [{ targets: ['alice'], timeoutMinutes: 5 }, { targets: ['bob'], timeoutMinutes: 30 }],
-  repeat: 0,
-  autoResolve: false,
-});
+const policy = drillLadder();
 
 const scenario = parseScenario(
   `name: report-drill

@@ -1,10 +1,10 @@
 import type { ContainmentTargets } from '../../core/containment/containment-config';
 import { parseScenario } from '../../core/drills/scenario';
-import { validatePolicy } from '../../core/policy/policy';
 import { startDrill } from '../../client/drills';
 import { Incidents } from '../../client/incidents';
 import { queries, updates } from '../../workflows/messages';
 import { EdgeConfigStandIn } from '../support/edge-config-stand-in';
+import { drillLadder } from '../support/drill-ladder';
 import { timeSkippingIncidents } from '../support/incident-workflows';
 import { waitFor } from '../support/waiting';
 
@@ -25,19 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => edge.stop());
 
-const reach = (name: string, slackUserId: string) => ({
-  name,
-  slackUserId,
-  email: `${name}@example.com`,
-  timeZone: 'Europe/Berlin',
-  notify: { high: [{ channel: 'slack' as const, afterMinutes: 0 }, { channel: 'email' as const, afterMinutes: 0 }] },
-});
-const policy = validatePolicy({
-  name: 'drill-ladder',
-  responders: [reach('alice', 'U0ALICE'), reach('bob', 'U0BOB')],
-  levels: [{ targets: ['alice'], timeoutMinutes: 5 }, { targets: ['bob'], timeoutMinutes: 30 }],
-  repeat: 0,
-  autoResolve: false,
+const policy = drillLadder({
   containment: { rules: [{ mode: 'automatic', actions: [{ kind: 'isolate-tenant', mode: 'read-only' }] }] },
   // The clocks' notices go to both by e-mail: alice's are stopped by her silence too.
   regulatory: { ladder: [{ notify: ['alice', 'bob'] }] },
