@@ -26,6 +26,11 @@ export interface Override {
   /** UTC instants (ISO); the override covers from ≤ t < to. */
   from: string;
   to: string;
+  /**
+   * Only where the layers would have this responder on call (a shift swap takes over one
+   * person's turns, not the whole slot); absent: the whole slot, as in a policy file.
+   */
+  replaces?: string;
 }
 
 export interface Schedule {
@@ -104,9 +109,12 @@ function memberOf(layer: Layer, k: number): string {
 
 export function onCallAt(schedule: Schedule, at: number): OnCall {
   const layers = schedule.layers.map((l) => ({ layer: l.name, responder: covers(l, at) ? memberOf(l, turnAt(l, at)) : undefined }));
-  const override = [...schedule.overrides].reverse().find((o) => Date.parse(o.from) <= at && at < Date.parse(o.to));
-  if (override) return { responder: override.responder, via: 'override', layers };
   const top = [...layers].reverse().find((l) => l.responder !== undefined);
+  // The last override listed wins, as later layers do; a swap only where its person would be on call.
+  const override = [...schedule.overrides]
+    .reverse()
+    .find((o) => Date.parse(o.from) <= at && at < Date.parse(o.to) && (o.replaces === undefined || o.replaces === top?.responder));
+  if (override) return { responder: override.responder, via: 'override', layers };
   return { responder: top?.responder, via: top?.layer, layers };
 }
 

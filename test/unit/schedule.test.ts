@@ -116,6 +116,15 @@ describe('follow-the-sun and overrides', () => {
     expect(onCallAt(sun, Date.parse('2026-07-02T02:00:00Z')).responder).toBeUndefined(); // nobody's working hours
   });
 
+  it('a swap takes over only its person\'s turns; the override taken last wins', () => {
+    // 2026-07-01 08:00Z: fay (apac) is on call; at 18:00Z ben (americas).
+    const swapped: Schedule = { ...sun, overrides: [...sun.overrides, { responder: 'cho', replaces: 'ben', from: '2026-07-01T00:00:00Z', to: '2026-07-02T00:00:00Z' }] };
+    expect(onCallAt(swapped, Date.parse('2026-07-01T08:00:00Z'))).toMatchObject({ responder: 'fay', via: 'apac' });
+    expect(onCallAt(swapped, Date.parse('2026-07-01T18:00:00Z'))).toMatchObject({ responder: 'cho', via: 'override' });
+    const later: Schedule = { ...swapped, overrides: [...swapped.overrides, { responder: 'hal', from: '2026-07-01T17:00:00Z', to: '2026-07-01T19:00:00Z' }] };
+    expect(onCallAt(later, Date.parse('2026-07-01T18:00:00Z'))).toMatchObject({ responder: 'hal', via: 'override' });
+  });
+
   it('refuses a schedule that cannot work, naming the layer', () => {
     expect(() => validateSchedule({ name: 'bad', layers: [{ name: 'x', members: [], zone: 'Mars/Base', start: 'soon', turn: {}, hours: { from: '9', to: '17:00' } }], overrides: [] })).toThrow(ScheduleError);
     expect(() => validateSchedule({ name: 'bad', layers: [{ name: 'x', members: [], zone: 'Mars/Base', start: 'soon', turn: {} }], overrides: [] })).toThrow(

@@ -1,0 +1,43 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
+import type { Policy } from '../policy/policy';
+import type { Override, Schedule } from '../escalation/schedule';
+
+/**
+ * An override or one half of a shift swap taken at run time (`klaxon oncall override|swap`),
+ * kept in the ledger database (ledger/oncall-overrides.ts), not in a policy file: a policy is
+ * pinned per incident, the roster is read live, so an open incident's next page sees it.
+ */
+export interface RuntimeOverride extends Override {
+  /** Stable id (`ovr-…`), named by `klaxon oncall cancel` and the ledger. */
+  id: string;
+  /** The policy and schedule it belongs to: schedule names are unique within a policy only. */
+  policy: string;
+  schedule: string;
+  /** Why, as the person who took it said. */
+  reason: string;
+  /** Who took it (the API token's responder or name). */
+  by: string;
+  /** When it was taken (UTC ISO). */
+  createdAt: string;
+  /** Set when cancelled; a cancelled override no longer applies. */
+  cancelledAt?: string;
+}
+
+/**
+ * The schedule as it stands with the run-time overrides that concern it: the file's overrides
+ * first, the run-time ones after in the order they were taken, so the latest taken wins.
+ */
+export function withRuntimeOverrides(policyName: string, schedule: Schedule, overrides: readonly RuntimeOverride[]): Schedule {
+  const mine = overrides
+    .filter((o) => o.policy === policyName && o.schedule === schedule.name && o.cancelledAt === undefined)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map(({ responder, from, to, replaces }): Override => ({ responder, from, to, ...(replaces !== undefined ? { replaces } : {}) }));
+  if (mine.length === 0) return schedule;
+  return { ...schedule, overrides: [...schedule.overrides, ...mine] };
+}
+
+/** The policy with every schedule's run-time overrides applied: what the live roster pages. */
+export function withLiveRoster(policy: Policy, overrides: readonly RuntimeOverride[]): Policy {
+  if (!policy.schedules?.length || overrides.length === 0) return policy;
+  return { ...policy, schedules: policy.schedules.map((s) => withRuntimeOverrides(policy.name, s, overrides)) };
+}
