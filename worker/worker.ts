@@ -20,7 +20,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   config: KlaxonConfig;
   ledger: LedgerStore;
-  /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  /** A prebuilt bundle (tests build one per run: test/support/workflow-bundle.ts); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
   /** TLS for the PagerDuty Events API; the system's trusted authorities when absent (tests trust their stand-in). */
   pagerDutyAgent?: Agent;

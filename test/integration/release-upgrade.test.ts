@@ -1,8 +1,9 @@
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { frozenWorkflowBundle } from '../support/frozen-bundles';
 import { postAlert, startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
+import { todaysWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * A deploy while incidents are open (docs/WORKFLOW-VERSIONING.md): an incident opened by the
@@ -21,7 +22,7 @@ beforeAll(async () => {
   // Today's code is bundled beforehand, so the hand-over is quick (a deploy builds it first too).
   [stack, today] = await Promise.all([
     startTestStack({ workflowBundle: frozenWorkflowBundle(RELEASE), escalationMinutes: LEVEL_MINUTES }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') }),
+    todaysWorkflowBundle(),
   ]);
 });
 afterAll(() => stack?.stop());

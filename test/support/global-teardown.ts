@@ -1,13 +1,16 @@
+import { rmSync } from 'node:fs';
 import { leftRunning } from './leaks';
 
 /**
- * Checks that the tests left nothing running, then prints the summary reporter's line after
+ * Removes the run's directory (test/support/global-setup.ts), checks that the tests left
+ * nothing running, then prints the summary reporter's line after
  * jest's own summary. Every test file runs in this process (maxWorkers: 1, in band), so what
  * it still holds open (a listening server, a connection, a child process such as a Temporal
  * server) was leaked by a file's teardown: the leaked processes are killed, and the run
  * fails naming every leak, instead of jest waiting for ever on a worker polling a closed server.
  */
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.KLAXON_TEST_RUN_DIR) rmSync(process.env.KLAXON_TEST_RUN_DIR, { recursive: true, force: true });
   const left = leftRunning();
   for (const p of left.processes) {
     try {

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
@@ -23,6 +23,7 @@ import { SlackStandIn } from './slack-stand-in';
 import { SmtpStandIn } from './smtp-stand-in';
 import { registerSearchAttributes } from './temporal';
 import { register, startAll, stopWorker, track } from './teardown';
+import { todaysWorkflowBundle } from './workflow-bundle';
 
 /** PagerDuty services the test workers know, by the names policies use. */
 export const PAGERDUTY_ROUTING_KEYS = { ops: 'R0OPS0000000000000000000000000000', security: 'R0SEC0000000000000000000000000000' };
@@ -57,7 +58,7 @@ export function timeSkippingIncidents(
     [h.env, bundle, db] = await startAll<[TestWorkflowEnvironment, WorkflowBundle, TestDatabase, void, void, void]>([
       TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } }).then((env) => track(env, (e) => e.teardown())),
       // The worker's own entry (every workflow it runs), as production bundles it.
-      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') }),
+      todaysWorkflowBundle(),
       createTestDatabase(),
       h.slack.start(),
       h.pagerduty.start(),

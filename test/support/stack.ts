@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { dataConverterFor } from '../../client/payload-codec';
@@ -25,6 +25,7 @@ import type { PagerDutyStandIn } from './pagerduty-stand-in';
 import { SlackStandIn } from './slack-stand-in';
 import { closeServer, register, startAll, stopWorker } from './teardown';
 import { settlingConnection } from './settling-connection';
+import { todaysWorkflowBundle } from './workflow-bundle';
 
 export const WEBHOOK_SECRET = 'whsec_integration';
 export const SLACK_SIGNING_SECRET = 'slack-signing-integration';
@@ -111,7 +112,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       : {}),
   }, (path) => readFileSync(path, 'utf8'));
   const ledger = new LedgerStore(db.pool);
-  const todaysBundle = () => bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
   const containment = keep(new ContainmentAdapters(config.containment), (c) => c.close());
   // The API's client as production makes it: with the payload codec when keys are configured (env.client has none).
   const dataConverter = dataConverterFor(config);
@@ -128,7 +128,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     stops.push(stop);
     return { worker, stop };
   };
-  let running = await startWorker(options.workflowBundle ?? (await todaysBundle()));
+  let running = await startWorker(options.workflowBundle ?? (await todaysWorkflowBundle()));
   const api: Server = keep(
     createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: options.apiLog ?? (() => undefined) }),
     closeServer,
@@ -148,7 +148,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     async replaceWorker(workflowBundle?: WorkflowBundle) {
       // Bundled before the old worker stops: a deploy's new worker is built before the old one goes.
-      const bundle = workflowBundle ?? (await todaysBundle());
+      const bundle = workflowBundle ?? (await todaysWorkflowBundle());
       await running.stop();
       running = await startWorker(bundle);
       return running.worker;
