@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
 import { createReviewActivities } from '../../activities/reviews';
+import { createRosterActivities } from '../../activities/roster';
 import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
@@ -56,6 +57,7 @@ async function main(name: string): Promise<void> {
         ...createPagerDutyActivities({ routingKeys: {} }),
         ...createClockActivities(),
         ...createReviewActivities(),
+        ...createRosterActivities(db.pool),
         ...createContainmentActivities(containment),
         ...heartbeatActivities(new Incidents(env.client, 'record'), { policies: [{ ...samplePolicy, autoResolve: true, heartbeats: [monitor] }], routes: [] }),
       },
