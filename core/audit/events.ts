@@ -43,7 +43,7 @@ type Filing = { filedAt: string; by: string; recipient: string; reference: strin
 type ConfigurationFile = { variable: 'KLAXON_POLICY_FILE' | 'KLAXON_RULES_FILE'; file: string; sha256?: string };
 
 /** A run-time on-call override (core/oncall/runtime-override.ts) as the ledger keeps it. */
-type OverrideRecord = { id: string; policy: string; schedule: string; responder: string; replaces?: string; from: string; to: string };
+type OverrideRecord = { id: string; policy: string; schedule: string; responder: string; replaces?: string; from: string; to: string; reason?: string; swap?: string };
 
 export const AUDIT_EVENTS = {
   // Detection and triage
@@ -157,7 +157,7 @@ export const AUDIT_EVENTS = {
     }
   >('Configuration applied', 'configuration'),
   // On-call overrides and swap halves taken at run time: recorded under the chain `oncall-<policy>` (client/oncall.ts).
-  'oncall.override.taken': kind<OverrideRecord & { reason: string; swap?: string }>('On-call override taken', 'configuration'),
+  'oncall.override.taken': kind<OverrideRecord>('On-call override taken', 'configuration'),
   'oncall.override.cancelled': kind<OverrideRecord>('On-call override cancelled', 'configuration'),
   'configuration.refused': kind<
     ConfigurationFile & {
