@@ -70,6 +70,7 @@ export function parseOverrideRequest(body: unknown): z.output<typeof overrideReq
 
 /** A date-time with an offset, or local in `zone`; UTC milliseconds. */
 export function instantIn(text: string, field: string, zone: string | undefined): number {
+  if (!DateTime.fromISO(text, { zone: 'utc' }).isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
   const offset = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text);
   if (!offset && zone === undefined) throw new OverrideInputError(`${field} "${text}" has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
   const dt = DateTime.fromISO(text, { zone: offset ? 'utc' : zone, setZone: false });
