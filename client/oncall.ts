@@ -6,7 +6,7 @@ import type { RuntimeOverride } from '../core/oncall/runtime-override';
 import { whoIsOnCall, type ScheduleOnCall } from '../core/oncall/who-is-on-call';
 import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
 import type { Policy } from '../core/policy/policy';
-import { OnCallFeeds } from '../ledger/oncall-feeds';
+import { OnCallFeeds, type OnCallFeed } from '../ledger/oncall-feeds';
 import { OnCallOverrides } from '../ledger/oncall-overrides';
 import type { LedgerStore } from '../ledger/store';
 
@@ -93,6 +93,19 @@ export class OnCall {
     const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
     if (q.policy !== undefined && !visible.has(q.policy)) throw new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
     return (await this.overrides.list({ ...q, after: now })).filter((o) => visible.has(o.policy));
+  }
+
+  /**
+   * Mints a feed-only link for one schedule (or one person's shifts on it): the feed's path,
+   * its secret in the query. It reads less than the caller may, so any reader may mint one.
+   */
+  async mintFeed(book: PolicyBook, caller: OnCallCaller, q: { schedule: string; policy?: string; responder?: string }, now: Date): Promise<{ feed: OnCallFeed; path: string }> {
+    const { policy, schedule } = scheduleOf(OnCall.visible(book, caller), q.schedule, q.policy);
+    if (q.responder !== undefined && !policy.responders.some((r) => r.name === q.responder)) throw new OverrideInputError(`responder "${q.responder}" is not a responder of policy "${policy.name}"`);
+    const who: { responder?: string } = q.responder !== undefined ? { responder: q.responder } : {};
+    const { feed, secret } = await this.feeds.mint({ policy: policy.name, schedule: schedule.name, ...who, by: caller.actor.name }, now);
+    const params = new URLSearchParams({ policy: policy.name, ...(q.responder !== undefined ? { responder: q.responder } : {}), feed: secret });
+    return { feed, path: `/v1/schedules/${encodeURIComponent(schedule.name)}.ics?${params.toString()}` };
   }
 
   /** Who is on call at `at` and next, per schedule, live overrides included. */

@@ -115,12 +115,9 @@ export async function mintFeedRoute(req: IncomingMessage, deps: ComplianceDeps, 
   };
   const scheduleName = text('schedule');
   if (scheduleName === undefined) throw new HttpError(400, 'schedule is required');
-  const responder = text('responder');
-  const { policy, schedule } = await refusing(() => scheduleOf(OnCall.visible(book, callerOf(token)), scheduleName, text('policy')));
-  if (responder !== undefined && !policy.responders.some((r) => r.name === responder)) throw new HttpError(400, `responder "${responder}" is not a responder of policy "${policy.name}"`);
-  const { feed, secret } = await new OnCall(deps.ledger.db, deps.ledger).feeds.mint({ policy: policy.name, schedule: schedule.name, ...(responder !== undefined ? { responder } : {}), by: token.name }, now);
-  const params = new URLSearchParams({ policy: policy.name, ...(responder !== undefined ? { responder } : {}), feed: secret });
-  return { status: 201, body: { feed, path: `/v1/schedules/${encodeURIComponent(schedule.name)}.ics?${params.toString()}` } };
+  const q = { schedule: scheduleName, ...(text('policy') !== undefined ? { policy: text('policy')! } : {}), ...(text('responder') !== undefined ? { responder: text('responder')! } : {}) };
+  const { feed, path } = await refusing(() => new OnCall(deps.ledger.db, deps.ledger).mintFeed(book, callerOf(token), q, now));
+  return { status: 201, body: { feed, path } };
 }
 
 /**
