@@ -2,10 +2,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { DateTime } from 'luxon';
 import ical, { type VEvent } from 'node-ical';
 import { complianceDeps } from '../../client/api/compliance';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
+import { runCli } from '../../client/cli/dispatch';
 import { loadConfig } from '../../config/environment';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { LedgerStore } from '../../ledger/store';
@@ -149,5 +151,36 @@ describe('calendar feeds', () => {
     expect(events(feed.text).length).toBeGreaterThan(0);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=99', tokens.read)).status).toBe(400);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical')).status).toBe(401);
+  });
+});
+
+describe('the CLI on the ledger database (the embedded stack\'s way)', () => {
+  const env = () => ({ DATABASE_URL: db.url, KLAXON_POLICY_FILE: 'examples/policy.yaml', XDG_CONFIG_HOME: '/nonexistent', KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' });
+
+  it('takes a swap as --as, shows it in klaxon oncall and klaxon simulate (and not with --pinned), and cancels it', async () => {
+    // Next Monday 14:00 UTC: inside emea's and americas' hours, so a layer has someone on call (whoever it is, the swap takes their turn).
+    const monday = DateTime.utc().plus({ weeks: 1 }).startOf('week').set({ hour: 14 });
+    const before = await runCli(['oncall', '--schedule', 'follow-the-sun', '--policy', 'platform-on-call', '--at', monday.toISO()!, '--json'], env());
+    const onCall: string = JSON.parse(before).schedules[0].now.responder;
+    const other = onCall === 'alice' ? 'dana' : 'alice';
+    const from = monday.minus({ hours: 1 }).toISO()!;
+    const until = monday.plus({ hours: 2 }).toISO()!;
+    const taken = await runCli(['oncall', 'swap', '--schedule', 'follow-the-sun', '--policy', 'platform-on-call', '--user', other, '--with', onCall, '--from', from, '--until', until, '--reason', 'swap for a week', '--as', other, '--tz', 'Europe/Berlin'], env());
+    expect(taken).toMatch(new RegExp(`^taken: ovr-\\w+ {2}platform-on-call/follow-the-sun: ${other} takes ${onCall}'s turns from .* \\+0[12]:00 \\(Europe/Berlin\\)`));
+    const id = /ovr-\w+/.exec(taken)![0];
+
+    const shown = await runCli(['oncall', '--schedule', 'follow-the-sun', '--policy', 'platform-on-call', '--at', monday.toISO()!, '--tz', 'Europe/Berlin'], env());
+    expect(shown).toContain(`now:  ${monday.setZone('Europe/Berlin').toFormat('yyyy-MM-dd HH:mm:ss ZZ')} (Europe/Berlin)`);
+    expect(shown).toContain(`${other} (override ${id})`);
+
+    const alert = JSON.stringify({ title: 'leak', severity: 'SEV2', tenant: 'globex', dataCategories: ['personal-data'] });
+    const sim = await runCli(['simulate', '--policy', 'examples/policy.yaml', '--alert', alert, '--at', monday.toISO()!], env());
+    expect(sim).toContain('run-time override(s) of policy "platform-on-call" from the ledger database');
+    expect(sim).toContain(`paged ${other} (level 1`);
+    const pinned = await runCli(['simulate', '--policy', 'examples/policy.yaml', '--alert', alert, '--at', monday.toISO()!, '--pinned'], env());
+    expect(pinned).toContain(`paged ${onCall} (level 1`);
+
+    expect(await runCli(['oncall', 'cancel', id, '--as', other], env())).toMatch(/^cancelled: ovr-/);
+    expect(await runCli(['oncall', 'overrides', '--policy', 'platform-on-call'], env())).not.toContain(id);
   });
 });

@@ -6,6 +6,7 @@ import { formatInstant } from '../../../core/shared/time-format';
 import { LedgerStore } from '../../../ledger/store';
 import { OnCall, type OnCallCaller } from '../../oncall';
 import { AS_OPTION, defineCommand, REASON_OPTION, TZ_OPTION, UsageError } from '../command';
+import type { ApiClient } from '../api-client';
 import type { CliContext } from '../context';
 
 /**
@@ -28,6 +29,17 @@ function direct<T>(cli: CliContext, purpose: string, use: (oncall: OnCall, db: P
 }
 
 const caller = (name: string): OnCallCaller => ({ actor: { type: 'responder', name, via: 'cli' } });
+
+/** A change as a person: through the API as the token's responder, else on the ledger database as --as (no Temporal needed). */
+function acting<T>(cli: CliContext, as: string | undefined, viaApi: (api: ApiClient) => Promise<T>, purpose: string, direct_: (oncall: OnCall, who: OnCallCaller) => Promise<T>): Promise<T> {
+  const api = cli.api();
+  if (api) {
+    if (as !== undefined) throw new UsageError('--as is for the embedded stack: under a personal token you act as its responder (unset KLAXON_AS, or KLAXON_TOKEN and klaxon logout)');
+    return viaApi(api);
+  }
+  if (as === undefined) throw new UsageError('who acts? --as <responder> (or KLAXON_AS) on the embedded stack, or a personal token: klaxon login, or KLAXON_TOKEN');
+  return direct(cli, purpose, (oncall) => direct_(oncall, caller(as)));
+}
 
 const shift = (s: ShiftView) => `${s.fromLocal} → ${s.toLocal}  ${s.responder ?? 'nobody'}${s.via ? ` (${s.via.startsWith('override') ? s.via : `layer ${s.via}`})` : ''}`;
 
@@ -59,10 +71,12 @@ const whoIsOnCall = defineCommand({
 
 /** Takes an override or swap, through the API or straight, and says what was taken. */
 async function take(cli: CliContext, as: string | undefined, body: Record<string, unknown>): Promise<string> {
-  const overrides = await cli.acting(
+  const overrides = await acting(
+    cli,
     as,
     async (api) => (await api.onCall<{ overrides: RuntimeOverride[] }>('POST', '/v1/oncall/overrides', body)).overrides,
-    (_, by) => direct(cli, 'an override is kept', (oncall) => oncall.take(body, cli.config().policies, caller(by.responder!), new Date())),
+    'an override is kept',
+    (oncall, who) => oncall.take(body, cli.config().policies, who, new Date()),
   );
   return cli.print({ overrides }, () => overrides.map((o) => `taken: ${describeOverride(o, cli.zone())}`).join('\n'));
 }
@@ -131,11 +145,13 @@ const cancel = defineCommand({
   summary: 'cancel a run-time override (recorded)',
   options: { as: AS_OPTION, tz: TZ_OPTION },
   async run({ values, args: [id] }, cli) {
-    const cancelled = await cli.acting(
+    const cancelled = await acting(
+      cli,
       values.as,
       async (api) => (await api.onCall<{ override: RuntimeOverride }>('POST', `/v1/oncall/overrides/${encodeURIComponent(id)}/cancel`)).override,
-      async (_, by) => {
-        const o = await direct(cli, 'an override is cancelled', (oncall) => oncall.cancel(id, cli.config().policies, caller(by.responder!), new Date()));
+      'an override is cancelled',
+      async (oncall, who) => {
+        const o = await oncall.cancel(id, cli.config().policies, who, new Date());
         if (!o) throw new UsageError(`no live override "${id}"`);
         return o;
       },
