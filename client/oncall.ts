@@ -108,6 +108,11 @@ export class OnCall {
     return { feed, path: `/v1/schedules/${encodeURIComponent(schedule.name)}.ics?${params.toString()}` };
   }
 
+  /** Revokes a feed link of a policy the caller may see: its calendar stops updating. */
+  async revokeFeed(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<boolean> {
+    return this.feeds.revoke(id, OnCall.visible(book, caller).policies.map((p) => p.name), now);
+  }
+
   /** Who is on call at `at` and next, per schedule, live overrides included. */
   async whoIsOnCall(book: PolicyBook, caller: OnCallCaller, q: { policy?: string; schedule?: string; at: Date; zone: string }): Promise<ScheduleOnCall[]> {
     const policies = this.policiesAsked(OnCall.visible(book, caller), q.policy, q.schedule);

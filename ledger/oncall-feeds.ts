@@ -42,7 +42,9 @@ export class OnCallFeeds {
     return { id: row.id, policy: row.policy, schedule: row.schedule, ...(row.responder !== null ? { responder: row.responder } : {}), by: row.created_by, createdAt: row.created_at.toISOString() };
   }
 
-  async revoke(id: string, at: Date): Promise<boolean> {
-    return ((await this.db.query('UPDATE oncall_feeds SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, at])).rowCount ?? 0) > 0;
+  /** Revokes a live feed of one of `policies`; false when there is none by that id among them. */
+  async revoke(id: string, policies: readonly string[], at: Date): Promise<boolean> {
+    const r = await this.db.query('UPDATE oncall_feeds SET revoked_at = $2 WHERE id = $1 AND policy = ANY($3) AND revoked_at IS NULL', [id, at, policies]);
+    return (r.rowCount ?? 0) > 0;
   }
 }

@@ -120,6 +120,14 @@ export async function mintFeedRoute(req: IncomingMessage, deps: ComplianceDeps, 
   return { status: 201, body: { feed, path } };
 }
 
+/** `POST /v1/oncall/feeds/:id/revoke` (incidents:write): the link stops opening its feed. */
+export async function revokeFeedRoute(req: IncomingMessage, deps: ComplianceDeps, book: PolicyBook, id: string, now: Date): Answer {
+  const token = await authorize(req, deps, 'incidents:write');
+  req.resume();
+  if (!(await new OnCall(deps.ledger.db, deps.ledger).revokeFeed(id, book, callerOf(token), now))) throw new HttpError(404, `no live feed "${id.slice(0, 40)}"`);
+  return { status: 200, body: { revoked: id } };
+}
+
 /**
  * `GET /v1/schedules/:name.ics?policy=&responder=&weeks=&feed=`: the schedule's shifts as
  * iCalendar. Opened by a feed secret (`feed=`, the schedule and person it was minted for only)
@@ -158,6 +166,7 @@ export function onCallRoutes(compliance: () => ComplianceDeps, book: () => Polic
     { method: 'POST', pattern: /^\/v1\/oncall\/overrides$/, handle: async (req: IncomingMessage) => takeOverrideRoute(req, compliance(), book(), now()) },
     { method: 'POST', pattern: /^\/v1\/oncall\/overrides\/([^/]+)\/cancel$/, handle: async (req: IncomingMessage, [id]: string[]) => cancelOverrideRoute(req, compliance(), book(), id, now()) },
     { method: 'POST', pattern: /^\/v1\/oncall\/feeds$/, handle: async (req: IncomingMessage) => mintFeedRoute(req, compliance(), book(), now()) },
+    { method: 'POST', pattern: /^\/v1\/oncall\/feeds\/([^/]+)\/revoke$/, handle: async (req: IncomingMessage, [id]: string[]) => revokeFeedRoute(req, compliance(), book(), id, now()) },
     { method: 'GET', pattern: /^\/v1\/schedules\/([^/]+)\.ics$/, handle: async (req: IncomingMessage, [name]: string[]) => scheduleFeedRoute(req, compliance(), book(), name, now()) },
   ];
 }

@@ -142,6 +142,9 @@ describe('calendar feeds', () => {
     expect((await call('GET', `/v1/schedules/other.ics?feed=${secret}`)).status).toBe(401);
     expect((await call('GET', '/v1/oncall', secret)).status).toBe(401);
     expect((await call('GET', `/v1/schedules/follow-the-sun.ics?policy=platform-on-call&feed=kxf_wrong`)).status).toBe(401);
+    // Revoked, it opens nothing.
+    expect((await call('POST', `/v1/oncall/feeds/${minted.body.feed.id}/revoke`, tokens.write)).status).toBe(200);
+    expect((await call('GET', path)).status).toBe(401);
   });
 
   it('answers a reader token too, and needs the policy when two policies have the schedule', async () => {

@@ -169,11 +169,30 @@ const feed = defineCommand({
     const body = { schedule: values.schedule, ...(values.policy ? { policy: values.policy } : {}), ...(values.responder ? { responder: values.responder } : {}) };
     const api = cli.api();
     const minted = api
-      ? { base: api.apiUrl, ...(await api.onCall<{ path: string }>('POST', '/v1/oncall/feeds', body)) }
+      ? { base: api.apiUrl, ...(await api.onCall<{ path: string; feed: { id: string } }>('POST', '/v1/oncall/feeds', body)) }
       : { base: cli.env.KLAXON_API_URL ?? cli.config().publicUrl ?? '', ...(await direct(cli, 'a feed link is kept', (oncall) => oncall.mintFeed(cli.config().policies, caller('cli'), body, new Date()))) };
     const link = minted.base ? new URL(minted.path, minted.base).toString() : minted.path;
-    return cli.print({ url: link }, () => link);
+    return cli.print({ id: minted.feed.id, url: link }, () => `${link}\n(feed ${minted.feed.id}: klaxon oncall feed revoke ${minted.feed.id} ends it)`);
   },
 });
 
-export const onCallCommands = [whoIsOnCall, override, swap, list, cancel, feed];
+const revokeFeed = defineCommand({
+  name: 'oncall feed revoke',
+  args: ['<feed id>'],
+  summary: 'revoke a calendar feed link (its calendar stops updating)',
+  options: { as: AS_OPTION },
+  async run({ values, args: [id] }, cli) {
+    await acting(
+      cli,
+      values.as,
+      (api) => api.onCall('POST', `/v1/oncall/feeds/${encodeURIComponent(id)}/revoke`),
+      'a feed link is revoked',
+      async (oncall, who) => {
+        if (!(await oncall.revokeFeed(id, cli.config().policies, who, new Date()))) throw new UsageError(`no live feed "${id}"`);
+      },
+    );
+    return cli.print({ revoked: id }, () => `revoked: ${id}`);
+  },
+});
+
+export const onCallCommands = [whoIsOnCall, override, swap, list, cancel, feed, revokeFeed];
