@@ -4,6 +4,7 @@ import { timeline, type Schedule } from '../escalation/schedule';
 import type { PolicyBook } from '../policy/routing';
 import type { Policy } from '../policy/policy';
 import { textProblem } from '../shared/free-text';
+import { redact } from '../shared/redaction';
 import type { RuntimeOverride } from './runtime-override';
 
 /** Bounds of a run-time override: a roster change, not a second schedule. */
@@ -133,7 +134,8 @@ export function overridesFor(body: unknown, ctx: OverrideContext): Array<Omit<Ru
     ...(replaces !== undefined ? { replaces } : {}),
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    reason: req.reason,
+    // Free text people type: redacted before it is stored (database, ledger), like an Update's reason.
+    reason: redact(req.reason),
     by: ctx.by,
     createdAt,
   });

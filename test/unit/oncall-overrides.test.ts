@@ -82,6 +82,11 @@ describe('an override', () => {
     expect(onCallAt(s, at('2026-03-29T08:00:00Z')).via).toBe('days');
   });
 
+  it('keeps the reason redacted, as every free text people type', () => {
+    const [o] = take({ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z', reason: 'call jane.doe@example.com about it' });
+    expect(o.reason).not.toContain('jane.doe@example.com');
+  });
+
   it('lets the override taken last win where two overlap, and a cancelled one no longer applies', () => {
     const [first] = take({ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T15:00Z' });
     const [second] = take({ responder: 'eve', from: '2026-03-28T11:00Z', until: '2026-03-28T12:00Z' });
