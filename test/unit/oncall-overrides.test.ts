@@ -160,4 +160,12 @@ describe('the roster an incident pages by', () => {
     expect(pinned.state.pages.map((p) => p.responder)).toEqual([onCallAt(schedule, at('2026-03-28T10:00:00Z')).responder]);
     expect(pinned.events.map((e) => e.kind)).not.toContain('roster.applied');
   });
+
+  it("reads it for the exhausted targets' page too, and not for a level that names people", () => {
+    const [o] = take({ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z' });
+    const named: Policy = { ...policy, levels: [{ targets: ['eve'], timeoutMinutes: 10 }], exhausted: [{ schedule: 'primary' }] };
+    const r = simulate({ policy: named, alert: sampleAlert(), at: '2026-03-28T10:00:00Z', overrides: [o], horizonHours: 1 });
+    expect(r.state.pages.map((p) => p.responder)).toEqual(['eve', 'dev']);
+    expect(r.events.filter((e) => e.kind === 'roster.applied').map((e) => e.payload)).toEqual([{ level: 1, pass: 1, schedule: 'primary', responder: 'dev', override: o.id, instead: onCallAt(schedule, at('2026-03-28T10:10:00Z')).responder }]);
+  });
 });
