@@ -72,7 +72,7 @@ export const AUDIT_EVENTS = {
   'source.test_received': kind<{ source: string; recognisedAs: string; deliveryId: string; paged: string[] }>('Test notification received', 'escalation'),
   'target.unresolved': kind<Level & { schedule: string; reason: string }>('Nobody on call to page', 'escalation'),
   // Pinned policy, live roster (core/oncall/runtime-override.ts): a page that went to someone because of a run-time override, or the pinned roster paged because the overrides could not be read.
-  'roster.applied': kind<Level & { schedule: string; responder: string; override: string; instead?: string }>('Paged by the live roster (run-time override)', 'escalation'),
+  'roster.applied': kind<Level & { schedule: string; responder: string; override: string; instead?: string }>('Paged by the live roster: a run-time override', 'escalation'),
   'roster.unavailable': kind<Level & { reason: string }>('Live roster unreadable: pinned roster paged', 'escalation'),
   'target.unreachable': kind<Level & { target: string; reason: string }>('Responder not reachable', 'escalation'),
   'target.outside_hours': kind<Level & { target: string; reason: string }>('Responder outside their hours', 'escalation'),
