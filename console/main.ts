@@ -6,6 +6,7 @@ import { showIncidentList } from './incident-list';
 import { showIncidentPage } from './incident-page';
 import { loadMe, showWho, type Me } from './me';
 import { showReviewsPage } from './reviews-page';
+import { showOnCallPage } from './oncall-page';
 import { pageOf } from './routes';
 import { startCountdowns } from './time';
 
@@ -21,9 +22,10 @@ async function start(): Promise<void> {
   startCountdowns();
   // The list and the deadlines are the same whoever asks (the API narrows them to the token's
   // tenants): drawn while /v1/me is asked, not after it. A session that ended fails their own reads.
-  if (route.page === 'list' || route.page === 'compliance' || route.page === 'reviews') {
+  if (route.page === 'list' || route.page === 'compliance' || route.page === 'reviews' || route.page === 'oncall') {
     asked.then(showWho, () => undefined);
     if (route.page === 'reviews') return showReviewsPage(main);
+    if (route.page === 'oncall') return showOnCallPage(main);
     return route.page === 'list' ? showIncidentList(main) : showDeadlinesPage(main);
   }
   // An incident's reads start at once too; its page waits for the token only to offer its buttons.

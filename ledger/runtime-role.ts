@@ -18,6 +18,7 @@ export const RUNTIME_GRANTS = [
   'SELECT, INSERT, UPDATE, DELETE ON spike_windows, spike_window_lines',
   'SELECT, INSERT, UPDATE, DELETE ON console_sessions',
   'SELECT, INSERT, UPDATE ON oncall_overrides',
+  'SELECT, INSERT, UPDATE ON oncall_feeds',
 ] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -6,6 +6,7 @@ import { createClockActivities } from '../activities/clocks';
 import { createReviewActivities } from '../activities/reviews';
 import { createContainmentActivities, type ContainmentAdapters } from '../activities/containment';
 import { createLedgerActivities } from '../activities/ledger';
+import { createRosterActivities } from '../activities/roster';
 import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
 import type { HistoryArchive } from '../ledger/history-archive';
@@ -49,6 +50,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...createLedgerActivities(deps.ledger),
       ...createClockActivities(),
       ...createReviewActivities(),
+      ...createRosterActivities(deps.ledger.db),
       ...createContainmentActivities(deps.containment),
       ...heartbeatActivities(deps.incidents, config.policies),
       ...drillStarterActivities(deps.incidents, config.policies),

@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities
 import { createReviewStarter } from './review-start';
 import type { LedgerActivities } from '../activities/ledger';
 import type { PagerDutyActivities } from '../activities/pagerduty';
+import type { RosterActivities } from '../activities/roster';
 import type { SlackActivities } from '../activities/slack';
 import type { Alert } from '../core/alerts/alert';
 import type { DrillFacts } from '../core/drills/drill';
@@ -10,6 +11,7 @@ import { Incident, type IncidentMemento, type IncidentState, type IncidentStatus
 import { REMEMBERED_DELIVERIES, REMEMBERED_DELIVERIES_BEFORE_2026_12 } from '../core/incident/incident-alerts';
 import { clocksView } from '../core/regulation/clock-view';
 import type { Policy } from '../core/policy/policy';
+import type { RosterAnswer } from '../core/oncall/runtime-override';
 import { withUnredacted, type UnredactedAlert } from '../core/alerts/unredacted-alert';
 import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
@@ -48,7 +50,21 @@ const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '3
 /** Opening an incident channel is given up (and recorded) after this long; paging never waits for it. */
 const slackChannels = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: channelRetry });
 
+// The live roster is a read: a database that does not answer within this bound is not waited for, the pinned roster pages.
+const { readLiveRoster } = proxyActivities<RosterActivities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+
 const nowIso = (): string => new Date().toISOString();
+
+/** The run-time overrides of the policy, or why they could not be read. */
+const liveRoster = (policy: string): Promise<RosterAnswer> =>
+  readLiveRoster({ policy, at: nowIso() }).then(
+    (overrides) => ({ overrides }),
+    (err: unknown) => ({ unavailable: reasonOf(err) }),
+  );
 
 /** The least time between two ledger writes of one incident (see flushLedger). */
 const LEDGER_INTERVAL_MS = 1000;
@@ -65,6 +81,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const incident = input.resume
     ? Incident.restore(input.policy, input.resume.incident, remembered)
     : Incident.open(input.incidentId, input.policy, input.alert, nowIso(), remembered, input.drill);
+  // Pinned policy, live roster: pages of schedules read the run-time overrides first. Runs begun
+  // before it page by the pinned roster, as their histories recorded.
+  if (patched('2026-12-live-roster')) incident.followLiveRoster();
 
   // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
   // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced
@@ -238,6 +257,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       // A resolved incident stays alive while a legal clock runs (obligations outlive the fix)
       // and while its containment is still to be undone.
       if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) break;
+    }
+    if (step.kind === 'roster') {
+      // At most one read per page of a level that targets a schedule (its answer serves that step only).
+      incident.useRoster(await liveRoster(incident.policy.name), nowIso());
+      continue;
     }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled

@@ -40,7 +40,7 @@ export class ApiRefusal extends Error {
  */
 export class ApiClient {
   constructor(
-    private readonly apiUrl: string,
+    readonly apiUrl: string,
     private readonly token: string,
   ) {}
 
@@ -140,6 +140,11 @@ export class ApiClient {
   async reviews(filter: { late?: boolean; overdue?: boolean }): Promise<ReviewSummary[]> {
     const q = new URLSearchParams({ ...(filter.late ? { late: 'true' } : {}), ...(filter.overdue ? { overdue: 'true' } : {}) });
     return (await this.call<{ reviews: ReviewSummary[] }>('GET', `/v1/reviews?${q}`)).reviews;
+  }
+
+  /** The on-call routes (client/api/oncall.ts): who is on call, run-time overrides and swaps, feed links. */
+  onCall<T>(method: 'GET' | 'POST', path: `/v1/oncall${string}`, body?: object): Promise<T> {
+    return this.call(method, path, body);
   }
 
   private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {

@@ -11,6 +11,7 @@ import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
 import { respondCommands } from './commands/respond';
 import { reviewsCommands } from './commands/reviews';
+import { onCallCommands } from './commands/oncall';
 import { tokensCommands } from './commands/tokens';
 import { drillReportCommands } from './commands/drill-reports';
 import { drillScheduleCommands } from './commands/drill-schedules';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   ...drillReportCommands,
   ...drillScheduleCommands,
   ...reviewsCommands,
+  ...onCallCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

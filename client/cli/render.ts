@@ -51,6 +51,13 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload
         return `${e.actor.name} asked to escalate past level ${p.fromLevel} via ${e.actor.via}`;
       case 'target.unresolved':
         return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
+      case 'roster.applied':
+        return `level ${p.level}: ${p.responder} paged from schedule "${p.schedule}" by run-time override ${p.override}${p.instead ? ` instead of ${p.instead}` : ''} (pinned policy, live roster)`;
+      case 'roster.unavailable':
+        return `level ${p.level}: the live roster could not be read (${p.reason}): the pinned roster paged`;
+      case 'oncall.override.taken':
+      case 'oncall.override.cancelled':
+        return `${e.kind === 'oncall.override.taken' ? 'override taken' : 'override cancelled'} by ${e.actor.name}: ${p.id} ${p.schedule}: ${p.responder}${p.replaces ? ` for ${p.replaces}'s turns` : ''} from ${p.from} until ${p.to}${p.reason ? `: ${JSON.stringify(p.reason)}` : ''}`;
       case 'target.unreachable':
       case 'target.outside_hours':
         return `level ${p.level}: ${p.target} not paged (${p.reason})`;

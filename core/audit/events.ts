@@ -42,6 +42,9 @@ type Filing = { filedAt: string; by: string; recipient: string; reference: strin
 /** A configuration file as the API reads it (client/api/live-configuration.ts): its variable, path and content hash. */
 type ConfigurationFile = { variable: 'KLAXON_POLICY_FILE' | 'KLAXON_RULES_FILE'; file: string; sha256?: string };
 
+/** A run-time on-call override (core/oncall/runtime-override.ts) as the ledger keeps it. */
+type OverrideRecord = { id: string; policy: string; schedule: string; responder: string; replaces?: string; from: string; to: string; reason?: string; swap?: string };
+
 export const AUDIT_EVENTS = {
   // Detection and triage
   'incident.opened': kind<{ policy: string; policyHash?: string; tenant: string; severity: Severity; dedupKey: string }>('Incident opened', 'detection'),
@@ -68,6 +71,9 @@ export const AUDIT_EVENTS = {
   'incident.data_categories_not_kept': kind<{ kept: number; reason: string }>('Data categories not kept', 'escalation'),
   'source.test_received': kind<{ source: string; recognisedAs: string; deliveryId: string; paged: string[] }>('Test notification received', 'escalation'),
   'target.unresolved': kind<Level & { schedule: string; reason: string }>('Nobody on call to page', 'escalation'),
+  // Pinned policy, live roster (core/oncall/runtime-override.ts): a page that went to someone because of a run-time override, or the pinned roster paged because the overrides could not be read.
+  'roster.applied': kind<Level & { schedule: string; responder: string; override: string; instead?: string }>('Paged by the live roster: a run-time override', 'escalation'),
+  'roster.unavailable': kind<Level & { reason: string }>('Live roster unreadable: pinned roster paged', 'escalation'),
   'target.unreachable': kind<Level & { target: string; reason: string }>('Responder not reachable', 'escalation'),
   'target.outside_hours': kind<Level & { target: string; reason: string }>('Responder outside their hours', 'escalation'),
   'level.skipped': kind<Level & { reason: string }>('Escalation level skipped', 'escalation'),
@@ -150,6 +156,9 @@ export const AUDIT_EVENTS = {
       detectors?: number;
     }
   >('Configuration applied', 'configuration'),
+  // On-call overrides and swap halves taken at run time: recorded under the chain `oncall-<policy>` (client/oncall.ts).
+  'oncall.override.taken': kind<OverrideRecord>('On-call override taken', 'configuration'),
+  'oncall.override.cancelled': kind<OverrideRecord>('On-call override cancelled', 'configuration'),
   'configuration.refused': kind<
     ConfigurationFile & {
       /** What is wrong, as the start-up check names it (redacted); `sha256` is absent when the file could not be read. */

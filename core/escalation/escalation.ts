@@ -1,11 +1,12 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
-import { asRecipient, resolveExhausted, resolveLevel, type Recipient } from './ladder';
+import { asRecipient, levelNotApplying, resolveExhausted, resolveLevel, targetsSchedule, type LadderContext, type Recipient } from './ladder';
 import { urgencyOf, type Channel } from './notification-rules';
 import type { EscalationSlice, LadderStep, LevelRecord, NextStep, Page, PlannedPage } from './paging';
 import { SYSTEM } from '../incident/actor';
 import type { IncidentPartHost } from '../incident/incident-part';
 import { IncidentRuleError } from '../incident/incident-rule-error';
-import type { Responder } from '../policy/policy';
+import { rosterChange, withLiveRoster, type RosterAnswer, type RuntimeOverride } from '../oncall/runtime-override';
+import type { Policy, Responder, Target } from '../policy/policy';
 import { formatInstant } from '../shared/time-format';
 
 /** What escalation reads and writes: its slice, and the acknowledgement a re-trigger undoes. */
@@ -18,7 +19,29 @@ type EscalationState = EscalationSlice & { acknowledgedBy?: string; acknowledged
  * The ladder's targets come from `./ladder`; its timing is decided here, in `step`.
  */
 export class Escalation {
+  /** Pages of schedules ask for their run-time overrides first (`roster` steps): see followLiveRoster. */
+  private followsLiveRoster = false;
+  /** The answer to the last `roster` step, for the step right after it only. */
+  private roster?: RosterAnswer;
+  /** Where the last `roster` step was asked, for the record of an unreadable roster. */
+  private rosterAsked?: { level: number; pass: number };
+
   constructor(private readonly host: IncidentPartHost<EscalationState>) {}
+
+  /**
+   * Pinned policy, live roster: from now on, a page of a level (or of the exhausted targets)
+   * that targets a schedule is preceded by a `roster` step. Not kept in the state: the
+   * workflow turns it on in each run (behind its patch), the simulator when given overrides.
+   */
+  followLiveRoster(): void {
+    this.followsLiveRoster = true;
+  }
+
+  /** The answer to a `roster` step; an unreadable roster is recorded, and the pinned one pages. */
+  useRoster(answer: RosterAnswer, now: string): void {
+    this.roster = answer;
+    if ('unavailable' in answer) this.host.record('roster.unavailable', now, SYSTEM, { ...(this.rosterAsked ?? { level: this.state.level, pass: this.state.pass }), reason: answer.unavailable });
+  }
 
   private get state() {
     return this.host.state;
@@ -40,6 +63,9 @@ export class Escalation {
   step(now: string): LadderStep {
     const t = Date.parse(now);
     const s = this.state;
+    // A roster answers the step right after its question only: by a later page it may be stale.
+    const roster = this.roster;
+    this.roster = undefined;
     if (s.status === 'resolved') return { kind: 'done' };
     if (s.status === 'snoozed') {
       if (t < Date.parse(s.snoozedUntil!)) return { kind: 'wait', until: Date.parse(s.snoozedUntil!) };
@@ -57,7 +83,53 @@ export class Escalation {
     }
     if (s.nextEscalationAt !== undefined) return { kind: 'wait', until: Date.parse(s.nextEscalationAt) };
     if (s.ladderExhausted) return { kind: 'wait' };
-    return this.beginNextLevel(now);
+    if (this.followsLiveRoster && roster === undefined) {
+      const ask = this.scheduleAhead(now);
+      if (ask) {
+        this.rosterAsked = ask;
+        return { kind: 'roster', ...ask };
+      }
+    }
+    return this.beginNextLevel(now, roster && 'overrides' in roster ? roster.overrides : []);
+  }
+
+  private context(pass: number, now: string): LadderContext {
+    const s = this.state;
+    return { incidentId: s.incidentId, severity: s.severity, dataCategories: s.dataCategories, pass, trigger: this.trigger, at: Date.parse(now) };
+  }
+
+  /**
+   * Where the ladder's next page would read a schedule, walking on as beginNextLevel does
+   * without changing anything: the first level that applies and targets a schedule, before
+   * any level that pages without one; or the exhausted targets, when the walk runs out.
+   */
+  private scheduleAhead(now: string): { level: number; pass: number } | undefined {
+    const levels = this.policy.levels.length;
+    let { level, pass } = this.state;
+    for (;;) {
+      level += 1;
+      if (level > levels) {
+        level = 1;
+        pass += 1;
+      }
+      if (pass > this.policy.repeat + 1) {
+        return targetsSchedule(this.policy.exhausted ?? []) ? { level: Math.min(this.state.level, levels), pass: Math.min(pass, this.policy.repeat + 1) } : undefined;
+      }
+      const ctx = this.context(pass, now);
+      if (levelNotApplying(this.policy, level, ctx) !== undefined) continue;
+      if (targetsSchedule(this.policy.levels[level - 1].targets)) return { level, pass };
+      if (!resolveLevel(this.policy, level, ctx).skipped) return undefined;
+    }
+  }
+
+  /** Records each page that goes to someone because of a run-time override (`roster.applied`). */
+  private recordRosterChanges(targets: readonly Target[], overrides: readonly RuntimeOverride[], paged: readonly Recipient[], level: number, pass: number, now: string): void {
+    if (overrides.length === 0) return;
+    for (const t of targets) {
+      if (typeof t !== 'object' || !('schedule' in t)) continue;
+      const change = rosterChange(this.policy, t.schedule, overrides, Date.parse(now));
+      if (change && paged.some((r) => r.name === change.responder)) this.host.record('roster.applied', now, SYSTEM, { level, pass, ...change });
+    }
   }
 
   /** Whatever was about to page (escalation, snooze, lapse, reassignment) is called off. */
@@ -93,8 +165,9 @@ export class Escalation {
    * Moves to the next level that pages someone, recording each level skipped (conditions,
    * nobody reachable) and why; when none is left, the ladder is exhausted.
    */
-  private beginNextLevel(now: string): LadderStep {
+  private beginNextLevel(now: string, overrides: readonly RuntimeOverride[]): LadderStep {
     const s = this.state;
+    const policy: Policy = withLiveRoster(this.policy, overrides);
     const levels = this.policy.levels.length;
     const first = s.level === 0 && s.pass === 1;
     for (;;) {
@@ -104,11 +177,10 @@ export class Escalation {
         level = 1;
         pass += 1;
       }
-      if (pass > this.policy.repeat + 1) return this.exhaust(now);
-      const resolution = resolveLevel(this.policy, level, {
-        incidentId: s.incidentId, severity: s.severity, dataCategories: s.dataCategories, pass, trigger: this.trigger, at: Date.parse(now),
-      });
+      if (pass > this.policy.repeat + 1) return this.exhaust(now, policy, overrides);
+      const resolution = resolveLevel(policy, level, this.context(pass, now));
       for (const note of resolution.notes) this.host.record(note.kind, now, SYSTEM, { ...note.payload, pass });
+      this.recordRosterChanges(policy.levels[level - 1].targets, overrides, resolution.recipients, level, pass, now);
       s.level = level;
       s.pass = pass;
       const record: LevelRecord = { level, pass, trigger: this.trigger, at: now, paged: resolution.recipients.map((r) => r.name) };
@@ -129,14 +201,15 @@ export class Escalation {
   }
 
   /** Records, once, that the ladder ran out with nobody acknowledging, and pages its `exhausted` targets. */
-  private exhaust(now: string): LadderStep {
+  private exhaust(now: string, policy: Policy, overrides: readonly RuntimeOverride[]): LadderStep {
     const s = this.state;
     if (s.ladderExhausted) return { kind: 'wait' };
     s.ladderExhausted = true;
     s.level = Math.min(s.level, this.policy.levels.length);
     s.pass = Math.min(s.pass, this.policy.repeat + 1);
     this.host.record('ladder.exhausted', now, SYSTEM, { passes: s.pass, levels: this.policy.levels.length });
-    const recipients = resolveExhausted(this.policy, Date.parse(now), s.severity);
+    const recipients = resolveExhausted(policy, Date.parse(now), s.severity);
+    this.recordRosterChanges(this.policy.exhausted ?? [], overrides, recipients, s.level, s.pass, now);
     if (recipients.length === 0) return { kind: 'wait' };
     const pages = recipients.map((r) => this.plan(r, s.level, s.pass, `t${this.trigger}.exhausted.${r.name}`, now));
     return { kind: 'page', pages, level: s.level, pass: s.pass, within: this.policy.levels[s.level - 1].timeoutMinutes };

@@ -108,21 +108,28 @@ const holds = (c: HoursCondition, at: number, zone: string): boolean => withinHo
 
 const describe = (c: HoursCondition, zone: string): string => `${c.inside ? 'outside' : 'inside'} ${c.label} in ${zone}`;
 
+/** Why level `levelNumber` does not apply to the incident at `ctx.at` (severity, data categories, level-wide hours), if it does not. */
+export function levelNotApplying(policy: Policy, levelNumber: number, ctx: LadderContext): string | undefined {
+  const level = policy.levels[levelNumber - 1];
+  const when = level.when ?? {};
+  if (when.severity && !when.severity.includes(ctx.severity)) return `applies to ${when.severity.join(', ')}, the incident is ${ctx.severity}`;
+  if (when.dataCategories && !when.dataCategories.some((c) => ctx.dataCategories.includes(c))) {
+    return `applies to data categories ${when.dataCategories.join(', ')}, the incident involves ${ctx.dataCategories.join(', ') || 'none'}`;
+  }
+  const unmet = hoursConditions(policy, level).find((c) => c.zone !== 'target' && !holds(c, ctx.at, c.zone));
+  return unmet && describe(unmet, unmet.zone);
+}
+
+/** Whether targets name a schedule (whose run-time overrides the live roster reads). */
+export const targetsSchedule = (targets: readonly Target[]): boolean => targets.some((t) => typeof t === 'object' && 'schedule' in t);
+
 /** Resolves level `levelNumber` (1-based) of the policy for the incident at `ctx.at`. */
 export function resolveLevel(policy: Policy, levelNumber: number, ctx: LadderContext): LevelResolution {
   const level = policy.levels[levelNumber - 1];
   const notes: LadderNote[] = [];
-  const when = level.when ?? {};
-  if (when.severity && !when.severity.includes(ctx.severity)) {
-    return { recipients: [], notes, skipped: `applies to ${when.severity.join(', ')}, the incident is ${ctx.severity}` };
-  }
-  if (when.dataCategories && !when.dataCategories.some((c) => ctx.dataCategories.includes(c))) {
-    return { recipients: [], notes, skipped: `applies to data categories ${when.dataCategories.join(', ')}, the incident involves ${ctx.dataCategories.join(', ') || 'none'}` };
-  }
+  const notApplying = levelNotApplying(policy, levelNumber, ctx);
+  if (notApplying) return { recipients: [], notes, skipped: notApplying };
   const hours = hoursConditions(policy, level);
-  for (const c of hours) {
-    if (c.zone !== 'target' && !holds(c, ctx.at, c.zone)) return { recipients: [], notes, skipped: describe(c, c.zone) };
-  }
 
   let recipients: Recipient[] = [];
   for (const target of level.targets) {

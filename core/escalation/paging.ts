@@ -57,6 +57,12 @@ export interface PlannedPage {
 export type LadderStep =
   | { kind: 'page'; pages: PlannedPage[]; level: number; pass: number; /** How long delivery may take, in minutes. */ within: number }
   | { kind: 'wait'; until?: number }
+  /**
+   * The ladder's next page reads a schedule (a level, or the exhausted targets, at `level`/`pass`):
+   * answer with the schedules' run-time overrides (`Incident.useRoster`) and step again. Only asked
+   * by an incident that follows the live roster (`Incident.followLiveRoster`).
+   */
+  | { kind: 'roster'; level: number; pass: number }
   | { kind: 'done' };
 
 /** The incident's state that its escalation owns: where the ladder stands, its timers, its pages. */

@@ -6,6 +6,7 @@ import type { AuditEventKind, AuditPayload } from '../audit/events';
 import type { Channel } from '../escalation/notification-rules';
 import { Escalation } from '../escalation/escalation';
 import type { LadderStep, Page } from '../escalation/paging';
+import type { RosterAnswer } from '../oncall/runtime-override';
 import { policyProblems, type Policy, type Responder } from '../policy/policy';
 import { ContainmentPart } from '../containment/containment-part';
 import { LegalClocksPart } from '../regulation/legal-clocks-part';
@@ -230,6 +231,9 @@ export class Incident {
 
   // The ladder and its pages (core/escalation/escalation.ts).
   step(now: string): LadderStep { return this.escalation.step(now); }
+  /** Pinned policy, live roster: pages of schedules first ask for run-time overrides (a `roster` step). */
+  followLiveRoster(): void { this.escalation.followLiveRoster(); }
+  useRoster(answer: RosterAnswer, now: string): void { this.escalation.useRoster(answer, now); }
   startPage(page: Omit<Page, 'channel' | 'ts'>): number { return this.escalation.startPage(page); }
   pageDelivered(index: number, posted: { channel: string; ts: string }): void { this.escalation.pageDelivered(index, posted); }
   pageFailed(index: number, reason: string, now: string): void { this.escalation.pageFailed(index, reason, now); }

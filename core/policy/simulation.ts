@@ -2,6 +2,7 @@ import type { Alert } from '../alerts/alert';
 import { Incident, type IncidentEvent, type IncidentState } from '../incident/incident';
 import { incidentIdFor } from '../incident/incident-id';
 import type { Policy } from './policy';
+import type { RuntimeOverride } from '../oncall/runtime-override';
 
 export interface SimulationInput {
   policy: Policy;
@@ -14,6 +15,11 @@ export interface SimulationInput {
   ackBy?: string;
   /** How far to follow the incident; a ladder with an ack timeout could run for ever. */
   horizonHours?: number;
+  /**
+   * Run-time overrides (`klaxon oncall override|swap`) to page by, as an open incident does
+   * (pinned policy, live roster); absent: the policy's schedules as written.
+   */
+  overrides?: readonly RuntimeOverride[];
 }
 
 export interface Simulation {
@@ -37,10 +43,15 @@ export function simulate(input: SimulationInput): Simulation {
   const iso = (t: number) => new Date(t).toISOString();
   const alert = { ...input.alert, receivedAt: iso(start) };
   const incident = Incident.open(incidentIdFor(alert), input.policy, alert, iso(start));
+  if (input.overrides) incident.followLiveRoster();
   let now = start;
   for (;;) {
     const step = incident.step(iso(now));
     if (step.kind === 'done') break;
+    if (step.kind === 'roster') {
+      incident.useRoster({ overrides: input.overrides ?? [] }, iso(now));
+      continue;
+    }
     if (step.kind === 'page') {
       for (const p of step.pages) incident.pageDelivered(p.index, { channel: p.recipient.slackChannel ?? 'simulated', ts: String(now / 1000) });
       continue;

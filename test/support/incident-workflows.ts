@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
 import { createReviewActivities } from '../../activities/reviews';
+import { createRosterActivities } from '../../activities/roster';
 import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import type { ContainmentTargets } from '../../core/containment/containment-config';
 import { createEmailActivities } from '../../activities/email';
@@ -97,6 +98,7 @@ export function timeSkippingIncidents(
         ...createEmailActivities({ smtpUrl: h.smtp.url, from: 'klaxon@example.com', outboxDir: '/nonexistent' }),
         ...createClockActivities(),
         ...createReviewActivities(),
+        ...createRosterActivities(h.ledger.db),
         ...createContainmentActivities(containment),
         ...setup.activities?.(h.env),
       },

@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
 import { createClockActivities } from '../../activities/clocks';
 import { createReviewActivities } from '../../activities/reviews';
+import { createRosterActivities } from '../../activities/roster';
 import { ContainmentAdapters, createContainmentActivities } from '../../activities/containment';
 import { createEmailActivities } from '../../activities/email';
 import { createPagerDutyActivities } from '../../activities/pagerduty';
@@ -25,6 +26,7 @@ import { parseScenario } from '../../core/drills/scenario';
 import { heartbeatWorkflowId, type HeartbeatMonitor } from '../../core/heartbeats/heartbeat-monitor';
 import { queries, signals, updates } from '../../workflows/messages';
 import { createTestDatabase } from '../support/database';
+import { OnCallOverrides } from '../../ledger/oncall-overrides';
 import { installTestRuntime } from '../support/runtime';
 import { sampleAlert, samplePolicy } from '../support/samples';
 import { registerSearchAttributes } from '../support/temporal';
@@ -56,6 +58,7 @@ async function main(name: string): Promise<void> {
         ...createPagerDutyActivities({ routingKeys: {} }),
         ...createClockActivities(),
         ...createReviewActivities(),
+        ...createRosterActivities(db.pool),
         ...createContainmentActivities(containment),
         ...heartbeatActivities(new Incidents(env.client, 'record'), { policies: [{ ...samplePolicy, autoResolve: true, heartbeats: [monitor] }], routes: [] }),
       },
@@ -117,6 +120,30 @@ async function main(name: string): Promise<void> {
         await waitFor('containment planned', async () => (await handle.query(queries.state)).containment?.every((a) => a.status === 'dry-run'));
         await handle.executeUpdate(updates.file, { args: [{ by: { responder: 'bob', via: 'cli' }, obligation: 'gdpr-art33', reference: 'DRILL-1' }] });
         await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'drill over' }] });
+        await handle.result();
+        return handle.fetchHistory();
+      });
+      return save(name, history);
+    }
+    if (name.startsWith('live-roster-')) {
+      // Pinned policy, live roster: a run-time override puts bob on level 1's schedule (one roster
+      // read, roster.applied); level 2 names alice (no read); acknowledged and resolved.
+      const rostered: Policy = {
+        ...samplePolicy,
+        autoResolve: false,
+        reviews: { required: false },
+        schedules: [{ name: 'primary', layers: [{ name: 'weekly', members: ['alice'], zone: 'Europe/Berlin', start: '2026-01-05T09:00', turn: { weeks: 1 } }], overrides: [] }],
+        levels: [{ targets: [{ schedule: 'primary' }], timeoutMinutes: 5 }, { targets: ['alice'], timeoutMinutes: 5 }],
+      };
+      const now = await env.currentTimeMs();
+      await new OnCallOverrides(db.pool).add({ id: 'ovr-recorded', policy: rostered.name, schedule: 'primary', responder: 'bob', from: new Date(now - 60_000).toISOString(), to: new Date(now + 3_600_000).toISOString(), reason: 'recorded', by: 'alice', createdAt: new Date(now).toISOString() });
+      const history = await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(incident, { taskQueue: 'record', workflowId: `inc-${name}`, args: [{ incidentId: `inc-${name}`, policy: rostered, alert: sampleAlert() }] });
+        await waitFor('level 1', async () => (await handle.query(queries.state)).pages.length === 1);
+        await env.sleep('5 minutes');
+        await waitFor('level 2', async () => (await handle.query(queries.state)).pages.length === 2);
+        await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'bob', via: 'cli' }] });
+        await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' }, note: 'recorded' }] });
         await handle.result();
         return handle.fetchHistory();
       });

@@ -8,8 +8,11 @@ import { simulate } from '../../../core/policy/simulation';
 import { describeInterval } from '../../../core/heartbeats/heartbeat-monitor';
 import { defineCommand, quoted, TZ_OPTION, UsageError } from '../command';
 import { renderSimulation } from '../render';
+import type { CliContext } from '../context';
+import type { RuntimeOverride } from '../../../core/oncall/runtime-override';
+import { OnCallOverrides } from '../../../ledger/oncall-overrides';
 
-// Both read a policy file and nothing else: no Temporal, no ledger, no environment.
+// Both read a policy file; simulate also the run-time overrides when this CLI reaches Klaxon (--pinned: not).
 
 const validate = defineCommand({
   name: 'policy validate',
@@ -38,6 +41,7 @@ const simulateCommand = defineCommand({
     at: { type: 'string', value: '<time>', required: true, help: 'when it arrives' },
     'ack-at': { type: 'string', value: '<time>', help: 'when someone acknowledges' },
     'ack-by': { type: 'string', value: '<name>', help: 'who acknowledges' },
+    pinned: { type: 'boolean', help: "the policy file's schedules only, without the run-time overrides (klaxon oncall override|swap)" },
     tz: TZ_OPTION,
   },
   async run({ values }, cli) {
@@ -52,9 +56,29 @@ const simulateCommand = defineCommand({
     const alertJson = values.alert.trimStart().startsWith('{') ? values.alert : readFileSync(values.alert, 'utf8');
     const alert = parseGenericAlert(JSON.parse(alertJson), { deliveryId: 'simulated', receivedAt: at });
     const policy = withHash(policyFor(book, alert));
-    const result = simulate({ policy, alert, at, ackAt: values['ack-at'] && instant('ack-at', values['ack-at']), ackBy: values['ack-by'] });
-    return cli.print(result, () => renderSimulation(result.events, zone, policy));
+    const live = values.pinned ? undefined : await liveOverrides(cli, policy.name, at);
+    const result = simulate({ policy, alert, at, ackAt: values['ack-at'] && instant('ack-at', values['ack-at']), ackBy: values['ack-by'], ...(live ? { overrides: live.overrides } : {}) });
+    return cli.print({ ...result, ...(live ? { liveRoster: live.from } : {}) }, () => [...(live ? [`With ${live.overrides.length} run-time override(s) of policy "${policy.name}" from ${live.from} (--pinned: without them).`] : []), renderSimulation(result.events, zone, policy)].join('\n'));
   },
 });
+
+/**
+ * Pinned policy, live roster: the run-time overrides an incident would page by, when this CLI
+ * reaches Klaxon (a personal token's API, else the embedded stack's or DATABASE_URL's ledger);
+ * none (the file alone) when it reaches neither.
+ */
+async function liveOverrides(cli: CliContext, policy: string, at: string): Promise<{ overrides: RuntimeOverride[]; from: string } | undefined> {
+  const api = cli.api();
+  if (api) return { overrides: (await api.onCall<{ overrides: RuntimeOverride[] }>('GET', `/v1/oncall/overrides?${new URLSearchParams({ policy })}`)).overrides, from: `the API at ${api.apiUrl}` };
+  let url: string | undefined;
+  try {
+    url = cli.config().databaseUrl;
+  } catch {
+    // The environment does not configure Klaxon: the policy file alone, as before.
+    return undefined;
+  }
+  if (!url) return undefined;
+  return cli.withLedger('the run-time overrides are read', async (db) => ({ overrides: await new OnCallOverrides(db).list({ policy, after: new Date(at) }), from: 'the ledger database' }));
+}
 
 export const policyCommands = [validate, simulateCommand];

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Actor } from '../core/incident/actor';
+import { OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
+import type { RuntimeOverride } from '../core/oncall/runtime-override';
+import { whoIsOnCall, type ScheduleOnCall } from '../core/oncall/who-is-on-call';
+import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
+import type { Policy } from '../core/policy/policy';
+import { OnCallFeeds, type OnCallFeed } from '../ledger/oncall-feeds';
+import { OnCallOverrides } from '../ledger/oncall-overrides';
+import type { LedgerStore } from '../ledger/store';
+
+/** The ledger chain a policy's run-time overrides are recorded under. */
+export const overrideChain = (policy: string): string => `oncall-${policy}`;
+
+/** Who asks, as the API knows them: their name for the record, and the tenants their token is bound to. */
+export interface OnCallCaller {
+  actor: Actor;
+  /** Absent: every tenant. */
+  tenants?: string[];
+}
+
+/**
+ * Run-time overrides and swaps, who is on call, and feeds, for the API: checks against the
+ * policies in force (core/oncall/override-input.ts), stores (ledger/oncall-overrides.ts) and
+ * records each change in the chain `oncall-<policy>`. A tenant-bound caller sees and changes only
+ * the policies its tenants are routed to; another policy is one that does not exist (404).
+ */
+export class OnCall {
+  readonly overrides: OnCallOverrides;
+  readonly feeds: OnCallFeeds;
+
+  constructor(
+    db: Pool,
+    private readonly ledger: LedgerStore,
+  ) {
+    this.overrides = new OnCallOverrides(db);
+    this.feeds = new OnCallFeeds(db);
+  }
+
+  /** The book as the caller may see it: only the policies its tenants are routed to. */
+  static visible(book: PolicyBook, caller: OnCallCaller): PolicyBook {
+    if (!caller.tenants) return book;
+    const names = new Set(caller.tenants.flatMap((t) => policiesOfTenant(book, t)));
+    return { ...book, policies: book.policies.filter((p) => names.has(p.name)) };
+  }
+
+  private record(kind: 'oncall.override.taken' | 'oncall.override.cancelled', o: RuntimeOverride, actor: Actor, at: Date, extra: { reason?: string; swap?: string } = {}) {
+    const { id, policy, schedule, responder, replaces, from, to } = o;
+    return this.ledger.append({
+      incidentId: overrideChain(policy),
+      stepKey: `${overrideChain(policy)}/${id}/${kind}`,
+      kind,
+      occurredAt: at.toISOString(),
+      actor,
+      payload: { id, policy, schedule, responder, ...(replaces !== undefined ? { replaces } : {}), from, to, ...extra },
+    });
+  }
+
+  /**
+   * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
+   * refusal), stored, then recorded. If the ledger refuses the record, the overrides are
+   * cancelled again, so none pages that the ledger does not show.
+   */
+  async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
+    const halves = overridesFor(body, { book: OnCall.visible(book, caller), now: now.getTime(), by: caller.actor.name, newId: () => `ovr-${randomBytes(6).toString('hex')}` });
+    for (const o of halves) await this.overrides.add(o);
+    try {
+      for (const [i, o] of halves.entries()) {
+        const other = halves[1 - i];
+        await this.record('oncall.override.taken', o, caller.actor, now, { reason: o.reason, ...(halves.length === 2 && other ? { swap: other.id } : {}) });
+      }
+    } catch (err) {
+      for (const o of halves) await this.overrides.cancel(o.id, 'klaxon: the ledger did not record it', now).catch(() => undefined);
+      throw err;
+    }
+    return halves;
+  }
+
+  /** Cancels a live override the caller may see; undefined when there is none by that id. */
+  async cancel(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride | undefined> {
+    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
+    const [live] = (await this.overrides.list({})).filter((o) => o.id === id && visible.has(o.policy));
+    if (!live) return undefined;
+    const cancelled = await this.overrides.cancel(id, caller.actor.name, now);
+    if (!cancelled) return undefined;
+    await this.record('oncall.override.cancelled', cancelled, caller.actor, now);
+    return { ...cancelled, cancelledAt: now.toISOString() };
+  }
+
+  /** Live overrides (not ended, not cancelled) of the policies the caller may see. */
+  async list(book: PolicyBook, caller: OnCallCaller, q: { policy?: string; schedule?: string }, now: Date): Promise<RuntimeOverride[]> {
+    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
+    if (q.policy !== undefined && !visible.has(q.policy)) throw new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
+    return (await this.overrides.list({ ...q, after: now })).filter((o) => visible.has(o.policy));
+  }
+
+  /**
+   * Mints a feed-only link for one schedule (or one person's shifts on it): the feed's path,
+   * its secret in the query. It reads less than the caller may, so any reader may mint one.
+   */
+  async mintFeed(book: PolicyBook, caller: OnCallCaller, q: { schedule: string; policy?: string; responder?: string }, now: Date): Promise<{ feed: OnCallFeed; path: string }> {
+    const { policy, schedule } = scheduleOf(OnCall.visible(book, caller), q.schedule, q.policy);
+    if (q.responder !== undefined && !policy.responders.some((r) => r.name === q.responder)) throw new OverrideInputError(`responder "${q.responder}" is not a responder of policy "${policy.name}"`);
+    const who: { responder?: string } = q.responder !== undefined ? { responder: q.responder } : {};
+    const { feed, secret } = await this.feeds.mint({ policy: policy.name, schedule: schedule.name, ...who, by: caller.actor.name }, now);
+    const params = new URLSearchParams({ policy: policy.name, ...(q.responder !== undefined ? { responder: q.responder } : {}), feed: secret });
+    return { feed, path: `/v1/schedules/${encodeURIComponent(schedule.name)}.ics?${params.toString()}` };
+  }
+
+  /** Revokes a feed link of a policy the caller may see: its calendar stops updating. */
+  async revokeFeed(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<boolean> {
+    return this.feeds.revoke(id, OnCall.visible(book, caller).policies.map((p) => p.name), now);
+  }
+
+  /** Who is on call at `at` and next, per schedule, live overrides included. */
+  async whoIsOnCall(book: PolicyBook, caller: OnCallCaller, q: { policy?: string; schedule?: string; at: Date; zone: string }): Promise<ScheduleOnCall[]> {
+    const policies = this.policiesAsked(OnCall.visible(book, caller), q.policy, q.schedule);
+    const out: ScheduleOnCall[] = [];
+    for (const p of policies) {
+      const live = await this.overrides.list({ policy: p.name, after: q.at });
+      out.push(...whoIsOnCall(p, live, { at: q.at.getTime(), zone: q.zone, ...(q.schedule !== undefined ? { schedule: q.schedule } : {}) }));
+    }
+    return out;
+  }
+
+  private policiesAsked(book: PolicyBook, policy: string | undefined, schedule: string | undefined): Policy[] {
+    if (schedule !== undefined) return [scheduleOf(book, schedule, policy).policy];
+    if (policy === undefined) return book.policies.filter((p) => p.schedules?.length);
+    const named = book.policies.find((p) => p.name === policy);
+    if (!named) throw new OverrideInputError(`policy "${policy}" is not in force`, 404);
+    return [named];
+  }
+}
