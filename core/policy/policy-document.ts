@@ -100,6 +100,7 @@ const policySchema = z
                     start: z.string(),
                     turn: z.object({ days: z.number().positive().optional(), weeks: z.number().positive().optional(), hours: z.number().positive().optional() }).strict(),
                     hours: z.object({ from: z.string(), to: z.string() }).strict().optional(),
+                    end: z.string().max(32).optional(),
                   })
                   .strict(),
               )

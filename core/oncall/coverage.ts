@@ -1,0 +1,185 @@
+import type { Policy, Responder, Target } from '../policy/policy';
+import { endOf, timeline, type Schedule } from '../escalation/schedule';
+import { rulesFor } from '../escalation/notification-rules';
+import { withLiveRoster, type RuntimeOverride } from './runtime-override';
+
+/**
+ * Coverage gaps: the periods ahead where a policy would page nobody, found before they bite
+ * (`klaxon coverage`, `klaxon policy validate`, the daily check, `klaxon_coverage_gaps`).
+ * Pure: every reader computes them from a policy, the run-time overrides and an instant.
+ *
+ * Level conditions are set aside on purpose: a level that applies only to SEV1, or only in
+ * business hours, is still a rung the ladder may stand on, and the first incident it applies to
+ * arrives when it will; a conditional level with nobody behind it is reported like any other.
+ */
+
+export const GAP_KINDS = ['nobody-on-call', 'unreachable', 'layer-ending'] as const;
+export type GapKind = (typeof GAP_KINDS)[number];
+
+export interface CoverageGap {
+  /** nobody-on-call: a level (or `exhausted`) would page nobody; unreachable: a responder it may page has no channel; layer-ending: a layer's `end` falls in the horizon. */
+  kind: GapKind;
+  policy: string;
+  /** 1-based level number, or 'exhausted' for the policy's exhausted targets. */
+  level?: number | 'exhausted';
+  schedule?: string;
+  layer?: string;
+  responder?: string;
+  /** UTC ISO instants: the gap covers from ≤ t < to (to is the horizon's end when it lasts beyond it). */
+  from: string;
+  to: string;
+  /** One sentence naming the gap, without times (readers show them in their own zone). */
+  message: string;
+}
+
+/** The horizon is bounded: days 1..90 (a 90-day timeline of hourly turns stays cheap). */
+export const COVERAGE_DAYS = { min: 1, max: 90, default: 14 } as const;
+
+export class CoverageError extends Error {
+  override readonly name = 'CoverageError';
+}
+
+const DAY_MS = 86_400_000;
+
+/** A responder is reachable when both urgencies give them at least one channel to be paged on. */
+export function reachable(r: Responder): boolean {
+  return rulesFor(r, 'high').length > 0 && rulesFor(r, 'low').length > 0;
+}
+
+interface Span {
+  from: number;
+  to: number;
+}
+
+/** Consecutive spans joined: the gaps a reader sees are whole periods, not the shifts that make them. */
+function merged(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of [...spans].sort((a, b) => a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const levelName = (level: number | 'exhausted'): string => (level === 'exhausted' ? 'the exhausted targets' : `level ${level}`);
+
+function targetName(t: Target): string {
+  if (typeof t === 'string') return t;
+  if ('schedule' in t) return `schedule ${t.schedule}`;
+  if ('team' in t) return `team ${t.team}`;
+  return `channel ${t.slackChannel}`;
+}
+
+/** Every gap of `policy` (its schedules with the live overrides merged) over [from, from + days). */
+export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride[], from: number, days: number): CoverageGap[] {
+  if (!(Number.isInteger(days) && days >= COVERAGE_DAYS.min && days <= COVERAGE_DAYS.max)) {
+    throw new CoverageError(`days must be a whole number from ${COVERAGE_DAYS.min} to ${COVERAGE_DAYS.max}`);
+  }
+  const live = withLiveRoster(policy, overrides);
+  const to = from + days * DAY_MS;
+  const people = new Map(live.responders.map((r) => [r.name, r]));
+  // A name the policy does not know (a stale run-time override) reaches nobody.
+  const reaches = (name: string): boolean => {
+    const r = people.get(name);
+    return r !== undefined && reachable(r);
+  };
+  const schedules = new Map((live.schedules ?? []).map((s) => [s.name, s]));
+  const shifts = new Map([...schedules].map(([name, s]) => [name, timeline(s, from, to)]));
+  const gaps: CoverageGap[] = [];
+
+  // Who a target stands for at `at` who can be paged; undefined is nobody.
+  const reachedAt = (t: Target, at: number): boolean => {
+    if (typeof t === 'string') return reaches(t);
+    if ('slackChannel' in t) return true;
+    if ('team' in t) return (live.teams ?? []).find((x) => x.name === t.team)!.members.some(reaches);
+    const shift = shifts.get(t.schedule)!.find((s) => s.from <= at && at < s.to);
+    return shift?.responder !== undefined && reaches(shift.responder);
+  };
+
+  const ladders: Array<{ level: number | 'exhausted'; targets: Target[] }> = [
+    ...live.levels.map((l, i) => ({ level: i + 1, targets: l.targets })),
+    ...(live.exhausted?.length ? [{ level: 'exhausted' as const, targets: live.exhausted }] : []),
+  ];
+  const unreachable = new Map<string, { level: number | 'exhausted'; schedule?: string; spans: Span[] }>();
+  const noteUnreachable = (name: string, level: number | 'exhausted', span: Span, schedule?: string) => {
+    if (reaches(name)) return;
+    const key = `${level}\u0000${schedule ?? ''}\u0000${name}`;
+    const entry = unreachable.get(key) ?? { level, schedule, spans: [] };
+    entry.spans.push(span);
+    unreachable.set(key, entry);
+  };
+
+  for (const { level, targets } of ladders) {
+    // The instants where what a level stands for may change: its schedules' hand-offs.
+    const edges = new Set<number>([from]);
+    for (const t of targets) if (typeof t !== 'string' && 'schedule' in t) for (const s of shifts.get(t.schedule)!) edges.add(s.from);
+    const sorted = [...edges].sort((a, b) => a - b);
+    const empty = sorted.flatMap((start, i) => (targets.some((t) => reachedAt(t, start)) ? [] : [{ from: start, to: sorted[i + 1] ?? to }]));
+    for (const span of merged(empty)) {
+      gaps.push({
+        kind: 'nobody-on-call',
+        policy: live.name,
+        level,
+        ...(targets.length === 1 && typeof targets[0] !== 'string' && 'schedule' in targets[0] ? { schedule: targets[0].schedule } : {}),
+        from: iso(span.from),
+        to: iso(span.to),
+        message: `${levelName(level)} of policy "${live.name}" would page nobody: ${targets.map(targetName).join(', ')} ${targets.length === 1 ? 'has' : 'have'} nobody reachable on call`,
+      });
+    }
+    for (const t of targets) {
+      if (typeof t === 'string') noteUnreachable(t, level, { from, to });
+      else if ('team' in t) for (const m of (live.teams ?? []).find((x) => x.name === t.team)!.members) noteUnreachable(m, level, { from, to });
+      else if ('schedule' in t) for (const s of shifts.get(t.schedule)!) if (s.responder !== undefined) noteUnreachable(s.responder, level, s, t.schedule);
+    }
+  }
+  for (const [key, { level, schedule, spans }] of unreachable) {
+    const responder = key.split('\u0000')[2];
+    for (const span of merged(spans)) {
+      gaps.push({
+        kind: 'unreachable',
+        policy: live.name,
+        level,
+        ...(schedule !== undefined ? { schedule } : {}),
+        responder,
+        from: iso(span.from),
+        to: iso(span.to),
+        message: `${levelName(level)} of policy "${live.name}" may page ${responder}${schedule !== undefined ? ` (on call for schedule ${schedule})` : ''}, who has no channel: no Slack user id, PagerDuty service or email, or no notification rule for an urgency`,
+      });
+    }
+  }
+  for (const schedule of live.schedules ?? []) gaps.push(...layerEndings(live.name, schedule, from, to));
+  return gaps.sort((a, b) => a.from.localeCompare(b.from) || GAP_KINDS.indexOf(a.kind) - GAP_KINDS.indexOf(b.kind));
+}
+
+function layerEndings(policy: string, schedule: Schedule, from: number, to: number): CoverageGap[] {
+  return schedule.layers.flatMap((layer) => {
+    const end = endOf(layer);
+    if (!(end >= from && end < to)) return [];
+    return [
+      {
+        kind: 'layer-ending' as const,
+        policy,
+        schedule: schedule.name,
+        layer: layer.name,
+        from: iso(end),
+        to: iso(to),
+        message: `layer "${layer.name}" of schedule ${schedule.name} (policy "${policy}") ends (${layer.end} ${layer.zone}) and covers nothing after`,
+      },
+    ];
+  });
+}
+
+/** How many gaps of each kind: what the metric and the summaries show. */
+export function countByKind(gaps: readonly CoverageGap[]): Record<GapKind, number> {
+  const counts = Object.fromEntries(GAP_KINDS.map((k) => [k, 0])) as Record<GapKind, number>;
+  for (const g of gaps) counts[g.kind] += 1;
+  return counts;
+}
+
+/** A stable identity of a gap across checks (the daily check posts only gaps it has not posted). */
+export function gapKey(g: CoverageGap): string {
+  return [g.kind, g.policy, g.level ?? '', g.schedule ?? '', g.layer ?? '', g.responder ?? '', g.from].join('|');
+}
