@@ -45,6 +45,7 @@ import { drillScheduleRoutes } from './drill-schedules';
 import { DrillSchedules } from '../drill-schedules';
 import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
 import { Reviews } from '../reviews';
+import { coverageRoute } from './coverage';
 
 const apiLog = componentLogger('api');
 
@@ -238,6 +239,8 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions$/, handle: async (req, [id]) => addReviewAction(req, compliance(), reviews(), id) },
     { method: 'POST', pattern: /^\/v1\/incidents\/([^/]+)\/review\/actions\/([^/]+)$/, handle: async (req, [id, n]) => changeReviewAction(req, compliance(), reviews(), id, n) },
     { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
+    // Coverage gaps (client/api/coverage.ts): the policies in force with the live overrides.
+    { method: 'GET', pattern: /^\/v1\/coverage$/, handle: async (req) => coverageRoute(req, compliance(), deps.configuration.current().policies, now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

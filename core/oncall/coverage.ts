@@ -1,6 +1,7 @@
 import type { Policy, Responder, Target } from '../policy/policy';
 import { endOf, timeline, type Schedule } from '../escalation/schedule';
 import { rulesFor } from '../escalation/notification-rules';
+import { formatInstant } from '../shared/time-format';
 import { withLiveRoster, type RuntimeOverride } from './runtime-override';
 
 /**
@@ -182,4 +183,9 @@ export function countByKind(gaps: readonly CoverageGap[]): Record<GapKind, numbe
 /** A stable identity of a gap across checks (the daily check posts only gaps it has not posted). */
 export function gapKey(g: CoverageGap): string {
   return [g.kind, g.policy, g.level ?? '', g.schedule ?? '', g.layer ?? '', g.responder ?? '', g.from].join('|');
+}
+
+/** A gap as a reader sees it: its period in their zone (the zone named), then what it is. */
+export function describeGap(g: CoverageGap, zone: string): string {
+  return `${formatInstant(g.from, zone)} to ${formatInstant(g.to, zone)}: ${g.message}`;
 }
