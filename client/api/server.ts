@@ -46,6 +46,8 @@ import { DrillSchedules } from '../drill-schedules';
 import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
 import { Reviews } from '../reviews';
 import { coverageRoute } from './coverage';
+import { CoverageGauge, readCoverageGaugeFrom } from '../../telemetry/coverage-gauge';
+import { OnCallOverrides } from '../../ledger/oncall-overrides';
 
 const apiLog = componentLogger('api');
 
@@ -157,6 +159,7 @@ export function createApiServer(deps: ApiDeps): Server {
     return feed.feed;
   };
   readIncidentGaugesFrom(deps.incidents, deps.compliance ? new Reviews(deps.compliance.client) : undefined);
+  readCoverageGaugeFrom(new CoverageGauge(() => deps.configuration.current().policies.policies, deps.compliance && new OnCallOverrides(deps.compliance.ledger.db)));
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();

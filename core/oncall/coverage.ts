@@ -67,13 +67,6 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 const levelName = (level: number | 'exhausted'): string => (level === 'exhausted' ? 'the exhausted targets' : `level ${level}`);
 
-function targetName(t: Target): string {
-  if (typeof t === 'string') return t;
-  if ('schedule' in t) return `schedule ${t.schedule}`;
-  if ('team' in t) return `team ${t.team}`;
-  return `channel ${t.slackChannel}`;
-}
-
 /** Every gap of `policy` (its schedules with the live overrides merged) over [from, from + days). */
 export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride[], from: number, days: number): CoverageGap[] {
   if (!(Number.isInteger(days) && days >= COVERAGE_DAYS.min && days <= COVERAGE_DAYS.max)) {
@@ -91,13 +84,14 @@ export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride
   const shifts = new Map([...schedules].map(([name, s]) => [name, timeline(s, from, to)]));
   const gaps: CoverageGap[] = [];
 
-  // Who a target stands for at `at` who can be paged; undefined is nobody.
-  const reachedAt = (t: Target, at: number): boolean => {
-    if (typeof t === 'string') return reaches(t);
-    if ('slackChannel' in t) return true;
-    if ('team' in t) return (live.teams ?? []).find((x) => x.name === t.team)!.members.some(reaches);
-    const shift = shifts.get(t.schedule)!.find((s) => s.from <= at && at < s.to);
-    return shift?.responder !== undefined && reaches(shift.responder);
+  // Why a target stands for nobody reachable at `at`; undefined when it reaches someone.
+  const whyNobody = (t: Target, at: number): string | undefined => {
+    if (typeof t === 'string') return reaches(t) ? undefined : `${t} has no channel`;
+    if ('slackChannel' in t) return undefined;
+    if ('team' in t) return (live.teams ?? []).find((x) => x.name === t.team)!.members.some(reaches) ? undefined : `nobody of team ${t.team} has a channel`;
+    const onCall = shifts.get(t.schedule)!.find((s) => s.from <= at && at < s.to)?.responder;
+    if (onCall === undefined) return `schedule ${t.schedule} has nobody on call`;
+    return reaches(onCall) ? undefined : `schedule ${t.schedule} has ${onCall} on call, who has no channel`;
   };
 
   const ladders: Array<{ level: number | 'exhausted'; targets: Target[] }> = [
@@ -118,8 +112,17 @@ export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride
     const edges = new Set<number>([from]);
     for (const t of targets) if (typeof t !== 'string' && 'schedule' in t) for (const s of shifts.get(t.schedule)!) edges.add(s.from);
     const sorted = [...edges].sort((a, b) => a - b);
-    const empty = sorted.flatMap((start, i) => (targets.some((t) => reachedAt(t, start)) ? [] : [{ from: start, to: sorted[i + 1] ?? to }]));
-    for (const span of merged(empty)) {
+    const empty: Array<Span & { why: string }> = [];
+    sorted.forEach((start, i) => {
+      const why = targets.map((t) => whyNobody(t, start));
+      if (why.some((w) => w === undefined)) return;
+      const span = { from: start, to: sorted[i + 1] ?? to, why: why.join('; ') };
+      // Joined with the span before when nothing but the hand-off changed (the same reasons).
+      const last = empty.at(-1);
+      if (last && last.to === span.from && last.why === span.why) last.to = span.to;
+      else empty.push(span);
+    });
+    for (const span of empty) {
       gaps.push({
         kind: 'nobody-on-call',
         policy: live.name,
@@ -127,7 +130,7 @@ export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride
         ...(targets.length === 1 && typeof targets[0] !== 'string' && 'schedule' in targets[0] ? { schedule: targets[0].schedule } : {}),
         from: iso(span.from),
         to: iso(span.to),
-        message: `${levelName(level)} of policy "${live.name}" would page nobody: ${targets.map(targetName).join(', ')} ${targets.length === 1 ? 'has' : 'have'} nobody reachable on call`,
+        message: `${levelName(level)} of policy "${live.name}" would page nobody: ${span.why}`,
       });
     }
     for (const t of targets) {
