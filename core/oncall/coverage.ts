@@ -183,12 +183,20 @@ export function countByKind(gaps: readonly CoverageGap[]): Record<GapKind, numbe
   return counts;
 }
 
-/** A stable identity of a gap across checks (the daily check posts only gaps it has not posted). */
-export function gapKey(g: CoverageGap): string {
-  return [g.kind, g.policy, g.level ?? '', g.schedule ?? '', g.layer ?? '', g.responder ?? '', g.from].join('|');
-}
-
 /** A gap as a reader sees it: its period in their zone (the zone named), then what it is. */
 export function describeGap(g: CoverageGap, zone: string): string {
   return `${formatInstant(g.from, zone)} to ${formatInstant(g.to, zone)}: ${g.message}`;
+}
+
+/** Whether two gaps are of the same thing (kind, policy, level, schedule, layer, person), times aside. */
+const sameThing = (a: CoverageGap, b: CoverageGap): boolean =>
+  a.kind === b.kind && a.policy === b.policy && a.level === b.level && a.schedule === b.schedule && a.layer === b.layer && a.responder === b.responder;
+
+/**
+ * The gaps of `current` that `previous` did not show: a gap is known when a previous one of the
+ * same thing overlaps it (horizons slide, so a gap under way starts "now" at every check, and
+ * one reaching past the horizon grows with it). A night beyond the previous horizon is new.
+ */
+export function newGaps(current: readonly CoverageGap[], previous: readonly CoverageGap[]): CoverageGap[] {
+  return current.filter((g) => !previous.some((p) => sameThing(p, g) && p.from < g.to && g.from < p.to));
 }

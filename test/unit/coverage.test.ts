@@ -125,7 +125,7 @@ describe('coverage gaps', () => {
   it('hold exactly the instants where the live roster has nobody on call (property)', () => {
     const layer = fc.record({
       name: fc.constantFrom('a', 'b', 'c'),
-      members: fc.constant(['alice', 'bob']),
+      members: fc.constant(['alice', 'bob'] as string[]),
       zone: fc.constantFrom('Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'),
       start: fc.constantFrom('2025-11-03T09:00', '2025-12-01T02:30', '2025-12-20T23:00'),
       turn: fc.constantFrom({ days: 1 }, { weeks: 1 }, { hours: 12 }),
@@ -179,7 +179,13 @@ describe('klaxon policy validate and klaxon coverage', () => {
       'autoResolve: false',
     ].join('\n'),
   );
-  const failure = (p: Promise<unknown>) => p.then(() => expect.fail('expected a refusal'), (err: Error) => err);
+  const failure = (p: Promise<unknown>): Promise<Error> =>
+    p.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (err: Error) => err,
+    );
 
   it('validate refuses a file whose coverage has a gap, naming it in the reader\'s zone; --allow-gaps warns instead', async () => {
     const refused = await failure(runCli(['policy', 'validate', file, '--coverage-days', '2', '--tz', 'Europe/Berlin'], {}));
@@ -202,7 +208,9 @@ describe('klaxon policy validate and klaxon coverage', () => {
     expect([unknown.name, unknown.message.split('\n')[0]]).toEqual(['UsageError', 'no policy "nope"; the policies: ops']);
     // As a user runs it: the JSON report on stdout, and exit status 1.
     const run = await klaxon(['coverage', '--days', '3', '--json'], { ...process.env, ...env, DATABASE_URL: '' }).then(
-      () => expect.fail('expected exit 1'),
+      () => {
+        throw new Error('expected exit 1');
+      },
       (e: { code: number; stdout: string }) => e,
     );
     expect(run.code).toBe(1);
