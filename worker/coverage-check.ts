@@ -25,11 +25,11 @@ const ACTOR = { type: 'system' as const, name: 'klaxon-coverage-check' };
 /** The ledger chain of the checks of one UTC day. */
 export const coverageChain = (at: Date): string => `coverage-${at.toISOString().slice(0, 10)}`;
 
-/** The gaps the last check before `at` recorded (within LOOK_BACK_DAYS), or none. */
+/** The gaps the last check recorded, looking back from the day of `at` (at most LOOK_BACK_DAYS), or none. */
 async function previousGaps(ledger: LedgerStore, at: Date): Promise<CoverageGap[]> {
   for (let d = 0; d <= LOOK_BACK_DAYS; d++) {
     const events = await ledger.timeline(coverageChain(new Date(at.getTime() - d * DAY_MS)));
-    const last = events.filter((e) => e.kind === 'coverage.gaps' && Date.parse(e.occurredAt) <= at.getTime()).at(-1);
+    const last = events.filter((e) => e.kind === 'coverage.gaps').at(-1);
     if (last) return (last.payload as AuditPayload<'coverage.gaps'>).gaps as CoverageGap[];
   }
   return [];
