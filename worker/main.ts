@@ -9,6 +9,7 @@ import { connectIncidents } from '../client/connect';
 import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { scheduleHistoryArchive } from './history-archiver';
 import { scheduleCoverageCheck } from './coverage-check';
+import { startHandoffWatches } from './handoff-notices';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 import { startWorkerHealth } from './health';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
   // The daily coverage check posts new gaps to each policy's channel (worker/coverage-check.ts).
   await scheduleCoverageCheck(client, config.temporal.taskQueue);
+  await startHandoffWatches(client, config.temporal.taskQueue, config.policies.policies);
   const health =
     config.workerHealthPort === undefined
       ? undefined

@@ -172,6 +172,11 @@ export const AUDIT_EVENTS = {
     /** The policies new gaps were posted for, and where. */
     posted: Array<{ policy: string; channel: string; gaps: number }>;
   }>('Coverage gaps checked', 'configuration'),
+  /** A hand-off notice to the incoming responder (chain `handoff-<policy>-<schedule>`); `channel: none` when they have no Slack id. */
+  'handoff.notice': kind<{ policy: string; schedule: string; responder: string; shiftStart: string; minutesBefore: number; channel: 'slack' | 'none'; incidents: string[] }>(
+    'Hand-off notice sent',
+    'escalation',
+  ),
 
   // Integrity of the record
   'audit.read': kind<{ what: string; path: string }>('Audit data read', 'record'),

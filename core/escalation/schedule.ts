@@ -40,6 +40,8 @@ export interface Schedule {
   /** Later layers take precedence where they are active, as on PagerDuty. */
   layers: Layer[];
   overrides: Override[];
+  /** A message to the incoming responder this many minutes before each hand-off (core/oncall/handoff.ts). */
+  handoffNotice?: { minutesBefore: number };
 }
 
 export interface OnCall {

@@ -106,6 +106,7 @@ const policySchema = z
               )
               .min(1),
             overrides: z.array(z.object({ responder: z.string(), from: z.string(), to: z.string() }).strict()).default([]),
+            handoffNotice: z.object({ minutesBefore: z.number().int().min(1).max(1440) }).strict().optional(),
           })
           .strict(),
       )

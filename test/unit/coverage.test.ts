@@ -7,6 +7,8 @@ import { onCallAt, ScheduleError, validateSchedule, type Layer } from '../../cor
 import { validatePolicy, type Policy } from '../../core/policy/policy';
 import { withLiveRoster, type RuntimeOverride } from '../../core/oncall/runtime-override';
 import { runCli } from '../../client/cli/dispatch';
+import { handoffMessage } from '../../core/oncall/handoff-message';
+import { nextHandoff } from '../../core/oncall/handoff';
 import { FindingsError } from '../../client/cli/errors';
 import { klaxon } from '../support/processes';
 
@@ -153,6 +155,19 @@ describe('coverage gaps', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('a hand-off message', () => {
+  it('names the shift start in the responder\'s zone and lists the incidents inherited, escaped for Slack', () => {
+    const m = handoffMessage({ policy: 'ops', schedule: 'primary', shiftStart: '2026-11-01T06:30:00.000Z', zone: 'America/New_York', incidents: [{ incidentId: 'inc-1', severity: 'SEV1', title: 'Leak <!channel> & more' }] });
+    expect(m.text).toBe('Hand-off: your shift on primary starts 2026-11-01 01:30:00 -05:00 (America/New_York)');
+    expect(JSON.stringify(m.blocks)).toContain('*Open incidents you inherit (1):*\\n• SEV1 Leak &lt;!channel&gt; &amp; more (inc-1)');
+  });
+
+  it('finds the next hand-off to someone, not a shift end into nobody', () => {
+    const layer: Layer = { ...dayShift, members: ['alice', 'dana'] };
+    expect(nextHandoff({ name: 'p', layers: [layer], overrides: [] }, at('2026-03-28T12:00:00Z'))).toEqual({ at: at('2026-03-29T06:00:00Z'), responder: 'dana' });
   });
 });
 
