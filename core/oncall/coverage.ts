@@ -1,5 +1,5 @@
 import type { Policy, Responder, Target } from '../policy/policy';
-import { endOf, timeline, type Schedule } from '../escalation/schedule';
+import { endOf, timeline, type Schedule, type Shift } from '../escalation/schedule';
 import { rulesFor } from '../escalation/notification-rules';
 import { formatInstant } from '../shared/time-format';
 import { withLiveRoster, type RuntimeOverride } from './runtime-override';
@@ -65,6 +65,19 @@ function merged(spans: Span[]): Span[] {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The shift of a timeline (consecutive, sorted) holding `at`, by binary search: a level's edges are many when turns are short. */
+function shiftAt(shifts: readonly Shift[], at: number): Shift | undefined {
+  let lo = 0;
+  let hi = shifts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (shifts[mid].to <= at) lo = mid + 1;
+    else if (shifts[mid].from > at) hi = mid - 1;
+    else return shifts[mid];
+  }
+  return undefined;
+}
+
 const levelName = (level: number | 'exhausted'): string => (level === 'exhausted' ? 'the exhausted targets' : `level ${level}`);
 
 /** Every gap of `policy` (its schedules with the live overrides merged) over [from, from + days). */
@@ -89,7 +102,7 @@ export function coverageGaps(policy: Policy, overrides: readonly RuntimeOverride
     if (typeof t === 'string') return reaches(t) ? undefined : `${t} has no channel`;
     if ('slackChannel' in t) return undefined;
     if ('team' in t) return (live.teams ?? []).find((x) => x.name === t.team)!.members.some(reaches) ? undefined : `nobody of team ${t.team} has a channel`;
-    const onCall = shifts.get(t.schedule)!.find((s) => s.from <= at && at < s.to)?.responder;
+    const onCall = shiftAt(shifts.get(t.schedule)!, at)?.responder;
     if (onCall === undefined) return `schedule ${t.schedule} has nobody on call`;
     return reaches(onCall) ? undefined : `schedule ${t.schedule} has ${onCall} on call, who has no channel`;
   };
