@@ -153,7 +153,7 @@ describe('coverage gaps', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 });
