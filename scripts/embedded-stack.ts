@@ -16,6 +16,8 @@ import { complianceDeps } from '../client/api/compliance';
 import { LiveConfiguration } from '../client/api/live-configuration';
 import { ConfigurationRecord } from '../ledger/configuration-record';
 import { scheduleHistoryArchive } from '../worker/history-archiver';
+import { scheduleCoverageCheck } from '../worker/coverage-check';
+import { startHandoffWatches } from '../worker/handoff-notices';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from '../worker/worker';
 import { startDevServer, type DevServer } from './dev-server';
@@ -138,6 +140,9 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     });
 
     await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
+    // The daily coverage check posts new gaps to each policy's channel (worker/coverage-check.ts).
+    await scheduleCoverageCheck(client, config.temporal.taskQueue);
+    await startHandoffWatches(client, config.temporal.taskQueue, config.policies.policies);
     const configuration = await LiveConfiguration.start(config, { log: (line) => log.info(line), record: new ConfigurationRecord(db) });
     stops.push(() => configuration.stop());
     const api = createApiServer({

@@ -8,6 +8,8 @@ import { ContainmentAdapters } from '../activities/containment';
 import { connectIncidents } from '../client/connect';
 import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { scheduleHistoryArchive } from './history-archiver';
+import { scheduleCoverageCheck } from './coverage-check';
+import { startHandoffWatches } from './handoff-notices';
 import { HistoryArchive } from '../ledger/history-archive';
 import { createKlaxonWorker } from './worker';
 import { startWorkerHealth } from './health';
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
   const worker = await createKlaxonWorker({ connection, config, ledger, containment, incidents, archive: { client, store: new HistoryArchive(db) } });
   // Closed incidents' histories go into the ledger's archive before namespace retention ends them.
   await scheduleHistoryArchive(client, config.temporal.taskQueue, config.archiveIntervalMinutes);
+  // The daily coverage check posts new gaps to each policy's channel (worker/coverage-check.ts).
+  await scheduleCoverageCheck(client, config.temporal.taskQueue);
+  await startHandoffWatches(client, config.temporal.taskQueue, config.policies.policies);
   const health =
     config.workerHealthPort === undefined
       ? undefined

@@ -11,6 +11,10 @@ import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
 import type { HistoryArchive } from '../ledger/history-archive';
 import { historyArchiveActivities } from './history-archiver';
+import { coverageCheckActivities } from './coverage-check';
+import { handoffActivities } from './handoff-notices';
+import { slackTransportFor } from '../activities/slack';
+import { OnCallOverrides } from '../ledger/oncall-overrides';
 import { heartbeatActivities } from './heartbeat-incidents';
 import { drillStarterActivities } from './drill-starter';
 import type { Incidents } from '../client/incidents';
@@ -55,6 +59,10 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       ...heartbeatActivities(deps.incidents, config.policies),
       ...drillStarterActivities(deps.incidents, config.policies),
       ...(deps.archive ? historyArchiveActivities(deps.archive.client, deps.archive.store, deps.ledger) : {}),
+      // The daily coverage check (worker/coverage-check.ts), over the policies as this worker read them.
+      ...coverageCheckActivities({ policies: () => config.policies.policies, overrides: new OnCallOverrides(deps.ledger.db), ledger: deps.ledger, slack: slackTransportFor(config), channel: config.slack.channel }),
+      // Hand-off notices (worker/handoff-notices.ts) for the schedules that ask for them.
+      ...handoffActivities({ policies: () => config.policies.policies, overrides: new OnCallOverrides(deps.ledger.db), incidents: deps.incidents, ledger: deps.ledger, slack: slackTransportFor(config) }),
     },
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its
     // reference test): sized explicitly, not left to the default the SDK derives from the heap limit.

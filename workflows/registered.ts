@@ -3,7 +3,8 @@
  * The incident workflow is the product; the heartbeat monitors' watches open incidents when a
  * source goes quiet; a drill runs the incident code under its own type; the history archive's
  * sweep is the job its Schedule starts; a drill schedule's Schedule starts `scheduledDrill`; a
- * resolved incident's post-incident review is its child.
+ * resolved incident's post-incident review is its child; the Schedule `coverage-check` starts
+ * `coverageCheck` daily; a schedule asking for hand-off notices has its `handoff` watch.
  */
 export { incident } from './incident';
 export { heartbeatMonitor } from './heartbeat';
@@ -11,3 +12,5 @@ export { archiveClosedIncidentHistories } from './history-archive';
 export { drill } from './drill';
 export { scheduledDrill } from './scheduled-drill';
 export { review } from './review';
+export { coverageCheck } from './coverage-check';
+export { handoff } from './handoff';

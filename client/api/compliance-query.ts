@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../core/alerts/alert';
 import { isInstantWithOffset } from '../../core/shared/time-format';
 import { EVIDENCE_FORMATS } from '../evidence';
+import { COVERAGE_DAYS } from '../../core/oncall/coverage';
 import type { IncidentFilter } from '../incident-filter';
 import { HttpError } from './http';
 
@@ -103,4 +104,18 @@ export function draftsQuery(req: IncomingMessage) {
 export function deadlinesQuery(req: IncomingMessage) {
   const hours = listShape.deadlineWithinHours.unwrap();
   return { withinHours: queryOf(req, { withinHours: hours.optional() }).withinHours ?? 72 };
+}
+
+/** `GET /v1/coverage?days=…&policy=…`: how many days ahead (1..90, default 14), one policy or all. */
+export function coverageQuery(req: IncomingMessage) {
+  const q = queryOf(req, {
+    days: z
+      .string()
+      .regex(/^\d{1,2}$/, 'is not a whole number of days (e.g. 14)')
+      .transform(Number)
+      .pipe(z.number().min(COVERAGE_DAYS.min, `must be at least ${COVERAGE_DAYS.min}`).max(COVERAGE_DAYS.max, `must be at most ${COVERAGE_DAYS.max}`))
+      .optional(),
+    policy: z.string().min(1).max(128).optional(),
+  });
+  return { days: q.days ?? COVERAGE_DAYS.default, policy: q.policy };
 }

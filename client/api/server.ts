@@ -46,6 +46,9 @@ import { DrillSchedules } from '../drill-schedules';
 import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
 import { Reviews } from '../reviews';
 import { onCallRoutes } from './oncall';
+import { coverageRoute } from './coverage';
+import { CoverageGauge, readCoverageGaugeFrom } from '../../telemetry/coverage-gauge';
+import { OnCallOverrides } from '../../ledger/oncall-overrides';
 
 const apiLog = componentLogger('api');
 
@@ -157,6 +160,7 @@ export function createApiServer(deps: ApiDeps): Server {
     return feed.feed;
   };
   readIncidentGaugesFrom(deps.incidents, deps.compliance ? new Reviews(deps.compliance.client) : undefined);
+  readCoverageGaugeFrom(new CoverageGauge(() => deps.configuration.current().policies.policies, deps.compliance && new OnCallOverrides(deps.compliance.ledger.db)));
   const failures = deps.failedAttempts ?? new FailedAttempts();
   for (const notice of deps.notices ?? []) log(`klaxon api: ${notice}`);
   const deliveries = deps.deliveries ?? new InProcessDeliveries();
@@ -241,6 +245,8 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // On call (issue 23, client/api/oncall.ts): who is on call, run-time overrides and swaps, calendar feeds.
     ...onCallRoutes(compliance, () => deps.configuration.current().policies, now),
+    // Coverage gaps (client/api/coverage.ts): the policies in force with the live overrides.
+    { method: 'GET', pattern: /^\/v1\/coverage$/, handle: async (req) => coverageRoute(req, compliance(), deps.configuration.current().policies, now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.
     { method: 'GET', pattern: /^\/console\/assets\/(console\.js|console\.css)$/, handle: (req, [name]) => consoleAsset(req, consoleDeps, name) },
     { method: 'POST', pattern: /^\/console\/sign-in$/, handle: (req) => signIn(req, consoleDeps) },

@@ -9,6 +9,7 @@ import type { IncidentSummary } from '../incidents';
 import type { DrillScheduleRequest, DrillScheduleView } from '../drill-schedules';
 import type { ReviewAction, ReviewState } from '../../core/reviews/review';
 import type { ReviewSummary } from '../reviews';
+import type { CoverageReport } from '../coverage';
 
 /** `klaxon incidents list`'s filter as GET /v1/incidents takes it (client/api/compliance-query.ts). */
 export interface ListQuery {
@@ -88,6 +89,11 @@ export class ApiClient {
     const path = 'incidentId' in of ? `/v1/incidents/${encodeURIComponent(of.incidentId)}/evidence` : '/v1/evidence';
     const q = new URLSearchParams({ ...('since' in of ? { since: of.since.toISOString(), until: of.until.toISOString() } : {}), format });
     return this.call('GET', `${path}?${q}`, undefined, 'text');
+  }
+
+  /** The coverage gaps of the policies the token may read, over the next `days` (incidents:read). */
+  coverage(days: number, policy: string | undefined): Promise<CoverageReport> {
+    return this.call('GET', `/v1/coverage?${new URLSearchParams({ days: String(days), ...(policy !== undefined ? { policy } : {}) })}`);
   }
 
   /** Starts a drill of the scenario's YAML under `policy` (incidents:write), as the token's responder. */

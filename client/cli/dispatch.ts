@@ -9,6 +9,7 @@ import { evidenceCommands } from './commands/evidence';
 import { incidentsCommands } from './commands/incidents';
 import { loginCommands } from './commands/login';
 import { policyCommands } from './commands/policy';
+import { coverageCommands } from './commands/coverage';
 import { respondCommands } from './commands/respond';
 import { reviewsCommands } from './commands/reviews';
 import { onCallCommands } from './commands/oncall';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   ...respondCommands,
   ...alertCommands,
   ...policyCommands,
+  ...coverageCommands,
   ...clocksCommands,
   ...containmentCommands,
   ...drillCommands,

@@ -7,3 +7,14 @@ export class UsageError extends Error {
 export class SetupError extends UsageError {
   override name = 'SetupError';
 }
+
+/**
+ * The command ran and found what its caller must act on (coverage gaps): its output is printed
+ * as usual, on stdout (JSON with --json), and the CLI exits 1 so that a monitoring script notices.
+ */
+export class FindingsError extends Error {
+  override name = 'FindingsError';
+  constructor(readonly output: string) {
+    super(output);
+  }
+}

@@ -170,6 +170,23 @@ export const AUDIT_EVENTS = {
     }
   >('Configuration change refused', 'configuration'),
 
+  // On-call coverage (core/oncall/coverage.ts): the daily check's findings, in the chain `coverage-<yyyy-mm-dd>` (UTC)
+  'coverage.gaps': kind<{
+    days: number;
+    from: string;
+    to: string;
+    counts: Record<string, number>;
+    /** Every gap the check found (at most COVERAGE_GAPS_KEPT), what the next check compares with. */
+    gaps: Array<{ kind: string; policy: string; level?: number | 'exhausted'; schedule?: string; layer?: string; responder?: string; from: string; to: string; message: string }>;
+    /** The policies new gaps were posted for, and where. */
+    posted: Array<{ policy: string; channel: string; gaps: number }>;
+  }>('Coverage gaps checked', 'configuration'),
+  /** A hand-off notice to the incoming responder (chain `handoff-<policy>-<schedule>`); `channel: none` when they have no Slack id. */
+  'handoff.notice': kind<{ policy: string; schedule: string; responder: string; shiftStart: string; minutesBefore: number; channel: 'slack' | 'none'; incidents: string[] }>(
+    'Hand-off notice sent',
+    'escalation',
+  ),
+
   // Integrity of the record
   'audit.read': kind<{ what: string; path: string }>('Audit data read', 'record'),
   'history.archived': kind<{ runId: string; status: string; events: number; sha256: string }>('Workflow history archived', 'record'),

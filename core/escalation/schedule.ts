@@ -19,6 +19,8 @@ export interface Layer {
   turn: { days?: number; weeks?: number; hours?: number };
   /** Follow-the-sun: the layer covers only these local hours (to may be before from: over midnight). */
   hours?: { from: string; to: string };
+  /** Local date-time in `zone` after which the layer covers nothing (a rotation being retired). */
+  end?: string;
 }
 
 export interface Override {
@@ -38,6 +40,8 @@ export interface Schedule {
   /** Later layers take precedence where they are active, as on PagerDuty. */
   layers: Layer[];
   overrides: Override[];
+  /** A message to the incoming responder this many minutes before each hand-off (core/oncall/handoff.ts). */
+  handoffNotice?: { minutesBefore: number };
 }
 
 export interface OnCall {
@@ -62,6 +66,9 @@ export function validateSchedule(s: Schedule): Schedule {
     else if (!DateTime.fromISO(l.start, { zone: l.zone }).isValid) problems.push(`${at}: start "${l.start}" is not a local date-time`);
     const ms = Duration.fromObject(l.turn).as('milliseconds');
     if (!(ms > 0)) problems.push(`${at}: turn must be a positive number of days, weeks or hours`);
+    if (l.end !== undefined && IANAZone.isValidZone(l.zone) && !(DateTime.fromISO(l.end, { zone: l.zone }).isValid && endOf(l) > startOf(l).toMillis())) {
+      problems.push(`${at}: end "${l.end}" is not a local date-time after start`);
+    }
     if (l.hours && !(CLOCK_TIME.test(l.hours.from) && CLOCK_TIME.test(l.hours.to) && l.hours.from !== l.hours.to)) {
       problems.push(`${at}: hours must be two different HH:mm times`);
     }
@@ -75,6 +82,11 @@ export function validateSchedule(s: Schedule): Schedule {
 
 function startOf(layer: Layer): DateTime {
   return DateTime.fromISO(layer.start, { zone: layer.zone });
+}
+
+/** The instant the layer ends (UTC ms), or Infinity for a layer without `end`. */
+export function endOf(layer: Layer): number {
+  return layer.end === undefined ? Infinity : DateTime.fromISO(layer.end, { zone: layer.zone }).toMillis();
 }
 
 /** The instant of the k-th hand-off (k may be negative: turns before the start). */
@@ -95,8 +107,9 @@ export function turnAt(layer: Layer, at: number): number {
   return k;
 }
 
-/** Whether a follow-the-sun layer covers `at` (always, without hours). */
+/** Whether a layer covers `at`: before its end, and inside its hours when it is follow-the-sun. */
 export function covers(layer: Layer, at: number): boolean {
+  if (at >= endOf(layer)) return false;
   if (!layer.hours) return true;
   const local = DateTime.fromMillis(at, { zone: layer.zone });
   return spanCovers(layer.hours.from, layer.hours.to, local.hour * 60 + local.minute);
@@ -146,6 +159,7 @@ export function timeline(schedule: Schedule, from: number, to: number): Shift[] 
   for (const l of schedule.layers) {
     for (let k = turnAt(l, from) + 1; handoff(l, k) < to; k++) edges.add(handoff(l, k));
     for (const e of hourEdges(l, from, to)) edges.add(e);
+    if (endOf(l) > from && endOf(l) < to) edges.add(endOf(l));
   }
   for (const o of schedule.overrides) for (const e of [Date.parse(o.from), Date.parse(o.to)]) if (e > from && e < to) edges.add(e);
   const sorted = [...edges].sort((a, b) => a - b);

@@ -100,11 +100,13 @@ const policySchema = z
                     start: z.string(),
                     turn: z.object({ days: z.number().positive().optional(), weeks: z.number().positive().optional(), hours: z.number().positive().optional() }).strict(),
                     hours: z.object({ from: z.string(), to: z.string() }).strict().optional(),
+                    end: z.string().max(32).optional(),
                   })
                   .strict(),
               )
               .min(1),
             overrides: z.array(z.object({ responder: z.string(), from: z.string(), to: z.string() }).strict()).default([]),
+            handoffNotice: z.object({ minutesBefore: z.number().int().min(1).max(1440) }).strict().optional(),
           })
           .strict(),
       )

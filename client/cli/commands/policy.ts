@@ -3,6 +3,9 @@ import { DateTime } from 'luxon';
 import { withHash } from '../../../config/environment';
 import { parseGenericAlert } from '../../../core/alerts/alert';
 import { parsePolicyBook } from '../../../core/policy/policy-document';
+import { PolicyError } from '../../../core/policy/policy';
+import { COVERAGE_DAYS, coverageGaps, describeGap } from '../../../core/oncall/coverage';
+import { coverageDays } from './coverage';
 import { policyFor } from '../../../core/policy/routing';
 import { simulate } from '../../../core/policy/simulation';
 import { describeInterval } from '../../../core/heartbeats/heartbeat-monitor';
@@ -17,15 +20,29 @@ import { OnCallOverrides } from '../../../ledger/oncall-overrides';
 const validate = defineCommand({
   name: 'policy validate',
   args: ['<file>'],
-  summary: 'check a policy file (errors name line and field)',
-  json: 'the parsed policy book',
-  options: {},
-  async run({ args: [file] }, cli) {
+  summary: 'check a policy file (errors name line and field), and its coverage ahead',
+  details:
+    "Besides its fields, checks the file's coverage over the next --coverage-days (default 14) from now, by its own schedules (no run-time override is read): a level that would page nobody, a responder without a channel, a layer that ends. A gap refuses the file (exit 1, each gap named) unless --allow-gaps, which prints it as a warning.",
+  json: 'the parsed policy book, and the coverage gaps found',
+  options: {
+    'coverage-days': { type: 'string', value: '<n>', help: `how many days ahead coverage must hold (${COVERAGE_DAYS.min} to ${COVERAGE_DAYS.max}, default ${COVERAGE_DAYS.default})` },
+    'allow-gaps': { type: 'boolean', help: 'accept a file with coverage gaps, printing each as a warning' },
+    tz: TZ_OPTION,
+  },
+  async run({ args: [file], values }, cli) {
+    const days = coverageDays('coverage-days', values['coverage-days']);
+    const zone = cli.zone();
     const book = parsePolicyBook(readFileSync(file, 'utf8'), file);
-    return cli.print(book, () =>
+    const gaps = book.policies.flatMap((p) => coverageGaps(p, [], Date.now(), days));
+    const named = gaps.map((g) => `${file}: coverage gap (${g.kind}) ${describeGap(g, zone)}`);
+    if (gaps.length > 0 && !values['allow-gaps']) {
+      throw new PolicyError(`${file}: ${gaps.length} coverage gap(s) in the next ${days} day(s) (--allow-gaps accepts them with a warning):\n${named.join('\n')}`);
+    }
+    return cli.print({ ...book, coverageGaps: gaps }, () =>
       [
         ...book.policies.map((p) => `${file}: policy "${p.name}" is valid: ${p.responders.length} responder(s), ${p.levels.length} level(s), the ladder runs ${p.repeat + 1} time(s)${p.heartbeats?.length ? `; heartbeat monitor(s) ${p.heartbeats.map((m) => `${m.name} (${m.tenant}, every ${describeInterval(m.intervalSeconds)})`).join(', ')}` : ''}`),
         ...(book.routes.length ? [`${file}: ${book.routes.length} route(s); alerts no route matches get "${book.policies[0].name}"`] : []),
+        ...named.map((line) => `warning: ${line}`),
       ].join('\n'),
     );
   },
