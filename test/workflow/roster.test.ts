@@ -88,8 +88,11 @@ it('pages the pinned roster, and records why, when the database does not answer'
     await t.env.sleep('10 minutes');
     const pages = await pageCount(handle, 2);
     expect(pages[1].responder).toBe(onCallAt(policy.schedules![0], Date.parse(pages[1].at)).responder);
-    await waitFor('roster.unavailable in the ledger', async () => (await kinds(incidentId)).includes('roster.unavailable'));
-    const k = await kinds(incidentId);
+    // The ledger is written behind the workflow's state: wait for the second page's record too.
+    const k = await waitFor('roster.unavailable and both pages in the ledger', async () => {
+      const recorded = await kinds(incidentId);
+      return recorded.includes('roster.unavailable') && recorded.filter((kind) => kind === 'responder.paged').length === 2 ? recorded : undefined;
+    });
     expect(k).not.toContain('roster.applied');
     expect(k.indexOf('roster.unavailable')).toBeLessThan(k.lastIndexOf('responder.paged'));
     await resolveAndFinish(handle);
