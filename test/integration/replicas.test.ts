@@ -42,8 +42,8 @@ function replicaEnv(port: number, databaseUrl = stack.db.url): NodeJS.ProcessEnv
     KLAXON_SOURCES: 'generic,vercel',
     KLAXON_VERCEL_SECRET: VERCEL_SECRET,
     KLAXON_RULES_FILE: join(__dirname, '../fixtures/rules-status-spike.yaml'),
-    // Six seconds a level: the ladder runs its three passes within the test.
-    KLAXON_ESCALATION_MINUTES: '0.1',
+    // Three seconds a level: the ladder runs its three passes within the test.
+    KLAXON_ESCALATION_MINUTES: '0.05',
   });
 }
 
