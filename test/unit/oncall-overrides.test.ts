@@ -59,6 +59,12 @@ describe('refusals, each with its reason', () => {
     // cho's layer covers 18:00–22:00 Berlin only: a morning swap has nothing of hers.
     [{ kind: 'swap', responder: 'dev', with: 'cho', from: '2026-03-28T09:00+01:00', until: '2026-03-28T12:00+01:00' }, /cho is never on call/],
     [{ kind: 'swap', responder: 'ana', with: 'ben', from: '2026-03-28T09:00Z', until: '2026-03-29T12:00Z', backFrom: '2026-03-30T09:00Z' }, /backFrom and backUntil go together/],
+    // Years a timestamptz, a Date and a calendar do not read alike.
+    [{ responder: 'dev', from: '1969-12-31T09:00Z', until: '2026-03-28T12:00Z' }, /from "1969-12-31T09:00Z" is in the year 1969: a time from 1970 to 9999/],
+    [{ responder: 'dev', from: '2026-03-28T09:00Z', until: '+012026-03-28T12:00Z' }, /until .* is in the year 12026/],
+    [{ responder: 'dev', from: '0001-03-28T09:00', until: '2026-03-28T12:00', tz: 'Europe/Berlin' }, /in the year 1:/],
+    // 02:30 does not exist in Berlin on 2026-03-29 (02:00 → 03:00): refused, not moved to 03:30.
+    [{ responder: 'dev', from: '2026-03-29T02:30', until: '2026-03-29T12:00', tz: 'Europe/Berlin' }, /from "2026-03-29T02:30" does not exist in Europe\/Berlin: the clocks skip that hour/],
   ])('%j', (body, reason) => {
     expect(() => take(body)).toThrow(OverrideInputError);
     expect(() => take(body)).toThrow(reason);
@@ -80,6 +86,17 @@ describe('an override', () => {
     expect(onCallAt(s, at('2026-03-28T19:30:00Z'))).toMatchObject({ responder: 'dev', via: 'override' }); // over cho's evening layer
     expect(onCallAt(s, at('2026-03-29T06:00:00Z'))).toMatchObject({ responder: 'dev', via: 'override' }); // over the days layer
     expect(onCallAt(s, at('2026-03-29T08:00:00Z')).via).toBe('days');
+  });
+
+  it('reads an hour-only offset (-01, +05) as an offset, with or without tz', () => {
+    for (const tz of [undefined, 'Asia/Tokyo']) {
+      const [o] = take({ responder: 'dev', from: '2026-03-28T09:00-01', until: '2026-03-28T17:00+05', ...(tz ? { tz } : {}) });
+      expect(o).toMatchObject({ from: '2026-03-28T10:00:00.000Z', to: '2026-03-28T12:00:00.000Z' });
+    }
+  });
+
+  it('takes a local time right after the spring gap', () => {
+    expect(take({ responder: 'dev', from: '2026-03-29T03:00', until: '2026-03-29T12:00', tz: 'Europe/Berlin' })[0].from).toBe('2026-03-29T01:00:00.000Z');
   });
 
   it('keeps the reason redacted, as every free text people type', () => {
