@@ -8,7 +8,7 @@ import { redact } from '../shared/redaction';
 import type { RuntimeOverride } from './runtime-override';
 
 /** Bounds of a run-time override: a roster change, not a second schedule. */
-export const OVERRIDE_LIMITS = { reason: 500, maxDays: 90, name: 64 } as const;
+export const OVERRIDE_LIMITS = { reason: 500, maxDays: 90, name: 64, daysAhead: 366 } as const;
 
 /** An override or swap refused: the 400 (or 404) says which field and why; nothing is recorded. */
 export class OverrideInputError extends Error {
@@ -125,7 +125,7 @@ export interface OverrideContext {
  * Checks a request against the policies in force and turns it into the overrides to store: one
  * for an override, one or two swap halves for a swap. Throws OverrideInputError naming the
  * problem: unknown policy, schedule or person, a non-IANA zone, until not after from, a period
- * already over or longer than 90 days, a swap whose other person is never on call in its period.
+ * already over, longer than 90 days or starting more than 366 days ahead, a swap whose other person is never on call in its period.
  */
 export function overridesFor(body: unknown, ctx: OverrideContext): Array<Omit<RuntimeOverride, 'cancelledAt'>> {
   const req = parseOverrideRequest(body);
@@ -141,6 +141,7 @@ export function overridesFor(body: unknown, ctx: OverrideContext): Array<Omit<Ru
     if (!(to > from)) throw new OverrideInputError(`${fields[1]} must be after ${fields[0]}`);
     if (to <= ctx.now) throw new OverrideInputError(`the period ${fields[0]}–${fields[1]} is already over`);
     if (to - from > OVERRIDE_LIMITS.maxDays * 86_400_000) throw new OverrideInputError(`the period ${fields[0]}–${fields[1]} is longer than ${OVERRIDE_LIMITS.maxDays} days`);
+    if (from - ctx.now > OVERRIDE_LIMITS.daysAhead * 86_400_000) throw new OverrideInputError(`${fields[0]} is more than ${OVERRIDE_LIMITS.daysAhead} days ahead: take it nearer the time`);
     return [from, to];
   };
   const responder = person(req.responder, 'responder');

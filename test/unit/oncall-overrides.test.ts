@@ -65,6 +65,7 @@ describe('refusals, each with its reason', () => {
     [{ responder: 'dev', from: '0001-03-28T09:00', until: '2026-03-28T12:00', tz: 'Europe/Berlin' }, /in the year 1:/],
     // 02:30 does not exist in Berlin on 2026-03-29 (02:00 → 03:00): refused, not moved to 03:30.
     [{ responder: 'dev', from: '2026-03-29T02:30', until: '2026-03-29T12:00', tz: 'Europe/Berlin' }, /from "2026-03-29T02:30" does not exist in Europe\/Berlin: the clocks skip that hour/],
+    [{ responder: 'dev', from: '2027-04-28T09:00Z', until: '2027-04-28T12:00Z' }, /from is more than 366 days ahead/],
   ])('%j', (body, reason) => {
     expect(() => take(body)).toThrow(OverrideInputError);
     expect(() => take(body)).toThrow(reason);
@@ -95,7 +96,8 @@ describe('an override', () => {
     }
   });
 
-  it('takes a local time right after the spring gap', () => {
+  it('takes one up to 366 days ahead, and a local time right after the spring gap', () => {
+    expect(take({ responder: 'dev', from: '2027-03-27T09:00Z', until: '2027-03-27T12:00Z' })).toHaveLength(1);
     expect(take({ responder: 'dev', from: '2026-03-29T03:00', until: '2026-03-29T12:00', tz: 'Europe/Berlin' })[0].from).toBe('2026-03-29T01:00:00.000Z');
   });
 
