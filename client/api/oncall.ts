@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { IANAZone } from 'luxon';
-import { OverrideInputError, scheduleOf, instantIn } from '../../core/oncall/override-input';
+import { kindOf, OverrideInputError, scheduleOf, instantIn } from '../../core/oncall/override-input';
 import type { PolicyBook } from '../../core/policy/routing';
 import { textProblem } from '../../core/shared/free-text';
 import type { ApiToken } from '../../ledger/api-tokens';
@@ -75,10 +75,13 @@ export async function listOverridesRoute(req: IncomingMessage, deps: ComplianceD
   return { status: 200, body: { overrides } };
 }
 
-async function jsonBody(req: IncomingMessage): Promise<unknown> {
+/** A JSON object body (an empty body is `{}`); null, an array or a bare value is a 400 saying so, never a 500 further on. */
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   requireContentType(req, 'application/json');
   const raw = (await readBody(req, MAX_OVERRIDE_BODY_BYTES)).toString('utf8');
-  return raw.trim() ? parseRequestJson(raw) : {};
+  const body = raw.trim() ? parseRequestJson(raw) : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, `the body must be a JSON object, not ${kindOf(body)}`);
+  return body as Record<string, unknown>;
 }
 
 /** `POST /v1/oncall/overrides`: an override, or a swap (`kind: "swap"`, see core/oncall/override-input.ts); 201 with what was stored. */
@@ -105,7 +108,7 @@ export async function cancelOverrideRoute(req: IncomingMessage, deps: Compliance
  */
 export async function mintFeedRoute(req: IncomingMessage, deps: ComplianceDeps, book: PolicyBook, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:read');
-  const body = (await jsonBody(req)) as Record<string, unknown>;
+  const body = await jsonBody(req);
   for (const k of Object.keys(body)) if (!['schedule', 'policy', 'responder'].includes(k)) throw new HttpError(400, `unknown field "${k.slice(0, 40)}" (schedule, policy, responder)`);
   const text = (k: string): string | undefined => {
     const v = body[k];

@@ -21,16 +21,23 @@ export class OverrideInputError extends Error {
   }
 }
 
+/** A string field: missing and of another type are two different mistakes, each said as such. */
+const text = (field: string, required = `${field} is required`) =>
+  z.string({ error: (issue) => (issue.input === undefined ? required : `${field} must be a string, not ${kindOf(issue.input)}`) });
+
+/** What a JSON value is, for a refusal: "a number", "null", "an array", … */
+export const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+
 const oneLine = (field: string, max: number) =>
-  z
-    .string({ error: `${field} is required` })
+  text(field)
     .min(1, `${field} must not be empty`)
     .superRefine((s, ctx) => {
       const problem = textProblem(s, { max, oneLine: true });
       if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
     });
 
-const instant = (field: string) => z.string({ error: `${field} is required` }).min(1).max(40, `${field} is too long for a date-time`);
+const instant = (field: string) => text(field).min(1).max(40, `${field} is too long for a date-time`);
 
 /**
  * `POST /v1/oncall/overrides`: an override (`responder` covers the whole slot from `from` to
@@ -49,8 +56,7 @@ export const overrideRequestSchema = z.strictObject({
   backFrom: instant('backFrom').optional(),
   backUntil: instant('backUntil').optional(),
   tz: oneLine('tz', OVERRIDE_LIMITS.name).optional(),
-  reason: z
-    .string({ error: 'reason is required (why the roster changes)' })
+  reason: text('reason', 'reason is required (why the roster changes)')
     .trim()
     .min(1, 'reason must not be empty')
     .superRefine((s, ctx) => {
@@ -62,6 +68,7 @@ export type OverrideRequest = z.input<typeof overrideRequestSchema>;
 
 /** The first problem zod found, as one sentence naming the field. */
 export function parseOverrideRequest(body: unknown): z.output<typeof overrideRequestSchema> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OverrideInputError(`the body must be a JSON object, not ${kindOf(body)}`);
   const r = overrideRequestSchema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

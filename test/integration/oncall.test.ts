@@ -93,6 +93,10 @@ describe('overrides over the API', () => {
       [{ ...ok, from: '2027-01-01T00:00', until: '2027-01-02T00:00', tz: 'CET+1' }, 400, /not an IANA time zone/],
       [{ ...ok, reason: 'a\u0007b' }, 400, /control character U\+0007/],
       [{ ...ok, kind: 'swap', with: 'lena', responder: 'alice' }, 400, /lena is never on call/],
+      [null, 400, /^the body must be a JSON object, not null$/],
+      [[ok], 400, /^the body must be a JSON object, not an array$/],
+      ['override', 400, /^the body must be a JSON object, not a string$/],
+      [{ ...ok, from: Date.now() + HOUR }, 400, /^from must be a string, not a number$/],
       [ok, 403, /lacks the incidents:write scope/, tokens.read],
       [ok, 401, /Authorization: Bearer/, ''],
     ];
@@ -145,6 +149,13 @@ describe('calendar feeds', () => {
     // Revoked, it opens nothing.
     expect((await call('POST', `/v1/oncall/feeds/${minted.body.feed.id}/revoke`, tokens.write)).status).toBe(200);
     expect((await call('GET', path)).status).toBe(401);
+  });
+
+  it('refuses a mint body that is not an object with a 400 naming it', async () => {
+    for (const [body, kind] of [[null, 'null'], [['follow-the-sun'], 'an array'], [5, 'a number']] as const) {
+      const r = await call('POST', '/v1/oncall/feeds', tokens.read, body);
+      expect([r.status, r.body?.error]).toEqual([400, `the body must be a JSON object, not ${kind}`]);
+    }
   });
 
   it('answers a reader token too, and needs the policy when two policies have the schedule', async () => {

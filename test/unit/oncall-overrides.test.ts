@@ -59,6 +59,10 @@ describe('refusals, each with its reason', () => {
     // cho's layer covers 18:00–22:00 Berlin only: a morning swap has nothing of hers.
     [{ kind: 'swap', responder: 'dev', with: 'cho', from: '2026-03-28T09:00+01:00', until: '2026-03-28T12:00+01:00' }, /cho is never on call/],
     [{ kind: 'swap', responder: 'ana', with: 'ben', from: '2026-03-28T09:00Z', until: '2026-03-29T12:00Z', backFrom: '2026-03-30T09:00Z' }, /backFrom and backUntil go together/],
+    // A field of another type is named as such, not said to be missing.
+    [{ responder: 'dev', from: 1774688400000, until: '2026-03-28T12:00Z' }, /from must be a string, not a number/],
+    [{ responder: ['dev'], from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z' }, /responder must be a string, not an array/],
+    [{ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z', reason: null }, /reason must be a string, not null/],
     // Years a timestamptz, a Date and a calendar do not read alike.
     [{ responder: 'dev', from: '1969-12-31T09:00Z', until: '2026-03-28T12:00Z' }, /from "1969-12-31T09:00Z" is in the year 1969: a time from 1970 to 9999/],
     [{ responder: 'dev', from: '2026-03-28T09:00Z', until: '+012026-03-28T12:00Z' }, /until .* is in the year 12026/],
@@ -69,6 +73,11 @@ describe('refusals, each with its reason', () => {
   ])('%j', (body, reason) => {
     expect(() => take(body)).toThrow(OverrideInputError);
     expect(() => take(body)).toThrow(reason);
+  });
+
+  it.each([null, [], 'override', 7])('refuses a body that is not an object (%j), saying what it is', (body) => {
+    expect(() => overridesFor(body, ctx)).toThrow(OverrideInputError);
+    expect(() => overridesFor(body, ctx)).toThrow(/the body must be a JSON object, not (null|an array|a string|a number)$/);
   });
 
   it('needs the policy named when two policies have a schedule of that name', () => {
