@@ -151,7 +151,8 @@ export async function scheduleFeedRoute(req: IncomingMessage, deps: ComplianceDe
   } else {
     visible = OnCall.visible(book, callerOf(await authorize(req, deps, 'incidents:read')));
   }
-  const weeks = q.weeks === undefined ? FEED_WEEKS.default : Number(q.weeks);
+  // Digits only: Number() would take "1e1", " 2", "0x3" and "2.0" as weeks.
+  const weeks = q.weeks === undefined ? FEED_WEEKS.default : /^[0-9]{1,2}$/.test(q.weeks) ? Number(q.weeks) : NaN;
   if (!(Number.isInteger(weeks) && weeks >= 1 && weeks <= FEED_WEEKS.most)) throw new HttpError(400, `weeks must be a whole number from 1 to ${FEED_WEEKS.most}`);
   const { policy, schedule } = await refusing(() => scheduleOf(visible, name, bound?.policy ?? q.policy));
   const responder = bound?.responder ?? q.responder;

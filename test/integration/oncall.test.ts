@@ -164,6 +164,11 @@ describe('calendar feeds', () => {
     expect(feed.status).toBe(200);
     expect(events(feed.text).length).toBeGreaterThan(0);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=99', tokens.read)).status).toBe(400);
+    for (const weeks of ['1e1', ' 2', '0x3', '2.0', '+2', '', '012']) {
+      const r = await call('GET', `/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=${encodeURIComponent(weeks)}`, tokens.read);
+      expect([weeks, r.status, r.body?.error]).toEqual([weeks, 400, 'weeks must be a whole number from 1 to 12']);
+    }
+    expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=12', tokens.read)).status).toBe(200);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical')).status).toBe(401);
   });
 });
