@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Actor } from '../core/incident/actor';
 import { OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
@@ -45,9 +45,10 @@ export class OnCall {
     return { ...book, policies: book.policies.filter((p) => names.has(p.name)) };
   }
 
-  private record(kind: 'oncall.override.taken' | 'oncall.override.cancelled', o: RuntimeOverride, actor: Actor, at: Date, extra: { reason?: string; swap?: string } = {}) {
+  /** Records a change within the transaction that makes it (`LedgerStore.locked`): the row and its record go together or not at all. */
+  private record(client: PoolClient, kind: 'oncall.override.taken' | 'oncall.override.cancelled', o: RuntimeOverride, actor: Actor, at: Date, extra: { reason?: string; swap?: string } = {}) {
     const { id, policy, schedule, responder, replaces, from, to } = o;
-    return this.ledger.append({
+    return this.ledger.appendIn(client, {
       incidentId: overrideChain(policy),
       stepKey: `${overrideChain(policy)}/${id}/${kind}`,
       kind,
@@ -59,21 +60,18 @@ export class OnCall {
 
   /**
    * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
-   * refusal), stored, then recorded. If the ledger refuses the record, the overrides are
-   * cancelled again, so none pages that the ledger does not show.
+   * refusal), then stored and recorded in one transaction, so there is never a row the ledger
+   * does not show, nor a record of a row that is not there.
    */
   async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
     const halves = overridesFor(body, { book: OnCall.visible(book, caller), now: now.getTime(), by: caller.actor.name, newId: () => `ovr-${randomBytes(6).toString('hex')}` });
-    for (const o of halves) await this.overrides.add(o);
-    try {
+    await this.ledger.locked('take an on-call override', async (client) => {
+      for (const o of halves) await this.overrides.add(o, client);
       for (const [i, o] of halves.entries()) {
         const other = halves[1 - i];
-        await this.record('oncall.override.taken', o, caller.actor, now, { reason: o.reason, ...(halves.length === 2 && other ? { swap: other.id } : {}) });
+        await this.record(client, 'oncall.override.taken', o, caller.actor, now, { reason: o.reason, ...(halves.length === 2 && other ? { swap: other.id } : {}) });
       }
-    } catch (err) {
-      for (const o of halves) await this.overrides.cancel(o.id, 'klaxon: the ledger did not record it', now).catch(() => undefined);
-      throw err;
-    }
+    });
     return halves;
   }
 
@@ -82,9 +80,12 @@ export class OnCall {
     const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
     const [live] = (await this.overrides.list({})).filter((o) => o.id === id && visible.has(o.policy));
     if (!live) return undefined;
-    const cancelled = await this.overrides.cancel(id, caller.actor.name, now);
+    const cancelled = await this.ledger.locked('cancel an on-call override', async (client) => {
+      const done = await this.overrides.cancel(id, caller.actor.name, now, client);
+      if (done) await this.record(client, 'oncall.override.cancelled', done, caller.actor, now);
+      return done;
+    });
     if (!cancelled) return undefined;
-    await this.record('oncall.override.cancelled', cancelled, caller.actor, now);
     return { ...cancelled, cancelledAt: now.toISOString() };
   }
 

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
 
 interface Row {
@@ -49,8 +49,9 @@ export interface OverrideQuery {
 export class OnCallOverrides {
   constructor(private readonly db: Pool) {}
 
-  async add(o: Omit<RuntimeOverride, 'cancelledAt'>): Promise<void> {
-    await this.db.query(
+  /** Stores one; `db` is the transaction's client when the row must go with its ledger record. */
+  async add(o: Omit<RuntimeOverride, 'cancelledAt'>, db: Pool | PoolClient = this.db): Promise<void> {
+    await db.query(
       `INSERT INTO oncall_overrides (id, policy, schedule, responder, replaces, from_at, to_at, reason, created_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [o.id, o.policy, o.schedule, o.responder, o.replaces ?? null, o.from, o.to, o.reason, o.by, o.createdAt],
@@ -58,8 +59,8 @@ export class OnCallOverrides {
   }
 
   /** Cancels a live override; returns it as it was, or undefined when there is none by that id (or it is cancelled already). */
-  async cancel(id: string, by: string, at: Date): Promise<RuntimeOverride | undefined> {
-    const r = await this.db.query<Row>(
+  async cancel(id: string, by: string, at: Date, db: Pool | PoolClient = this.db): Promise<RuntimeOverride | undefined> {
+    const r = await db.query<Row>(
       `UPDATE oncall_overrides SET cancelled_at = $2, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL RETURNING *`,
       [id, at, by],
     );

@@ -7,6 +7,7 @@ import ical, { type VEvent } from 'node-ical';
 import { complianceDeps } from '../../client/api/compliance';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
+import { OnCall, type OnCallCaller } from '../../client/oncall';
 import { runCli } from '../../client/cli/dispatch';
 import { loadConfig } from '../../config/environment';
 import { ApiTokens } from '../../ledger/api-tokens';
@@ -201,5 +202,30 @@ describe('the CLI on the ledger database (the embedded stack\'s way)', () => {
 
     expect(await runCli(['oncall', 'cancel', id, '--as', other], env())).toMatch(/^cancelled: ovr-/);
     expect(await runCli(['oncall', 'overrides', '--policy', 'platform-on-call'], env())).not.toContain(id);
+  });
+});
+
+describe('an override and its ledger record, in one transaction', () => {
+  const book = () => loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', KLAXON_SOURCES: 'generic', KLAXON_WEBHOOK_SECRET: 'x', KLAXON_POLICY_FILE: 'examples/policy.yaml' }, (path) => readFileSync(path, 'utf8')).policies;
+  const alice: OnCallCaller = { actor: { type: 'responder', name: 'alice', via: 'api' } };
+  const body = (hours: number) => ({ policy: 'platform-on-call', schedule: 'follow-the-sun', responder: 'lena', from: iso(Date.now() + hours * HOUR), until: iso(Date.now() + (hours + 1) * HOUR), reason: 'r' });
+  /** A ledger that refuses every record: the change it would record must not happen either. */
+  const refusing = () => {
+    const ledger = new LedgerStore(db.pool);
+    jest.spyOn(ledger, 'appendIn').mockRejectedValue(new Error('the ledger refused'));
+    return ledger;
+  };
+
+  it('stores no override the ledger did not record', async () => {
+    const before = await rows();
+    await expect(new OnCall(db.pool, refusing()).take(body(40), book(), alice, new Date())).rejects.toThrow('the ledger refused');
+    expect(await rows()).toBe(before);
+  });
+
+  it('cancels none the ledger did not record as cancelled', async () => {
+    const [o] = await new OnCall(db.pool, new LedgerStore(db.pool)).take(body(41), book(), alice, new Date());
+    await expect(new OnCall(db.pool, refusing()).cancel(o.id, book(), alice, new Date())).rejects.toThrow('the ledger refused');
+    expect((await db.pool.query('SELECT cancelled_at FROM oncall_overrides WHERE id = $1', [o.id])).rows[0].cancelled_at).toBeNull();
+    expect((await new OnCall(db.pool, new LedgerStore(db.pool)).cancel(o.id, book(), alice, new Date()))?.id).toBe(o.id);
   });
 });
