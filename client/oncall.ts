@@ -75,18 +75,27 @@ export class OnCall {
     return halves;
   }
 
-  /** Cancels a live override the caller may see; undefined when there is none by that id. */
-  async cancel(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride | undefined> {
-    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
-    const [live] = (await this.overrides.list({})).filter((o) => o.id === id && visible.has(o.policy));
-    if (!live) return undefined;
-    const cancelled = await this.ledger.locked('cancel an on-call override', async (client) => {
-      const done = await this.overrides.cancel(id, caller.actor.name, now, client);
-      if (done) await this.record(client, 'oncall.override.cancelled', done, caller.actor, now);
+  /** The policies the caller may see, by name. */
+  private static policyNames(book: PolicyBook, caller: OnCallCaller): string[] {
+    return OnCall.visible(book, caller).policies.map((p) => p.name);
+  }
+
+  /**
+   * Cancels a live override the caller may see, with its record, in one transaction and one
+   * conditional UPDATE. Refused: 404 when there is none by that id (that the caller may see),
+   * 409 when it is cancelled or ended already.
+   */
+  async cancel(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride> {
+    const outcome = await this.ledger.locked('cancel an on-call override', async (client) => {
+      const done = await this.overrides.cancel(id, caller.actor.name, now, OnCall.policyNames(book, caller), client);
+      if ('cancelled' in done) await this.record(client, 'oncall.override.cancelled', done.cancelled, caller.actor, now);
       return done;
     });
-    if (!cancelled) return undefined;
-    return { ...cancelled, cancelledAt: now.toISOString() };
+    if ('cancelled' in outcome) return outcome.cancelled;
+    const shown = id.slice(0, 40);
+    if ('unknown' in outcome) throw new OverrideInputError(`no override "${shown}"`, 404);
+    if (outcome.already === 'cancelled') throw new OverrideInputError(`override "${shown}" was cancelled already (${outcome.override.cancelledAt})`, 409);
+    throw new OverrideInputError(`override "${shown}" has ended already (${outcome.override.to})`, 409);
   }
 
   /** Live overrides (not ended, not cancelled) of the policies the caller may see. */

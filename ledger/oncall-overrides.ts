@@ -29,6 +29,9 @@ const toOverride = (r: Row): RuntimeOverride => ({
   ...(r.cancelled_at !== null ? { cancelledAt: r.cancelled_at.toISOString() } : {}),
 });
 
+/** What a cancel did: cancelled it, found none by that id, or found it cancelled or ended already. */
+export type CancelOutcome = { cancelled: RuntimeOverride } | { unknown: true } | { already: 'cancelled' | 'ended'; override: RuntimeOverride };
+
 export interface OverrideQuery {
   policy?: string;
   schedule?: string;
@@ -58,13 +61,23 @@ export class OnCallOverrides {
     );
   }
 
-  /** Cancels a live override; returns it as it was, or undefined when there is none by that id (or it is cancelled already). */
-  async cancel(id: string, by: string, at: Date, db: Pool | PoolClient = this.db): Promise<RuntimeOverride | undefined> {
+  /**
+   * Cancels a live override in one conditional UPDATE (not cancelled, not ended, of one of
+   * `policies` when given): two cancels racing, one wins. When none was cancelled, a read after
+   * the write says why, for the answer only: no such override (of those policies), or already
+   * cancelled or ended.
+   */
+  async cancel(id: string, by: string, at: Date, policies?: readonly string[], db: Pool | PoolClient = this.db): Promise<CancelOutcome> {
     const r = await db.query<Row>(
-      `UPDATE oncall_overrides SET cancelled_at = $2, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL RETURNING *`,
-      [id, at, by],
+      `UPDATE oncall_overrides SET cancelled_at = $2, cancelled_by = $3
+       WHERE id = $1 AND cancelled_at IS NULL AND to_at > $2 AND ($4::text[] IS NULL OR policy = ANY($4::text[])) RETURNING *`,
+      [id, at, by, policies ?? null],
     );
-    return r.rows[0] && toOverride(r.rows[0]);
+    if (r.rows[0]) return { cancelled: toOverride(r.rows[0]) };
+    const seen = await db.query<Row>(`SELECT * FROM oncall_overrides WHERE id = $1 AND ($2::text[] IS NULL OR policy = ANY($2::text[]))`, [id, policies ?? null]);
+    const row = seen.rows[0];
+    if (!row) return { unknown: true };
+    return { already: row.cancelled_at !== null ? 'cancelled' : 'ended', override: toOverride(row) };
   }
 
   async list(q: OverrideQuery = {}): Promise<RuntimeOverride[]> {

@@ -96,8 +96,8 @@ export async function takeOverrideRoute(req: IncomingMessage, deps: ComplianceDe
 export async function cancelOverrideRoute(req: IncomingMessage, deps: ComplianceDeps, book: PolicyBook, id: string, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:write');
   req.resume();
-  const cancelled = await new OnCall(deps.ledger.db, deps.ledger).cancel(id, book, callerOf(token), now);
-  if (!cancelled) throw new HttpError(404, `no live override "${id.slice(0, 40)}"`);
+  // 404: no such override (that the token may see); 409: cancelled or ended already.
+  const cancelled = await refusing(() => new OnCall(deps.ledger.db, deps.ledger).cancel(id, book, callerOf(token), now));
   return { status: 200, body: { override: cancelled } };
 }
 

@@ -10,12 +10,12 @@ import type { RuntimeOverride } from './runtime-override';
 /** Bounds of a run-time override: a roster change, not a second schedule. */
 export const OVERRIDE_LIMITS = { reason: 500, maxDays: 90, name: 64, daysAhead: 366 } as const;
 
-/** An override or swap refused: the 400 (or 404) says which field and why; nothing is recorded. */
+/** An override or swap refused: the 400 (or 404, 409) says which field and why; nothing is recorded. */
 export class OverrideInputError extends Error {
   override readonly name = 'OverrideInputError';
   constructor(
     message: string,
-    readonly status: 400 | 403 | 404 = 400,
+    readonly status: 400 | 403 | 404 | 409 = 400,
   ) {
     super(message);
   }

@@ -70,7 +70,8 @@ describe('overrides over the API', () => {
     expect(other.body.schedules[0].now.responder).not.toBe('lena');
 
     expect((await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write)).status).toBe(200);
-    expect((await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write)).status).toBe(404);
+    const again = await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write);
+    expect([again.status, again.body.error]).toEqual([409, expect.stringMatching(new RegExp(`^override "${o.id}" was cancelled already`))]);
     expect((await call('GET', '/v1/oncall/overrides', tokens.read)).body.overrides).toEqual([]);
     const record = await chain('platform-on-call');
     expect(record.map((e) => [e.kind, e.actor.name])).toEqual([
@@ -227,5 +228,26 @@ describe('an override and its ledger record, in one transaction', () => {
     await expect(new OnCall(db.pool, refusing()).cancel(o.id, book(), alice, new Date())).rejects.toThrow('the ledger refused');
     expect((await db.pool.query('SELECT cancelled_at FROM oncall_overrides WHERE id = $1', [o.id])).rows[0].cancelled_at).toBeNull();
     expect((await new OnCall(db.pool, new LedgerStore(db.pool)).cancel(o.id, book(), alice, new Date()))?.id).toBe(o.id);
+  });
+});
+
+describe('cancelling', () => {
+  /** A row straight in the table, as an earlier release or a since-removed policy left it. */
+  const insert = async (id: string, policy: string, from: number, to: number) =>
+    db.pool.query(`INSERT INTO oncall_overrides (id, policy, schedule, responder, from_at, to_at, reason, created_by) VALUES ($1, $2, 'follow-the-sun', 'lena', $3, $4, 'r', 'alice')`, [id, policy, new Date(from), new Date(to)]);
+
+  it('is one conditional change: 404 for an unknown id, 409 for an ended one, and one of two racing cancels wins', async () => {
+    const unknown = await call('POST', '/v1/oncall/overrides/ovr-nosuch/cancel', tokens.write);
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'no override "ovr-nosuch"']);
+    await insert('ovr-ended', 'platform-on-call', Date.now() - 3 * HOUR, Date.now() - HOUR);
+    const ended = await call('POST', '/v1/oncall/overrides/ovr-ended/cancel', tokens.write);
+    expect([ended.status, ended.body.error]).toEqual([409, expect.stringMatching(/^override "ovr-ended" has ended already/)]);
+    expect((await db.pool.query(`SELECT cancelled_at FROM oncall_overrides WHERE id = 'ovr-ended'`)).rows[0].cancelled_at).toBeNull();
+
+    const taken = await call('POST', '/v1/oncall/overrides', tokens.write, { policy: 'platform-on-call', schedule: 'follow-the-sun', responder: 'lena', from: iso(Date.now() + 50 * HOUR), until: iso(Date.now() + 51 * HOUR), reason: 'r' });
+    const id = taken.body.overrides[0].id;
+    const both = await Promise.all([1, 2].map(() => call('POST', `/v1/oncall/overrides/${id}/cancel`, tokens.write)));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((await chain('platform-on-call')).filter((e) => e.kind === 'oncall.override.cancelled' && e.payload.id === id)).toHaveLength(1);
   });
 });

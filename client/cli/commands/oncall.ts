@@ -150,11 +150,7 @@ const cancel = defineCommand({
       values.as,
       async (api) => (await api.onCall<{ override: RuntimeOverride }>('POST', `/v1/oncall/overrides/${encodeURIComponent(id)}/cancel`)).override,
       'an override is cancelled',
-      async (oncall, who) => {
-        const o = await oncall.cancel(id, cli.config().policies, who, new Date());
-        if (!o) throw new UsageError(`no live override "${id}"`);
-        return o;
-      },
+      (oncall, who) => oncall.cancel(id, cli.config().policies, who, new Date()),
     );
     return cli.print({ override: cancelled }, () => `cancelled: ${describeOverride(cancelled, cli.zone())}`);
   },
