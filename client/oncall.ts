@@ -75,9 +75,13 @@ export class OnCall {
     return halves;
   }
 
-  /** The policies the caller may see, by name. */
-  private static policyNames(book: PolicyBook, caller: OnCallCaller): string[] {
-    return OnCall.visible(book, caller).policies.map((p) => p.name);
+  /**
+   * The policies a tenant-bound caller may see, by name; undefined for a caller bound to no
+   * tenant, who sees every policy's overrides, those of a policy since removed from the policy
+   * book included (still live in the database, so still to be listed and cancelled).
+   */
+  private static policyNames(book: PolicyBook, caller: OnCallCaller): string[] | undefined {
+    return caller.tenants ? OnCall.visible(book, caller).policies.map((p) => p.name) : undefined;
   }
 
   /**
@@ -100,9 +104,13 @@ export class OnCall {
 
   /** Live overrides (not ended, not cancelled) of the policies the caller may see. */
   async list(book: PolicyBook, caller: OnCallCaller, q: { policy?: string; schedule?: string }, now: Date): Promise<RuntimeOverride[]> {
-    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
-    if (q.policy !== undefined && !visible.has(q.policy)) throw new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
-    return (await this.overrides.list({ ...q, after: now })).filter((o) => visible.has(o.policy));
+    const names = OnCall.policyNames(book, caller);
+    const notInForce = () => new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
+    if (q.policy !== undefined && names !== undefined && !names.includes(q.policy)) throw notInForce();
+    const live = (await this.overrides.list({ ...q, after: now })).filter((o) => names === undefined || names.includes(o.policy));
+    // A policy neither in the book nor holding an override is a typo, said as such.
+    if (q.policy !== undefined && live.length === 0 && !book.policies.some((p) => p.name === q.policy)) throw notInForce();
+    return live;
   }
 
   /**

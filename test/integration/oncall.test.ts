@@ -250,4 +250,18 @@ describe('cancelling', () => {
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
     expect((await chain('platform-on-call')).filter((e) => e.kind === 'oncall.override.cancelled' && e.payload.id === id)).toHaveLength(1);
   });
+
+  it('keeps the overrides of a policy no longer in the policy book listable and cancellable by a token bound to no tenant', async () => {
+    await insert('ovr-retired', 'retired-policy', Date.now() + HOUR, Date.now() + 2 * HOUR);
+    const listed = await call('GET', '/v1/oncall/overrides', tokens.read);
+    expect(listed.body.overrides.map((o: { id: string }) => o.id)).toContain('ovr-retired');
+    expect((await call('GET', '/v1/oncall/overrides?policy=retired-policy', tokens.read)).body.overrides.map((o: { id: string }) => o.id)).toEqual(['ovr-retired']);
+    // A tenant's token sees only its tenants' policies in force.
+    expect((await call('GET', '/v1/oncall/overrides', tokens.globex)).body.overrides.map((o: { id: string }) => o.id)).not.toContain('ovr-retired');
+    expect((await call('POST', '/v1/oncall/overrides/ovr-retired/cancel', tokens.globex)).status).toBe(404);
+    expect((await call('GET', '/v1/oncall/overrides?policy=no-such-policy', tokens.read)).status).toBe(404);
+
+    expect((await call('POST', '/v1/oncall/overrides/ovr-retired/cancel', tokens.write)).status).toBe(200);
+    expect((await chain('retired-policy')).map((e) => [e.kind, e.payload.id])).toEqual([['oncall.override.cancelled', 'ovr-retired']]);
+  });
 });
