@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
 import { OnCallOverrides } from '../ledger/oncall-overrides';
+import { OVERRIDE_LIMITS } from '../core/oncall/override-input';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
 
 /** Overrides that start this long after the page are of no use to it. */
 const AHEAD_MS = 60 * 60_000;
-/** A policy with more live overrides around one instant than this is not a roster: the rest are left out, latest first kept. */
-const MOST = 200;
+/** Taking is refused past this many live overrides per policy; should more be there (rows put in by hand), the latest are kept. */
+const MOST = OVERRIDE_LIMITS.livePerPolicy;
 
 /**
  * The live roster an open incident reads before it pages a schedule (pinned policy, live roster):

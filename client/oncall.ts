@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Actor } from '../core/incident/actor';
-import { OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
+import { OVERRIDE_LIMITS, OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
 import { whoIsOnCall, type ScheduleOnCall } from '../core/oncall/who-is-on-call';
 import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
@@ -60,12 +60,19 @@ export class OnCall {
 
   /**
    * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
-   * refusal), then stored and recorded in one transaction, so there is never a row the ledger
+   * refusal; 409 when the policy holds OVERRIDE_LIMITS.livePerPolicy live overrides already),
+   * then stored and recorded in one transaction, so there is never a row the ledger
    * does not show, nor a record of a row that is not there.
    */
   async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
     const halves = overridesFor(body, { book: OnCall.visible(book, caller), now: now.getTime(), by: caller.actor.name, newId: () => `ovr-${randomBytes(6).toString('hex')}` });
+    // Under the ledger's lock: two takes cannot both pass the checks below and then both store.
     await this.ledger.locked('take an on-call override', async (client) => {
+      const policy = halves[0].policy;
+      const live = await this.overrides.countLive(policy, now, client);
+      if (live + halves.length > OVERRIDE_LIMITS.livePerPolicy) {
+        throw new OverrideInputError(`policy "${policy}" holds ${live} live overrides, at most ${OVERRIDE_LIMITS.livePerPolicy}: cancel some (klaxon oncall overrides) or change the schedule in the policy file`, 409);
+      }
       for (const o of halves) await this.overrides.add(o, client);
       for (const [i, o] of halves.entries()) {
         const other = halves[1 - i];

@@ -80,6 +80,12 @@ export class OnCallOverrides {
     return { already: row.cancelled_at !== null ? 'cancelled' : 'ended', override: toOverride(row) };
   }
 
+  /** How many overrides of `policy` are live at `at` (not cancelled, not ended). */
+  async countLive(policy: string, at: Date, db: Pool | PoolClient = this.db): Promise<number> {
+    const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM oncall_overrides WHERE policy = $1 AND cancelled_at IS NULL AND to_at > $2`, [policy, at]);
+    return Number(r.rows[0].n);
+  }
+
   async list(q: OverrideQuery = {}): Promise<RuntimeOverride[]> {
     const where: string[] = [];
     const args: unknown[] = [];

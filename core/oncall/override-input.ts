@@ -8,7 +8,14 @@ import { redact } from '../shared/redaction';
 import type { RuntimeOverride } from './runtime-override';
 
 /** Bounds of a run-time override: a roster change, not a second schedule. */
-export const OVERRIDE_LIMITS = { reason: 500, maxDays: 90, name: 64, daysAhead: 366 } as const;
+export const OVERRIDE_LIMITS = {
+  reason: 500,
+  maxDays: 90,
+  name: 64,
+  daysAhead: 366,
+  /** Live (not cancelled, not ended) overrides a policy may hold: every page of a schedule reads them all into the incident's history. */
+  livePerPolicy: 200,
+} as const;
 
 /** An override or swap refused: the 400 (or 404, 409) says which field and why; nothing is recorded. */
 export class OverrideInputError extends Error {

@@ -8,6 +8,7 @@ import { complianceDeps } from '../../client/api/compliance';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
 import { OnCall, type OnCallCaller } from '../../client/oncall';
+import { OVERRIDE_LIMITS } from '../../core/oncall/override-input';
 import { runCli } from '../../client/cli/dispatch';
 import { loadConfig } from '../../config/environment';
 import { ApiTokens } from '../../ledger/api-tokens';
@@ -263,5 +264,29 @@ describe('cancelling', () => {
 
     expect((await call('POST', '/v1/oncall/overrides/ovr-retired/cancel', tokens.write)).status).toBe(200);
     expect((await chain('retired-policy')).map((e) => [e.kind, e.payload.id])).toEqual([['oncall.override.cancelled', 'ovr-retired']]);
+  });
+});
+
+describe('bounds on what a policy holds', () => {
+  const base = Math.ceil(Date.now() / HOUR) * HOUR;
+  const body = (hours: number, responder = 'lena') => ({ policy: 'acme-critical', schedule: 'follow-the-sun', responder, from: iso(base + hours * HOUR), until: iso(base + (hours + 1) * HOUR), reason: 'r' });
+  afterEach(async () => {
+    await db.pool.query(`UPDATE oncall_overrides SET cancelled_at = now() WHERE policy = 'acme-critical' AND cancelled_at IS NULL`);
+  });
+
+  it(`refuses a live override past ${OVERRIDE_LIMITS.livePerPolicy} of a policy (409), records nothing, and takes one again once one is cancelled`, async () => {
+    const live = Number((await db.pool.query(`SELECT count(*) AS n FROM oncall_overrides WHERE policy = 'acme-critical' AND cancelled_at IS NULL AND to_at > now()`)).rows[0].n);
+    for (let i = live; i < OVERRIDE_LIMITS.livePerPolicy; i++) {
+      await db.pool.query(`INSERT INTO oncall_overrides (id, policy, schedule, responder, from_at, to_at, reason, created_by) VALUES ($1, 'acme-critical', 'follow-the-sun', 'lena', $2, $3, 'r', 'alice')`, [
+        `ovr-bulk-${i}`, new Date(Date.now() + (100 + i) * HOUR), new Date(Date.now() + (101 + i) * HOUR),
+      ]);
+    }
+    const events = (await chain('acme-critical')).length;
+    const refused = await call('POST', '/v1/oncall/overrides', tokens.write, body(70));
+    expect([refused.status, refused.body.error]).toEqual([409, expect.stringMatching(/^policy "acme-critical" holds 200 live overrides, at most 200/)]);
+    expect((await chain('acme-critical')).length).toBe(events);
+    // Ended and cancelled ones do not count.
+    await db.pool.query(`UPDATE oncall_overrides SET cancelled_at = now() WHERE id = 'ovr-bulk-199'`);
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(70))).status).toBe(201);
   });
 });
