@@ -60,8 +60,8 @@ export class OnCall {
 
   /**
    * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
-   * refusal; 409 when the policy holds OVERRIDE_LIMITS.livePerPolicy live overrides already),
-   * then stored and recorded in one transaction, so there is never a row the ledger
+   * refusal; 409 when the policy holds OVERRIDE_LIMITS.livePerPolicy live overrides already, or
+   * an identical one is live), then stored and recorded in one transaction, so there is never a row the ledger
    * does not show, nor a record of a row that is not there.
    */
   async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
@@ -72,6 +72,10 @@ export class OnCall {
       const live = await this.overrides.countLive(policy, now, client);
       if (live + halves.length > OVERRIDE_LIMITS.livePerPolicy) {
         throw new OverrideInputError(`policy "${policy}" holds ${live} live overrides, at most ${OVERRIDE_LIMITS.livePerPolicy}: cancel some (klaxon oncall overrides) or change the schedule in the policy file`, 409);
+      }
+      for (const o of halves) {
+        const same = await this.overrides.findSame(o, now, client);
+        if (same) throw new OverrideInputError(`the same override is live already: ${same.id} (${same.responder} on "${same.schedule}" from ${same.from} until ${same.to})`, 409);
       }
       for (const o of halves) await this.overrides.add(o, client);
       for (const [i, o] of halves.entries()) {

@@ -86,6 +86,18 @@ export class OnCallOverrides {
     return Number(r.rows[0].n);
   }
 
+  /** A live override identical to `o` (schedule, person, whose turns, period), if one is kept already. */
+  async findSame(o: Omit<RuntimeOverride, 'cancelledAt'>, at: Date, db: Pool | PoolClient = this.db): Promise<RuntimeOverride | undefined> {
+    const r = await db.query<Row>(
+      `SELECT * FROM oncall_overrides
+       WHERE policy = $1 AND schedule = $2 AND responder = $3 AND replaces IS NOT DISTINCT FROM $4 AND from_at = $5 AND to_at = $6
+         AND cancelled_at IS NULL AND to_at > $7
+       ORDER BY created_at, id LIMIT 1`,
+      [o.policy, o.schedule, o.responder, o.replaces ?? null, o.from, o.to, at],
+    );
+    return r.rows[0] && toOverride(r.rows[0]);
+  }
+
   async list(q: OverrideQuery = {}): Promise<RuntimeOverride[]> {
     const where: string[] = [];
     const args: unknown[] = [];

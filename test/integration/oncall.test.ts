@@ -274,6 +274,18 @@ describe('bounds on what a policy holds', () => {
     await db.pool.query(`UPDATE oncall_overrides SET cancelled_at = now() WHERE policy = 'acme-critical' AND cancelled_at IS NULL`);
   });
 
+  it('refuses an identical live override taken twice (409), and takes it again once the first is cancelled', async () => {
+    const first = await call('POST', '/v1/oncall/overrides', tokens.write, body(60));
+    expect(first.status).toBe(201);
+    const id = first.body.overrides[0].id;
+    const twice = await call('POST', '/v1/oncall/overrides', tokens.write, body(60));
+    expect([twice.status, twice.body.error]).toEqual([409, expect.stringMatching(new RegExp(`^the same override is live already: ${id}`))]);
+    // Another person on the same slot is another override.
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(60, 'alice'))).status).toBe(201);
+    expect((await call('POST', `/v1/oncall/overrides/${id}/cancel`, tokens.write)).status).toBe(200);
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(60))).status).toBe(201);
+  });
+
   it(`refuses a live override past ${OVERRIDE_LIMITS.livePerPolicy} of a policy (409), records nothing, and takes one again once one is cancelled`, async () => {
     const live = Number((await db.pool.query(`SELECT count(*) AS n FROM oncall_overrides WHERE policy = 'acme-critical' AND cancelled_at IS NULL AND to_at > now()`)).rows[0].n);
     for (let i = live; i < OVERRIDE_LIMITS.livePerPolicy; i++) {
