@@ -5,7 +5,7 @@ import type { EscalationSlice, LadderStep, LevelRecord, NextStep, Page, PlannedP
 import { SYSTEM } from '../incident/actor';
 import type { IncidentPartHost } from '../incident/incident-part';
 import { IncidentRuleError } from '../incident/incident-rule-error';
-import { rosterChange, withLiveRoster, type RosterAnswer, type RuntimeOverride } from '../oncall/runtime-override';
+import { rosterChange, withLiveRoster, type LiveOverride, type RosterAnswer } from '../oncall/runtime-override';
 import type { Policy, Responder, Target } from '../policy/policy';
 import { formatInstant } from '../shared/time-format';
 
@@ -123,7 +123,7 @@ export class Escalation {
   }
 
   /** Records each page that goes to someone because of a run-time override (`roster.applied`). */
-  private recordRosterChanges(targets: readonly Target[], overrides: readonly RuntimeOverride[], paged: readonly Recipient[], level: number, pass: number, now: string): void {
+  private recordRosterChanges(targets: readonly Target[], overrides: readonly LiveOverride[], paged: readonly Recipient[], level: number, pass: number, now: string): void {
     if (overrides.length === 0) return;
     for (const t of targets) {
       if (typeof t !== 'object' || !('schedule' in t)) continue;
@@ -165,7 +165,7 @@ export class Escalation {
    * Moves to the next level that pages someone, recording each level skipped (conditions,
    * nobody reachable) and why; when none is left, the ladder is exhausted.
    */
-  private beginNextLevel(now: string, overrides: readonly RuntimeOverride[]): LadderStep {
+  private beginNextLevel(now: string, overrides: readonly LiveOverride[]): LadderStep {
     const s = this.state;
     const policy: Policy = withLiveRoster(this.policy, overrides);
     const levels = this.policy.levels.length;
@@ -201,7 +201,7 @@ export class Escalation {
   }
 
   /** Records, once, that the ladder ran out with nobody acknowledging, and pages its `exhausted` targets. */
-  private exhaust(now: string, policy: Policy, overrides: readonly RuntimeOverride[]): LadderStep {
+  private exhaust(now: string, policy: Policy, overrides: readonly LiveOverride[]): LadderStep {
     const s = this.state;
     if (s.ladderExhausted) return { kind: 'wait' };
     s.ladderExhausted = true;

@@ -36,6 +36,14 @@ const policy: Policy = validatePolicy({
 type Handle = Awaited<ReturnType<typeof startIncident>>['handle'];
 const pagesOf = async (handle: Handle) => (await handle.query(queries.state)).pages;
 const pageCount = (handle: Handle, n: number) => waitFor(`${n} page(s)`, async () => ((await pagesOf(handle)).length === n ? pagesOf(handle) : undefined));
+/** What each roster read answered, as kept in the incident's history. */
+const rosterAnswers = async (handle: Handle): Promise<unknown[]> => {
+  const events = (await handle.fetchHistory()).events!;
+  const reads = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readLiveRoster').map((e) => String(e.eventId)));
+  return events
+    .filter((e) => reads.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)))
+    .map((e) => JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0].data!).toString('utf8')));
+};
 const rosterReads = async (handle: Handle) =>
   (await handle.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readLiveRoster').length;
 
@@ -72,6 +80,9 @@ it("an override taken while the incident is open reaches its next level, read on
     expect(applied.payload).toEqual({ level: 2, pass: 1, schedule: 'primary', responder: 'chandra', override: id, instead: pinned });
     // Level 1 names a person: no read; level 2 targets the schedule: one.
     expect(await rosterReads(handle)).toBe(1);
+    // The history keeps what paging needs: no reason typed by a person, nor who took it.
+    const [answer] = await rosterAnswers(handle);
+    expect(answer).toEqual([{ id, policy: 'roster', schedule: 'primary', responder: 'chandra', from: expect.any(String), to: expect.any(String), createdAt: expect.any(String) }]);
     await resolveAndFinish(handle);
   });
 });
