@@ -37,10 +37,28 @@ export class Escalation {
     this.followsLiveRoster = true;
   }
 
-  /** The answer to a `roster` step; an unreadable roster is recorded, and the pinned one pages. */
+  /**
+   * The answer to a `roster` step; an unreadable roster is recorded, and the pinned one pages.
+   * An override naming someone the pinned policy does not know (a responder added to the policy
+   * book after the incident opened) is left out, so it neither pages nor breaks the page, and
+   * recorded (`roster.ignored`) when it is in force at the page.
+   */
   useRoster(answer: RosterAnswer, now: string): void {
-    this.roster = answer;
-    if ('unavailable' in answer) this.host.record('roster.unavailable', now, SYSTEM, { ...(this.rosterAsked ?? { level: this.state.level, pass: this.state.pass }), reason: answer.unavailable });
+    const asked = this.rosterAsked ?? { level: this.state.level, pass: this.state.pass };
+    if ('unavailable' in answer) {
+      this.roster = answer;
+      this.host.record('roster.unavailable', now, SYSTEM, { ...asked, reason: answer.unavailable });
+      return;
+    }
+    const known = new Set(this.policy.responders.map((r) => r.name));
+    const at = Date.parse(now);
+    for (const o of answer.overrides) {
+      if (known.has(o.responder) || o.policy !== this.policy.name || o.cancelledAt !== undefined) continue;
+      if (!this.policy.schedules?.some((s) => s.name === o.schedule) || !(Date.parse(o.from) <= at && at < Date.parse(o.to))) continue;
+      const reason = `${o.responder} is not a responder of policy "${this.policy.name}" as this incident pinned it`;
+      this.host.record('roster.ignored', now, SYSTEM, { ...asked, schedule: o.schedule, responder: o.responder, override: o.id, reason });
+    }
+    this.roster = { overrides: answer.overrides.filter((o) => known.has(o.responder)) };
   }
 
   private get state() {

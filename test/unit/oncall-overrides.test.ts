@@ -189,6 +189,17 @@ describe('the roster an incident pages by', () => {
     expect(pinned.events.map((e) => e.kind)).not.toContain('roster.applied');
   });
 
+  it('leaves out an override naming someone the pinned policy does not know, pages the pinned roster and records roster.ignored', () => {
+    // Taken against a newer policy book where zed is a responder; this incident pinned `policy`, which has no zed.
+    const [o] = overridesFor({ schedule: 'primary', responder: 'zed', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z', reason: 'r' }, { ...ctx, book: { policies: [{ ...policy, responders: [...people, { name: 'zed', slackUserId: 'U0ZED', timeZone: 'UTC' }] }], routes: [] } });
+    const r = simulate({ policy, alert: sampleAlert(), at: '2026-03-28T10:00:00Z', overrides: [o], horizonHours: 1 });
+    expect(r.state.pages.map((p) => p.responder)).toEqual([onCallAt(schedule, at('2026-03-28T10:00:00Z')).responder]);
+    expect(r.events.filter((e) => e.kind === 'roster.ignored').map((e) => e.payload)).toEqual([
+      { level: 1, pass: 1, schedule: 'primary', responder: 'zed', override: o.id, reason: 'zed is not a responder of policy "p" as this incident pinned it' },
+    ]);
+    expect(r.events.map((e) => e.kind)).not.toContain('roster.applied');
+  });
+
   it("reads it for the exhausted targets' page too, and not for a level that names people", () => {
     const [o] = take({ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z' });
     const named: Policy = { ...policy, levels: [{ targets: ['eve'], timeoutMinutes: 10 }], exhausted: [{ schedule: 'primary' }] };

@@ -49,17 +49,19 @@ const rosterReads = async (handle: Handle) =>
 
 let overrides: OnCallOverrides;
 let n = 0;
-const takeOverride = async (from: number, to: number) => {
+const takeOverride = async (from: number, to: number, responder = 'chandra') => {
   const id = `ovr-test${++n}`;
-  await overrides.add({ id, policy: 'roster', schedule: 'primary', responder: 'chandra', from: new Date(from).toISOString(), to: new Date(to).toISOString(), reason: 'covering', by: 'alice', createdAt: new Date().toISOString() });
+  await overrides.add({ id, policy: 'roster', schedule: 'primary', responder, from: new Date(from).toISOString(), to: new Date(to).toISOString(), reason: 'covering', by: 'alice', createdAt: new Date().toISOString() });
   return id;
 };
 
 beforeAll(() => {
   overrides = new OnCallOverrides(t.ledger.db);
 });
-beforeEach(() => {
+beforeEach(async () => {
   reader = createRosterActivities(t.ledger.db);
+  // The tests share a database: an override an earlier test left live would reach this one's incident.
+  await t.ledger.db.query('UPDATE oncall_overrides SET cancelled_at = now() WHERE cancelled_at IS NULL');
 });
 
 it("an override taken while the incident is open reaches its next level, read once for that level's page and recorded in its chain", async () => {
@@ -106,6 +108,24 @@ it('pages the pinned roster, and records why, when the database does not answer'
     });
     expect(k).not.toContain('roster.applied');
     expect(k.indexOf('roster.unavailable')).toBeLessThan(k.lastIndexOf('responder.paged'));
+    await resolveAndFinish(handle);
+  });
+});
+
+it('leaves out an override naming someone the pinned policy does not know: the pinned roster pages, roster.ignored is recorded, nothing breaks', async () => {
+  await withWorker(async () => {
+    const { handle, incidentId } = await startIncident(policy);
+    await pageCount(handle, 1);
+    const now = await t.env.currentTimeMs();
+    // dana joined the policy book after this incident opened: its pinned policy has no dana.
+    const id = await takeOverride(now, now + 3_600_000, 'dana');
+    await t.env.sleep('10 minutes');
+    const pages = await pageCount(handle, 2);
+    expect(pages[1]).toMatchObject({ level: 2, responder: onCallAt(policy.schedules![0], Date.parse(pages[1].at)).responder });
+    await waitFor('roster.ignored in the ledger', async () => (await kinds(incidentId)).includes('roster.ignored'));
+    const ignored = (await t.ledger.timeline(incidentId)).find((e) => e.kind === 'roster.ignored')!;
+    expect(ignored.payload).toEqual({ level: 2, pass: 1, schedule: 'primary', responder: 'dana', override: id, reason: 'dana is not a responder of policy "roster" as this incident pinned it' });
+    expect(await kinds(incidentId)).not.toContain('roster.applied');
     await resolveAndFinish(handle);
   });
 });
