@@ -61,8 +61,8 @@ export class OnCall {
   /**
    * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
    * refusal; 409 when the policy holds OVERRIDE_LIMITS.livePerPolicy live overrides already, or
-   * an identical one is live), then stored and recorded in one transaction, so there is never a row the ledger
-   * does not show, nor a record of a row that is not there.
+   * an identical one is live), then stored and recorded in one transaction, so there is never a
+   * row the ledger does not show, nor a record of a row that is not there.
    */
   async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
     const halves = overridesFor(body, { book: OnCall.visible(book, caller), now: now.getTime(), by: caller.actor.name, newId: () => `ovr-${randomBytes(6).toString('hex')}` });
