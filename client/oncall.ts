@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Actor } from '../core/incident/actor';
-import { OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
+import { OVERRIDE_LIMITS, OverrideInputError, overridesFor, scheduleOf } from '../core/oncall/override-input';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
 import { whoIsOnCall, type ScheduleOnCall } from '../core/oncall/who-is-on-call';
 import { policiesOfTenant, type PolicyBook } from '../core/policy/routing';
@@ -45,9 +45,10 @@ export class OnCall {
     return { ...book, policies: book.policies.filter((p) => names.has(p.name)) };
   }
 
-  private record(kind: 'oncall.override.taken' | 'oncall.override.cancelled', o: RuntimeOverride, actor: Actor, at: Date, extra: { reason?: string; swap?: string } = {}) {
+  /** Records a change within the transaction that makes it (`LedgerStore.locked`): the row and its record go together or not at all. */
+  private record(client: PoolClient, kind: 'oncall.override.taken' | 'oncall.override.cancelled', o: RuntimeOverride, actor: Actor, at: Date, extra: { reason?: string; swap?: string } = {}) {
     const { id, policy, schedule, responder, replaces, from, to } = o;
-    return this.ledger.append({
+    return this.ledger.appendIn(client, {
       incidentId: overrideChain(policy),
       stepKey: `${overrideChain(policy)}/${id}/${kind}`,
       kind,
@@ -59,40 +60,68 @@ export class OnCall {
 
   /**
    * Takes an override, or both halves of a swap: checked first (nothing stored or recorded on a
-   * refusal), stored, then recorded. If the ledger refuses the record, the overrides are
-   * cancelled again, so none pages that the ledger does not show.
+   * refusal; 409 when the policy holds OVERRIDE_LIMITS.livePerPolicy live overrides already, or
+   * an identical one is live), then stored and recorded in one transaction, so there is never a
+   * row the ledger does not show, nor a record of a row that is not there.
    */
   async take(body: unknown, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride[]> {
     const halves = overridesFor(body, { book: OnCall.visible(book, caller), now: now.getTime(), by: caller.actor.name, newId: () => `ovr-${randomBytes(6).toString('hex')}` });
-    for (const o of halves) await this.overrides.add(o);
-    try {
+    // Under the ledger's lock: two takes cannot both pass the checks below and then both store.
+    await this.ledger.locked('take an on-call override', async (client) => {
+      const policy = halves[0].policy;
+      const live = await this.overrides.countLive(policy, now, client);
+      if (live + halves.length > OVERRIDE_LIMITS.livePerPolicy) {
+        throw new OverrideInputError(`policy "${policy}" holds ${live} live overrides, at most ${OVERRIDE_LIMITS.livePerPolicy}: cancel some (klaxon oncall overrides) or change the schedule in the policy file`, 409);
+      }
+      for (const o of halves) {
+        const same = await this.overrides.findSame(o, now, client);
+        if (same) throw new OverrideInputError(`the same override is live already: ${same.id} (${same.responder} on "${same.schedule}" from ${same.from} until ${same.to})`, 409);
+      }
+      for (const o of halves) await this.overrides.add(o, client);
       for (const [i, o] of halves.entries()) {
         const other = halves[1 - i];
-        await this.record('oncall.override.taken', o, caller.actor, now, { reason: o.reason, ...(halves.length === 2 && other ? { swap: other.id } : {}) });
+        await this.record(client, 'oncall.override.taken', o, caller.actor, now, { reason: o.reason, ...(halves.length === 2 && other ? { swap: other.id } : {}) });
       }
-    } catch (err) {
-      for (const o of halves) await this.overrides.cancel(o.id, 'klaxon: the ledger did not record it', now).catch(() => undefined);
-      throw err;
-    }
+    });
     return halves;
   }
 
-  /** Cancels a live override the caller may see; undefined when there is none by that id. */
-  async cancel(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride | undefined> {
-    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
-    const [live] = (await this.overrides.list({})).filter((o) => o.id === id && visible.has(o.policy));
-    if (!live) return undefined;
-    const cancelled = await this.overrides.cancel(id, caller.actor.name, now);
-    if (!cancelled) return undefined;
-    await this.record('oncall.override.cancelled', cancelled, caller.actor, now);
-    return { ...cancelled, cancelledAt: now.toISOString() };
+  /**
+   * The policies a tenant-bound caller may see, by name; undefined for a caller bound to no
+   * tenant, who sees every policy's overrides, those of a policy since removed from the policy
+   * book included (still live in the database, so still to be listed and cancelled).
+   */
+  private static policyNames(book: PolicyBook, caller: OnCallCaller): string[] | undefined {
+    return caller.tenants ? OnCall.visible(book, caller).policies.map((p) => p.name) : undefined;
+  }
+
+  /**
+   * Cancels a live override the caller may see, with its record, in one transaction and one
+   * conditional UPDATE. Refused: 404 when there is none by that id (that the caller may see),
+   * 409 when it is cancelled or ended already.
+   */
+  async cancel(id: string, book: PolicyBook, caller: OnCallCaller, now: Date): Promise<RuntimeOverride> {
+    const outcome = await this.ledger.locked('cancel an on-call override', async (client) => {
+      const done = await this.overrides.cancel(id, caller.actor.name, now, OnCall.policyNames(book, caller), client);
+      if ('cancelled' in done) await this.record(client, 'oncall.override.cancelled', done.cancelled, caller.actor, now);
+      return done;
+    });
+    if ('cancelled' in outcome) return outcome.cancelled;
+    const shown = id.slice(0, 40);
+    if ('unknown' in outcome) throw new OverrideInputError(`no override "${shown}"`, 404);
+    if (outcome.already === 'cancelled') throw new OverrideInputError(`override "${shown}" was cancelled already (${outcome.override.cancelledAt})`, 409);
+    throw new OverrideInputError(`override "${shown}" has ended already (${outcome.override.to})`, 409);
   }
 
   /** Live overrides (not ended, not cancelled) of the policies the caller may see. */
   async list(book: PolicyBook, caller: OnCallCaller, q: { policy?: string; schedule?: string }, now: Date): Promise<RuntimeOverride[]> {
-    const visible = new Set(OnCall.visible(book, caller).policies.map((p) => p.name));
-    if (q.policy !== undefined && !visible.has(q.policy)) throw new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
-    return (await this.overrides.list({ ...q, after: now })).filter((o) => visible.has(o.policy));
+    const names = OnCall.policyNames(book, caller);
+    const notInForce = () => new OverrideInputError(`policy "${q.policy}" is not in force`, 404);
+    if (q.policy !== undefined && names !== undefined && !names.includes(q.policy)) throw notInForce();
+    const live = (await this.overrides.list({ ...q, after: now })).filter((o) => names === undefined || names.includes(o.policy));
+    // A policy neither in the book nor holding an override is a typo, said as such.
+    if (q.policy !== undefined && live.length === 0 && !book.policies.some((p) => p.name === q.policy)) throw notInForce();
+    return live;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { RuntimeOverride } from '../core/oncall/runtime-override';
 
 interface Row {
@@ -29,6 +29,9 @@ const toOverride = (r: Row): RuntimeOverride => ({
   ...(r.cancelled_at !== null ? { cancelledAt: r.cancelled_at.toISOString() } : {}),
 });
 
+/** What a cancel did: cancelled it, found none by that id, or found it cancelled or ended already. */
+export type CancelOutcome = { cancelled: RuntimeOverride } | { unknown: true } | { already: 'cancelled' | 'ended'; override: RuntimeOverride };
+
 export interface OverrideQuery {
   policy?: string;
   schedule?: string;
@@ -49,19 +52,48 @@ export interface OverrideQuery {
 export class OnCallOverrides {
   constructor(private readonly db: Pool) {}
 
-  async add(o: Omit<RuntimeOverride, 'cancelledAt'>): Promise<void> {
-    await this.db.query(
+  /** Stores one; `db` is the transaction's client when the row must go with its ledger record. */
+  async add(o: Omit<RuntimeOverride, 'cancelledAt'>, db: Pool | PoolClient = this.db): Promise<void> {
+    await db.query(
       `INSERT INTO oncall_overrides (id, policy, schedule, responder, replaces, from_at, to_at, reason, created_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [o.id, o.policy, o.schedule, o.responder, o.replaces ?? null, o.from, o.to, o.reason, o.by, o.createdAt],
     );
   }
 
-  /** Cancels a live override; returns it as it was, or undefined when there is none by that id (or it is cancelled already). */
-  async cancel(id: string, by: string, at: Date): Promise<RuntimeOverride | undefined> {
-    const r = await this.db.query<Row>(
-      `UPDATE oncall_overrides SET cancelled_at = $2, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL RETURNING *`,
-      [id, at, by],
+  /**
+   * Cancels a live override in one conditional UPDATE (not cancelled, not ended, of one of
+   * `policies` when given): two cancels racing, one wins. When none was cancelled, a read after
+   * the write says why, for the answer only: no such override (of those policies), or already
+   * cancelled or ended.
+   */
+  async cancel(id: string, by: string, at: Date, policies?: readonly string[], db: Pool | PoolClient = this.db): Promise<CancelOutcome> {
+    const r = await db.query<Row>(
+      `UPDATE oncall_overrides SET cancelled_at = $2, cancelled_by = $3
+       WHERE id = $1 AND cancelled_at IS NULL AND to_at > $2 AND ($4::text[] IS NULL OR policy = ANY($4::text[])) RETURNING *`,
+      [id, at, by, policies ?? null],
+    );
+    if (r.rows[0]) return { cancelled: toOverride(r.rows[0]) };
+    const seen = await db.query<Row>(`SELECT * FROM oncall_overrides WHERE id = $1 AND ($2::text[] IS NULL OR policy = ANY($2::text[]))`, [id, policies ?? null]);
+    const row = seen.rows[0];
+    if (!row) return { unknown: true };
+    return { already: row.cancelled_at !== null ? 'cancelled' : 'ended', override: toOverride(row) };
+  }
+
+  /** How many overrides of `policy` are live at `at` (not cancelled, not ended). */
+  async countLive(policy: string, at: Date, db: Pool | PoolClient = this.db): Promise<number> {
+    const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM oncall_overrides WHERE policy = $1 AND cancelled_at IS NULL AND to_at > $2`, [policy, at]);
+    return Number(r.rows[0].n);
+  }
+
+  /** A live override identical to `o` (schedule, person, whose turns, period), if one is kept already. */
+  async findSame(o: Omit<RuntimeOverride, 'cancelledAt'>, at: Date, db: Pool | PoolClient = this.db): Promise<RuntimeOverride | undefined> {
+    const r = await db.query<Row>(
+      `SELECT * FROM oncall_overrides
+       WHERE policy = $1 AND schedule = $2 AND responder = $3 AND replaces IS NOT DISTINCT FROM $4 AND from_at = $5 AND to_at = $6
+         AND cancelled_at IS NULL AND to_at > $7
+       ORDER BY created_at, id LIMIT 1`,
+      [o.policy, o.schedule, o.responder, o.replaces ?? null, o.from, o.to, at],
     );
     return r.rows[0] && toOverride(r.rows[0]);
   }

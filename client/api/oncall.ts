@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { IANAZone } from 'luxon';
-import { OverrideInputError, scheduleOf, instantIn } from '../../core/oncall/override-input';
+import { kindOf, OverrideInputError, scheduleOf, instantIn } from '../../core/oncall/override-input';
 import type { PolicyBook } from '../../core/policy/routing';
 import { textProblem } from '../../core/shared/free-text';
 import type { ApiToken } from '../../ledger/api-tokens';
@@ -75,10 +75,13 @@ export async function listOverridesRoute(req: IncomingMessage, deps: ComplianceD
   return { status: 200, body: { overrides } };
 }
 
-async function jsonBody(req: IncomingMessage): Promise<unknown> {
+/** A JSON object body (an empty body is `{}`); null, an array or a bare value is a 400 saying so, never a 500 further on. */
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   requireContentType(req, 'application/json');
   const raw = (await readBody(req, MAX_OVERRIDE_BODY_BYTES)).toString('utf8');
-  return raw.trim() ? parseRequestJson(raw) : {};
+  const body = raw.trim() ? parseRequestJson(raw) : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, `the body must be a JSON object, not ${kindOf(body)}`);
+  return body as Record<string, unknown>;
 }
 
 /** `POST /v1/oncall/overrides`: an override, or a swap (`kind: "swap"`, see core/oncall/override-input.ts); 201 with what was stored. */
@@ -93,8 +96,8 @@ export async function takeOverrideRoute(req: IncomingMessage, deps: ComplianceDe
 export async function cancelOverrideRoute(req: IncomingMessage, deps: ComplianceDeps, book: PolicyBook, id: string, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:write');
   req.resume();
-  const cancelled = await new OnCall(deps.ledger.db, deps.ledger).cancel(id, book, callerOf(token), now);
-  if (!cancelled) throw new HttpError(404, `no live override "${id.slice(0, 40)}"`);
+  // 404: no such override (that the token may see); 409: cancelled or ended already.
+  const cancelled = await refusing(() => new OnCall(deps.ledger.db, deps.ledger).cancel(id, book, callerOf(token), now));
   return { status: 200, body: { override: cancelled } };
 }
 
@@ -105,7 +108,7 @@ export async function cancelOverrideRoute(req: IncomingMessage, deps: Compliance
  */
 export async function mintFeedRoute(req: IncomingMessage, deps: ComplianceDeps, book: PolicyBook, now: Date): Answer {
   const token = await authorize(req, deps, 'incidents:read');
-  const body = (await jsonBody(req)) as Record<string, unknown>;
+  const body = await jsonBody(req);
   for (const k of Object.keys(body)) if (!['schedule', 'policy', 'responder'].includes(k)) throw new HttpError(400, `unknown field "${k.slice(0, 40)}" (schedule, policy, responder)`);
   const text = (k: string): string | undefined => {
     const v = body[k];
@@ -148,7 +151,8 @@ export async function scheduleFeedRoute(req: IncomingMessage, deps: ComplianceDe
   } else {
     visible = OnCall.visible(book, callerOf(await authorize(req, deps, 'incidents:read')));
   }
-  const weeks = q.weeks === undefined ? FEED_WEEKS.default : Number(q.weeks);
+  // Digits only: Number() would take "1e1", " 2", "0x3" and "2.0" as weeks.
+  const weeks = q.weeks === undefined ? FEED_WEEKS.default : /^[0-9]{1,2}$/.test(q.weeks) ? Number(q.weeks) : NaN;
   if (!(Number.isInteger(weeks) && weeks >= 1 && weeks <= FEED_WEEKS.most)) throw new HttpError(400, `weeks must be a whole number from 1 to ${FEED_WEEKS.most}`);
   const { policy, schedule } = await refusing(() => scheduleOf(visible, name, bound?.policy ?? q.policy));
   const responder = bound?.responder ?? q.responder;

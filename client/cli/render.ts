@@ -53,6 +53,8 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload
         return `level ${p.level}: nobody paged from schedule "${p.schedule}" (${p.reason})`;
       case 'roster.applied':
         return `level ${p.level}: ${p.responder} paged from schedule "${p.schedule}" by run-time override ${p.override}${p.instead ? ` instead of ${p.instead}` : ''} (pinned policy, live roster)`;
+      case 'roster.ignored':
+        return `level ${p.level}: run-time override ${p.override} on schedule "${p.schedule}" left out (${p.reason})`;
       case 'roster.unavailable':
         return `level ${p.level}: the live roster could not be read (${p.reason}): the pinned roster paged`;
       case 'oncall.override.taken':

@@ -74,6 +74,8 @@ export const AUDIT_EVENTS = {
   // Pinned policy, live roster (core/oncall/runtime-override.ts): a page that went to someone because of a run-time override, or the pinned roster paged because the overrides could not be read.
   'roster.applied': kind<Level & { schedule: string; responder: string; override: string; instead?: string }>('Paged by the live roster: a run-time override', 'escalation'),
   'roster.unavailable': kind<Level & { reason: string }>('Live roster unreadable: pinned roster paged', 'escalation'),
+  // A run-time override naming someone the incident's pinned policy does not know (added to the policy book since): left out, not paged.
+  'roster.ignored': kind<Level & { schedule: string; responder: string; override: string; reason: string }>('Run-time override left out: unknown to the pinned policy', 'escalation'),
   'target.unreachable': kind<Level & { target: string; reason: string }>('Responder not reachable', 'escalation'),
   'target.outside_hours': kind<Level & { target: string; reason: string }>('Responder outside their hours', 'escalation'),
   'level.skipped': kind<Level & { reason: string }>('Escalation level skipped', 'escalation'),

@@ -5,7 +5,7 @@ import type { EscalationSlice, LadderStep, LevelRecord, NextStep, Page, PlannedP
 import { SYSTEM } from '../incident/actor';
 import type { IncidentPartHost } from '../incident/incident-part';
 import { IncidentRuleError } from '../incident/incident-rule-error';
-import { rosterChange, withLiveRoster, type RosterAnswer, type RuntimeOverride } from '../oncall/runtime-override';
+import { rosterChange, withLiveRoster, type LiveOverride, type RosterAnswer } from '../oncall/runtime-override';
 import type { Policy, Responder, Target } from '../policy/policy';
 import { formatInstant } from '../shared/time-format';
 
@@ -37,10 +37,28 @@ export class Escalation {
     this.followsLiveRoster = true;
   }
 
-  /** The answer to a `roster` step; an unreadable roster is recorded, and the pinned one pages. */
+  /**
+   * The answer to a `roster` step; an unreadable roster is recorded, and the pinned one pages.
+   * An override naming someone the pinned policy does not know (a responder added to the policy
+   * book after the incident opened) is left out, so it neither pages nor breaks the page, and
+   * recorded (`roster.ignored`) when it is in force at the page.
+   */
   useRoster(answer: RosterAnswer, now: string): void {
-    this.roster = answer;
-    if ('unavailable' in answer) this.host.record('roster.unavailable', now, SYSTEM, { ...(this.rosterAsked ?? { level: this.state.level, pass: this.state.pass }), reason: answer.unavailable });
+    const asked = this.rosterAsked ?? { level: this.state.level, pass: this.state.pass };
+    if ('unavailable' in answer) {
+      this.roster = answer;
+      this.host.record('roster.unavailable', now, SYSTEM, { ...asked, reason: answer.unavailable });
+      return;
+    }
+    const known = new Set(this.policy.responders.map((r) => r.name));
+    const at = Date.parse(now);
+    for (const o of answer.overrides) {
+      if (known.has(o.responder) || o.policy !== this.policy.name || o.cancelledAt !== undefined) continue;
+      if (!this.policy.schedules?.some((s) => s.name === o.schedule) || !(Date.parse(o.from) <= at && at < Date.parse(o.to))) continue;
+      const reason = `${o.responder} is not a responder of policy "${this.policy.name}" as this incident pinned it`;
+      this.host.record('roster.ignored', now, SYSTEM, { ...asked, schedule: o.schedule, responder: o.responder, override: o.id, reason });
+    }
+    this.roster = { overrides: answer.overrides.filter((o) => known.has(o.responder)) };
   }
 
   private get state() {
@@ -123,7 +141,7 @@ export class Escalation {
   }
 
   /** Records each page that goes to someone because of a run-time override (`roster.applied`). */
-  private recordRosterChanges(targets: readonly Target[], overrides: readonly RuntimeOverride[], paged: readonly Recipient[], level: number, pass: number, now: string): void {
+  private recordRosterChanges(targets: readonly Target[], overrides: readonly LiveOverride[], paged: readonly Recipient[], level: number, pass: number, now: string): void {
     if (overrides.length === 0) return;
     for (const t of targets) {
       if (typeof t !== 'object' || !('schedule' in t)) continue;
@@ -165,7 +183,7 @@ export class Escalation {
    * Moves to the next level that pages someone, recording each level skipped (conditions,
    * nobody reachable) and why; when none is left, the ladder is exhausted.
    */
-  private beginNextLevel(now: string, overrides: readonly RuntimeOverride[]): LadderStep {
+  private beginNextLevel(now: string, overrides: readonly LiveOverride[]): LadderStep {
     const s = this.state;
     const policy: Policy = withLiveRoster(this.policy, overrides);
     const levels = this.policy.levels.length;
@@ -201,7 +219,7 @@ export class Escalation {
   }
 
   /** Records, once, that the ladder ran out with nobody acknowledging, and pages its `exhausted` targets. */
-  private exhaust(now: string, policy: Policy, overrides: readonly RuntimeOverride[]): LadderStep {
+  private exhaust(now: string, policy: Policy, overrides: readonly LiveOverride[]): LadderStep {
     const s = this.state;
     if (s.ladderExhausted) return { kind: 'wait' };
     s.ladderExhausted = true;

@@ -8,29 +8,43 @@ import { redact } from '../shared/redaction';
 import type { RuntimeOverride } from './runtime-override';
 
 /** Bounds of a run-time override: a roster change, not a second schedule. */
-export const OVERRIDE_LIMITS = { reason: 500, maxDays: 90, name: 64 } as const;
+export const OVERRIDE_LIMITS = {
+  reason: 500,
+  maxDays: 90,
+  name: 64,
+  daysAhead: 366,
+  /** Live (not cancelled, not ended) overrides a policy may hold: every page of a schedule reads them all into the incident's history. */
+  livePerPolicy: 200,
+} as const;
 
-/** An override or swap refused: the 400 (or 404) says which field and why; nothing is recorded. */
+/** An override or swap refused: the 400 (or 404, 409) says which field and why; nothing is recorded. */
 export class OverrideInputError extends Error {
   override readonly name = 'OverrideInputError';
   constructor(
     message: string,
-    readonly status: 400 | 403 | 404 = 400,
+    readonly status: 400 | 403 | 404 | 409 = 400,
   ) {
     super(message);
   }
 }
 
+/** A string field: missing and of another type are two different mistakes, each said as such. */
+const text = (field: string, required = `${field} is required`) =>
+  z.string({ error: (issue) => (issue.input === undefined ? required : `${field} must be a string, not ${kindOf(issue.input)}`) });
+
+/** What a JSON value is, for a refusal: "a number", "null", "an array", … */
+export const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+
 const oneLine = (field: string, max: number) =>
-  z
-    .string({ error: `${field} is required` })
+  text(field)
     .min(1, `${field} must not be empty`)
     .superRefine((s, ctx) => {
       const problem = textProblem(s, { max, oneLine: true });
       if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
     });
 
-const instant = (field: string) => z.string({ error: `${field} is required` }).min(1).max(40, `${field} is too long for a date-time`);
+const instant = (field: string) => text(field).min(1).max(40, `${field} is too long for a date-time`);
 
 /**
  * `POST /v1/oncall/overrides`: an override (`responder` covers the whole slot from `from` to
@@ -49,8 +63,7 @@ export const overrideRequestSchema = z.strictObject({
   backFrom: instant('backFrom').optional(),
   backUntil: instant('backUntil').optional(),
   tz: oneLine('tz', OVERRIDE_LIMITS.name).optional(),
-  reason: z
-    .string({ error: 'reason is required (why the roster changes)' })
+  reason: text('reason', 'reason is required (why the roster changes)')
     .trim()
     .min(1, 'reason must not be empty')
     .superRefine((s, ctx) => {
@@ -62,6 +75,7 @@ export type OverrideRequest = z.input<typeof overrideRequestSchema>;
 
 /** The first problem zod found, as one sentence naming the field. */
 export function parseOverrideRequest(body: unknown): z.output<typeof overrideRequestSchema> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OverrideInputError(`the body must be a JSON object, not ${kindOf(body)}`);
   const r = overrideRequestSchema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -69,13 +83,32 @@ export function parseOverrideRequest(body: unknown): z.output<typeof overrideReq
   throw new OverrideInputError(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
 }
 
-/** A date-time with an offset, or local in `zone`; UTC milliseconds. */
+/** Years an instant may have: what PostgreSQL's timestamptz, `Date` and every calendar read alike. */
+export const INSTANT_YEARS = { first: 1970, last: 9999 } as const;
+
+/** A trailing UTC offset: Z, ±hh, ±hhmm or ±hh:mm (an hour-only offset is an offset, not a local time). */
+const OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
+
+/**
+ * A date-time with an offset, or local in `zone`; UTC milliseconds. Refused: a year outside
+ * 1970–9999, and a local time that does not exist in `zone` (the hour the clocks skip in spring),
+ * which luxon would otherwise move on silently.
+ */
 export function instantIn(text: string, field: string, zone: string | undefined): number {
-  if (!DateTime.fromISO(text, { zone: 'utc' }).isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
-  const offset = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text);
+  const written = DateTime.fromISO(text, { zone: 'utc' });
+  if (!written.isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
+  const offset = OFFSET.test(text);
   if (!offset && zone === undefined) throw new OverrideInputError(`${field} "${text}" has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
   const dt = DateTime.fromISO(text, { zone: offset ? 'utc' : zone, setZone: false });
   if (!dt.isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
+  const year = dt.toUTC().year;
+  if (year < INSTANT_YEARS.first || year > INSTANT_YEARS.last) throw new OverrideInputError(`${field} "${text}" is in the year ${year}: a time from ${INSTANT_YEARS.first} to ${INSTANT_YEARS.last} is expected`);
+  if (!offset) {
+    const local = ['year', 'month', 'day', 'hour', 'minute', 'second', 'millisecond'] as const;
+    if (local.some((u) => dt[u] !== written[u])) {
+      throw new OverrideInputError(`${field} "${text}" does not exist in ${zone}: the clocks skip that hour (daylight saving time); give a time before or after it, or an offset`);
+    }
+  }
   return dt.toMillis();
 }
 
@@ -106,7 +139,7 @@ export interface OverrideContext {
  * Checks a request against the policies in force and turns it into the overrides to store: one
  * for an override, one or two swap halves for a swap. Throws OverrideInputError naming the
  * problem: unknown policy, schedule or person, a non-IANA zone, until not after from, a period
- * already over or longer than 90 days, a swap whose other person is never on call in its period.
+ * already over, longer than 90 days or starting more than 366 days ahead, a swap whose other person is never on call in its period.
  */
 export function overridesFor(body: unknown, ctx: OverrideContext): Array<Omit<RuntimeOverride, 'cancelledAt'>> {
   const req = parseOverrideRequest(body);
@@ -122,6 +155,7 @@ export function overridesFor(body: unknown, ctx: OverrideContext): Array<Omit<Ru
     if (!(to > from)) throw new OverrideInputError(`${fields[1]} must be after ${fields[0]}`);
     if (to <= ctx.now) throw new OverrideInputError(`the period ${fields[0]}–${fields[1]} is already over`);
     if (to - from > OVERRIDE_LIMITS.maxDays * 86_400_000) throw new OverrideInputError(`the period ${fields[0]}–${fields[1]} is longer than ${OVERRIDE_LIMITS.maxDays} days`);
+    if (from - ctx.now > OVERRIDE_LIMITS.daysAhead * 86_400_000) throw new OverrideInputError(`${fields[0]} is more than ${OVERRIDE_LIMITS.daysAhead} days ahead: take it nearer the time`);
     return [from, to];
   };
   const responder = person(req.responder, 'responder');

@@ -24,10 +24,30 @@ export interface RuntimeOverride extends Override {
 }
 
 /**
+ * What paging needs of a run-time override, and all an incident reads of it (`readLiveRoster`,
+ * so all that goes into its Temporal history): no free-text reason and no taker, which stay in
+ * the ledger database and the ledger's `oncall-<policy>` chain.
+ */
+export type LiveOverride = Omit<RuntimeOverride, 'reason' | 'by'>;
+
+/** A run-time override as the live roster carries it (see LiveOverride). */
+export const liveOverride = ({ id, policy, schedule, responder, replaces, from, to, createdAt, cancelledAt }: LiveOverride): LiveOverride => ({
+  id,
+  policy,
+  schedule,
+  responder,
+  ...(replaces !== undefined ? { replaces } : {}),
+  from,
+  to,
+  createdAt,
+  ...(cancelledAt !== undefined ? { cancelledAt } : {}),
+});
+
+/**
  * The schedule as it stands with the run-time overrides that concern it: the file's overrides
  * first, the run-time ones after in the order they were taken, so the latest taken wins.
  */
-export function withRuntimeOverrides(policyName: string, schedule: Schedule, overrides: readonly RuntimeOverride[]): Schedule {
+export function withRuntimeOverrides(policyName: string, schedule: Schedule, overrides: readonly LiveOverride[]): Schedule {
   const mine = overrides
     .filter((o) => o.policy === policyName && o.schedule === schedule.name && o.cancelledAt === undefined)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
@@ -40,10 +60,10 @@ export function withRuntimeOverrides(policyName: string, schedule: Schedule, ove
  * What the workflow answers to the ladder's `roster` step: the run-time overrides of the pinned
  * policy's schedules, or why they could not be read (the pinned roster pages then).
  */
-export type RosterAnswer = { overrides: readonly RuntimeOverride[] } | { unavailable: string };
+export type RosterAnswer = { overrides: readonly LiveOverride[] } | { unavailable: string };
 
 /** The policy with every schedule's run-time overrides applied: what the live roster pages. */
-export function withLiveRoster(policy: Policy, overrides: readonly RuntimeOverride[]): Policy {
+export function withLiveRoster(policy: Policy, overrides: readonly LiveOverride[]): Policy {
   if (!policy.schedules?.length || overrides.length === 0) return policy;
   return { ...policy, schedules: policy.schedules.map((s) => withRuntimeOverrides(policy.name, s, overrides)) };
 }
@@ -62,7 +82,7 @@ export interface RosterChange {
  * What the run-time overrides change on `schedule` at `at`: the incident records it
  * (`roster.applied`) when it pages by it. Undefined when the live roster agrees with the pinned one.
  */
-export function rosterChange(policy: Policy, scheduleName: string, overrides: readonly RuntimeOverride[], at: number): RosterChange | undefined {
+export function rosterChange(policy: Policy, scheduleName: string, overrides: readonly LiveOverride[], at: number): RosterChange | undefined {
   const schedule = policy.schedules?.find((s) => s.name === scheduleName);
   if (!schedule) return undefined;
   const pinned = onCallAt(schedule, at);

@@ -7,6 +7,8 @@ import ical, { type VEvent } from 'node-ical';
 import { complianceDeps } from '../../client/api/compliance';
 import { apiDepsFromConfig, createApiServer } from '../../client/api/server';
 import { Incidents } from '../../client/incidents';
+import { OnCall, type OnCallCaller } from '../../client/oncall';
+import { OVERRIDE_LIMITS } from '../../core/oncall/override-input';
 import { runCli } from '../../client/cli/dispatch';
 import { loadConfig } from '../../config/environment';
 import { ApiTokens } from '../../ledger/api-tokens';
@@ -69,7 +71,8 @@ describe('overrides over the API', () => {
     expect(other.body.schedules[0].now.responder).not.toBe('lena');
 
     expect((await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write)).status).toBe(200);
-    expect((await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write)).status).toBe(404);
+    const again = await call('POST', `/v1/oncall/overrides/${o.id}/cancel`, tokens.write);
+    expect([again.status, again.body.error]).toEqual([409, expect.stringMatching(new RegExp(`^override "${o.id}" was cancelled already`))]);
     expect((await call('GET', '/v1/oncall/overrides', tokens.read)).body.overrides).toEqual([]);
     const record = await chain('platform-on-call');
     expect(record.map((e) => [e.kind, e.actor.name])).toEqual([
@@ -93,6 +96,10 @@ describe('overrides over the API', () => {
       [{ ...ok, from: '2027-01-01T00:00', until: '2027-01-02T00:00', tz: 'CET+1' }, 400, /not an IANA time zone/],
       [{ ...ok, reason: 'a\u0007b' }, 400, /control character U\+0007/],
       [{ ...ok, kind: 'swap', with: 'lena', responder: 'alice' }, 400, /lena is never on call/],
+      [null, 400, /^the body must be a JSON object, not null$/],
+      [[ok], 400, /^the body must be a JSON object, not an array$/],
+      ['override', 400, /^the body must be a JSON object, not a string$/],
+      [{ ...ok, from: Date.now() + HOUR }, 400, /^from must be a string, not a number$/],
       [ok, 403, /lacks the incidents:write scope/, tokens.read],
       [ok, 401, /Authorization: Bearer/, ''],
     ];
@@ -147,12 +154,24 @@ describe('calendar feeds', () => {
     expect((await call('GET', path)).status).toBe(401);
   });
 
+  it('refuses a mint body that is not an object with a 400 naming it', async () => {
+    for (const [body, kind] of [[null, 'null'], [['follow-the-sun'], 'an array'], [5, 'a number']] as const) {
+      const r = await call('POST', '/v1/oncall/feeds', tokens.read, body);
+      expect([r.status, r.body?.error]).toEqual([400, `the body must be a JSON object, not ${kind}`]);
+    }
+  });
+
   it('answers a reader token too, and needs the policy when two policies have the schedule', async () => {
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics', tokens.read)).status).toBe(400);
     const feed = await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=1', tokens.read);
     expect(feed.status).toBe(200);
     expect(events(feed.text).length).toBeGreaterThan(0);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=99', tokens.read)).status).toBe(400);
+    for (const weeks of ['1e1', ' 2', '0x3', '2.0', '+2', '', '012']) {
+      const r = await call('GET', `/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=${encodeURIComponent(weeks)}`, tokens.read);
+      expect([weeks, r.status, r.body?.error]).toEqual([weeks, 400, 'weeks must be a whole number from 1 to 12']);
+    }
+    expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical&weeks=12', tokens.read)).status).toBe(200);
     expect((await call('GET', '/v1/schedules/follow-the-sun.ics?policy=acme-critical')).status).toBe(401);
   });
 });
@@ -185,5 +204,101 @@ describe('the CLI on the ledger database (the embedded stack\'s way)', () => {
 
     expect(await runCli(['oncall', 'cancel', id, '--as', other], env())).toMatch(/^cancelled: ovr-/);
     expect(await runCli(['oncall', 'overrides', '--policy', 'platform-on-call'], env())).not.toContain(id);
+  });
+});
+
+describe('an override and its ledger record, in one transaction', () => {
+  const book = () => loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', KLAXON_SOURCES: 'generic', KLAXON_WEBHOOK_SECRET: 'x', KLAXON_POLICY_FILE: 'examples/policy.yaml' }, (path) => readFileSync(path, 'utf8')).policies;
+  const alice: OnCallCaller = { actor: { type: 'responder', name: 'alice', via: 'api' } };
+  const body = (hours: number) => ({ policy: 'platform-on-call', schedule: 'follow-the-sun', responder: 'lena', from: iso(Date.now() + hours * HOUR), until: iso(Date.now() + (hours + 1) * HOUR), reason: 'r' });
+  /** A ledger that refuses every record: the change it would record must not happen either. */
+  const refusing = () => {
+    const ledger = new LedgerStore(db.pool);
+    jest.spyOn(ledger, 'appendIn').mockRejectedValue(new Error('the ledger refused'));
+    return ledger;
+  };
+
+  it('stores no override the ledger did not record', async () => {
+    const before = await rows();
+    await expect(new OnCall(db.pool, refusing()).take(body(40), book(), alice, new Date())).rejects.toThrow('the ledger refused');
+    expect(await rows()).toBe(before);
+  });
+
+  it('cancels none the ledger did not record as cancelled', async () => {
+    const [o] = await new OnCall(db.pool, new LedgerStore(db.pool)).take(body(41), book(), alice, new Date());
+    await expect(new OnCall(db.pool, refusing()).cancel(o.id, book(), alice, new Date())).rejects.toThrow('the ledger refused');
+    expect((await db.pool.query('SELECT cancelled_at FROM oncall_overrides WHERE id = $1', [o.id])).rows[0].cancelled_at).toBeNull();
+    expect((await new OnCall(db.pool, new LedgerStore(db.pool)).cancel(o.id, book(), alice, new Date()))?.id).toBe(o.id);
+  });
+});
+
+describe('cancelling', () => {
+  /** A row straight in the table, as an earlier release or a since-removed policy left it. */
+  const insert = async (id: string, policy: string, from: number, to: number) =>
+    db.pool.query(`INSERT INTO oncall_overrides (id, policy, schedule, responder, from_at, to_at, reason, created_by) VALUES ($1, $2, 'follow-the-sun', 'lena', $3, $4, 'r', 'alice')`, [id, policy, new Date(from), new Date(to)]);
+
+  it('is one conditional change: 404 for an unknown id, 409 for an ended one, and one of two racing cancels wins', async () => {
+    const unknown = await call('POST', '/v1/oncall/overrides/ovr-nosuch/cancel', tokens.write);
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'no override "ovr-nosuch"']);
+    await insert('ovr-ended', 'platform-on-call', Date.now() - 3 * HOUR, Date.now() - HOUR);
+    const ended = await call('POST', '/v1/oncall/overrides/ovr-ended/cancel', tokens.write);
+    expect([ended.status, ended.body.error]).toEqual([409, expect.stringMatching(/^override "ovr-ended" has ended already/)]);
+    expect((await db.pool.query(`SELECT cancelled_at FROM oncall_overrides WHERE id = 'ovr-ended'`)).rows[0].cancelled_at).toBeNull();
+
+    const taken = await call('POST', '/v1/oncall/overrides', tokens.write, { policy: 'platform-on-call', schedule: 'follow-the-sun', responder: 'lena', from: iso(Date.now() + 50 * HOUR), until: iso(Date.now() + 51 * HOUR), reason: 'r' });
+    const id = taken.body.overrides[0].id;
+    const both = await Promise.all([1, 2].map(() => call('POST', `/v1/oncall/overrides/${id}/cancel`, tokens.write)));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((await chain('platform-on-call')).filter((e) => e.kind === 'oncall.override.cancelled' && e.payload.id === id)).toHaveLength(1);
+  });
+
+  it('keeps the overrides of a policy no longer in the policy book listable and cancellable by a token bound to no tenant', async () => {
+    await insert('ovr-retired', 'retired-policy', Date.now() + HOUR, Date.now() + 2 * HOUR);
+    const listed = await call('GET', '/v1/oncall/overrides', tokens.read);
+    expect(listed.body.overrides.map((o: { id: string }) => o.id)).toContain('ovr-retired');
+    expect((await call('GET', '/v1/oncall/overrides?policy=retired-policy', tokens.read)).body.overrides.map((o: { id: string }) => o.id)).toEqual(['ovr-retired']);
+    // A tenant's token sees only its tenants' policies in force.
+    expect((await call('GET', '/v1/oncall/overrides', tokens.globex)).body.overrides.map((o: { id: string }) => o.id)).not.toContain('ovr-retired');
+    expect((await call('POST', '/v1/oncall/overrides/ovr-retired/cancel', tokens.globex)).status).toBe(404);
+    expect((await call('GET', '/v1/oncall/overrides?policy=no-such-policy', tokens.read)).status).toBe(404);
+
+    expect((await call('POST', '/v1/oncall/overrides/ovr-retired/cancel', tokens.write)).status).toBe(200);
+    expect((await chain('retired-policy')).map((e) => [e.kind, e.payload.id])).toEqual([['oncall.override.cancelled', 'ovr-retired']]);
+  });
+});
+
+describe('bounds on what a policy holds', () => {
+  const base = Math.ceil(Date.now() / HOUR) * HOUR;
+  const body = (hours: number, responder = 'lena') => ({ policy: 'acme-critical', schedule: 'follow-the-sun', responder, from: iso(base + hours * HOUR), until: iso(base + (hours + 1) * HOUR), reason: 'r' });
+  afterEach(async () => {
+    await db.pool.query(`UPDATE oncall_overrides SET cancelled_at = now() WHERE policy = 'acme-critical' AND cancelled_at IS NULL`);
+  });
+
+  it('refuses an identical live override taken twice (409), and takes it again once the first is cancelled', async () => {
+    const first = await call('POST', '/v1/oncall/overrides', tokens.write, body(60));
+    expect(first.status).toBe(201);
+    const id = first.body.overrides[0].id;
+    const twice = await call('POST', '/v1/oncall/overrides', tokens.write, body(60));
+    expect([twice.status, twice.body.error]).toEqual([409, expect.stringMatching(new RegExp(`^the same override is live already: ${id}`))]);
+    // Another person on the same slot is another override.
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(60, 'alice'))).status).toBe(201);
+    expect((await call('POST', `/v1/oncall/overrides/${id}/cancel`, tokens.write)).status).toBe(200);
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(60))).status).toBe(201);
+  });
+
+  it(`refuses a live override past ${OVERRIDE_LIMITS.livePerPolicy} of a policy (409), records nothing, and takes one again once one is cancelled`, async () => {
+    const live = Number((await db.pool.query(`SELECT count(*) AS n FROM oncall_overrides WHERE policy = 'acme-critical' AND cancelled_at IS NULL AND to_at > now()`)).rows[0].n);
+    for (let i = live; i < OVERRIDE_LIMITS.livePerPolicy; i++) {
+      await db.pool.query(`INSERT INTO oncall_overrides (id, policy, schedule, responder, from_at, to_at, reason, created_by) VALUES ($1, 'acme-critical', 'follow-the-sun', 'lena', $2, $3, 'r', 'alice')`, [
+        `ovr-bulk-${i}`, new Date(Date.now() + (100 + i) * HOUR), new Date(Date.now() + (101 + i) * HOUR),
+      ]);
+    }
+    const events = (await chain('acme-critical')).length;
+    const refused = await call('POST', '/v1/oncall/overrides', tokens.write, body(70));
+    expect([refused.status, refused.body.error]).toEqual([409, expect.stringMatching(/^policy "acme-critical" holds 200 live overrides, at most 200/)]);
+    expect((await chain('acme-critical')).length).toBe(events);
+    // Ended and cancelled ones do not count.
+    await db.pool.query(`UPDATE oncall_overrides SET cancelled_at = now() WHERE id = 'ovr-bulk-199'`);
+    expect((await call('POST', '/v1/oncall/overrides', tokens.write, body(70))).status).toBe(201);
   });
 });

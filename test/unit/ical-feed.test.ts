@@ -24,8 +24,8 @@ it.each([
 ])('keeps a 09:00 Europe/Berlin hand-off at 09:00 local across %s', (_, from) => {
   const parsed = events(scheduleFeed(policy, 'berlin', [], { from: Date.parse(from), weeks: 2 }));
   expect(parsed.length).toBeGreaterThanOrEqual(13);
-  // Every hand-off but the feed's first instant is at 09:00 Berlin, whatever the offset that day.
-  for (const e of parsed.slice(1)) expect(berlin(e.start).toFormat('HH:mm')).toBe('09:00');
+  // Every hand-off is at 09:00 Berlin, whatever the offset that day (the shift in force at the first instant too).
+  for (const e of parsed) expect(berlin(e.start).toFormat('HH:mm')).toBe('09:00');
   const offsets = new Set(parsed.slice(1).map((e) => berlin(e.start).offset));
   expect(offsets.size).toBe(2);
   // A day across the change is 23 or 25 hours long, not 24.
@@ -40,4 +40,22 @@ it("keeps one person's shifts for a personal feed, and text with iCal's special 
   expect(mine.length).toBeGreaterThan(0);
   expect(mine.every((e) => e.summary === 'On call: ana (berlin)')).toBe(true);
   expect(mine.length).toBeLessThan(all.length);
+});
+
+it('shows the shift in force with its real start, and the same UID at every read', () => {
+  const read = (at: string) => events(scheduleFeed(policy, 'berlin', [], { from: Date.parse(at), weeks: 1 }));
+  const morning = read('2026-05-04T08:00:00Z');
+  const noon = read('2026-05-04T10:30:00Z');
+  // 2026-05-04 09:00 Berlin is 07:00Z: the shift in force at both reads began then.
+  expect(morning[0].start.toISOString()).toBe('2026-05-04T07:00:00.000Z');
+  expect(noon[0].start.toISOString()).toBe('2026-05-04T07:00:00.000Z');
+  expect(noon[0].uid).toBe(morning[0].uid);
+  expect(noon.map((e) => e.uid)).toEqual(morning.map((e) => e.uid));
+});
+
+it('finds the real start of a shift that began weeks before the read', () => {
+  // Four-week turns: ben's began on 2026-04-29 09:00 Berlin, three weeks before the read.
+  const monthly = validatePolicy({ ...policy, schedules: [{ name: 'berlin', layers: [{ name: 'monthly', members: ['ana', 'bob'], zone: 'Europe/Berlin', start: '2026-04-01T09:00', turn: { weeks: 4 } }], overrides: [] }], responders: [...policy.responders, { name: 'bob', slackUserId: 'U0BOB', timeZone: 'Europe/Berlin' }] });
+  const [first] = events(scheduleFeed(monthly, 'berlin', [], { from: Date.parse('2026-05-20T12:00:00Z'), weeks: 1 }));
+  expect([first.summary, first.start.toISOString()]).toEqual(['On call: bob (berlin)', '2026-04-29T07:00:00.000Z']);
 });

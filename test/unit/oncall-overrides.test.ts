@@ -59,9 +59,25 @@ describe('refusals, each with its reason', () => {
     // cho's layer covers 18:00–22:00 Berlin only: a morning swap has nothing of hers.
     [{ kind: 'swap', responder: 'dev', with: 'cho', from: '2026-03-28T09:00+01:00', until: '2026-03-28T12:00+01:00' }, /cho is never on call/],
     [{ kind: 'swap', responder: 'ana', with: 'ben', from: '2026-03-28T09:00Z', until: '2026-03-29T12:00Z', backFrom: '2026-03-30T09:00Z' }, /backFrom and backUntil go together/],
+    // A field of another type is named as such, not said to be missing.
+    [{ responder: 'dev', from: 1774688400000, until: '2026-03-28T12:00Z' }, /from must be a string, not a number/],
+    [{ responder: ['dev'], from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z' }, /responder must be a string, not an array/],
+    [{ responder: 'dev', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z', reason: null }, /reason must be a string, not null/],
+    // Years a timestamptz, a Date and a calendar do not read alike.
+    [{ responder: 'dev', from: '1969-12-31T09:00Z', until: '2026-03-28T12:00Z' }, /from "1969-12-31T09:00Z" is in the year 1969: a time from 1970 to 9999/],
+    [{ responder: 'dev', from: '2026-03-28T09:00Z', until: '+012026-03-28T12:00Z' }, /until .* is in the year 12026/],
+    [{ responder: 'dev', from: '0001-03-28T09:00', until: '2026-03-28T12:00', tz: 'Europe/Berlin' }, /in the year 1:/],
+    // 02:30 does not exist in Berlin on 2026-03-29 (02:00 → 03:00): refused, not moved to 03:30.
+    [{ responder: 'dev', from: '2026-03-29T02:30', until: '2026-03-29T12:00', tz: 'Europe/Berlin' }, /from "2026-03-29T02:30" does not exist in Europe\/Berlin: the clocks skip that hour/],
+    [{ responder: 'dev', from: '2027-04-28T09:00Z', until: '2027-04-28T12:00Z' }, /from is more than 366 days ahead/],
   ])('%j', (body, reason) => {
     expect(() => take(body)).toThrow(OverrideInputError);
     expect(() => take(body)).toThrow(reason);
+  });
+
+  it.each([null, [], 'override', 7])('refuses a body that is not an object (%j), saying what it is', (body) => {
+    expect(() => overridesFor(body, ctx)).toThrow(OverrideInputError);
+    expect(() => overridesFor(body, ctx)).toThrow(/the body must be a JSON object, not (null|an array|a string|a number)$/);
   });
 
   it('needs the policy named when two policies have a schedule of that name', () => {
@@ -80,6 +96,18 @@ describe('an override', () => {
     expect(onCallAt(s, at('2026-03-28T19:30:00Z'))).toMatchObject({ responder: 'dev', via: 'override' }); // over cho's evening layer
     expect(onCallAt(s, at('2026-03-29T06:00:00Z'))).toMatchObject({ responder: 'dev', via: 'override' }); // over the days layer
     expect(onCallAt(s, at('2026-03-29T08:00:00Z')).via).toBe('days');
+  });
+
+  it('reads an hour-only offset (-01, +05) as an offset, with or without tz', () => {
+    for (const tz of [undefined, 'Asia/Tokyo']) {
+      const [o] = take({ responder: 'dev', from: '2026-03-28T09:00-01', until: '2026-03-28T17:00+05', ...(tz ? { tz } : {}) });
+      expect(o).toMatchObject({ from: '2026-03-28T10:00:00.000Z', to: '2026-03-28T12:00:00.000Z' });
+    }
+  });
+
+  it('takes one up to 366 days ahead, and a local time right after the spring gap', () => {
+    expect(take({ responder: 'dev', from: '2027-03-27T09:00Z', until: '2027-03-27T12:00Z' })).toHaveLength(1);
+    expect(take({ responder: 'dev', from: '2026-03-29T03:00', until: '2026-03-29T12:00', tz: 'Europe/Berlin' })[0].from).toBe('2026-03-29T01:00:00.000Z');
   });
 
   it('keeps the reason redacted, as every free text people type', () => {
@@ -159,6 +187,17 @@ describe('the roster an incident pages by', () => {
     const pinned = simulate({ policy, alert, at: '2026-03-28T10:00:00Z', horizonHours: 1 });
     expect(pinned.state.pages.map((p) => p.responder)).toEqual([onCallAt(schedule, at('2026-03-28T10:00:00Z')).responder]);
     expect(pinned.events.map((e) => e.kind)).not.toContain('roster.applied');
+  });
+
+  it('leaves out an override naming someone the pinned policy does not know, pages the pinned roster and records roster.ignored', () => {
+    // Taken against a newer policy book where zed is a responder; this incident pinned `policy`, which has no zed.
+    const [o] = overridesFor({ schedule: 'primary', responder: 'zed', from: '2026-03-28T09:00Z', until: '2026-03-28T12:00Z', reason: 'r' }, { ...ctx, book: { policies: [{ ...policy, responders: [...people, { name: 'zed', slackUserId: 'U0ZED', timeZone: 'UTC' }] }], routes: [] } });
+    const r = simulate({ policy, alert: sampleAlert(), at: '2026-03-28T10:00:00Z', overrides: [o], horizonHours: 1 });
+    expect(r.state.pages.map((p) => p.responder)).toEqual([onCallAt(schedule, at('2026-03-28T10:00:00Z')).responder]);
+    expect(r.events.filter((e) => e.kind === 'roster.ignored').map((e) => e.payload)).toEqual([
+      { level: 1, pass: 1, schedule: 'primary', responder: 'zed', override: o.id, reason: 'zed is not a responder of policy "p" as this incident pinned it' },
+    ]);
+    expect(r.events.map((e) => e.kind)).not.toContain('roster.applied');
   });
 
   it("reads it for the exhausted targets' page too, and not for a level that names people", () => {

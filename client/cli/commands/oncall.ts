@@ -86,7 +86,8 @@ const times = (values: { from: string; until: string; tz?: string }, cli: CliCon
 const override = defineCommand({
   name: 'oncall override',
   summary: 'put someone on call on a schedule for a while (recorded; open incidents page by it at their next level)',
-  details: 'Times carry an offset or are local to --tz. Refused with the reason, nothing recorded: an unknown person or schedule, until not after from, a period already over or longer than 90 days.',
+  details:
+    'Times carry an offset or are local to --tz. Refused with the reason, nothing recorded: an unknown person or schedule, until not after from, a period already over or longer than 90 days, a start more than 366 days ahead, a year outside 1970–9999, a local time the clocks skip (DST), an identical live override, more than 200 live overrides on the policy.',
   options: {
     schedule: { ...SCHEDULE, required: true },
     policy: POLICY,
@@ -150,11 +151,7 @@ const cancel = defineCommand({
       values.as,
       async (api) => (await api.onCall<{ override: RuntimeOverride }>('POST', `/v1/oncall/overrides/${encodeURIComponent(id)}/cancel`)).override,
       'an override is cancelled',
-      async (oncall, who) => {
-        const o = await oncall.cancel(id, cli.config().policies, who, new Date());
-        if (!o) throw new UsageError(`no live override "${id}"`);
-        return o;
-      },
+      (oncall, who) => oncall.cancel(id, cli.config().policies, who, new Date()),
     );
     return cli.print({ override: cancelled }, () => `cancelled: ${describeOverride(cancelled, cli.zone())}`);
   },
