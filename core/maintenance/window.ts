@@ -94,3 +94,9 @@ export function decide(alert: Pick<Alert, 'tenant' | 'source' | 'classification'
   if (sev1PersonalData && !window.allowSev1PersonalData) return { action: 'bypass', window };
   return { action: 'hold', window, sev1PersonalData };
 }
+
+/** The ledger chain a tenant's maintenance windows are recorded under. */
+export const maintenanceChain = (tenant: string): string => `maintenance-${tenant}`;
+
+/** The workflow that ends a window (workflows/maintenance.ts), one per window. */
+export const maintenanceWorkflowId = (id: string): string => `maintenance-${id}`;
