@@ -10,6 +10,21 @@ export interface HeldAnswer {
   held: { window: string; until: string | null };
 }
 
+/**
+ * How long the check may take before the alert pages anyway: a database that hangs (not
+ * refuses) must not hold the alarm with it. An alert paged after a slow hold was recorded is
+ * both held in the record and paged: the safe side.
+ */
+export const MAINTENANCE_CHECK_TIMEOUT_MS = 2_000;
+
+function inTime<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${MAINTENANCE_CHECK_TIMEOUT_MS} ms`)), MAINTENANCE_CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Why a SEV1 with personal data paged during a window, as its record says. */
 const BYPASS_REASON = 'a SEV1 alert carrying personal data pages even during maintenance, and the window does not allow silencing it';
 
@@ -25,7 +40,7 @@ export async function maintenanceGate(alert: Alert, maintenance: Maintenance | u
   if (!maintenance) return undefined;
   let decision;
   try {
-    decision = await maintenance.decide(alert, at);
+    decision = await inTime(maintenance.decide(alert, at), 'reading the maintenance windows');
   } catch (err) {
     log(`klaxon api: maintenance windows could not be read, the alert pages as usual: ${(err as Error).message}`);
     return undefined;
@@ -35,13 +50,12 @@ export async function maintenanceGate(alert: Alert, maintenance: Maintenance | u
   const kept = keptAlert(alert);
   const met = { window: decision.window.id, source: kept.source, severity: kept.severity, title: kept.title, dedupKey: kept.dedupKey, deliveryId: kept.deliveryId };
   if (decision.action === 'bypass') {
-    await maintenance.windows
-      .recordMet(decision.window, met, { reason: BYPASS_REASON, incidentId: incidentIdFor(alert) }, at)
-      .catch((err: Error) => log(`klaxon api: a SEV1 alert paged during maintenance window ${decision.window.id} was not recorded as such: ${err.message}`));
+    const bypass = { reason: BYPASS_REASON, incidentId: incidentIdFor(alert) };
+    await inTime(maintenance.windows.recordMet(decision.window, met, bypass, at), 'recording the bypass').catch((err: Error) => log(`klaxon api: a SEV1 alert paged during maintenance window ${decision.window.id} was not recorded as such: ${err.message}`));
     return undefined;
   }
   try {
-    await maintenance.windows.recordMet(decision.window, { ...met, ...(decision.sev1PersonalData ? { sev1PersonalData: true as const } : {}) }, undefined, at);
+    await inTime(maintenance.windows.recordMet(decision.window, { ...met, ...(decision.sev1PersonalData ? { sev1PersonalData: true as const } : {}) }, undefined, at), 'recording the held alert');
   } catch (err) {
     log(`klaxon api: an alert maintenance window ${decision.window.id} would hold could not be recorded, it pages as usual: ${(err as Error).message}`);
     return undefined;
