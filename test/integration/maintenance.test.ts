@@ -1,3 +1,4 @@
+import { runCli } from '../../client/cli/dispatch';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { registry } from '../../telemetry/metrics';
 import { postAlert, startTestStack, type TestStack } from '../support/stack';
@@ -107,5 +108,16 @@ describe('maintenance windows over the API', () => {
     expect([own.status, own.body.window.until]).toEqual([201, null]);
     expect((await call('GET', '/v1/maintenance', tokens.globex)).body.windows.map((x: { id: string }) => x.id)).toEqual([own.body.window.id]);
     expect((await call('POST', `/v1/maintenance/${own.body.window.id}/end`, tokens.globex)).body.ended).toMatchObject({ endedBy: 'bob', expired: false });
+  });
+
+  it('is driven by klaxon maintenance start|list|end under a personal token', async () => {
+    const env = { KLAXON_API_URL: stack.apiUrl, KLAXON_TOKEN: tokens.write, TEMPORAL_ADDRESS: '127.0.0.1:9', XDG_CONFIG_HOME: '/nonexistent', KLAXON_DATA_DIR: '/nonexistent', TZ: 'UTC' };
+    const started = await runCli(['maintenance', 'start', '--tenant', 'initech', '--service', 'billing', '--minutes', '45', '--reason', 'index rebuild', '--tz', 'Europe/Berlin'], env);
+    expect(started).toMatch(/^started: mw-\w+ {2}tenant initech, service billing: from .* \(Europe\/Berlin\) until .* by alice: "index rebuild"; 0 held, 0 paged anyway$/);
+    const id = /mw-\w+/.exec(started)![0];
+    expect(await runCli(['maintenance', 'list'], env)).toContain(id);
+    await expect(runCli(['maintenance', 'start', '--tenant', 'initech', '--minutes', '0', '--reason', 'x'], env)).rejects.toThrow(/minutes must be at least 1/);
+    expect(await runCli(['maintenance', 'end', id], env)).toMatch(new RegExp(`^ended: ${id} at .* by alice: 0 alert\\(s\\) held back, 0 paged anyway; summary posted to C0INCIDENTS$`));
+    expect(await runCli(['maintenance', 'list'], env)).not.toContain(id);
   });
 });
