@@ -36,11 +36,17 @@ const BYPASS_REASON = 'a SEV1 alert carrying personal data pages even during mai
  * hold cannot be recorded, the alert pages and the failure is logged: a database outage must
  * not silence an alarm (fail open), and nothing is held that the ledger does not show.
  */
-export async function maintenanceGate(alert: Alert, maintenance: Maintenance | undefined, at: Date, log: (line: string) => void): Promise<HeldAnswer | undefined> {
+export async function maintenanceGate(
+  alert: Alert,
+  maintenance: Maintenance | undefined,
+  at: Date,
+  log: (line: string) => void,
+  memo?: Parameters<Maintenance['decide']>[2],
+): Promise<HeldAnswer | undefined> {
   if (!maintenance) return undefined;
   let decision;
   try {
-    decision = await inTime(maintenance.decide(alert, at), 'reading the maintenance windows');
+    decision = await inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows');
   } catch (err) {
     log(`klaxon api: maintenance windows could not be read, the alert pages as usual: ${(err as Error).message}`);
     return undefined;

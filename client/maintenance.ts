@@ -46,8 +46,8 @@ export class Maintenance {
     try {
       await this.temporal.workflow.start(MAINTENANCE_WORKFLOW_TYPE, { taskQueue: this.taskQueue, workflowId: maintenanceWorkflowId(w.id), args: [input] });
     } catch (err) {
-      // No timer would end it: it must not hold anything. (Its record shows it opened and ended at once.)
-      await this.windows.end(w.id, 'klaxon: its workflow did not start', now).catch(() => undefined);
+      // No timer would end it: it must not hold anything, and its record says it ended at once, and why.
+      await this.windows.abandon(stored, `its workflow did not start: ${(err as Error).message}`, now).catch(() => undefined);
       throw err;
     }
     return stored;
@@ -76,9 +76,18 @@ export class Maintenance {
     return this.windows.list({ ...(caller.tenants ? { tenants: caller.tenants } : {}), recent }, now);
   }
 
-  /** For the alert route: hold, bypass or page. Throws when the database does not answer (the route pages then). */
-  async decide(alert: Alert, at: Date): Promise<MaintenanceDecision> {
-    return decide(alert, await this.windows.liveFor(alert.tenant, at), at.getTime());
+  /**
+   * For the alert route: hold, bypass or page. Throws when the database does not answer (the
+   * route pages then). `memo` keeps one delivery's reads per tenant: a batch of a hundred alerts
+   * of one tenant reads its windows once.
+   */
+  async decide(alert: Alert, at: Date, memo?: Map<string, Promise<StoredWindow[]>>): Promise<MaintenanceDecision> {
+    let live = memo?.get(alert.tenant);
+    if (!live) {
+      live = this.windows.liveFor(alert.tenant, at);
+      memo?.set(alert.tenant, live);
+    }
+    return decide(alert, await live, at.getTime());
   }
 
   private async visible(id: string, caller: MaintenanceCaller): Promise<StoredWindow> {

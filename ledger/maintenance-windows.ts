@@ -133,6 +133,22 @@ export class MaintenanceWindows {
     return found ? { already: found } : { unknown: true };
   }
 
+  /** Ends a window that never ran (its workflow did not start), recording `maintenance.ended` with the reason. */
+  async abandon(w: MaintenanceWindow, why: string, at: Date): Promise<void> {
+    await this.ledger.locked('end a maintenance window that did not start', async (client) => {
+      const r = await client.query('UPDATE maintenance_windows SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL', [w.id, at, 'klaxon']);
+      if (!r.rowCount) return;
+      await this.ledger.appendIn(client, {
+        incidentId: maintenanceChain(w.tenant),
+        stepKey: `${maintenanceChain(w.tenant)}/${w.id}/ended`,
+        kind: 'maintenance.ended',
+        occurredAt: at.toISOString(),
+        actor: { type: 'system', name: 'klaxon' },
+        payload: { ...scopeOf(w), endedAt: at.toISOString(), expired: false, held: 0, bypassed: 0, summary: { none: why.slice(0, 300) } },
+      });
+    });
+  }
+
   /**
    * Records an alert a window held back (or, `bypass`, paged anyway) and counts it, in one
    * transaction: a delivery retried (same delivery id) is recorded and counted once.

@@ -106,8 +106,9 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
+  const windowsRead = new Map();
   const submit = async (classified: Alert) =>
-    (await maintenanceGate(classified, deps.maintenance, receivedAt, deps.log)) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
+    (await maintenanceGate(classified, deps.maintenance, receivedAt, deps.log, windowsRead)) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
   let body: unknown;
   try {

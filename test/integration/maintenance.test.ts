@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import { runCli } from '../../client/cli/dispatch';
+import { Maintenance } from '../../client/maintenance';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { registry } from '../../telemetry/metrics';
 import { postAlert, startTestStack, type TestStack } from '../support/stack';
@@ -31,7 +33,7 @@ const call = async (method: string, path: string, token?: string, body?: unknown
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
 const alert = (over: Record<string, unknown>) => postAlert(stack.apiUrl, JSON.stringify({ title: 'Replica lag on db-2', severity: 'SEV2', tenant: 'acme', ...over }));
-const chain = async (tenant: string) => (await stack.ledger.timeline(`maintenance-${tenant}`)).map((e) => ({ kind: e.kind, actor: e.actor.name, ...e.payload }));
+const chain = async (tenant: string): Promise<Array<Record<string, unknown>>> => (await stack.ledger.timeline(`maintenance-${tenant}`)).map((e) => ({ kind: e.kind, actor: e.actor.name, ...e.payload }));
 const rows = async () => Number((await stack.db.pool.query('SELECT count(*) AS n FROM maintenance_windows')).rows[0].n);
 const heldMetric = async () => (await registry.getSingleMetric('klaxon_alerts_held_total')!.get()).values.find((v) => v.labels.source === 'generic')?.value ?? 0;
 
@@ -119,5 +121,19 @@ describe('maintenance windows over the API', () => {
     await expect(runCli(['maintenance', 'start', '--tenant', 'initech', '--minutes', '0', '--reason', 'x'], env)).rejects.toThrow(/minutes must be at least 1/);
     expect(await runCli(['maintenance', 'end', id], env)).toMatch(new RegExp(`^ended: ${id} at .* by alice: 0 alert\\(s\\) held back, 0 paged anyway; summary posted to C0INCIDENTS$`));
     expect(await runCli(['maintenance', 'list'], env)).not.toContain(id);
+  });
+
+  it('a window whose workflow does not start holds nothing, and its record says it ended at once and why', async () => {
+    const away = { workflow: { start: () => Promise.reject(new Error('Temporal is away')) } } as unknown as Client;
+    const m = new Maintenance(stack.ledger, away, 'q');
+    const who = { actor: { type: 'responder' as const, name: 'alice', via: 'api' } };
+    await expect(m.start({ tenant: 'umbrella', minutes: 30, reason: 'r' }, who, new Date())).rejects.toThrow('Temporal is away');
+    const [w] = await m.windows.list({ tenants: ['umbrella'], recent: true }, new Date());
+    expect(w).toMatchObject({ tenant: 'umbrella', endedBy: 'klaxon' });
+    expect((await alert({ tenant: 'umbrella', dedupKey: 'u-1' })).body.incidentId).toEqual(expect.any(String));
+    expect((await chain('umbrella')).map((e) => [e.kind, e.summary])).toEqual([
+      ['maintenance.started', undefined],
+      ['maintenance.ended', { none: 'its workflow did not start: Temporal is away' }],
+    ]);
   });
 });
