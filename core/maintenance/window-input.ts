@@ -62,15 +62,15 @@ function parse(body: unknown): z.output<typeof windowRequestSchema> {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue.path.join('.');
-  if (issue.code === 'unrecognized_keys') throw new MaintenanceInputError(`unknown field(s) ${issue.keys.map((k) => `"${k.slice(0, 40)}"`).join(', ')}`);
+  if (issue.code === 'unrecognized_keys') throw new MaintenanceInputError(`unknown field(s) ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}`);
   throw new MaintenanceInputError(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
 }
 
 /** A date-time with an offset, or local in `zone`; UTC milliseconds. */
 function instantIn(text: string, field: string, zone: string | undefined): number {
-  if (!DateTime.fromISO(text, { zone: 'utc' }).isValid) throw new MaintenanceInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
+  if (!DateTime.fromISO(text, { zone: 'utc' }).isValid) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} is not an ISO date-time (e.g. 2026-03-29T09:00)`);
   const offset = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text);
-  if (!offset && zone === undefined) throw new MaintenanceInputError(`${field} "${text}" has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
+  if (!offset && zone === undefined) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
   return DateTime.fromISO(text, { zone: offset ? 'utc' : zone }).toMillis();
 }
 
@@ -96,8 +96,8 @@ const NOW_SLACK_MS = 60_000;
  */
 export function windowFor(body: unknown, ctx: WindowContext): Omit<MaintenanceWindow, 'endedAt' | 'endedBy' | 'held'> {
   const req = parse(body);
-  if (req.tz !== undefined && !IANAZone.isValidZone(req.tz)) throw new MaintenanceInputError(`tz "${req.tz}" is not an IANA time zone (e.g. Europe/Berlin)`);
-  if (req.source !== undefined && !ctx.sources.includes(req.source)) throw new MaintenanceInputError(`source "${req.source}" is not an alert source Klaxon knows (${ctx.sources.join(', ')})`);
+  if (req.tz !== undefined && !IANAZone.isValidZone(req.tz)) throw new MaintenanceInputError(`tz ${JSON.stringify(req.tz)} is not an IANA time zone (e.g. Europe/Berlin)`);
+  if (req.source !== undefined && !ctx.sources.includes(req.source)) throw new MaintenanceInputError(`source ${JSON.stringify(req.source)} is not an alert source Klaxon knows (${ctx.sources.join(', ')})`);
   const from = req.from === undefined ? ctx.now : instantIn(req.from, 'from', req.tz);
   if (from < ctx.now - NOW_SLACK_MS) throw new MaintenanceInputError('from is in the past: a window starts now or later (leave from out for now)');
   let until: number | null;
