@@ -7,6 +7,7 @@ import { showIncidentPage } from './incident-page';
 import { loadMe, showWho, type Me } from './me';
 import { showReviewsPage } from './reviews-page';
 import { showOnCallPage } from './oncall-page';
+import { showMaintenancePage } from './maintenance-page';
 import { pageOf } from './routes';
 import { startCountdowns } from './time';
 
@@ -22,10 +23,11 @@ async function start(): Promise<void> {
   startCountdowns();
   // The list and the deadlines are the same whoever asks (the API narrows them to the token's
   // tenants): drawn while /v1/me is asked, not after it. A session that ended fails their own reads.
-  if (route.page === 'list' || route.page === 'compliance' || route.page === 'reviews' || route.page === 'oncall') {
+  if (route.page === 'list' || route.page === 'compliance' || route.page === 'reviews' || route.page === 'oncall' || route.page === 'maintenance') {
     asked.then(showWho, () => undefined);
     if (route.page === 'reviews') return showReviewsPage(main);
     if (route.page === 'oncall') return showOnCallPage(main);
+    if (route.page === 'maintenance') return showMaintenancePage(main);
     return route.page === 'list' ? showIncidentList(main) : showDeadlinesPage(main);
   }
   // An incident's reads start at once too; its page waits for the token only to offer its buttons.

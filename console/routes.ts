@@ -5,11 +5,12 @@ export const consolePath = {
   drills: '/console/drills',
   reviews: '/console/reviews',
   oncall: '/console/oncall',
+  maintenance: '/console/maintenance',
   /** The id is outside text: one encoded path segment, so no id can reach another route. */
   incident: (incidentId: string): string => `/console/incidents/${encodeURIComponent(incidentId)}`,
 };
 
-export type ConsolePage = { page: 'list' } | { page: 'compliance' } | { page: 'drills' } | { page: 'reviews' } | { page: 'oncall' } | { page: 'incident'; incidentId: string } | { page: 'unknown' };
+export type ConsolePage = { page: 'list' } | { page: 'compliance' } | { page: 'drills' } | { page: 'reviews' } | { page: 'oncall' } | { page: 'maintenance' } | { page: 'incident'; incidentId: string } | { page: 'unknown' };
 
 /** Which page a path is; a path that does not decode (a lone `%`) is no page. */
 export function pageOf(pathname: string): ConsolePage {
@@ -19,6 +20,7 @@ export function pageOf(pathname: string): ConsolePage {
   if (path === consolePath.drills) return { page: 'drills' };
   if (path === consolePath.reviews) return { page: 'reviews' };
   if (path === consolePath.oncall) return { page: 'oncall' };
+  if (path === consolePath.maintenance) return { page: 'maintenance' };
   const incident = /^\/console\/incidents\/([^/]+)$/.exec(path);
   if (incident) {
     try {

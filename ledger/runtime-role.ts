@@ -4,7 +4,7 @@ import { databaseStep } from './database-error';
 /**
  * What the worker and the API may do in the ledger database when they connect as the runtime
  * role (production: compose's `ledger-setup` job creates it): add and read audit records, and
- * keep the working tables that are not audit data (replay memory, spike windows, console sign-ins, run-time on-call overrides). Never change
+ * keep the working tables that are not audit data (replay memory, spike windows, console sign-ins, run-time on-call overrides, maintenance windows). Never change
  * or delete a ledger row, drop a trigger or a table: those need the schema's owner, who runs the
  * migrations and the retention purge. The migrations' comments say the same, table by table.
  */
@@ -19,6 +19,7 @@ export const RUNTIME_GRANTS = [
   'SELECT, INSERT, UPDATE, DELETE ON console_sessions',
   'SELECT, INSERT, UPDATE ON oncall_overrides',
   'SELECT, INSERT, UPDATE ON oncall_feeds',
+  'SELECT, INSERT, UPDATE ON maintenance_windows',
 ] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

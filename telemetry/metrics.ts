@@ -28,8 +28,16 @@ export const channelLabel = (channel: string | undefined): string => bounded(cha
 
 export const alertsReceived = new Counter({
   name: 'klaxon_alerts_received_total',
-  help: 'Alerts received by source and outcome: opened (a new incident), joined (an open incident), replayed (a delivery taken before), resolution, test, ignored, refused (4xx), unavailable (503: Temporal or the ledger did not take it)',
+  help: 'Alerts received by source and outcome: opened (a new incident), joined (an open incident), held (by a maintenance window), replayed (a delivery taken before), resolution, test, ignored, refused (4xx), unavailable (503: Temporal or the ledger did not take it)',
   labelNames: ['source', 'outcome'] as const,
+  registers: [registry],
+});
+
+/** Alerts a maintenance window held back (accepted and recorded, nobody paged), by source. */
+export const alertsHeld = new Counter({
+  name: 'klaxon_alerts_held_total',
+  help: 'Alerts held back by a maintenance window (accepted and recorded in the ledger, nobody paged), by source',
+  labelNames: ['source'] as const,
   registers: [registry],
 });
 

@@ -15,6 +15,9 @@ import { coverageCheckActivities } from './coverage-check';
 import { handoffActivities } from './handoff-notices';
 import { slackTransportFor } from '../activities/slack';
 import { OnCallOverrides } from '../ledger/oncall-overrides';
+import { MaintenanceWindows } from '../ledger/maintenance-windows';
+import { createMaintenanceActivities } from '../activities/maintenance';
+import { policiesOfTenant } from '../core/policy/routing';
 import { heartbeatActivities } from './heartbeat-incidents';
 import { drillStarterActivities } from './drill-starter';
 import type { Incidents } from '../client/incidents';
@@ -62,6 +65,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       // The daily coverage check (worker/coverage-check.ts), over the policies as this worker read them.
       ...coverageCheckActivities({ policies: () => config.policies.policies, overrides: new OnCallOverrides(deps.ledger.db), ledger: deps.ledger, slack: slackTransportFor(config), channel: config.slack.channel }),
       // Hand-off notices (worker/handoff-notices.ts) for the schedules that ask for them.
+      // Maintenance windows' end (activities/maintenance.ts): the summary goes to the channel of the policy the tenant's alerts route to.
+      ...createMaintenanceActivities({ windows: new MaintenanceWindows(deps.ledger), ledger: deps.ledger, slack: slackTransportFor(config), channelFor: (tenant) => policyChannel(config, tenant) }),
       ...handoffActivities({ policies: () => config.policies.policies, overrides: new OnCallOverrides(deps.ledger.db), incidents: deps.incidents, ledger: deps.ledger, slack: slackTransportFor(config) }),
     },
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its
@@ -73,4 +78,10 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     shutdownGraceTime: '2 seconds',
     shutdownForceTime: '5 seconds',
   });
+}
+
+/** The Slack channel of the first policy a tenant's alerts route to, else the incidents channel. */
+function policyChannel(config: KlaxonConfig, tenant: string): string {
+  const [name] = policiesOfTenant(config.policies, tenant);
+  return config.policies.policies.find((p) => p.name === name)?.slackChannel ?? config.slack.channel;
 }

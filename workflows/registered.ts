@@ -4,7 +4,8 @@
  * source goes quiet; a drill runs the incident code under its own type; the history archive's
  * sweep is the job its Schedule starts; a drill schedule's Schedule starts `scheduledDrill`; a
  * resolved incident's post-incident review is its child; the Schedule `coverage-check` starts
- * `coverageCheck` daily; a schedule asking for hand-off notices has its `handoff` watch.
+ * `coverageCheck` daily; a schedule asking for hand-off notices has its `handoff` watch; each
+ * maintenance window has its `maintenanceWindow`, whose timer ends it.
  */
 export { incident } from './incident';
 export { heartbeatMonitor } from './heartbeat';
@@ -14,3 +15,4 @@ export { scheduledDrill } from './scheduled-drill';
 export { review } from './review';
 export { coverageCheck } from './coverage-check';
 export { handoff } from './handoff';
+export { maintenanceWindow } from './maintenance';

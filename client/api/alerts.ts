@@ -7,6 +7,8 @@ import { SOURCES } from '../../core/sources/registry';
 import { incidentIdFor } from '../../core/incident/incident-id';
 import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
+import type { Maintenance } from '../maintenance';
+import { maintenanceGate } from '../maintenance-gate';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import type { HeartbeatFeed } from '../heartbeats';
@@ -37,6 +39,8 @@ export interface AlertRouteDeps {
   quietCounts: QuietDeliveryCounts;
   /** Where ignored deliveries of an open incident and test notifications are recorded, when the API has the database. */
   ledger?: LedgerStore;
+  /** Maintenance windows, when the API has the database: a live one holds the alerts it covers back. */
+  maintenance?: Maintenance;
   log: (line: string) => void;
   now: () => Date;
 }
@@ -101,7 +105,10 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
-  const submit = (classified: Alert) => deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
+  // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
+  const windowsRead = new Map();
+  const submit = async (classified: Alert) =>
+    (await maintenanceGate(classified, deps.maintenance, receivedAt, deps.log, windowsRead)) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
   let body: unknown;
   try {
@@ -129,9 +136,9 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
 }
 
 /** Counts what a delivery brought, once Temporal holds it (a delivery refused is counted by `receiveAlert`). */
-function countTaken(name: string, alerts: Array<{ deduplicated: boolean; replayed?: boolean }>, others: Record<'resolution' | 'test' | 'ignored', number>): void {
+function countTaken(name: string, alerts: Array<{ deduplicated?: boolean; replayed?: boolean; held?: object }>, others: Record<'resolution' | 'test' | 'ignored', number>): void {
   const source = sourceLabel(name);
-  for (const a of alerts) alertsReceived.inc({ source, outcome: a.replayed ? 'replayed' : a.deduplicated ? 'joined' : 'opened' });
+  for (const a of alerts) alertsReceived.inc({ source, outcome: a.replayed ? 'replayed' : a.held ? 'held' : a.deduplicated ? 'joined' : 'opened' });
   for (const [outcome, n] of Object.entries(others)) if (n) alertsReceived.inc({ source, outcome }, n);
   alertLastReceived.setToCurrentTime({ source });
 }

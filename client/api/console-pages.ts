@@ -77,7 +77,7 @@ export function shellPage(csrfToken: string): string {
     'Console',
     `<header class="bar">
   <a class="brand" href="/console">Klaxon</a>
-  <nav aria-label="Console"><a href="/console">Incidents</a> <a href="/console/compliance">Deadlines</a> <a href="/console/drills">Drills</a> <a href="/console/reviews">Reviews</a> <a href="/console/oncall">On call</a></nav>
+  <nav aria-label="Console"><a href="/console">Incidents</a> <a href="/console/compliance">Deadlines</a> <a href="/console/drills">Drills</a> <a href="/console/reviews">Reviews</a> <a href="/console/oncall">On call</a> <a href="/console/maintenance">Maintenance</a></nav>
   <span id="who"></span>
   <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Sign out</button></form>
 </header>

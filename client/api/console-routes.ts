@@ -16,9 +16,9 @@ export interface ConsoleDeps {
 type Answer = { status: number; body: unknown };
 
 /** The console's pages; anything else under /console is a page that is not there. */
-const PAGES = [/^\/console\/?$/, /^\/console\/(?:compliance|drills|reviews)$/, /^\/console\/incidents\/[^/]+$/];
+const PAGES = [/^\/console\/?$/, /^\/console\/(?:compliance|drills|reviews|oncall|maintenance)$/, /^\/console\/incidents\/[^/]+$/];
 /** A page to return to after sign-in, as sent back in a Location header: one of PAGES, its id percent-encoded. */
-const RETURN_PATH = /^\/console(?:\/compliance|\/drills|\/reviews|\/incidents\/[A-Za-z0-9%._~:-]{1,300})?$/;
+const RETURN_PATH = /^\/console(?:\/compliance|\/drills|\/reviews|\/oncall|\/maintenance|\/incidents\/[A-Za-z0-9%._~:-]{1,300})?$/;
 
 /** A sign-in form is one token and a page to return to: a few hundred bytes. */
 const MAX_FORM_BYTES = 4096;

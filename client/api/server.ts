@@ -46,6 +46,8 @@ import { DrillSchedules } from '../drill-schedules';
 import { addReviewAction, changeReviewAction, listReviews, showReview, submitReview } from './reviews';
 import { Reviews } from '../reviews';
 import { onCallRoutes } from './oncall';
+import { maintenanceRoutes } from './maintenance';
+import { Maintenance } from '../maintenance';
 import { coverageRoute } from './coverage';
 import { CoverageGauge, readCoverageGaugeFrom } from '../../telemetry/coverage-gauge';
 import { OnCallOverrides } from '../../ledger/oncall-overrides';
@@ -77,6 +79,8 @@ export interface ApiDeps {
   compliance?: ComplianceDeps;
   /** Scheduled drills' Temporal Schedules (client/drill-schedules.ts); made with the compliance API, whose tokens they take. */
   drillSchedules?: DrillSchedules;
+  /** Maintenance windows (client/maintenance.ts): made with the compliance API, whose ledger records them; without it no alert is held. */
+  maintenance?: Maintenance;
   /** Failed bearer-token attempts per client (default: MAX_FAILED_ATTEMPTS a minute). */
   failedAttempts?: FailedAttempts;
   /** What the configuration leaves aside (config/environment.ts), said once at start. */
@@ -116,7 +120,7 @@ export function apiDepsFromConfig(config: KlaxonConfig, incidents: Incidents, co
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
     notices: [...config.notices, ...heartbeatNotices],
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-    ...(compliance ? { compliance, drillSchedules: new DrillSchedules(compliance.client, config.temporal.taskQueue) } : {}),
+    ...(compliance ? { compliance, drillSchedules: new DrillSchedules(compliance.client, config.temporal.taskQueue), maintenance: new Maintenance(compliance.ledger, compliance.client, config.temporal.taskQueue) } : {}),
     ...(deliveries ? { deliveries } : {}),
     ...(spikeWindows ? { spikeWindows } : {}),
   };
@@ -178,6 +182,10 @@ export function createApiServer(deps: ApiDeps): Server {
     return deps.drillSchedules;
   };
   const reviews = (): Reviews => new Reviews(compliance().client);
+  const maintenance = (): Maintenance => {
+    if (!deps.maintenance) throw new HttpError(503, 'maintenance windows are kept in the ledger database, and none is configured (DATABASE_URL)');
+    return deps.maintenance;
+  };
   const consoleDeps: ConsoleDeps = { ...(deps.compliance ? { credentials: deps.compliance } : {}), assets: consoleAssets(deps.consoleCacheDir, log), secureCookies: deps.secureCookies ?? false };
   const routes: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     { method: 'GET', pattern: /^\/healthz$/, handle: async () => ({ status: 200, body: { ok: true } }) },
@@ -197,7 +205,7 @@ export function createApiServer(deps: ApiDeps): Server {
       handle: (req, [source]) => {
         const { policies, rules } = deps.configuration.current();
         const settings = { ...deps.sourceSettings, grouping: rules.grouping, vercel: rules.vercel };
-        return receiveAlert(req, source, { intake, policies, heartbeats: heartbeatsOf(policies), incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, log, now });
+        return receiveAlert(req, source, { intake, policies, heartbeats: heartbeatsOf(policies), incidents: deps.incidents, sources: deps.sources, settings, rules, deliveries, spikeWindows, quietCounts, ledger: deps.compliance?.ledger, maintenance: deps.maintenance, log, now });
       },
     },
     {
@@ -245,6 +253,7 @@ export function createApiServer(deps: ApiDeps): Server {
     { method: 'GET', pattern: /^\/v1\/reviews$/, handle: async (req) => listReviews(req, compliance(), reviews(), now()) },
     // On call (issue 23, client/api/oncall.ts): who is on call, run-time overrides and swaps, calendar feeds.
     ...onCallRoutes(compliance, () => deps.configuration.current().policies, now),
+    ...maintenanceRoutes(compliance, maintenance, now),
     // Coverage gaps (client/api/coverage.ts): the policies in force with the live overrides.
     { method: 'GET', pattern: /^\/v1\/coverage$/, handle: async (req) => coverageRoute(req, compliance(), deps.configuration.current().policies, now()) },
     // The web console (console/): a client of the routes above, signed in by a session cookie.

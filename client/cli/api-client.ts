@@ -153,6 +153,11 @@ export class ApiClient {
     return this.call(method, path, body);
   }
 
+  /** The maintenance routes (client/api/maintenance.ts): open, list and end windows. */
+  maintenance<T>(method: 'GET' | 'POST', path: `/v1/maintenance${string}`, body?: object): Promise<T> {
+    return this.call(method, path, body);
+  }
+
   private async call<T>(method: string, path: string, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {
     let res: Response;
     try {

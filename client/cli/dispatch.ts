@@ -13,6 +13,7 @@ import { coverageCommands } from './commands/coverage';
 import { respondCommands } from './commands/respond';
 import { reviewsCommands } from './commands/reviews';
 import { onCallCommands } from './commands/oncall';
+import { maintenanceCommands } from './commands/maintenance';
 import { tokensCommands } from './commands/tokens';
 import { drillReportCommands } from './commands/drill-reports';
 import { drillScheduleCommands } from './commands/drill-schedules';
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   ...drillScheduleCommands,
   ...reviewsCommands,
   ...onCallCommands,
+  ...maintenanceCommands,
   ...auditCommands,
   ...evidenceCommands,
   ...tokensCommands,

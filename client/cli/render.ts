@@ -15,6 +15,8 @@ export function renderList(rows: IncidentSummary[], zone: string, noun: 'inciden
   return [`${rows.length} ${noun}(s), times in ${zone}`, ...lines].join('\n');
 }
 
+const scopeWords = (p: Record<string, unknown>): string => [`tenant ${p.tenant}`, ...(p.source ? [`source ${p.source}`] : []), ...(p.service ? [`service ${p.service}`] : [])].join(', ');
+
 /** One audit event in words; ledger events and simulated ones read alike. */
 export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload: object }): string {
   // Read as a plain record: a stored payload may predate (or postdate) its kind's catalogued shape.
@@ -60,6 +62,14 @@ export function describeEvent(e: Pick<LedgerEvent, 'kind' | 'actor'> & { payload
       case 'oncall.override.taken':
       case 'oncall.override.cancelled':
         return `${e.kind === 'oncall.override.taken' ? 'override taken' : 'override cancelled'} by ${e.actor.name}: ${p.id} ${p.schedule}: ${p.responder}${p.replaces ? ` for ${p.replaces}'s turns` : ''} from ${p.from} until ${p.to}${p.reason ? `: ${JSON.stringify(p.reason)}` : ''}`;
+      case 'maintenance.started':
+        return `maintenance window ${p.id} opened by ${e.actor.name} for ${scopeWords(p)} from ${p.from} ${p.until === null ? `with no end (${JSON.stringify(p.openEnded)})` : `until ${p.until}`}${p.allowSev1PersonalData ? ', SEV1 with personal data silenced too' : ''}: ${JSON.stringify(p.reason)}`;
+      case 'maintenance.alert_held':
+        return `${p.source} ${p.severity} alert held back by maintenance window ${p.window}${p.sev1PersonalData ? ' (SEV1 with personal data: the window allows silencing it)' : ''}`;
+      case 'maintenance.bypassed':
+        return `${p.source} ${p.severity} alert paged during maintenance window ${p.window}: ${p.reason}`;
+      case 'maintenance.ended':
+        return `maintenance window ${p.id} ${p.expired ? 'ended by itself' : `ended by ${e.actor.name}`}: ${p.held} alert(s) held back, ${p.bypassed} paged anyway`;
       case 'target.unreachable':
       case 'target.outside_hours':
         return `level ${p.level}: ${p.target} not paged (${p.reason})`;

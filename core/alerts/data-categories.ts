@@ -45,3 +45,11 @@ export function keepDataCategories(kept: string[], incoming: readonly string[], 
   }
   return left;
 }
+
+/**
+ * Whether an alert (or an incident's facts) carries personal data: any data category at all.
+ * Klaxon's categories (core/alerts/classification.ts) are each personal data or what exposes it
+ * (credentials), and the regimes read them the same way: no category, no notification clock
+ * (core/regulation/applicability.ts). A SEV1 carrying it pages even during maintenance.
+ */
+export const carriesPersonalData = (facts: { readonly dataCategories: readonly string[] }): boolean => facts.dataCategories.length > 0;

@@ -45,6 +45,11 @@ type ConfigurationFile = { variable: 'KLAXON_POLICY_FILE' | 'KLAXON_RULES_FILE';
 /** A run-time on-call override (core/oncall/runtime-override.ts) as the ledger keeps it. */
 type OverrideRecord = { id: string; policy: string; schedule: string; responder: string; replaces?: string; from: string; to: string; reason?: string; swap?: string };
 
+/** Which alerts a maintenance window covers, by its id. */
+type MaintenanceScope = { id: string; tenant: string; source?: string; service?: string };
+/** An alert a maintenance window met (its title as kept: redacted). */
+type HeldAlert = { window: string; source: string; severity: Severity; title: string; dedupKey: string; deliveryId: string };
+
 export const AUDIT_EVENTS = {
   // Detection and triage
   'incident.opened': kind<{ policy: string; policyHash?: string; tenant: string; severity: Severity; dedupKey: string }>('Incident opened', 'detection'),
@@ -161,6 +166,14 @@ export const AUDIT_EVENTS = {
   // On-call overrides and swap halves taken at run time: recorded under the chain `oncall-<policy>` (client/oncall.ts).
   'oncall.override.taken': kind<OverrideRecord>('On-call override taken', 'configuration'),
   'oncall.override.cancelled': kind<OverrideRecord>('On-call override cancelled', 'configuration'),
+  // Maintenance windows (core/maintenance/window.ts): opened, each alert held back or paged anyway, ended; chain `maintenance-<tenant>` (ledger/maintenance-windows.ts).
+  'maintenance.started': kind<MaintenanceScope & { from: string; until: string | null; openEnded?: string; reason: string; allowSev1PersonalData: boolean }>('Maintenance window opened', 'configuration'),
+  'maintenance.alert_held': kind<HeldAlert & { sev1PersonalData?: true }>('Alert held back by a maintenance window', 'detection'),
+  'maintenance.bypassed': kind<HeldAlert & { reason: string; incidentId: string }>('SEV1 with personal data paged during maintenance', 'detection'),
+  'maintenance.ended': kind<MaintenanceScope & { endedAt: string; expired: boolean; held: number; bypassed: number; summary: { channel: string } | { failed: string } | { none: string } }>(
+    'Maintenance window ended',
+    'configuration',
+  ),
   'configuration.refused': kind<
     ConfigurationFile & {
       /** What is wrong, as the start-up check names it (redacted); `sha256` is absent when the file could not be read. */

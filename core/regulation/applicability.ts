@@ -1,4 +1,5 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
+import { carriesPersonalData } from '../alerts/data-categories';
 import { OBLIGATIONS, type Obligation } from './regimes';
 
 /** EU and EEA member states: an incident in any of them falls under EU law (GDPR, NIS2, DORA). */
@@ -32,7 +33,7 @@ export interface ApplicabilityInput {
  * obligations on the incident, with a reason; this is where the list starts.
  */
 export function applicableObligations(input: ApplicabilityInput): Obligation[] {
-  if (input.dataCategories.length === 0) return [];
+  if (!carriesPersonalData(input)) return [];
   const optIn = new Set(input.optIn ?? []);
   return OBLIGATIONS.filter((o) => {
     if (OPT_IN_REGIMES.has(o.regime) && !optIn.has(o.regime)) return false;

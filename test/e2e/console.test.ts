@@ -225,6 +225,29 @@ describe('a day with the console', () => {
     expect(alice.trouble).toEqual(noTrouble);
   });
 
+  it('starts a maintenance window from its page; an alert of its tenant is held back, and ending it says what it held', async () => {
+    await alice.page.locator('nav a[href="/console/maintenance"]').click();
+    await alice.page.locator('h1', { hasText: 'Maintenance' }).waitFor();
+    await alice.page.locator('#no-maintenance').waitFor();
+    await alice.page.fill('#maintenance-tenant', 'initech');
+    await alice.page.fill('#maintenance-minutes', '30');
+    await alice.page.fill('#maintenance-reason', 'moving the initech database <b>now</b>');
+    await alice.page.locator('#maintenance-start').click();
+    await alice.page.locator('#action-result', { hasText: 'alerts of initech are held back' }).waitFor();
+    const row = alice.page.locator('table#maintenance-windows tr[data-window-id]');
+    await row.waitFor();
+    expect(await row.locator('td').nth(8).textContent()).toBe('moving the initech database <b>now</b>');
+    // `klaxon alert test --page` as any shell would fire it: held, no incident.
+    const held = JSON.parse(await stack.cli(['alert', 'test', '--page', '--tenant', 'initech', '--json'], stack.tokens.alice));
+    expect(held).toMatchObject({ incidentId: null, held: { window: await row.getAttribute('data-window-id') } });
+    await alice.page.getByRole('button', { name: /^End maintenance window mw-/ }).click();
+    await alice.page.locator('#action-result', { hasText: '1 alert(s) held back, 0 paged anyway' }).waitFor();
+    await alice.page.locator('table#maintenance-windows tr.ended').waitFor();
+    await screenshot(alice.page, 'maintenance');
+    await expectAccessible(alice.page);
+    expect(alice.trouble).toEqual(noTrouble);
+  });
+
   it('signs out: the old session cookie is refused by the API and the console asks to sign in again', async () => {
     const old = (await sessionCookie(alice.context))!;
     await alice.page.getByRole('button', { name: 'Sign out' }).click();

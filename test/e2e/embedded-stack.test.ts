@@ -98,6 +98,17 @@ describe('the embedded stack (npm start)', () => {
     expect(metrics).not.toContain(id);
   });
 
+  it('holds an alert back during a maintenance window, and posts what it held when the window ends', async () => {
+    const { window } = await json(['maintenance', 'start', '--tenant', 'demo', '--minutes', '30', '--reason', 'e2e: moving the demo database', '--as', 'primary']);
+    const held = await json(['alert', 'test', '--page', '--dedup-key', 'e2e-held']);
+    expect(held).toEqual({ incidentId: null, held: { window: window.id, until: window.until } });
+    const { ended } = await json(['maintenance', 'end', window.id, '--as', 'primary']);
+    expect(ended).toMatchObject({ id: window.id, endedBy: 'primary', expired: false, held: 1, bypassed: 0, summary: { channel: expect.any(String) } });
+    const summary = JSON.parse(readFileSync(join(dataDir, 'outbox/slack', `maintenance-demo_${window.id}_summary.json`), 'utf8'));
+    expect(summary.text).toBe('Maintenance over (tenant demo): 1 alert(s) held back');
+    expect(JSON.stringify(summary.blocks)).toContain('1 × SEV2 from generic');
+  });
+
   it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire', async () => {
     const { incidentId } = await json(['alert', 'test', '--page', '--dedup-key', 'e2e-open']);
     await waitFor('the level-1 page', () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.1.primary')));

@@ -40,6 +40,8 @@ const test = defineCommand({
     });
     const answer = (await res.json().catch(() => ({ error: `not JSON (${res.headers.get('content-type') ?? 'no content type'}): is ${api} Klaxon's API?` }))) as Record<string, unknown>;
     if (res.status !== 202) throw new Error(`${url} answered ${res.status}: ${answer.error ?? JSON.stringify(answer)}`);
+    const held = answer.held as { window: string; until: string | null } | undefined;
+    if (values.page && held) return cli.print(answer, () => `Alert held back by maintenance window ${held.window} (${held.until === null ? 'until it is ended' : `until ${held.until}`}): recorded, nobody paged`);
     if (values.page) return cli.print(answer, () => `Alert accepted: incident ${answer.incidentId}${answer.deduplicated ? ' (joined the open incident)' : ' (new)'}`);
     return cli.print(answer, () => renderTestProof(answer));
   },
