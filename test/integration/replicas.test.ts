@@ -87,10 +87,14 @@ async function ladderEnds(ids: string[]): Promise<{ counted: number[]; posts: nu
     },
     240_000,
   );
+  const paged = timelines.map((t) => t.filter((e) => e.kind === 'responder.paged').length);
+  // The ledger records a page as it starts: on a loaded machine the last post can still be on its
+  // way to Slack when the ladder ends. Wait for each to land; a page posted twice still shows.
+  await waitFor('every page the ledger holds at the Slack stand-in', () => ids.every((id, i) => slackPagesOf(id) >= paged[i]), 60_000).catch(() => undefined);
   return {
     counted: await Promise.all(ids.map(async (id) => (await stack.incidents.state(id)).alertCount)),
     posts: ids.map(slackPagesOf),
-    paged: timelines.map((t) => t.filter((e) => e.kind === 'responder.paged').length),
+    paged,
   };
 }
 
