@@ -156,6 +156,11 @@ export class MaintenanceWindows {
   async recordMet(w: MaintenanceWindow, alert: MetAlert, bypass: { reason: string; incidentId: string } | undefined, at: Date): Promise<void> {
     const kind = bypass ? 'maintenance.bypassed' : 'maintenance.alert_held';
     await this.ledger.locked('record an alert a maintenance window met', async (client: PoolClient) => {
+      // The row locked first: a window ending meanwhile (end() below) waits for this record, and
+      // one ended already refuses it. Its end has counted what it held and posted the summary;
+      // a hold recorded after that would be in no summary, so the alert pages instead.
+      const row = await client.query<{ ended_at: Date | null }>('SELECT ended_at FROM maintenance_windows WHERE id = $1 FOR UPDATE', [w.id]);
+      if (!row.rows[0] || row.rows[0].ended_at !== null) throw new Error(`maintenance window ${w.id} has ended meanwhile`);
       const chain = maintenanceChain(w.tenant);
       const base = { incidentId: chain, stepKey: `${chain}/${w.id}/${kind}/${alert.deliveryId}`, occurredAt: at.toISOString(), actor: { type: 'system' as const, name: 'klaxon-maintenance' } };
       const done = bypass ? await this.ledger.appendIn(client, { ...base, kind: 'maintenance.bypassed', payload: { ...alert, ...bypass } }) : await this.ledger.appendIn(client, { ...base, kind: 'maintenance.alert_held', payload: alert });

@@ -1,0 +1,42 @@
+import { maintenanceChain, type MaintenanceWindow } from '../../core/maintenance/window';
+import { MaintenanceWindows } from '../../ledger/maintenance-windows';
+import { LedgerStore } from '../../ledger/store';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * The maintenance windows' table and records in PostgreSQL without Temporal: what an alert
+ * arriving while its window ends, or a storm of held alerts in one delivery, leaves behind.
+ */
+let db: TestDatabase;
+let ledger: LedgerStore;
+let windows: MaintenanceWindows;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  ledger = new LedgerStore(db.pool);
+  windows = new MaintenanceWindows(ledger);
+});
+afterAll(() => db?.drop());
+
+let n = 0;
+const ANA = { type: 'responder' as const, name: 'ana', via: 'api' };
+async function opened(over: Partial<MaintenanceWindow> = {}): Promise<MaintenanceWindow> {
+  n += 1;
+  const now = Date.now();
+  const w: MaintenanceWindow = { id: `mw-db${n}`, tenant: `t${n}`, from: new Date(now - 1000).toISOString(), until: new Date(now + 30 * 60_000).toISOString(), reason: 'r', by: 'ana', allowSev1PersonalData: false, createdAt: new Date(now).toISOString(), ...over };
+  await windows.open(w, ANA);
+  return w;
+}
+const met = (w: MaintenanceWindow, i: number) => ({ window: w.id, source: 'generic', severity: 'SEV2' as const, title: `t${i}`, dedupKey: `k${i}`, deliveryId: `d-${w.id}-${i}` });
+const heldEvents = async (w: MaintenanceWindow) => (await ledger.timeline(maintenanceChain(w.tenant))).filter((e) => e.kind === 'maintenance.alert_held');
+
+it('refuses to record a hold in a window that has ended meanwhile (its summary is counted already): the alert pages', async () => {
+  const w = await opened();
+  await windows.recordMet(w, met(w, 1), undefined, new Date());
+  await windows.end(w.id, 'ana', new Date());
+  const tally = await windows.tally(w);
+  // The alert was decided while the window was live, and its record comes after the end.
+  await expect(windows.recordMet(w, met(w, 2), undefined, new Date())).rejects.toThrow(/ended/);
+  expect(await windows.tally(w)).toEqual(tally);
+  expect((await windows.get(w.id))?.held).toBe(1);
+  expect(await heldEvents(w)).toHaveLength(1);
+});
