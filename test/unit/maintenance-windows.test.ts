@@ -138,3 +138,16 @@ describe('the summary', () => {
     expect(all).not.toMatch(/<!here>|<!channel>|<https:\/\/evil/);
   });
 });
+
+describe('the summary at its largest', () => {
+  it('stays within Slack\'s 3000 characters a text, however much escaping its titles take, and cuts no entity in half', () => {
+    const w = win({ service: '&'.repeat(64), reason: '&'.repeat(500) });
+    const counts = Array.from({ length: 50 }, (_, i) => ({ source: 'alertmanager', severity: 'SEV2', count: 1000 + i }));
+    const m = maintenanceSummary(w, { counts, titles: Array.from({ length: 5 }, () => '<&>'.repeat(100)), bypassed: 0 }, { at: new Date(NOW).toISOString(), by: 'ana', expired: false });
+    type Block = { text?: { text: string }; elements?: Array<{ text: string }> };
+    const texts = (m.blocks as Block[]).flatMap((b) => [...(b.text ? [b.text.text] : []), ...(b.elements ?? []).map((e) => e.text)]);
+    for (const t of texts) expect(t.length).toBeLessThanOrEqual(3000);
+    for (const t of texts) expect(t).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    expect(JSON.stringify(m)).toContain('&lt;&amp;&gt;');
+  });
+});
