@@ -59,6 +59,14 @@ describe('opening a window', () => {
     expect(() => windowFor([], ctx)).toThrow(/JSON object/);
   });
 
+  it('reads times as the on-call overrides do: hour-only offsets, no DST-gap times, no start years ahead', () => {
+    expect(open({ until: '2026-03-27T12:00+01' })).toMatchObject({ until: '2026-03-27T11:00:00.000Z' });
+    // Berlin's clocks skip 02:00–03:00 on 2026-03-29: 02:30 there is no time at all.
+    expect(refusal({ from: '2026-03-29T02:30', minutes: 30, tz: 'Europe/Berlin' })).toMatch(/"2026-03-29T02:30" does not exist in Europe\/Berlin/);
+    expect(refusal({ from: '9999-01-01T00:00Z', minutes: 5 })).toMatch(/from is more than 366 days ahead/);
+    expect(refusal({ from: '2027-06-01T00:00Z', openEnded: 'x' })).toMatch(/from is more than 366 days ahead/);
+  });
+
   it('redacts the reason before it is kept', () => {
     expect(open({ minutes: 5, reason: 'moving jane.doe@example.com to the new cluster' }).reason).not.toContain('jane.doe@example.com');
   });
