@@ -7,7 +7,7 @@ import type { LedgerStore } from '../ledger/store';
 import type { MaintenanceActivities, MaintenanceEnded } from '../workflows/maintenance';
 import type { SlackTransport } from './slack-transport';
 
-/** Attempts at posting the summary before the end is recorded without it (the retry policy allows 10). */
+/** Attempts at posting the summary before the end is recorded without it (the end itself is retried without a limit). */
 const POST_ATTEMPTS = 5;
 
 export interface MaintenanceDeps {

@@ -75,4 +75,27 @@ describe('a maintenance window', () => {
       expect([last.kind, last.actor.name, last.payload.expired]).toEqual(['maintenance.ended', 'alice', false]);
     });
   });
+  it('ends however long the ledger database is away: its end is retried until it is recorded, never given up', async () => {
+    await t.withWorker(async () => {
+      const w = await opened();
+      // The database away for a good half hour of retries (more than ten attempts).
+      const get = windows.get.bind(windows);
+      let failures = 0;
+      windows.get = async (id) => {
+        if (failures < 14) {
+          failures += 1;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return get(id);
+      };
+      try {
+        const handle = await t.env.client.workflow.start(maintenanceWindow, { taskQueue: TASK_QUEUE, workflowId: maintenanceWorkflowId(w.id), args: [{ id: w.id, tenant: w.tenant, until: w.until }] });
+        expect(await handle.result()).toMatchObject({ id: w.id, expired: true, summary: { channel: 'C0ACME' } });
+      } finally {
+        windows.get = get;
+      }
+      expect(failures).toBe(14);
+      expect(await windows.get(w.id)).toMatchObject({ endedAt: w.until });
+    });
+  });
 });
