@@ -50,6 +50,8 @@ export type EndOutcome = { ended: StoredWindow } | { unknown: true } | { already
 
 /** An alert a window met, as its ledger event records it. */
 export type MetAlert = AuditPayload<'maintenance.alert_held'>;
+/** Why an alert a window met paged anyway, and the incident it opened. */
+export type MetBypass = { reason: string; incidentId: string };
 
 /**
  * Maintenance windows in the ledger database (table `maintenance_windows`), shared by every API
@@ -151,20 +153,49 @@ export class MaintenanceWindows {
 
   /**
    * Records an alert a window held back (or, `bypass`, paged anyway) and counts it, in one
-   * transaction: a delivery retried (same delivery id) is recorded and counted once.
+   * transaction: a delivery retried (same delivery id) is recorded and counted once. Throws when
+   * the window has ended meanwhile (see `recordMany`).
    */
-  async recordMet(w: MaintenanceWindow, alert: MetAlert, bypass: { reason: string; incidentId: string } | undefined, at: Date): Promise<void> {
-    const kind = bypass ? 'maintenance.bypassed' : 'maintenance.alert_held';
-    await this.ledger.locked('record an alert a maintenance window met', async (client: PoolClient) => {
-      // The row locked first: a window ending meanwhile (end() below) waits for this record, and
-      // one ended already refuses it. Its end has counted what it held and posted the summary;
-      // a hold recorded after that would be in no summary, so the alert pages instead.
-      const row = await client.query<{ ended_at: Date | null }>('SELECT ended_at FROM maintenance_windows WHERE id = $1 FOR UPDATE', [w.id]);
-      if (!row.rows[0] || row.rows[0].ended_at !== null) throw new Error(`maintenance window ${w.id} has ended meanwhile`);
-      const chain = maintenanceChain(w.tenant);
-      const base = { incidentId: chain, stepKey: `${chain}/${w.id}/${kind}/${alert.deliveryId}`, occurredAt: at.toISOString(), actor: { type: 'system' as const, name: 'klaxon-maintenance' } };
-      const done = bypass ? await this.ledger.appendIn(client, { ...base, kind: 'maintenance.bypassed', payload: { ...alert, ...bypass } }) : await this.ledger.appendIn(client, { ...base, kind: 'maintenance.alert_held', payload: alert });
-      if (done.outcome === 'stored') await client.query(`UPDATE maintenance_windows SET ${bypass ? 'bypassed = bypassed' : 'held = held'} + 1 WHERE id = $1`, [w.id]);
+  async recordMet(w: MaintenanceWindow, alert: MetAlert, bypass: MetBypass | undefined, at: Date): Promise<void> {
+    const [recorded] = await this.recordMany([{ window: w, alert, ...(bypass ? { bypass } : {}) }], at);
+    if (!recorded) throw new Error(`maintenance window ${w.id} has ended meanwhile`);
+  }
+
+  /**
+   * Records the alerts of one delivery that windows met, all in one transaction under the
+   * ledger's lock: a storm of a thousand alerts in one request takes one lock, not a thousand
+   * one after another (each of which the alert route waits for only 2 s before paging). Answers,
+   * per entry, whether it is recorded (a delivery retried is recorded and counted once). A
+   * window's row is locked first: one ending meanwhile (`end`) waits for these records, and one
+   * ended already refuses its entries (false). Its end has counted what it held and posted the
+   * summary; a hold recorded after that would be in no summary, so that alert pages instead.
+   */
+  async recordMany(entries: ReadonlyArray<{ window: MaintenanceWindow; alert: MetAlert; bypass?: MetBypass }>, at: Date): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    return this.ledger.locked('record the alerts maintenance windows met', async (client: PoolClient) => {
+      const ids = [...new Set(entries.map((e) => e.window.id))].sort();
+      const open = new Set((await client.query<{ id: string }>('SELECT id FROM maintenance_windows WHERE id = ANY($1) AND ended_at IS NULL ORDER BY id FOR UPDATE', [ids])).rows.map((r) => r.id));
+      const counts = new Map<string, { held: number; bypassed: number }>();
+      const recorded: boolean[] = [];
+      for (const { window: w, alert, bypass } of entries) {
+        if (!open.has(w.id)) {
+          recorded.push(false);
+          continue;
+        }
+        const chain = maintenanceChain(w.tenant);
+        const kind = bypass ? 'maintenance.bypassed' : 'maintenance.alert_held';
+        const base = { incidentId: chain, stepKey: `${chain}/${w.id}/${kind}/${alert.deliveryId}`, occurredAt: at.toISOString(), actor: { type: 'system' as const, name: 'klaxon-maintenance' } };
+        const done = bypass ? await this.ledger.appendIn(client, { ...base, kind: 'maintenance.bypassed', payload: { ...alert, ...bypass } }) : await this.ledger.appendIn(client, { ...base, kind: 'maintenance.alert_held', payload: alert });
+        if (done.outcome === 'stored') {
+          const c = counts.get(w.id) ?? { held: 0, bypassed: 0 };
+          if (bypass) c.bypassed += 1;
+          else c.held += 1;
+          counts.set(w.id, c);
+        }
+        recorded.push(true);
+      }
+      for (const [id, c] of counts) await client.query('UPDATE maintenance_windows SET held = held + $2, bypassed = bypassed + $3 WHERE id = $1', [id, c.held, c.bypassed]);
+      return recorded;
     });
   }
 

@@ -8,7 +8,7 @@ import { incidentIdFor } from '../../core/incident/incident-id';
 import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { Maintenance } from '../maintenance';
-import { maintenanceGate } from '../maintenance-gate';
+import { maintenanceGates, type HeldAnswer } from '../maintenance-gate';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import type { HeartbeatFeed } from '../heartbeats';
@@ -106,10 +106,11 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
-  const windowsRead = new Map();
-  const submit = async (classified: Alert) =>
-    (await maintenanceGate(classified, deps.maintenance, receivedAt, deps.log, windowsRead)) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
+  // It never throws: what it cannot decide or record pages.
   const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
+  const fresh = classified.filter((c) => !c.replayed).map((c) => c.alert);
+  const gates = new Map<Alert, HeldAnswer | undefined>((await maintenanceGates(fresh, deps.maintenance, receivedAt, deps.log)).map((held, i) => [fresh[i], held]));
+  const submit = async (classified: Alert) => gates.get(classified) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   let body: unknown;
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal (nor beats for a monitor).

@@ -1,5 +1,9 @@
 import { maintenanceChain, type MaintenanceWindow } from '../../core/maintenance/window';
+import type { Client } from '@temporalio/client';
+import { Maintenance } from '../../client/maintenance';
+import { maintenanceGates } from '../../client/maintenance-gate';
 import { MaintenanceWindows } from '../../ledger/maintenance-windows';
+import { sampleAlert } from '../support/samples';
 import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -39,4 +43,24 @@ it('refuses to record a hold in a window that has ended meanwhile (its summary i
   expect(await windows.tally(w)).toEqual(tally);
   expect((await windows.get(w.id))?.held).toBe(1);
   expect(await heldEvents(w)).toHaveLength(1);
+});
+
+it('holds every alert of a storm one delivery brings (a thousand), none paged for want of time, each recorded once', async () => {
+  const maintenance = new Maintenance(ledger, {} as Client, 'unused');
+  const w = await opened();
+  const other = await opened();
+  const alerts = Array.from({ length: 1000 }, (_, i) => sampleAlert({ tenant: i % 10 === 9 ? 'nobody' : i % 10 === 8 ? other.tenant : w.tenant, severity: 'SEV3', dataCategories: [], dedupKey: `k${i}`, deliveryId: `storm-${i}` }));
+  const logs: string[] = [];
+  const started = Date.now();
+  const answers = await maintenanceGates(alerts, maintenance, new Date(), (l) => logs.push(l));
+  expect(logs).toEqual([]);
+  expect(answers.filter((a) => a === undefined)).toHaveLength(100);
+  expect(answers.filter((a) => a?.held.window === w.id)).toHaveLength(800);
+  expect(answers.filter((a) => a?.held.window === other.id)).toHaveLength(100);
+  expect((await windows.get(w.id))?.held).toBe(800);
+  expect((await windows.get(other.id))?.held).toBe(100);
+  expect(await heldEvents(w)).toHaveLength(800);
+  // The same delivery again (a retry): nothing recorded or counted twice, still held.
+  expect((await maintenanceGates(alerts.slice(0, 10), maintenance, new Date(), (l) => logs.push(l))).filter((a) => a?.held)).toHaveLength(9);
+  expect((await windows.get(w.id))?.held).toBe(800);
 });
