@@ -51,7 +51,6 @@ it('holds every alert of a storm one delivery brings (a thousand), none paged fo
   const other = await opened();
   const alerts = Array.from({ length: 1000 }, (_, i) => sampleAlert({ tenant: i % 10 === 9 ? 'nobody' : i % 10 === 8 ? other.tenant : w.tenant, severity: 'SEV3', dataCategories: [], dedupKey: `k${i}`, deliveryId: `storm-${i}` }));
   const logs: string[] = [];
-  const started = Date.now();
   const answers = await maintenanceGates(alerts, maintenance, new Date(), (l) => logs.push(l));
   expect(logs).toEqual([]);
   expect(answers.filter((a) => a === undefined)).toHaveLength(100);
