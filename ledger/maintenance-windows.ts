@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { AuditPayload } from '../core/audit/events';
 import type { Actor } from '../core/incident/actor';
-import { MaintenanceInputError } from '../core/maintenance/window-input';
+import { MaintenanceInputError, WINDOW_LIMITS } from '../core/maintenance/window-input';
 import { maintenanceChain, overlapping, type MaintenanceWindow } from '../core/maintenance/window';
 import { SUMMARY_TITLES, type HeldTally } from '../core/maintenance/summary';
 import { databaseStep } from './database-error';
@@ -70,7 +70,14 @@ export class MaintenanceWindows {
   async open(w: MaintenanceWindow, actor: Actor): Promise<StoredWindow> {
     return this.ledger.locked('open a maintenance window', async (client) => {
       const live = await client.query<Row>('SELECT * FROM maintenance_windows WHERE tenant = $1 AND ended_at IS NULL', [w.tenant]);
-      const clash = overlapping(w, live.rows.map(toWindow));
+      const windows = live.rows.map(toWindow);
+      // Every alert of the tenant reads its live windows, and each window has a workflow: a
+      // script opening windows in a loop must not slow every alert down or fill Temporal.
+      const notOver = windows.filter((x) => x.until === null || Date.parse(x.until) > Date.parse(w.createdAt)).length;
+      if (notOver >= WINDOW_LIMITS.perTenant) {
+        throw new MaintenanceInputError(`tenant ${w.tenant} already has ${WINDOW_LIMITS.perTenant} maintenance windows live or to come; end some first`, 409);
+      }
+      const clash = overlapping(w, windows);
       if (clash) {
         throw new MaintenanceInputError(`window ${clash.id} (${clash.from} until ${clash.until ?? 'ended by command'}) already covers this scope then; end it or pick another time`, 409);
       }

@@ -7,7 +7,8 @@ import type { MaintenanceWindow } from './window';
 
 /** Bounds of a window: a planned change, not a way to switch a detector off for good. */
 /** A window starts at most `daysAhead` days ahead (as an on-call override): a typo'd year would otherwise block its scope for years. */
-export const WINDOW_LIMITS = { minMinutes: 1, maxMinutes: 43_200, reason: 500, name: 64, daysAhead: 366 } as const;
+/** `perTenant`: windows live or to come a tenant may have at once (each is read at every alert of the tenant). */
+export const WINDOW_LIMITS = { minMinutes: 1, maxMinutes: 43_200, reason: 500, name: 64, daysAhead: 366, perTenant: 50 } as const;
 
 /** A window refused: the 4xx names the field and why; nothing is stored or recorded. */
 export class MaintenanceInputError extends Error {

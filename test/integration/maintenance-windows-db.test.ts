@@ -63,3 +63,14 @@ it('holds every alert of a storm one delivery brings (a thousand), none paged fo
   expect((await maintenanceGates(alerts.slice(0, 10), maintenance, new Date(), (l) => logs.push(l))).filter((a) => a?.held)).toHaveLength(9);
   expect((await windows.get(w.id))?.held).toBe(800);
 });
+
+it('refuses a tenant more than 50 windows live or to come (each is read at every alert of the tenant, and each has a workflow)', async () => {
+  const first = await opened({ service: 's0' });
+  for (let i = 1; i < 50; i += 1) await windows.open({ ...first, id: `${first.id}-${i}`, service: `s${i}` }, ANA);
+  await expect(windows.open({ ...first, id: `${first.id}-50`, service: 's50' }, ANA)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/already has 50 maintenance windows live or to come/) });
+  // One ended makes room.
+  await windows.end(first.id, 'ana', new Date());
+  await windows.open({ ...first, id: `${first.id}-51`, service: 's51' }, ANA);
+  // Another tenant is not counted with it.
+  await opened({ service: 's0' });
+});
