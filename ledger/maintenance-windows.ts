@@ -142,19 +142,24 @@ export class MaintenanceWindows {
     return found ? { already: found } : { unknown: true };
   }
 
-  /** Ends a window that never ran (its workflow did not start), recording `maintenance.ended` with the reason. */
-  async abandon(w: MaintenanceWindow, why: string, at: Date): Promise<void> {
-    await this.ledger.locked('end a maintenance window that did not start', async (client) => {
-      const r = await client.query('UPDATE maintenance_windows SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL', [w.id, at, 'klaxon']);
-      if (!r.rowCount) return;
+  /**
+   * Ends a window whose workflow cannot end it (it did not start, or it is gone), recording
+   * `maintenance.ended` with the reason and what it held; false when it had ended already.
+   */
+  async abandon(w: MaintenanceWindow, why: string, at: Date, actor: Actor = { type: 'system', name: 'klaxon' }): Promise<boolean> {
+    return this.ledger.locked('end a maintenance window without its workflow', async (client) => {
+      const r = await client.query<Row>('UPDATE maintenance_windows SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL RETURNING *', [w.id, at, actor.name]);
+      const row = r.rows[0];
+      if (!row) return false;
       await this.ledger.appendIn(client, {
         incidentId: maintenanceChain(w.tenant),
         stepKey: `${maintenanceChain(w.tenant)}/${w.id}/ended`,
         kind: 'maintenance.ended',
         occurredAt: at.toISOString(),
-        actor: { type: 'system', name: 'klaxon' },
-        payload: { ...scopeOf(w), endedAt: at.toISOString(), expired: false, held: 0, bypassed: 0, summary: { none: why.slice(0, 300) } },
+        actor,
+        payload: { ...scopeOf(w), endedAt: at.toISOString(), expired: false, held: row.held, bypassed: row.bypassed, summary: { none: why.slice(0, 300) } },
       });
+      return true;
     });
   }
 

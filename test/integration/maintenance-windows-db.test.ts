@@ -1,5 +1,6 @@
 import { maintenanceChain, type MaintenanceWindow } from '../../core/maintenance/window';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { Maintenance } from '../../client/maintenance';
 import { maintenanceGates } from '../../client/maintenance-gate';
 import { MaintenanceWindows } from '../../ledger/maintenance-windows';
@@ -73,4 +74,19 @@ it('refuses a tenant more than 50 windows live or to come (each is read at every
   await windows.open({ ...first, id: `${first.id}-51`, service: 's51' }, ANA);
   // Another tenant is not counted with it.
   await opened({ service: 's0' });
+});
+
+it('ends a window whose workflow is gone (never started, terminated, failed) when someone ends it, instead of answering that it is over while it still holds', async () => {
+  const gone = { workflow: { getHandle: () => ({ executeUpdate: () => Promise.reject(new WorkflowNotFoundError('workflow not found', 'maintenance-x', undefined)) }) } } as unknown as Client;
+  const maintenance = new Maintenance(ledger, gone, 'unused');
+  const w = await opened({ until: null, openEnded: 'vendor gives no end' });
+  const caller = { actor: { type: 'responder' as const, name: 'bea', via: 'api' } };
+  const ended = await maintenance.end(w.id, caller, new Date());
+  expect(ended).toMatchObject({ id: w.id, endedBy: 'bea', expired: false, summary: { none: expect.stringMatching(/workflow/) } });
+  expect(await windows.get(w.id)).toMatchObject({ endedBy: 'bea', endedAt: expect.any(String) });
+  expect(await windows.liveFor(w.tenant, new Date())).toEqual([]);
+  const last = (await ledger.timeline(maintenanceChain(w.tenant))).at(-1)!;
+  expect([last.kind, last.actor.name]).toEqual(['maintenance.ended', 'bea']);
+  // Ended now: a second end is a 409.
+  await expect(maintenance.end(w.id, caller, new Date())).rejects.toMatchObject({ status: 409 });
 });
