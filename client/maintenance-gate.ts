@@ -98,3 +98,25 @@ type Met = { i: number; window: MaintenanceWindow; alert: MetAlert; bypass?: Met
 export async function maintenanceGate(alert: Alert, maintenance: Maintenance | undefined, at: Date, log: (line: string) => void): Promise<HeldAnswer | undefined> {
   return (await maintenanceGates([alert], maintenance, at, log))[0];
 }
+
+/**
+ * For the replays of a delivery (answered without reaching Temporal): those a live window held
+ * the first time are answered as held again, not with the id of an incident that was never
+ * opened. Anything it cannot read in time leaves the usual replay answer.
+ */
+export async function heldReplays(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date): Promise<Array<(HeldAnswer & { replayed: true }) | undefined>> {
+  if (!maintenance || alerts.length === 0) return alerts.map(() => undefined);
+  const memo: Parameters<Maintenance['decide']>[2] = new Map();
+  return Promise.all(
+    alerts.map(async (alert) => {
+      try {
+        const decision = await inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows');
+        if (decision.action !== 'hold') return undefined;
+        if (!(await inTime(maintenance.windows.wasHeld(decision.window, keptAlert(alert).deliveryId), 'reading the held alert'))) return undefined;
+        return { incidentId: null, held: { window: decision.window.id, until: decision.window.until }, replayed: true as const };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}

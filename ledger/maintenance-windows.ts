@@ -211,6 +211,13 @@ export class MaintenanceWindows {
     });
   }
 
+  /** Whether the window recorded this delivery as held (a replay of it is answered as held). */
+  async wasHeld(w: MaintenanceWindow, deliveryId: string): Promise<boolean> {
+    const chain = maintenanceChain(w.tenant);
+    const r = await databaseStep('read a held alert', () => this.db.query('SELECT 1 FROM ledger_events WHERE step_key = $1', [`${chain}/${w.id}/maintenance.alert_held/${deliveryId}`]));
+    return (r.rowCount ?? 0) > 0;
+  }
+
   /** What a window held back, from its ledger records: per source and severity, the first titles, and the SEV1s paged anyway. */
   async tally(w: MaintenanceWindow): Promise<HeldTally> {
     const chain = maintenanceChain(w.tenant);
