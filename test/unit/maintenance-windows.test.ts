@@ -124,6 +124,20 @@ describe('which alerts a window holds', () => {
     expect(decide(sev1, [win({ id: 'wide' }), win({ id: 'narrow', source: 'generic', allowSev1PersonalData: true })], NOW)).toMatchObject({ action: 'hold', window: { id: 'narrow' } });
   });
 
+  it('between equally narrow windows (one by source, one by service), the one that does not silence a SEV1 with personal data decides, whatever their order', () => {
+    const sev1 = { ...alert, severity: 'SEV1' as const, dataCategories: ['personal-data'], classification: { service: 'billing', surfaces: [], jurisdictions: [] } };
+    const bySource = win({ id: 'by-source', source: 'generic', allowSev1PersonalData: true });
+    const byService = win({ id: 'by-service', service: 'billing' });
+    expect(decide(sev1, [bySource, byService], NOW)).toMatchObject({ action: 'bypass', window: { id: 'by-service' } });
+    expect(decide(sev1, [byService, bySource], NOW)).toMatchObject({ action: 'bypass', window: { id: 'by-service' } });
+    // Other alerts: held by the same window whatever the order (the record names one window).
+    const sev2 = { ...sev1, severity: 'SEV2' as const };
+    const one = decide(sev2, [bySource, byService], NOW);
+    const other = decide(sev2, [byService, bySource], NOW);
+    expect(one).toEqual(other);
+    expect(one).toMatchObject({ action: 'hold', window: { id: 'by-service' } });
+  });
+
   it('says an alert carries personal data exactly when the regimes would start a clock for it', () => {
     expect(carriesPersonalData({ dataCategories: [] })).toBe(false);
     expect(carriesPersonalData({ dataCategories: ['health'] })).toBe(true);
