@@ -106,7 +106,7 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
-  // It never throws: what it cannot decide or record pages.
+  // Neither check throws: what they cannot read or record pages (or keeps the usual replay answer).
   const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
   const fresh = classified.filter((c) => !c.replayed).map((c) => c.alert);
   const replays = classified.filter((c) => c.replayed).map((c) => c.alert);
