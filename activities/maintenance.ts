@@ -7,7 +7,7 @@ import type { LedgerStore } from '../ledger/store';
 import type { MaintenanceActivities, MaintenanceEnded } from '../workflows/maintenance';
 import type { SlackTransport } from './slack-transport';
 
-/** Attempts at posting the summary before the end is recorded without it (the retry policy allows 10). */
+/** Attempts at posting the summary before the end is recorded without it (the end itself is retried without a limit). */
 const POST_ATTEMPTS = 5;
 
 export interface MaintenanceDeps {
@@ -42,13 +42,20 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
       const endedBy = w.endedBy ?? actor.name;
       const tally = await deps.windows.tally(w);
       const channel = deps.channelFor(w.tenant);
-      const attempt = Context.current().info.attempt;
+      const { attempt, heartbeatDetails } = Context.current().info;
+      // The post's own failures, carried from attempt to attempt in the heartbeat details: the
+      // attempt number also counts the database's failures, and after a long outage a single
+      // failed post would otherwise give the summary up at once.
+      const postFailures = Number((heartbeatDetails as { postFailures?: unknown } | undefined)?.postFailures) || 0;
       let summary: MaintenanceEnded['summary'];
       try {
         await deps.slack.post(channel, maintenanceSummary(w, tally, { at: endedAt, by: endedBy, expired }), `${chain}/${id}/summary`, attempt > 1);
         summary = { channel };
       } catch (err) {
-        if (attempt < POST_ATTEMPTS) throw err;
+        if (postFailures + 1 < POST_ATTEMPTS) {
+          Context.current().heartbeat({ postFailures: postFailures + 1 });
+          throw err;
+        }
         summary = { failed: (err as Error).message.slice(0, 300) };
       }
       const held = tally.counts.reduce((n, c) => n + c.count, 0);

@@ -1,6 +1,8 @@
 import type { Alert } from '../core/alerts/alert';
 import { keptAlert } from '../core/alerts/kept-alert';
 import { incidentIdFor } from '../core/incident/incident-id';
+import type { MaintenanceDecision, MaintenanceWindow } from '../core/maintenance/window';
+import type { MetAlert, MetBypass } from '../ledger/maintenance-windows';
 import { alertsHeld, sourceLabel } from '../telemetry/metrics';
 import type { Maintenance } from './maintenance';
 
@@ -30,42 +32,91 @@ const BYPASS_REASON = 'a SEV1 alert carrying personal data pages even during mai
 
 /**
  * The maintenance check of the alert route, after parsing and classification and before the
- * alert reaches Temporal: held back (recorded and counted, answered without an incident), or
- * on to its incident (nothing live matches; or a SEV1 with personal data the window does not
- * allow silencing, recorded as `maintenance.bypassed`). When the windows cannot be read or the
- * hold cannot be recorded, the alert pages and the failure is logged: a database outage must
- * not silence an alarm (fail open), and nothing is held that the ledger does not show.
+ * alerts reach Temporal, for every alert of one delivery: held back (recorded and counted,
+ * answered without an incident), or on to its incident (nothing live matches; or a SEV1 with
+ * personal data the window does not allow silencing, recorded as `maintenance.bypassed`). A
+ * delivery reads each tenant's windows once and records what they met in one transaction, so
+ * a storm of alerts in one request is held as a whole, not paged in part for want of time.
+ * When the windows cannot be read or the holds cannot be recorded, the alerts page and the
+ * failure is logged (once per cause): a database outage must not silence an alarm (fail
+ * open), and nothing is held that the ledger does not show.
  */
-export async function maintenanceGate(
-  alert: Alert,
-  maintenance: Maintenance | undefined,
-  at: Date,
-  log: (line: string) => void,
-  memo?: Parameters<Maintenance['decide']>[2],
-): Promise<HeldAnswer | undefined> {
-  if (!maintenance) return undefined;
-  let decision;
+export async function maintenanceGates(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date, log: (line: string) => void): Promise<Array<HeldAnswer | undefined>> {
+  if (!maintenance || alerts.length === 0) return alerts.map(() => undefined);
+  const logged = new Set<string>();
+  const logOnce = (line: string) => {
+    if (logged.has(line)) return;
+    logged.add(line);
+    log(line);
+  };
+  const memo: Parameters<Maintenance['decide']>[2] = new Map();
+  const decisions = await Promise.all(
+    alerts.map((alert) =>
+      inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows').catch((err: Error): MaintenanceDecision => {
+        logOnce(`klaxon api: maintenance windows could not be read, the alert pages as usual: ${err.message}`);
+        return { action: 'page' };
+      }),
+    ),
+  );
+  const met = decisions.flatMap((decision, i): Met[] => {
+    if (decision.action === 'page') return [];
+    // As Klaxon keeps it: the title and key redacted before the ledger sees them.
+    const kept = keptAlert(alerts[i]);
+    const alert = { window: decision.window.id, source: kept.source, severity: kept.severity, title: kept.title, dedupKey: kept.dedupKey, deliveryId: kept.deliveryId };
+    return decision.action === 'bypass'
+      ? [{ i, window: decision.window, alert, bypass: { reason: BYPASS_REASON, incidentId: incidentIdFor(alerts[i]) } }]
+      : [{ i, window: decision.window, alert: { ...alert, ...(decision.sev1PersonalData ? { sev1PersonalData: true as const } : {}) } }];
+  });
+  const answers: Array<HeldAnswer | undefined> = alerts.map(() => undefined);
+  if (met.length === 0) return answers;
+  let recorded: boolean[];
   try {
-    decision = await inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows');
+    recorded = await inTime(maintenance.windows.recordMany(met, at), met.some((m) => !m.bypass) ? 'recording the held alert' : 'recording the bypass');
   } catch (err) {
-    log(`klaxon api: maintenance windows could not be read, the alert pages as usual: ${(err as Error).message}`);
-    return undefined;
+    for (const m of met) {
+      if (m.bypass) logOnce(`klaxon api: a SEV1 alert paged during maintenance window ${m.window.id} was not recorded as such: ${(err as Error).message}`);
+      else logOnce(`klaxon api: an alert maintenance window ${m.window.id} would hold could not be recorded, it pages as usual: ${(err as Error).message}`);
+    }
+    return answers;
   }
-  if (decision.action === 'page') return undefined;
-  // As Klaxon keeps it: the title and key redacted before the ledger sees them.
-  const kept = keptAlert(alert);
-  const met = { window: decision.window.id, source: kept.source, severity: kept.severity, title: kept.title, dedupKey: kept.dedupKey, deliveryId: kept.deliveryId };
-  if (decision.action === 'bypass') {
-    const bypass = { reason: BYPASS_REASON, incidentId: incidentIdFor(alert) };
-    await inTime(maintenance.windows.recordMet(decision.window, met, bypass, at), 'recording the bypass').catch((err: Error) => log(`klaxon api: a SEV1 alert paged during maintenance window ${decision.window.id} was not recorded as such: ${err.message}`));
-    return undefined;
-  }
-  try {
-    await inTime(maintenance.windows.recordMet(decision.window, { ...met, ...(decision.sev1PersonalData ? { sev1PersonalData: true as const } : {}) }, undefined, at), 'recording the held alert');
-  } catch (err) {
-    log(`klaxon api: an alert maintenance window ${decision.window.id} would hold could not be recorded, it pages as usual: ${(err as Error).message}`);
-    return undefined;
-  }
-  alertsHeld.inc({ source: sourceLabel(alert.source) });
-  return { incidentId: null, held: { window: decision.window.id, until: decision.window.until } };
+  met.forEach((m, k) => {
+    if (m.bypass) return;
+    if (!recorded[k]) {
+      logOnce(`klaxon api: maintenance window ${m.window.id} ended while an alert it would hold was decided, the alert pages as usual`);
+      return;
+    }
+    alertsHeld.inc({ source: sourceLabel(alerts[m.i].source) });
+    answers[m.i] = { incidentId: null, held: { window: m.window.id, until: m.window.until } };
+  });
+  return answers;
+}
+
+/** An alert of the delivery (its index) that a window met, and how. */
+type Met = { i: number; window: MaintenanceWindow; alert: MetAlert; bypass?: MetBypass };
+
+/** The check for one alert (see `maintenanceGates`). */
+export async function maintenanceGate(alert: Alert, maintenance: Maintenance | undefined, at: Date, log: (line: string) => void): Promise<HeldAnswer | undefined> {
+  return (await maintenanceGates([alert], maintenance, at, log))[0];
+}
+
+/**
+ * For the replays of a delivery (answered without reaching Temporal): those a live window held
+ * the first time are answered as held again, not with the id of an incident that was never
+ * opened. Anything it cannot read in time leaves the usual replay answer.
+ */
+export async function heldReplays(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date): Promise<Array<(HeldAnswer & { replayed: true }) | undefined>> {
+  if (!maintenance || alerts.length === 0) return alerts.map(() => undefined);
+  const memo: Parameters<Maintenance['decide']>[2] = new Map();
+  return Promise.all(
+    alerts.map(async (alert) => {
+      try {
+        const decision = await inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows');
+        if (decision.action !== 'hold') return undefined;
+        if (!(await inTime(maintenance.windows.wasHeld(decision.window, keptAlert(alert).deliveryId), 'reading the held alert'))) return undefined;
+        return { incidentId: null, held: { window: decision.window.id, until: decision.window.until }, replayed: true as const };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
 }

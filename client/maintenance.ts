@@ -61,9 +61,14 @@ export class Maintenance {
     try {
       return await this.temporal.workflow.getHandle(maintenanceWorkflowId(id)).executeUpdate(endMaintenanceUpdate, { args: [{ actor: caller.actor }] });
     } catch (err) {
-      // Its timer won the race, or the workflow is gone: the window is over either way.
-      if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error).message)) throw over();
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error).message))) throw err;
+      // Its timer won the race (its end is in the database), or the workflow is gone without
+      // having ended it (never started, terminated, failed): then nothing else will end it, and
+      // it is ended here, with the reason in its record, rather than holding alerts for ever.
+      const why = 'its workflow was gone, so no summary was posted';
+      const endedAt = new Date(now);
+      if (!(await this.windows.abandon(w, why, endedAt, caller.actor))) throw over();
+      return { id, endedAt: endedAt.toISOString(), endedBy: caller.actor.name, expired: false, held: w.held, bypassed: w.bypassed, summary: { none: why } };
     }
   }
 

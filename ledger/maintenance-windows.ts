@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { AuditPayload } from '../core/audit/events';
 import type { Actor } from '../core/incident/actor';
-import { MaintenanceInputError } from '../core/maintenance/window-input';
+import { MaintenanceInputError, WINDOW_LIMITS } from '../core/maintenance/window-input';
 import { maintenanceChain, overlapping, type MaintenanceWindow } from '../core/maintenance/window';
 import { SUMMARY_TITLES, type HeldTally } from '../core/maintenance/summary';
 import { databaseStep } from './database-error';
@@ -50,6 +50,8 @@ export type EndOutcome = { ended: StoredWindow } | { unknown: true } | { already
 
 /** An alert a window met, as its ledger event records it. */
 export type MetAlert = AuditPayload<'maintenance.alert_held'>;
+/** Why an alert a window met paged anyway, and the incident it opened. */
+export type MetBypass = { reason: string; incidentId: string };
 
 /**
  * Maintenance windows in the ledger database (table `maintenance_windows`), shared by every API
@@ -68,7 +70,14 @@ export class MaintenanceWindows {
   async open(w: MaintenanceWindow, actor: Actor): Promise<StoredWindow> {
     return this.ledger.locked('open a maintenance window', async (client) => {
       const live = await client.query<Row>('SELECT * FROM maintenance_windows WHERE tenant = $1 AND ended_at IS NULL', [w.tenant]);
-      const clash = overlapping(w, live.rows.map(toWindow));
+      const windows = live.rows.map(toWindow);
+      // Every alert of the tenant reads its live windows, and each window has a workflow: a
+      // script opening windows in a loop must not slow every alert down or fill Temporal.
+      const notOver = windows.filter((x) => x.until === null || Date.parse(x.until) > Date.parse(w.createdAt)).length;
+      if (notOver >= WINDOW_LIMITS.perTenant) {
+        throw new MaintenanceInputError(`tenant ${w.tenant} already has ${WINDOW_LIMITS.perTenant} maintenance windows live or to come; end some first`, 409);
+      }
+      const clash = overlapping(w, windows);
       if (clash) {
         throw new MaintenanceInputError(`window ${clash.id} (${clash.from} until ${clash.until ?? 'ended by command'}) already covers this scope then; end it or pick another time`, 409);
       }
@@ -133,34 +142,80 @@ export class MaintenanceWindows {
     return found ? { already: found } : { unknown: true };
   }
 
-  /** Ends a window that never ran (its workflow did not start), recording `maintenance.ended` with the reason. */
-  async abandon(w: MaintenanceWindow, why: string, at: Date): Promise<void> {
-    await this.ledger.locked('end a maintenance window that did not start', async (client) => {
-      const r = await client.query('UPDATE maintenance_windows SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL', [w.id, at, 'klaxon']);
-      if (!r.rowCount) return;
+  /**
+   * Ends a window whose workflow cannot end it (it did not start, or it is gone), recording
+   * `maintenance.ended` with the reason and what it held; false when it had ended already.
+   */
+  async abandon(w: MaintenanceWindow, why: string, at: Date, actor: Actor = { type: 'system', name: 'klaxon' }): Promise<boolean> {
+    return this.ledger.locked('end a maintenance window without its workflow', async (client) => {
+      const r = await client.query<Row>('UPDATE maintenance_windows SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL RETURNING *', [w.id, at, actor.name]);
+      const row = r.rows[0];
+      if (!row) return false;
       await this.ledger.appendIn(client, {
         incidentId: maintenanceChain(w.tenant),
         stepKey: `${maintenanceChain(w.tenant)}/${w.id}/ended`,
         kind: 'maintenance.ended',
         occurredAt: at.toISOString(),
-        actor: { type: 'system', name: 'klaxon' },
-        payload: { ...scopeOf(w), endedAt: at.toISOString(), expired: false, held: 0, bypassed: 0, summary: { none: why.slice(0, 300) } },
+        actor,
+        payload: { ...scopeOf(w), endedAt: at.toISOString(), expired: false, held: row.held, bypassed: row.bypassed, summary: { none: why.slice(0, 300) } },
       });
+      return true;
     });
   }
 
   /**
    * Records an alert a window held back (or, `bypass`, paged anyway) and counts it, in one
-   * transaction: a delivery retried (same delivery id) is recorded and counted once.
+   * transaction: a delivery retried (same delivery id) is recorded and counted once. Throws when
+   * the window has ended meanwhile (see `recordMany`).
    */
-  async recordMet(w: MaintenanceWindow, alert: MetAlert, bypass: { reason: string; incidentId: string } | undefined, at: Date): Promise<void> {
-    const kind = bypass ? 'maintenance.bypassed' : 'maintenance.alert_held';
-    await this.ledger.locked('record an alert a maintenance window met', async (client: PoolClient) => {
-      const chain = maintenanceChain(w.tenant);
-      const base = { incidentId: chain, stepKey: `${chain}/${w.id}/${kind}/${alert.deliveryId}`, occurredAt: at.toISOString(), actor: { type: 'system' as const, name: 'klaxon-maintenance' } };
-      const done = bypass ? await this.ledger.appendIn(client, { ...base, kind: 'maintenance.bypassed', payload: { ...alert, ...bypass } }) : await this.ledger.appendIn(client, { ...base, kind: 'maintenance.alert_held', payload: alert });
-      if (done.outcome === 'stored') await client.query(`UPDATE maintenance_windows SET ${bypass ? 'bypassed = bypassed' : 'held = held'} + 1 WHERE id = $1`, [w.id]);
+  async recordMet(w: MaintenanceWindow, alert: MetAlert, bypass: MetBypass | undefined, at: Date): Promise<void> {
+    const [recorded] = await this.recordMany([{ window: w, alert, ...(bypass ? { bypass } : {}) }], at);
+    if (!recorded) throw new Error(`maintenance window ${w.id} has ended meanwhile`);
+  }
+
+  /**
+   * Records the alerts of one delivery that windows met, all in one transaction under the
+   * ledger's lock: a storm of a thousand alerts in one request takes one lock, not a thousand
+   * one after another (each of which the alert route waits for only 2 s before paging). Answers,
+   * per entry, whether it is recorded (a delivery retried is recorded and counted once). A
+   * window's row is locked first: one ending meanwhile (`end`) waits for these records, and one
+   * ended already refuses its entries (false). Its end has counted what it held and posted the
+   * summary; a hold recorded after that would be in no summary, so that alert pages instead.
+   */
+  async recordMany(entries: ReadonlyArray<{ window: MaintenanceWindow; alert: MetAlert; bypass?: MetBypass }>, at: Date): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    return this.ledger.locked('record the alerts maintenance windows met', async (client: PoolClient) => {
+      const ids = [...new Set(entries.map((e) => e.window.id))].sort();
+      const open = new Set((await client.query<{ id: string }>('SELECT id FROM maintenance_windows WHERE id = ANY($1) AND ended_at IS NULL ORDER BY id FOR UPDATE', [ids])).rows.map((r) => r.id));
+      const counts = new Map<string, { held: number; bypassed: number }>();
+      const recorded: boolean[] = [];
+      for (const { window: w, alert, bypass } of entries) {
+        if (!open.has(w.id)) {
+          recorded.push(false);
+          continue;
+        }
+        const chain = maintenanceChain(w.tenant);
+        const kind = bypass ? 'maintenance.bypassed' : 'maintenance.alert_held';
+        const base = { incidentId: chain, stepKey: `${chain}/${w.id}/${kind}/${alert.deliveryId}`, occurredAt: at.toISOString(), actor: { type: 'system' as const, name: 'klaxon-maintenance' } };
+        const done = bypass ? await this.ledger.appendIn(client, { ...base, kind: 'maintenance.bypassed', payload: { ...alert, ...bypass } }) : await this.ledger.appendIn(client, { ...base, kind: 'maintenance.alert_held', payload: alert });
+        if (done.outcome === 'stored') {
+          const c = counts.get(w.id) ?? { held: 0, bypassed: 0 };
+          if (bypass) c.bypassed += 1;
+          else c.held += 1;
+          counts.set(w.id, c);
+        }
+        recorded.push(true);
+      }
+      for (const [id, c] of counts) await client.query('UPDATE maintenance_windows SET held = held + $2, bypassed = bypassed + $3 WHERE id = $1', [id, c.held, c.bypassed]);
+      return recorded;
     });
+  }
+
+  /** Whether the window recorded this delivery as held (a replay of it is answered as held). */
+  async wasHeld(w: MaintenanceWindow, deliveryId: string): Promise<boolean> {
+    const chain = maintenanceChain(w.tenant);
+    const r = await databaseStep('read a held alert', () => this.db.query('SELECT 1 FROM ledger_events WHERE step_key = $1', [`${chain}/${w.id}/maintenance.alert_held/${deliveryId}`]));
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** What a window held back, from its ledger records: per source and severity, the first titles, and the SEV1s paged anyway. */

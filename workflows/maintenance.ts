@@ -36,9 +36,16 @@ export const endMaintenanceUpdate = defineUpdate<MaintenanceEnded, [{ actor: Act
 /** Whether an end was asked for yet, for the API (a window's state is in the database; this is the timer's side). */
 export const maintenanceStateQuery = defineQuery<{ until: string | null; ending: boolean }>('state');
 
+/**
+ * Retried without a limit: the end is idempotent, and giving up would fail the workflow with
+ * the window not ended in the database, so an open-ended window would hold its alerts for ever
+ * (and `end` then finds its workflow closed: 409), a timed one would leave no summary and no
+ * `maintenance.ended`. A database away for an hour only delays the end. (The summary's post
+ * gives up on its own after a few attempts, activities/maintenance.ts.)
+ */
 const { endMaintenance } = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 10 },
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
 });
 
 /**

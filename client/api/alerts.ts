@@ -8,7 +8,7 @@ import { incidentIdFor } from '../../core/incident/incident-id';
 import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { Maintenance } from '../maintenance';
-import { maintenanceGate } from '../maintenance-gate';
+import { heldReplays, maintenanceGates, type HeldAnswer } from '../maintenance-gate';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import type { HeartbeatFeed } from '../heartbeats';
@@ -106,15 +106,19 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
-  const windowsRead = new Map();
-  const submit = async (classified: Alert) =>
-    (await maintenanceGate(classified, deps.maintenance, receivedAt, deps.log, windowsRead)) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
+  // Neither check throws: what they cannot read or record pages (or keeps the usual replay answer).
   const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
+  const fresh = classified.filter((c) => !c.replayed).map((c) => c.alert);
+  const replays = classified.filter((c) => c.replayed).map((c) => c.alert);
+  const [freshGates, replayGates] = await Promise.all([maintenanceGates(fresh, deps.maintenance, receivedAt, deps.log), heldReplays(replays, deps.maintenance, receivedAt)]);
+  const gates = new Map<Alert, HeldAnswer | undefined>(freshGates.map((held, i) => [fresh[i], held]));
+  const heldBefore = new Map(replayGates.map((held, i) => [replays[i], held]));
+  const submit = async (classified: Alert) => gates.get(classified) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
   let body: unknown;
   try {
     // A replay is answered as the duplicate it is, and nothing of it reaches Temporal (nor beats for a monitor).
     const [alerts, resolved] = await Promise.all([
-      Promise.all(classified.map((c) => (c.replayed ? { incidentId: incidentIdFor(c.alert), deduplicated: true, replayed: true } : submit(c.alert)))),
+      Promise.all(classified.map((c) => (c.replayed ? (heldBefore.get(c.alert) ?? { incidentId: incidentIdFor(c.alert), deduplicated: true, replayed: true }) : submit(c.alert)))),
       Promise.all(result.resolutions.map((r) => (replayed.has(r.deliveryId) ? { incidentId: incidentIdFor(classifyResolution(r, deps.rules)), matched: false, replayed: true } : deps.incidents.recordResolution(keptResolution(classifyResolution(r, deps.rules)))))),
       // Beside the alerts, not after them: the 202 waits for nothing more. It never throws.
       deps.heartbeats.fromAlerts(name, classified.filter((c) => !c.replayed).map((c) => c.alert)),

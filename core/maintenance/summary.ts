@@ -1,5 +1,5 @@
 import type { SlackMessage } from '../channels/slack-message';
-import { mrkdwn, slackDate } from '../channels/slack-text';
+import { escapeSlack, mrkdwn, SlackMarkup, slackDate } from '../channels/slack-text';
 import type { MaintenanceWindow } from './window';
 
 /** What arrived during a window, as the ledger recorded it (ledger/maintenance-windows.ts). */
@@ -14,10 +14,23 @@ export interface HeldTally {
 
 /** Titles a summary names; the rest are counted. */
 export const SUMMARY_TITLES = 5;
-/** Slack's limit on a section's text is 3000; a title is cut well before it. */
+/**
+ * Slack's limit on a section's text is 3000; a title is cut well before it, as escaped: `&`
+ * becomes five characters, so a title cut before escaping could still be five times as long,
+ * and five of them overflow the section (Slack refuses the post, and the summary is lost).
+ */
 const TITLE_CHARS = 200;
 
-const cut = (s: string) => (s.length > TITLE_CHARS ? `${s.slice(0, TITLE_CHARS - 1)}…` : s);
+/** The title escaped for Slack, at most TITLE_CHARS of markup, cut between characters (never inside an entity or a surrogate pair). */
+const cut = (s: string): SlackMarkup => {
+  let out = '';
+  for (const ch of s) {
+    const e = escapeSlack(ch);
+    if (out.length + e.length > TITLE_CHARS - 1) return new SlackMarkup(`${out}…`);
+    out += e;
+  }
+  return new SlackMarkup(out);
+};
 
 const scope = (w: Pick<MaintenanceWindow, 'tenant' | 'source' | 'service'>) =>
   [`tenant ${w.tenant}`, ...(w.source !== undefined ? [`source ${w.source}`] : []), ...(w.service !== undefined ? [`service ${w.service}`] : [])].join(', ');

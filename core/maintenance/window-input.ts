@@ -6,7 +6,9 @@ import { redact } from '../shared/redaction';
 import type { MaintenanceWindow } from './window';
 
 /** Bounds of a window: a planned change, not a way to switch a detector off for good. */
-export const WINDOW_LIMITS = { minMinutes: 1, maxMinutes: 43_200, reason: 500, name: 64 } as const;
+/** A window starts at most `daysAhead` days ahead (as an on-call override): a typo'd year would otherwise block its scope for years. */
+/** `perTenant`: windows live or to come a tenant may have at once (each is read at every alert of the tenant). */
+export const WINDOW_LIMITS = { minMinutes: 1, maxMinutes: 43_200, reason: 500, name: 64, daysAhead: 366, perTenant: 50 } as const;
 
 /** A window refused: the 4xx names the field and why; nothing is stored or recorded. */
 export class MaintenanceInputError extends Error {
@@ -66,12 +68,29 @@ function parse(body: unknown): z.output<typeof windowRequestSchema> {
   throw new MaintenanceInputError(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
 }
 
-/** A date-time with an offset, or local in `zone`; UTC milliseconds. */
+/** A trailing UTC offset: Z, ±hh, ±hhmm or ±hh:mm (an hour-only offset is an offset, not a local time). */
+const OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
+
+/**
+ * A date-time with an offset, or local in `zone`; UTC milliseconds. As the on-call overrides
+ * read them (core/oncall/override-input.ts): refused, a year outside 1970–9999 and a local
+ * time that does not exist in `zone` (the hour the clocks skip in spring), which luxon would
+ * otherwise move on silently.
+ */
 function instantIn(text: string, field: string, zone: string | undefined): number {
-  if (!DateTime.fromISO(text, { zone: 'utc' }).isValid) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} is not an ISO date-time (e.g. 2026-03-29T09:00)`);
-  const offset = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text);
+  const written = DateTime.fromISO(text, { zone: 'utc' });
+  const bad = () => new MaintenanceInputError(`${field} ${JSON.stringify(text)} is not an ISO date-time (e.g. 2026-03-29T09:00)`);
+  if (!written.isValid) throw bad();
+  const offset = OFFSET.test(text);
   if (!offset && zone === undefined) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
-  return DateTime.fromISO(text, { zone: offset ? 'utc' : zone }).toMillis();
+  const dt = DateTime.fromISO(text, { zone: offset ? 'utc' : zone, setZone: false });
+  if (!dt.isValid) throw bad();
+  const year = dt.toUTC().year;
+  if (year < 1970 || year > 9999) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} is in the year ${year}: a time from 1970 to 9999 is expected`);
+  if (!offset && (['year', 'month', 'day', 'hour', 'minute', 'second', 'millisecond'] as const).some((u) => dt[u] !== written[u])) {
+    throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} does not exist in ${zone}: the clocks skip that hour (daylight saving time); give a time before or after it, or an offset`);
+  }
+  return dt.toMillis();
 }
 
 export interface WindowContext {
@@ -100,6 +119,7 @@ export function windowFor(body: unknown, ctx: WindowContext): Omit<MaintenanceWi
   if (req.source !== undefined && !ctx.sources.includes(req.source)) throw new MaintenanceInputError(`source ${JSON.stringify(req.source)} is not an alert source Klaxon knows (${ctx.sources.join(', ')})`);
   const from = req.from === undefined ? ctx.now : instantIn(req.from, 'from', req.tz);
   if (from < ctx.now - NOW_SLACK_MS) throw new MaintenanceInputError('from is in the past: a window starts now or later (leave from out for now)');
+  if (from - ctx.now > WINDOW_LIMITS.daysAhead * 86_400_000) throw new MaintenanceInputError(`from is more than ${WINDOW_LIMITS.daysAhead} days ahead: open the window nearer the time`);
   let until: number | null;
   if (req.openEnded !== undefined) {
     if (req.minutes !== undefined || req.until !== undefined) throw new MaintenanceInputError('an open-ended window has no minutes or until');

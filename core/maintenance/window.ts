@@ -83,11 +83,17 @@ export type MaintenanceDecision =
  * Hold (a live window matches), bypass (it matches, but the alert is a SEV1 carrying personal
  * data and the window does not allow silencing those), or page (no live window matches). The
  * first matching window decides; windows of one scope never overlap, and the narrower scopes
- * come first, so a source- or service-specific window's choice wins over a tenant-wide one's.
+ * come first, so a source- or service-specific window's choice wins over a tenant-wide one's;
+ * between equally narrow ones, the one that does not silence SEV1s with personal data.
  */
 export function decide(alert: Pick<Alert, 'tenant' | 'source' | 'classification' | 'severity' | 'dataCategories'>, windows: readonly MaintenanceWindow[], at: number): MaintenanceDecision {
   const specificity = (w: MaintenanceWindow) => (w.source !== undefined ? 1 : 0) + (w.service !== undefined ? 1 : 0);
-  const live = windows.filter((w) => isLive(w, at) && matches(w, alert)).sort((a, b) => specificity(b) - specificity(a));
+  // Between equally narrow windows (one by source, one by service), the one that does not
+  // silence SEV1s with personal data first, then by id: the choice does not hang on the order
+  // the database returns them in, and a tie is resolved on the side of paging.
+  const live = windows
+    .filter((w) => isLive(w, at) && matches(w, alert))
+    .sort((a, b) => specificity(b) - specificity(a) || Number(a.allowSev1PersonalData) - Number(b.allowSev1PersonalData) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const window = live[0];
   if (!window) return { action: 'page' };
   const sev1PersonalData = alert.severity === 'SEV1' && carriesPersonalData(alert);

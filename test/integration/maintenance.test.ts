@@ -3,7 +3,8 @@ import { runCli } from '../../client/cli/dispatch';
 import { Maintenance } from '../../client/maintenance';
 import { ApiTokens } from '../../ledger/api-tokens';
 import { registry } from '../../telemetry/metrics';
-import { postAlert, startTestStack, type TestStack } from '../support/stack';
+import { signKlaxon } from '../support/signing';
+import { postAlert, startTestStack, WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { waitFor } from '../support/waiting';
 
 /**
@@ -135,5 +136,15 @@ describe('maintenance windows over the API', () => {
       ['maintenance.started', undefined],
       ['maintenance.ended', { none: 'its workflow did not start: Temporal is away' }],
     ]);
+  });
+  it('answers a replayed delivery of a held alert as held (no incident id that does not exist), recorded and counted once', async () => {
+    const opened = await call('POST', '/v1/maintenance', tokens.write, { tenant: 'hooli', minutes: 30, reason: 'r' });
+    const body = JSON.stringify({ title: 'Replica lag on db-9', severity: 'SEV2', tenant: 'hooli', dedupKey: 'lag-9' });
+    const signed = { 'klaxon-signature': signKlaxon(WEBHOOK_SECRET, body) };
+    const held = { window: opened.body.window.id, until: opened.body.window.until };
+    expect((await postAlert(stack.apiUrl, body, signed)).body).toEqual({ incidentId: null, held });
+    expect((await postAlert(stack.apiUrl, body, signed)).body).toEqual({ incidentId: null, held, replayed: true });
+    expect((await call('GET', '/v1/maintenance', tokens.read)).body.windows.find((x: { id: string }) => x.id === held.window)).toMatchObject({ held: 1 });
+    expect((await call('POST', `/v1/maintenance/${held.window}/end`, tokens.write)).body.ended).toMatchObject({ held: 1 });
   });
 });

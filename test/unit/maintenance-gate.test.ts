@@ -14,9 +14,15 @@ const alert = sampleAlert({ tenant: 'acme', severity: 'SEV2' });
 
 function fake(over: { decide?: () => Promise<unknown>; recordMet?: () => Promise<void> }): { maintenance: Maintenance; recorded: unknown[] } {
   const recorded: unknown[] = [];
+  type Entry = { window: unknown; alert: unknown; bypass?: unknown };
   const maintenance = {
     decide: over.decide ?? (async (a: typeof alert) => decide(a, [window], NOW.getTime())),
-    windows: { recordMet: over.recordMet ?? (async (...args: unknown[]) => void recorded.push(args)) },
+    windows: {
+      recordMany: async (entries: Entry[], at: Date) => {
+        if (over.recordMet) await over.recordMet();
+        return entries.map((e) => (recorded.push([e.window, e.alert, e.bypass, at]), true));
+      },
+    },
   } as unknown as Maintenance;
   return { maintenance, recorded };
 }

@@ -59,6 +59,14 @@ describe('opening a window', () => {
     expect(() => windowFor([], ctx)).toThrow(/JSON object/);
   });
 
+  it('reads times as the on-call overrides do: hour-only offsets, no DST-gap times, no start years ahead', () => {
+    expect(open({ until: '2026-03-27T12:00+01' })).toMatchObject({ until: '2026-03-27T11:00:00.000Z' });
+    // Berlin's clocks skip 02:00–03:00 on 2026-03-29: 02:30 there is no time at all.
+    expect(refusal({ from: '2026-03-29T02:30', minutes: 30, tz: 'Europe/Berlin' })).toMatch(/"2026-03-29T02:30" does not exist in Europe\/Berlin/);
+    expect(refusal({ from: '9999-01-01T00:00Z', minutes: 5 })).toMatch(/from is more than 366 days ahead/);
+    expect(refusal({ from: '2027-06-01T00:00Z', openEnded: 'x' })).toMatch(/from is more than 366 days ahead/);
+  });
+
   it('redacts the reason before it is kept', () => {
     expect(open({ minutes: 5, reason: 'moving jane.doe@example.com to the new cluster' }).reason).not.toContain('jane.doe@example.com');
   });
@@ -116,6 +124,20 @@ describe('which alerts a window holds', () => {
     expect(decide(sev1, [win({ id: 'wide' }), win({ id: 'narrow', source: 'generic', allowSev1PersonalData: true })], NOW)).toMatchObject({ action: 'hold', window: { id: 'narrow' } });
   });
 
+  it('between equally narrow windows (one by source, one by service), the one that does not silence a SEV1 with personal data decides, whatever their order', () => {
+    const sev1 = { ...alert, severity: 'SEV1' as const, dataCategories: ['personal-data'], classification: { service: 'billing', surfaces: [], jurisdictions: [] } };
+    const bySource = win({ id: 'by-source', source: 'generic', allowSev1PersonalData: true });
+    const byService = win({ id: 'by-service', service: 'billing' });
+    expect(decide(sev1, [bySource, byService], NOW)).toMatchObject({ action: 'bypass', window: { id: 'by-service' } });
+    expect(decide(sev1, [byService, bySource], NOW)).toMatchObject({ action: 'bypass', window: { id: 'by-service' } });
+    // Other alerts: held by the same window whatever the order (the record names one window).
+    const sev2 = { ...sev1, severity: 'SEV2' as const };
+    const one = decide(sev2, [bySource, byService], NOW);
+    const other = decide(sev2, [byService, bySource], NOW);
+    expect(one).toEqual(other);
+    expect(one).toMatchObject({ action: 'hold', window: { id: 'by-service' } });
+  });
+
   it('says an alert carries personal data exactly when the regimes would start a clock for it', () => {
     expect(carriesPersonalData({ dataCategories: [] })).toBe(false);
     expect(carriesPersonalData({ dataCategories: ['health'] })).toBe(true);
@@ -136,5 +158,18 @@ describe('the summary', () => {
     expect(all).toContain('1 SEV1 with personal data paged anyway');
     expect(all).toContain('…and 5 more');
     expect(all).not.toMatch(/<!here>|<!channel>|<https:\/\/evil/);
+  });
+});
+
+describe('the summary at its largest', () => {
+  it('stays within Slack\'s 3000 characters a text, however much escaping its titles take, and cuts no entity in half', () => {
+    const w = win({ service: '&'.repeat(64), reason: '&'.repeat(500) });
+    const counts = Array.from({ length: 50 }, (_, i) => ({ source: 'alertmanager', severity: 'SEV2', count: 1000 + i }));
+    const m = maintenanceSummary(w, { counts, titles: Array.from({ length: 5 }, () => '<&>'.repeat(100)), bypassed: 0 }, { at: new Date(NOW).toISOString(), by: 'ana', expired: false });
+    type Block = { text?: { text: string }; elements?: Array<{ text: string }> };
+    const texts = (m.blocks as Block[]).flatMap((b) => [...(b.text ? [b.text.text] : []), ...(b.elements ?? []).map((e) => e.text)]);
+    for (const t of texts) expect(t.length).toBeLessThanOrEqual(3000);
+    for (const t of texts) expect(t).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    expect(JSON.stringify(m)).toContain('&lt;&amp;&gt;');
   });
 });

@@ -75,4 +75,62 @@ describe('a maintenance window', () => {
       expect([last.kind, last.actor.name, last.payload.expired]).toEqual(['maintenance.ended', 'alice', false]);
     });
   });
+  it('ends however long the ledger database is away: its end is retried until it is recorded, never given up', async () => {
+    await t.withWorker(async () => {
+      const w = await opened();
+      // The database away for a good half hour of retries (more than ten attempts).
+      const get = windows.get.bind(windows);
+      let failures = 0;
+      windows.get = async (id) => {
+        if (failures < 14) {
+          failures += 1;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return get(id);
+      };
+      try {
+        const handle = await t.env.client.workflow.start(maintenanceWindow, { taskQueue: TASK_QUEUE, workflowId: maintenanceWorkflowId(w.id), args: [{ id: w.id, tenant: w.tenant, until: w.until }] });
+        expect(await handle.result()).toMatchObject({ id: w.id, expired: true, summary: { channel: 'C0ACME' } });
+      } finally {
+        windows.get = get;
+      }
+      expect(failures).toBe(14);
+      expect(await windows.get(w.id)).toMatchObject({ endedAt: w.until });
+    });
+  });
+  it('still posts its summary when Slack fails once after a long database outage (the post has attempts of its own)', async () => {
+    await t.withWorker(async () => {
+      const w = await opened();
+      const get = windows.get.bind(windows);
+      let failures = 0;
+      windows.get = async (id) => {
+        if (failures < 8) {
+          failures += 1;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return get(id);
+      };
+      t.slack.failures.set('chat.postMessage', { error: 'internal_error', remaining: 1 });
+      try {
+        const handle = await t.env.client.workflow.start(maintenanceWindow, { taskQueue: TASK_QUEUE, workflowId: maintenanceWorkflowId(w.id), args: [{ id: w.id, tenant: w.tenant, until: w.until }] });
+        expect(await handle.result()).toMatchObject({ id: w.id, expired: true, summary: { channel: 'C0ACME' } });
+      } finally {
+        windows.get = get;
+        t.slack.failures.delete('chat.postMessage');
+      }
+    });
+  });
+  it('gives the summary up after five failed posts, and records the end without it', async () => {
+    await t.withWorker(async () => {
+      const w = await opened();
+      t.slack.failures.set('chat.postMessage', { error: 'internal_error', remaining: 20 });
+      try {
+        const handle = await t.env.client.workflow.start(maintenanceWindow, { taskQueue: TASK_QUEUE, workflowId: maintenanceWorkflowId(w.id), args: [{ id: w.id, tenant: w.tenant, until: w.until }] });
+        expect(await handle.result()).toMatchObject({ id: w.id, expired: true, summary: { failed: expect.stringMatching(/internal_error/) } });
+        expect(t.slack.failures.get('chat.postMessage')?.remaining).toBe(15);
+      } finally {
+        t.slack.failures.delete('chat.postMessage');
+      }
+    });
+  });
 });

@@ -1,0 +1,98 @@
+import { maintenanceChain, type MaintenanceWindow } from '../../core/maintenance/window';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { Maintenance } from '../../client/maintenance';
+import { maintenanceGates } from '../../client/maintenance-gate';
+import { MaintenanceWindows } from '../../ledger/maintenance-windows';
+import { sampleAlert } from '../support/samples';
+import { LedgerStore } from '../../ledger/store';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * The maintenance windows' table and records in PostgreSQL without Temporal: what an alert
+ * arriving while its window ends, or a storm of held alerts in one delivery, leaves behind.
+ */
+let db: TestDatabase;
+let ledger: LedgerStore;
+let windows: MaintenanceWindows;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  ledger = new LedgerStore(db.pool);
+  windows = new MaintenanceWindows(ledger);
+});
+afterAll(() => db?.drop());
+
+let n = 0;
+const ANA = { type: 'responder' as const, name: 'ana', via: 'api' };
+async function opened(over: Partial<MaintenanceWindow> = {}): Promise<MaintenanceWindow> {
+  n += 1;
+  const now = Date.now();
+  const w: MaintenanceWindow = { id: `mw-db${n}`, tenant: `t${n}`, from: new Date(now - 1000).toISOString(), until: new Date(now + 30 * 60_000).toISOString(), reason: 'r', by: 'ana', allowSev1PersonalData: false, createdAt: new Date(now).toISOString(), ...over };
+  await windows.open(w, ANA);
+  return w;
+}
+const met = (w: MaintenanceWindow, i: number) => ({ window: w.id, source: 'generic', severity: 'SEV2' as const, title: `t${i}`, dedupKey: `k${i}`, deliveryId: `d-${w.id}-${i}` });
+const heldEvents = async (w: MaintenanceWindow) => (await ledger.timeline(maintenanceChain(w.tenant))).filter((e) => e.kind === 'maintenance.alert_held');
+
+it('refuses to record a hold in a window that has ended meanwhile (its summary is counted already): the alert pages', async () => {
+  const w = await opened();
+  await windows.recordMet(w, met(w, 1), undefined, new Date());
+  await windows.end(w.id, 'ana', new Date());
+  const tally = await windows.tally(w);
+  // The alert was decided while the window was live, and its record comes after the end.
+  await expect(windows.recordMet(w, met(w, 2), undefined, new Date())).rejects.toThrow(/ended/);
+  expect(await windows.tally(w)).toEqual(tally);
+  expect((await windows.get(w.id))?.held).toBe(1);
+  expect(await heldEvents(w)).toHaveLength(1);
+});
+
+it('holds every alert of a storm one delivery brings, recorded in one transaction (not one lock each under its own deadline), each once', async () => {
+  const maintenance = new Maintenance(ledger, {} as Client, 'unused');
+  const w = await opened();
+  const other = await opened();
+  const alerts = Array.from({ length: 500 }, (_, i) => sampleAlert({ tenant: i % 10 === 9 ? 'nobody' : i % 10 === 8 ? other.tenant : w.tenant, severity: 'SEV3', dataCategories: [], dedupKey: `k${i}`, deliveryId: `storm-${i}` }));
+  const logs: string[] = [];
+  const locked = jest.spyOn(ledger, 'locked');
+  try {
+    const answers = await maintenanceGates(alerts, maintenance, new Date(), (l) => logs.push(l));
+    expect(locked).toHaveBeenCalledTimes(1);
+    expect(logs).toEqual([]);
+    expect(answers.filter((a) => a === undefined)).toHaveLength(50);
+    expect(answers.filter((a) => a?.held.window === w.id)).toHaveLength(400);
+    expect(answers.filter((a) => a?.held.window === other.id)).toHaveLength(50);
+  } finally {
+    locked.mockRestore();
+  }
+  expect((await windows.get(w.id))?.held).toBe(400);
+  expect((await windows.get(other.id))?.held).toBe(50);
+  expect(await heldEvents(w)).toHaveLength(400);
+  // The same delivery again (a retry): nothing recorded or counted twice, still held.
+  expect((await maintenanceGates(alerts.slice(0, 10), maintenance, new Date(), (l) => logs.push(l))).filter((a) => a?.held)).toHaveLength(9);
+  expect((await windows.get(w.id))?.held).toBe(400);
+});
+
+it('refuses a tenant more than 50 windows live or to come (each is read at every alert of the tenant, and each has a workflow)', async () => {
+  const first = await opened({ service: 's0' });
+  for (let i = 1; i < 50; i += 1) await windows.open({ ...first, id: `${first.id}-${i}`, service: `s${i}` }, ANA);
+  await expect(windows.open({ ...first, id: `${first.id}-50`, service: 's50' }, ANA)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/already has 50 maintenance windows live or to come/) });
+  // One ended makes room.
+  await windows.end(first.id, 'ana', new Date());
+  await windows.open({ ...first, id: `${first.id}-51`, service: 's51' }, ANA);
+  // Another tenant is not counted with it.
+  await opened({ service: 's0' });
+});
+
+it('ends a window whose workflow is gone (never started, terminated, failed) when someone ends it, instead of answering that it is over while it still holds', async () => {
+  const gone = { workflow: { getHandle: () => ({ executeUpdate: () => Promise.reject(new WorkflowNotFoundError('workflow not found', 'maintenance-x', undefined)) }) } } as unknown as Client;
+  const maintenance = new Maintenance(ledger, gone, 'unused');
+  const w = await opened({ until: null, openEnded: 'vendor gives no end' });
+  const caller = { actor: { type: 'responder' as const, name: 'bea', via: 'api' } };
+  const ended = await maintenance.end(w.id, caller, new Date());
+  expect(ended).toMatchObject({ id: w.id, endedBy: 'bea', expired: false, summary: { none: expect.stringMatching(/workflow/) } });
+  expect(await windows.get(w.id)).toMatchObject({ endedBy: 'bea', endedAt: expect.any(String) });
+  expect(await windows.liveFor(w.tenant, new Date())).toEqual([]);
+  const last = (await ledger.timeline(maintenanceChain(w.tenant))).at(-1)!;
+  expect([last.kind, last.actor.name]).toEqual(['maintenance.ended', 'bea']);
+  // Ended now: a second end is a 409.
+  await expect(maintenance.end(w.id, caller, new Date())).rejects.toMatchObject({ status: 409 });
+});
