@@ -6,7 +6,7 @@ import type { Actor } from '../core/incident/actor';
 import { MaintenanceInputError, windowFor } from '../core/maintenance/window-input';
 import { decide, maintenanceWorkflowId, type MaintenanceDecision } from '../core/maintenance/window';
 import { SOURCES } from '../core/sources/registry';
-import { MaintenanceWindows, type StoredWindow } from '../ledger/maintenance-windows';
+import { MaintenanceWindows, type StoredWindow, type WindowList } from '../ledger/maintenance-windows';
 import type { LedgerStore } from '../ledger/store';
 import { endMaintenanceUpdate, type MaintenanceEnded, type MaintenanceWorkflowInput } from '../workflows/maintenance';
 
@@ -77,7 +77,7 @@ export class Maintenance {
   }
 
   /** Windows live or to come (with `recent`, also those ended in the last day) of the caller's tenants. */
-  async list(caller: MaintenanceCaller, now: Date, recent = false): Promise<StoredWindow[]> {
+  async list(caller: MaintenanceCaller, now: Date, recent = false): Promise<WindowList> {
     return this.windows.list({ ...(caller.tenants ? { tenants: caller.tenants } : {}), recent }, now);
   }
 

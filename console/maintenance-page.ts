@@ -98,12 +98,12 @@ export function showMaintenancePage(main: HTMLElement): void {
   const feedback = new Feedback();
   document.title = 'Maintenance · Klaxon console';
   const poller = new Poller({
-    read: () => getJson<{ windows: ListedWindow[] }>('/v1/maintenance?recent=true'),
-    show({ windows }) {
+    read: () => getJson<{ windows: ListedWindow[]; more: boolean }>('/v1/maintenance?recent=true'),
+    show({ windows, more }) {
       replaceChildren(
         body,
         windows.length
-          ? table('maintenance-windows', `${windows.length} window${windows.length === 1 ? '' : 's'}`, ['Id', 'Scope', 'From', 'Until', 'Held', 'Paged anyway', 'SEV1 with personal data', 'By', 'Why', ''], windows.map((w) => windowRow(w, answer)))
+          ? table('maintenance-windows', `${windows.length} window${windows.length === 1 ? '' : 's'}${more ? ' (the first by start; more were left out)' : ''}`, ['Id', 'Scope', 'From', 'Until', 'Held', 'Paged anyway', 'SEV1 with personal data', 'By', 'Why', ''], windows.map((w) => windowRow(w, answer)))
           : h('p', { id: 'no-maintenance' }, 'No maintenance window: every alert pages as usual.'),
       );
     },

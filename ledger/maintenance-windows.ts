@@ -27,6 +27,10 @@ interface Row {
 
 /** A window as the list shows it: with how many SEV1s with personal data paged anyway. */
 export type StoredWindow = MaintenanceWindow & { held: number; bypassed: number };
+/** A list answer: the windows, and whether more than MAINTENANCE_LIST_LIMIT matched. */
+export type WindowList = { windows: StoredWindow[]; more: boolean };
+/** A list is read in one query and shown on one page: 10 tenants at their 50 each. */
+export const MAINTENANCE_LIST_LIMIT = 500;
 
 const toWindow = (r: Row): StoredWindow => ({
   id: r.id,
@@ -118,18 +122,22 @@ export class MaintenanceWindows {
     return r.rows.map(toWindow);
   }
 
-  /** Windows not over at `now` (live or to come), of the given tenants (all when absent); with `recent`, also those ended in the last day. */
-  async list(q: { tenants?: readonly string[]; recent?: boolean }, now: Date): Promise<StoredWindow[]> {
+  /**
+   * Windows not over at `now` (live or to come), of the given tenants (all when absent); with
+   * `recent`, also those ended in the last day. At most MAINTENANCE_LIST_LIMIT, earliest first;
+   * `more` says that others were left out.
+   */
+  async list(q: { tenants?: readonly string[]; recent?: boolean }, now: Date): Promise<WindowList> {
     const since = q.recent ? new Date(now.getTime() - 86_400_000) : now;
     const r = await databaseStep('list the maintenance windows', () =>
       this.db.query<Row>(
         `SELECT * FROM maintenance_windows
          WHERE ($1::text[] IS NULL OR tenant = ANY($1)) AND LEAST(COALESCE(ended_at, 'infinity'), COALESCE(until_at, 'infinity')) > $2
-         ORDER BY from_at, id LIMIT 500`,
-        [q.tenants ?? null, since],
+         ORDER BY from_at, id LIMIT $3`,
+        [q.tenants ?? null, since, MAINTENANCE_LIST_LIMIT + 1],
       ),
     );
-    return r.rows.map(toWindow);
+    return { windows: r.rows.slice(0, MAINTENANCE_LIST_LIMIT).map(toWindow), more: r.rows.length > MAINTENANCE_LIST_LIMIT };
   }
 
   /** Ends a window in one statement; a second end finds it ended already. */

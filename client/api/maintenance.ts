@@ -47,7 +47,7 @@ export async function listMaintenanceRoute(req: IncomingMessage, deps: Complianc
   for (const k of params.keys()) if (k !== 'recent') throw new HttpError(400, `unknown query parameter "${k.slice(0, 40)}" (recent)`);
   const recent = params.get('recent');
   if (recent !== null && recent !== 'true' && recent !== 'false') throw new HttpError(400, 'recent must be true or false');
-  return { status: 200, body: { windows: await maintenance.list(callerOf(token), now, recent === 'true') } };
+  return { status: 200, body: await maintenance.list(callerOf(token), now, recent === 'true') };
 }
 
 export async function endMaintenanceRoute(req: IncomingMessage, deps: ComplianceDeps, maintenance: Maintenance, id: string, now: Date): Answer {

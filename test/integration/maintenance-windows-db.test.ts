@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { Maintenance } from '../../client/maintenance';
 import { maintenanceGates } from '../../client/maintenance-gate';
-import { MaintenanceWindows } from '../../ledger/maintenance-windows';
+import { MAINTENANCE_LIST_LIMIT, MaintenanceWindows } from '../../ledger/maintenance-windows';
 import { sampleAlert } from '../support/samples';
 import { LedgerStore } from '../../ledger/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -95,4 +95,23 @@ it('ends a window whose workflow is gone (never started, terminated, failed) whe
   expect([last.kind, last.actor.name]).toEqual(['maintenance.ended', 'bea']);
   // Ended now: a second end is a 409.
   await expect(maintenance.end(w.id, caller, new Date())).rejects.toMatchObject({ status: 409 });
+});
+
+it('lists at most MAINTENANCE_LIST_LIMIT windows, earliest first, and says that more were left out', async () => {
+  const from = Date.now() + 60 * 60_000;
+  // Rows as the API stores them, written directly: opening 501 through the API would take 11 tenants at their limit.
+  await db.pool.query(
+    `INSERT INTO maintenance_windows (id, tenant, from_at, until_at, reason, created_by)
+     SELECT 'mw-list' || lpad(i::text, 4, '0'), 'list-' || (i % 11), $1::timestamptz + i * interval '1 second', $1::timestamptz + interval '1 hour', 'r', 'ana'
+       FROM generate_series(1, $2::int) AS i`,
+    [new Date(from).toISOString(), MAINTENANCE_LIST_LIMIT + 1],
+  );
+  const all = await windows.list({ tenants: Array.from({ length: 11 }, (_, i) => `list-${i}`) }, new Date());
+  expect(all.more).toBe(true);
+  expect(all.windows).toHaveLength(MAINTENANCE_LIST_LIMIT);
+  expect(all.windows[0].id).toBe('mw-list0001');
+  expect(all.windows.at(-1)?.id).toBe(`mw-list${String(MAINTENANCE_LIST_LIMIT).padStart(4, '0')}`);
+  const one = await windows.list({ tenants: ['list-0'] }, new Date());
+  expect(one).toMatchObject({ more: false });
+  expect(one.windows).toHaveLength(Math.floor((MAINTENANCE_LIST_LIMIT + 1) / 11));
 });

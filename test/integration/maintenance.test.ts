@@ -129,7 +129,7 @@ describe('maintenance windows over the API', () => {
     const m = new Maintenance(stack.ledger, away, 'q');
     const who = { actor: { type: 'responder' as const, name: 'alice', via: 'api' } };
     await expect(m.start({ tenant: 'umbrella', minutes: 30, reason: 'r' }, who, new Date())).rejects.toThrow('Temporal is away');
-    const [w] = await m.windows.list({ tenants: ['umbrella'], recent: true }, new Date());
+    const { windows: [w] } = await m.windows.list({ tenants: ['umbrella'], recent: true }, new Date());
     expect(w).toMatchObject({ tenant: 'umbrella', endedBy: 'klaxon' });
     expect((await alert({ tenant: 'umbrella', dedupKey: 'u-1' })).body.incidentId).toEqual(expect.any(String));
     expect((await chain('umbrella')).map((e) => [e.kind, e.summary])).toEqual([

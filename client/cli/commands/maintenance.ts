@@ -1,6 +1,6 @@
 import { MaintenanceInputError } from '../../../core/maintenance/window-input';
 import { formatInstant } from '../../../core/shared/time-format';
-import { MaintenanceWindows, type StoredWindow } from '../../../ledger/maintenance-windows';
+import { MaintenanceWindows, type StoredWindow, type WindowList } from '../../../ledger/maintenance-windows';
 import { LedgerStore } from '../../../ledger/store';
 import type { MaintenanceEnded } from '../../../workflows/maintenance';
 import { Maintenance, type MaintenanceCaller } from '../../maintenance';
@@ -106,11 +106,12 @@ const list = defineCommand({
   options: { recent: { type: 'boolean', help: 'also the windows ended in the last day' }, tz: TZ_OPTION },
   async run({ values }, cli) {
     const recent = values.recent === true;
-    const windows = await cli.read(
-      async (api) => (await api.maintenance<{ windows: StoredWindow[] }>('GET', `/v1/maintenance${recent ? '?recent=true' : ''}`)).windows,
+    const { windows, more } = await cli.read(
+      (api) => api.maintenance<WindowList>('GET', `/v1/maintenance${recent ? '?recent=true' : ''}`),
       () => cli.withLedger('the maintenance windows are read', (db) => new MaintenanceWindows(new LedgerStore(db)).list({ recent }, new Date())),
     );
-    return cli.print({ windows }, () => (windows.length ? windows.map((w) => describeWindow(w, cli.zone())).join('\n') : 'no maintenance window'));
+    const cut = more ? `\n(the first ${windows.length} by start; more were left out)` : '';
+    return cli.print({ windows, more }, () => (windows.length ? windows.map((w) => describeWindow(w, cli.zone())).join('\n') + cut : 'no maintenance window'));
   },
 });
 
