@@ -369,14 +369,15 @@ describe('evidence', () => {
     const csv = await (await get(`/v1/incidents/${id}/evidence?format=csv`)).text();
     expect(csv.split('\n')[0]).toBe('incident,section,controls,seq,at,kind,actor,detail,hash');
     expect((await get(`/v1/incidents/${id}/evidence?format=pdf`)).status).toBe(400);
-    // The CLI gives the same pack.
-    const cliPack = JSON.parse((await klaxon(['evidence', 'export', id], env)).stdout) as EvidencePack;
-    expect(cliPack.sections.flatMap((x) => x.items).slice(0, items.length)).toEqual(items);
+    // The CLI gives the same pack (run while visibility is waited for below).
+    const cliExport = klaxon(['evidence', 'export', id], env);
 
     const period = await waitFor('visibility to see it closed', async () => {
       const r = (await (await get(`/v1/evidence?since=${since.toISOString()}&until=${until.toISOString()}`)).json()) as PeriodReport;
       return r.rows?.some((x) => x.incidentId === id && x.status === 'resolved') ? r : undefined;
     });
+    const cliPack = JSON.parse((await cliExport).stdout) as EvidencePack;
+    expect(cliPack.sections.flatMap((x) => x.items).slice(0, items.length)).toEqual(items);
     expect(period.bySeverity.find((b) => b.severity === 'SEV1')).toMatchObject({ acknowledge: { count: expect.any(Number) }, notify: { count: 1 } });
     expect((await get('/v1/evidence?since=2026-11-01T00:00Z')).status).toBe(400);
     const periodMd = (await klaxon(['evidence', 'export', '--since', since.toISOString(), '--until', until.toISOString(), '--format', 'md'], env)).stdout;
