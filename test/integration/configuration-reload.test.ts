@@ -26,8 +26,8 @@ let hupPolicyFile: string;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** A policy of two levels, one responder each, the ladder run once: each level waits `minutes`. */
-const policy = (name: string, [first, second]: Array<[string, string]>, minutes: number) =>
+/** A policy of two levels, one responder each, the ladder run once: the first level waits `minutes`, the second `lastMinutes`. */
+const policy = (name: string, [first, second]: Array<[string, string]>, minutes: number, lastMinutes = minutes) =>
   [
     `name: ${name}`,
     'responders:',
@@ -35,13 +35,14 @@ const policy = (name: string, [first, second]: Array<[string, string]>, minutes:
     `  - { name: ${second[0]}, slackUserId: ${second[1]}, timeZone: America/New_York }`,
     'levels:',
     `  - { targets: [${first[0]}], timeoutMinutes: ${minutes} }`,
-    `  - { targets: [${second[0]}], timeoutMinutes: ${minutes} }`,
+    `  - { targets: [${second[0]}], timeoutMinutes: ${lastMinutes} }`,
     'repeat: 0',
     '',
   ].join('\n');
 
-// Nine seconds a level: the incident opened under V1 pages its second level after the reload.
-const V1 = policy('on-call-v1', [['alice', 'U0ALICE'], ['bob', 'U0BOB']], 0.15);
+// Nine seconds at level 1: the incident opened under V1 pages its second level after the reload.
+// Its second level's wait only delays the end of its ladder, which the test waits for: three seconds.
+const V1 = policy('on-call-v1', [['alice', 'U0ALICE'], ['bob', 'U0BOB']], 0.15, 0.05);
 const V2 = policy('on-call-v2', [['carol', 'U0CAROL'], ['dave', 'U0DAVE']], 0.15);
 const NO_RULES = 'rules: []\n';
 /** The SIGHUP API's first policy: a version of its own, so the records of the two files do not list the same policy hash. */

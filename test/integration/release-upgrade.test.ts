@@ -13,8 +13,13 @@ import { todaysWorkflowBundle } from '../support/workflow-bundle';
  * replay meets commands the old code did not give, and the history shows WorkflowTaskFailed.
  */
 const RELEASE = '0054250';
-/** Long enough for the worker to be replaced before level 1's wait ends, so level 2 is today's code's doing. */
-const LEVEL_MINUTES = 0.5;
+/**
+ * Long enough for the worker to be replaced before level 1's wait ends, so level 2 is today's
+ * code's doing: from alice's page to today's worker polling (the trigger, the clock, the old
+ * worker's stop with its 2 s grace) took 0.7 s here, so 15 s leaves twenty times that; the test
+ * checks it did (bob not yet paged when the new worker is up) rather than trusting it.
+ */
+const LEVEL_MINUTES = 0.25;
 
 let stack: TestStack;
 let today: WorkflowBundle;
