@@ -54,10 +54,9 @@ describe('klaxon under a personal token', () => {
 
     const requested = await klaxon(['containment', 'request', id, '--kind', 'isolate-tenant', '--mode', 'read-only', '--reason', 'exports leaking'], shell(tokens.bob));
     expect(requested.stdout).toContain('containment a1 requested');
-    expect(await failure(klaxon(['containment', 'approve', id, 'a1'], shell(tokens.bob)))).toMatchObject({ code: 1, stderr: expect.stringContaining('403: bob requested a1: a second person must approve it (two-person rule)') });
-
-    // Alice keeps her token with klaxon login (from standard input), then approves.
-    const login = await klaxon(['login'], shell(), `${tokens.alice}\n`);
+    // Alice keeps her token with klaxon login (from standard input) meanwhile, then approves.
+    const [selfApproval, login] = await Promise.all([failure(klaxon(['containment', 'approve', id, 'a1'], shell(tokens.bob))), klaxon(['login'], shell(), `${tokens.alice}\n`)]);
+    expect(selfApproval).toMatchObject({ code: 1, stderr: expect.stringContaining('403: bob requested a1: a second person must approve it (two-person rule)') });
     expect(login.stdout).toContain('token "alice-laptop", acting as alice');
     expect(statSync(join(home, '.config/klaxon/credentials.json')).mode & 0o777).toBe(0o600);
     const [whoami, approved] = await Promise.all([klaxon(['whoami'], shell()), klaxon(['containment', 'approve', id, 'a1'], shell())]);
