@@ -23,7 +23,7 @@ let carolToken: string;
 
 beforeAll(async () => {
   [stack, browser] = await startAll([startConsoleStack(), launchBrowser()] as const);
-  carolToken = await createToken(stack.env, 'carol-laptop', EVERY_SCOPE, ['--as', 'carol']);
+  carolToken = await createToken(stack.env, 'carol-laptop', EVERY_SCOPE, { responder: 'carol' });
 }, 180_000);
 
 interface Person {

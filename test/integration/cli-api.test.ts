@@ -47,19 +47,21 @@ describe('klaxon under a personal token', () => {
     const alert = await postAlert(stack.apiUrl, JSON.stringify({ title: 'Support export mailed to the wrong tenant', severity: 'SEV2', tenant: 'acme', dedupKey: 'cli-api-1' }));
     const id = alert.body.incidentId as string;
 
-    expect((await klaxon(['ack', id], shell(tokens.bob))).stdout).toContain(`${id} acknowledged by bob.`);
-    expect(await failure(klaxon(['resolve', id, '--as', 'alice'], shell(tokens.bob)))).toMatchObject({ code: 2, stderr: expect.stringContaining('--as is for the embedded stack') });
+    // Commands that do not depend on one another run side by side: each CLI process takes a second or two to start.
+    const [acked, asAlice] = await Promise.all([klaxon(['ack', id], shell(tokens.bob)), failure(klaxon(['resolve', id, '--as', 'alice'], shell(tokens.bob)))]);
+    expect(acked.stdout).toContain(`${id} acknowledged by bob.`);
+    expect(asAlice).toMatchObject({ code: 2, stderr: expect.stringContaining('--as is for the embedded stack') });
 
     const requested = await klaxon(['containment', 'request', id, '--kind', 'isolate-tenant', '--mode', 'read-only', '--reason', 'exports leaking'], shell(tokens.bob));
     expect(requested.stdout).toContain('containment a1 requested');
-    expect(await failure(klaxon(['containment', 'approve', id, 'a1'], shell(tokens.bob)))).toMatchObject({ code: 1, stderr: expect.stringContaining('403: bob requested a1: a second person must approve it (two-person rule)') });
-
-    // Alice keeps her token with klaxon login (from standard input), then approves.
-    const login = await klaxon(['login'], shell(), `${tokens.alice}\n`);
+    // Alice keeps her token with klaxon login (from standard input) meanwhile, then approves.
+    const [selfApproval, login] = await Promise.all([failure(klaxon(['containment', 'approve', id, 'a1'], shell(tokens.bob))), klaxon(['login'], shell(), `${tokens.alice}\n`)]);
+    expect(selfApproval).toMatchObject({ code: 1, stderr: expect.stringContaining('403: bob requested a1: a second person must approve it (two-person rule)') });
     expect(login.stdout).toContain('token "alice-laptop", acting as alice');
     expect(statSync(join(home, '.config/klaxon/credentials.json')).mode & 0o777).toBe(0o600);
-    expect((await klaxon(['whoami'], shell())).stdout).toMatch(/^token "alice-laptop", acting as alice, scopes incidents:write, incidents:read, expires 20/);
-    expect((await klaxon(['containment', 'approve', id, 'a1'], shell())).stdout).toContain(`${id}: containment a1 is approved.`);
+    const [whoami, approved] = await Promise.all([klaxon(['whoami'], shell()), klaxon(['containment', 'approve', id, 'a1'], shell())]);
+    expect(whoami.stdout).toMatch(/^token "alice-laptop", acting as alice, scopes incidents:write, incidents:read, expires 20/);
+    expect(approved.stdout).toContain(`${id}: containment a1 is approved.`);
 
     const timeline = await waitFor('the ledger', async () => {
       const events = await stack.ledger.timeline(id);
@@ -83,25 +85,41 @@ describe('klaxon under a personal token', () => {
     const auditor = (await store.create('acme-auditor', ['incidents:read', 'audit:read'], { tenants: ['acme'] })).token;
     await waitFor('the ledger', async () => (await stack.ledger.timeline(acmeId)).length > 0);
 
-    // Bob's token reads incidents but not audit data: the state alone, and history is refused.
-    const listed = JSON.parse((await klaxon(['incidents', 'list', '--severity', 'SEV1', '--json'], shell(tokens.bob))).stdout) as Array<{ incidentId: string }>;
-    expect(listed.map((r) => r.incidentId)).toEqual(expect.arrayContaining([acmeId, globexId]));
-    const shown = (await klaxon(['incidents', 'show', acmeId, '--tz', 'Asia/Tokyo'], shell(tokens.bob))).stdout;
-    expect(shown).toContain(`Incident ${acmeId}`);
-    expect(shown).toContain('Timeline: unavailable (the token lacks the audit:read scope)');
-    expect(JSON.parse((await klaxon(['clocks', acmeId, '--tz', 'Asia/Tokyo', '--json'], shell(tokens.bob))).stdout)).toMatchObject({ incidentId: acmeId, readerZone: 'Asia/Tokyo' });
-    expect(await failure(klaxon(['incidents', 'history', acmeId], shell(tokens.bob)))).toMatchObject({ code: 1, stderr: expect.stringContaining('403: token "bob-laptop" lacks the audit:read scope') });
+    // Reads only, each its own CLI process (a second or two to start): side by side, two at a time.
+    const stdout = (p: Promise<{ stdout: string }>) => p.then((r) => r.stdout);
+    const until = new Date(Date.now() + 60_000);
+    const commands: Array<() => Promise<unknown>> = [
+      // Bob's token reads incidents but not audit data: the state alone, and history is refused.
+      () => stdout(klaxon(['incidents', 'list', '--severity', 'SEV1', '--json'], shell(tokens.bob))),
+      () => stdout(klaxon(['incidents', 'show', acmeId, '--tz', 'Asia/Tokyo'], shell(tokens.bob))),
+      () => stdout(klaxon(['clocks', acmeId, '--tz', 'Asia/Tokyo', '--json'], shell(tokens.bob))),
+      () => failure(klaxon(['incidents', 'history', acmeId], shell(tokens.bob))),
+      // The auditor's token is bound to acme: globex does not exist for it, through every command.
+      () => stdout(klaxon(['incidents', 'list', '--all', '--json'], shell(auditor))),
+      () => stdout(klaxon(['incidents', 'show', acmeId], shell(auditor))),
+      () => stdout(klaxon(['incidents', 'history', acmeId], shell(auditor))),
+      () => stdout(klaxon(['evidence', 'export', acmeId, '--format', 'md'], shell(auditor))),
+      () => failure(klaxon(['incidents', 'show', globexId], shell(auditor))),
+      () => stdout(klaxon(['evidence', 'export', '--since', new Date(until.getTime() - 3_600_000).toISOString(), '--until', until.toISOString(), '--format', 'csv'], shell(auditor))),
+    ];
+    const answers: unknown[] = [];
+    for (let i = 0; i < commands.length; i += 2) answers.push(...(await Promise.all(commands.slice(i, i + 2).map((command) => command()))));
+    const [bobList, bobShow, bobClocks, bobHistory, auditorList, auditorShow, auditorHistory, auditorEvidence, auditorGlobex, period] = answers as [string, string, string, unknown, string, string, string, string, unknown, string];
 
-    // The auditor's token is bound to acme: globex does not exist for it, through every command.
-    const seen = JSON.parse((await klaxon(['incidents', 'list', '--all', '--json'], shell(auditor))).stdout) as Array<{ incidentId: string; tenant: string }>;
+    const listed = JSON.parse(bobList) as Array<{ incidentId: string }>;
+    expect(listed.map((r) => r.incidentId)).toEqual(expect.arrayContaining([acmeId, globexId]));
+    expect(bobShow).toContain(`Incident ${acmeId}`);
+    expect(bobShow).toContain('Timeline: unavailable (the token lacks the audit:read scope)');
+    expect(JSON.parse(bobClocks)).toMatchObject({ incidentId: acmeId, readerZone: 'Asia/Tokyo' });
+    expect(bobHistory).toMatchObject({ code: 1, stderr: expect.stringContaining('403: token "bob-laptop" lacks the audit:read scope') });
+
+    const seen = JSON.parse(auditorList) as Array<{ incidentId: string; tenant: string }>;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((r) => r.tenant === 'acme')).toBe(true);
-    expect((await klaxon(['incidents', 'show', acmeId], shell(auditor))).stdout).toContain('Timeline (audit ledger)');
-    expect(JSON.parse((await klaxon(['incidents', 'history', acmeId], shell(auditor))).stdout).runs[0].source).toBe('temporal');
-    expect((await klaxon(['evidence', 'export', acmeId, '--format', 'md'], shell(auditor))).stdout).toContain(acmeId);
-    expect(await failure(klaxon(['incidents', 'show', globexId], shell(auditor)))).toMatchObject({ code: 1, stderr: expect.stringContaining('404') });
-    const until = new Date(Date.now() + 60_000);
-    const period = (await klaxon(['evidence', 'export', '--since', new Date(until.getTime() - 3_600_000).toISOString(), '--until', until.toISOString(), '--format', 'csv'], shell(auditor))).stdout;
+    expect(auditorShow).toContain('Timeline (audit ledger)');
+    expect(JSON.parse(auditorHistory).runs[0].source).toBe('temporal');
+    expect(auditorEvidence).toContain(acmeId);
+    expect(auditorGlobex).toMatchObject({ code: 1, stderr: expect.stringContaining('404') });
     expect(period.split('\n')[0]).toMatch(/severity/i);
     // The API audited the auditor's reads of audit data, under its token.
     const reads = (await stack.ledger.timeline(acmeId)).filter((e) => e.kind === 'audit.read' && e.actor.name === 'acme-auditor');
@@ -112,11 +130,14 @@ describe('klaxon under a personal token', () => {
     const store = new ApiTokens(stack.db.pool);
     const { token } = await store.create('carol-old', ['incidents:write'], { responder: 'alice' });
     await store.revoke('carol-old');
-    expect(await failure(klaxon(['escalate', 'inc-acme-0000000000000000'], shell(token)))).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
-    expect(await failure(klaxon(['login'], shell(), `${token}\n`))).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
+    // Four refusals, independent of one another, each its own CLI process: two at a time.
+    const [escalated, revokedLogin] = await Promise.all([failure(klaxon(['escalate', 'inc-acme-0000000000000000'], shell(token))), failure(klaxon(['login'], shell(), `${token}\n`))]);
+    const [noToken, noApi] = await Promise.all([failure(klaxon(['login'], shell(), 'hunter2\n')), failure(klaxon(['ack', 'inc-acme-0000000000000000'], { ...shell(tokens.bob), KLAXON_API_URL: 'http://127.0.0.1:9' }))]);
+    expect(escalated).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
+    expect(revokedLogin).toMatchObject({ code: 1, stderr: expect.stringContaining('401: the bearer token is unknown or revoked') });
     expect(() => statSync(join(home, '.config/klaxon/credentials.json'))).toThrow();
-    expect(await failure(klaxon(['login'], shell(), 'hunter2\n'))).toMatchObject({ code: 2, stderr: expect.stringContaining('standard input holds no Klaxon token') });
-    expect(await failure(klaxon(['ack', 'inc-acme-0000000000000000'], { ...shell(tokens.bob), KLAXON_API_URL: 'http://127.0.0.1:9' }))).toMatchObject({
+    expect(noToken).toMatchObject({ code: 2, stderr: expect.stringContaining('standard input holds no Klaxon token') });
+    expect(noApi).toMatchObject({
       code: 1,
       stderr: expect.stringContaining("cannot reach Klaxon's API at http://127.0.0.1:9 (KLAXON_API_URL)"),
     });

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Pool } from 'pg';
+import { ApiTokens, type TokenBinding } from '../../ledger/api-tokens';
 import { readStackFile } from '../../client/cli/stack-file';
 import { AdminApiStandIn } from './admin-api-stand-in';
 import { Child, isolatedStackEnv, klaxon, ROOT } from './processes';
@@ -14,7 +15,7 @@ import { register } from './teardown';
  * stand-in, a policy of three responders of whom two may approve containment (the two-person
  * rule), a containment rule in approval mode reaching a stand-in of the customer's admin API,
  * every alert classified under EU law (so GDPR Art. 33's 72 hours run from the alert, by
- * policy), and personal tokens made with the CLI for each person and each refusal.
+ * policy), and personal tokens in its ledger for each person and each refusal.
  */
 
 const WEBHOOK_SECRET = 'whsec_console_tests';
@@ -133,40 +134,42 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   return stack;
 }
 
-/** `klaxon tokens create`, as an operator makes a person's token; the token itself. */
-export async function createToken(env: NodeJS.ProcessEnv, name: string, scopes: string[], more: string[] = []): Promise<string> {
-  const { stdout } = await klaxon(['tokens', 'create', '--name', name, ...scopes.flatMap((s) => ['--scope', s]), ...more, '--json'], env);
-  return (JSON.parse(stdout) as { token: string }).token;
+/**
+ * A person's token, made as `klaxon tokens create` makes it (the same store, in the stack's ledger)
+ * without a CLI process per token: set-up, not what the console tests check. The token itself.
+ */
+export async function createToken(env: NodeJS.ProcessEnv, name: string, scopes: string[], binding?: TokenBinding): Promise<string> {
+  return (await createTokens(env, [{ name, scopes, binding }]))[0];
+}
+
+/** Tokens made one after another over one connection: the embedded ledger (PGlite) serves one at a time. */
+async function createTokens(env: NodeJS.ProcessEnv, wanted: Array<{ name: string; scopes: string[]; binding?: TokenBinding; revoked?: boolean }>): Promise<string[]> {
+  const db = new Pool({ connectionString: readStackFile(env.KLAXON_DATA_DIR!)!.databaseUrl, max: 1 });
+  try {
+    const store = new ApiTokens(db);
+    const made: string[] = [];
+    for (const { name, scopes, binding, revoked } of wanted) {
+      made.push((await store.create(name, scopes, binding)).token);
+      if (revoked) await store.revoke(name);
+    }
+    return made;
+  } finally {
+    await db.end();
+  }
 }
 
 export const EVERY_SCOPE = ['incidents:read', 'audit:read', 'incidents:write'];
 
 async function makeTokens(env: NodeJS.ProcessEnv): Promise<ConsoleTokens> {
-  // One after another: the embedded ledger (PGlite) serves one connection at a time.
-  const made: ConsoleTokens = {
-    alice: await createToken(env, 'alice-laptop', EVERY_SCOPE, ['--as', 'alice']),
-    bob: await createToken(env, 'bob-laptop', EVERY_SCOPE, ['--as', 'bob']),
-    reader: await createToken(env, 'auditor-readonly', ['incidents:read']),
-    globex: await createToken(env, 'globex-support', ['incidents:read', 'audit:read'], ['--tenant', 'globex']),
-    revoked: await createToken(env, 'left-the-company', ['incidents:read', 'audit:read']),
-    expired: await createToken(env, 'last-quarter', ['incidents:read', 'audit:read'], ['--days', '1']),
-  };
-  await klaxon(['tokens', 'revoke', 'left-the-company'], env);
-  await expireToken(env, 'last-quarter');
-  return made;
-}
-
-/**
- * The CLI makes tokens that expire in a day at the soonest, and the stack runs in a process of
- * its own whose clock a test cannot move: the token's expiry is moved into the past in the
- * ledger instead, as a day's wait would leave it.
- */
-async function expireToken(env: NodeJS.ProcessEnv, name: string): Promise<void> {
-  const ledger = new Client({ connectionString: readStackFile(env.KLAXON_DATA_DIR!)!.databaseUrl });
-  await ledger.connect();
-  try {
-    await ledger.query("UPDATE api_tokens SET expires_at = now() - interval '1 hour' WHERE name = $1", [name]);
-  } finally {
-    await ledger.end();
-  }
+  const [alice, bob, reader, globex, revoked, expired] = await createTokens(env, [
+    { name: 'alice-laptop', scopes: EVERY_SCOPE, binding: { responder: 'alice' } },
+    { name: 'bob-laptop', scopes: EVERY_SCOPE, binding: { responder: 'bob' } },
+    { name: 'auditor-readonly', scopes: ['incidents:read'] },
+    { name: 'globex-support', scopes: ['incidents:read', 'audit:read'], binding: { tenants: ['globex'] } },
+    { name: 'left-the-company', scopes: ['incidents:read', 'audit:read'], revoked: true },
+    // The stack runs in a process of its own whose clock a test cannot move: this token is made
+    // having expired an hour ago, as a day's wait would leave a one-day token.
+    { name: 'last-quarter', scopes: ['incidents:read', 'audit:read'], binding: { expiresAt: new Date(Date.now() - 3_600_000) } },
+  ]);
+  return { alice, bob, reader, globex, revoked, expired };
 }
