@@ -28,9 +28,12 @@ function described(e: HistoryEvent): string {
   if (e.timerStartedEventAttributes) return `${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)} s`;
   if (e.workflowExecutionUpdateAcceptedEventAttributes) return e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '';
   if (e.markerRecordedEventAttributes) {
-    const id = e.markerRecordedEventAttributes.details?.patch_id?.payloads?.[0]?.data;
-    return [e.markerRecordedEventAttributes.markerName, id ? Buffer.from(id).toString() : ''].filter(Boolean).join(' ');
+    // A patch marker's details hold its id (as JSON, or as a JSON object with an id).
+    const ids = Object.values(e.markerRecordedEventAttributes.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString()));
+    const id = ids.map((text) => /"id":\s*"([^"]+)"|^"([^"]+)"$/.exec(text)).find(Boolean);
+    return [e.markerRecordedEventAttributes.markerName, id?.[1] ?? id?.[2] ?? ''].filter(Boolean).join(' ');
   }
+  if (e.startChildWorkflowExecutionInitiatedEventAttributes) return e.startChildWorkflowExecutionInitiatedEventAttributes.workflowType?.name ?? '';
   if (e.upsertWorkflowSearchAttributesEventAttributes) return Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).join(', ');
   return '';
 }
