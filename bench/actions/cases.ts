@@ -20,6 +20,13 @@ export interface ActionsCase {
   minimal: MinimalLine[];
 }
 
+/**
+ * Every resolved incident owes a post-incident review unless its policy says otherwise
+ * (workflows/review-start.ts): it outlives the incident by days, so it is a workflow of its own,
+ * one start whichever way it is begun. (Added since issue 24's 12-action SEV2 design was written.)
+ */
+const REVIEW: MinimalLine = ['child workflow', 1, 'the post-incident review the resolution owes, a workflow of its own (it outlives the incident by days)'];
+
 export const SEV2: ActionsCase = {
   title: 'SEV2 incident: level 1 paged, level 2 paged, acknowledged at level 2, resolved',
   alert: { title: 'Customer emails visible across tenants', severity: 'SEV2', tenant: 'bench', dataCategories: ['personal-data'] },
@@ -36,6 +43,7 @@ export const SEV2: ActionsCase = {
     ['update', 2, 'acknowledge and resolve, each answering the responder'],
     ['activity', 2, 'the messages rewritten (and the steps audited) once on acknowledge, once on resolve'],
     ['search attribute upsert', 2, 'status listable: set at start, changed on acknowledge and on resolve (one folded into the start)'],
+    REVIEW,
   ],
 };
 
@@ -64,5 +72,6 @@ export const SEV1: ActionsCase = {
     ['activity', 1, 'undo the isolation on resolve, verified and audited in the same activity'],
     ['activity', 1, 'the filing audited (no message rewrite carries it)'],
     ['search attribute upsert', 3, 'status on acknowledge and on resolve, the next deadline cleared by the filing (status, tenant, data, jurisdiction and the 72 h deadline folded into the start)'],
+    REVIEW,
   ],
 };
