@@ -1,5 +1,9 @@
 import type { MinimalLine } from './count';
-import type { IncidentsClient } from './incident-run';
+import type { connectIncidents } from '../../client/connect';
+
+/** What a case's people act through: Klaxon's own client, as the CLI and API use it. */
+export type Connected = Awaited<ReturnType<typeof connectIncidents>>;
+export type IncidentsClient = Connected['incidents'];
 
 /**
  * The incidents bench/actions-per-incident.ts runs, each with the fewest actions a design

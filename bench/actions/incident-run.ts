@@ -1,12 +1,8 @@
 import type { temporal } from '@temporalio/proto';
-import type { connectIncidents } from '../../client/connect';
 import { klaxonSignatureHeader } from '../../core/shared/signature';
 import type { EmbeddedStack } from '../../scripts/embedded-stack';
 import type { SlackStandIn } from '../../test/support/slack-stand-in';
-import type { ActionsCase } from './cases';
-
-export type Connected = Awaited<ReturnType<typeof connectIncidents>>;
-export type IncidentsClient = Connected['incidents'];
+import type { ActionsCase, Connected } from './cases';
 
 /** Runs one case through the API to completion and returns its incident id and whole history. */
 export async function runCase(
