@@ -1,7 +1,8 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TENANT_PATTERN } from '../alerts/tenant-name';
 import { textProblem } from '../shared/free-text';
+import { InstantInputError, readInstant } from '../shared/instant-input';
 import { redact } from '../shared/redaction';
 import type { MaintenanceWindow } from './window';
 
@@ -68,29 +69,14 @@ function parse(body: unknown): z.output<typeof windowRequestSchema> {
   throw new MaintenanceInputError(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
 }
 
-/** A trailing UTC offset: Z, ±hh, ±hhmm or ±hh:mm (an hour-only offset is an offset, not a local time). */
-const OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
-
-/**
- * A date-time with an offset, or local in `zone`; UTC milliseconds. As the on-call overrides
- * read them (core/oncall/override-input.ts): refused, a year outside 1970–9999 and a local
- * time that does not exist in `zone` (the hour the clocks skip in spring), which luxon would
- * otherwise move on silently.
- */
+/** A date-time with an offset, or local in `zone` (core/shared/instant-input.ts, as on-call overrides read them), refused as a 400. */
 function instantIn(text: string, field: string, zone: string | undefined): number {
-  const written = DateTime.fromISO(text, { zone: 'utc' });
-  const bad = () => new MaintenanceInputError(`${field} ${JSON.stringify(text)} is not an ISO date-time (e.g. 2026-03-29T09:00)`);
-  if (!written.isValid) throw bad();
-  const offset = OFFSET.test(text);
-  if (!offset && zone === undefined) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
-  const dt = DateTime.fromISO(text, { zone: offset ? 'utc' : zone, setZone: false });
-  if (!dt.isValid) throw bad();
-  const year = dt.toUTC().year;
-  if (year < 1970 || year > 9999) throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} is in the year ${year}: a time from 1970 to 9999 is expected`);
-  if (!offset && (['year', 'month', 'day', 'hour', 'minute', 'second', 'millisecond'] as const).some((u) => dt[u] !== written[u])) {
-    throw new MaintenanceInputError(`${field} ${JSON.stringify(text)} does not exist in ${zone}: the clocks skip that hour (daylight saving time); give a time before or after it, or an offset`);
+  try {
+    return readInstant(text, field, zone);
+  } catch (err) {
+    if (err instanceof InstantInputError) throw new MaintenanceInputError(err.message);
+    throw err;
   }
-  return dt.toMillis();
 }
 
 export interface WindowContext {

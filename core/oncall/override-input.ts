@@ -1,9 +1,10 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { timeline, type Schedule } from '../escalation/schedule';
 import type { PolicyBook } from '../policy/routing';
 import type { Policy } from '../policy/policy';
 import { textProblem } from '../shared/free-text';
+import { InstantInputError, readInstant } from '../shared/instant-input';
 import { redact } from '../shared/redaction';
 import type { RuntimeOverride } from './runtime-override';
 
@@ -83,33 +84,14 @@ export function parseOverrideRequest(body: unknown): z.output<typeof overrideReq
   throw new OverrideInputError(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
 }
 
-/** Years an instant may have: what PostgreSQL's timestamptz, `Date` and every calendar read alike. */
-export const INSTANT_YEARS = { first: 1970, last: 9999 } as const;
-
-/** A trailing UTC offset: Z, ±hh, ±hhmm or ±hh:mm (an hour-only offset is an offset, not a local time). */
-const OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
-
-/**
- * A date-time with an offset, or local in `zone`; UTC milliseconds. Refused: a year outside
- * 1970–9999, and a local time that does not exist in `zone` (the hour the clocks skip in spring),
- * which luxon would otherwise move on silently.
- */
+/** A date-time with an offset, or local in `zone` (core/shared/instant-input.ts), refused as a 400. */
 export function instantIn(text: string, field: string, zone: string | undefined): number {
-  const written = DateTime.fromISO(text, { zone: 'utc' });
-  if (!written.isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
-  const offset = OFFSET.test(text);
-  if (!offset && zone === undefined) throw new OverrideInputError(`${field} "${text}" has no offset: add one (e.g. 2026-03-29T09:00+02:00) or give tz (an IANA zone)`);
-  const dt = DateTime.fromISO(text, { zone: offset ? 'utc' : zone, setZone: false });
-  if (!dt.isValid) throw new OverrideInputError(`${field} "${text}" is not an ISO date-time (e.g. 2026-03-29T09:00)`);
-  const year = dt.toUTC().year;
-  if (year < INSTANT_YEARS.first || year > INSTANT_YEARS.last) throw new OverrideInputError(`${field} "${text}" is in the year ${year}: a time from ${INSTANT_YEARS.first} to ${INSTANT_YEARS.last} is expected`);
-  if (!offset) {
-    const local = ['year', 'month', 'day', 'hour', 'minute', 'second', 'millisecond'] as const;
-    if (local.some((u) => dt[u] !== written[u])) {
-      throw new OverrideInputError(`${field} "${text}" does not exist in ${zone}: the clocks skip that hour (daylight saving time); give a time before or after it, or an offset`);
-    }
+  try {
+    return readInstant(text, field, zone);
+  } catch (err) {
+    if (err instanceof InstantInputError) throw new OverrideInputError(err.message);
+    throw err;
   }
-  return dt.toMillis();
 }
 
 /** The policy holding the schedule: named, or the only one with a schedule of that name. */
