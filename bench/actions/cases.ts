@@ -29,7 +29,7 @@ export interface ActionsCase {
  * (workflows/review-start.ts): it outlives the incident by days, so it is a workflow of its own,
  * one start whichever way it is begun. (Added since issue 24's 12-action SEV2 design was written.)
  */
-const REVIEW: MinimalLine = ['child workflow', 1, 'the post-incident review the resolution owes, a workflow of its own (it outlives the incident by days)'];
+const REVIEW: MinimalLine = ['child workflow (start and execution)', 2, 'the post-incident review the resolution owes, a workflow of its own (it outlives the incident by days)'];
 
 export const SEV2: ActionsCase = {
   title: 'SEV2 incident: level 1 paged, level 2 paged, acknowledged at level 2, resolved',
@@ -40,13 +40,12 @@ export const SEV2: ActionsCase = {
     await incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'slack' }, note: 'Leaking route reverted' });
   },
   minimal: [
-    ['workflow start', 1, 'the incident itself'],
-    ['signal', 1, 'the alert, delivered with the start (signal-with-start dedups repeated alerts)'],
+    ['signal-with-start', 1, 'the incident itself, with its alert (signal-with-start dedups repeated alerts)'],
     ['activity', 2, 'one page per level; each writes its own audit event in the same activity'],
     ['timer', 2, 'level 1, then level 2, waits for an acknowledgement'],
     ['update', 2, 'acknowledge and resolve, each answering the responder'],
     ['activity', 2, 'the messages rewritten (and the steps audited) once on acknowledge, once on resolve'],
-    ['search attribute upsert', 2, 'status listable: set at start, changed on acknowledge and on resolve (one folded into the start)'],
+    ['search attribute upsert', 2, 'status changed on acknowledge and on resolve (status, severity, tenant, data and jurisdictions given with the start, where they are free)'],
     REVIEW,
   ],
 };
@@ -65,8 +64,7 @@ export const SEV1: ActionsCase = {
     await incidents.change('file', incidentId, { by: { responder: 'dana', via: 'cli' }, obligation: 'gdpr-art33', reference: 'BfDI-2026-0001' });
   },
   minimal: [
-    ['workflow start', 1, 'the incident itself'],
-    ['signal', 1, 'the alert, delivered with the start (signal-with-start dedups repeated alerts)'],
+    ['signal-with-start', 1, 'the incident itself, with its alert (signal-with-start dedups repeated alerts)'],
     ['activity', 1, 'isolate the tenant (the policy\'s automatic rule), applied and verified on its control plane, audited in the same activity'],
     ['activity', 1, 'page level 1; its audit events (incident opened, clock started: 72 h in elapsed hours is workflow arithmetic, no holiday data) in the same activity'],
     ['timer', 1, 'level 1 waits for an acknowledgement'],
@@ -75,7 +73,7 @@ export const SEV1: ActionsCase = {
     ['activity', 2, 'the messages rewritten (and the steps audited) once on acknowledge, once on resolve'],
     ['activity', 1, 'undo the isolation on resolve, verified and audited in the same activity'],
     ['activity', 1, 'the filing audited (no message rewrite carries it)'],
-    ['search attribute upsert', 3, 'status on acknowledge and on resolve, the next deadline cleared by the filing (status, tenant, data, jurisdiction and the 72 h deadline folded into the start)'],
+    ['search attribute upsert', 3, 'status on acknowledge and on resolve, the next deadline cleared by the filing (status, tenant, data, jurisdiction and the 72 h deadline given with the start, where they are free)'],
     REVIEW,
   ],
 };
