@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import type { ClocksView } from '../core/regulation/clock-view';
 import type { Alert } from '../core/alerts/alert';
@@ -16,7 +17,9 @@ import type { IncidentState, ResponderRef } from '../core/incident/incident';
 import type { Policy } from '../core/policy/policy';
 import type { IncidentInput } from '../workflows/incident';
 import { queries, signals, updates, type QueryArgs, type QueryName, type QueryResult, type UpdateArg, type UpdateName, type UpdateResult } from '../workflows/messages';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES, stateAttributes } from '../workflows/search-attributes';
+import { Incident } from '../core/incident/incident';
+import { REMEMBERED_DELIVERIES } from '../core/incident/incident-alerts';
 import { DRILL_WORKFLOW_TYPE, type DrillFacts } from '../core/drills/drill';
 import { INCIDENT_WORKFLOW_TYPE, visibilityQuery, type IncidentFilter } from './incident-filter';
 import { heartbeatWorkflowId, type HeartbeatMonitor } from '../core/heartbeats/heartbeat-monitor';
@@ -98,6 +101,7 @@ export class Incidents {
     const [inputPayload, signalPayload] = [await encodeToPayload(converter, input), await encodeToPayload(converter, batch)];
     // With tracing on, the incident keeps the trace it opened in (its memo), for the changes that follow.
     const traceparent = activeTraceparent();
+    const searchAttributes = startAttributes(input);
     const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${workflowType}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
       ...(header ? { header } : {}),
       ...(traceparent ? { memo: { fields: { [TRACEPARENT_MEMO]: await encodeToPayload(converter, traceparent) } } } : {}),
@@ -108,6 +112,7 @@ export class Incidents {
       workflowType: { name: workflowType },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       input: { payloads: [inputPayload] },
+      ...(searchAttributes ? { searchAttributes: { indexedFields: searchAttributes } } : {}),
       signalName: signals.alerts.name,
       signalInput: { payloads: [signalPayload] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -266,4 +271,19 @@ export function translate(err: unknown, incidentId: string, subject = `incident 
     return new IncidentRejectedError(err.cause.message);
   }
   return err;
+}
+
+/**
+ * The list attributes (status, severity, tenant, data, jurisdictions) of the incident `input`
+ * opens, given with its start: Temporal bills an upsert, not the start's attributes, and the
+ * workflow upserts only when these are not what it computes itself (workflows/incident.ts).
+ * Computed by the same core as the workflow's; an alert it cannot open is left to the workflow.
+ */
+function startAttributes(input: IncidentInput): ReturnType<typeof encodeUnifiedSearchAttributes> | undefined {
+  try {
+    const state = Incident.open(input.incidentId, input.policy, input.alert, new Date().toISOString(), REMEMBERED_DELIVERIES, input.drill).snapshot();
+    return encodeUnifiedSearchAttributes(undefined, stateAttributes(state));
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { createClockActivities } from '../activities/clocks';
 import { createReviewActivities } from '../activities/reviews';
 import { createContainmentActivities, type ContainmentAdapters } from '../activities/containment';
 import { createLedgerActivities } from '../activities/ledger';
+import { withAuditedTwins } from '../activities/audited';
 import { createRosterActivities } from '../activities/roster';
 import type { KlaxonConfig } from '../config/environment';
 import type { LedgerStore } from '../ledger/store';
@@ -51,7 +52,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     // The same codec as the API's and the CLI's: the worker reads what they encrypted.
     dataConverter: dataConverterFor(config),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered') }),
-    activities: {
+    // The steps that audit themselves (activities/audited.ts) get their twins over the ledger.
+    activities: withAuditedTwins({
       // Every channel's (core/channels/channels.ts), then the rest.
       ...allChannelActivities({ config, agent: deps.pagerDutyAgent }),
       ...createLedgerActivities(deps.ledger),
@@ -68,7 +70,7 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
       // Maintenance windows' end (activities/maintenance.ts): the summary goes to the channel of the policy the tenant's alerts route to.
       ...createMaintenanceActivities({ windows: new MaintenanceWindows(deps.ledger), ledger: deps.ledger, slack: slackTransportFor(config), channelFor: (tenant) => policyChannel(config, tenant) }),
       ...handoffActivities({ policies: () => config.policies.policies, overrides: new OnCallOverrides(deps.ledger.db), incidents: deps.incidents, ledger: deps.ledger, slack: slackTransportFor(config) }),
-    },
+    }, createLedgerActivities(deps.ledger).appendLedgerEvents),
     // Each cached incident costs about 1 MB (the SDK's notes on maxCachedWorkflows, from its
     // reference test): sized explicitly, not left to the default the SDK derives from the heap limit.
     maxCachedWorkflows: 1000,

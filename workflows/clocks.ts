@@ -29,6 +29,14 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
   /** The deadline last written to the KlaxonNextDeadline search attribute. */
   let published = legal.nearestDeadline();
 
+  /** Visibility follows: `klaxon incidents list --deadline-within 24h` asks Temporal, not the incidents. */
+  const publishDeadline = (): void => {
+    const nearest = legal.nearestDeadline();
+    if (nearest === published) return;
+    published = nearest;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.nextDeadline, value: nearest ? new Date(nearest) : null }]);
+  };
+
   /**
    * The notice to each rung it reaches, on every channel that tells a person of a clock (email),
    * and, overdue, an alarm on every alarm channel (PagerDuty); each outcome recorded.
@@ -103,12 +111,9 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
       for (const { obligation, services } of legal.pagesToClose()) {
         legal.pagesClosed(obligation, await closeAlarm(ladder, clockAlarmKey(incident.snapshot().incidentId, obligation), services), now());
       }
-      // Visibility follows: `klaxon incidents list --deadline-within 24h` asks Temporal, not the incidents.
-      const nearest = legal.nearestDeadline();
-      if (nearest !== published) {
-        published = nearest;
-        upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.nextDeadline, value: nearest ? new Date(nearest) : null }]);
-      }
+      publishDeadline();
     },
+
+    publishDeadline,
   };
 }

@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { Audited } from '../activities/audited';
 import type { ContainmentActivities } from '../activities/containment';
 import { addressOn, channelsWith, type Channel } from '../core/channels/channels';
 import { containmentAlarm, containmentAlarmKey } from '../core/escalation/alarms';
@@ -6,10 +7,11 @@ import type { ContainmentAction } from '../core/containment/containment';
 import type { Incident } from '../core/incident/incident';
 import type { ContainmentNotice } from '../core/channels/slack-message';
 import { channelActivities, closeAlarm, reasonOf } from './channel-activities';
+import { carrying, type LedgerWriter } from './ledger-writer';
 
 // Containment runs with back-off; what still fails after about two minutes is recorded as
 // failed and announced loudly (the people decide), never retried silently for ever.
-const act = proxyActivities<ContainmentActivities>({
+const act = proxyActivities<ContainmentActivities & { applyContainmentAudited: Audited<ContainmentActivities['applyContainment']>; undoContainmentAudited: Audited<ContainmentActivities['undoContainment']> }>({
   startToCloseTimeout: '40 seconds',
   // Each adapter call has its own 10-second limit; no heartbeat for longer means the worker died.
   heartbeatTimeout: '15 seconds',
@@ -26,7 +28,7 @@ const alarms = channelActivities({ startToCloseTimeout: '30 seconds', scheduleTo
  * idempotency key of every adapter call is `<incident>/<action>`, so a retry, or a worker
  * that crashed mid-action, never acts twice.
  */
-export function createContainmentRunner(incident: Incident, stepKeyBase: string) {
+export function createContainmentRunner(incident: Incident, stepKeyBase: string, writer?: LedgerWriter) {
   const c = incident.containment;
   /** The addresses on `channel` of the responders named, each once. */
   const addressesOn = (channel: Channel, names: string[]) => [
@@ -63,6 +65,11 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
     c.alarmed(a.id, paged, failures, now());
   };
   const requestOf = (a: ContainmentAction) => ({ incidentId: incident.snapshot().incidentId, actionId: a.id, tenant: a.tenant, spec: a.spec, idempotencyKey: `${incident.snapshot().incidentId}/${a.id}` });
+  /** Applies or undoes, carrying the incident's audit events when the run is under the release patch (`writer`). */
+  const apply = (a: ContainmentAction) =>
+    writer ? carrying(writer, () => act.applyContainment(requestOf(a)), (audit) => act.applyContainmentAudited(audit, requestOf(a))) : act.applyContainment(requestOf(a));
+  const undo = (a: ContainmentAction) =>
+    writer ? carrying(writer, () => act.undoContainment(requestOf(a)), (audit) => act.undoContainmentAudited(audit, requestOf(a))) : act.undoContainment(requestOf(a));
 
   return {
     hasWork: (now: string) => c.hasWork(now),
@@ -81,7 +88,7 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
           continue;
         }
         try {
-          c.applied(a.id, await act.applyContainment(requestOf(a)), now());
+          c.applied(a.id, await apply(a), now());
         } catch (err) {
           c.applyFailed(a.id, reasonOf(err), now());
           await tell(a, 'failed', everyone());
@@ -94,7 +101,7 @@ export function createContainmentRunner(incident: Incident, stepKeyBase: string)
       }
       for (const a of c.toUndo(now())) {
         try {
-          c.undone(a.id, await act.undoContainment(requestOf(a)), now());
+          c.undone(a.id, await undo(a), now());
         } catch (err) {
           c.undoFailed(a.id, reasonOf(err), now());
           await tell(a, 'undo-failed', everyone(), a.undoAttempts);

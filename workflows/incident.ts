@@ -1,6 +1,6 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { createReviewStarter } from './review-start';
-import type { LedgerActivities } from '../activities/ledger';
+import type { Audited } from '../activities/audited';
 import type { PagerDutyActivities } from '../activities/pagerduty';
 import type { RosterActivities } from '../activities/roster';
 import type { SlackActivities } from '../activities/slack';
@@ -17,7 +17,9 @@ import { createClockKeeper } from './clocks';
 import { createContainmentRunner } from './containment';
 import { registerHandlers } from './messages';
 import { createNotifier, reasonOf } from './notifications';
-import { publishableKeywords, SEARCH_ATTRIBUTES } from './search-attributes';
+import { createAlarm } from './alarm';
+import { carrying, createLedgerWriter } from './ledger-writer';
+import { startedWithState, stateAttributes } from './search-attributes';
 
 export interface IncidentInput {
   incidentId: string;
@@ -38,14 +40,8 @@ export interface IncidentInput {
   };
 }
 
-const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
-  startToCloseTimeout: '30 seconds',
-  // The ledger may be down for a while: keep trying, nothing may be lost.
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
 const channelRetry = { initialInterval: '1 second', maximumInterval: '30 seconds' } as const;
-const slack = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
+const slack = proxyActivities<SlackActivities & { refreshPagesAudited: Audited<SlackActivities['refreshPages']> }>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 const pagerduty = proxyActivities<PagerDutyActivities>({ startToCloseTimeout: '30 seconds', retry: channelRetry });
 /** Opening an incident channel is given up (and recorded) after this long; paging never waits for it. */
 const slackChannels = proxyActivities<SlackActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry: channelRetry });
@@ -66,62 +62,48 @@ const liveRoster = (policy: string): Promise<RosterAnswer> =>
     (err: unknown) => ({ unavailable: reasonOf(err) }),
   );
 
-/** The least time between two ledger writes of one incident (see flushLedger). */
-const LEDGER_INTERVAL_MS = 1000;
-
 /**
  * One incident, from first alert to resolution: pages the escalation ladder level by level
  * with durable timers until someone acknowledges, and writes every step to the ledger.
  */
 export async function incident(input: IncidentInput): Promise<IncidentState> {
   const info = workflowInfo();
+  // The release patch (docs/WORKFLOW-VERSIONING.md): a run under it takes every behaviour the
+  // patches before it guard, without a marker for each, and costs fewer Temporal actions: steps
+  // carry their audit events, no pacing timer outside alert storms, one timer per instant
+  // waited for, state attributes given with the start, the deadline attribute cleared at the end.
+  // Runs begun before it replay as they ran.
+  const release = patched('2026-12-fewer-actions');
   // Runs begun before the memory of delivery ids grew keep the bound they began with, so their
   // histories replay as they ran (a replay past 1,000 deliveries was counted again then).
-  const remembered = patched('2026-12-remember-more-deliveries') ? REMEMBERED_DELIVERIES : REMEMBERED_DELIVERIES_BEFORE_2026_12;
+  const remembered = release || patched('2026-12-remember-more-deliveries') ? REMEMBERED_DELIVERIES : REMEMBERED_DELIVERIES_BEFORE_2026_12;
   const incident = input.resume
     ? Incident.restore(input.policy, input.resume.incident, remembered)
     : Incident.open(input.incidentId, input.policy, input.alert, nowIso(), remembered, input.drill);
   // Pinned policy, live roster: pages of schedules read the run-time overrides first. Runs begun
   // before it page by the pinned roster, as their histories recorded.
-  if (patched('2026-12-live-roster')) incident.followLiveRoster();
+  if (release || patched('2026-12-live-roster')) incident.followLiveRoster();
 
-  // Ledger writes go out in order, one batch at a time; step keys come from the workflow's
-  // own counter, so a retried or replayed write is recognised by the ledger. Writes are paced
-  // (at most one per LEDGER_INTERVAL_MS): in an alert storm, events gather and go together,
-  // instead of an activity (and its history events) per signal.
-  let ledgerIndex = input.resume?.ledgerIndex ?? 0;
-  let ledgerQueue: Promise<void> = Promise.resolve();
-  let lastLedgerWrite = -Infinity;
-  let ledgerWriteQueued = false;
-  const flushLedger = (): Promise<void> => {
-    if (ledgerWriteQueued) return ledgerQueue;
-    ledgerWriteQueued = true;
-    ledgerQueue = ledgerQueue.then(async () => {
-      const wait = lastLedgerWrite + LEDGER_INTERVAL_MS - Date.now();
-      if (wait > 0) await sleep(wait);
-      ledgerWriteQueued = false;
-      lastLedgerWrite = Date.now();
-      const events = incident.takeEvents().map((e) => ({
-        ...e,
-        incidentId: input.incidentId,
-        occurredAt: e.at,
-        stepKey: `${info.workflowId}/${info.firstExecutionRunId}/${++ledgerIndex}`,
-      }));
-      if (events.length) await appendLedgerEvents(events);
+  const stepKeyBase = `${info.workflowId}/${info.firstExecutionRunId}`;
+  const writer = createLedgerWriter(incident, { incidentId: input.incidentId, stepKeyBase, index: input.resume?.ledgerIndex ?? 0, carrying: release });
+  // Under the release patch, what changes while the main loop is about to run (or waits) is
+  // written by the loop, where the step it takes may carry it; while the loop waits on a long
+  // step (a page, a containment action), at once, so the ledger never waits on a channel.
+  let loopBusy = false;
+  let auditAsked = false;
+  const audit = (): void => {
+    if (!release || loopBusy) void writer.flush();
+    else auditAsked = true;
+  };
+  const busy = <T>(work: Promise<T>): Promise<T> => {
+    if (!release) return work;
+    loopBusy = true;
+    return work.finally(() => {
+      loopBusy = false;
     });
-    return ledgerQueue;
   };
 
-  const publishState = (): void => {
-    const s = incident.snapshot();
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.status, value: s.status },
-      { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
-      { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
-      { key: SEARCH_ATTRIBUTES.dataCategories, value: publishableKeywords(s.dataCategories) },
-      { key: SEARCH_ATTRIBUTES.jurisdictions, value: publishableKeywords(s.jurisdictions) },
-    ]);
-  };
+  const publishState = (): void => upsertSearchAttributes(stateAttributes(incident.snapshot()));
 
   // Only in this variable (and its continue-as-new input): encrypted by the payload codec, gone
   // when Temporal's retention removes the closed run. Kept only if the pinned policy says so,
@@ -139,11 +121,12 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         // never joins an incident opened per alert, since its alerts have a dedup key of their own.
         alerts: (batch) => {
           if (batch.unredacted && incident.policy.keepUnredactedAlerts) unredacted = withUnredacted(unredacted, batch.unredacted);
-          if (incident.recordAlerts(batch, nowIso()).counted > 0) void flushLedger();
+          // Paced: a storm's counts gather into one write a second.
+          if (incident.recordAlerts(batch, nowIso()).counted > 0) void writer.flush({ paced: true });
         },
         sourceResolved: (resolution) => {
           // The run opened when the API received its first alert (carried across continue-as-new).
-          if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) void flushLedger();
+          if (incident.recordSourceResolution(resolution, nowIso(), input.alert.receivedAt)) audit();
         },
       },
       queries: {
@@ -178,18 +161,20 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     },
     {
       now: nowIso,
-      changed: () => void flushLedger(),
+      changed: audit,
       refused: (message, reason) => {
         incident.recordRefusedMessage(message, reason, nowIso());
-        void flushLedger();
+        audit();
       },
     },
   );
 
-  publishState();
+  // The API gives the state's attributes with the start (free, where an upsert is an action).
+  if (!(release && startedWithState(workflowInfo().typedSearchAttributes, incident.snapshot()))) publishState();
   // Not awaited: the first page must not wait for the ledger. Ledger writes stay in order
-  // (one queue), and the workflow waits for the queue to drain before it completes.
-  void flushLedger();
+  // (one queue), and the workflow waits for the queue to drain before it completes. Under the
+  // release patch the first page carries them.
+  if (!release) void writer.flush();
 
   // A long incident (weeks, or an endless trickle of alerts) hands over to a fresh run when
   // Temporal suggests it, carrying its state (the level's deadline included) and its unwritten audit events.
@@ -198,18 +183,20 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     // Notifications waiting for their minute live in this run only: let them go out first.
     await condition(() => allHandlersFinished() && !notifier.busy);
     if (channelWork) await channelWork;
-    await ledgerQueue;
+    if (release) await writer.settle();
+    else await writer.queue;
     return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({
       ...input,
       policy: incident.policy,
-      resume: { incident: incident.memento(), ledgerIndex, ...(unredacted.length ? { unredacted } : {}), ...(reviews.started ? { reviewStarted: true } : {}) },
+      resume: { incident: incident.memento(), ledgerIndex: writer.index, ...(unredacted.length ? { unredacted } : {}), ...(reviews.started ? { reviewStarted: true } : {}) },
     });
   };
 
-  const notifier = createNotifier(incident, `${info.workflowId}/${info.firstExecutionRunId}`, () => void flushLedger());
-  const clocks = createClockKeeper(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
-  const contain = createContainmentRunner(incident, `${info.workflowId}/${info.firstExecutionRunId}`);
-  const reviews = createReviewStarter(incident, input.resume?.reviewStarted ?? false);
+  const notifier = createNotifier(incident, stepKeyBase, audit, release ? writer : undefined);
+  const clocks = createClockKeeper(incident, stepKeyBase);
+  const contain = createContainmentRunner(incident, stepKeyBase, release ? writer : undefined);
+  const reviews = createReviewStarter(incident, input.resume?.reviewStarted ?? false, { release });
+  const alarm = createAlarm();
 
   // The incident's own Slack channel, when its severity calls for one: opened beside the
   // paging, never before it, and awaited before the incident hands over or completes.
@@ -224,7 +211,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         (ch) => incident.incidentChannelOpened(ch, nowIso()),
         (err: unknown) => incident.incidentChannelFailed(reasonOf(err), nowIso()),
       )
-      .then(() => void flushLedger());
+      .then(audit);
   };
 
   // Every message of the incident is rewritten once per status it reaches.
@@ -236,7 +223,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     publishState();
     // The change also goes to the thread of the first message (keyed per run and change).
     shows += 1;
-    await slack.refreshPages(incident.snapshot(), { stepKey: `${info.workflowId}/${info.runId}/status/${shows}` });
+    const history = { stepKey: `${info.workflowId}/${info.runId}/status/${shows}` };
+    if (release) await carrying(writer, () => slack.refreshPages(incident.snapshot(), history), (events) => slack.refreshPagesAudited(events, incident.snapshot(), history));
+    else await slack.refreshPages(incident.snapshot(), history);
     // PagerDuty follows Klaxon: its incidents are acknowledged or resolved with this one.
     const services = incident.pagerDutyServices();
     // A change that came from PagerDuty is not sent back to it.
@@ -247,35 +236,44 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
 
   for (;;) {
     // A drill's injects take effect at their time (never anything for a real incident).
-    if (incident.recordDueInjects(nowIso())) void flushLedger();
+    if (incident.recordDueInjects(nowIso())) audit();
     const revision = incident.revision;
     const step = incident.step(nowIso());
     if (step.kind === 'done') {
       notifier.stop();
       // The review is owed from resolution on, not from the end of the run (a legal clock may keep it open for weeks).
-      if (reviews.isDue()) await reviews.start();
+      if (reviews.isDue()) await busy(reviews.start());
       // A resolved incident stays alive while a legal clock runs (obligations outlive the fix)
-      // and while its containment is still to be undone.
-      if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) break;
+      // and while its containment is still to be undone. Under the release patch its list entry
+      // loses the deadline of a clock that was filed.
+      if (!clocks.owesAnything() && !contain.owesUndo() && !contain.hasWork(nowIso())) {
+        if (release) clocks.publishDeadline();
+        break;
+      }
     }
     if (step.kind === 'roster') {
       // At most one read per page of a level that targets a schedule (its answer serves that step only).
-      incident.useRoster(await liveRoster(incident.policy.name), nowIso());
+      incident.useRoster(await busy(liveRoster(incident.policy.name)), nowIso());
       continue;
     }
     if (step.kind === 'page') {
       // Only awaited when there is something to show: the pages' activities are scheduled
       // before the ledger write, in the order incidents opened by earlier versions recorded.
-      if (incident.status !== shown) await show();
-      await notifier.deliver(step);
+      if (incident.status !== shown) await busy(show());
+      await busy(notifier.deliver(step));
       continue;
     }
     if (incident.wantsIncidentChannel()) openIncidentChannel();
-    if (clocks.hasWork(Date.now())) await clocks.tend(nowIso);
-    if (contain.hasWork(nowIso())) await contain.run(nowIso);
-    void flushLedger();
+    if (clocks.hasWork(Date.now())) await busy(clocks.tend(nowIso));
+    if (contain.hasWork(nowIso())) await busy(contain.run(nowIso));
+    if (!release) void writer.flush();
     if (incident.status !== 'triggered') notifier.stop();
-    if (incident.status !== shown) await show();
+    if (incident.status !== shown) await busy(show());
+    if (release) {
+      // What no step carried: the events of this turn, in one write.
+      auditAsked = false;
+      void writer.flush();
+    }
     // Something may have changed while the messages were being rewritten.
     if (incident.revision !== revision) continue;
     // A durable timer (escalation, end of snooze, lapse of an acknowledgement, a legal clock's
@@ -284,12 +282,21 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const woken = () => incident.revision !== revision || handOverDue();
     const due = [step.kind === 'wait' ? step.until : undefined, incident.legal.nextEventAt(), contain.nextRetryAt(), nextInjectAt(incident.drill)].filter((t): t is number => t !== undefined);
     const until = due.length ? Math.min(...due) : undefined;
+    if (release) {
+      // One timer per instant waited for: a change that leaves the next instant where it was
+      // (an acknowledgement under a running legal clock) keeps the timer that is running.
+      alarm.set(until);
+      await condition(() => woken() || auditAsked || alarm.rang);
+      if (!alarm.rang && !auditAsked && incident.revision === revision) await handOver();
+      continue;
+    }
     const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));
     if (changed && incident.revision === revision) await handOver();
   }
   if (channelWork) await channelWork;
   await show();
   await condition(allHandlersFinished);
-  await flushLedger();
+  if (release) await writer.settle();
+  else await writer.flush();
   return incident.snapshot();
 }

@@ -3,7 +3,10 @@ import { addressOn, channelById } from '../core/channels/channels';
 import type { Incident, LadderStep, PlannedPage } from '../core/incident/incident';
 import type { Channel, NotificationRule } from '../core/escalation/notification-rules';
 import { injectedFailure } from '../core/drills/injects';
+import { auditedName, isAuditedStep, type AuditedResult } from '../core/audit/audited-steps';
+import type { NewLedgerEvent } from '../ledger/event';
 import { channelActivities, reasonOf } from './channel-activities';
+import { carrying, type LedgerWriter } from './ledger-writer';
 
 // The incident workflow reads it here, beside the notifier.
 export { reasonOf } from './channel-activities';
@@ -23,7 +26,7 @@ export const FAILOVER_MINUTES = 2;
  * pending notification is called off, and recorded, when paging stops (acknowledged,
  * snoozed, resolved).
  */
-export function createNotifier(incident: Incident, stepKeyBase: string, flushLedger: () => void) {
+export function createNotifier(incident: Incident, stepKeyBase: string, flushLedger: () => void, writer?: LedgerWriter) {
   let paging = new CancellationScope();
   /** Notifications not yet sent, by page and channel. */
   const pending = new Map<string, { responder: string; channel: Channel }>();
@@ -46,7 +49,15 @@ export function createNotifier(incident: Incident, stepKeyBase: string, flushLed
       const injected = injectedFailure(incident.drill, channel, recipient.name, Date.now());
       if (injected) throw new Error(injected);
       const request = { stepKey, state: incident.snapshot(), responder: recipient.name, address: addressOn(on, recipient), recipient, level, policy: incident.policy };
-      const landed = await within(bound)[on.page.activity](on.page.input(request));
+      const acts = within(bound);
+      const page = (): Promise<unknown> => acts[on.page.activity](on.page.input(request));
+      // The first message of a page carries the incident's audit events when it can (`writer`:
+      // runs under the release patch, workflows/incident.ts).
+      const name = on.page.activity;
+      const landed =
+        first && writer && isAuditedStep(name)
+          ? await carrying(writer, page, (audit: NewLedgerEvent[]) => (acts[auditedName(name)] as unknown as (a: NewLedgerEvent[], i: object) => Promise<AuditedResult<unknown>>)(audit, on.page.input(request)))
+          : await page();
       if ('landsAt' in on.page) incident.pageDelivered(index, landed as { channel: string; ts: string });
       if (!first) incident.notified(index, channel, new Date().toISOString());
       return true;

@@ -9,9 +9,10 @@ import { REVIEW_WORKFLOW_TYPE, reviewWorkflowId } from './review-messages';
  * a policy that says `reviews.required: false`; for
  * a drill (the `drill` workflow runs this same incident code) only when its policy's
  * `reviews.drills` says so. A child workflow abandoned by its parent: the review outlives the
- * incident's run by days. Behind a patch, so incidents recorded before reviews replay as they ran.
+ * incident's run by days. Behind a patch, so incidents recorded before reviews replay as they ran
+ * (`release`: the run is under a release patch that implies it).
  */
-export function createReviewStarter(incident: Incident, alreadyStarted: boolean) {
+export function createReviewStarter(incident: Incident, alreadyStarted: boolean, o: { release: boolean }) {
   let started = alreadyStarted;
   return {
     get started(): boolean {
@@ -29,7 +30,8 @@ export function createReviewStarter(incident: Incident, alreadyStarted: boolean)
       if (s.status !== 'resolved' || s.falsePositive) return false;
       if (incident.policy.reviews?.required === false) return false;
       if (workflowInfo().workflowType === 'drill' && !incident.policy.reviews?.drills) return false;
-      return patched('2026-12-post-incident-review');
+      // A run under a later release patch (workflows/incident.ts) owes it without a marker of its own.
+      return o.release || patched('2026-12-post-incident-review');
     },
 
     async start(): Promise<void> {

@@ -1,4 +1,5 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair, type TypedSearchAttributes } from '@temporalio/common';
+import type { IncidentState } from '../core/incident/incident';
 
 /**
  * Search attributes the incident workflow keeps current, so compliance queries go through
@@ -40,4 +41,21 @@ export function publishableKeywords(values: readonly string[]): string[] {
     out.push(v);
   }
   return out;
+}
+
+/** The attributes an incident's state shows in lists: status, severity, tenant, data, jurisdictions. */
+export function stateAttributes(s: IncidentState): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.status, value: s.status },
+    { key: SEARCH_ATTRIBUTES.severity, value: s.severity },
+    { key: SEARCH_ATTRIBUTES.tenant, value: s.tenant },
+    { key: SEARCH_ATTRIBUTES.dataCategories, value: publishableKeywords(s.dataCategories) },
+    { key: SEARCH_ATTRIBUTES.jurisdictions, value: publishableKeywords(s.jurisdictions) },
+  ];
+}
+
+/** Whether the attributes a run started with already show `s` (the API gives them with the start). */
+export function startedWithState(started: TypedSearchAttributes, s: IncidentState): boolean {
+  // Temporal keeps no empty keyword list: a list given empty reads back as absent.
+  return stateAttributes(s).every(({ key, value }) => JSON.stringify(started.get(key) ?? (Array.isArray(value) ? [] : null)) === JSON.stringify(value));
 }

@@ -35,8 +35,9 @@ export const SEV2: ActionsCase = {
   title: 'SEV2 incident: level 1 paged, level 2 paged, acknowledged at level 2, resolved',
   alert: { title: 'Customer emails visible across tenants', severity: 'SEV2', tenant: 'bench', dataCategories: ['personal-data'] },
   pagesBeforeAck: 2,
-  async act(incidents, incidentId) {
+  async act(incidents, incidentId, settled) {
     await incidents.change('acknowledge', incidentId, { responder: 'bob', via: 'slack' });
+    await settled();
     await incidents.change('resolve', incidentId, { by: { responder: 'bob', via: 'slack' }, note: 'Leaking route reverted' });
   },
   minimal: [

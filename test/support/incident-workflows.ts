@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createLedgerActivities } from '../../activities/ledger';
+import { withAuditedTwins } from '../../activities/audited';
 import { createClockActivities } from '../../activities/clocks';
 import { createReviewActivities } from '../../activities/reviews';
 import { createRosterActivities } from '../../activities/roster';
@@ -91,7 +92,8 @@ export function timeSkippingIncidents(
       connection: h.env.nativeConnection,
       taskQueue,
       workflowBundle: bundle,
-      activities: {
+      // As the worker registers them (worker/worker.ts): a test's own activities are audited too.
+      activities: withAuditedTwins({
         ...createSlackActivities(new WebApiSlack(h.slack.token, h.slack.url), 'C0INCIDENTS'),
         ...createLedgerActivities(h.ledger),
         ...createPagerDutyActivities({ routingKeys: PAGERDUTY_ROUTING_KEYS, server: h.pagerduty.host, agent: h.pagerduty.agent }),
@@ -101,7 +103,7 @@ export function timeSkippingIncidents(
         ...createRosterActivities(h.ledger.db),
         ...createContainmentActivities(containment),
         ...setup.activities?.(h.env),
-      },
+      }, createLedgerActivities(h.ledger).appendLedgerEvents),
       // As in production (worker/worker.ts): a stuck activity fails the test's stop in seconds instead of stalling it.
       shutdownForceTime: '10 seconds',
       ...options,

@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../../activities/ledger';
+import { withAuditedTwins } from '../../activities/audited';
 import { createClockActivities } from '../../activities/clocks';
 import { createReviewActivities } from '../../activities/reviews';
 import { createRosterActivities } from '../../activities/roster';
@@ -51,7 +52,7 @@ async function main(name: string): Promise<void> {
       taskQueue: 'record',
       // Every workflow: a heartbeat watch's silence starts an incident on this queue.
       workflowsPath: require.resolve('../../workflows/registered'),
-      activities: {
+      activities: withAuditedTwins({
         ...createSlackActivities(new OutboxSlack(outbox), '#incidents'),
         ...createLedgerActivities(new LedgerStore(db.pool)),
         ...createEmailActivities({ from: 'klaxon@example.com', outboxDir: outbox }),
@@ -61,7 +62,7 @@ async function main(name: string): Promise<void> {
         ...createRosterActivities(db.pool),
         ...createContainmentActivities(containment),
         ...heartbeatActivities(new Incidents(env.client, 'record'), { policies: [{ ...samplePolicy, autoResolve: true, heartbeats: [monitor] }], routes: [] }),
-      },
+      }, createLedgerActivities(new LedgerStore(db.pool)).appendLedgerEvents),
     });
     if (name.startsWith('heartbeat-')) {
       // Beats within the interval, a silence (its incident opened), the beat that resolves it, a second silence.
