@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { ClockError, computeClock, followUpDue, type Clock } from '../core/regulation/deadlines';
+import { ClockError, type Clock } from '../core/regulation/clock';
+import { computeClock, followUpDue } from '../core/regulation/deadlines';
 import { obligationById, type TriggerKind } from '../core/regulation/regimes';
 
 export interface ComputeClocksInput {

@@ -1,9 +1,11 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClockActivities } from '../activities/clocks';
 import { addressOn, channelsWith } from '../core/channels/channels';
 import type { Incident } from '../core/incident/incident';
 import { clockAlarm, clockAlarmKey } from '../core/escalation/alarms';
+import { ClockError, computeElapsedClocks, type Clock } from '../core/regulation/clock';
 import type { ClockNotice } from '../core/regulation/legal-clocks';
+import { obligationById } from '../core/regulation/regimes';
 import { clockAudience } from '../core/regulation/regulatory-ladder';
 import { injectedFailure } from '../core/drills/injects';
 import { channelActivities, closeAlarm, reasonOf } from './channel-activities';
@@ -18,12 +20,26 @@ const announce = channelActivities({ startToCloseTimeout: '30 seconds', retry })
 const ladder = channelActivities({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '5 minutes', retry });
 
 /**
+ * Clocks whose rules all run in elapsed hours, computed here (an activity less); undefined when
+ * one needs a calendar. A rule that cannot be computed fails the run as the activity's refusal would.
+ */
+function elapsedClocks(input: Parameters<ClockActivities['computeClocks']>[0]): Clock[] | undefined {
+  try {
+    return computeElapsedClocks(input.obligations.map(obligationById), input.triggers, { reminders: input.reminders, withinHours: input.withinHours });
+  } catch (err) {
+    if (err instanceof ClockError || err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'ClockError');
+    throw err;
+  }
+}
+
+/**
  * The incident's legal clocks, tended from its main loop: clocks whose trigger was recorded
- * are computed (by an activity: holiday data must not live in workflow code), and reminders,
+ * are computed (by an activity: holiday data must not live in workflow code; under the release
+ * patch, clocks in elapsed hours by the workflow itself, see `elapsedClocks`), and reminders,
  * deadlines and owed follow-ups that have come are told to the DPO and legal: in Slack, and,
  * when the policy has a regulatory ladder, by email to its rungs and by PagerDuty when overdue.
  */
-export function createClockKeeper(incident: Incident, stepKeyBase: string) {
+export function createClockKeeper(incident: Incident, stepKeyBase: string, o: { release: boolean }) {
   const legal = incident.legal;
   const withinHours = () => incident.policy.regulatory?.withinHours;
   /** The deadline last written to the KlaxonNextDeadline search attribute. */
@@ -93,7 +109,8 @@ export function createClockKeeper(incident: Incident, stepKeyBase: string) {
     async tend(now: () => string): Promise<void> {
       const toStart = legal.toStart();
       if (toStart.length) {
-        const clocks = await computeClocks({ obligations: toStart.map((o) => o.id), triggers: legal.triggerInstants(), reminders: incident.policy.regulatory?.reminders, withinHours: withinHours() });
+        const input = { obligations: toStart.map((ob) => ob.id), triggers: legal.triggerInstants(), reminders: incident.policy.regulatory?.reminders, withinHours: withinHours() };
+        const clocks = (o.release ? elapsedClocks(input) : undefined) ?? (await computeClocks(input));
         legal.started(clocks, now());
       }
       for (const { obligation, filedAt } of legal.followUpsToCompute()) {

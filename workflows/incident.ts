@@ -193,7 +193,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
 
   const notifier = createNotifier(incident, stepKeyBase, audit, release ? writer : undefined);
-  const clocks = createClockKeeper(incident, stepKeyBase);
+  const clocks = createClockKeeper(incident, stepKeyBase, { release });
   const contain = createContainmentRunner(incident, stepKeyBase, release ? writer : undefined);
   const reviews = createReviewStarter(incident, input.resume?.reviewStarted ?? false, { release });
   const alarm = createAlarm();

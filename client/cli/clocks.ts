@@ -1,5 +1,6 @@
 import type { ClocksView, ClockView, InstantView } from '../../core/regulation/clock-view';
-import { computeClock, type Clock } from '../../core/regulation/deadlines';
+import type { Clock } from '../../core/regulation/clock';
+import { computeClock } from '../../core/regulation/deadlines';
 import type { Filing } from '../../core/regulation/legal-clocks';
 import { isRecordableTrigger, OBLIGATIONS, obligationById, RECORDABLE_TRIGGERS, type Obligation, type TriggerKind } from '../../core/regulation/regimes';
 import { formatInstant, isInstantWithOffset } from '../../core/shared/time-format';

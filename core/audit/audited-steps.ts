@@ -1,3 +1,4 @@
+// Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 /**
  * Steps that may carry the incident's audit events along with their own work (a page, a
  * rewrite of the messages, a containment action), so the step is audited in its own activity

@@ -1,6 +1,6 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import type { IncidentState } from '../incident/incident';
-import type { Clock } from './deadlines';
+import type { Clock } from './clock';
 import type { Filing, ObligationChange, ObligationClock, RecordedTrigger, RiskDecision } from './legal-clocks';
 import { obligationById } from './regimes';
 import { formatInstant } from '../shared/time-format';

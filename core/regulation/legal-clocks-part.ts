@@ -1,6 +1,6 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
 import { applicableObligations } from './applicability';
-import type { Clock } from './deadlines';
+import type { Clock } from './clock';
 import { SYSTEM } from '../incident/actor';
 import { IncidentRuleError } from '../incident/incident-rule-error';
 import { actorOf, type IncidentFacts, type IncidentPartHost } from '../incident/incident-part';

@@ -1,5 +1,5 @@
 // Workflow-safe: workflow code imports this module; keep Node-only modules out (test/workflow/bundle.test.ts).
-import type { Clock } from './deadlines';
+import type { Clock } from './clock';
 import type { ResponderRef } from '../incident/actor';
 import type { TriggerKind } from './regimes';
 

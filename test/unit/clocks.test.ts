@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import { computeClock, followUpDue, reminderAt } from '../../core/regulation/deadlines';
+import { reminderAt } from '../../core/regulation/clock';
+import { computeClock, followUpDue } from '../../core/regulation/deadlines';
 import { batchAlerts } from '../../core/alerts/alert-batch';
 import type { ClockNotice } from '../../core/regulation/legal-clocks';
 import { clockAudience } from '../../core/regulation/regulatory-ladder';
