@@ -11,6 +11,7 @@ import type { NewLedgerEvent } from '../ledger/event';
  * them itself (workflows/ledger-writer.ts). Every event has its step key, so an append that
  * landed late, or twice, is written once.
  */
+
 /** How long a step waits for its audit events to be stored before it answers without them. */
 export const AUDIT_WITHIN_MS = 5000;
 
@@ -40,9 +41,11 @@ export function withAuditedTwins<A extends Record<string, unknown>>(activities: 
     const step = activities[name];
     if (typeof step !== 'function') throw new Error(`no activity ${name} to audit`);
     twins[auditedName(name)] = async (audit, ...args) => {
+      // The step first: a page must not wait for the ledger, not even for its first query to go out.
+      const running = (step as Step)(...args);
       const audited = appendWithin(append, audit);
       try {
-        return { result: await (step as Step)(...args), audited: await audited };
+        return { result: await running, audited: await audited };
       } catch (err) {
         // The step is retried (or given up) by Temporal; the events stored meanwhile stay stored.
         await audited;

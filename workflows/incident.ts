@@ -220,6 +220,10 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   const show = async (): Promise<void> => {
     if (incident.status === shown) return;
     shown = incident.status;
+    // What PagerDuty is told is the change shown, not what came while the messages were being
+    // rewritten (that change is shown next, and told then). Runs begun before the release patch
+    // read it after the rewrite, as their histories recorded.
+    const change = { status: incident.status, via: incident.snapshot().changedVia };
     publishState();
     // The change also goes to the thread of the first message (keyed per run and change).
     shows += 1;
@@ -228,9 +232,10 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     else await slack.refreshPages(incident.snapshot(), history);
     // PagerDuty follows Klaxon: its incidents are acknowledged or resolved with this one.
     const services = incident.pagerDutyServices();
+    const { status, via } = release ? change : { status: incident.status, via: incident.snapshot().changedVia };
     // A change that came from PagerDuty is not sent back to it.
-    if (services.length && incident.status !== 'triggered' && incident.snapshot().changedVia !== 'pagerduty') {
-      await pagerduty.syncPagerDuty({ incidentId: input.incidentId, services, action: incident.status === 'resolved' ? 'resolve' : 'acknowledge' });
+    if (services.length && status !== 'triggered' && via !== 'pagerduty') {
+      await pagerduty.syncPagerDuty({ incidentId: input.incidentId, services, action: status === 'resolved' ? 'resolve' : 'acknowledge' });
     }
   };
 

@@ -72,9 +72,14 @@ async function slack(path: 'interactions' | 'commands', form: string, headers = 
 }
 const slashCommand = (text: string) => new URLSearchParams({ command: '/klaxon', text, user_id: 'U0ALICE', team_id: 'T0TEST', channel_id: 'C0INCIDENTS', response_url: 'https://hooks.slack.invalid/commands/1', trigger_id: `${Date.now()}.1.2` }).toString();
 
-/** Opens an incident of key `key` and waits for its first page. */
+/**
+ * Opens an incident of key `key` (a new firing each call: its own delivery, not a resend of the
+ * last one, even within the second a signature's timestamp counts) and waits for its first page.
+ */
+let firings = 0;
 async function openIncident(key: string): Promise<string> {
-  const r = await postAlert(stack.apiUrl, JSON.stringify({ title: `replay check ${key}`, severity: 'SEV2', tenant: 'acme', dedupKey: key }));
+  firings += 1;
+  const r = await postAlert(stack.apiUrl, JSON.stringify({ title: `replay check ${key}`, severity: 'SEV2', tenant: 'acme', dedupKey: key, details: { firing: firings } }));
   expect(r.status).toBe(202);
   const incidentId = String(r.body.incidentId);
   await waitFor('the page', async () => (await stack.incidents.state(incidentId)).pages.length > 0);

@@ -49,7 +49,7 @@ describe('OpenTelemetry traces', () => {
     expect(posted.status).toBe(202);
     const incidentId = posted.body.incidentId as string;
 
-    const page = await waitFor('the Slack activity\'s span', () => receiver.spans.find((s) => s.name === 'RunActivity:postPage' && s.attributes.temporalWorkflowId === incidentId), 60_000);
+    const page = await waitFor('the Slack activity\'s span', () => receiver.spans.find((s) => s.name === 'RunActivity:postPageAudited' && s.attributes.temporalWorkflowId === incidentId), 60_000);
     // Alice acknowledges with the Slack button: the webhook's change continues the incident's trace.
     const form = slackButtonClick('U0ALICE', SLACK_ACTIONS.acknowledge, incidentId);
     const clicked = await fetch(`${apiUrl}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
@@ -69,8 +69,8 @@ describe('OpenTelemetry traces', () => {
       throw new Error(`${err.message}: the chain reached ${JSON.stringify(receiver.lineage(page).map((s) => `${s.service} ${s.name}`))}; spans received: ${JSON.stringify(receiver.spans.map((s) => `${s.service} ${s.name} ${s.traceId.slice(0, 6)} ${s.spanId.slice(0, 6)}<${(s.parentSpanId ?? '').slice(0, 6)}`))}`);
     });
     const named = chain.map((s: ReceivedSpan) => `${s.service} ${s.name}`);
-    expect(named[0]).toBe('klaxon-worker RunActivity:postPage');
-    expect(named).toContain('klaxon-worker StartActivity:postPage');
+    expect(named[0]).toBe('klaxon-worker RunActivity:postPageAudited');
+    expect(named).toContain('klaxon-worker StartActivity:postPageAudited');
     expect(named).toContain('klaxon-worker RunWorkflow:incident');
     expect(named).toContain('klaxon-api-test SignalWithStartWorkflow:incident');
     expect(named.at(-1)).toBe('klaxon-api-test POST /v1/alerts/:param');
@@ -93,8 +93,8 @@ describe('logs', () => {
   const lines = (child: Child) => child.output.split('\n').filter((l) => l.trim());
 
   it('are JSON lines when piped, with the incident, workflow and trace they belong to, and no secret or personal data', async () => {
-    const incidentId = receiver.spans.find((s) => s.name === 'RunActivity:postPage')!.attributes.temporalWorkflowId as string;
-    const traceId = receiver.spans.find((s) => s.name === 'RunActivity:postPage')!.traceId;
+    const incidentId = receiver.spans.find((s) => s.name === 'RunActivity:postPageAudited')!.attributes.temporalWorkflowId as string;
+    const traceId = receiver.spans.find((s) => s.name === 'RunActivity:postPageAudited')!.traceId;
     const parsed = [...lines(api), ...lines(worker)].map((l) => {
       try {
         return JSON.parse(l) as Record<string, unknown>;
