@@ -107,7 +107,15 @@ export class AlertIntake {
       lane.inFlight = false;
       if (lane.waiting.length > 0) this.schedule(key, lane);
       // A quiet key is forgotten once its interval has passed, so the map holds only live keys.
-      else setTimeout(() => lane.waiting.length === 0 && !lane.inFlight && !lane.timer && this.lanes.delete(key), COALESCE_INTERVAL_MS).unref();
+      // Only this lane, and only if nothing went out for it since: a check left over from an
+      // earlier send must not forget a lane that just sent, or the next alert would open a new
+      // lane and go out at once beside it (a storm at 50/s was signalled 9 times a second).
+      else setTimeout(() => this.forgetIfQuiet(key, lane), COALESCE_INTERVAL_MS).unref();
     }
+  }
+
+  private forgetIfQuiet(key: string, lane: Lane): void {
+    const quiet = lane.waiting.length === 0 && !lane.inFlight && !lane.timer && this.now() - lane.lastSentAt >= COALESCE_INTERVAL_MS;
+    if (quiet && this.lanes.get(key) === lane) this.lanes.delete(key);
   }
 }
