@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 import { floor } from './floor/workflow';
+import { printProfile, segmentsOf, type Segments } from './latency-profile';
 import { pageOnce } from './page-once';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
@@ -10,47 +11,71 @@ import { runBench } from './run-bench';
 
 /**
  * Time from an alert POST to the Slack stand-in receiving the incident message, on the
- * embedded stack (dev server, PGlite ledger, worker and API in one process).
- * Beside it, the floor: a workflow that does nothing but run one activity posting to the same
- * Slack stand-in, started from a client on the same server at the same pace (bench/floor/).
- *   npx tsx bench/alert-to-slack.ts            (BENCH_ALERTS=200 by default, one every 100 ms)
+ * embedded stack (dev server, PGlite ledger, worker and API in one process), side by side with
+ * the floor: a workflow that does nothing but run one activity posting to the same Slack
+ * stand-in, started by a client on the same server (bench/floor/). The two alternate, one every
+ * 100 ms, so both meet the same server, with as many incidents open, at the same moment. Then,
+ * from every run's history, where the time went (bench/latency-profile.ts).
+ *   npx tsx bench/alert-to-slack.ts            (BENCH_ALERTS=200 by default; BENCH_ALERTS=1000 for issue 24's figure)
  */
 const ALERTS = Number(process.env.BENCH_ALERTS || 200);
 const WARMUP = 3;
 const SECRET = 'whsec_bench';
 
+interface Run {
+  total: number;
+  workflowId: string;
+  requestAt: number;
+  receivedAt: number;
+}
+
 async function main(): Promise<void> {
   const bench = await startStackWithSlack({ KLAXON_WEBHOOK_SECRET: SECRET });
   const { stack, slack } = bench;
-
-  const toSlack: number[] = [];
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  const klaxon: Run[] = [];
   const to202: number[] = [];
-  let floorTimes: number[] = [];
+  const floorRuns: Run[] = [];
   try {
-    for (let i = 0; i < WARMUP + ALERTS; i++) {
-      const times = await pageOnce(stack.apiUrl, slack, SECRET, i);
-      if (i >= WARMUP) {
-        toSlack.push(times.toSlack);
-        to202.push(times.to202);
+    await withFloorWorker(stack.temporalAddress, slack, async (postFloor) => {
+      for (let i = 0; i < WARMUP + ALERTS; i++) {
+        const page = await pageOnce(stack.apiUrl, slack, SECRET, i);
+        await new Promise((r) => setTimeout(r, 50));
+        const f = await postFloor(client, i);
+        if (i >= WARMUP) {
+          klaxon.push({ total: page.toSlack, workflowId: page.incidentId, requestAt: page.requestAt, receivedAt: page.receivedAt });
+          to202.push(page.to202);
+          floorRuns.push(f);
+        }
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    floorTimes = await measureFloor(stack.temporalAddress, slack);
+    });
+    const profile = async (runs: Run[]) =>
+      (await Promise.all(runs.map(async (r) => segmentsOf((await client.workflow.getHandle(r.workflowId).fetchHistory()).events ?? [], r.requestAt, r.receivedAt)))).filter((s): s is Segments => s !== undefined);
+    const [klaxonSegments, floorSegments] = [await profile(klaxon), await profile(floorRuns)];
+
+    const fmt = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `median ${percentile(s, 50).toFixed(1)} ms, p95 ${percentile(s, 95).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms, min ${s[0].toFixed(1)} ms, max ${s.at(-1)!.toFixed(1)} ms`;
+    };
+    const p = (runs: Run[], q: number) => percentile(runs.map((r) => r.total).sort((a, b) => a - b), q);
+    console.log(`alert POST → Slack stand-in receives the page (${ALERTS} alerts, embedded stack): ${fmt(klaxon.map((r) => r.total))}`);
+    console.log(`alert POST → 202 answered                       (${ALERTS} alerts, embedded stack): ${fmt(to202)}`);
+    console.log(`floor: workflow start → its one activity posts to Slack (${ALERTS} workflows, same server, alternating): ${fmt(floorRuns.map((r) => r.total))}`);
+    console.log(`Klaxon ÷ floor: p50 ${(p(klaxon, 50) / p(floorRuns, 50)).toFixed(2)} ×, p99 ${(p(klaxon, 99) / p(floorRuns, 99)).toFixed(2)} × (target p99 ≤ 1.1 ×)`);
+    printProfile([
+      { name: 'Klaxon', runs: klaxonSegments },
+      { name: 'floor', runs: floorSegments },
+    ]);
   } finally {
+    await connection.close();
     await bench.stop();
   }
-
-  const fmt = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `median ${percentile(s, 50).toFixed(1)} ms, p95 ${percentile(s, 95).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms, min ${s[0].toFixed(1)} ms, max ${s.at(-1)!.toFixed(1)} ms`;
-  };
-  console.log(`alert POST → Slack stand-in receives the page (${ALERTS} alerts, embedded stack): ${fmt(toSlack)}`);
-  console.log(`alert POST → 202 answered                       (${ALERTS} alerts, embedded stack): ${fmt(to202)}`);
-  console.log(`floor: workflow start → its one activity posts to Slack (${ALERTS} workflows, same server): ${fmt(floorTimes)}`);
 }
 
-/** Start → Slack message of the one-activity workflow, ALERTS times, one every 100 ms. */
-async function measureFloor(address: string, slack: SlackStandIn): Promise<number[]> {
+/** Runs `work` with a worker for the floor's workflow; `postFloor` starts one and waits for its Slack message. */
+async function withFloorWorker(address: string, slack: SlackStandIn, work: (postFloor: (client: Client, i: number) => Promise<Run>) => Promise<void>): Promise<void> {
   const web = new WebClient(slack.token, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
@@ -59,26 +84,23 @@ async function measureFloor(address: string, slack: SlackStandIn): Promise<numbe
     workflowsPath: require.resolve('./floor/workflow'),
     activities: { post: async (text: string) => void (await web.chat.postMessage({ channel: 'C0FLOOR', text })) },
   });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const times: number[] = [];
-  await worker.runUntil(async () => {
-    for (let i = 0; i < WARMUP + ALERTS; i++) {
-      const text = `floor ${Date.now()}-${i}`;
-      const posted = new Promise<SlackCall>((resolve) => {
-        const onCall = (call: SlackCall) => call.args.text === text && (slack.off('call', onCall), resolve(call));
-        slack.on('call', onCall);
-      });
-      const t0 = performance.now();
-      await client.workflow.start(floor, { taskQueue: 'bench-floor', workflowId: `floor-${text}`, args: [text] });
-      const call = await posted;
-      if (i >= WARMUP) times.push(call.at - t0);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
-  await connection.close();
-  await workerConnection.close();
-  return times;
+  const postFloor = async (client: Client, i: number): Promise<Run> => {
+    const text = `floor ${Date.now()}-${i}`;
+    const posted = new Promise<SlackCall>((resolve) => {
+      const onCall = (call: SlackCall) => call.args.text === text && (slack.off('call', onCall), resolve(call));
+      slack.on('call', onCall);
+    });
+    const workflowId = `floor-${text}`;
+    const t0 = performance.now();
+    await client.workflow.start(floor, { taskQueue: 'bench-floor', workflowId, args: [text] });
+    const call = await posted;
+    return { total: call.at - t0, workflowId, requestAt: performance.timeOrigin + t0, receivedAt: performance.timeOrigin + call.at };
+  };
+  try {
+    await worker.runUntil(work(postFloor));
+  } finally {
+    await workerConnection.close();
+  }
 }
 
 runBench(main);

@@ -3,9 +3,15 @@ import type { SlackCall, SlackStandIn } from '../test/support/slack-stand-in';
 
 /**
  * Posts one signed SEV2 alert (a new incident) to the API at `apiUrl` and waits for the Slack
- * stand-in to receive its page: the times from the POST to the 202 and to the page, in ms.
+ * stand-in to receive its page: the times from the POST to the 202 and to the page, in ms; the
+ * incident; and when the POST left and the page arrived, in epoch ms (beside the server's clock).
  */
-export async function pageOnce(apiUrl: string, slack: SlackStandIn, secret: string, n: number): Promise<{ toSlack: number; to202: number }> {
+export async function pageOnce(
+  apiUrl: string,
+  slack: SlackStandIn,
+  secret: string,
+  n: number,
+): Promise<{ toSlack: number; to202: number; incidentId: string; requestAt: number; receivedAt: number }> {
   const body = JSON.stringify({ title: `Bench alert ${n}`, severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${Date.now()}-${n}`, dataCategories: ['personal-data'] });
   let incidentId = '';
   let onCall: (call: SlackCall) => void = () => undefined;
@@ -28,9 +34,9 @@ export async function pageOnce(apiUrl: string, slack: SlackStandIn, secret: stri
     if (res.status !== 202) throw new Error(`alert ${n} answered ${res.status}: ${JSON.stringify(answer)}`);
     incidentId = answer.incidentId;
     // The page may have landed before the answer was read: look back through the calls too.
-    const earlier = slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks).includes(incidentId));
+    const earlier = slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? null).includes(incidentId));
     const call = earlier ?? (await paged);
-    return { toSlack: call.at - t0, to202: answered - t0 };
+    return { toSlack: call.at - t0, to202: answered - t0, incidentId, requestAt: performance.timeOrigin + t0, receivedAt: performance.timeOrigin + call.at };
   } finally {
     slack.off('call', onCall);
   }
