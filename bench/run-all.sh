@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every benchmark, one after another on an otherwise idle machine, each printing its figures:
-# the run BENCHMARKS.md is written from. About 55 minutes on 2 cores. A failing step is
+# the run BENCHMARKS.md is written from, each figure beside its baseline (the floor, the
+# minimal design, the other storm). About 60 minutes on 2 cores. A failing step is
 # reported and the run goes on; the exit status says whether any failed.
 #   bash bench/run-all.sh 2>&1 | tee bench-run.log
 set -o pipefail
@@ -24,6 +25,7 @@ run npx tsx bench/ledger-appends.ts
 run npx tsx bench/vercel-spikes.ts
 run npx tsx bench/redaction.ts
 run npx tsx bench/schedule-year.ts
+run BENCH_INCIDENTS=1000 BENCH_LEVEL_MINUTES=1 npx tsx bench/open-incidents.ts
 run npx tsx bench/open-incidents.ts
 run npx tsx bench/console.ts
 run npx jest test/integration/faults
