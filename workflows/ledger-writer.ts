@@ -13,6 +13,12 @@ const { appendLedgerEvents } = proxyActivities<LedgerActivities>({
 const LEDGER_INTERVAL_MS = 1000;
 
 /**
+ * The most a step carries, in bytes of JSON: a backlog (the ledger away during a storm) goes by
+ * the incident's own write, so a page's input never nears Temporal's payload limit.
+ */
+const MAX_CARRIED_BYTES = 64 * 1024;
+
+/**
  * An incident's audit events on their way to the ledger. Writes go out in order; step keys come
  * from the workflow's own counter, so a retried or replayed write is recognised by the ledger.
  *
@@ -84,14 +90,18 @@ export function createLedgerWriter(incident: Incident, o: { incidentId: string; 
 
     /**
      * The events a step about to run should carry (what is new, behind what is not yet known
-     * stored), or undefined when there is nothing new or the incident predates carrying.
+     * stored), or undefined when there is nothing new, the incident predates carrying, or the
+     * backlog is too large to carry (then the incident writes it itself).
      */
     carry(): NewLedgerEvent[] | undefined {
       if (!o.carrying) return undefined;
       const fresh = take();
       if (!fresh.length) return undefined;
       unconfirmed = [...unconfirmed, ...fresh];
-      return unconfirmed;
+      if (JSON.stringify(unconfirmed).length <= MAX_CARRIED_BYTES) return unconfirmed;
+      owed = true;
+      void flush(false);
+      return undefined;
     },
 
     /** How the step that carried `batch` ended: stored, or left to a write of the incident's own. */
