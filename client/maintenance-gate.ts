@@ -27,6 +27,26 @@ function inTime<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/** The live windows of each tenant of a delivery, read once (Maintenance.decide's memo). */
+export type WindowsRead = NonNullable<Parameters<Maintenance['decide']>[2]>;
+
+/**
+ * Starts reading the live windows of the tenants of `alerts` (each once), so the read runs beside
+ * the route's other lookups; the gates below take the answers from it. A read that fails is
+ * answered where it is used (the alert pages), never here.
+ */
+export function windowsReading(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date): WindowsRead {
+  const memo: WindowsRead = new Map();
+  if (!maintenance) return memo;
+  for (const tenant of new Set(alerts.map((a) => a.tenant))) {
+    const live = maintenance.windows.liveFor(tenant, at);
+    // Handled where it is awaited; this keeps a failure before then from being reported as unhandled.
+    live.catch(() => undefined);
+    memo.set(tenant, live);
+  }
+  return memo;
+}
+
 /** Why a SEV1 with personal data paged during a window, as its record says. */
 const BYPASS_REASON = 'a SEV1 alert carrying personal data pages even during maintenance, and the window does not allow silencing it';
 
@@ -41,7 +61,13 @@ const BYPASS_REASON = 'a SEV1 alert carrying personal data pages even during mai
  * failure is logged (once per cause): a database outage must not silence an alarm (fail
  * open), and nothing is held that the ledger does not show.
  */
-export async function maintenanceGates(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date, log: (line: string) => void): Promise<Array<HeldAnswer | undefined>> {
+export async function maintenanceGates(
+  alerts: readonly Alert[],
+  maintenance: Maintenance | undefined,
+  at: Date,
+  log: (line: string) => void,
+  memo: WindowsRead = new Map(),
+): Promise<Array<HeldAnswer | undefined>> {
   if (!maintenance || alerts.length === 0) return alerts.map(() => undefined);
   const logged = new Set<string>();
   const logOnce = (line: string) => {
@@ -49,7 +75,6 @@ export async function maintenanceGates(alerts: readonly Alert[], maintenance: Ma
     logged.add(line);
     log(line);
   };
-  const memo: Parameters<Maintenance['decide']>[2] = new Map();
   const decisions = await Promise.all(
     alerts.map((alert) =>
       inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows').catch((err: Error): MaintenanceDecision => {
@@ -104,9 +129,8 @@ export async function maintenanceGate(alert: Alert, maintenance: Maintenance | u
  * the first time are answered as held again, not with the id of an incident that was never
  * opened. Anything it cannot read in time leaves the usual replay answer.
  */
-export async function heldReplays(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date): Promise<Array<(HeldAnswer & { replayed: true }) | undefined>> {
+export async function heldReplays(alerts: readonly Alert[], maintenance: Maintenance | undefined, at: Date, memo: WindowsRead = new Map()): Promise<Array<(HeldAnswer & { replayed: true }) | undefined>> {
   if (!maintenance || alerts.length === 0) return alerts.map(() => undefined);
-  const memo: Parameters<Maintenance['decide']>[2] = new Map();
   return Promise.all(
     alerts.map(async (alert) => {
       try {

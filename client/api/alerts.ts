@@ -8,7 +8,7 @@ import { incidentIdFor } from '../../core/incident/incident-id';
 import { unredactedAlert } from '../../core/alerts/unredacted-alert';
 import type { AlertIntake } from '../alert-intake';
 import type { Maintenance } from '../maintenance';
-import { heldReplays, maintenanceGates, type HeldAnswer } from '../maintenance-gate';
+import { heldReplays, maintenanceGates, windowsReading, type HeldAnswer } from '../maintenance-gate';
 import type { DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import type { HeartbeatFeed } from '../heartbeats';
@@ -103,14 +103,18 @@ async function takeDelivery(req: IncomingMessage, name: string, deps: AlertRoute
   const ignored = result.ignored?.length || result.alerts.length || result.resolutions.length || tests.length ? (result.ignored ?? []) : [{ reason: spikeHits.length && !uncounted ? SPIKES_BELOW_THRESHOLD : EMPTY_DELIVERY, deliveryId: '' }];
   const window = source.replayWindowSeconds;
   const ids = [...result.alerts, ...result.resolutions].map((d) => d.deliveryId);
+  const alertsClassified = result.alerts.map((a) => classify(a, deps.rules));
+  // The tenants' maintenance windows are read beside the delivery memory, not after it: the
+  // page waits for one database round trip, not two (client/maintenance-gate.ts).
+  const windows = windowsReading(alertsClassified, deps.maintenance, receivedAt);
   const replayed = window ? await deps.deliveries.seen(ids, receivedAt) : new Set<string>();
   // The intake passes the alert as sent on only where the incident's policy keeps it (encrypted).
   // A live maintenance window may hold it back first (client/maintenance-gate.ts): recorded, not paged.
   // Neither check throws: what they cannot read or record pages (or keeps the usual replay answer).
-  const classified = result.alerts.map((a) => ({ alert: classify(a, deps.rules), replayed: replayed.has(a.deliveryId) }));
+  const classified = alertsClassified.map((alert) => ({ alert, replayed: replayed.has(alert.deliveryId) }));
   const fresh = classified.filter((c) => !c.replayed).map((c) => c.alert);
   const replays = classified.filter((c) => c.replayed).map((c) => c.alert);
-  const [freshGates, replayGates] = await Promise.all([maintenanceGates(fresh, deps.maintenance, receivedAt, deps.log), heldReplays(replays, deps.maintenance, receivedAt)]);
+  const [freshGates, replayGates] = await Promise.all([maintenanceGates(fresh, deps.maintenance, receivedAt, deps.log, windows), heldReplays(replays, deps.maintenance, receivedAt, windows)]);
   const gates = new Map<Alert, HeldAnswer | undefined>(freshGates.map((held, i) => [fresh[i], held]));
   const heldBefore = new Map(replayGates.map((held, i) => [replays[i], held]));
   const submit = async (classified: Alert) => gates.get(classified) ?? deps.intake.submit(keptAlert(classified), deps.policies, unredactedAlert(classified));
