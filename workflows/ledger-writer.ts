@@ -115,7 +115,9 @@ export function createLedgerWriter(incident: Incident, o: { incidentId: string; 
     /** Waits until every event taken so far is stored (before a continue-as-new or the end of the run). */
     async settle(): Promise<void> {
       await flush(false);
-      while (o.carrying && unconfirmed.length) {
+      // A write queued meanwhile (an alert's, behind the one awaited) takes events from the
+      // incident when it runs: wait for it too, or a continue-as-new would carry neither them nor it.
+      while (o.carrying && (queued || unconfirmed.length)) {
         owed = true;
         await flush(false);
       }
