@@ -12,6 +12,7 @@ jest.mock('@temporalio/workflow', () => ({
     appendLedgerEvents: (events: NewLedgerEvent[]) => new Promise<void>((resolve) => appends.push({ events, done: resolve })),
   }),
   sleep: () => Promise.resolve(),
+  CancellationScope: { nonCancellable: <T>(fn: () => Promise<T>) => fn() },
 }));
 
 import { createLedgerWriter } from '../../workflows/ledger-writer';
