@@ -292,7 +292,9 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       // (an acknowledgement under a running legal clock) keeps the timer that is running.
       alarm.set(until);
       await condition(() => woken() || auditAsked || alarm.rang);
-      if (!alarm.rang && !auditAsked && incident.revision === revision) await handOver();
+      // Handing over waits for the notifications under way (minutes, maybe): what changes
+      // meanwhile is written at once, as while any other long step.
+      if (!alarm.rang && !auditAsked && incident.revision === revision) await busy(handOver());
       continue;
     }
     const changed = until === undefined ? await condition(woken).then(() => true) : await condition(woken, Math.max(0, until - Date.now()));

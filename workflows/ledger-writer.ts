@@ -1,4 +1,4 @@
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, sleep } from '@temporalio/workflow';
 import type { LedgerActivities } from '../activities/ledger';
 import type { Incident } from '../core/incident/incident';
 import type { NewLedgerEvent } from '../ledger/event';
@@ -59,7 +59,7 @@ export function createLedgerWriter(incident: Incident, o: { incidentId: string; 
   const flush = (paced: boolean): Promise<void> => {
     if (queued) return queue;
     queued = true;
-    queue = queue.then(async () => {
+    const write = async (): Promise<void> => {
       if (paced || !o.carrying) {
         const wait = lastWrite + LEDGER_INTERVAL_MS - Date.now();
         if (wait > 0) await sleep(wait);
@@ -75,7 +75,12 @@ export function createLedgerWriter(incident: Incident, o: { incidentId: string; 
       if (!batch?.length) return;
       await appendLedgerEvents(batch);
       confirm(batch);
-    });
+    };
+    // A write runs in the scope of whoever asked first (a follow-up notification's, which an
+    // acknowledgement cancels): cancelled there, it would reject the queue, and every later
+    // write with it (an unhandled rejection that fails each workflow task). Under carrying, no
+    // scope but the write's own.
+    queue = queue.then(() => (o.carrying ? CancellationScope.nonCancellable(write) : write()));
     return queue;
   };
 
@@ -115,7 +120,9 @@ export function createLedgerWriter(incident: Incident, o: { incidentId: string; 
     /** Waits until every event taken so far is stored (before a continue-as-new or the end of the run). */
     async settle(): Promise<void> {
       await flush(false);
-      while (o.carrying && unconfirmed.length) {
+      // A write queued meanwhile (an alert's, behind the one awaited) takes events from the
+      // incident when it runs: wait for it too, or a continue-as-new would carry neither them nor it.
+      while (o.carrying && (queued || unconfirmed.length)) {
         owed = true;
         await flush(false);
       }
