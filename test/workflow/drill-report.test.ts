@@ -39,6 +39,11 @@ describe('the report of a drill the engine ran', () => {
         await t.env.sleep('1 minute');
         return (await handle.query(queries.state)).levels?.length === 2;
       }, 60_000);
+      // Slack is down: bob is reached by e-mail (the fail-over the report is to show) before he
+      // acknowledges; an acknowledgement first would call the e-mail off, and there would be none.
+      await waitFor("bob's fail-over e-mail", async () =>
+        (await handle.query(queries.state)).pages.some((p) => p.responder === 'bob' && p.notifications?.some((n) => n.channel === 'email' && !n.failed)),
+      );
       await handle.executeUpdate(updates.acknowledge, { args: [{ responder: 'bob', via: 'cli' }] });
       await handle.executeUpdate(updates.file, { args: [{ by: { responder: 'bob', via: 'cli' }, obligation: 'gdpr-art33', reference: 'DRILL-1' }] });
       await handle.executeUpdate(updates.resolve, { args: [{ by: { responder: 'bob', via: 'cli' } }] });
