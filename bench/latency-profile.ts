@@ -10,7 +10,7 @@ import { percentile } from './percentile';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const { EventType } = temporal.api.enums.v1;
 
-export const SEGMENTS = [
+const SEGMENTS = [
   ['request → start stored', 'the client (for Klaxon, the API: signature, schema, maintenance check, signal-with-start) until the server has stored the start'],
   ['start → first task picked up', 'the first workflow task waiting in the task queue (server and worker poll)'],
   ['first task in the worker', 'the workflow task in the worker: the sandbox activation, its commands'],

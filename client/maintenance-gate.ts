@@ -28,7 +28,7 @@ function inTime<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 /** The live windows of each tenant of a delivery, read once (Maintenance.decide's memo). */
-export type WindowsRead = NonNullable<Parameters<Maintenance['decide']>[2]>;
+type WindowsRead = NonNullable<Parameters<Maintenance['decide']>[2]>;
 
 /**
  * Starts reading the live windows of the tenants of `alerts` (each once), so the read runs beside

@@ -38,7 +38,7 @@ function markerAbout(e: HistoryEvent): string {
 }
 
 /** Every billable event of a history, in order, with what Temporal Cloud charges for it. */
-export function billedEvents(events: HistoryEvent[]): Billed[] {
+function billedEvents(events: HistoryEvent[]): Billed[] {
   const out: Billed[] = [];
   const markerTasks = new Set<string>();
   for (const e of events) {

@@ -6,7 +6,7 @@
  * (activities/audited.ts); the incident workflow calls it (workflows/ledger-writer.ts).
  */
 export const AUDITED_STEPS = ['postPage', 'refreshPages', 'applyContainment', 'undoContainment'] as const;
-export type AuditedStep = (typeof AUDITED_STEPS)[number];
+type AuditedStep = (typeof AUDITED_STEPS)[number];
 
 export const isAuditedStep = (name: string): name is AuditedStep => (AUDITED_STEPS as readonly string[]).includes(name);
 
