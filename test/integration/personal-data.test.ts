@@ -66,11 +66,13 @@ describe('personal data in an alert', () => {
     expect(await postAlert(stack.apiUrl, body.replace('"severity":"SEV2"', '"severity":"SEV1"'))).toMatchObject({ status: 202, body: { incidentId, deduplicated: true } });
 
     await stack.incidents.change('resolve', incidentId, { by: { responder: 'alice', via: 'cli' }, note: `Rotated ${API_KEY}, told ${EMAIL}` });
+    // The run completes only once its ledger writes are stored: read the ledger after that, or a
+    // write landing between the two reads below is counted in one and not the other.
+    await stack.env.client.workflow.getHandle(incidentId).result();
     const events = await waitFor('the resolution in the ledger', async () => {
       const rows = await stack.ledger.timeline(incidentId);
       return rows.some((e) => e.kind === 'incident.resolved') ? rows : undefined;
     });
-    await stack.env.client.workflow.getHandle(incidentId).result();
 
     const rows = await stack.db.pool.query<{ row: string }>('SELECT row_to_json(e)::text AS row FROM ledger_events e WHERE incident_id = $1', [incidentId]);
     expect(rows.rows.length).toBe(events.length);
