@@ -26,14 +26,17 @@ const OUT_DIR = join(__dirname, '..', 'test', 'workflow', 'bundles');
 async function main(checkout: string): Promise<void> {
   const git = (...args: string[]) => execFileSync('git', ['-C', checkout, ...args], { encoding: 'utf8' }).trim();
   // The file is named for a commit: the bundle must be that commit's code and nothing else.
-  const dirty = git('status', '--porcelain', '--', 'workflows', 'core', 'package-lock.json');
+  const dirty = git('status', '--porcelain', '--', 'workflows', 'core', 'worker/shared-workflow-modules.ts', 'package-lock.json');
   if (dirty) throw new Error(`${checkout} has uncommitted changes to workflow code, so no commit names its bundle:\n${dirty}`);
   const commit = git('rev-parse', '--short=7', 'HEAD');
   const entry = ENTRIES.map((e) => join(checkout, e)).find((e) => existsSync(e));
   if (!entry) throw new Error(`${checkout} has none of ${ENTRIES.join(', ')}`);
   // Webpack names modules from the working directory: from the checkout they read "./core/x.ts", wherever it lies.
   process.chdir(checkout);
-  const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: new DefaultLogger('WARN') });
+  // A release that shares modules between incidents (worker/shared-workflow-modules.ts) is frozen sharing its own list.
+  const sharing = join(checkout, 'worker', 'shared-workflow-modules.ts');
+  const shared = existsSync(sharing) ? (require(sharing) as typeof import('../worker/shared-workflow-modules')).sharedModulesBundlerOptions(checkout) : {};
+  const { code } = await bundleWorkflowCode({ workflowsPath: entry, ...shared, logger: new DefaultLogger('WARN') });
   mkdirSync(OUT_DIR, { recursive: true });
   const file = join(OUT_DIR, `${commit}.js.gz`);
   const frozen = slimSourceMap(code, checkout);

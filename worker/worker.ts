@@ -24,6 +24,7 @@ import { drillStarterActivities } from './drill-starter';
 import type { Incidents } from '../client/incidents';
 import { dataConverterFor } from '../client/payload-codec';
 import { tracingWorkerOptions } from '../telemetry/tracing';
+import { sharedModulesBundlerOptions } from './shared-workflow-modules';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -51,7 +52,8 @@ export async function createKlaxonWorker(deps: WorkerDeps): Promise<Worker> {
     ...tracingWorkerOptions(),
     // The same codec as the API's and the CLI's: the worker reads what they encrypted.
     dataConverter: dataConverterFor(config),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered') }),
+    // Bundled at start, luxon and the domain shared by every incident (worker/shared-workflow-modules.ts).
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows/registered'), bundlerOptions: sharedModulesBundlerOptions() }),
     // The steps that audit themselves (activities/audited.ts) get their twins over the ledger.
     activities: withAuditedTwins({
       // Every channel's (core/channels/channels.ts), then the rest.

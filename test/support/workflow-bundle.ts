@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { sharedModulesBundlerOptions } from '../../worker/shared-workflow-modules';
 
 /**
  * Today's workflow code as the worker bundles it (workflows/registered: every workflow it runs).
@@ -21,7 +22,7 @@ export async function todaysWorkflowBundle(): Promise<WorkflowBundle> {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), ...sharedModulesBundlerOptions(), logger: new DefaultLogger('WARN') });
   if (cached) {
     // Written whole under another name first: a reader never sees half a bundle.
     writeFileSync(`${cached}.${process.pid}`, code);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { sharedModulesBundlerOptions } from '../../worker/shared-workflow-modules';
 import { installTestRuntime } from '../support/runtime';
 
 /**
@@ -18,7 +19,7 @@ it('has recorded histories to replay', () => {
 
 it('replays every recorded history without nondeterminism', async () => {
   installTestRuntime();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/registered'), ...sharedModulesBundlerOptions(), logger: new DefaultLogger('WARN') });
   const histories = files.map((f) => ({ workflowId: f, history: temporal.api.history.v1.History.decode(readFileSync(join(dir, f))) }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
