@@ -1,6 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { klaxonSignatureHeader } from '../core/shared/signature';
+import type { EmbeddedStack } from '../scripts/embedded-stack';
+import { Child, freePort } from '../test/support/processes';
 import { percentile } from './percentile';
 import { startStackWithSlack } from './stack-with-slack';
 import { runBench } from './run-bench';
@@ -9,8 +14,11 @@ import { runBench } from './run-bench';
  * Alert storms on the embedded stack, each many distinct deliveries of one alert key sent at an
  * even pace (at most 400 requests open at once, as a fleet of senders), each for a key of its own:
  * - fast: 10,000 alerts in 10 s (1,000/s);
- * - slow: 500 alerts in 10 s (50/s).
- * Both run on one stack, the slow one first, and print side by side: the API's answer times
+ * - slow: 500 alerts in 10 s (50/s);
+ * - slow over two API replicas: the same, alternating between two API processes of the
+ *   production shape (client/api/main.ts) on the stack's database, which share their coalescing
+ *   windows there (ledger/intake-windows.ts), as replicas behind a load balancer.
+ * All run on one stack, the slow ones first, and print side by side: the API's answer times
  * (p50/p99), incidents created, alerts counted, and the incident's history: its length, and the
  * signals, workflow tasks, ledger activities and timers in it. A storm's history should depend on
  * how long it lasts, not on how many alerts it holds.
@@ -40,7 +48,7 @@ interface StormFigures {
   timers: number;
 }
 
-async function storm(apiUrl: string, client: Client, shape: string, alerts: number): Promise<StormFigures> {
+async function storm(apiUrls: string[], client: Client, shape: string, alerts: number): Promise<StormFigures> {
   const dedupKey = `storm-${shape}-${Date.now()}`;
   const answers: Array<{ status: number; ms: number; incidentId?: string }> = [];
   let open = 0;
@@ -49,7 +57,7 @@ async function storm(apiUrl: string, client: Client, shape: string, alerts: numb
     const t0 = performance.now();
     open += 1;
     try {
-      const res = await fetch(`${apiUrl}/v1/alerts/generic`, {
+      const res = await fetch(`${apiUrls[i % apiUrls.length]}/v1/alerts/generic`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'klaxon-signature': klaxonSignatureHeader(SECRET, body, Math.floor(Date.now() / 1000)) },
         body,
@@ -129,13 +137,37 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   try {
     const single = Number(process.env.BENCH_STORM_ALERTS || 0);
-    const shapes: Array<[string, number]> = single ? [[`${single} alerts`, single]] : [['slow (50/s)', 500], ['fast (1,000/s)', 10_000]];
     const figures: StormFigures[] = [];
-    for (const [shape, alerts] of shapes) figures.push(await storm(bench.stack.apiUrl, client, shape, alerts));
+    if (single) figures.push(await storm([bench.stack.apiUrl], client, `${single} alerts`, single));
+    else {
+      figures.push(await storm([bench.stack.apiUrl], client, 'slow (50/s)', 500));
+      figures.push(await withReplicas(bench.stack, 2, (urls) => storm(urls, client, 'slow, 2 API replicas', 500)));
+      figures.push(await storm([bench.stack.apiUrl], client, 'fast (1,000/s)', 10_000));
+    }
     print(figures);
   } finally {
     await connection.close();
     await bench.stop();
+  }
+}
+
+/** Runs `work` with `count` API processes of the production shape beside the stack, on its Temporal server and database. */
+async function withReplicas<T>(stack: EmbeddedStack, count: number, work: (urls: string[]) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-bench-replicas-'));
+  const replicas: Child[] = [];
+  try {
+    const urls: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const env = { ...process.env, PORT: String(port), KLAXON_DATA_DIR: dataDir, TEMPORAL_ADDRESS: stack.temporalAddress, KLAXON_TASK_QUEUE: stack.config.temporal.taskQueue, DATABASE_URL: stack.databaseUrl, KLAXON_WEBHOOK_SECRET: SECRET };
+      replicas.push(Child.start(process.execPath, ['--import', 'tsx', 'client/api/main.ts'], env));
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(replicas.map((r) => r.waitForOutput('listening')));
+    return await work(urls);
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -23,6 +23,15 @@ export interface Accepted {
   deduplicated: boolean;
 }
 
+/**
+ * The coalescing windows of all API replicas together (ledger/intake-windows.ts): `reserve`
+ * takes the key's next free window for a send and answers how many ms until it opens (0: now).
+ * Never throws: a window it cannot reserve lets the batch go at once.
+ */
+export interface IntakeWindows {
+  reserve(key: string, windowMs: number): Promise<number>;
+}
+
 interface Waiting {
   alert: Alert;
   /** The policies in force when the alert arrived (client/api/live-configuration.ts). */
@@ -45,12 +54,19 @@ interface Lane {
  * COALESCE_INTERVAL_MS ago, later alerts wait and go out together as one batch. Every caller
  * is answered only once the signal carrying its alert has returned, so an alert that was
  * acknowledged with 202 is in Temporal even if this process dies the next instant.
+ *
+ * With `windows` shared by the replicas, a send first reserves the key's next window there and
+ * goes when it opens; alerts arriving meanwhile join the batch. A storm the load balancer spreads
+ * over ten replicas is then signalled once per window, not ten times, the replicas taking turns.
+ * That costs each send one database round trip, so one API process alone (the embedded stack)
+ * goes without.
  */
 export class AlertIntake {
   private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly incidents: Incidents,
+    private readonly windows?: IntakeWindows,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -85,8 +101,11 @@ export class AlertIntake {
   }
 
   private async send(key: string, lane: Lane): Promise<void> {
-    const batch = lane.waiting.splice(0, MAX_BATCH);
     lane.inFlight = true;
+    const wait = this.windows ? await this.windows.reserve(key, COALESCE_INTERVAL_MS).catch(() => 0) : 0;
+    // Another replica's window runs until then; ours follows it, holding what arrives meanwhile.
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const batch = lane.waiting.splice(0, MAX_BATCH);
     lane.lastSentAt = this.now();
     try {
       // The first alert chooses the policy; it is pinned to the incident for good. The workflow

@@ -4,7 +4,7 @@ import { databaseStep } from './database-error';
 /**
  * What the worker and the API may do in the ledger database when they connect as the runtime
  * role (production: compose's `ledger-setup` job creates it): add and read audit records, and
- * keep the working tables that are not audit data (replay memory, spike windows, console sign-ins, run-time on-call overrides, maintenance windows). Never change
+ * keep the working tables that are not audit data (replay memory, intake windows, spike windows, console sign-ins, run-time on-call overrides, maintenance windows). Never change
  * or delete a ledger row, drop a trigger or a table: those need the schema's owner, who runs the
  * migrations and the retention purge. The migrations' comments say the same, table by table.
  */
@@ -15,6 +15,7 @@ export const RUNTIME_GRANTS = [
   'SELECT, INSERT ON history_archives',
   'SELECT ON api_tokens',
   'SELECT, INSERT, UPDATE, DELETE ON seen_deliveries',
+  'SELECT, INSERT, UPDATE, DELETE ON intake_windows',
   'SELECT, INSERT, UPDATE, DELETE ON spike_windows, spike_window_lines',
   'SELECT, INSERT, UPDATE, DELETE ON console_sessions',
   'SELECT, INSERT, UPDATE ON oncall_overrides',

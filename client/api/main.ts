@@ -4,6 +4,7 @@ import { connectIncidents } from '../connect';
 import { openDatabase } from '../../ledger/database';
 import { migrate } from '../../ledger/migrate';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
+import { SharedIntakeWindows } from '../../ledger/intake-windows';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { ledgerVerifySettings } from '../../ledger/signing';
 import { complianceDeps } from './compliance';
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   // The policy and rules files, followed while the API runs; each change recorded in the ledger.
   const configuration = await LiveConfiguration.start(config, { log: (line) => log.info(line), ...(db ? { record: new ConfigurationRecord(db) } : {}) });
   const deps = apiDepsFromConfig(config, incidents, db && complianceDeps(db, client, ledgerVerifySettings(config)), db && new SeenDeliveries(db, (line) => log.error(line)), db && new DatabaseSpikeWindows(db, (line) => log.error(line)));
-  const server = createApiServer({ ...deps, configuration, log: (line) => log.info(line) });
+  // Replicas share their alert-coalescing windows through the database (client/alert-intake.ts).
+  const intakeWindows = db && new SharedIntakeWindows(db, (line) => log.error(line));
+  const server = createApiServer({ ...deps, configuration, ...(intakeWindows ? { intakeWindows } : {}), log: (line) => log.info(line) });
   // SIGHUP, as daemons take it: read the files now rather than at the next check.
   process.on('SIGHUP', () => void configuration.reload('SIGHUP'));
   server.listen(config.api.port, config.api.host, () => log.info(`listening on http://${config.api.host}:${config.api.port}`));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { KlaxonConfig } from '../../config/environment';
 import { enabledSources } from '../../core/sources/registry';
 import type { AlertSource, SourceSettings } from '../../core/sources/source';
-import { AlertIntake } from '../alert-intake';
+import { AlertIntake, type IntakeWindows } from '../alert-intake';
 import { InProcessDeliveries, type DeliveryMemory } from '../delivery-memory';
 import type { Incidents } from '../incidents';
 import { InProcessSpikeWindows, type SpikeWindows } from '../spike-windows';
@@ -66,6 +66,8 @@ export interface ApiDeps {
   sourceSettings: SourceSettings;
   /** Deliveries taken, against replays: the ledger database's when there is one, else this process's memory. */
   deliveries?: DeliveryMemory;
+  /** The API replicas' shared coalescing windows (the production API, over the ledger database); one process alone paces by itself. */
+  intakeWindows?: IntakeWindows;
   /** Vercel's status-spike windows: the ledger database's when there is one, else this process's. */
   spikeWindows?: SpikeWindows;
   /** Sent as `x-vercel-verify` on the Vercel drain route, which Vercel checks when the drain is added. */
@@ -156,7 +158,7 @@ type Handler = (req: IncomingMessage, params: string[]) => Promise<{ status: num
 export function createApiServer(deps: ApiDeps): Server {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((line) => apiLog.info(line));
-  const intake = new AlertIntake(deps.incidents);
+  const intake = new AlertIntake(deps.incidents, deps.intakeWindows);
   // The heartbeat monitors of the policies in force: made again when a reload brings a new book.
   let feed: { book: PolicyBook; feed: HeartbeatFeed } | undefined;
   const heartbeatsOf = (book: PolicyBook): HeartbeatFeed => {

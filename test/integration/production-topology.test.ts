@@ -67,6 +67,9 @@ describe('the production topology', () => {
     expect(await refusal('TRUNCATE ledger_events')).toMatch(/permission denied/);
     expect(await refusal(`INSERT INTO api_tokens (name, sha256, scopes) VALUES ('mine', 'x', '{audit:read}')`)).toMatch(/permission denied/);
     expect(await refusal('SELECT count(*) FROM ledger_events')).toBe('allowed');
+    // The API reserved the alert's coalescing window as that role (shared by replicas: ledger/intake-windows.ts).
+    expect((await runtime.query('SELECT incident_key FROM intake_windows')).rows).toEqual([{ incident_key: incidentId }]);
+    expect(api.output).not.toContain('shared window');
   });
 
   it('refuses pending migrations to the runtime role, naming who must run them', async () => {

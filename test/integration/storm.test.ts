@@ -93,6 +93,39 @@ describe('an alert storm', () => {
     expect(signals).toBeLessThanOrEqual(Math.ceil(seconds / 0.25) + 1);
   }, 120_000);
 
+  it('a slow storm spread over two API replicas is signalled at most once per coalescing interval in all', async () => {
+    // A second API process beside the test's own, both on the ledger database, as two replicas
+    // behind a load balancer; the storm alternates between them.
+    const port = await freePort();
+    const replica = Child.start(process.execPath, ['--import', 'tsx', 'client/api/main.ts'], apiProcessEnv(stack, port, { DATABASE_URL: stack.db.url }));
+    try {
+      await replica.waitForOutput('listening');
+      const apis = [stack.apiUrl, `http://127.0.0.1:${port}`];
+      const started = Date.now();
+      const sends: Array<Promise<{ status: number; body: Record<string, unknown> }>> = [];
+      for (let i = 0; i < 500; i++) {
+        const due = started + i * 20;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        sends.push(postAlert(apis[i % 2], body('replicated-storm', i)));
+      }
+      const answers = await Promise.all(sends);
+      const seconds = (Date.now() - started) / 1000;
+      expect(answers.filter((a) => a.status !== 202)).toEqual([]);
+      const incidentId = String(answers[0].body.incidentId);
+      expect(new Set(answers.map((a) => a.body.incidentId))).toEqual(new Set([incidentId]));
+      await waitFor('all 500 alerts counted', async () => (await stack.incidents.state(incidentId)).alertCount >= 500, 60_000);
+      expect((await stack.incidents.state(incidentId)).alertCount).toBe(500);
+      const history = await stack.env.client.workflow.getHandle(incidentId).fetchHistory();
+      const signals = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+      console.log(`replicated slow storm: 500 alerts over 2 API replicas in ${seconds.toFixed(1)} s, ${signals} signals, ${history.events!.length} history events`);
+      // Each replica pacing only itself would signal up to twice as often (one per interval each).
+      expect(signals).toBeLessThanOrEqual(Math.ceil(seconds / 0.25) + 1);
+    } finally {
+      replica.process.kill('SIGTERM');
+      await replica.exited;
+    }
+  }, 120_000);
+
   it('keeps tenants apart: the same dedup key from two tenants is two incidents', async () => {
     const [a, b] = await Promise.all([postAlert(stack.apiUrl, body('shared-key', 1, 'acme')), postAlert(stack.apiUrl, body('shared-key', 1, 'globex'))]);
     expect(a.status).toBe(202);

@@ -13,6 +13,7 @@ import { loadConfig, type KlaxonConfig } from '../../config/environment';
 import { HistoryArchive } from '../../ledger/history-archive';
 import { LedgerStore } from '../../ledger/store';
 import { SeenDeliveries } from '../../ledger/seen-deliveries';
+import { SharedIntakeWindows } from '../../ledger/intake-windows';
 import { DatabaseSpikeWindows } from '../../ledger/spike-windows';
 import { DEV_SERVER_EXTRA_ARGS } from '../../scripts/dev-server';
 import { ContainmentAdapters } from '../../activities/containment';
@@ -130,7 +131,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   let running = await startWorker(options.workflowBundle ?? (await todaysWorkflowBundle()));
   const api: Server = keep(
-    createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), log: options.apiLog ?? (() => undefined) }),
+    // As the production API (client/api/main.ts): replay memory, spike and intake windows in the database.
+    createApiServer({ ...apiDepsFromConfig(config, incidents, complianceDeps(db.pool, client), new SeenDeliveries(db.pool), new DatabaseSpikeWindows(db.pool)), intakeWindows: new SharedIntakeWindows(db.pool), log: options.apiLog ?? (() => undefined) }),
     closeServer,
   );
   api.listen(0, '127.0.0.1');
