@@ -13,12 +13,19 @@ export async function pageOnce(
   n: number,
 ): Promise<{ toSlack: number; to202: number; incidentId: string; requestAt: number; receivedAt: number }> {
   const body = JSON.stringify({ title: `Bench alert ${n}`, severity: 'SEV2', tenant: 'bench', dedupKey: `bench-${Date.now()}-${n}`, dataCategories: ['personal-data'] });
+  // Every message posted from the request on is kept here until the answer names the incident:
+  // the page may land before the answer is read. Only these few are searched, never the stand-in's
+  // whole record: scanning thousands of earlier calls ran on the process's main thread, which the
+  // worker shares, at the very moment the incident's first workflow task passed through it.
+  const since: SlackCall[] = [];
   let incidentId = '';
+  const pages = (call: SlackCall) => call.method === 'chat.postMessage' && JSON.stringify(call.args.blocks ?? null).includes(incidentId);
   let onCall: (call: SlackCall) => void = () => undefined;
   const paged = new Promise<SlackCall>((resolve) => {
     onCall = (call: SlackCall) => {
       // A page carries its incident's id in its blocks; notices in threads may carry none.
-      if (call.method === 'chat.postMessage' && incidentId && JSON.stringify(call.args.blocks ?? null).includes(incidentId)) resolve(call);
+      if (!incidentId) since.push(call);
+      else if (pages(call)) resolve(call);
     };
     slack.on('call', onCall);
   });
@@ -33,9 +40,7 @@ export async function pageOnce(
     const answer = (await res.json()) as { incidentId: string };
     if (res.status !== 202) throw new Error(`alert ${n} answered ${res.status}: ${JSON.stringify(answer)}`);
     incidentId = answer.incidentId;
-    // The page may have landed before the answer was read: look back through the calls too.
-    const earlier = slack.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? null).includes(incidentId));
-    const call = earlier ?? (await paged);
+    const call = since.find(pages) ?? (await paged);
     return { toSlack: call.at - t0, to202: answered - t0, incidentId, requestAt: performance.timeOrigin + t0, receivedAt: performance.timeOrigin + call.at };
   } finally {
     slack.off('call', onCall);
