@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alerts/alert';
+import { inTime } from '../core/shared/in-time';
 import { keptAlert } from '../core/alerts/kept-alert';
 import { incidentIdFor } from '../core/incident/incident-id';
 import type { MaintenanceDecision, MaintenanceWindow } from '../core/maintenance/window';
@@ -18,14 +19,6 @@ export interface HeldAnswer {
  * both held in the record and paged: the safe side.
  */
 export const MAINTENANCE_CHECK_TIMEOUT_MS = 2_000;
-
-function inTime<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${MAINTENANCE_CHECK_TIMEOUT_MS} ms`)), MAINTENANCE_CHECK_TIMEOUT_MS);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /** The live windows of each tenant of a delivery, read once (Maintenance.decide's memo). */
 type WindowsRead = NonNullable<Parameters<Maintenance['decide']>[2]>;
@@ -77,7 +70,7 @@ export async function maintenanceGates(
   };
   const decisions = await Promise.all(
     alerts.map((alert) =>
-      inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows').catch((err: Error): MaintenanceDecision => {
+      inTime(maintenance.decide(alert, at, memo), MAINTENANCE_CHECK_TIMEOUT_MS, 'reading the maintenance windows').catch((err: Error): MaintenanceDecision => {
         logOnce(`klaxon api: maintenance windows could not be read, the alert pages as usual: ${err.message}`);
         return { action: 'page' };
       }),
@@ -96,7 +89,7 @@ export async function maintenanceGates(
   if (met.length === 0) return answers;
   let recorded: boolean[];
   try {
-    recorded = await inTime(maintenance.windows.recordMany(met, at), met.some((m) => !m.bypass) ? 'recording the held alert' : 'recording the bypass');
+    recorded = await inTime(maintenance.windows.recordMany(met, at), MAINTENANCE_CHECK_TIMEOUT_MS, met.some((m) => !m.bypass) ? 'recording the held alert' : 'recording the bypass');
   } catch (err) {
     for (const m of met) {
       if (m.bypass) logOnce(`klaxon api: a SEV1 alert paged during maintenance window ${m.window.id} was not recorded as such: ${(err as Error).message}`);
@@ -134,9 +127,9 @@ export async function heldReplays(alerts: readonly Alert[], maintenance: Mainten
   return Promise.all(
     alerts.map(async (alert) => {
       try {
-        const decision = await inTime(maintenance.decide(alert, at, memo), 'reading the maintenance windows');
+        const decision = await inTime(maintenance.decide(alert, at, memo), MAINTENANCE_CHECK_TIMEOUT_MS, 'reading the maintenance windows');
         if (decision.action !== 'hold') return undefined;
-        if (!(await inTime(maintenance.windows.wasHeld(decision.window, keptAlert(alert).deliveryId), 'reading the held alert'))) return undefined;
+        if (!(await inTime(maintenance.windows.wasHeld(decision.window, keptAlert(alert).deliveryId), MAINTENANCE_CHECK_TIMEOUT_MS, 'reading the held alert'))) return undefined;
         return { incidentId: null, held: { window: decision.window.id, until: decision.window.until }, replayed: true as const };
       } catch {
         return undefined;

@@ -1,5 +1,8 @@
 import type { Pool } from 'pg';
+import { inTime } from '../core/shared/in-time';
 
+/** A database slower than this to reserve lets the batch go: the window is a hint, the alarm is not. */
+const RESERVE_TIMEOUT_MS = 1_000;
 /** Rows of keys quiet this long are swept, at most once a minute per process. */
 const SWEEP_AFTER_MS = 60_000;
 
@@ -11,8 +14,9 @@ const SWEEP_AFTER_MS = 60_000;
  * replicas take turns in the order they asked: none waits behind the others twice. One
  * statement under the key's row lock, on the database's clock (one clock for every replica).
  *
- * The database being away must not hold alerts back: a reservation that fails lets the batch go
- * at once (the replica's own window still paces it), logged, never thrown.
+ * The database being away must not hold alerts back: a reservation that fails, or takes longer
+ * than a second (a database that hangs rather than refuses), lets the batch go at once (the
+ * replica's own window still paces it), logged, never thrown.
  */
 export class SharedIntakeWindows {
   private lastSweep = 0;
@@ -25,12 +29,12 @@ export class SharedIntakeWindows {
   /** How many ms until the window reserved for this send opens (0: at once). */
   async reserve(key: string, windowMs: number): Promise<number> {
     try {
-      const r = await this.db.query<{ wait_ms: number }>(
+      const r = await inTime(this.db.query<{ wait_ms: number }>(
         `INSERT INTO intake_windows AS w (incident_key, opens_at) VALUES ($1, clock_timestamp())
          ON CONFLICT (incident_key) DO UPDATE SET opens_at = greatest(EXCLUDED.opens_at, w.opens_at + make_interval(secs => $2::float8 / 1000))
          RETURNING ceil(extract(epoch FROM w.opens_at - clock_timestamp()) * 1000)::int AS wait_ms`,
         [key, windowMs],
-      );
+      ), RESERVE_TIMEOUT_MS, 'reserving the window');
       this.sweep();
       return Math.max(0, r.rows[0].wait_ms);
     } catch (err) {
