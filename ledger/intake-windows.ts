@@ -3,6 +3,12 @@ import { inTime } from '../core/shared/in-time';
 
 /** A database slower than this to reserve lets the batch go: the window is a hint, the alarm is not. */
 const RESERVE_TIMEOUT_MS = 1_000;
+/**
+ * A window reserved further ahead than this is taken for a clock that went back (the database's,
+ * restored or corrected), not for a queue of replicas (forty of them at 250 ms), and the key
+ * starts over: otherwise its storm would wait for the clock to catch up.
+ */
+const MAX_AHEAD_MS = 10_000;
 /** Rows of keys quiet this long are swept, at most once a minute per process. */
 const SWEEP_AFTER_MS = 60_000;
 
@@ -31,9 +37,11 @@ export class SharedIntakeWindows {
     try {
       const r = await inTime(this.db.query<{ wait_ms: number }>(
         `INSERT INTO intake_windows AS w (incident_key, opens_at) VALUES ($1, clock_timestamp())
-         ON CONFLICT (incident_key) DO UPDATE SET opens_at = greatest(EXCLUDED.opens_at, w.opens_at + make_interval(secs => $2::float8 / 1000))
+         ON CONFLICT (incident_key) DO UPDATE SET opens_at = CASE
+           WHEN w.opens_at > EXCLUDED.opens_at + make_interval(secs => $3::float8 / 1000) THEN EXCLUDED.opens_at
+           ELSE greatest(EXCLUDED.opens_at, w.opens_at + make_interval(secs => $2::float8 / 1000)) END
          RETURNING ceil(extract(epoch FROM w.opens_at - clock_timestamp()) * 1000)::int AS wait_ms`,
-        [key, windowMs],
+        [key, windowMs, MAX_AHEAD_MS],
       ), RESERVE_TIMEOUT_MS, 'reserving the window');
       this.sweep();
       return Math.max(0, r.rows[0].wait_ms);

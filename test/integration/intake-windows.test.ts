@@ -40,6 +40,16 @@ it('opens at once again once the reserved windows have run, and keeps keys apart
   expect(await windows.reserve('acme:apart', WINDOW_MS)).toBe(0);
 });
 
+it('starts a key over when its window lies far ahead, as after the database\'s clock went back', async () => {
+  const windows = new SharedIntakeWindows(db.pool);
+  await db.pool.query(`INSERT INTO intake_windows (incident_key, opens_at) VALUES ('acme:clock', clock_timestamp() + interval '1 hour')`);
+  expect(await windows.reserve('acme:clock', WINDOW_MS)).toBe(0);
+  // And the key is paced again from now on.
+  const wait = await windows.reserve('acme:clock', WINDOW_MS);
+  expect(wait).toBeGreaterThan(0);
+  expect(wait).toBeLessThanOrEqual(WINDOW_MS);
+});
+
 it('lets the batch go, and says why, when the database does not answer', async () => {
   const away = openDatabase(`postgres://postgres@127.0.0.1:${await freePort()}/test`, { max: 1 });
   const lines: string[] = [];
