@@ -32,7 +32,7 @@ export function windowsReading(alerts: readonly Alert[], maintenance: Maintenanc
   const memo: WindowsRead = new Map();
   if (!maintenance) return memo;
   for (const tenant of new Set(alerts.map((a) => a.tenant))) {
-    const live = maintenance.windows.liveFor(tenant, at);
+    const live = maintenance.liveFor(tenant, at);
     // Handled where it is awaited; this keeps a failure before then from being reported as unhandled.
     live.catch(() => undefined);
     memo.set(tenant, live);

@@ -7,6 +7,7 @@ import { MaintenanceInputError, windowFor } from '../core/maintenance/window-inp
 import { decide, maintenanceWorkflowId, type MaintenanceDecision } from '../core/maintenance/window';
 import { SOURCES } from '../core/sources/registry';
 import { MaintenanceWindows, type StoredWindow, type WindowList } from '../ledger/maintenance-windows';
+import { LiveWindows } from './live-windows';
 import type { LedgerStore } from '../ledger/store';
 import { endMaintenanceUpdate, type MaintenanceEnded, type MaintenanceWorkflowInput } from '../workflows/maintenance';
 
@@ -29,6 +30,8 @@ export interface MaintenanceCaller {
  */
 export class Maintenance {
   readonly windows: MaintenanceWindows;
+  /** The live windows the alert route reads, kept a second per tenant (client/live-windows.ts). */
+  private readonly live: LiveWindows;
 
   constructor(
     ledger: LedgerStore,
@@ -36,18 +39,21 @@ export class Maintenance {
     private readonly taskQueue: string,
   ) {
     this.windows = new MaintenanceWindows(ledger);
+    this.live = new LiveWindows((tenant, at, through) => this.windows.liveFor(tenant, at, through));
   }
 
   async start(body: unknown, caller: MaintenanceCaller, now: Date): Promise<StoredWindow> {
     const w = windowFor(body, { now: now.getTime(), by: caller.actor.name, newId: () => `mw-${randomBytes(6).toString('hex')}`, sources: [...SOURCES.keys()] });
     if (caller.tenants && !caller.tenants.includes(w.tenant)) throw new MaintenanceInputError(`tenant "${w.tenant}" is not one of this token's tenants (${caller.tenants.join(', ')})`, 404);
     const stored = await this.windows.open(w, caller.actor);
+    this.live.forget(w.tenant);
     const input: MaintenanceWorkflowInput = { id: w.id, tenant: w.tenant, until: w.until };
     try {
       await this.temporal.workflow.start(MAINTENANCE_WORKFLOW_TYPE, { taskQueue: this.taskQueue, workflowId: maintenanceWorkflowId(w.id), args: [input] });
     } catch (err) {
       // No timer would end it: it must not hold anything, and its record says it ended at once, and why.
       await this.windows.abandon(stored, `its workflow did not start: ${(err as Error).message}`, now).catch(() => undefined);
+      this.live.forget(w.tenant);
       throw err;
     }
     return stored;
@@ -58,6 +64,16 @@ export class Maintenance {
     const w = await this.visible(id, caller);
     const over = () => new MaintenanceInputError(`maintenance window ${id} is over already${w.endedAt ? ` (ended ${w.endedAt} by ${w.endedBy})` : ''}`, 409);
     if (w.endedAt !== undefined || (w.until !== null && Date.parse(w.until) <= now.getTime())) throw over();
+    try {
+      return await this.endThroughWorkflow(w, caller, now, over);
+    } finally {
+      // Its alerts page from now on here, not a second later (client/live-windows.ts).
+      this.live.forget(w.tenant);
+    }
+  }
+
+  private async endThroughWorkflow(w: StoredWindow, caller: MaintenanceCaller, now: Date, over: () => MaintenanceInputError): Promise<MaintenanceEnded> {
+    const id = w.id;
     try {
       return await this.temporal.workflow.getHandle(maintenanceWorkflowId(id)).executeUpdate(endMaintenanceUpdate, { args: [{ actor: caller.actor }] });
     } catch (err) {
@@ -89,10 +105,15 @@ export class Maintenance {
   async decide(alert: Alert, at: Date, memo?: Map<string, Promise<StoredWindow[]>>): Promise<MaintenanceDecision> {
     let live = memo?.get(alert.tenant);
     if (!live) {
-      live = this.windows.liveFor(alert.tenant, at);
+      live = this.liveFor(alert.tenant, at);
       memo?.set(alert.tenant, live);
     }
     return decide(alert, await live, at.getTime());
+  }
+
+  /** The windows of `tenant` holding alerts at `at`, as read at most a second ago (client/live-windows.ts). */
+  liveFor(tenant: string, at: Date): Promise<StoredWindow[]> {
+    return this.live.liveFor(tenant, at);
   }
 
   private async visible(id: string, caller: MaintenanceCaller): Promise<StoredWindow> {

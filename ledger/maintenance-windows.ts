@@ -114,10 +114,10 @@ export class MaintenanceWindows {
     return r.rows[0] && toWindow(r.rows[0]);
   }
 
-  /** The windows of `tenant` holding alerts at `at`. */
-  async liveFor(tenant: string, at: Date): Promise<StoredWindow[]> {
+  /** The windows of `tenant` holding alerts at `at`, or with `through`, at some instant from `at` to `through`. */
+  async liveFor(tenant: string, at: Date, through: Date = at): Promise<StoredWindow[]> {
     const r = await databaseStep('read the live maintenance windows', () =>
-      this.db.query<Row>('SELECT * FROM maintenance_windows WHERE tenant = $1 AND ended_at IS NULL AND from_at <= $2 AND (until_at IS NULL OR until_at > $2)', [tenant, at]),
+      this.db.query<Row>('SELECT * FROM maintenance_windows WHERE tenant = $1 AND ended_at IS NULL AND from_at <= $3 AND (until_at IS NULL OR until_at > $2)', [tenant, at, through]),
     );
     return r.rows.map(toWindow);
   }

@@ -1,0 +1,93 @@
+import { LIVE_WINDOWS_TENANTS, LIVE_WINDOWS_TTL_MS, LiveWindows } from '../../client/live-windows';
+import type { StoredWindow } from '../../ledger/maintenance-windows';
+
+/**
+ * The live maintenance windows the alert route checks every alert against, read once a second
+ * per tenant: what a storm of alerts costs the database, and what a window opened, ended or
+ * starting within that second does to the alerts after it.
+ */
+const T0 = Date.parse('2026-12-07T10:00:00Z');
+const at = (ms: number) => new Date(T0 + ms);
+const win = (id: string, tenant: string, fromMs: number, untilMs: number | null): StoredWindow => ({
+  id, tenant, from: at(fromMs).toISOString(), until: untilMs === null ? null : at(untilMs).toISOString(),
+  reason: 'r', by: 'ana', allowSev1PersonalData: false, createdAt: at(fromMs).toISOString(), held: 0, bypassed: 0,
+});
+
+/** A table of windows read the way the ledger reads it (live at some instant of [at, through]), counting its reads. */
+function table(rows: StoredWindow[]) {
+  const reads: string[] = [];
+  const read = async (tenant: string, from: Date, through: Date) => {
+    reads.push(tenant);
+    return rows.filter((w) => w.tenant === tenant && Date.parse(w.from) <= through.getTime() && (w.until === null || Date.parse(w.until) > from.getTime()));
+  };
+  return { rows, reads, read };
+}
+
+it('answers a storm of alerts of one tenant with one read of its windows per second, while the read is under way too', async () => {
+  const t = table([win('mw-a', 'acme', -60_000, 60_000)]);
+  let wall = T0;
+  const live = new LiveWindows(t.read, () => wall);
+  const first = await Promise.all(Array.from({ length: 200 }, (_, i) => live.liveFor('acme', at(i))));
+  expect(first.every((ws) => ws.map((w) => w.id).join() === 'mw-a')).toBe(true);
+  expect(t.reads).toEqual(['acme']);
+  wall += LIVE_WINDOWS_TTL_MS - 1;
+  await live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS - 1));
+  expect(t.reads).toHaveLength(1);
+  // A second later the table is read again: a window opened on another replica holds from then.
+  t.rows.push(win('mw-b', 'acme', 0, null));
+  wall += 1;
+  expect((await live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS))).map((w) => w.id)).toEqual(['mw-a', 'mw-b']);
+  expect(t.reads).toHaveLength(2);
+  // Another tenant has its own read.
+  expect(await live.liveFor('globex', at(LIVE_WINDOWS_TTL_MS))).toEqual([]);
+  expect(t.reads).toEqual(['acme', 'acme', 'globex']);
+});
+
+it('holds with a window from the instant it starts, and not after it ends, within one read', async () => {
+  const t = table([win('mw-starts', 'acme', 400, null), win('mw-ends', 'acme', -60_000, 600)]);
+  const live = new LiveWindows(t.read, () => T0);
+  const ids = async (ms: number) => (await live.liveFor('acme', at(ms))).map((w) => w.id);
+  expect(await ids(0)).toEqual(['mw-ends']);
+  expect(await ids(400)).toEqual(['mw-starts', 'mw-ends']);
+  expect(await ids(600)).toEqual(['mw-starts']);
+  expect(t.reads).toHaveLength(1);
+});
+
+it('reads again at once when a window of the tenant was opened or ended here, or an alert is stamped outside the read\'s second', async () => {
+  const t = table([]);
+  const live = new LiveWindows(t.read, () => T0);
+  expect(await live.liveFor('acme', at(0))).toEqual([]);
+  t.rows.push(win('mw-new', 'acme', -1, null));
+  live.forget('acme');
+  expect((await live.liveFor('acme', at(1))).map((w) => w.id)).toEqual(['mw-new']);
+  // A clock that went back, or one far ahead: the alert's own time is read for.
+  await live.liveFor('acme', at(-5));
+  await live.liveFor('acme', at(-5 + LIVE_WINDOWS_TTL_MS));
+  expect(t.reads).toHaveLength(4);
+});
+
+it('keeps no failed read: the alert after a database error reads again', async () => {
+  let fail = true;
+  const reads: string[] = [];
+  const live = new LiveWindows(async (tenant) => {
+    reads.push(tenant);
+    if (fail) throw new Error('ECONNREFUSED');
+    return [];
+  }, () => T0);
+  await expect(live.liveFor('acme', at(0))).rejects.toThrow('ECONNREFUSED');
+  fail = false;
+  await expect(live.liveFor('acme', at(1))).resolves.toEqual([]);
+  expect(reads).toHaveLength(2);
+});
+
+it('keeps at most LIVE_WINDOWS_TENANTS tenants, dropping the oldest read first', async () => {
+  const t = table([]);
+  const live = new LiveWindows(t.read, () => T0);
+  for (let i = 0; i <= LIVE_WINDOWS_TENANTS; i += 1) await live.liveFor(`t${i}`, at(0));
+  expect(t.reads).toHaveLength(LIVE_WINDOWS_TENANTS + 1);
+  await live.liveFor(`t${LIVE_WINDOWS_TENANTS}`, at(0));
+  await live.liveFor('t1', at(0));
+  expect(t.reads).toHaveLength(LIVE_WINDOWS_TENANTS + 1);
+  await live.liveFor('t0', at(0));
+  expect(t.reads).toHaveLength(LIVE_WINDOWS_TENANTS + 2);
+});
