@@ -115,3 +115,21 @@ it('lists at most MAINTENANCE_LIST_LIMIT windows, earliest first, and says that 
   expect(one).toMatchObject({ more: false });
   expect(one.windows).toHaveLength(Math.floor((MAINTENANCE_LIST_LIMIT + 1) / 11));
 });
+
+it('holds the next alert at once after a window is opened here, and pages it at once after the window is ended here (the live windows are kept a second per tenant)', async () => {
+  const started = { workflow: { start: () => Promise.resolve(), getHandle: () => ({ executeUpdate: () => Promise.reject(new WorkflowNotFoundError('workflow not found', 'maintenance-x', undefined)) }) } } as unknown as Client;
+  const maintenance = new Maintenance(ledger, started, 'unused');
+  const caller = { actor: { type: 'responder' as const, name: 'ana', via: 'api' } };
+  const alert = sampleAlert({ tenant: 'kept', severity: 'SEV3', dataCategories: [], deliveryId: 'kept-1' });
+  const logs: string[] = [];
+  const decided = async () => (await maintenanceGates([{ ...alert, deliveryId: `kept-${(n += 1)}` }], maintenance, new Date(), (l) => logs.push(l)))[0];
+  // The tenant's (no) windows are read, and kept.
+  expect(await decided()).toBeUndefined();
+  const w = await maintenance.start({ tenant: 'kept', minutes: 30, reason: 'r' }, caller, new Date());
+  expect(await decided()).toEqual({ incidentId: null, held: { window: w.id, until: w.until } });
+  // Its workflow is gone here, so the end takes the API's own path (abandon): either way the API forgets the tenant.
+  await maintenance.end(w.id, caller, new Date());
+  expect(await decided()).toBeUndefined();
+  // Paged because no live window met it, not because a hold decided from a stale read was refused.
+  expect(logs).toEqual([]);
+});
