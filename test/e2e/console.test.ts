@@ -106,6 +106,9 @@ describe('a day with the console', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(new URL(alice.page.url()).pathname).toBe('/console');
     await alice.page.locator('h1', { hasText: 'Incidents' }).waitFor();
+    // Who is signed in comes from /v1/me, read beside the list rather than before it (the list
+    // does not wait for it): it may be painted a moment after the heading.
+    await alice.page.locator('#who', { hasText: 'alice' }).waitFor({ timeout: 10_000 });
     expect(await textOf(alice.page, '#who')).toContain('alice');
     // Marks this document: a reload or a navigation would lose the mark.
     await alice.page.evaluate('window.__sameDocument = true');
