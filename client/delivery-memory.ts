@@ -23,6 +23,8 @@ export class InProcessDeliveries implements DeliveryMemory {
     'deliveries are remembered in this process only (no DATABASE_URL): a replay that reaches another API replica, or comes after a restart, is not recognised';
   /** Id → expiry (ms), in the order remembered. */
   private readonly until = new Map<string, number>();
+  /** The latest expiry (ms) of a delivery forgotten before its window ended, to make room. */
+  forgottenUntil = 0;
 
   async seen(ids: string[], now: Date): Promise<Set<string>> {
     return new Set(ids.filter((id) => (this.until.get(id) ?? 0) > now.getTime()));
@@ -35,8 +37,9 @@ export class InProcessDeliveries implements DeliveryMemory {
     }
     if (this.until.size <= MAX_REMEMBERED_IN_PROCESS) return;
     for (const [id, expiry] of this.until) if (expiry <= now.getTime()) this.until.delete(id);
-    for (const id of this.until.keys()) {
+    for (const [id, expiry] of this.until) {
       if (this.until.size <= MAX_REMEMBERED_IN_PROCESS) break;
+      this.forgottenUntil = Math.max(this.forgottenUntil, expiry);
       this.until.delete(id);
     }
   }

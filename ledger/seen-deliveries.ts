@@ -31,6 +31,19 @@ export class SeenDeliveries {
     }
   }
 
+  /**
+   * Up to `limit` deliveries still remembered at `now`, the latest to expire first, so that
+   * those left out all expire by the last one given. Throws when the database does not answer.
+   */
+  async unexpired(now: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>> {
+    const r = await inTime(
+      this.db.query<{ id: string; expires_at: Date }>('SELECT id, expires_at FROM seen_deliveries WHERE expires_at > $1 ORDER BY expires_at DESC LIMIT $2', [now, limit]),
+      SEEN_TIMEOUT_MS,
+      'reading the remembered deliveries',
+    );
+    return r.rows.map((row) => ({ id: row.id, expiresAt: row.expires_at }));
+  }
+
   async remember(ids: string[], now: Date, until: Date): Promise<void> {
     if (ids.length === 0) return;
     try {

@@ -9,6 +9,9 @@ import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
 import { ensureLedgerKey, ledgerVerifySettings } from '../ledger/signing';
 import { SeenDeliveries } from '../ledger/seen-deliveries';
+import { SoleApiDeliveries } from '../client/sole-api-deliveries';
+import type { DeliveryMemory } from '../client/delivery-memory';
+import type { Pool } from 'pg';
 import { DatabaseSpikeWindows } from '../ledger/spike-windows';
 import { LedgerStore } from '../ledger/store';
 import { ContainmentAdapters } from '../activities/containment';
@@ -95,6 +98,8 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     temporal.process.once('exit', (code) => fail(new Error(`the Temporal dev server exited (code ${code})`)));
 
     let databaseUrl = env.DATABASE_URL;
+    // Its own PGlite, which no other API opens: the API keeps the delivery memory in process.
+    const ownsDatabase = !databaseUrl;
     if (!databaseUrl) {
       const pglite = new PgliteServer({
         dataDir: join(dataDir, 'ledger'),
@@ -146,7 +151,7 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     const configuration = await LiveConfiguration.start(config, { log: (line) => log.info(line), record: new ConfigurationRecord(db) });
     stops.push(() => configuration.stop());
     const api = createApiServer({
-      ...apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), new SeenDeliveries(db), new DatabaseSpikeWindows(db)),
+      ...apiDepsFromConfig(config, incidents, complianceDeps(db, client, ledgerVerifySettings(config)), deliveriesOf(db, ownsDatabase), new DatabaseSpikeWindows(db)),
       configuration,
       // One process: the API's /metrics serves the worker's metrics too, and the SDK's.
       ...(options.sdkMetricsUrl ? { sdkMetricsUrl: options.sdkMetricsUrl } : {}),
@@ -162,4 +167,14 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     await stop();
     throw err;
   }
+}
+
+/**
+ * The API's replay memory: on the stack's own PGlite, held in process and written through
+ * (client/sole-api-deliveries.ts); on a DATABASE_URL, which other API replicas may share, read
+ * from the database on every delivery.
+ */
+function deliveriesOf(db: Pool, ownsDatabase: boolean): DeliveryMemory {
+  const database = new SeenDeliveries(db, (line) => log.error(line));
+  return ownsDatabase ? new SoleApiDeliveries(database, new Date(), (line) => log.error(line)) : database;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Child, isolatedStackEnv, klaxon, ROOT } from '../support/processes';
+import { signKlaxon } from '../support/signing';
 import { track } from '../support/teardown';
 import { waitFor } from '../support/waiting';
 
@@ -109,8 +110,17 @@ describe('the embedded stack (npm start)', () => {
     expect(JSON.stringify(summary.blocks)).toContain('1 × SEV2 from generic');
   });
 
-  it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire', async () => {
+  it('stops on Ctrl-C and, started again, resumes open incidents whose timers still fire, and knows a replay of what it took before', async () => {
     const { incidentId } = await json(['alert', 'test', '--page', '--dedup-key', 'e2e-open']);
+    // A signed delivery taken before the stop, sent again byte for byte after the restart.
+    const body = JSON.stringify({ title: 'Taken before the restart', severity: 'SEV4', tenant: 'demo', dedupKey: 'e2e-replayed' });
+    const signature = signKlaxon(readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim(), body);
+    const deliver = async () => {
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/v1/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'klaxon-signature': signature }, body });
+      return { status: res.status, body: (await res.json()) as { incidentId: string } };
+    };
+    const taken = await deliver();
+    expect(taken).toEqual({ status: 202, body: { incidentId: expect.any(String), deduplicated: false } });
     await waitFor('the level-1 page', () => pages().some((f) => f.startsWith(incidentId) && f.includes('1.1.primary')));
     // Level 1 began before its page was seen, so it times out (6 s) by then + 6 s at the latest.
     const levelOneOver = performance.now() + 6_500;
@@ -128,6 +138,7 @@ describe('the embedded stack (npm start)', () => {
     expect(escalated()).toBe(false);
 
     await startStack();
+    expect(await deliver()).toEqual({ status: 202, body: { incidentId: taken.body.incidentId, deduplicated: true, replayed: true } });
     await waitFor('the level-2 page after the restart', escalated);
     // Two reads, each its own CLI process: side by side.
     const [list, human] = await Promise.all([json(['incidents', 'list']), klaxon(['incidents', 'show', incidentId, '--tz', 'America/New_York'], env).then((r) => r.stdout)]);

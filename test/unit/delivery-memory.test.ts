@@ -18,7 +18,10 @@ describe('the in-process memory of deliveries (no database)', () => {
     await memory.remember(Array.from({ length: MAX_REMEMBERED_IN_PROCESS }, (_, i) => `d${i}`), at(2), at(600));
     // Full: the expired one made room.
     expect(await memory.seen(['expired', 'd0', `d${MAX_REMEMBERED_IN_PROCESS - 1}`], at(2))).toEqual(new Set(['d0', `d${MAX_REMEMBERED_IN_PROCESS - 1}`]));
+    expect(memory.forgottenUntil).toBe(0);
     await memory.remember(['newest'], at(3), at(600));
     expect(await memory.seen(['d0', 'd1', 'newest'], at(4))).toEqual(new Set(['d1', 'newest']));
+    // It says until when what it forgot early could still come back as a replay.
+    expect(memory.forgottenUntil).toBe(at(600).getTime());
   });
 });
