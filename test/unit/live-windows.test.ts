@@ -1,4 +1,4 @@
-import { LIVE_WINDOWS_TENANTS, LIVE_WINDOWS_TTL_MS, LiveWindows } from '../../client/live-windows';
+import { LIVE_WINDOWS_RENEW_MS, LIVE_WINDOWS_TENANTS, LIVE_WINDOWS_TTL_MS, LiveWindows } from '../../client/live-windows';
 import type { StoredWindow } from '../../ledger/maintenance-windows';
 
 /**
@@ -30,17 +30,72 @@ it('answers a storm of alerts of one tenant with one read of its windows per sec
   const first = await Promise.all(Array.from({ length: 200 }, (_, i) => live.liveFor('acme', at(i))));
   expect(first.every((ws) => ws.map((w) => w.id).join() === 'mw-a')).toBe(true);
   expect(t.reads).toEqual(['acme']);
-  wall += LIVE_WINDOWS_TTL_MS - 1;
-  await live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS - 1));
+  wall += LIVE_WINDOWS_RENEW_MS - 1;
+  await live.liveFor('acme', at(LIVE_WINDOWS_RENEW_MS - 1));
   expect(t.reads).toHaveLength(1);
-  // A second later the table is read again: a window opened on another replica holds from then.
-  t.rows.push(win('mw-b', 'acme', 0, null));
-  wall += 1;
-  expect((await live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS))).map((w) => w.id)).toEqual(['mw-a', 'mw-b']);
-  expect(t.reads).toHaveLength(2);
   // Another tenant has its own read.
-  expect(await live.liveFor('globex', at(LIVE_WINDOWS_TTL_MS))).toEqual([]);
-  expect(t.reads).toEqual(['acme', 'acme', 'globex']);
+  expect(await live.liveFor('globex', at(LIVE_WINDOWS_RENEW_MS))).toEqual([]);
+  expect(t.reads).toEqual(['acme', 'globex']);
+});
+
+it('renews a busy tenant\'s read in the background, so its alerts never wait for one, and never answer from one a second old', async () => {
+  const answers: Array<(ws: StoredWindow[]) => void> = [];
+  const reads: number[] = [];
+  let wall = T0;
+  const live = new LiveWindows((_tenant, from) => {
+    reads.push(from.getTime() - T0);
+    return new Promise<StoredWindow[]>((ok) => answers.push(ok));
+  }, () => wall);
+  const ids = async (p: Promise<StoredWindow[]>) => (await p).map((w) => w.id);
+  const first = live.liveFor('acme', at(0));
+  answers[0]([win('mw-old', 'acme', -60_000, null)]);
+  expect(await ids(first)).toEqual(['mw-old']);
+  // In its last half second the read still answers, at once, and the next one starts for this alert's time.
+  const late = LIVE_WINDOWS_TTL_MS - 100;
+  wall = T0 + LIVE_WINDOWS_RENEW_MS - 1;
+  await live.liveFor('acme', at(1));
+  expect(reads).toHaveLength(1);
+  wall = T0 + late;
+  expect(await ids(live.liveFor('acme', at(late)))).toEqual(['mw-old']);
+  expect(reads).toEqual([-LIVE_WINDOWS_TTL_MS, late - LIVE_WINDOWS_TTL_MS]);
+  // Only one renewal at a time.
+  expect(await ids(live.liveFor('acme', at(late + 1)))).toEqual(['mw-old']);
+  expect(reads).toHaveLength(2);
+  // The first read is a second old and the renewal has not answered: the alert waits for the renewal, not for a third read.
+  wall = T0 + LIVE_WINDOWS_TTL_MS;
+  const waiting = live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS));
+  expect(reads).toHaveLength(2);
+  answers[1]([win('mw-new', 'acme', -1, null)]);
+  expect(await ids(waiting)).toEqual(['mw-new']);
+  // Answered, the renewal is kept: the alerts after it share it.
+  expect(await ids(live.liveFor('acme', at(LIVE_WINDOWS_TTL_MS + 1)))).toEqual(['mw-new']);
+  expect(reads).toHaveLength(2);
+});
+
+it('keeps the read it has when a renewal fails or the tenant is forgotten meanwhile', async () => {
+  const answers: Array<{ ok: (ws: StoredWindow[]) => void; fail: (e: Error) => void }> = [];
+  let wall = T0;
+  const live = new LiveWindows(() => new Promise<StoredWindow[]>((ok, fail) => answers.push({ ok, fail })), () => wall);
+  const ids = async (p: Promise<StoredWindow[]>) => (await p).map((w) => w.id);
+  const first = live.liveFor('acme', at(0));
+  answers[0].ok([win('mw-kept', 'acme', -60_000, null)]);
+  await first;
+  wall += LIVE_WINDOWS_RENEW_MS;
+  await live.liveFor('acme', at(1));
+  answers[1].fail(new Error('ECONNREFUSED'));
+  await new Promise(setImmediate);
+  // The failure is not answered to anyone: the next alert answers from the read it has, and renews again.
+  expect(await ids(live.liveFor('acme', at(2)))).toEqual(['mw-kept']);
+  expect(answers).toHaveLength(3);
+  // A window opened here meanwhile: the renewal under way does not put itself back.
+  live.forget('acme');
+  answers[2].ok([]);
+  await new Promise(setImmediate);
+  const after = live.liveFor('acme', at(3));
+  expect(answers).toHaveLength(4);
+  answers[3].ok([win('mw-opened', 'acme', -1, null)]);
+  expect(await ids(after)).toEqual(['mw-opened']);
+  expect(await ids(live.liveFor('acme', at(4)))).toEqual(['mw-opened']);
 });
 
 it('holds with a window from the instant it starts, and not after it ends, within one read', async () => {
