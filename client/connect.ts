@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+// A type only: the CLI, which imports this file, never loads the worker's native module.
+import type { NativeConnection } from '@temporalio/worker';
 import type { KlaxonConfig } from '../config/environment';
 import { connectionOptions, withConnectionHint } from '../config/temporal-connection';
 import { Incidents } from './incidents';
@@ -19,7 +21,21 @@ export async function connectIncidents(
     config.temporal,
     Connection.connect({ ...connectionOptions(config.temporal), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) }),
   );
-  // With tracing on (telemetry/tracing.ts), the client carries the caller's trace into Temporal's headers.
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config), plugins: tracingPlugins() });
+  const client = clientOn(config, connection);
   return { incidents: new Incidents(client, config.temporal.taskQueue), client, connection };
+}
+
+/**
+ * The incidents facade on the connection of the worker that polls the task queue in this same
+ * process (the embedded stack): a new incident starts eagerly, its first workflow task handed
+ * straight to that worker (client/incidents.ts, IncidentsOptions). The worker's owner closes it.
+ */
+export function incidentsBesideWorker(config: KlaxonConfig, connection: NativeConnection): { incidents: Incidents; client: Client } {
+  const client = clientOn(config, connection);
+  return { incidents: new Incidents(client, config.temporal.taskQueue, { eagerStart: true }), client };
+}
+
+function clientOn(config: KlaxonConfig, connection: Connection | NativeConnection): Client {
+  // With tracing on (telemetry/tracing.ts), the client carries the caller's trace into Temporal's headers.
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config), plugins: tracingPlugins() });
 }

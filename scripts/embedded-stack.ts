@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { apiDepsFromConfig, createApiServer } from '../client/api/server';
 import { embeddedLedgerPassword, embeddedWebhookSecret, removeStackFile, webhookSecretPath, writeStackFile } from '../client/cli/stack-file';
-import { connectIncidents } from '../client/connect';
+import { incidentsBesideWorker } from '../client/connect';
 import { loadConfig, type KlaxonConfig } from '../config/environment';
 import { openDatabase } from '../ledger/database';
 import { migrate } from '../ledger/migrate';
@@ -130,8 +130,8 @@ export async function startEmbeddedStack(env: NodeJS.ProcessEnv, options: { sdkM
     const connection = await NativeConnection.connect({ address: temporal.address });
     const containment = new ContainmentAdapters(config.containment);
     stops.push(() => containment.close());
-    const { incidents, client, connection: clientConnection } = await connectIncidents(config);
-    stops.push(() => clientConnection.close());
+    // The API's client rides the worker's connection: the incidents it opens start eagerly on this worker.
+    const { incidents, client } = incidentsBesideWorker(config, connection);
     const worker = await createKlaxonWorker({ connection, config, ledger: new LedgerStore(db), containment, incidents, archive: { client, store: new HistoryArchive(db) } });
     const workerDone = worker.run();
     workerDone.then(
