@@ -52,8 +52,8 @@ async function main(): Promise<void> {
         if (i >= WARMUP) {
           klaxon.push({ total: page.toSlack, workflowId: page.incidentId, requestAt: page.requestAt, receivedAt: page.receivedAt });
           to202.push(page.to202);
-          floorRuns.push(f);
-          eagerFloorRuns.push(e);
+          if (f) floorRuns.push(f);
+          if (e) eagerFloorRuns.push(e);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
  * eagerly (by a client on the worker's own connection, as the embedded stack's API starts
  * incidents), the server hands it straight to the worker.
  */
-async function withFloorWorker(address: string, slack: SlackStandIn, work: (postFloor: (client: Client, i: number, how: { eager: boolean }) => Promise<Run>) => Promise<void>): Promise<void> {
+async function withFloorWorker(address: string, slack: SlackStandIn, work: (postFloor: (client: Client, i: number, how: { eager: boolean }) => Promise<Run | undefined>) => Promise<void>): Promise<void> {
   const web = new WebClient(slack.token, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
@@ -101,7 +101,7 @@ async function withFloorWorker(address: string, slack: SlackStandIn, work: (post
   });
   const eagerClient = new Client({ connection: workerConnection });
   let notEager = 0;
-  const postFloor = async (client: Client, i: number, { eager }: { eager: boolean }): Promise<Run> => {
+  const postFloor = async (client: Client, i: number, { eager }: { eager: boolean }): Promise<Run | undefined> => {
     const text = `floor${eager ? ' eager' : ''} ${Date.now()}-${i}`;
     const posted = new Promise<SlackCall>((resolve) => {
       const onCall = (call: SlackCall) => call.args.text === text && (slack.off('call', onCall), resolve(call));
@@ -110,9 +110,9 @@ async function withFloorWorker(address: string, slack: SlackStandIn, work: (post
     const workflowId = `floor-${text}`;
     const t0 = performance.now();
     const started = await (eager ? eagerClient : client).workflow.start(floor, { taskQueue: 'bench-floor', workflowId, args: [text], requestEagerStart: eager });
-    // The server may decline (the worker had no free slot): such a start is left out of the eager arm, and counted.
-    if (eager && !started.eagerlyStarted) notEager += 1;
     const call = await posted;
+    // The server may decline (the worker had no free slot): such a start is left out of the eager arm, and counted.
+    if (eager && !started.eagerlyStarted) return void (notEager += 1);
     return { total: call.at - t0, workflowId, requestAt: performance.timeOrigin + t0, receivedAt: performance.timeOrigin + call.at };
   };
   try {

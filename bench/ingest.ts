@@ -15,9 +15,11 @@ import { runBench } from './run-bench';
  * so every alert opens an incident), next to raw signal-with-start calls per second from a
  * plain client, measured in one run, each run on a fresh embedded stack (about 4 minutes).
  *   npx tsx bench/ingest.ts            (BENCH_SECONDS=30, BENCH_CONNECTIONS=50)
- * The raw calls are the request the API itself ends with (client/incidents.ts `open`: the same
+ * The raw calls carry what the API's request carries (client/incidents.ts `open`: the same
  * payloads and the incident's start attributes) for the same incident workflows on the same task
- * queue, so the server and the worker do the same work for both: the ratio is the API's cost.
+ * queue. They are signal-with-start, what a production API sends; the embedded stack's API starts
+ * a new incident eagerly instead (its first workflow task handed to the worker in its process),
+ * which a client in this process cannot ask for. The ratio is the API's cost, eager start included.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS || 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);

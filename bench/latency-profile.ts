@@ -11,9 +11,9 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const { EventType } = temporal.api.enums.v1;
 
 const SEGMENTS = [
-  ['request → start stored', 'the client (for Klaxon, the API: signature, schema, maintenance check, signal-with-start) until the server has stored the start'],
-  ['start → first task picked up', 'the first workflow task waiting in the task queue (server and worker poll)'],
-  ['first task in the worker', 'the workflow task in the worker: the sandbox activation, its commands'],
+  ['request → start stored', 'the client (for Klaxon, the API: signature, schema, maintenance check, the start) until the server has stored the start'],
+  ['start → first task picked up', 'the first workflow task waiting in the task queue (server and worker poll); none when started eagerly'],
+  ['first task in the worker', 'the workflow task in the worker: the sandbox activation, its commands (started eagerly, also the start\'s answer bringing the task)'],
   ['task done → activity picked up', 'the server storing the commands and dispatching the activity to a worker'],
   ['activity → message received', 'the activity until the Slack stand-in has the message'],
 ] as const;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
@@ -31,11 +30,14 @@ export interface IncidentsOptions {
   /**
    * The client's connection is the NativeConnection of a worker polling the task queue in this
    * process (the embedded stack): a new incident is started with eager workflow start, its first
-   * workflow task handed straight to that worker instead of waiting in the task queue (about 30 ms
-   * of a page's 55 on the dev server, BENCHMARKS.md). An API apart from its workers gains nothing by it.
+   * workflow task handed straight to that worker instead of waiting in the task queue (31 ms at
+   * p50 on the dev server, BENCHMARKS.md, Latency). An API apart from its workers gains nothing by it.
    */
   eagerStart?: boolean;
 }
+
+/** gRPC's ALREADY_EXISTS, which a start answers for an incident that is open. */
+const GRPC_ALREADY_EXISTS = 6;
 
 /** The memo field where an incident keeps the W3C traceparent of the request that opened it. */
 const TRACEPARENT_MEMO = 'traceparent';
@@ -87,16 +89,20 @@ export class Incidents {
    * start fails (nothing is written) and the alert is signalled: one more round trip for an
    * alert that joins, none for the page of one that opens. Nothing remembers which keys are
    * open: a key whose incident closed since would be signalled, and its new run paged the slow way.
+   * `eagerly`: the server handed the new incident's first workflow task to this process's worker.
    */
-  async open(alerts: Alert[], policy: Policy, unredacted: UnredactedAlert[] = []): Promise<{ incidentId: string; started: boolean }> {
+  async open(alerts: Alert[], policy: Policy, unredacted: UnredactedAlert[] = []): Promise<{ incidentId: string; started: boolean; eagerly: boolean }> {
     const incidentId = incidentIdFor(alerts[0]);
     const input: IncidentInput = { incidentId, policy, alert: capDetails(alerts[0]) };
     // One alert, nothing kept as sent: the first signal would carry only what the input does
     // (the incident counts the first alert's delivery once), so a start alone opens the same incident.
-    if (this.options.eagerStart && alerts.length === 1 && unredacted.length === 0 && (await this.startEagerly(INCIDENT_WORKFLOW_TYPE, input))) return { incidentId, started: true };
+    if (this.options.eagerStart && alerts.length === 1 && unredacted.length === 0) {
+      const start = await this.startEagerly(INCIDENT_WORKFLOW_TYPE, input);
+      if (start.started) return { incidentId, ...start };
+    }
     const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
     const started = await this.signalWithStart(INCIDENT_WORKFLOW_TYPE, input, batch);
-    return { incidentId, started };
+    return { incidentId, started, eagerly: false };
   }
 
   /**
@@ -129,24 +135,30 @@ export class Incidents {
   /**
    * Starts a new incident eagerly (IncidentsOptions.eagerStart): the server answers the start
    * with its first workflow task, which the worker on this connection runs at once, so the first
-   * page skips the task queue. False, with nothing changed, when the key's incident is open: its
-   * alert is then signalled. Where the worker has no free slot, the task goes by the queue.
+   * page skips the task queue. Not started, with nothing changed, when the key's incident is
+   * open: its alert is then signalled. Where the worker has no free slot, the server declines and
+   * the task goes by the queue (`eagerly` false).
    */
-  private async startEagerly(workflowType: string, input: IncidentInput): Promise<boolean> {
+  private async startEagerly(workflowType: string, input: IncidentInput): Promise<{ started: boolean; eagerly: boolean }> {
     const { WorkflowIdConflictPolicy } = temporal.api.enums.v1;
     const start = await this.startRequest(workflowType, input);
-    try {
-      await withTemporalCallSpan(`StartWorkflow:${workflowType}`, async (header) => this.client.workflowService.startWorkflowExecution({
-        ...(header ? { header } : {}),
-        ...start,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-        requestEagerExecution: true,
-      }));
-      return true;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === grpcStatus.ALREADY_EXISTS) return false;
-      throw err;
-    }
+    // Inside the span: an incident found open is an answer, not a failed call.
+    return await withTemporalCallSpan(`StartWorkflow:${workflowType}`, async (header) => {
+      try {
+        const response = await this.client.workflowService.startWorkflowExecution({
+          ...(header ? { header } : {}),
+          ...start,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+          requestEagerExecution: true,
+        });
+        // `response.started` is false only for a retry of this very request (the same requestId):
+        // the run it answers is this start's own, so it counts as started either way.
+        return { started: true, eagerly: Boolean(response.eagerWorkflowTask) };
+      } catch (err) {
+        if ((err as { code?: unknown }).code === GRPC_ALREADY_EXISTS) return { started: false, eagerly: false };
+        throw err;
+      }
+    });
   }
 
   /** What every start of an incident carries, however it is started. */

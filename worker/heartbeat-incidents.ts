@@ -8,7 +8,7 @@ import type { HeartbeatActivities } from '../workflows/heartbeat';
 /**
  * The activities of the heartbeat monitors' watches (workflows/heartbeat.ts), over the worker's
  * policy book and a client of Temporal: a silence opens its incident through `Incidents.open`,
- * the signal-with-start every alert's incident goes through, under the policy that declares the
+ * the way every alert's incident opens, under the policy that declares the
  * monitor; a beat after it passes on as a source's "resolved" (`Incidents.recordResolution`), so
  * the policy's autoResolve decides, as for Alertmanager's or Sentry's. Both are idempotent by
  * their delivery ids (the watch's id and the silence's number): a retry neither pages twice nor

@@ -25,7 +25,7 @@ export interface IncidentInput {
   incidentId: string;
   /** The policy in force when the incident opened, pinned for its whole life. */
   policy: Policy;
-  /** The first alert; it also arrives in the first signal's batch, where it is not counted again. */
+  /** The first alert; where signal-with-start opened the incident, it also arrives in the first signal's batch, where it is not counted again. */
   alert: Alert;
   /** Set for a drill (workflows/drill.ts): the incident runs as one, marked and with its injects. */
   drill?: DrillFacts;

@@ -78,8 +78,8 @@ describe('the embedded stack (npm start)', () => {
     expect(accepted.deduplicated).toBe(false);
     const id = accepted.incidentId as string;
     await waitFor('the page in the outbox', () => pages().some((f) => f.startsWith(id)));
-    // The API opened it on the worker's own connection: the start alone (eager), its first
-    // workflow task handed straight to the worker, and no signal repeating the alert.
+    // The API opened it with the start alone, the path that asks for eager start (which
+    // test/integration/eager-start.test.ts checks), not signal-with-start: no signal repeats the alert.
     const [run] = (await json(['incidents', 'history', id])).runs;
     const types: string[] = run.history.events.map((e: { eventType: string }) => e.eventType);
     expect(types.slice(0, 3)).toEqual(['EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_WORKFLOW_TASK_STARTED']);
