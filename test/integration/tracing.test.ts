@@ -55,7 +55,11 @@ describe('OpenTelemetry traces', () => {
     const clicked = await fetch(`${apiUrl}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SLACK_SIGNING_SECRET, form) }, body: form });
     expect(clicked.status).toBe(200);
     const ack = await waitFor('the acknowledgement handled by the workflow', () => receiver.spans.find((s) => s.name === 'HandleUpdate:acknowledge' && s.traceId === page.traceId), 30_000);
-    const ackChain = receiver.lineage(ack).map((s) => `${s.service} ${s.name}`);
+    // The API's spans end when the update's answer returns, and reach the sink in the API's next export.
+    const ackChain = await waitFor('the acknowledgement\'s chain up to the API', () => {
+      const chain = receiver.lineage(ack).map((s) => `${s.service} ${s.name}`);
+      return chain.length >= 3 && chain;
+    }, 30_000);
     expect(ackChain.slice(0, 3)).toEqual(['klaxon-worker HandleUpdate:acknowledge', 'klaxon-api-test StartWorkflowUpdate:acknowledge', 'klaxon-api-test Change:acknowledge']);
     const slackRequest = receiver.spans.find((s) => s.name === 'POST /v1/slack/interactions')!;
     expect(slackRequest.traceId).not.toBe(page.traceId);
