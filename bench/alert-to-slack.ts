@@ -16,9 +16,9 @@ import { runBench } from './run-bench';
  * stand-in, started by a client on the same server (bench/floor/), its first workflow task
  * taken from the task queue. Beside them the same floor started eagerly, as the embedded
  * stack's API starts a new incident (client/incidents.ts): what is left is Klaxon's own work.
- * The three alternate, each 50 ms after the last one's message, so all meet the same server, with as many incidents
- * open, at the same moment. Then, from every run's history, where the time went
- * (bench/latency-profile.ts).
+ * The three alternate, each 50 ms after the last one's message, so all meet the same server,
+ * with as many incidents open, at the same moment. Then, from every run's history, where the
+ * time went (bench/latency-profile.ts).
  *   npx tsx bench/alert-to-slack.ts            (BENCH_ALERTS=200 by default; BENCH_ALERTS=1000 for issue 24's figure)
  */
 const ALERTS = Number(process.env.BENCH_ALERTS || 200);

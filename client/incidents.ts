@@ -36,6 +36,8 @@ export interface IncidentsOptions {
   eagerStart?: boolean;
 }
 
+type StartRequest = Awaited<ReturnType<Incidents['startRequest']>>;
+
 /** gRPC's ALREADY_EXISTS, which a start answers for an incident that is open. */
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -96,12 +98,14 @@ export class Incidents {
     const input: IncidentInput = { incidentId, policy, alert: capDetails(alerts[0]) };
     // One alert, nothing kept as sent: the first signal would carry only what the input does
     // (the incident counts the first alert's delivery once), so a start alone opens the same incident.
+    // Built once: an alert refused by the eager start is signalled with the same start.
+    const start = await this.startRequest(INCIDENT_WORKFLOW_TYPE, input);
     if (this.options.eagerStart && alerts.length === 1 && unredacted.length === 0) {
-      const start = await this.startEagerly(INCIDENT_WORKFLOW_TYPE, input);
-      if (start.started) return { incidentId, ...start };
+      const eager = await this.startEagerly(INCIDENT_WORKFLOW_TYPE, start);
+      if (eager.started) return { incidentId, ...eager };
     }
     const batch: AlertBatch = { ...batchAlerts(alerts), ...(unredacted.length ? { unredacted } : {}) };
-    const started = await this.signalWithStart(INCIDENT_WORKFLOW_TYPE, input, batch);
+    const started = await this.signalWithStart(INCIDENT_WORKFLOW_TYPE, start, batch);
     return { incidentId, started, eagerly: false };
   }
 
@@ -111,7 +115,7 @@ export class Incidents {
    * reused: `started` is false only for a retried request.
    */
   async openDrill(input: IncidentInput & { drill: DrillFacts }): Promise<{ drillId: string; started: boolean }> {
-    const started = await this.signalWithStart(DRILL_WORKFLOW_TYPE, input, batchAlerts([input.alert]));
+    const started = await this.signalWithStart(DRILL_WORKFLOW_TYPE, await this.startRequest(DRILL_WORKFLOW_TYPE, input), batchAlerts([input.alert]));
     return { drillId: input.incidentId, started };
   }
 
@@ -119,12 +123,13 @@ export class Incidents {
    * Called on the raw service because the SDK's `signalWithStart` hides `started`; the payloads
    * go through the client's data converter, its payload codec included, as the SDK's own calls do.
    */
-  private async signalWithStart(workflowType: string, input: IncidentInput, batch: AlertBatch): Promise<boolean> {
+  private async signalWithStart(workflowType: string, start: StartRequest, batch: AlertBatch): Promise<boolean> {
     const { WorkflowIdConflictPolicy } = temporal.api.enums.v1;
-    const [start, signalPayload] = await Promise.all([this.startRequest(workflowType, input), encodeToPayload(this.client.options.loadedDataConverter, batch)]);
+    const signalPayload = await encodeToPayload(this.client.options.loadedDataConverter, batch);
     const response = await withTemporalCallSpan(`SignalWithStartWorkflow:${workflowType}`, async (header) => this.client.workflowService.signalWithStartWorkflowExecution({
       ...(header ? { header } : {}),
       ...start,
+      requestId: randomUUID(),
       signalName: signals.alerts.name,
       signalInput: { payloads: [signalPayload] },
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -139,15 +144,15 @@ export class Incidents {
    * open: its alert is then signalled. Where the worker has no free slot, the server declines and
    * the task goes by the queue (`eagerly` false).
    */
-  private async startEagerly(workflowType: string, input: IncidentInput): Promise<{ started: boolean; eagerly: boolean }> {
+  private async startEagerly(workflowType: string, start: StartRequest): Promise<{ started: boolean; eagerly: boolean }> {
     const { WorkflowIdConflictPolicy } = temporal.api.enums.v1;
-    const start = await this.startRequest(workflowType, input);
     // Inside the span: an incident found open is an answer, not a failed call.
     return await withTemporalCallSpan(`StartWorkflow:${workflowType}`, async (header) => {
       try {
         const response = await this.client.workflowService.startWorkflowExecution({
           ...(header ? { header } : {}),
           ...start,
+          requestId: randomUUID(),
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
           requestEagerExecution: true,
         });
@@ -161,7 +166,7 @@ export class Incidents {
     });
   }
 
-  /** What every start of an incident carries, however it is started. */
+  /** What every start of an incident carries, however it is started (each call adds its own requestId). */
   private async startRequest(workflowType: string, input: IncidentInput) {
     const converter = this.client.options.loadedDataConverter;
     const { WorkflowIdReusePolicy, TaskQueueKind } = temporal.api.enums.v1;
@@ -172,7 +177,6 @@ export class Incidents {
       ...(traceparent ? { memo: { fields: { [TRACEPARENT_MEMO]: await encodeToPayload(converter, traceparent) } } } : {}),
       namespace: this.client.options.namespace,
       identity: this.client.options.identity,
-      requestId: randomUUID(),
       workflowId: input.incidentId,
       workflowType: { name: workflowType },
       taskQueue: { name: this.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
